@@ -1,0 +1,288 @@
+//! Command-line parsing for `sdl`: small enough to write out, so every message can name
+//! the offending argument and what is allowed.
+
+use engine::time::{parse_duration, Nanos};
+use std::fmt;
+
+/// A usage error: one line for the user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<engine::LabError> for UsageError {
+    fn from(e: engine::LabError) -> Self {
+        UsageError(e.to_string())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Prom,
+    Csv,
+}
+
+impl Format {
+    fn parse(raw: &str, allowed: &[Format]) -> Result<Format, UsageError> {
+        let f = match raw {
+            "text" => Format::Text,
+            "json" => Format::Json,
+            "prom" => Format::Prom,
+            "csv" => Format::Csv,
+            _ => return Err(bad_format(raw, allowed)),
+        };
+        if allowed.contains(&f) {
+            Ok(f)
+        } else {
+            Err(bad_format(raw, allowed))
+        }
+    }
+    fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Prom => "prom",
+            Format::Csv => "csv",
+        }
+    }
+}
+
+fn bad_format(raw: &str, allowed: &[Format]) -> UsageError {
+    UsageError(format!(
+        "unknown format `{raw}` for --format (allowed: {})",
+        allowed
+            .iter()
+            .map(|f| f.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunArgs {
+    pub system: String,
+    pub scenarios: Vec<String>,
+    pub sets: Vec<(String, String)>,
+    pub seed: u64,
+    pub duration_ns: Nanos,
+    pub warmup_ns: Nanos,
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Help,
+    Version,
+    List { format: Format },
+    Describe { id: String, format: Format },
+    Run(RunArgs),
+}
+
+pub const USAGE: &str = "\
+sdl — Systems Design Lab, headless
+
+USAGE:
+  sdl list [--format text|json]
+  sdl describe ID [--format text|json]
+  sdl run [--system queue|web] [--scenario ID[,ID…]] [--set KEY=VALUE]…
+          [--seed N] [--duration 600s] [--warmup 60s] [--format json|prom|csv]
+
+  KEY is a system parameter by bare name (--set workers=4) or a scenario parameter as
+  ID.name (--set fixed-latency.delay_ms=200). Durations take ms, s, m or h.
+  Exit status: 0 success, 2 bad input.
+";
+
+/// Walks `--flag value` / `--flag=value` pairs, refusing unknown flags.
+struct Flags<'a> {
+    args: &'a [String],
+    i: usize,
+}
+
+impl<'a> Flags<'a> {
+    fn next(&mut self) -> Result<Option<(&'a str, Option<String>)>, UsageError> {
+        let Some(arg) = self.args.get(self.i) else {
+            return Ok(None);
+        };
+        self.i += 1;
+        if let Some(body) = arg.strip_prefix("--") {
+            if let Some((k, v)) = body.split_once('=') {
+                return Ok(Some((k, Some(v.to_string()))));
+            }
+            return Ok(Some((body, None)));
+        }
+        Ok(Some(("", Some(arg.clone()))))
+    }
+
+    fn value(&mut self, flag: &str, inline: Option<String>) -> Result<String, UsageError> {
+        if let Some(v) = inline {
+            return Ok(v);
+        }
+        let v = self
+            .args
+            .get(self.i)
+            .ok_or_else(|| UsageError(format!("--{flag} needs a value")))?;
+        self.i += 1;
+        Ok(v.clone())
+    }
+}
+
+fn unknown_flag(cmd: &str, flag: &str, allowed: &[&str]) -> UsageError {
+    UsageError(format!(
+        "unknown option `--{flag}` for `sdl {cmd}` (allowed: {})",
+        allowed
+            .iter()
+            .map(|a| format!("--{a}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+pub fn parse(argv: &[String]) -> Result<Command, UsageError> {
+    let Some(cmd) = argv.first() else {
+        return Ok(Command::Help);
+    };
+    let rest = &argv[1..];
+    match cmd.as_str() {
+        "help" | "--help" | "-h" => Ok(Command::Help),
+        "version" | "--version" | "-V" => Ok(Command::Version),
+        "list" => {
+            let mut format = Format::Text;
+            let mut flags = Flags { args: rest, i: 0 };
+            while let Some((k, v)) = flags.next()? {
+                match k {
+                    "format" => {
+                        format = Format::parse(&flags.value(k, v)?, &[Format::Text, Format::Json])?
+                    }
+                    "" => {
+                        return Err(UsageError(format!(
+                            "unexpected argument `{}` for `sdl list`",
+                            v.unwrap_or_default()
+                        )))
+                    }
+                    other => return Err(unknown_flag("list", other, &["format"])),
+                }
+            }
+            Ok(Command::List { format })
+        }
+        "describe" => {
+            let mut format = Format::Text;
+            let mut id = None;
+            let mut flags = Flags { args: rest, i: 0 };
+            while let Some((k, v)) = flags.next()? {
+                match k {
+                    "format" => {
+                        format = Format::parse(&flags.value(k, v)?, &[Format::Text, Format::Json])?
+                    }
+                    "" if id.is_none() => id = v,
+                    "" => {
+                        return Err(UsageError(format!(
+                            "unexpected argument `{}`: `sdl describe` takes one ID",
+                            v.unwrap_or_default()
+                        )))
+                    }
+                    other => return Err(unknown_flag("describe", other, &["format"])),
+                }
+            }
+            let id =
+                id.ok_or_else(|| UsageError("`sdl describe` needs an ID (see `sdl list`)".into()))?;
+            Ok(Command::Describe { id, format })
+        }
+        "run" => parse_run(rest).map(Command::Run),
+        other => Err(UsageError(format!(
+            "unknown command `{other}` (allowed: list, describe, run, help, version)"
+        ))),
+    }
+}
+
+fn parse_run(rest: &[String]) -> Result<RunArgs, UsageError> {
+    let mut run = RunArgs {
+        system: "web".into(),
+        scenarios: Vec::new(),
+        sets: Vec::new(),
+        seed: 1,
+        duration_ns: 600 * engine::time::NS_PER_SEC,
+        warmup_ns: 0,
+        format: Format::Json,
+    };
+    let mut flags = Flags { args: rest, i: 0 };
+    while let Some((k, v)) = flags.next()? {
+        match k {
+            "system" => run.system = flags.value(k, v)?,
+            "scenario" => {
+                for id in flags
+                    .value(k, v)?
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                {
+                    if !run.scenarios.iter().any(|s| s == id) {
+                        run.scenarios.push(id.to_string());
+                    }
+                }
+            }
+            "set" => {
+                let raw = flags.value(k, v)?;
+                let (key, value) = raw.split_once('=').ok_or_else(|| {
+                    UsageError(format!(
+                        "bad --set `{raw}`: expected KEY=VALUE (e.g. workers=4)"
+                    ))
+                })?;
+                run.sets.push((key.trim().to_string(), value.to_string()));
+            }
+            "seed" => {
+                let raw = flags.value(k, v)?;
+                run.seed = raw.trim().parse().map_err(|_| {
+                    UsageError(format!(
+                        "invalid seed `{raw}`: expected an integer in 0..={}",
+                        u64::MAX
+                    ))
+                })?;
+            }
+            "duration" => {
+                let raw = flags.value(k, v)?;
+                run.duration_ns = parse_duration(&raw)?;
+                if run.duration_ns == 0 {
+                    return Err(UsageError(format!(
+                        "--duration `{raw}` must be longer than zero"
+                    )));
+                }
+            }
+            "warmup" => run.warmup_ns = parse_duration(&flags.value(k, v)?)?,
+            "format" => {
+                run.format = Format::parse(
+                    &flags.value(k, v)?,
+                    &[Format::Json, Format::Prom, Format::Csv],
+                )?
+            }
+            "" => {
+                return Err(UsageError(format!(
+                    "unexpected argument `{}` for `sdl run`",
+                    v.unwrap_or_default()
+                )))
+            }
+            other => {
+                return Err(unknown_flag(
+                    "run",
+                    other,
+                    &[
+                        "system", "scenario", "set", "seed", "duration", "warmup", "format",
+                    ],
+                ))
+            }
+        }
+    }
+    if run.warmup_ns >= run.duration_ns {
+        return Err(UsageError(format!(
+            "--warmup ({}) must be shorter than --duration ({})",
+            engine::time::format_duration(run.warmup_ns),
+            engine::time::format_duration(run.duration_ns)
+        )));
+    }
+    Ok(run)
+}

@@ -1,0 +1,158 @@
+//! What each `sdl` command prints.
+
+use crate::args::{self, Command, Format, RunArgs, UsageError};
+use engine::catalog::{self, ItemDescription, ItemKind};
+use engine::params::ParamKind;
+use engine::time::{ns_to_secs, NS_PER_SEC};
+use engine::{Lab, LabConfig};
+use serde_json::{json, Map, Value};
+use std::fmt::Write as _;
+
+/// Runs the command line; `Ok` holds what to print on stdout.
+pub fn dispatch(argv: &[String]) -> Result<String, UsageError> {
+    match args::parse(argv)? {
+        Command::Help => Ok(args::USAGE.to_string()),
+        Command::Version => Ok(format!("sdl {}\n", env!("CARGO_PKG_VERSION"))),
+        Command::List { format } => Ok(list(format)),
+        Command::Describe { id, format } => describe(&id, format),
+        Command::Run(run_args) => run(&run_args),
+    }
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> String {
+    let mut s =
+        serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+fn list(format: Format) -> String {
+    let items = catalog::list();
+    if format == Format::Json {
+        return to_json(&items);
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "{:<10} {:<28} {:<12} TITLE", "KIND", "ID", "CATEGORY");
+    for i in &items {
+        let kind = match i.kind {
+            ItemKind::System => "system",
+            ItemKind::Scenario => "scenario",
+        };
+        let _ = writeln!(
+            out,
+            "{kind:<10} {:<28} {:<12} {}",
+            i.id, i.category, i.title
+        );
+    }
+    out
+}
+
+fn describe(id: &str, format: Format) -> Result<String, UsageError> {
+    let d = catalog::describe(id)?;
+    if format == Format::Json {
+        return Ok(to_json(&d));
+    }
+    Ok(describe_text(&d))
+}
+
+fn describe_text(d: &ItemDescription) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{} — {} ({})\n", d.id, d.title, d.category);
+    let _ = writeln!(out, "{}\n", d.doc);
+    let _ = writeln!(out, "PARAMETERS (set with --set KEY=VALUE)");
+    for p in &d.params {
+        let default = p.spec.default_value();
+        let unit = if p.spec.unit.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", p.spec.unit)
+        };
+        let range = match p.spec.kind {
+            ParamKind::Choice { .. } | ParamKind::Bool { .. } => {
+                format!("one of {}", p.spec.range_text())
+            }
+            _ => format!("range {}{unit}", p.spec.range_text()),
+        };
+        let _ = writeln!(
+            out,
+            "  {:<34} {:<6} default {default}{unit}; {range}\n  {:<34} {}",
+            p.key,
+            p.spec.type_name(),
+            "",
+            p.spec.help
+        );
+    }
+    let _ = writeln!(out, "\nMETRICS");
+    for m in &d.metrics {
+        let labels = if m.labels.is_empty() {
+            String::new()
+        } else {
+            format!("{{{}}}", m.labels.join(","))
+        };
+        let _ = writeln!(
+            out,
+            "  {}{labels} ({})  {}",
+            m.name,
+            m.kind.as_str(),
+            m.help
+        );
+        if !m.buckets.is_empty() {
+            let b: Vec<String> = m.buckets.iter().map(|b| b.to_string()).collect();
+            let _ = writeln!(out, "      buckets: {}", b.join(", "));
+        }
+    }
+    if !d.strikes.is_empty() {
+        let _ = writeln!(out, "\nSTRIKES: {}", d.strikes.join(", "));
+    }
+    if !d.mitigations.is_empty() {
+        let _ = writeln!(out, "MITIGATIONS: {}", d.mitigations.join(", "));
+    }
+    out
+}
+
+/// Builds the configuration the arguments describe, validating every value.
+pub fn config(a: &RunArgs) -> Result<LabConfig, UsageError> {
+    let mut cfg = LabConfig::new(&a.system);
+    catalog::find_system(&a.system)?;
+    cfg.seed = a.seed;
+    cfg.warmup_ns = a.warmup_ns;
+    // Keep every sample of the run for CSV, within a bound (about 11 days at 1 s).
+    cfg.history_len = ((a.duration_ns / cfg.sample_interval_ns) as usize + 1).min(1_000_000);
+    for id in &a.scenarios {
+        cfg.enable_scenario(id)?;
+    }
+    for (k, v) in &a.sets {
+        cfg.set(k, v)?;
+    }
+    Ok(cfg)
+}
+
+fn run(a: &RunArgs) -> Result<String, UsageError> {
+    let cfg = config(a)?;
+    let mut lab = Lab::new(&cfg)?;
+    lab.run_until(a.duration_ns);
+    match a.format {
+        Format::Prom => Ok(lab.prometheus_text()),
+        Format::Csv => Ok(lab.csv()),
+        _ => {
+            let mut params = Map::new();
+            for (k, v) in cfg.effective_params()? {
+                params.insert(k, serde_json::to_value(v).unwrap_or(Value::Null));
+            }
+            let summary = lab.summary();
+            let doc = json!({
+                "system": cfg.system,
+                "scenario": cfg.enabled_scenarios().collect::<Vec<_>>(),
+                "seed": cfg.seed,
+                "duration_s": ns_to_secs(a.duration_ns),
+                "warmup_s": ns_to_secs(a.warmup_ns),
+                "params": params,
+                "summary": summary,
+                "events": lab.events(),
+                "sample_interval_s": cfg.sample_interval_ns / NS_PER_SEC,
+                "digest": lab.digest(),
+            });
+            Ok(to_json(&doc))
+        }
+    }
+}

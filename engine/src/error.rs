@@ -1,0 +1,82 @@
+//! Errors a caller can act on: bad input to the engine (unknown ids, bad parameter values,
+//! bad durations). Injected failures are never errors; they are metrics, logs and spans.
+
+use std::fmt;
+
+/// Something the caller asked for that the engine cannot do, with a message that names
+/// the offending input and what is allowed instead.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum LabError {
+    /// The system id is not in the catalogue.
+    UnknownSystem { id: String, allowed: Vec<String> },
+    /// The scenario id is not in the catalogue.
+    UnknownScenario { id: String, allowed: Vec<String> },
+    /// A parameter key names nothing the system or scenario declares.
+    UnknownParam { key: String, allowed: Vec<String> },
+    /// A scenario parameter was set for a scenario that is not switched on.
+    ScenarioNotEnabled { key: String, scenario: String },
+    /// A value could not be read as the parameter's type.
+    InvalidValue {
+        key: String,
+        value: String,
+        expected: String,
+    },
+    /// A value was read but lies outside the parameter's range.
+    OutOfRange {
+        key: String,
+        value: String,
+        allowed: String,
+    },
+    /// A duration string such as `600s` could not be read.
+    BadDuration { input: String },
+    /// A scenario strikes a component this system does not have.
+    NotApplicable { key: String, detail: String },
+    /// A system parameter changed while running; the run must be rebuilt to apply it.
+    RequiresReset { key: String },
+}
+
+impl fmt::Display for LabError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LabError::UnknownSystem { id, allowed } => {
+                write!(f, "unknown system `{id}` (allowed: {})", allowed.join(", "))
+            }
+            LabError::UnknownScenario { id, allowed } => {
+                write!(f, "unknown scenario `{id}` (allowed: {})", allowed.join(", "))
+            }
+            LabError::UnknownParam { key, allowed } => {
+                if allowed.is_empty() {
+                    write!(f, "unknown parameter `{key}` (this item has no parameters)")
+                } else {
+                    write!(f, "unknown parameter `{key}` (allowed: {})", allowed.join(", "))
+                }
+            }
+            LabError::ScenarioNotEnabled { key, scenario } => write!(
+                f,
+                "parameter `{key}` belongs to scenario `{scenario}`, which is not switched on (add it with --scenario {scenario})"
+            ),
+            LabError::InvalidValue {
+                key,
+                value,
+                expected,
+            } => write!(f, "invalid value `{value}` for `{key}`: expected {expected}"),
+            LabError::OutOfRange {
+                key,
+                value,
+                allowed,
+            } => write!(f, "value `{value}` for `{key}` is out of range (allowed: {allowed})"),
+            LabError::BadDuration { input } => write!(
+                f,
+                "bad duration `{input}`: expected a number with a unit ms, s, m or h (e.g. 500ms, 60s, 10m, 1h)"
+            ),
+            LabError::NotApplicable { key, detail } => write!(f, "`{key}`: {detail}"),
+            LabError::RequiresReset { key } => write!(
+                f,
+                "system parameter `{key}` applies on reset; change it in the configuration and start a new run"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LabError {}

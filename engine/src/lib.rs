@@ -1,0 +1,23 @@
+//! Systems Design Lab's simulation engine: a deterministic discrete-event simulation of a
+//! service topology, with Prometheus-style metrics, structured logs and request traces.
+//!
+//! Pure Rust with no web or OS dependencies: the same code runs in the `sdl` CLI and,
+//! compiled to WebAssembly, in the browser, giving the same numbers for the same seed.
+//! See `ARCHITECTURE.md` at the repository root for the map and the invariants.
+
+pub mod catalog;
+pub mod dist;
+pub mod error;
+pub mod event;
+pub mod metrics;
+pub mod observe;
+pub mod params;
+pub mod rng;
+pub mod scenario;
+pub mod scenarios;
+pub mod sim;
+pub mod systems;
+pub mod time;
+
+pub use error::LabError;
+pub use sim::{Golden, Lab, LabConfig, Series, Summary, GOLDEN_SERIES};

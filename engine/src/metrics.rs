@@ -1,0 +1,732 @@
+//! Metrics with Prometheus semantics: counters, gauges and histograms (explicit buckets)
+//! with labels, sampled at a fixed virtual interval into bounded ring buffers, with
+//! `increase`/`rate` and `histogram_quantile` computed the way Prometheus does, and the
+//! text exposition format.
+//!
+//! Hot paths hold small typed handles (`CounterId`, …) resolved once at registration, so
+//! recording a value is an array write, never a lookup by name.
+
+use crate::time::{ns_to_secs, Nanos};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// Prometheus metric types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetricKind {
+    Counter,
+    Gauge,
+    Histogram,
+}
+
+impl MetricKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MetricKind::Counter => "counter",
+            MetricKind::Gauge => "gauge",
+            MetricKind::Histogram => "histogram",
+        }
+    }
+}
+
+/// A declared metric: what a system, scenario or mitigation promises to emit.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MetricSpec {
+    pub name: &'static str,
+    #[serde(rename = "type")]
+    pub kind: MetricKind,
+    pub help: &'static str,
+    pub labels: &'static [&'static str],
+    /// Upper bounds of histogram buckets (ascending; `+Inf` is implicit). Empty otherwise.
+    pub buckets: &'static [f64],
+}
+
+impl MetricSpec {
+    pub const fn counter(
+        name: &'static str,
+        help: &'static str,
+        labels: &'static [&'static str],
+    ) -> Self {
+        MetricSpec {
+            name,
+            kind: MetricKind::Counter,
+            help,
+            labels,
+            buckets: &[],
+        }
+    }
+    pub const fn gauge(
+        name: &'static str,
+        help: &'static str,
+        labels: &'static [&'static str],
+    ) -> Self {
+        MetricSpec {
+            name,
+            kind: MetricKind::Gauge,
+            help,
+            labels,
+            buckets: &[],
+        }
+    }
+    pub const fn histogram(
+        name: &'static str,
+        help: &'static str,
+        labels: &'static [&'static str],
+        buckets: &'static [f64],
+    ) -> Self {
+        MetricSpec {
+            name,
+            kind: MetricKind::Histogram,
+            help,
+            labels,
+            buckets,
+        }
+    }
+}
+
+/// Latency buckets in seconds, fine enough for p50/p95/p99 from 0.5 ms to 10 s.
+pub const LATENCY_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15,
+    0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0,
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CounterId(u32);
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GaugeId(u32);
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistogramId(u32);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Counter(u32),
+    Gauge(u32),
+    Histogram(u32),
+}
+
+struct Family {
+    spec: MetricSpec,
+    series: Vec<usize>,
+}
+
+struct SeriesInfo {
+    family: usize,
+    labels: Vec<String>,
+    slot: Slot,
+    history: History,
+}
+
+#[derive(Debug, Clone)]
+struct HistData {
+    bounds: &'static [f64],
+    /// Per-bucket (non-cumulative) counts; the last is the `+Inf` overflow bucket.
+    counts: Vec<u64>,
+    sum: f64,
+    count: u64,
+}
+
+/// A fixed-capacity ring of samples, oldest overwritten first.
+#[derive(Debug, Clone)]
+pub struct Ring<T> {
+    buf: Vec<T>,
+    start: usize,
+    cap: usize,
+}
+
+impl<T: Copy> Ring<T> {
+    pub fn new(cap: usize) -> Self {
+        Ring {
+            buf: Vec::new(),
+            start: 0,
+            cap: cap.max(1),
+        }
+    }
+    pub fn push(&mut self, v: T) {
+        if self.buf.len() < self.cap {
+            self.buf.push(v);
+        } else {
+            self.buf[self.start] = v;
+            self.start = (self.start + 1) % self.cap;
+        }
+    }
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+    /// The i-th oldest sample.
+    pub fn get(&self, i: usize) -> Option<T> {
+        (i < self.buf.len()).then(|| self.buf[(self.start + i) % self.buf.len().max(1)])
+    }
+    pub fn last(&self) -> Option<T> {
+        self.len().checked_sub(1).and_then(|i| self.get(i))
+    }
+    /// Oldest first.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = T> + '_ {
+        let (a, b) = self.buf.split_at(self.start.min(self.buf.len()));
+        b.iter().chain(a.iter()).copied()
+    }
+}
+
+/// Sampled history of one series.
+enum History {
+    Scalar(Ring<(Nanos, f64)>),
+    /// Cumulative bucket counts per sample, flattened: sample i holds
+    /// `buckets[i*n..(i+1)*n]`; `n` = bounds + 1.
+    Histogram {
+        points: Ring<(Nanos, u64, f64)>,
+        buckets: Ring<u64>,
+        n: usize,
+    },
+}
+
+/// All metrics of a run.
+pub struct Registry {
+    families: Vec<Family>,
+    by_name: BTreeMap<&'static str, usize>,
+    series: Vec<SeriesInfo>,
+    counters: Vec<f64>,
+    gauges: Vec<f64>,
+    hists: Vec<HistData>,
+    history_len: usize,
+}
+
+/// One series as seen from outside: name, labels, type.
+#[derive(Debug, Clone, Copy)]
+pub struct SeriesKey<'a> {
+    pub index: usize,
+    pub name: &'static str,
+    pub kind: MetricKind,
+    pub label_names: &'static [&'static str],
+    pub label_values: &'a [String],
+}
+
+impl Registry {
+    /// A registry keeping `history_len` samples per series.
+    pub fn new(history_len: usize) -> Self {
+        Registry {
+            families: Vec::new(),
+            by_name: BTreeMap::new(),
+            series: Vec::new(),
+            counters: Vec::new(),
+            gauges: Vec::new(),
+            hists: Vec::new(),
+            history_len,
+        }
+    }
+
+    fn family(&mut self, spec: &MetricSpec) -> usize {
+        if let Some(&i) = self.by_name.get(spec.name) {
+            return i;
+        }
+        self.families.push(Family {
+            spec: *spec,
+            series: Vec::new(),
+        });
+        let i = self.families.len() - 1;
+        self.by_name.insert(spec.name, i);
+        i
+    }
+
+    fn series_for(&mut self, spec: &MetricSpec, labels: &[&str]) -> Slot {
+        let fam = self.family(spec);
+        if let Some(&s) = self.families[fam].series.iter().find(|&&s| {
+            let l = &self.series[s].labels;
+            l.len() == labels.len() && l.iter().zip(labels).all(|(a, b)| a == b)
+        }) {
+            return self.series[s].slot;
+        }
+        let spec = self.families[fam].spec;
+        let (slot, history) = match spec.kind {
+            MetricKind::Counter => {
+                self.counters.push(0.0);
+                (
+                    Slot::Counter(self.counters.len() as u32 - 1),
+                    History::Scalar(Ring::new(self.history_len)),
+                )
+            }
+            MetricKind::Gauge => {
+                self.gauges.push(0.0);
+                (
+                    Slot::Gauge(self.gauges.len() as u32 - 1),
+                    History::Scalar(Ring::new(self.history_len)),
+                )
+            }
+            MetricKind::Histogram => {
+                let n = spec.buckets.len() + 1;
+                self.hists.push(HistData {
+                    bounds: spec.buckets,
+                    counts: vec![0; n],
+                    sum: 0.0,
+                    count: 0,
+                });
+                (
+                    Slot::Histogram(self.hists.len() as u32 - 1),
+                    History::Histogram {
+                        points: Ring::new(self.history_len),
+                        buckets: Ring::new(self.history_len * n),
+                        n,
+                    },
+                )
+            }
+        };
+        self.series.push(SeriesInfo {
+            family: fam,
+            labels: labels.iter().map(|s| s.to_string()).collect(),
+            slot,
+            history,
+        });
+        let idx = self.series.len() - 1;
+        self.families[fam].series.push(idx);
+        slot
+    }
+
+    /// Registers (or finds) the counter series `spec{labels}`.
+    pub fn counter(&mut self, spec: &MetricSpec, labels: &[&str]) -> CounterId {
+        match self.series_for(spec, labels) {
+            Slot::Counter(i) => CounterId(i),
+            _ => CounterId(self.mismatch(spec, MetricKind::Counter) as u32),
+        }
+    }
+
+    pub fn gauge(&mut self, spec: &MetricSpec, labels: &[&str]) -> GaugeId {
+        match self.series_for(spec, labels) {
+            Slot::Gauge(i) => GaugeId(i),
+            _ => GaugeId(self.mismatch(spec, MetricKind::Gauge) as u32),
+        }
+    }
+
+    pub fn histogram(&mut self, spec: &MetricSpec, labels: &[&str]) -> HistogramId {
+        match self.series_for(spec, labels) {
+            Slot::Histogram(i) => HistogramId(i),
+            _ => HistogramId(self.mismatch(spec, MetricKind::Histogram) as u32),
+        }
+    }
+
+    /// Two declarations of one name with different types are a programming error that
+    /// the catalogue test catches; at run time the value goes to a detached slot rather
+    /// than panicking.
+    fn mismatch(&mut self, spec: &MetricSpec, kind: MetricKind) -> usize {
+        debug_assert!(false, "metric {} declared with two types", spec.name);
+        match kind {
+            MetricKind::Counter => {
+                self.counters.push(0.0);
+                self.counters.len() - 1
+            }
+            MetricKind::Gauge => {
+                self.gauges.push(0.0);
+                self.gauges.len() - 1
+            }
+            MetricKind::Histogram => {
+                self.hists.push(HistData {
+                    bounds: spec.buckets,
+                    counts: vec![0; spec.buckets.len() + 1],
+                    sum: 0.0,
+                    count: 0,
+                });
+                self.hists.len() - 1
+            }
+        }
+    }
+
+    #[inline]
+    pub fn inc(&mut self, id: CounterId) {
+        self.counters[id.0 as usize] += 1.0;
+    }
+    #[inline]
+    pub fn add(&mut self, id: CounterId, v: f64) {
+        if v > 0.0 {
+            self.counters[id.0 as usize] += v;
+        }
+    }
+    #[inline]
+    pub fn counter_value(&self, id: CounterId) -> f64 {
+        self.counters[id.0 as usize]
+    }
+    #[inline]
+    pub fn set(&mut self, id: GaugeId, v: f64) {
+        self.gauges[id.0 as usize] = v;
+    }
+    #[inline]
+    pub fn gauge_value(&self, id: GaugeId) -> f64 {
+        self.gauges[id.0 as usize]
+    }
+    #[inline]
+    pub fn observe(&mut self, id: HistogramId, v: f64) {
+        let h = &mut self.hists[id.0 as usize];
+        let b = h.bounds.partition_point(|&le| le < v);
+        h.counts[b] += 1;
+        h.sum += v;
+        h.count += 1;
+    }
+    pub fn histogram_count(&self, id: HistogramId) -> u64 {
+        self.hists[id.0 as usize].count
+    }
+
+    /// Records one sample of every series at virtual time `t`.
+    pub fn sample(&mut self, t: Nanos) {
+        for s in &mut self.series {
+            match (s.slot, &mut s.history) {
+                (Slot::Counter(i), History::Scalar(r)) => r.push((t, self.counters[i as usize])),
+                (Slot::Gauge(i), History::Scalar(r)) => r.push((t, self.gauges[i as usize])),
+                (
+                    Slot::Histogram(i),
+                    History::Histogram {
+                        points, buckets, ..
+                    },
+                ) => {
+                    let h = &self.hists[i as usize];
+                    points.push((t, h.count, h.sum));
+                    let mut acc = 0;
+                    for c in &h.counts {
+                        acc += c;
+                        buckets.push(acc);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Feeds the current value of every series, in a fixed order, to `f` (for digests).
+    pub fn for_each_value(&self, mut f: impl FnMut(f64)) {
+        for s in &self.series {
+            match s.slot {
+                Slot::Counter(i) => f(self.counters[i as usize]),
+                Slot::Gauge(i) => f(self.gauges[i as usize]),
+                Slot::Histogram(i) => {
+                    let h = &self.hists[i as usize];
+                    f(h.count as f64);
+                    f(h.sum);
+                    for &c in &h.counts {
+                        f(c as f64);
+                    }
+                }
+            }
+        }
+    }
+
+    /// All series, in registration order.
+    pub fn series_keys(&self) -> impl Iterator<Item = SeriesKey<'_>> {
+        self.series.iter().enumerate().map(|(index, s)| {
+            let spec = &self.families[s.family].spec;
+            SeriesKey {
+                index,
+                name: spec.name,
+                kind: spec.kind,
+                label_names: spec.labels,
+                label_values: &s.labels,
+            }
+        })
+    }
+
+    /// The declared spec of a registered family.
+    pub fn spec(&self, name: &str) -> Option<&MetricSpec> {
+        self.by_name.get(name).map(|&i| &self.families[i].spec)
+    }
+
+    /// Sampled points `(t, value)` of a counter or gauge series, oldest first. For a
+    /// histogram series, its `_count`.
+    pub fn points(&self, series: usize) -> Vec<(Nanos, f64)> {
+        match self.series.get(series).map(|s| &s.history) {
+            Some(History::Scalar(r)) => r.iter().collect(),
+            Some(History::Histogram { points, .. }) => {
+                points.iter().map(|(t, c, _)| (t, c as f64)).collect()
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// Sum over every series of family `name` of the counter/gauge value.
+    pub fn family_total(&self, name: &str) -> f64 {
+        let Some(&f) = self.by_name.get(name) else {
+            return 0.0;
+        };
+        self.families[f]
+            .series
+            .iter()
+            .map(|&s| match self.series[s].slot {
+                Slot::Counter(i) => self.counters[i as usize],
+                Slot::Gauge(i) => self.gauges[i as usize],
+                Slot::Histogram(i) => self.hists[i as usize].count as f64,
+            })
+            .sum()
+    }
+
+    /// Sum over the family's series of the counter value whose labels satisfy `keep`.
+    pub fn family_total_where(&self, name: &str, keep: impl Fn(&[&str], &[String]) -> bool) -> f64 {
+        let Some(&f) = self.by_name.get(name) else {
+            return 0.0;
+        };
+        let fam = &self.families[f];
+        fam.series
+            .iter()
+            .filter(|&&s| keep(fam.spec.labels, &self.series[s].labels))
+            .map(|&s| match self.series[s].slot {
+                Slot::Counter(i) => self.counters[i as usize],
+                Slot::Gauge(i) => self.gauges[i as usize],
+                Slot::Histogram(i) => self.hists[i as usize].count as f64,
+            })
+            .sum()
+    }
+
+    /// Current cumulative buckets of a histogram family summed over all its series
+    /// (like `sum by (le) (...)`): `(bounds, cumulative counts incl. +Inf, sum)`.
+    pub fn family_histogram(&self, name: &str) -> Option<(&'static [f64], Vec<u64>, f64)> {
+        let f = *self.by_name.get(name)?;
+        let fam = &self.families[f];
+        let bounds = fam.spec.buckets;
+        let mut cum = vec![0u64; bounds.len() + 1];
+        let mut sum = 0.0;
+        for &s in &fam.series {
+            if let Slot::Histogram(i) = self.series[s].slot {
+                let h = &self.hists[i as usize];
+                let mut acc = 0;
+                for (c, out) in h.counts.iter().zip(cum.iter_mut()) {
+                    acc += c;
+                    *out += acc;
+                }
+                sum += h.sum;
+            }
+        }
+        Some((bounds, cum, sum))
+    }
+
+    /// Cumulative buckets of histogram series `series` at its sample `i` (oldest = 0).
+    pub fn histogram_sample(&self, series: usize, i: usize) -> Option<(Nanos, Vec<u64>)> {
+        match &self.series.get(series)?.history {
+            History::Histogram { points, buckets, n } => {
+                let (t, _, _) = points.get(i)?;
+                Some((t, (0..*n).filter_map(|j| buckets.get(i * n + j)).collect()))
+            }
+            History::Scalar(_) => None,
+        }
+    }
+
+    /// Number of samples held for `series`.
+    pub fn sample_count(&self, series: usize) -> usize {
+        match self.series.get(series).map(|s| &s.history) {
+            Some(History::Scalar(r)) => r.len(),
+            Some(History::Histogram { points, .. }) => points.len(),
+            None => 0,
+        }
+    }
+
+    /// The Prometheus text exposition of every metric's current value, families sorted by
+    /// name, series in registration order.
+    pub fn prometheus_text(&self) -> String {
+        let mut out = String::new();
+        for (&name, &f) in &self.by_name {
+            let fam = &self.families[f];
+            let _ = writeln!(out, "# HELP {name} {}", escape_help(fam.spec.help));
+            let _ = writeln!(out, "# TYPE {name} {}", fam.spec.kind.as_str());
+            for &s in &fam.series {
+                let info = &self.series[s];
+                let labels = label_pairs(fam.spec.labels, &info.labels);
+                match info.slot {
+                    Slot::Counter(i) => {
+                        let _ = writeln!(
+                            out,
+                            "{name}{} {}",
+                            braces(&labels),
+                            prom_num(self.counters[i as usize])
+                        );
+                    }
+                    Slot::Gauge(i) => {
+                        let _ = writeln!(
+                            out,
+                            "{name}{} {}",
+                            braces(&labels),
+                            prom_num(self.gauges[i as usize])
+                        );
+                    }
+                    Slot::Histogram(i) => {
+                        let h = &self.hists[i as usize];
+                        let mut acc = 0u64;
+                        for (j, c) in h.counts.iter().enumerate() {
+                            acc += c;
+                            let le = h.bounds.get(j).map_or("+Inf".to_string(), |b| prom_num(*b));
+                            let mut l = labels.clone();
+                            l.push(format!("le=\"{le}\""));
+                            let _ = writeln!(out, "{name}_bucket{} {acc}", braces(&l));
+                        }
+                        let _ = writeln!(out, "{name}_sum{} {}", braces(&labels), prom_num(h.sum));
+                        let _ = writeln!(out, "{name}_count{} {}", braces(&labels), h.count);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+fn escape_help(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('\n', "\\n")
+}
+
+fn label_pairs(names: &[&str], values: &[String]) -> Vec<String> {
+    names
+        .iter()
+        .zip(values)
+        .map(|(n, v)| {
+            let v = v
+                .replace('\\', "\\\\")
+                .replace('"', "\\\"")
+                .replace('\n', "\\n");
+            format!("{n}=\"{v}\"")
+        })
+        .collect()
+}
+
+fn braces(pairs: &[String]) -> String {
+    if pairs.is_empty() {
+        String::new()
+    } else {
+        format!("{{{}}}", pairs.join(","))
+    }
+}
+
+/// A float as Prometheus writes it.
+pub fn prom_num(v: f64) -> String {
+    if v.is_nan() {
+        "NaN".into()
+    } else if v == f64::INFINITY {
+        "+Inf".into()
+    } else if v == f64::NEG_INFINITY {
+        "-Inf".into()
+    } else {
+        format!("{v}")
+    }
+}
+
+/// `increase()` of a counter over the samples in `(end - window, end]`, handling counter
+/// resets as Prometheus does (a drop means the counter restarted from zero). Samples are
+/// on a fixed grid, so no extrapolation to the window edges is needed.
+pub fn increase(points: &[(Nanos, f64)], end: Nanos, window: Nanos) -> f64 {
+    let start = end.saturating_sub(window);
+    let inside: Vec<f64> = points
+        .iter()
+        .filter(|(t, _)| *t >= start && *t <= end)
+        .map(|p| p.1)
+        .collect();
+    let mut total = 0.0;
+    for w in inside.windows(2) {
+        total += if w[1] >= w[0] { w[1] - w[0] } else { w[1] };
+    }
+    total
+}
+
+/// `rate()`: per-second increase over the window.
+pub fn rate(points: &[(Nanos, f64)], end: Nanos, window: Nanos) -> f64 {
+    let secs = ns_to_secs(window);
+    if secs <= 0.0 {
+        0.0
+    } else {
+        increase(points, end, window) / secs
+    }
+}
+
+/// `histogram_quantile(q, …)` as Prometheus computes it from cumulative bucket counts
+/// (`cumulative.len() == bounds.len() + 1`, the last being `+Inf`): linear interpolation
+/// inside the bucket holding the rank; the lowest bucket starts at 0; a rank in the
+/// `+Inf` bucket returns the highest finite bound. NaN when there are no observations.
+pub fn histogram_quantile(q: f64, bounds: &[f64], cumulative: &[u64]) -> f64 {
+    let Some(&total) = cumulative.last() else {
+        return f64::NAN;
+    };
+    if total == 0 || q.is_nan() {
+        return f64::NAN;
+    }
+    if q < 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if q > 1.0 {
+        return f64::INFINITY;
+    }
+    let rank = q * total as f64;
+    let b = cumulative
+        .iter()
+        .position(|&c| c as f64 >= rank)
+        .unwrap_or(cumulative.len() - 1);
+    if b >= bounds.len() {
+        return bounds.last().copied().unwrap_or(f64::NAN);
+    }
+    let (lower, below) = if b == 0 {
+        (0.0_f64.min(bounds[0]), 0.0)
+    } else {
+        (bounds[b - 1], cumulative[b - 1] as f64)
+    };
+    let upper = bounds[b];
+    let in_bucket = cumulative[b] as f64 - below;
+    if in_bucket <= 0.0 {
+        return upper;
+    }
+    lower + (upper - lower) * ((rank - below) / in_bucket)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REQS: MetricSpec = MetricSpec::counter("reqs_total", "Requests.", &["code"]);
+    const LAT: MetricSpec = MetricSpec::histogram("lat_seconds", "Latency.", &[], &[0.1, 0.2, 0.4]);
+
+    #[test]
+    fn quantile_matches_prometheus_interpolation() {
+        // 10 obs ≤ 0.1, 10 in (0.1, 0.2], 0 above: p50 is the top of the first bucket,
+        // p75 halfway through the second.
+        let cum = [10, 20, 20, 20];
+        assert!((histogram_quantile(0.5, &[0.1, 0.2, 0.4], &cum) - 0.1).abs() < 1e-12);
+        assert!((histogram_quantile(0.75, &[0.1, 0.2, 0.4], &cum) - 0.15).abs() < 1e-12);
+        // Everything in +Inf: highest finite bound.
+        assert_eq!(
+            histogram_quantile(0.99, &[0.1, 0.2, 0.4], &[0, 0, 0, 5]),
+            0.4
+        );
+        assert!(histogram_quantile(0.5, &[0.1], &[0, 0]).is_nan());
+    }
+
+    #[test]
+    fn increase_handles_resets() {
+        let pts = [(0, 5.0), (1, 8.0), (2, 2.0), (3, 4.0)];
+        assert_eq!(increase(&pts, 3, 3), 3.0 + 2.0 + 2.0);
+        assert_eq!(rate(&pts, 3, 3) * ns_to_secs(3), 7.0);
+    }
+
+    #[test]
+    fn exposition_format() {
+        let mut r = Registry::new(8);
+        let ok = r.counter(&REQS, &["200"]);
+        r.inc(ok);
+        r.inc(ok);
+        let h = r.histogram(&LAT, &[]);
+        r.observe(h, 0.15);
+        r.observe(h, 0.5);
+        let text = r.prometheus_text();
+        assert!(
+            text.contains("# TYPE reqs_total counter\nreqs_total{code=\"200\"} 2\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("lat_seconds_bucket{le=\"0.2\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("lat_seconds_bucket{le=\"+Inf\"} 2\n"),
+            "{text}"
+        );
+        assert!(text.contains("lat_seconds_count 2\n"), "{text}");
+    }
+
+    #[test]
+    fn ring_keeps_the_newest() {
+        let mut r = Ring::new(3);
+        for i in 0..5 {
+            r.push(i);
+        }
+        assert_eq!(r.iter().collect::<Vec<_>>(), vec![2, 3, 4]);
+        assert_eq!(r.last(), Some(4));
+    }
+}

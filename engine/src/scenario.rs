@@ -1,0 +1,295 @@
+//! The scenario model: what a fault is (`ScenarioMeta`, its parameters and metrics), the
+//! points of a system where it can strike (`Component`, `Hop`), and what it does there
+//! (`Effect`). Systems call `Scenarios::strike` at each hop; scenarios never see the
+//! system's internals.
+
+use crate::metrics::{MetricSpec, Registry};
+use crate::observe::LogBuffer;
+use crate::params::{ParamSet, ParamSpec};
+use crate::rng::Xoshiro256PlusPlus as Rng;
+use crate::time::{secs_to_ns, Nanos};
+use serde::Serialize;
+
+/// The parts of a system a scenario can strike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Component {
+    Client,
+    LoadBalancer,
+    /// The request handler on a service instance (holding a worker).
+    Service,
+    Cache,
+    Database,
+    Dependency,
+    Network,
+    Disk,
+}
+
+impl Component {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Component::Client => "client",
+            Component::LoadBalancer => "load_balancer",
+            Component::Service => "service",
+            Component::Cache => "cache",
+            Component::Database => "database",
+            Component::Dependency => "dependency",
+            Component::Network => "network",
+            Component::Disk => "disk",
+        }
+    }
+}
+
+/// Where a request is, as a scenario sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Hop {
+    pub component: Component,
+    pub instance: u32,
+    pub endpoint: &'static str,
+}
+
+/// What a scenario does to one hop: hold it longer, and/or fail it with a status code.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Effect {
+    pub delay_ns: Nanos,
+    pub fail_status: Option<u16>,
+}
+
+impl Effect {
+    pub const NONE: Effect = Effect {
+        delay_ns: 0,
+        fail_status: None,
+    };
+
+    fn merge(self, other: Effect) -> Effect {
+        Effect {
+            delay_ns: self.delay_ns.saturating_add(other.delay_ns),
+            fail_status: self.fail_status.or(other.fail_status),
+        }
+    }
+}
+
+/// What a scenario gets when it strikes: the clock, its own random stream, the metrics
+/// and the log.
+pub struct StrikeCx<'a> {
+    pub now: Nanos,
+    pub rng: &'a mut Rng,
+    pub metrics: &'a mut Registry,
+    pub logs: &'a mut LogBuffer,
+    pub trace_id: Option<u64>,
+}
+
+/// A running fault. One type per file under `scenarios/<category>/`.
+pub trait Scenario {
+    /// Reads (validated) parameters and registers metric handles. Called when switched
+    /// on and whenever a parameter changes while it runs.
+    fn configure(&mut self, params: &ParamSet, metrics: &mut Registry);
+    /// Acts on one hop of a request while the scenario is active.
+    fn strike(&mut self, cx: &mut StrikeCx<'_>, hop: &Hop) -> Effect;
+    /// Called at every metrics sample, active or not, to keep gauges true.
+    fn on_sample(&mut self, _metrics: &mut Registry, _active: bool) {}
+}
+
+/// The catalogue entry of a scenario.
+pub struct ScenarioMeta {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub category: &'static str,
+    /// One sentence for lists.
+    pub summary: &'static str,
+    /// The scenario's source file; its `//!` block is the catalogue page.
+    pub source: &'static str,
+    /// Scenario-specific parameters (the common timing ones are added by `params()`).
+    pub own_params: &'static [ParamSpec],
+    pub metrics: &'static [MetricSpec],
+    pub strikes: &'static [Component],
+    /// Mitigation ids that address it.
+    pub mitigations: &'static [&'static str],
+    pub build: fn() -> Box<dyn Scenario>,
+    /// Refuses parameter values that make no sense on a system with these components
+    /// (e.g. a database delay on a system without a database); the message says why.
+    pub check: fn(&ParamSet, &[Component]) -> Result<(), String>,
+}
+
+/// A `check` for scenarios whose parameters fit any system that has a struck component.
+pub fn no_check(_: &ParamSet, _: &[Component]) -> Result<(), String> {
+    Ok(())
+}
+
+/// Every scenario has these: when it starts after being switched on, and how long it lasts.
+pub const COMMON_SCENARIO_PARAMS: &[ParamSpec] = &[
+    ParamSpec::float(
+        "start_s",
+        "s",
+        0.0,
+        0.0,
+        86_400.0,
+        "Virtual seconds after the scenario is switched on before it strikes.",
+    ),
+    ParamSpec::float(
+        "duration_s",
+        "s",
+        0.0,
+        0.0,
+        86_400.0,
+        "How long it strikes, in virtual seconds; 0 = until switched off.",
+    ),
+];
+
+impl ScenarioMeta {
+    /// All parameters: its own, then the common timing ones.
+    pub fn params(&self) -> Vec<&'static ParamSpec> {
+        self.own_params
+            .iter()
+            .chain(COMMON_SCENARIO_PARAMS.iter())
+            .collect()
+    }
+
+    /// The `//!` documentation of the scenario's file, as Markdown.
+    pub fn doc(&self) -> String {
+        module_doc(self.source)
+    }
+}
+
+/// The leading `//!` block of a Rust source file, without the markers.
+pub fn module_doc(source: &str) -> String {
+    let mut out = String::new();
+    for line in source.lines() {
+        let Some(rest) = line.strip_prefix("//!") else {
+            break;
+        };
+        out.push_str(rest.strip_prefix(' ').unwrap_or(rest));
+        out.push('\n');
+    }
+    out.trim_end().to_string()
+}
+
+/// A switched-on scenario inside a run.
+pub struct ActiveScenario {
+    pub meta: &'static ScenarioMeta,
+    pub params: ParamSet,
+    pub enabled: bool,
+    enabled_at: Nanos,
+    rng: Rng,
+    instance: Box<dyn Scenario>,
+}
+
+impl ActiveScenario {
+    /// Whether it strikes at `now`: switched on, past its start delay, within its duration.
+    pub fn is_active(&self, now: Nanos) -> bool {
+        if !self.enabled {
+            return false;
+        }
+        let start = self
+            .enabled_at
+            .saturating_add(secs_to_ns(self.params.f64("start_s")));
+        let duration = secs_to_ns(self.params.f64("duration_s"));
+        now >= start && (duration == 0 || now < start.saturating_add(duration))
+    }
+}
+
+/// The scenarios of one run, in a fixed order (catalogue order), so results never depend
+/// on the order they were switched on.
+#[derive(Default)]
+pub struct Scenarios {
+    list: Vec<ActiveScenario>,
+    /// Fast path: no scenario switched on means `strike` is free.
+    any_enabled: bool,
+}
+
+impl Scenarios {
+    /// Switches `meta` on at `now` with `params` (already validated), or back on with new
+    /// parameters if it ran before.
+    pub fn enable(
+        &mut self,
+        meta: &'static ScenarioMeta,
+        params: ParamSet,
+        now: Nanos,
+        seed: u64,
+        metrics: &mut Registry,
+    ) {
+        if let Some(s) = self.list.iter_mut().find(|s| s.meta.id == meta.id) {
+            s.params = params;
+            s.enabled = true;
+            s.enabled_at = now;
+            s.instance.configure(&s.params, metrics);
+        } else {
+            let mut instance = (meta.build)();
+            instance.configure(&params, metrics);
+            let rank = crate::catalog::scenario_rank(meta.id);
+            self.list.push(ActiveScenario {
+                meta,
+                params,
+                enabled: true,
+                enabled_at: now,
+                rng: Rng::stream(seed, 1000 + rank as u64),
+                instance,
+            });
+            self.list
+                .sort_by_key(|s| crate::catalog::scenario_rank(s.meta.id));
+        }
+        self.any_enabled = true;
+    }
+
+    pub fn disable(&mut self, id: &str) {
+        for s in &mut self.list {
+            if s.meta.id == id {
+                s.enabled = false;
+            }
+        }
+        self.any_enabled = self.list.iter().any(|s| s.enabled);
+    }
+
+    /// Replaces the parameters of a switched-on scenario.
+    pub fn reconfigure(&mut self, id: &str, params: ParamSet, metrics: &mut Registry) {
+        if let Some(s) = self.list.iter_mut().find(|s| s.meta.id == id) {
+            s.params = params;
+            s.instance.configure(&s.params, metrics);
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&ActiveScenario> {
+        self.list.iter().find(|s| s.meta.id == id)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &ActiveScenario> {
+        self.list.iter()
+    }
+
+    /// Lets every active scenario act on `hop`; their effects add up.
+    #[inline]
+    pub fn strike(
+        &mut self,
+        now: Nanos,
+        hop: &Hop,
+        metrics: &mut Registry,
+        logs: &mut LogBuffer,
+        trace_id: Option<u64>,
+    ) -> Effect {
+        if !self.any_enabled {
+            return Effect::NONE;
+        }
+        let mut effect = Effect::NONE;
+        for s in &mut self.list {
+            if !s.meta.strikes.contains(&hop.component) || !s.is_active(now) {
+                continue;
+            }
+            let mut cx = StrikeCx {
+                now,
+                rng: &mut s.rng,
+                metrics,
+                logs,
+                trace_id,
+            };
+            effect = effect.merge(s.instance.strike(&mut cx, hop));
+        }
+        effect
+    }
+
+    pub fn on_sample(&mut self, now: Nanos, metrics: &mut Registry) {
+        for s in &mut self.list {
+            let active = s.is_active(now);
+            s.instance.on_sample(metrics, active);
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! Every scenario, one file each under a folder per category, collected in `ALL`.
+//! Adding a scenario is adding a file and a line here; the catalogue tests walk `ALL`.
+
+use crate::scenario::ScenarioMeta;
+
+pub mod latency {
+    //! Scenarios that add time to the request path.
+    pub mod fixed_latency;
+}
+
+/// The catalogue of scenarios, in display order.
+pub static ALL: &[&ScenarioMeta] = &[&latency::fixed_latency::META];

@@ -1,0 +1,708 @@
+//! A run: the configuration (`LabConfig`), the running simulation (`Lab`) that the CLI
+//! runs to an end time and the UI advances frame by frame, the golden signals sampled
+//! from it, its exact summary and its digest.
+
+use crate::catalog::{find_scenario, find_system};
+use crate::metrics::{histogram_quantile, Ring, LATENCY_BUCKETS};
+use crate::observe::{LogRecord, Trace};
+use crate::params::{find_spec, ParamSet, ParamValue};
+use crate::scenario::{ActiveScenario, ScenarioMeta};
+use crate::systems::{Core, Model, SystemMeta};
+use crate::time::{ns_to_secs, Nanos, NS_PER_SEC};
+use crate::LabError;
+use serde::Serialize;
+use std::collections::{BTreeMap, VecDeque};
+
+/// What to run: a system, its parameters, the scenarios switched on with theirs, a seed.
+/// Every value is validated when set, so a `LabConfig` always describes a valid run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabConfig {
+    pub system: String,
+    pub seed: u64,
+    /// Statistics in the summary ignore requests arriving before this.
+    pub warmup_ns: Nanos,
+    /// Virtual time between metric samples.
+    pub sample_interval_ns: Nanos,
+    /// Samples kept per series (older ones are dropped).
+    pub history_len: usize,
+    system_params: BTreeMap<String, String>,
+    /// Switched-on scenarios with their raw parameter overrides, in catalogue order.
+    scenarios: BTreeMap<usize, (String, BTreeMap<String, String>)>,
+}
+
+impl LabConfig {
+    /// A configuration of `system` with every default. An unknown system is reported by
+    /// `set`, `enable_scenario` and `Lab::new`.
+    pub fn new(system: &str) -> Self {
+        LabConfig {
+            system: system.to_string(),
+            seed: 1,
+            warmup_ns: 0,
+            sample_interval_ns: NS_PER_SEC,
+            history_len: 3600,
+            system_params: BTreeMap::new(),
+            scenarios: BTreeMap::new(),
+        }
+    }
+
+    fn system_meta(&self) -> Result<&'static SystemMeta, LabError> {
+        find_system(&self.system)
+    }
+
+    /// Switches scenario `id` on (with its defaults).
+    pub fn enable_scenario(&mut self, id: &str) -> Result<(), LabError> {
+        let meta = find_scenario(id)?;
+        let rank = crate::catalog::scenario_rank(meta.id);
+        self.scenarios
+            .entry(rank)
+            .or_insert_with(|| (meta.id.to_string(), BTreeMap::new()));
+        self.check_scenario(meta)
+    }
+
+    /// Switches scenario `id` off (its parameter overrides are forgotten).
+    pub fn disable_scenario(&mut self, id: &str) {
+        self.scenarios.retain(|_, (sid, _)| sid != id);
+    }
+
+    /// Ids of switched-on scenarios, in catalogue order.
+    pub fn enabled_scenarios(&self) -> impl Iterator<Item = &str> {
+        self.scenarios.values().map(|(id, _)| id.as_str())
+    }
+
+    /// Sets a parameter: a system parameter by bare name (`workers`), a scenario's as
+    /// `ID.name` (`fixed-latency.delay_ms`). The value is validated now.
+    pub fn set(&mut self, key: &str, raw: &str) -> Result<(), LabError> {
+        match key.split_once('.') {
+            None => {
+                let sys = self.system_meta()?;
+                let spec = find_spec(sys.params.iter(), key, key)?;
+                spec.parse_as(key, raw)?;
+                self.system_params
+                    .insert(key.to_string(), raw.trim().to_string());
+                Ok(())
+            }
+            Some((id, name)) => {
+                let meta = find_scenario(id)?;
+                let params = meta.params();
+                let spec = find_spec(params.iter().copied(), name, key)?;
+                spec.parse_as(key, raw)?;
+                let rank = crate::catalog::scenario_rank(meta.id);
+                let Some((_, overrides)) = self.scenarios.get_mut(&rank) else {
+                    return Err(LabError::ScenarioNotEnabled {
+                        key: key.to_string(),
+                        scenario: meta.id.to_string(),
+                    });
+                };
+                let previous = overrides.insert(name.to_string(), raw.trim().to_string());
+                if let Err(e) = self.check_scenario(meta) {
+                    // Leave the configuration as it was: a refused value is not applied.
+                    let (_, overrides) = self.scenarios.get_mut(&rank).expect("present above");
+                    match previous {
+                        Some(p) => overrides.insert(name.to_string(), p),
+                        None => overrides.remove(name),
+                    };
+                    return Err(e);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The validated parameters of the system.
+    pub fn system_param_set(&self) -> Result<ParamSet, LabError> {
+        let sys = self.system_meta()?;
+        let mut set = ParamSet::defaults(sys.params.iter());
+        for (k, raw) in &self.system_params {
+            let spec = find_spec(sys.params.iter(), k, k)?;
+            set.insert(k, spec.parse_as(k, raw)?);
+        }
+        Ok(set)
+    }
+
+    fn scenario_param_set(&self, meta: &ScenarioMeta) -> Result<ParamSet, LabError> {
+        let params = meta.params();
+        let mut set = ParamSet::defaults(params.iter().copied());
+        let rank = crate::catalog::scenario_rank(meta.id);
+        if let Some((_, overrides)) = self.scenarios.get(&rank) {
+            for (name, raw) in overrides {
+                let key = format!("{}.{}", meta.id, name);
+                let spec = find_spec(params.iter().copied(), name, &key)?;
+                set.insert(name, spec.parse_as(&key, raw)?);
+            }
+        }
+        Ok(set)
+    }
+
+    fn check_scenario(&self, meta: &ScenarioMeta) -> Result<(), LabError> {
+        let sys = self.system_meta()?;
+        if !meta.strikes.iter().any(|c| sys.components.contains(c)) {
+            return Err(LabError::NotApplicable {
+                key: meta.id.to_string(),
+                detail: format!(
+                    "scenario strikes {} and system `{}` has none of them",
+                    meta.strikes
+                        .iter()
+                        .map(|c| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    sys.id
+                ),
+            });
+        }
+        let params = self.scenario_param_set(meta)?;
+        (meta.check)(&params, sys.components).map_err(|detail| LabError::NotApplicable {
+            key: meta.id.to_string(),
+            detail,
+        })
+    }
+
+    /// Every effective parameter value, defaults included, keyed as `set` takes them:
+    /// system parameters first, then each switched-on scenario's.
+    pub fn effective_params(&self) -> Result<Vec<(String, ParamValue)>, LabError> {
+        let mut out: Vec<(String, ParamValue)> = self
+            .system_param_set()?
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        for (id, _) in self.scenarios.values() {
+            let meta = find_scenario(id)?;
+            for (k, v) in self.scenario_param_set(meta)?.iter() {
+                out.push((format!("{id}.{k}"), v.clone()));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Names of the golden-signal series, in display order.
+pub const GOLDEN_SERIES: [&str; 8] = [
+    "throughput_rps",
+    "error_rate",
+    "latency_p50_s",
+    "latency_p95_s",
+    "latency_p99_s",
+    "queue_depth",
+    "utilization",
+    "in_flight",
+];
+
+/// The golden signals at one sample: rates and percentiles over the last
+/// `GOLDEN_WINDOW_NS` (like `rate(...[5s])` on a dashboard), saturation right now.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Golden {
+    pub t_ns: Nanos,
+    /// Successful responses per second.
+    pub throughput_rps: f64,
+    /// Failed share of responses (0..1).
+    pub error_rate: f64,
+    pub latency_p50_s: f64,
+    pub latency_p95_s: f64,
+    pub latency_p99_s: f64,
+    /// Requests waiting for a worker.
+    pub queue_depth: f64,
+    /// Busy fraction of workers over the last sampling interval (0..1).
+    pub utilization: f64,
+    /// Requests in the system (waiting or in service).
+    pub in_flight: f64,
+}
+
+impl Golden {
+    pub fn get(&self, name: &str) -> Option<f64> {
+        Some(match name {
+            "throughput_rps" => self.throughput_rps,
+            "error_rate" => self.error_rate,
+            "latency_p50_s" => self.latency_p50_s,
+            "latency_p95_s" => self.latency_p95_s,
+            "latency_p99_s" => self.latency_p99_s,
+            "queue_depth" => self.queue_depth,
+            "utilization" => self.utilization,
+            "in_flight" => self.in_flight,
+            _ => return None,
+        })
+    }
+}
+
+/// Window of the golden rates and percentiles.
+pub const GOLDEN_WINDOW_NS: Nanos = 5 * NS_PER_SEC;
+
+/// A sampled series: `(t_ns, value)` pairs, oldest first, bounded.
+pub struct Series {
+    ring: Ring<(Nanos, f64)>,
+}
+
+impl Series {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (Nanos, f64)> + '_ {
+        self.ring.iter()
+    }
+    pub fn len(&self) -> usize {
+        self.ring.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.ring.is_empty()
+    }
+    pub fn last(&self) -> Option<(Nanos, f64)> {
+        self.ring.last()
+    }
+}
+
+#[derive(Clone)]
+struct Snapshot {
+    t: Nanos,
+    ok: u64,
+    errors: u64,
+    buckets: Vec<u64>,
+}
+
+/// The summary of a run after its warm-up: exact, from every request (see
+/// `docs/cli.md` for each field).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub requests_total: u64,
+    pub requests_completed: u64,
+    pub errors_total: u64,
+    pub throughput_rps: f64,
+    pub latency_mean_s: f64,
+    pub latency_p50_s: f64,
+    pub latency_p95_s: f64,
+    pub latency_p99_s: f64,
+    pub latency_max_s: f64,
+    pub wait_mean_s: f64,
+    pub in_system_mean: f64,
+    pub utilization: f64,
+    /// Virtual seconds measured (run length minus warm-up).
+    pub measured_s: f64,
+    /// "exact" or, past the sample cap, "reservoir" (a uniform sample of latencies).
+    pub latency_percentiles: &'static str,
+}
+
+/// FNV-1a, 64 bit: a small, fixed, portable hash for determinism checks.
+#[derive(Debug, Clone, Copy)]
+struct Digest(u64);
+
+impl Digest {
+    const START: Digest = Digest(0xcbf2_9ce4_8422_2325);
+    #[inline]
+    fn bytes(&mut self, b: &[u8]) {
+        for &x in b {
+            self.0 ^= x as u64;
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01B3);
+        }
+    }
+    fn u64(&mut self, v: u64) {
+        self.bytes(&v.to_le_bytes());
+    }
+    fn f64(&mut self, v: f64) {
+        // One NaN bit pattern, so a NaN is a NaN whatever produced it.
+        self.u64(if v.is_nan() {
+            0x7ff8_0000_0000_0000
+        } else {
+            v.to_bits()
+        });
+    }
+}
+
+/// A running simulation.
+pub struct Lab {
+    config: LabConfig,
+    system: &'static SystemMeta,
+    core: Core,
+    model: Box<dyn Model>,
+    next_sample: Nanos,
+    /// The last `window_samples + 1` snapshots behind the golden signals.
+    snapshots: VecDeque<Snapshot>,
+    window_samples: usize,
+    golden_series: Vec<Series>,
+    golden: Golden,
+    digest: Digest,
+    events: u64,
+}
+
+impl Lab {
+    /// Builds a run from a configuration, validating everything once more.
+    pub fn new(config: &LabConfig) -> Result<Lab, LabError> {
+        let system = config.system_meta()?;
+        let params = config.system_param_set()?;
+        let mut core = Core::new(config.seed, config.warmup_ns, config.history_len.max(2));
+        let model = (system.build)(&params, &mut core);
+        let window = (GOLDEN_WINDOW_NS / config.sample_interval_ns.max(1)).max(1) as usize;
+        let mut lab = Lab {
+            config: config.clone(),
+            system,
+            core,
+            model,
+            next_sample: 0,
+            snapshots: VecDeque::with_capacity(window + 1),
+            window_samples: window,
+            golden_series: GOLDEN_SERIES
+                .iter()
+                .map(|_| Series {
+                    ring: Ring::new(config.history_len.max(2)),
+                })
+                .collect(),
+            golden: Golden::default(),
+            digest: Digest::START,
+            events: 0,
+        };
+        for (id, _) in config.scenarios.values() {
+            let meta = find_scenario(id)?;
+            config.check_scenario(meta)?;
+            let params = config.scenario_param_set(meta)?;
+            lab.core
+                .scenarios
+                .enable(meta, params, 0, config.seed, &mut lab.core.metrics);
+        }
+        Ok(lab)
+    }
+
+    pub fn config(&self) -> &LabConfig {
+        &self.config
+    }
+    pub fn system(&self) -> &'static SystemMeta {
+        self.system
+    }
+    /// Current virtual time.
+    pub fn now_ns(&self) -> Nanos {
+        self.core.now
+    }
+    /// Events handled so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// Simulates the next `dt_ns` of virtual time.
+    pub fn advance(&mut self, dt_ns: Nanos) {
+        let end = self.core.now.saturating_add(dt_ns);
+        self.run_until(end);
+    }
+
+    /// Simulates until virtual time `end` (inclusive of events at `end`).
+    pub fn run_until(&mut self, end: Nanos) {
+        self.run_bounded(end, u64::MAX);
+    }
+
+    /// Simulates up to `dt_ns` but stops after `max_events` events; returns true when the
+    /// whole slice was simulated. For "as fast as possible" within a frame budget.
+    pub fn advance_bounded(&mut self, dt_ns: Nanos, max_events: u64) -> bool {
+        let end = self.core.now.saturating_add(dt_ns);
+        self.run_bounded(end, max_events)
+    }
+
+    fn run_bounded(&mut self, end: Nanos, max_events: u64) -> bool {
+        let mut budget = max_events;
+        loop {
+            let next = self.model.peek_time();
+            // A sample at time t sees every event before t, none at or after it.
+            if self.next_sample <= end && next.is_none_or(|n| self.next_sample <= n) {
+                self.core.now = self.core.now.max(self.next_sample);
+                self.sample();
+                continue;
+            }
+            match next {
+                Some(t) if t <= end => {
+                    if budget == 0 {
+                        return false;
+                    }
+                    budget -= 1;
+                    self.model.step(&mut self.core);
+                    self.events += 1;
+                }
+                _ => break,
+            }
+        }
+        self.core.now = self.core.now.max(end);
+        true
+    }
+
+    fn sample(&mut self) {
+        let t = self.next_sample;
+        self.next_sample += self.config.sample_interval_ns.max(1);
+        self.model.on_sample(&mut self.core);
+        self.core.scenarios.on_sample(t, &mut self.core.metrics);
+        self.core.metrics.sample(t);
+
+        let st = &self.core.stats;
+        let snap = Snapshot {
+            t,
+            ok: st.all_ok,
+            errors: st.all_errors,
+            buckets: st.all_latency_buckets.clone(),
+        };
+        // The window's oldest snapshot is the baseline for rates and percentiles.
+        if self.snapshots.len() > self.window_samples {
+            self.snapshots.pop_front();
+        }
+        let base = self.snapshots.front().cloned();
+        self.snapshots.push_back(snap.clone());
+
+        let mut g = Golden {
+            t_ns: t,
+            queue_depth: self.model.queue_depth() as f64,
+            in_flight: self.core.stats.in_system.level() as f64,
+            utilization: self
+                .core
+                .metrics
+                .family_total("service_utilization_ratio")
+                .clamp(0.0, 1.0),
+            ..Golden::default()
+        };
+        if let Some(base) = base.filter(|b| b.t < t) {
+            let secs = ns_to_secs(t - base.t);
+            let ok = snap.ok - base.ok;
+            let errors = snap.errors - base.errors;
+            g.throughput_rps = ok as f64 / secs;
+            let answered = ok + errors;
+            g.error_rate = if answered > 0 {
+                errors as f64 / answered as f64
+            } else {
+                0.0
+            };
+            let mut cum = Vec::with_capacity(snap.buckets.len());
+            let mut acc = 0;
+            for (now, then) in snap.buckets.iter().zip(&base.buckets) {
+                acc += now - then;
+                cum.push(acc);
+            }
+            let q = |q| {
+                let v = histogram_quantile(q, LATENCY_BUCKETS, &cum);
+                if v.is_nan() {
+                    0.0
+                } else {
+                    v
+                }
+            };
+            g.latency_p50_s = q(0.5);
+            g.latency_p95_s = q(0.95);
+            g.latency_p99_s = q(0.99);
+        }
+        self.golden = g;
+        for (series, name) in self.golden_series.iter_mut().zip(GOLDEN_SERIES) {
+            series.ring.push((t, g.get(name).unwrap_or(0.0)));
+        }
+
+        self.digest.u64(t);
+        for name in GOLDEN_SERIES {
+            self.digest.f64(g.get(name).unwrap_or(0.0));
+        }
+        let mut d = self.digest;
+        self.core.metrics.for_each_value(|v| d.f64(v));
+        self.digest = d;
+    }
+
+    /// The golden signals at the latest sample.
+    pub fn golden(&self) -> Golden {
+        self.golden
+    }
+
+    /// A golden series by name (see `GOLDEN_SERIES`).
+    pub fn series(&self, name: &str) -> Option<&Series> {
+        GOLDEN_SERIES
+            .iter()
+            .position(|n| *n == name)
+            .map(|i| &self.golden_series[i])
+    }
+
+    pub fn metrics(&self) -> &crate::metrics::Registry {
+        &self.core.metrics
+    }
+
+    pub fn logs(&self) -> impl DoubleEndedIterator<Item = &LogRecord> {
+        self.core.logs.lines()
+    }
+
+    pub fn traces(&self) -> impl DoubleEndedIterator<Item = &Trace> {
+        self.core.traces.traces()
+    }
+
+    /// Switched-on scenarios with their parameters.
+    pub fn scenarios(&self) -> impl Iterator<Item = &ActiveScenario> {
+        self.core.scenarios.iter().filter(|s| s.enabled)
+    }
+
+    /// Switches a scenario on or off now, without restarting the run.
+    pub fn set_scenario_enabled(&mut self, id: &str, on: bool) -> Result<(), LabError> {
+        let meta = find_scenario(id)?;
+        if on {
+            self.config.enable_scenario(id)?;
+            let params = self.config.scenario_param_set(meta)?;
+            let now = self.core.now;
+            self.core
+                .scenarios
+                .enable(meta, params, now, self.config.seed, &mut self.core.metrics);
+        } else {
+            self.config.disable_scenario(id);
+            self.core.scenarios.disable(id);
+        }
+        Ok(())
+    }
+
+    /// Changes a switched-on scenario's parameter now (`ID.name`). System parameters
+    /// shape the topology and need a new run: they return `RequiresReset`.
+    pub fn set_param(&mut self, key: &str, raw: &str) -> Result<(), LabError> {
+        match key.split_once('.') {
+            None => {
+                let sys = self.system;
+                find_spec(sys.params.iter(), key, key)?.parse_as(key, raw)?;
+                Err(LabError::RequiresReset {
+                    key: key.to_string(),
+                })
+            }
+            Some((id, _)) => {
+                let meta = find_scenario(id)?;
+                self.config.set(key, raw)?;
+                let params = self.config.scenario_param_set(meta)?;
+                self.core
+                    .scenarios
+                    .reconfigure(meta.id, params, &mut self.core.metrics);
+                Ok(())
+            }
+        }
+    }
+
+    /// The exact summary of everything after the warm-up, up to now.
+    pub fn summary(&mut self) -> Summary {
+        self.core.settle();
+        let st = &self.core.stats;
+        let measured_ns = self.core.now.saturating_sub(st.warmup_ns);
+        let measured_s = ns_to_secs(measured_ns);
+        let per = |x: f64, n: u64| if n == 0 { 0.0 } else { x / n as f64 };
+        let mut sorted = st.latencies.clone();
+        sorted.sort_unstable();
+        let pct = |q: f64| -> f64 {
+            if sorted.is_empty() {
+                return 0.0;
+            }
+            // Nearest rank: the smallest value with at least q of the sample at or below.
+            let rank = (q * sorted.len() as f64).ceil() as usize;
+            ns_to_secs(sorted[rank.clamp(1, sorted.len()) - 1])
+        };
+        let workers = self.model.workers_total().max(1) as f64;
+        Summary {
+            requests_total: st.arrivals,
+            requests_completed: st.completed,
+            errors_total: st.errors,
+            throughput_rps: if measured_s > 0.0 {
+                st.completed as f64 / measured_s
+            } else {
+                0.0
+            },
+            latency_mean_s: per(st.latency_sum_ns as f64, st.completed) * 1e-9,
+            latency_p50_s: pct(0.50),
+            latency_p95_s: pct(0.95),
+            latency_p99_s: pct(0.99),
+            latency_max_s: sorted.last().map_or(0.0, |&v| ns_to_secs(v)),
+            wait_mean_s: per(st.wait_sum_ns as f64, st.completed) * 1e-9,
+            in_system_mean: if measured_ns > 0 {
+                st.in_system.measured as f64 / measured_ns as f64
+            } else {
+                0.0
+            },
+            utilization: if measured_ns > 0 {
+                st.busy.measured as f64 / (measured_ns as f64 * workers)
+            } else {
+                0.0
+            },
+            measured_s,
+            latency_percentiles: if st.latencies_seen as usize > st.latencies.len() {
+                "reservoir"
+            } else {
+                "exact"
+            },
+        }
+    }
+
+    /// A hex digest of the run's output so far: every sample of every series, the final
+    /// metric values and the summary. Same configuration and seed → same digest, natively
+    /// and in WebAssembly.
+    pub fn digest(&mut self) -> String {
+        let summary = self.summary();
+        let mut d = self.digest;
+        self.core.metrics.for_each_value(|v| d.f64(v));
+        for v in [
+            summary.requests_total as f64,
+            summary.requests_completed as f64,
+            summary.errors_total as f64,
+            summary.latency_mean_s,
+            summary.latency_p50_s,
+            summary.latency_p95_s,
+            summary.latency_p99_s,
+            summary.wait_mean_s,
+            summary.in_system_mean,
+            summary.utilization,
+        ] {
+            d.f64(v);
+        }
+        d.u64(self.events);
+        format!("{:016x}", d.0)
+    }
+
+    /// Prometheus text exposition of the current metric values.
+    pub fn prometheus_text(&self) -> String {
+        self.core.metrics.prometheus_text()
+    }
+
+    /// The sampled time series as CSV: one row per sample, the golden signals then every
+    /// metric series (histograms as their `_count`).
+    pub fn csv(&self) -> String {
+        let m = &self.core.metrics;
+        let keys: Vec<_> = m.series_keys().collect();
+        let mut header = vec!["t_s".to_string()];
+        header.extend(GOLDEN_SERIES.iter().map(|s| s.to_string()));
+        for k in &keys {
+            let labels: Vec<String> = k
+                .label_names
+                .iter()
+                .zip(k.label_values)
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect();
+            let suffix = if k.kind == crate::metrics::MetricKind::Histogram {
+                "_count"
+            } else {
+                ""
+            };
+            let name = if labels.is_empty() {
+                format!("{}{suffix}", k.name)
+            } else {
+                format!("{}{suffix}{{{}}}", k.name, labels.join(";"))
+            };
+            header.push(csv_field(&name));
+        }
+        let mut out = header.join(",");
+        out.push('\n');
+        let columns: Vec<BTreeMap<Nanos, f64>> = keys
+            .iter()
+            .map(|k| m.points(k.index).into_iter().collect())
+            .collect();
+        let golden = &self.golden_series;
+        for i in 0..golden[0].len() {
+            let Some((t, _)) = golden[0].ring.get(i) else {
+                continue;
+            };
+            let mut row = vec![fmt_num(ns_to_secs(t))];
+            for s in golden {
+                row.push(s.ring.get(i).map_or(String::new(), |(_, v)| fmt_num(v)));
+            }
+            for c in &columns {
+                row.push(c.get(&t).map_or(String::new(), |v| fmt_num(*v)));
+            }
+            out.push_str(&row.join(","));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+fn fmt_num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}

@@ -1,0 +1,271 @@
+//! Systems: the simulated topologies requests flow through. Each is a `Model` driven by
+//! the run (`crate::Lab`), sharing one `Core` (clock, metrics, logs, traces, scenarios,
+//! run statistics). `ALL` lists them for the catalogue.
+
+pub mod queue;
+pub mod web;
+
+use crate::metrics::{MetricSpec, Registry, LATENCY_BUCKETS};
+use crate::observe::{LogBuffer, TraceBuffer};
+use crate::params::{ParamSet, ParamSpec};
+use crate::rng::Xoshiro256PlusPlus as Rng;
+use crate::scenario::{module_doc, Component, Scenarios};
+use crate::time::Nanos;
+
+/// The catalogue entry of a system.
+pub struct SystemMeta {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub category: &'static str,
+    pub summary: &'static str,
+    pub source: &'static str,
+    pub params: &'static [ParamSpec],
+    pub metrics: &'static [MetricSpec],
+    /// The parts scenarios can strike.
+    pub components: &'static [Component],
+    pub build: fn(&ParamSet, &mut Core) -> Box<dyn Model>,
+}
+
+impl SystemMeta {
+    pub fn doc(&self) -> String {
+        module_doc(self.source)
+    }
+}
+
+/// Every system, in display order (`web` first: the default in the UI).
+pub static ALL: &[&SystemMeta] = &[&web::META, &queue::META];
+
+/// Metrics every system emits, with the same names, so dashboards and summaries work on
+/// any of them.
+pub mod common {
+    use super::*;
+    pub const HTTP_REQUESTS: MetricSpec = MetricSpec::counter(
+        "http_requests_total",
+        "Requests answered, by service, endpoint and HTTP status.",
+        &["service", "endpoint", "status"],
+    );
+    pub const HTTP_DURATION: MetricSpec = MetricSpec::histogram(
+        "http_request_duration_seconds",
+        "Time from a request's arrival to its response.",
+        &["service", "endpoint"],
+        LATENCY_BUCKETS,
+    );
+    pub const IN_FLIGHT: MetricSpec = MetricSpec::gauge(
+        "http_requests_in_flight",
+        "Requests arrived and not yet answered.",
+        &["service"],
+    );
+    pub const QUEUE_DEPTH: MetricSpec = MetricSpec::gauge(
+        "service_queue_depth",
+        "Requests waiting for a worker.",
+        &["service"],
+    );
+    pub const WORKERS_BUSY: MetricSpec = MetricSpec::gauge(
+        "service_workers_busy",
+        "Workers serving a request.",
+        &["service"],
+    );
+    pub const UTILIZATION: MetricSpec = MetricSpec::gauge(
+        "service_utilization_ratio",
+        "Busy fraction of workers over the last sampling interval.",
+        &["service"],
+    );
+    pub const WAIT: MetricSpec = MetricSpec::histogram(
+        "service_queue_wait_seconds",
+        "Time a request waited for a worker.",
+        &["service"],
+        LATENCY_BUCKETS,
+    );
+}
+
+/// A simulated topology. The run calls `step` for each event in (time, seq) order.
+pub trait Model {
+    /// Time of the next pending event.
+    fn peek_time(&self) -> Option<Nanos>;
+    /// Handles the next event; `core.now` is advanced to its time.
+    fn step(&mut self, core: &mut Core);
+    /// Keeps gauges current just before a metrics sample.
+    fn on_sample(&mut self, core: &mut Core);
+    /// Total workers (capacity for utilisation).
+    fn workers_total(&self) -> u64;
+    /// Requests currently waiting for a worker.
+    fn queue_depth(&self) -> u64;
+    /// Whether the system has the component (a scenario striking elsewhere is refused).
+    fn has(&self, component: Component) -> bool;
+}
+
+/// How many request latencies are kept exactly; beyond it, a uniform reservoir of this
+/// size keeps memory bounded for arbitrarily long runs.
+pub const LATENCY_SAMPLE_CAP: usize = 4_000_000;
+
+/// A time-weighted integral of an integer level (requests in system, busy workers).
+#[derive(Debug, Clone, Default)]
+pub struct Integrator {
+    level: u64,
+    last_t: Nanos,
+    /// ∫ level dt over the whole run, in level·ns.
+    pub all: u128,
+    /// ∫ level dt after the warm-up.
+    pub measured: u128,
+}
+
+impl Integrator {
+    #[inline]
+    fn advance(&mut self, t: Nanos, warmup: Nanos) {
+        if t > self.last_t {
+            let dt = (t - self.last_t) as u128;
+            self.all += self.level as u128 * dt;
+            if t > warmup {
+                let from = self.last_t.max(warmup);
+                self.measured += self.level as u128 * (t - from) as u128;
+            }
+            self.last_t = t;
+        }
+    }
+    pub fn level(&self) -> u64 {
+        self.level
+    }
+}
+
+/// Statistics of a run that are exact rather than sampled (the CLI summary).
+pub struct RunStats {
+    pub warmup_ns: Nanos,
+    pub arrivals: u64,
+    pub completed: u64,
+    pub errors: u64,
+    pub latency_sum_ns: u128,
+    pub wait_sum_ns: u128,
+    pub latencies: Vec<u64>,
+    pub latencies_seen: u64,
+    reservoir_rng: Rng,
+    pub in_system: Integrator,
+    pub busy: Integrator,
+    // Whole-run accumulators behind the golden signals.
+    pub all_ok: u64,
+    pub all_errors: u64,
+    /// Non-cumulative counts over `LATENCY_BUCKETS` (+Inf last) of every response.
+    pub all_latency_buckets: Vec<u64>,
+}
+
+impl RunStats {
+    fn new(warmup_ns: Nanos, seed: u64) -> Self {
+        RunStats {
+            warmup_ns,
+            arrivals: 0,
+            completed: 0,
+            errors: 0,
+            latency_sum_ns: 0,
+            wait_sum_ns: 0,
+            latencies: Vec::new(),
+            latencies_seen: 0,
+            reservoir_rng: Rng::stream(seed, 999),
+            in_system: Integrator::default(),
+            busy: Integrator::default(),
+            all_ok: 0,
+            all_errors: 0,
+            all_latency_buckets: vec![0; LATENCY_BUCKETS.len() + 1],
+        }
+    }
+}
+
+/// What every model shares: the clock, observability, scenarios and run statistics.
+pub struct Core {
+    pub now: Nanos,
+    pub seed: u64,
+    pub metrics: Registry,
+    pub logs: LogBuffer,
+    pub traces: TraceBuffer,
+    pub scenarios: Scenarios,
+    pub stats: RunStats,
+    next_request: u64,
+}
+
+/// Latency above which a response is logged as slow.
+pub const SLOW_REQUEST_NS: Nanos = 1_000_000_000;
+
+impl Core {
+    pub fn new(seed: u64, warmup_ns: Nanos, history_len: usize) -> Self {
+        Core {
+            now: 0,
+            seed,
+            metrics: Registry::new(history_len),
+            logs: LogBuffer::new(2_000, 50),
+            traces: TraceBuffer::new(300, 200, 20),
+            scenarios: Scenarios::default(),
+            stats: RunStats::new(warmup_ns, seed),
+            next_request: 0,
+        }
+    }
+
+    /// A random stream for one purpose of the model (`stream` < 1000; scenarios use 1000+).
+    pub fn rng(&self, stream: u64) -> Rng {
+        Rng::stream(self.seed, stream)
+    }
+
+    /// A request arrives: returns its sequence number (also its trace id).
+    #[inline]
+    pub fn arrive(&mut self) -> u64 {
+        let w = self.stats.warmup_ns;
+        self.stats.in_system.advance(self.now, w);
+        self.stats.in_system.level += 1;
+        if self.now >= w {
+            self.stats.arrivals += 1;
+        }
+        self.next_request += 1;
+        self.next_request
+    }
+
+    /// A worker becomes busy (+1) or free (-1).
+    #[inline]
+    pub fn worker_busy(&mut self, delta: i64) {
+        let w = self.stats.warmup_ns;
+        self.stats.busy.advance(self.now, w);
+        self.stats.busy.level = self.stats.busy.level.saturating_add_signed(delta);
+    }
+
+    /// A request that arrived at `arrival` leaves now, after waiting `wait` for a worker;
+    /// `ok` = answered successfully.
+    #[inline]
+    pub fn depart(&mut self, arrival: Nanos, wait: Nanos, ok: bool) {
+        let w = self.stats.warmup_ns;
+        let st = &mut self.stats;
+        st.in_system.advance(self.now, w);
+        st.in_system.level = st.in_system.level.saturating_sub(1);
+        let latency = self.now - arrival;
+        let secs = latency as f64 * 1e-9;
+        let b = LATENCY_BUCKETS.partition_point(|&le| le < secs);
+        st.all_latency_buckets[b] += 1;
+        if ok {
+            st.all_ok += 1;
+        } else {
+            st.all_errors += 1;
+        }
+        if arrival < w {
+            return;
+        }
+        if !ok {
+            st.errors += 1;
+            return;
+        }
+        st.completed += 1;
+        st.latency_sum_ns += latency as u128;
+        st.wait_sum_ns += wait as u128;
+        st.latencies_seen += 1;
+        if st.latencies.len() < LATENCY_SAMPLE_CAP {
+            st.latencies.push(latency);
+        } else {
+            // Algorithm R: every latency seen has the same chance to be in the sample.
+            let j = st.reservoir_rng.below(st.latencies_seen);
+            if (j as usize) < LATENCY_SAMPLE_CAP {
+                st.latencies[j as usize] = latency;
+            }
+        }
+    }
+
+    /// Brings the integrals up to `now` (before reading them).
+    pub fn settle(&mut self) {
+        let w = self.stats.warmup_ns;
+        self.stats.in_system.advance(self.now, w);
+        self.stats.busy.advance(self.now, w);
+    }
+}

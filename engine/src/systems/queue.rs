@@ -1,0 +1,375 @@
+//! # The textbook queue
+//!
+//! One service with `workers` identical servers sharing one FIFO queue: arrivals at
+//! `arrival_rate_rps` (Poisson or evenly spaced), service times with mean
+//! `service_time_ms` (exponential, deterministic or log-normal). Nothing else is on the
+//! request path, so queueing theory applies exactly: with Poisson arrivals and
+//! exponential service this is M/M/c, and its mean waiting time is given by Erlang C.
+//!
+//! ```text
+//!   arrivals ──▶ [ FIFO queue (queue_capacity) ] ──▶ ( worker 1 … worker c ) ──▶ done
+//!                      full? → 503
+//! ```
+//!
+//! ## What to look at
+//! - Utilisation ρ = λ · E[S] / c. As ρ approaches 1, queue depth and latency grow
+//!   without bound; p99 explodes long before the average looks alarming.
+//! - Little's law: mean requests in system = arrival rate × mean time in system.
+//! - With `queue_capacity` > 0 a full queue answers 503 at once: errors instead of delay.
+
+use super::{common, Core, Model, SystemMeta};
+use crate::dist::Dist;
+use crate::metrics::{CounterId, GaugeId, HistogramId};
+use crate::observe::{Level, LogRecord, Span, SpanStatus, Trace};
+use crate::params::{ParamSet, ParamSpec};
+use crate::rng::Xoshiro256PlusPlus as Rng;
+use crate::scenario::{Component, Hop};
+use crate::time::{ns_to_secs, secs_to_ns, Nanos};
+use std::collections::VecDeque;
+
+pub static META: SystemMeta = SystemMeta {
+    id: "queue",
+    title: "Textbook queue (M/M/c and friends)",
+    category: "queueing",
+    summary: "One FIFO queue in front of c identical workers: the model queueing theory describes.",
+    source: include_str!("queue.rs"),
+    params: &[
+        ParamSpec::float(
+            "arrival_rate_rps",
+            "req/s",
+            80.0,
+            0.001,
+            10_000_000.0,
+            "Mean arrival rate λ.",
+        ),
+        ParamSpec::choice(
+            "arrival_process",
+            "poisson",
+            &["poisson", "constant"],
+            "Poisson (exponential gaps) or evenly spaced arrivals.",
+        ),
+        ParamSpec::int(
+            "workers",
+            "workers",
+            1,
+            1,
+            4096,
+            "Servers c sharing the queue.",
+        ),
+        ParamSpec::int(
+            "queue_capacity",
+            "requests",
+            0,
+            0,
+            10_000_000,
+            "Waiting room; a full queue answers 503. 0 = unbounded.",
+        ),
+        ParamSpec::float(
+            "service_time_ms",
+            "ms",
+            10.0,
+            0.001,
+            600_000.0,
+            "Mean service time E[S].",
+        ),
+        ParamSpec::choice(
+            "service_time_distribution",
+            "exponential",
+            &["exponential", "deterministic", "lognormal"],
+            "Shape of the service time.",
+        ),
+        ParamSpec::float(
+            "service_time_cv",
+            "",
+            1.0,
+            0.0,
+            20.0,
+            "Coefficient of variation (sd / mean) for the log-normal service time.",
+        ),
+    ],
+    metrics: &[
+        common::HTTP_REQUESTS,
+        common::HTTP_DURATION,
+        common::IN_FLIGHT,
+        common::QUEUE_DEPTH,
+        common::WORKERS_BUSY,
+        common::UTILIZATION,
+        common::WAIT,
+    ],
+    components: &[Component::Service],
+    build: |p, core| Box::new(QueueModel::new(p, core)),
+};
+
+const SERVICE: &str = "queue";
+const ENDPOINT: &str = "/";
+
+#[derive(Debug, Clone, Copy)]
+enum Ev {
+    Arrival,
+    Departure(u32),
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Request {
+    seq: u64,
+    arrival: Nanos,
+    start: Nanos,
+    fail_status: Option<u16>,
+}
+
+struct Ids {
+    ok: CounterId,
+    rejected: CounterId,
+    duration: HistogramId,
+    in_flight: GaugeId,
+    depth: GaugeId,
+    busy: GaugeId,
+    utilization: GaugeId,
+    wait: HistogramId,
+}
+
+pub struct QueueModel {
+    events: crate::event::EventQueue<Ev>,
+    arrival_gap: Dist,
+    service: Dist,
+    arrival_rng: Rng,
+    service_rng: Rng,
+    workers: u64,
+    busy: u64,
+    capacity: usize,
+    waiting: VecDeque<u32>,
+    requests: Vec<Request>,
+    free: Vec<u32>,
+    ids: Ids,
+    last_busy_integral: u128,
+    last_sample: Nanos,
+}
+
+impl QueueModel {
+    pub fn new(p: &ParamSet, core: &mut Core) -> Self {
+        let rate = p.f64("arrival_rate_rps");
+        let arrival_gap = match p.choice("arrival_process") {
+            "constant" => Dist::Deterministic { value: 1.0 / rate },
+            _ => Dist::Exponential { mean: 1.0 / rate },
+        };
+        let mean = p.f64("service_time_ms") / 1000.0;
+        let service = match p.choice("service_time_distribution") {
+            "deterministic" => Dist::Deterministic { value: mean },
+            "lognormal" => Dist::lognormal_mean_cv(mean, p.f64("service_time_cv")),
+            _ => Dist::Exponential { mean },
+        };
+        let m = &mut core.metrics;
+        let ids = Ids {
+            ok: m.counter(&common::HTTP_REQUESTS, &[SERVICE, ENDPOINT, "200"]),
+            rejected: m.counter(&common::HTTP_REQUESTS, &[SERVICE, ENDPOINT, "503"]),
+            duration: m.histogram(&common::HTTP_DURATION, &[SERVICE, ENDPOINT]),
+            in_flight: m.gauge(&common::IN_FLIGHT, &[SERVICE]),
+            depth: m.gauge(&common::QUEUE_DEPTH, &[SERVICE]),
+            busy: m.gauge(&common::WORKERS_BUSY, &[SERVICE]),
+            utilization: m.gauge(&common::UTILIZATION, &[SERVICE]),
+            wait: m.histogram(&common::WAIT, &[SERVICE]),
+        };
+        let mut model = QueueModel {
+            events: Default::default(),
+            arrival_gap,
+            service,
+            arrival_rng: core.rng(1),
+            service_rng: core.rng(2),
+            workers: p.i64("workers").max(1) as u64,
+            busy: 0,
+            capacity: p.i64("queue_capacity").max(0) as usize,
+            waiting: VecDeque::new(),
+            requests: Vec::new(),
+            free: Vec::new(),
+            ids,
+            last_busy_integral: 0,
+            last_sample: 0,
+        };
+        let first = secs_to_ns(model.arrival_gap.sample(&mut model.arrival_rng));
+        model.events.schedule(first, Ev::Arrival);
+        model
+    }
+
+    fn alloc(&mut self, r: Request) -> u32 {
+        if let Some(i) = self.free.pop() {
+            self.requests[i as usize] = r;
+            i
+        } else {
+            self.requests.push(r);
+            self.requests.len() as u32 - 1
+        }
+    }
+
+    fn start_service(&mut self, core: &mut Core, id: u32) {
+        self.busy += 1;
+        core.worker_busy(1);
+        let r = &mut self.requests[id as usize];
+        r.start = core.now;
+        let hop = Hop {
+            component: Component::Service,
+            instance: 0,
+            endpoint: ENDPOINT,
+        };
+        let effect = core.scenarios.strike(
+            core.now,
+            &hop,
+            &mut core.metrics,
+            &mut core.logs,
+            Some(r.seq),
+        );
+        r.fail_status = effect.fail_status;
+        let service = secs_to_ns(self.service.sample(&mut self.service_rng));
+        self.events
+            .schedule(core.now + service + effect.delay_ns, Ev::Departure(id));
+    }
+
+    fn arrival(&mut self, core: &mut Core) {
+        let gap = secs_to_ns(self.arrival_gap.sample(&mut self.arrival_rng)).max(1);
+        self.events.schedule(core.now + gap, Ev::Arrival);
+        let seq = core.arrive();
+        let id = self.alloc(Request {
+            seq,
+            arrival: core.now,
+            start: core.now,
+            fail_status: None,
+        });
+        if self.busy < self.workers {
+            self.start_service(core, id);
+        } else if self.capacity == 0 || self.waiting.len() < self.capacity {
+            self.waiting.push_back(id);
+        } else {
+            core.metrics.inc(self.ids.rejected);
+            core.metrics.observe(self.ids.duration, 0.0);
+            core.depart(core.now, 0, false);
+            self.free.push(id);
+            if core.logs.admits(core.now) {
+                core.logs.push(LogRecord {
+                    t_ns: core.now,
+                    level: Level::Warn,
+                    service: SERVICE,
+                    message: "queue full, request rejected",
+                    fields: vec![
+                        ("status", "503".into()),
+                        ("queue_capacity", self.capacity.to_string()),
+                    ],
+                    trace_id: Some(seq),
+                });
+            }
+        }
+    }
+
+    fn departure(&mut self, core: &mut Core, id: u32) {
+        let r = self.requests[id as usize];
+        self.free.push(id);
+        self.busy -= 1;
+        core.worker_busy(-1);
+        let ok = r.fail_status.is_none();
+        let latency = core.now - r.arrival;
+        let wait = r.start - r.arrival;
+        core.metrics
+            .inc(if ok { self.ids.ok } else { self.ids.rejected });
+        core.metrics.observe(self.ids.duration, ns_to_secs(latency));
+        core.metrics.observe(self.ids.wait, ns_to_secs(wait));
+        core.depart(r.arrival, wait, ok);
+        if core.traces.wants(core.now, r.seq, !ok) {
+            self.record_trace(core, &r);
+        }
+        if let Some(next) = self.waiting.pop_front() {
+            self.start_service(core, next);
+        }
+    }
+
+    fn record_trace(&self, core: &mut Core, r: &Request) {
+        let status = if r.fail_status.is_some() {
+            SpanStatus::Error
+        } else {
+            SpanStatus::Ok
+        };
+        let root = r.seq << 8;
+        let spans = vec![
+            Span {
+                trace_id: r.seq,
+                span_id: root,
+                parent: None,
+                service: SERVICE,
+                operation: "GET /",
+                start_ns: r.arrival,
+                duration_ns: core.now - r.arrival,
+                status,
+                attributes: vec![("http.status", r.fail_status.unwrap_or(200).to_string())],
+            },
+            Span {
+                trace_id: r.seq,
+                span_id: root + 1,
+                parent: Some(root),
+                service: SERVICE,
+                operation: "queue wait",
+                start_ns: r.arrival,
+                duration_ns: r.start - r.arrival,
+                status: SpanStatus::Ok,
+                attributes: vec![],
+            },
+            Span {
+                trace_id: r.seq,
+                span_id: root + 2,
+                parent: Some(root),
+                service: SERVICE,
+                operation: "handle",
+                start_ns: r.start,
+                duration_ns: core.now - r.start,
+                status,
+                attributes: vec![],
+            },
+        ];
+        core.traces.push(Trace {
+            trace_id: r.seq,
+            spans,
+        });
+    }
+}
+
+impl Model for QueueModel {
+    fn peek_time(&self) -> Option<Nanos> {
+        self.events.peek_time()
+    }
+
+    fn step(&mut self, core: &mut Core) {
+        let Some((t, ev)) = self.events.pop() else {
+            return;
+        };
+        core.now = t;
+        match ev {
+            Ev::Arrival => self.arrival(core),
+            Ev::Departure(id) => self.departure(core, id),
+        }
+    }
+
+    fn on_sample(&mut self, core: &mut Core) {
+        core.settle();
+        let m = &mut core.metrics;
+        m.set(self.ids.in_flight, core.stats.in_system.level() as f64);
+        m.set(self.ids.depth, self.waiting.len() as f64);
+        m.set(self.ids.busy, self.busy as f64);
+        let integral = core.stats.busy.all;
+        let dt = core.now.saturating_sub(self.last_sample);
+        if dt > 0 {
+            let util =
+                (integral - self.last_busy_integral) as f64 / (dt as f64 * self.workers as f64);
+            m.set(self.ids.utilization, util);
+        }
+        self.last_busy_integral = integral;
+        self.last_sample = core.now;
+    }
+
+    fn workers_total(&self) -> u64 {
+        self.workers
+    }
+
+    fn queue_depth(&self) -> u64 {
+        self.waiting.len() as u64
+    }
+
+    fn has(&self, component: Component) -> bool {
+        component == Component::Service
+    }
+}
