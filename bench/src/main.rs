@@ -1,0 +1,2 @@
+//! Benchmark driver (see bench/README.md).
+fn main() {}
