@@ -1,0 +1,76 @@
+//! Walks the whole catalogue: every system and scenario has a doc, a parameter schema
+//! whose defaults validate, declared metrics with sane names, and runs with defaults.
+
+use engine::catalog;
+use engine::metrics::MetricKind;
+use engine::params::ParamKind;
+use engine::{Lab, LabConfig};
+
+#[test]
+fn every_item_is_documented_and_its_schema_is_sound() {
+    let mut ids = std::collections::BTreeSet::new();
+    for item in catalog::list() {
+        assert!(ids.insert(item.id), "duplicate id {}", item.id);
+        let d = catalog::describe(item.id).unwrap();
+        assert!(d.doc.len() > 200, "{}: doc too short", d.id);
+        assert!(d.doc.contains("What to look at"), "{}: doc lacks 'What to look at'", d.id);
+        assert!(!d.metrics.is_empty(), "{}: no metrics", d.id);
+        for p in &d.params {
+            assert!(!p.spec.help.is_empty(), "{}: {} has no help", d.id, p.key);
+            let default = p.spec.default_value().to_string();
+            assert!(p.spec.parse(&default).is_ok(), "{}: default of {} does not validate", d.id, p.key);
+            match p.spec.kind {
+                ParamKind::Int { default, min, max } => assert!(min <= default && default <= max),
+                ParamKind::Float { default, min, max } => assert!(min <= default && default <= max),
+                ParamKind::Choice { default, allowed } => assert!(allowed.contains(&default)),
+                ParamKind::Bool { .. } => {}
+            }
+        }
+        for m in &d.metrics {
+            assert!(
+                m.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                "{}: metric name {}",
+                d.id,
+                m.name
+            );
+            match m.kind {
+                MetricKind::Counter => assert!(m.name.ends_with("_total"), "counter {} must end in _total", m.name),
+                MetricKind::Histogram => {
+                    assert!(!m.buckets.is_empty(), "histogram {} has no buckets", m.name);
+                    assert!(m.buckets.windows(2).all(|w| w[0] < w[1]), "buckets of {} not ascending", m.name);
+                }
+                MetricKind::Gauge => {}
+            }
+        }
+    }
+}
+
+#[test]
+fn every_scenario_runs_on_every_system_it_applies_to() {
+    for system in catalog::systems() {
+        for scenario in catalog::scenarios() {
+            let mut cfg = LabConfig::new(system.id);
+            if cfg.enable_scenario(scenario.id).is_err() {
+                continue;
+            }
+            let mut lab = Lab::new(&cfg).unwrap();
+            lab.run_until(5 * engine::time::NS_PER_SEC);
+            assert!(lab.events() > 0, "{} on {}", scenario.id, system.id);
+        }
+    }
+}
+
+#[test]
+fn one_metric_name_one_type() {
+    let mut seen = std::collections::BTreeMap::new();
+    let specs = catalog::systems()
+        .iter()
+        .flat_map(|s| s.metrics.iter())
+        .chain(catalog::scenarios().iter().flat_map(|s| s.metrics.iter()));
+    for m in specs {
+        let prev = seen.insert(m.name, (m.kind, m.labels));
+        if let Some(prev) = prev {
+            assert_eq!(prev, (m.kind, m.labels), "{} declared twice differently", m.name);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! Checks on the engine's own source (after rust-analyzer's `tidy`): the invariants in
+//! ARCHITECTURE.md hold — no HashMap (iteration order), no wall clock, no web imports,
+//! no thread_rng/SmallRng, every file starts with `//!`.
+
+use std::path::Path;
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn engine_source_keeps_its_invariants() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    assert!(files.len() > 10);
+    let forbidden = [
+        ("HashMap", "iteration order must not reach output: use BTreeMap"),
+        ("HashSet", "iteration order must not reach output: use BTreeSet"),
+        ("Instant::now", "no wall clock in the engine"),
+        ("SystemTime", "no wall clock in the engine"),
+        ("thread_rng", "use the seeded Xoshiro256PlusPlus streams"),
+        ("SmallRng", "use the seeded Xoshiro256PlusPlus streams"),
+        ("web_sys", "the engine knows nothing of the web"),
+        ("wasm_bindgen", "the engine knows nothing of the web"),
+        (".unwrap()", "the engine never panics on input: return LabError"),
+    ];
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        assert!(text.starts_with("//!"), "{} must start with a //! line", f.display());
+        // Unit tests inside a file may unwrap.
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        for (needle, why) in forbidden {
+            assert!(!code.contains(needle), "{} contains `{needle}`: {why}", f.display());
+        }
+    }
+}
