@@ -1,1 +1,254 @@
-//! CLI integration tests.
+//! `sdl` as a user runs it: each command's output, and every error path exiting 2 with
+//! one line naming the offending input (never a panic or a backtrace).
+
+use std::process::Command;
+
+fn sdl(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sdl"))
+        .args(args)
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .expect("run sdl");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let (code, out, err) = sdl(args);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+#[test]
+fn list_shows_systems_and_scenarios() {
+    let v = json(&["list", "--format", "json"]);
+    let items = v.as_array().unwrap();
+    for id in ["web", "queue", "fixed-latency"] {
+        let item = items
+            .iter()
+            .find(|i| i["id"] == id)
+            .unwrap_or_else(|| panic!("{id}"));
+        assert!(item["title"].is_string() && item["category"].is_string());
+    }
+    let (code, text, _) = sdl(&["list"]);
+    assert_eq!(code, 0);
+    assert!(text.contains("fixed-latency") && text.contains("queue"));
+}
+
+#[test]
+fn describe_documents_schema_and_metrics() {
+    let v = json(&["describe", "fixed-latency", "--format", "json"]);
+    let delay = v["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "delay_ms")
+        .unwrap();
+    assert_eq!(delay["key"], "fixed-latency.delay_ms");
+    assert_eq!(delay["type"], "float");
+    assert_eq!(delay["unit"], "ms");
+    assert!(delay["default"].is_number() && delay["min"].is_number() && delay["max"].is_number());
+    assert!(delay["help"].is_string());
+    let target = v["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "target")
+        .unwrap();
+    assert!(target["allowed"].as_array().unwrap().len() >= 2);
+    let m = &v["metrics"][0];
+    assert_eq!(m["name"], "http_injected_latency_seconds");
+    assert_eq!(m["type"], "histogram");
+    assert!(m["buckets"].as_array().unwrap().len() > 5);
+    assert!(v["doc"].as_str().unwrap().contains("What to look at"));
+
+    let (code, text, _) = sdl(&["describe", "queue"]);
+    assert_eq!(code, 0);
+    assert!(text.contains("arrival_rate_rps") && text.contains("http_request_duration_seconds"));
+}
+
+#[test]
+fn run_json_has_every_documented_field() {
+    let v = json(&[
+        "run",
+        "--system",
+        "queue",
+        "--set",
+        "workers=2",
+        "--set",
+        "arrival_rate_rps=150",
+        "--seed",
+        "9",
+        "--duration",
+        "2m",
+        "--warmup",
+        "10s",
+    ]);
+    assert_eq!(v["system"], "queue");
+    assert_eq!(v["seed"], 9);
+    assert_eq!(v["params"]["workers"], 2);
+    assert_eq!(
+        v["params"]["service_time_ms"], 10.0,
+        "defaults are included"
+    );
+    for field in [
+        "requests_total",
+        "requests_completed",
+        "errors_total",
+        "throughput_rps",
+        "latency_mean_s",
+        "latency_p50_s",
+        "latency_p95_s",
+        "latency_p99_s",
+        "wait_mean_s",
+        "in_system_mean",
+        "utilization",
+    ] {
+        assert!(v["summary"][field].is_number(), "summary.{field}");
+    }
+    let s = &v["summary"];
+    assert!(s["latency_p50_s"].as_f64() <= s["latency_p95_s"].as_f64());
+    assert!(s["latency_p95_s"].as_f64() <= s["latency_p99_s"].as_f64());
+    assert!(
+        (s["measured_s"].as_f64().unwrap() - 110.0).abs() < 1e-9,
+        "warm-up excluded"
+    );
+    assert_eq!(v["digest"].as_str().unwrap().len(), 16);
+}
+
+#[test]
+fn run_is_deterministic_and_scenarios_take_dotted_keys() {
+    let args = [
+        "run",
+        "--system",
+        "web",
+        "--scenario",
+        "fixed-latency",
+        "--set",
+        "fixed-latency.delay_ms=200",
+        "--duration",
+        "60s",
+        "--seed",
+        "3",
+    ];
+    let a = json(&args);
+    let b = json(&args);
+    assert_eq!(a["digest"], b["digest"]);
+    assert_eq!(a["scenario"][0], "fixed-latency");
+    assert_eq!(a["params"]["fixed-latency.delay_ms"], 200.0);
+    assert!(a["summary"]["latency_p50_s"].as_f64().unwrap() > 0.2);
+}
+
+#[test]
+fn prom_and_csv_formats() {
+    let (code, prom, _) = sdl(&[
+        "run",
+        "--system",
+        "queue",
+        "--duration",
+        "5s",
+        "--format",
+        "prom",
+    ]);
+    assert_eq!(code, 0);
+    assert!(prom.contains("# TYPE http_requests_total counter"));
+    assert!(prom.contains(
+        "http_request_duration_seconds_bucket{service=\"queue\",endpoint=\"/\",le=\"+Inf\"}"
+    ));
+    let (code, csv, _) = sdl(&[
+        "run",
+        "--system",
+        "queue",
+        "--duration",
+        "5s",
+        "--format=csv",
+    ]);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("t_s,throughput_rps,error_rate,latency_p50_s"));
+    assert_eq!(lines.len(), 1 + 6, "one row per second, 0..=5 s");
+}
+
+#[test]
+fn bad_input_exits_2_with_one_clear_line() {
+    let cases: &[(&[&str], &[&str])] = &[
+        (
+            &["run", "--system", "mainframe"],
+            &["mainframe", "queue", "web"],
+        ),
+        (
+            &["run", "--scenario", "retry-typhoon"],
+            &["retry-typhoon", "fixed-latency"],
+        ),
+        (&["run", "--set", "wrokers=4"], &["wrokers", "workers"]),
+        (&["run", "--set", "workers=0"], &["workers", "1..=4096"]),
+        (&["run", "--set", "workers=many"], &["workers", "integer"]),
+        (&["run", "--set", "workers"], &["KEY=VALUE"]),
+        (
+            &["run", "--set", "fixed-latency.delay_ms=10"],
+            &["fixed-latency", "not switched on"],
+        ),
+        (
+            &[
+                "run",
+                "--scenario",
+                "fixed-latency",
+                "--set",
+                "fixed-latency.colour=red",
+            ],
+            &["colour", "delay_ms"],
+        ),
+        (
+            &[
+                "run",
+                "--scenario",
+                "fixed-latency",
+                "--set",
+                "fixed-latency.target=disk",
+            ],
+            &["disk", "service", "database"],
+        ),
+        (
+            &[
+                "run",
+                "--system",
+                "queue",
+                "--scenario",
+                "fixed-latency",
+                "--set",
+                "fixed-latency.target=database",
+            ],
+            &["database"],
+        ),
+        (
+            &["run", "--duration", "10 parsecs"],
+            &["10 parsecs", "ms, s, m or h"],
+        ),
+        (&["run", "--duration", "60"], &["60", "unit"]),
+        (
+            &["run", "--warmup", "5m", "--duration", "1m"],
+            &["warmup", "shorter"],
+        ),
+        (&["run", "--seed", "-1"], &["seed", "-1"]),
+        (&["run", "--format", "xml"], &["xml", "json, prom, csv"]),
+        (&["run", "--colour"], &["--colour", "--system"]),
+        (&["run", "--seed"], &["--seed needs a value"]),
+        (&["describe", "nope"], &["nope", "fixed-latency"]),
+        (&["describe"], &["needs an ID"]),
+        (&["list", "--format", "prom"], &["prom", "text, json"]),
+        (&["frobnicate"], &["frobnicate", "run"]),
+    ];
+    for (args, needles) in cases {
+        let (code, out, err) = sdl(args);
+        assert_eq!(code, 2, "{args:?} → {code}: {err}");
+        assert!(out.is_empty(), "{args:?} printed to stdout: {out}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        for n in *needles {
+            assert!(err.contains(n), "{args:?}: `{err}` lacks `{n}`");
+        }
+    }
+}

@@ -13,12 +13,21 @@ fn every_item_is_documented_and_its_schema_is_sound() {
         assert!(ids.insert(item.id), "duplicate id {}", item.id);
         let d = catalog::describe(item.id).unwrap();
         assert!(d.doc.len() > 200, "{}: doc too short", d.id);
-        assert!(d.doc.contains("What to look at"), "{}: doc lacks 'What to look at'", d.id);
+        assert!(
+            d.doc.contains("What to look at"),
+            "{}: doc lacks 'What to look at'",
+            d.id
+        );
         assert!(!d.metrics.is_empty(), "{}: no metrics", d.id);
         for p in &d.params {
             assert!(!p.spec.help.is_empty(), "{}: {} has no help", d.id, p.key);
             let default = p.spec.default_value().to_string();
-            assert!(p.spec.parse(&default).is_ok(), "{}: default of {} does not validate", d.id, p.key);
+            assert!(
+                p.spec.parse(&default).is_ok(),
+                "{}: default of {} does not validate",
+                d.id,
+                p.key
+            );
             match p.spec.kind {
                 ParamKind::Int { default, min, max } => assert!(min <= default && default <= max),
                 ParamKind::Float { default, min, max } => assert!(min <= default && default <= max),
@@ -28,16 +37,26 @@ fn every_item_is_documented_and_its_schema_is_sound() {
         }
         for m in &d.metrics {
             assert!(
-                m.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                m.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
                 "{}: metric name {}",
                 d.id,
                 m.name
             );
             match m.kind {
-                MetricKind::Counter => assert!(m.name.ends_with("_total"), "counter {} must end in _total", m.name),
+                MetricKind::Counter => assert!(
+                    m.name.ends_with("_total"),
+                    "counter {} must end in _total",
+                    m.name
+                ),
                 MetricKind::Histogram => {
                     assert!(!m.buckets.is_empty(), "histogram {} has no buckets", m.name);
-                    assert!(m.buckets.windows(2).all(|w| w[0] < w[1]), "buckets of {} not ascending", m.name);
+                    assert!(
+                        m.buckets.windows(2).all(|w| w[0] < w[1]),
+                        "buckets of {} not ascending",
+                        m.name
+                    );
                 }
                 MetricKind::Gauge => {}
             }
@@ -70,7 +89,12 @@ fn one_metric_name_one_type() {
     for m in specs {
         let prev = seen.insert(m.name, (m.kind, m.labels));
         if let Some(prev) = prev {
-            assert_eq!(prev, (m.kind, m.labels), "{} declared twice differently", m.name);
+            assert_eq!(
+                prev,
+                (m.kind, m.labels),
+                "{} declared twice differently",
+                m.name
+            );
         }
     }
 }

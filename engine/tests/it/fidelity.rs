@@ -58,7 +58,11 @@ fn check(c: u32, rho: f64, requests: f64, seed: u64) {
         "Little's law at M/M/{c} ρ={rho}: L = {:.4}, λW = {little:.4}",
         s.in_system_mean
     );
-    assert!((s.utilization - rho).abs() < 0.01, "utilisation {} vs ρ {rho}", s.utilization);
+    assert!(
+        (s.utilization - rho).abs() < 0.01,
+        "utilisation {} vs ρ {rho}",
+        s.utilization
+    );
 }
 
 #[test]
@@ -95,7 +99,8 @@ fn md1_matches_pollaczek_khinchine() {
     cfg.seed = 15;
     cfg.warmup_ns = engine::time::secs_to_ns(100.0);
     cfg.set("arrival_rate_rps", "80").unwrap();
-    cfg.set("service_time_distribution", "deterministic").unwrap();
+    cfg.set("service_time_distribution", "deterministic")
+        .unwrap();
     let mut lab = Lab::new(&cfg).unwrap();
     lab.run_until(engine::time::secs_to_ns(15_100.0));
     let s = lab.summary();

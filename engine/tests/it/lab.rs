@@ -16,16 +16,28 @@ fn bad_configuration_is_refused_with_a_message_naming_it() {
     assert!(matches!(e, LabError::ScenarioNotEnabled { .. }), "{e}");
     let e = cfg.enable_scenario("nope").unwrap_err().to_string();
     assert!(e.contains("nope") && e.contains("fixed-latency"), "{e}");
-    let e = Lab::new(&LabConfig::new("mainframe")).err().unwrap().to_string();
+    let e = Lab::new(&LabConfig::new("mainframe"))
+        .err()
+        .unwrap()
+        .to_string();
     assert!(e.contains("mainframe") && e.contains("queue"), "{e}");
 
     // A database delay on a system without a database is refused, not silently ignored.
     let mut q = LabConfig::new("queue");
     q.enable_scenario("fixed-latency").unwrap();
-    let e = q.set("fixed-latency.target", "database").unwrap_err().to_string();
+    let e = q
+        .set("fixed-latency.target", "database")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("database"), "{e}");
     assert_eq!(
-        q.effective_params().unwrap().iter().find(|(k, _)| k == "fixed-latency.target").unwrap().1.to_string(),
+        q.effective_params()
+            .unwrap()
+            .iter()
+            .find(|(k, _)| k == "fixed-latency.target")
+            .unwrap()
+            .1
+            .to_string(),
         "service",
         "a refused value is not applied"
     );
@@ -61,7 +73,9 @@ fn overload_shows_as_queueing_then_503s_with_logs_and_error_traces() {
     assert!(g.error_rate > 0.2, "{g:?}");
     assert!(g.queue_depth > 100.0, "{g:?}");
     assert!(g.utilization > 0.95, "{g:?}");
-    assert!(lab.logs().any(|l| l.message.contains("rejected") && l.trace_id.is_some()));
+    assert!(lab
+        .logs()
+        .any(|l| l.message.contains("rejected") && l.trace_id.is_some()));
     assert!(lab.traces().any(|t| t.is_error()));
 }
 
@@ -95,9 +109,18 @@ fn system_parameters_need_a_reset_scenario_parameters_apply_live() {
     let mut cfg = LabConfig::new("web");
     cfg.enable_scenario("fixed-latency").unwrap();
     let mut lab = Lab::new(&cfg).unwrap();
-    assert!(matches!(lab.set_param("workers", "4"), Err(LabError::RequiresReset { .. })));
-    assert!(lab.set_param("workers", "0").unwrap_err().to_string().contains("1..=4096"));
+    assert!(matches!(
+        lab.set_param("workers", "4"),
+        Err(LabError::RequiresReset { .. })
+    ));
+    assert!(lab
+        .set_param("workers", "0")
+        .unwrap_err()
+        .to_string()
+        .contains("1..=4096"));
     lab.set_param("fixed-latency.delay_ms", "300").unwrap();
     let delay = lab.config().effective_params().unwrap();
-    assert!(delay.iter().any(|(k, v)| k == "fixed-latency.delay_ms" && v.to_string() == "300"));
+    assert!(delay
+        .iter()
+        .any(|(k, v)| k == "fixed-latency.delay_ms" && v.to_string() == "300"));
 }

@@ -20,14 +20,22 @@ fn fixed_latency_metrics_move_only_when_on() {
     let mut off = Lab::new(&web(3)).unwrap();
     off.run_until(30 * S);
     assert_eq!(injected_count(&off), 0.0);
-    assert!(off.metrics().spec("http_injected_latency_seconds").is_none(), "no panel for an off scenario");
+    assert!(
+        off.metrics()
+            .spec("http_injected_latency_seconds")
+            .is_none(),
+        "no panel for an off scenario"
+    );
 
     let mut cfg = web(3);
     cfg.enable_scenario("fixed-latency").unwrap();
     let mut on = Lab::new(&cfg).unwrap();
     on.run_until(30 * S);
     let completed = on.summary().requests_completed as f64;
-    assert!(injected_count(&on) >= completed, "every request is delayed at probability 1");
+    assert!(
+        injected_count(&on) >= completed,
+        "every request is delayed at probability 1"
+    );
 }
 
 #[test]
@@ -45,7 +53,12 @@ fn fixed_latency_lifts_p99_by_about_the_delay() {
     };
     let (base, hit) = (run(false), run(true));
     let lift = hit.latency_p99_s - base.latency_p99_s;
-    assert!((0.17..0.3).contains(&lift), "p99 {} → {}", base.latency_p99_s, hit.latency_p99_s);
+    assert!(
+        (0.17..0.3).contains(&lift),
+        "p99 {} → {}",
+        base.latency_p99_s,
+        hit.latency_p99_s
+    );
     let lift50 = hit.latency_p50_s - base.latency_p50_s;
     assert!((0.19..0.21).contains(&lift50), "p50 lift {lift50}");
 }
@@ -69,7 +82,10 @@ fn fixed_latency_on_the_database_and_with_a_duration_ends() {
     assert!(before < 0.06, "before {before}");
     assert!(during > 0.1, "during {during}");
     assert!(after < 0.06, "after {after}");
-    assert!(lab.traces().any(|t| t.spans.iter().any(|s| s.service == "postgres" && s.duration_ns >= 100_000_000)));
+    assert!(lab.traces().any(|t| t
+        .spans
+        .iter()
+        .any(|s| s.service == "postgres" && s.duration_ns >= 100_000_000)));
 }
 
 #[test]

@@ -22,23 +22,40 @@ fn engine_source_keeps_its_invariants() {
     rust_files(&root.join("src"), &mut files);
     assert!(files.len() > 10);
     let forbidden = [
-        ("HashMap", "iteration order must not reach output: use BTreeMap"),
-        ("HashSet", "iteration order must not reach output: use BTreeSet"),
+        (
+            "HashMap",
+            "iteration order must not reach output: use BTreeMap",
+        ),
+        (
+            "HashSet",
+            "iteration order must not reach output: use BTreeSet",
+        ),
         ("Instant::now", "no wall clock in the engine"),
         ("SystemTime", "no wall clock in the engine"),
         ("thread_rng", "use the seeded Xoshiro256PlusPlus streams"),
         ("SmallRng", "use the seeded Xoshiro256PlusPlus streams"),
         ("web_sys", "the engine knows nothing of the web"),
         ("wasm_bindgen", "the engine knows nothing of the web"),
-        (".unwrap()", "the engine never panics on input: return LabError"),
+        (
+            ".unwrap()",
+            "the engine never panics on input: return LabError",
+        ),
     ];
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
-        assert!(text.starts_with("//!"), "{} must start with a //! line", f.display());
+        assert!(
+            text.starts_with("//!"),
+            "{} must start with a //! line",
+            f.display()
+        );
         // Unit tests inside a file may unwrap.
         let code = text.split("#[cfg(test)]").next().unwrap();
         for (needle, why) in forbidden {
-            assert!(!code.contains(needle), "{} contains `{needle}`: {why}", f.display());
+            assert!(
+                !code.contains(needle),
+                "{} contains `{needle}`: {why}",
+                f.display()
+            );
         }
     }
 }
