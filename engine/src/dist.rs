@@ -57,11 +57,64 @@ impl Dist {
     pub fn sample(&self, rng: &mut Rng) -> f64 {
         match *self {
             Dist::Deterministic { value } => value,
-            Dist::Exponential { mean } => -mean * libm::log(rng.next_open01()),
+            Dist::Exponential { mean } => mean * standard_exponential(rng),
             Dist::Uniform { low, high } => low + (high - low) * rng.next_f64(),
             Dist::Normal { mean, sd } => (mean + sd * standard_normal(rng)).max(0.0),
             Dist::LogNormal { mu, sigma } => libm::exp(mu + sigma * standard_normal(rng)),
             Dist::Pareto { scale, shape } => scale / libm::pow(rng.next_open01(), 1.0 / shape),
+        }
+    }
+}
+
+/// Layers of the exponential ziggurat (Marsaglia & Tsang, 2000): `X[i]` are the layer
+/// edges (decreasing, `X[256] = 0`), `F[i] = exp(-X[i])`. Built once with `libm`, so the
+/// tables, like every draw, are the same bits on every target.
+struct ExpZiggurat {
+    x: [f64; 257],
+    f: [f64; 257],
+}
+
+const ZIG_EXP_R: f64 = 7.697_117_470_131_05;
+const ZIG_EXP_V: f64 = 0.003_949_659_822_581_557;
+
+fn exp_ziggurat() -> &'static ExpZiggurat {
+    static TABLES: std::sync::OnceLock<ExpZiggurat> = std::sync::OnceLock::new();
+    TABLES.get_or_init(|| {
+        let mut x = [0.0; 257];
+        x[0] = ZIG_EXP_V / libm::exp(-ZIG_EXP_R);
+        x[1] = ZIG_EXP_R;
+        for i in 1..256 {
+            let next = -libm::log(libm::exp(-x[i]) + ZIG_EXP_V / x[i]);
+            x[i + 1] = if i == 255 { 0.0 } else { next.max(0.0) };
+        }
+        let mut f = [0.0; 257];
+        for i in 0..257 {
+            f[i] = libm::exp(-x[i]);
+        }
+        ExpZiggurat { x, f }
+    })
+}
+
+/// A standard exponential draw (mean 1). The ziggurat needs one 64-bit draw and a
+/// multiply for ~99% of samples; the logarithm only in the rare edge and tail cases.
+#[inline]
+pub fn standard_exponential(rng: &mut Rng) -> f64 {
+    let t = exp_ziggurat();
+    loop {
+        let bits = rng.next_u64();
+        let i = (bits & 0xff) as usize;
+        // The top 53 bits, independent of the layer index in the low 8.
+        let u = (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+        let x = u * t.x[i];
+        if x < t.x[i + 1] {
+            return x;
+        }
+        if i == 0 {
+            // The tail beyond R is again exponential, shifted by R.
+            return ZIG_EXP_R - libm::log(rng.next_open01());
+        }
+        if t.f[i + 1] + (t.f[i] - t.f[i + 1]) * rng.next_f64() < libm::exp(-x) {
+            return x;
         }
     }
 }
@@ -142,6 +195,28 @@ mod tests {
                 d.mean()
             );
         }
+    }
+
+    #[test]
+    fn ziggurat_exponential_has_the_exponential_cdf() {
+        let mut rng = Rng::stream(21, 2);
+        let n = 1_000_000;
+        let draws: Vec<f64> = (0..n).map(|_| standard_exponential(&mut rng)).collect();
+        for x in [0.01, 0.1, 0.5, 1.0, 2.0, 4.0, 8.0] {
+            let below = draws.iter().filter(|&&d| d <= x).count() as f64 / n as f64;
+            let cdf = 1.0 - libm::exp(-x);
+            assert!(
+                (below - cdf).abs() < 0.002,
+                "P(X ≤ {x}) = {below}, expected {cdf}"
+            );
+        }
+        let mean = draws.iter().sum::<f64>() / n as f64;
+        let var = draws.iter().map(|d| (d - mean) * (d - mean)).sum::<f64>() / n as f64;
+        assert!(
+            (mean - 1.0).abs() < 0.005 && (var - 1.0).abs() < 0.01,
+            "{mean} {var}"
+        );
+        assert!(draws.iter().any(|&d| d > ZIG_EXP_R), "the tail is reached");
     }
 
     #[test]

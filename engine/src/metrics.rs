@@ -91,6 +91,12 @@ pub const LATENCY_BUCKETS: &[f64] = &[
     0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0,
 ];
 
+/// Index of `v` seconds in `LATENCY_BUCKETS` (`LATENCY_BUCKETS.len()` = the `+Inf` bucket).
+#[inline]
+pub fn latency_bucket(v: f64) -> usize {
+    LATENCY_BUCKETS.partition_point(|&le| le < v)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CounterId(u32);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +126,8 @@ struct SeriesInfo {
 #[derive(Debug, Clone)]
 struct HistData {
     bounds: &'static [f64],
+    /// Uses `LATENCY_BUCKETS`: a bucket index computed once can be reused.
+    latency_buckets: bool,
     /// Per-bucket (non-cumulative) counts; the last is the `+Inf` overflow bucket.
     counts: Vec<u64>,
     sum: f64,
@@ -258,6 +266,7 @@ impl Registry {
                 let n = spec.buckets.len() + 1;
                 self.hists.push(HistData {
                     bounds: spec.buckets,
+                    latency_buckets: spec.buckets == LATENCY_BUCKETS,
                     counts: vec![0; n],
                     sum: 0.0,
                     count: 0,
@@ -322,6 +331,7 @@ impl Registry {
             MetricKind::Histogram => {
                 self.hists.push(HistData {
                     bounds: spec.buckets,
+                    latency_buckets: false,
                     counts: vec![0; spec.buckets.len() + 1],
                     sum: 0.0,
                     count: 0,
@@ -357,6 +367,20 @@ impl Registry {
     pub fn observe(&mut self, id: HistogramId, v: f64) {
         let h = &mut self.hists[id.0 as usize];
         let b = h.bounds.partition_point(|&le| le < v);
+        h.counts[b] += 1;
+        h.sum += v;
+        h.count += 1;
+    }
+    /// Records `v` seconds whose `LATENCY_BUCKETS` index is already known
+    /// (`latency_bucket(v)`), saving the search on the hot path.
+    #[inline]
+    pub fn observe_latency(&mut self, id: HistogramId, bucket: usize, v: f64) {
+        let h = &mut self.hists[id.0 as usize];
+        let b = if h.latency_buckets {
+            bucket.min(h.counts.len() - 1)
+        } else {
+            h.bounds.partition_point(|&le| le < v)
+        };
         h.counts[b] += 1;
         h.sum += v;
         h.count += 1;

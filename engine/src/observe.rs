@@ -150,11 +150,12 @@ pub struct TraceBuffer {
 }
 
 impl TraceBuffer {
+    /// `sample_every` is rounded up to a power of two (a mask, not a division, per request).
     pub fn new(capacity: usize, sample_every: u64, per_second: u32) -> Self {
         TraceBuffer {
             traces: VecDeque::new(),
             capacity: capacity.max(1),
-            sample_every: sample_every.max(1),
+            sample_every: sample_every.max(1).next_power_of_two(),
             per_second,
             window_start: 0,
             in_window: 0,
@@ -166,7 +167,7 @@ impl TraceBuffer {
     /// should be traced. Deterministic: depends only on the run.
     #[inline]
     pub fn wants(&mut self, t: Nanos, request_seq: u64, error: bool) -> bool {
-        if !(error || request_seq % self.sample_every == 0) {
+        if !(error || request_seq & (self.sample_every - 1) == 0) {
             return false;
         }
         if t >= self.window_start + NS_PER_SEC {

@@ -224,16 +224,17 @@ impl Core {
     }
 
     /// A request that arrived at `arrival` leaves now, after waiting `wait` for a worker;
-    /// `ok` = answered successfully.
+    /// `ok` = answered successfully. Returns the latency's index in `LATENCY_BUCKETS`
+    /// for `Registry::observe_latency`.
     #[inline]
-    pub fn depart(&mut self, arrival: Nanos, wait: Nanos, ok: bool) {
+    pub fn depart(&mut self, arrival: Nanos, wait: Nanos, ok: bool) -> usize {
         let w = self.stats.warmup_ns;
         let st = &mut self.stats;
         st.in_system.advance(self.now, w);
         st.in_system.level = st.in_system.level.saturating_sub(1);
         let latency = self.now - arrival;
         let secs = latency as f64 * 1e-9;
-        let b = LATENCY_BUCKETS.partition_point(|&le| le < secs);
+        let b = crate::metrics::latency_bucket(secs);
         st.all_latency_buckets[b] += 1;
         if ok {
             st.all_ok += 1;
@@ -241,11 +242,11 @@ impl Core {
             st.all_errors += 1;
         }
         if arrival < w {
-            return;
+            return b;
         }
         if !ok {
             st.errors += 1;
-            return;
+            return b;
         }
         st.completed += 1;
         st.latency_sum_ns += latency as u128;
@@ -260,6 +261,7 @@ impl Core {
                 st.latencies[j as usize] = latency;
             }
         }
+        b
     }
 
     /// Brings the integrals up to `now` (before reading them).

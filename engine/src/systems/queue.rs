@@ -19,7 +19,7 @@
 
 use super::{common, Core, Model, SystemMeta};
 use crate::dist::Dist;
-use crate::metrics::{CounterId, GaugeId, HistogramId};
+use crate::metrics::{latency_bucket, CounterId, GaugeId, HistogramId};
 use crate::observe::{Level, LogRecord, Span, SpanStatus, Trace};
 use crate::params::{ParamSet, ParamSpec};
 use crate::rng::Xoshiro256PlusPlus as Rng;
@@ -120,6 +120,7 @@ struct Request {
 struct Ids {
     ok: CounterId,
     rejected: CounterId,
+    failed: CounterId,
     duration: HistogramId,
     in_flight: GaugeId,
     depth: GaugeId,
@@ -162,6 +163,7 @@ impl QueueModel {
         let ids = Ids {
             ok: m.counter(&common::HTTP_REQUESTS, &[SERVICE, ENDPOINT, "200"]),
             rejected: m.counter(&common::HTTP_REQUESTS, &[SERVICE, ENDPOINT, "503"]),
+            failed: m.counter(&common::HTTP_REQUESTS, &[SERVICE, ENDPOINT, "500"]),
             duration: m.histogram(&common::HTTP_DURATION, &[SERVICE, ENDPOINT]),
             in_flight: m.gauge(&common::IN_FLIGHT, &[SERVICE]),
             depth: m.gauge(&common::QUEUE_DEPTH, &[SERVICE]),
@@ -239,8 +241,8 @@ impl QueueModel {
             self.waiting.push_back(id);
         } else {
             core.metrics.inc(self.ids.rejected);
-            core.metrics.observe(self.ids.duration, 0.0);
-            core.depart(core.now, 0, false);
+            let b = core.depart(core.now, 0, false);
+            core.metrics.observe_latency(self.ids.duration, b, 0.0);
             self.free.push(id);
             if core.logs.admits(core.now) {
                 core.logs.push(LogRecord {
@@ -266,11 +268,22 @@ impl QueueModel {
         let ok = r.fail_status.is_none();
         let latency = core.now - r.arrival;
         let wait = r.start - r.arrival;
+        let counter = match r.fail_status {
+            None => self.ids.ok,
+            Some(503) => self.ids.rejected,
+            Some(_) => self.ids.failed,
+        };
+        core.metrics.inc(counter);
+        let b = core.depart(r.arrival, wait, ok);
         core.metrics
-            .inc(if ok { self.ids.ok } else { self.ids.rejected });
-        core.metrics.observe(self.ids.duration, ns_to_secs(latency));
-        core.metrics.observe(self.ids.wait, ns_to_secs(wait));
-        core.depart(r.arrival, wait, ok);
+            .observe_latency(self.ids.duration, b, ns_to_secs(latency));
+        let wait_b = if wait == 0 {
+            0
+        } else {
+            latency_bucket(ns_to_secs(wait))
+        };
+        core.metrics
+            .observe_latency(self.ids.wait, wait_b, ns_to_secs(wait));
         if core.traces.wants(core.now, r.seq, !ok) {
             self.record_trace(core, &r);
         }

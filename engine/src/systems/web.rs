@@ -386,13 +386,14 @@ impl WebModel {
         };
         core.metrics.inc(counter);
         let latency = core.now - r.arrival;
-        core.metrics.observe(ep.duration, ns_to_secs(latency));
         let rejected = !held_worker;
         let wait = r.start - r.arrival;
         if !rejected {
             core.metrics.observe(self.wait, ns_to_secs(wait));
         }
-        core.depart(r.arrival, wait, fail.is_none());
+        let b = core.depart(r.arrival, wait, fail.is_none());
+        core.metrics
+            .observe_latency(ep.duration, b, ns_to_secs(latency));
         if let Some(status) = fail {
             self.log_failure(core, &r, status, rejected);
         } else if latency >= super::SLOW_REQUEST_NS && core.logs.admits(core.now) {
