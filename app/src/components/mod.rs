@@ -1,0 +1,8 @@
+//! The page's parts, one component per file.
+
+pub mod chart;
+pub mod dashboard;
+pub mod param_field;
+pub mod run_controls;
+pub mod scenario_panel;
+pub mod system_params;

@@ -1,0 +1,115 @@
+//! The run's controls: play/pause, speed, reset, seed, system, and the virtual clock.
+
+use crate::format::virtual_time;
+use crate::sim::{Sim, Speed};
+use engine::catalog;
+use leptos::prelude::*;
+
+#[component]
+pub fn RunControls() -> impl IntoView {
+    let sim = Sim::expect();
+    let seed_raw = RwSignal::new(sim.seed.get_untracked().to_string());
+    let seed_error = RwSignal::new(None::<String>);
+    let apply_seed = move |raw: String| {
+        seed_raw.set(raw.clone());
+        match raw.trim().parse::<u64>() {
+            Ok(seed) => {
+                seed_error.set(None);
+                if seed != sim.seed.get_untracked() {
+                    sim.set_seed(seed);
+                }
+            }
+            Err(_) => seed_error.set(Some(format!(
+                "invalid value `{raw}` for `seed`: expected a whole number in 0..={}",
+                u64::MAX
+            ))),
+        }
+    };
+    let system_error = RwSignal::new(None::<String>);
+
+    view! {
+        <section class="controls" aria-label="Run controls">
+            <div class="control-row">
+                <button
+                    type="button"
+                    class="primary"
+                    data-testid="play-toggle"
+                    aria-keyshortcuts="Space"
+                    on:click=move |_| sim.playing.update(|p| *p = !*p)
+                >
+                    {move || if sim.playing.get() { "Pause" } else { "Play" }}
+                </button>
+                <button type="button" data-testid="reset" on:click=move |_| sim.reset()>
+                    "Reset"
+                </button>
+                <div class="control">
+                    <label for="speed">"Speed"</label>
+                    <select
+                        id="speed"
+                        data-testid="speed-select"
+                        on:change=move |ev| {
+                            if let Some(speed) = Speed::parse(&event_target_value(&ev)) {
+                                sim.speed.set(speed);
+                            }
+                        }
+                    >
+                        {Speed::CHOICES
+                            .into_iter()
+                            .map(|s| {
+                                let selected = sim.speed.get_untracked() == s;
+                                view! { <option value=s.value() selected=selected>{s.label()}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="control">
+                    <label for="seed">"Seed"</label>
+                    <input
+                        id="seed"
+                        type="text"
+                        inputmode="numeric"
+                        autocomplete="off"
+                        size="8"
+                        data-testid="seed-input"
+                        aria-describedby="seed-error"
+                        aria-invalid=move || seed_error.with(Option::is_some).then_some("true")
+                        prop:value=move || seed_raw.get()
+                        on:change=move |ev| apply_seed(event_target_value(&ev))
+                    />
+                </div>
+                <div class="control">
+                    <label for="system">"System"</label>
+                    <select
+                        id="system"
+                        data-testid="system-select"
+                        on:change=move |ev| system_error.set(sim.set_system(&event_target_value(&ev)).err())
+                    >
+                        {catalog::systems()
+                            .iter()
+                            .map(|s| {
+                                let selected = sim.system.get_untracked() == s.id;
+                                view! { <option value=s.id selected=selected>{format!("{} ({})", s.title, s.id)}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <p class="clock">
+                    "Virtual time "
+                    <output data-testid="virtual-time" aria-live="off">
+                        {move || virtual_time(sim.now_ns.get())}
+                    </output>
+                    <span class="lag" data-testid="lagging">
+                        {move || sim.lagging.get().then_some(" · the simulation cannot keep up with this speed")}
+                    </span>
+                </p>
+            </div>
+            <p class="field-error" id="seed-error" data-testid="seed-error" aria-live="polite">
+                {move || seed_error.get()}
+                {move || system_error.get()}
+            </p>
+            <p class="field-error" data-testid="run-error" aria-live="polite">
+                {move || sim.run_error.get()}
+            </p>
+        </section>
+    }
+}

@@ -1,0 +1,45 @@
+//! Reusable behaviour as `use_*` functions: the frame loop that drives the simulation and
+//! the page-wide keyboard shortcut.
+
+use crate::sim::Sim;
+use crate::web;
+use leptos::prelude::*;
+use std::sync::atomic::Ordering;
+
+/// Wall time between chart redraws when the learner prefers reduced motion.
+const REDUCED_MOTION_REDRAW_MS: f64 = 1000.0;
+
+/// Drives `sim` with `requestAnimationFrame`: each frame advances virtual time by the
+/// elapsed wall time × speed. Stops when the calling component is dropped.
+pub fn use_sim_loop(sim: Sim) {
+    let reduced_motion = web::prefers_reduced_motion();
+    let mut since_redraw = 0.0;
+    let stop = web::every_animation_frame(move |dt_ms| {
+        if reduced_motion {
+            // Simulate every frame but redraw once a second: the numbers stay true
+            // without lines sliding continuously.
+            since_redraw += dt_ms;
+            sim.frame(dt_ms, &web::now_ms);
+            if since_redraw >= REDUCED_MOTION_REDRAW_MS {
+                since_redraw = 0.0;
+                sim.publish(false);
+            }
+        } else if sim.playing.get_untracked() {
+            sim.frame(dt_ms, &web::now_ms);
+            sim.publish(false);
+        }
+    });
+    on_cleanup(move || stop.store(true, Ordering::Relaxed));
+}
+
+/// Space toggles play/pause anywhere on the page, except where space already means
+/// something (typing in a field, pressing a focused button or switch).
+pub fn use_space_toggles_play(sim: Sim) {
+    let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == " " && !ev.repeat() && !web::key_belongs_to_focus(&ev) {
+            ev.prevent_default();
+            sim.playing.update(|p| *p = !*p);
+        }
+    });
+    on_cleanup(move || handle.remove());
+}

@@ -1,0 +1,427 @@
+//! The simulation as the UI sees it: one `Copy` handle (`Sim`, shared through context)
+//! that owns the running `engine::Lab`, the learner's choices (system, seed, speed,
+//! parameters, scenarios) and what the dashboard reads (`Readout`).
+//!
+//! No web APIs here: the frame loop passes wall-clock readings in (see `crate::web`).
+
+use engine::catalog::{self, find_scenario, find_system};
+use engine::params::ParamSpec;
+use engine::systems::SystemMeta;
+use engine::{Golden, Lab, LabConfig, GOLDEN_SERIES};
+use leptos::prelude::*;
+use std::collections::BTreeMap;
+
+/// The system shown when the page opens.
+pub const DEFAULT_SYSTEM: &str = "web";
+/// The seed of a new page (the CLI's default too, so the numbers can be compared).
+pub const DEFAULT_SEED: u64 = 1;
+/// Virtual seconds of history the charts show.
+pub const CHART_WINDOW_S: u64 = 120;
+/// Wall time one frame may spend simulating, so the page stays responsive.
+pub const FRAME_BUDGET_MS: f64 = 8.0;
+/// Events per engine call between looks at the wall clock.
+const EVENTS_PER_CHUNK: u64 = 4_000;
+/// A longer gap between frames (a hidden tab, a debugger) is not caught up on.
+const MAX_FRAME_GAP_MS: f64 = 100.0;
+
+/// How fast virtual time runs against wall time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Speed {
+    Times(u32),
+    /// As much virtual time as fits in the frame budget.
+    Max,
+}
+
+impl Speed {
+    pub const CHOICES: [Speed; 4] = [
+        Speed::Times(1),
+        Speed::Times(10),
+        Speed::Times(100),
+        Speed::Max,
+    ];
+
+    pub fn value(self) -> String {
+        match self {
+            Speed::Times(x) => x.to_string(),
+            Speed::Max => "max".to_string(),
+        }
+    }
+
+    pub fn label(self) -> String {
+        match self {
+            Speed::Times(x) => format!("{x}×"),
+            Speed::Max => "As fast as possible".to_string(),
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Speed> {
+        Speed::CHOICES.into_iter().find(|s| s.value() == raw)
+    }
+}
+
+/// A scenario's switch and the parameter values the learner applied to it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScenarioState {
+    pub on: bool,
+    pub params: BTreeMap<String, String>,
+}
+
+/// What the dashboard shows: the latest golden signals and the recent history of each
+/// golden series (indexed like `engine::GOLDEN_SERIES`), as `(t_ns, value)`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Readout {
+    pub golden: Golden,
+    pub series: Vec<Vec<(u64, f64)>>,
+}
+
+impl Readout {
+    pub fn series(&self, name: &str) -> &[(u64, f64)] {
+        GOLDEN_SERIES
+            .iter()
+            .position(|n| *n == name)
+            .and_then(|i| self.series.get(i))
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
+/// The shared handle. Cheap to copy; every field is an arena id.
+#[derive(Clone, Copy)]
+pub struct Sim {
+    lab: StoredValue<Option<Lab>, LocalStorage>,
+    pub playing: RwSignal<bool>,
+    pub speed: RwSignal<Speed>,
+    pub seed: RwSignal<u64>,
+    pub system: RwSignal<&'static str>,
+    /// System parameter values applied by the learner (the rest are defaults).
+    pub system_params: RwSignal<BTreeMap<String, String>>,
+    pub scenarios: RwSignal<BTreeMap<&'static str, ScenarioState>>,
+    /// A message per scenario that could not be switched on (e.g. not on this system).
+    pub scenario_errors: RwSignal<BTreeMap<&'static str, String>>,
+    /// Why the run could not be built, if it could not.
+    pub run_error: RwSignal<Option<String>>,
+    /// Virtual time now; changes every frame.
+    pub now_ns: RwSignal<u64>,
+    /// Virtual events handled so far in this run.
+    pub events: RwSignal<u64>,
+    /// True when the last frame could not simulate all the time the speed asked for.
+    pub lagging: RwSignal<bool>,
+    pub readout: RwSignal<Readout>,
+    /// Counts runs built, so views can tell a reset happened.
+    pub generation: RwSignal<u32>,
+}
+
+impl Sim {
+    /// A new lab on the default system, playing.
+    pub fn new() -> Sim {
+        let sim = Sim {
+            lab: StoredValue::new_local(None),
+            playing: RwSignal::new(true),
+            speed: RwSignal::new(Speed::Times(10)),
+            seed: RwSignal::new(DEFAULT_SEED),
+            system: RwSignal::new(DEFAULT_SYSTEM),
+            system_params: RwSignal::new(BTreeMap::new()),
+            scenarios: RwSignal::new(
+                catalog::scenarios()
+                    .iter()
+                    .map(|s| (s.id, ScenarioState::default()))
+                    .collect(),
+            ),
+            scenario_errors: RwSignal::new(BTreeMap::new()),
+            run_error: RwSignal::new(None),
+            now_ns: RwSignal::new(0),
+            events: RwSignal::new(0),
+            lagging: RwSignal::new(false),
+            readout: RwSignal::new(Readout::default()),
+            generation: RwSignal::new(0),
+        };
+        sim.reset();
+        sim
+    }
+
+    /// Makes this handle the page's simulation.
+    pub fn provide(self) -> Sim {
+        provide_context(self);
+        self
+    }
+
+    /// The page's simulation (panics outside `App`, which always provides one).
+    pub fn expect() -> Sim {
+        expect_context::<Sim>()
+    }
+
+    pub fn system_meta(&self) -> &'static SystemMeta {
+        let id = self.system.get_untracked();
+        find_system(id).unwrap_or(catalog::systems()[0])
+    }
+
+    /// The configuration the current choices describe; scenarios that cannot be switched
+    /// on with it are left off, with a message each.
+    fn config(&self) -> Result<(LabConfig, BTreeMap<&'static str, String>), String> {
+        let mut cfg = LabConfig::new(self.system.get_untracked());
+        cfg.seed = self.seed.get_untracked();
+        cfg.history_len = (CHART_WINDOW_S as usize).max(2) * 2;
+        for (name, raw) in self.system_params.get_untracked() {
+            cfg.set(&name, &raw).map_err(|e| e.to_string())?;
+        }
+        let mut refused = BTreeMap::new();
+        for (id, state) in self.scenarios.get_untracked() {
+            if !state.on {
+                continue;
+            }
+            let mut trial = cfg.clone();
+            let enabled = trial.enable_scenario(id).and_then(|()| {
+                state
+                    .params
+                    .iter()
+                    .try_for_each(|(name, raw)| trial.set(&format!("{id}.{name}"), raw))
+            });
+            match enabled {
+                Ok(()) => cfg = trial,
+                Err(e) => {
+                    refused.insert(id, e.to_string());
+                }
+            }
+        }
+        Ok((cfg, refused))
+    }
+
+    /// Starts the run again from virtual time 0 with the current choices.
+    pub fn reset(&self) {
+        let built = self
+            .config()
+            .and_then(|(cfg, refused)| Ok((Lab::new(&cfg).map_err(|e| e.to_string())?, refused)));
+        match built {
+            Ok((lab, refused)) => {
+                self.scenarios.update(|all| {
+                    for id in refused.keys() {
+                        if let Some(s) = all.get_mut(id) {
+                            s.on = false;
+                        }
+                    }
+                });
+                self.scenario_errors.set(refused);
+                self.lab.set_value(Some(lab));
+                self.run_error.set(None);
+            }
+            Err(message) => {
+                self.lab.set_value(None);
+                self.run_error.set(Some(message));
+            }
+        }
+        self.lagging.set(false);
+        self.generation.update(|g| *g += 1);
+        self.publish(true);
+    }
+
+    /// Switches to another system with its defaults.
+    pub fn set_system(&self, id: &str) -> Result<(), String> {
+        let meta = find_system(id).map_err(|e| e.to_string())?;
+        self.system.set(meta.id);
+        self.system_params.set(BTreeMap::new());
+        self.reset();
+        Ok(())
+    }
+
+    pub fn set_seed(&self, seed: u64) {
+        self.seed.set(seed);
+        self.reset();
+    }
+
+    /// Validates and applies a system parameter; a valid change starts a new run.
+    /// An invalid one changes nothing and returns the engine's message.
+    pub fn apply_system_param(&self, name: &str, raw: &str) -> Result<(), String> {
+        let mut cfg = LabConfig::new(self.system.get_untracked());
+        cfg.set(name, raw).map_err(|e| e.to_string())?;
+        let value = raw.trim().to_string();
+        if self
+            .system_params
+            .with_untracked(|p| p.get(name) == Some(&value))
+        {
+            return Ok(());
+        }
+        self.system_params.update(|p| {
+            p.insert(name.to_string(), value);
+        });
+        self.reset();
+        Ok(())
+    }
+
+    /// The value a system parameter has in the run: applied, else the default.
+    pub fn system_param_value(&self, spec: &ParamSpec) -> String {
+        self.system_params
+            .with_untracked(|p| p.get(spec.name).cloned())
+            .unwrap_or_else(|| spec.default_value().to_string())
+    }
+
+    /// The value a scenario parameter has: applied, else the default.
+    pub fn scenario_param_value(&self, id: &str, spec: &ParamSpec) -> String {
+        self.scenarios
+            .with_untracked(|all| all.get(id).and_then(|s| s.params.get(spec.name).cloned()))
+            .unwrap_or_else(|| spec.default_value().to_string())
+    }
+
+    /// Switches a scenario on or off in the running simulation, without a reset.
+    pub fn set_scenario(&self, id: &str, on: bool) -> Result<(), String> {
+        let meta = find_scenario(id).map_err(|e| e.to_string())?;
+        let params = self
+            .scenarios
+            .with_untracked(|all| all.get(meta.id).map(|s| s.params.clone()))
+            .unwrap_or_default();
+        let result = self
+            .lab
+            .try_update_value(|lab| match lab {
+                Some(lab) => {
+                    lab.set_scenario_enabled(meta.id, on)?;
+                    if on {
+                        for (name, raw) in &params {
+                            if let Err(e) = lab.set_param(&format!("{}.{name}", meta.id), raw) {
+                                let _ = lab.set_scenario_enabled(meta.id, false);
+                                return Err(e);
+                            }
+                        }
+                    }
+                    Ok(())
+                }
+                None => Ok(()),
+            })
+            .unwrap_or(Ok(()))
+            .map_err(|e| e.to_string());
+        let applied = result.is_ok() && on;
+        self.scenarios.update(|all| {
+            all.entry(meta.id).or_default().on = applied;
+        });
+        self.scenario_errors.update(|errors| match &result {
+            Ok(()) => {
+                errors.remove(meta.id);
+            }
+            Err(message) => {
+                errors.insert(meta.id, message.clone());
+            }
+        });
+        result
+    }
+
+    /// Validates and applies a scenario parameter; live when the scenario is on.
+    pub fn apply_scenario_param(&self, id: &str, name: &str, raw: &str) -> Result<(), String> {
+        let meta = find_scenario(id).map_err(|e| e.to_string())?;
+        let key = format!("{}.{name}", meta.id);
+        let params = meta.params();
+        let spec = params
+            .iter()
+            .find(|p| p.name == name)
+            .ok_or_else(|| format!("unknown parameter `{key}`"))?;
+        spec.parse_as(&key, raw).map_err(|e| e.to_string())?;
+        let on = self
+            .scenarios
+            .with_untracked(|all| all.get(meta.id).is_some_and(|s| s.on));
+        if on {
+            self.lab
+                .try_update_value(|lab| match lab {
+                    Some(lab) => lab.set_param(&key, raw),
+                    None => Ok(()),
+                })
+                .unwrap_or(Ok(()))
+                .map_err(|e| e.to_string())?;
+        }
+        self.scenarios.update(|all| {
+            all.entry(meta.id)
+                .or_default()
+                .params
+                .insert(name.to_string(), raw.trim().to_string());
+        });
+        Ok(())
+    }
+
+    /// Simulates one animation frame: `wall_dt_ms` since the last one times the speed,
+    /// stopping when `clock_ms` says the frame budget is spent. Returns true when a new
+    /// metrics sample arrived. The caller publishes (see `publish`).
+    pub fn frame(&self, wall_dt_ms: f64, clock_ms: &dyn Fn() -> f64) -> bool {
+        if !self.playing.get_untracked() {
+            return false;
+        }
+        let speed = self.speed.get_untracked();
+        let started = clock_ms();
+        let stepped = self.lab.try_update_value(|lab| {
+            let lab = lab.as_mut()?;
+            let t0 = lab.now_ns();
+            let sample_before = lab.golden().t_ns;
+            let caught_up = match speed {
+                Speed::Max => {
+                    while clock_ms() - started < FRAME_BUDGET_MS {
+                        lab.advance_bounded(1_000_000_000, EVENTS_PER_CHUNK);
+                    }
+                    true
+                }
+                Speed::Times(x) => {
+                    let wanted = wall_dt_ms.clamp(0.0, MAX_FRAME_GAP_MS) * 1e6 * f64::from(x);
+                    let end = t0.saturating_add(wanted as u64);
+                    loop {
+                        let done = lab.advance_bounded(end - lab.now_ns(), EVENTS_PER_CHUNK);
+                        if done || lab.now_ns() >= end {
+                            break true;
+                        }
+                        if clock_ms() - started >= FRAME_BUDGET_MS {
+                            break false;
+                        }
+                    }
+                }
+            };
+            Some((caught_up, lab.golden().t_ns != sample_before))
+        });
+        match stepped.flatten() {
+            Some((caught_up, new_sample)) => {
+                if self.lagging.get_untracked() == caught_up {
+                    self.lagging.set(!caught_up);
+                }
+                new_sample
+            }
+            None => false,
+        }
+    }
+
+    /// Copies what the dashboard shows out of the run: the clock always, the charts when
+    /// `charts` is set or a new sample arrived since the last copy.
+    pub fn publish(&self, charts: bool) {
+        let snapshot = self.lab.with_value(|lab| {
+            let lab = lab.as_ref()?;
+            let golden = lab.golden();
+            let fresh = charts
+                || self
+                    .readout
+                    .with_untracked(|r| r.golden.t_ns != golden.t_ns);
+            let readout = fresh.then(|| {
+                let from = golden.t_ns.saturating_sub(CHART_WINDOW_S * 1_000_000_000);
+                let series = GOLDEN_SERIES
+                    .iter()
+                    .map(|name| {
+                        lab.series(name)
+                            .map(|s| s.iter().filter(|(t, _)| *t >= from).collect())
+                            .unwrap_or_default()
+                    })
+                    .collect();
+                Readout { golden, series }
+            });
+            Some((lab.now_ns(), lab.events(), readout))
+        });
+        match snapshot {
+            Some((now, events, readout)) => {
+                self.now_ns.set(now);
+                self.events.set(events);
+                if let Some(readout) = readout {
+                    self.readout.set(readout);
+                }
+            }
+            None => {
+                self.now_ns.set(0);
+                self.events.set(0);
+                self.readout.set(Readout::default());
+            }
+        }
+    }
+}
+
+impl Default for Sim {
+    fn default() -> Self {
+        Sim::new()
+    }
+}
