@@ -1,0 +1,219 @@
+//! The engine measured natively: each model run best-of-N with the wall clock (the bench
+//! is not the engine, so it may read one), its mean wait with a batch-means confidence
+//! interval, and the peak memory of long `web` runs, each in a process of its own.
+
+use crate::models::{param_text, Model, Models};
+use crate::results::{MemoryResult, ModelResult, RunnerResults};
+use engine::time::{secs_to_ns, Nanos};
+use engine::{Lab, LabConfig};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// Batches per repetition for the confidence interval.
+const BATCHES: u64 = 20;
+
+/// A configuration of `system` with the given parameters and scenarios.
+pub fn configure(
+    system: &str,
+    params: &BTreeMap<String, serde_json::Value>,
+    scenarios: &BTreeMap<String, BTreeMap<String, serde_json::Value>>,
+    seed: u64,
+    warmup_ns: Nanos,
+) -> Result<LabConfig, String> {
+    let mut cfg = LabConfig::new(system);
+    cfg.seed = seed;
+    cfg.warmup_ns = warmup_ns;
+    for (k, v) in params {
+        cfg.set(k, &param_text(v)).map_err(|e| e.to_string())?;
+    }
+    for (id, ps) in scenarios {
+        cfg.enable_scenario(id).map_err(|e| e.to_string())?;
+        for (k, v) in ps {
+            cfg.set(&format!("{id}.{k}"), &param_text(v))
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(cfg)
+}
+
+/// `(count, sum)` of a histogram family over all its series.
+fn histogram_totals(lab: &Lab, family: &str) -> (u64, f64) {
+    lab.metrics()
+        .family_histogram(family)
+        .map_or((0, 0.0), |(_, cum, sum)| {
+            (cum.last().copied().unwrap_or(0), sum)
+        })
+}
+
+/// Runs `model` `reps` times (seeds 1..=reps) and reports the fastest repetition's speed
+/// and the statistics pooled over all of them.
+pub fn run_model(
+    models: &Models,
+    model: &Model,
+    quick: bool,
+    reps: u32,
+) -> Result<ModelResult, String> {
+    let requests = model
+        .requests_for("engine", quick)
+        .ok_or_else(|| format!("model {}: no engine size", model.id))?;
+    let (measured_s, warmup_s) = model.durations_s(requests, models.warmup_fraction);
+    let warmup_ns = secs_to_ns(warmup_s);
+    let end_ns = secs_to_ns(warmup_s + measured_s);
+
+    let mut best: Option<(f64, u64, u64)> = None; // (wall_s, events, requests)
+    let mut batches = Vec::new();
+    let (mut measured, mut wait_sum, mut latency_sum, mut rejected) = (0u64, 0.0, 0.0, 0u64);
+    for rep in 0..reps.max(1) {
+        let cfg = configure(
+            &model.system,
+            &model.params,
+            &model.scenarios,
+            rep as u64 + 1,
+            warmup_ns,
+        )?;
+        let start = Instant::now();
+        let mut lab = Lab::new(&cfg).map_err(|e| e.to_string())?;
+        lab.run_until(warmup_ns);
+        let mut prev = histogram_totals(&lab, "service_queue_wait_seconds");
+        for b in 1..=BATCHES {
+            lab.run_until(warmup_ns + (end_ns - warmup_ns) * b / BATCHES);
+            let cur = histogram_totals(&lab, "service_queue_wait_seconds");
+            if cur.0 > prev.0 {
+                batches.push((cur.1 - prev.1) / (cur.0 - prev.0) as f64);
+            }
+            prev = cur;
+        }
+        let wall_s = start.elapsed().as_secs_f64();
+        let events = lab.events();
+        let done = histogram_totals(&lab, "http_request_duration_seconds").0;
+        if best.is_none_or(|(w, _, _)| wall_s < w) {
+            best = Some((wall_s, events, done));
+        }
+        let s = lab.summary();
+        measured += s.requests_completed;
+        wait_sum += s.wait_mean_s * s.requests_completed as f64;
+        latency_sum += s.latency_mean_s * s.requests_completed as f64;
+        rejected += s.errors_total;
+    }
+    let (wall_s, events, done) = best.unwrap_or((f64::NAN, 0, 0));
+    let per = |x: f64| {
+        if measured > 0 {
+            x / measured as f64
+        } else {
+            0.0
+        }
+    };
+    Ok(ModelResult {
+        model: model.id.clone(),
+        requests: done,
+        measured_requests: measured,
+        events: Some(events),
+        wall_s,
+        requests_per_s: done as f64 / wall_s,
+        events_per_s: Some(events as f64 / wall_s),
+        wait_mean_s: per(wait_sum),
+        wait_ci95_s: crate::stats::ci95_half_width(&batches),
+        latency_mean_s: per(latency_sum),
+        rejected: Some(rejected),
+        note: None,
+    })
+}
+
+/// Peak resident set size of this process so far (`VmHWM`), in kB; 0 where the kernel
+/// does not say.
+pub fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// The memory run itself, in the child process: `simulated_s` seconds of the memory
+/// model, then its summary, as a real run would end.
+pub fn memory_child(models: &Models, simulated_s: u64) -> Result<MemoryResult, String> {
+    let baseline = peak_rss_kb();
+    let m = &models.memory;
+    let cfg = configure(&m.system, &m.params, &BTreeMap::new(), 1, 0)?;
+    let start = Instant::now();
+    let mut lab = Lab::new(&cfg).map_err(|e| e.to_string())?;
+    lab.run_until(simulated_s * engine::time::NS_PER_SEC);
+    let s = lab.summary();
+    let wall_s = start.elapsed().as_secs_f64();
+    Ok(MemoryResult {
+        simulated_s,
+        arrival_rate_rps: m
+            .params
+            .get("arrival_rate_rps")
+            .and_then(|v| v.as_f64())
+            .unwrap_or(0.0),
+        requests: s.requests_total,
+        events: lab.events(),
+        wall_s,
+        peak_rss_kb: peak_rss_kb(),
+        baseline_rss_kb: baseline,
+    })
+}
+
+/// Runs each memory run in a fresh copy of this program, so each peak is its own.
+pub fn memory_runs(models: &Models, quick: bool) -> Result<Vec<MemoryResult>, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find own binary: {e}"))?;
+    let key = if quick { "quick" } else { "full" };
+    let lengths = models
+        .memory
+        .simulated_s
+        .get(key)
+        .cloned()
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for secs in lengths {
+        let child = std::process::Command::new(&exe)
+            .args(["memory-child", &secs.to_string()])
+            .output()
+            .map_err(|e| format!("memory run of {secs} s: {e}"))?;
+        if !child.status.success() {
+            return Err(format!(
+                "memory run of {secs} s failed: {}",
+                String::from_utf8_lossy(&child.stderr).trim()
+            ));
+        }
+        let r: MemoryResult = serde_json::from_slice(&child.stdout)
+            .map_err(|e| format!("memory run of {secs} s printed bad JSON: {e}"))?;
+        out.push(r);
+    }
+    Ok(out)
+}
+
+/// Every model (or those in `only`), then the memory runs.
+pub fn run_all(
+    models: &Models,
+    quick: bool,
+    reps: u32,
+    only: Option<&[String]>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<RunnerResults, String> {
+    let mut results = Vec::new();
+    for m in &models.models {
+        if only.is_some_and(|ids| !ids.contains(&m.id)) {
+            continue;
+        }
+        progress(&format!("engine: {} …", m.id));
+        results.push(run_model(models, m, quick, reps)?);
+    }
+    progress("engine: memory runs …");
+    let memory = memory_runs(models, quick)?;
+    Ok(RunnerResults {
+        runner: "engine-native".into(),
+        title: "engine (native)".into(),
+        version: Some(env!("CARGO_PKG_VERSION").into()),
+        mode: if quick { "quick" } else { "full" }.into(),
+        reps: reps.max(1),
+        results,
+        memory,
+        page: None,
+    })
+}

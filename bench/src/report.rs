@@ -1,0 +1,579 @@
+//! The combined report: every runner's results side by side in one table (speed, ratio to
+//! the engine, mean wait against queueing theory), the memory runs, the browser figures
+//! and the targets of issues 2 and 7 — printed, written as `bench/results/latest.json`
+//! and as `docs/benchmarks.md`.
+
+use crate::models::Models;
+use crate::results::{BundleResult, ModelResult, RunnerResults};
+use crate::table::{ms, pct, si, sig3, Table};
+use serde_json::json;
+
+/// Everything after this line in `docs/benchmarks.md` is written by hand and kept when
+/// the file is regenerated.
+pub const HAND_WRITTEN_MARKER: &str =
+    "<!-- Hand-written below this line: kept when the bench regenerates this file. -->";
+
+/// Mean wait within this share of theory counts as faithful (issue 7).
+const FIDELITY_TOLERANCE: f64 = 0.02;
+
+pub struct Report {
+    pub models: Models,
+    pub mode: String,
+    pub date: Option<String>,
+    pub commit: Option<String>,
+    /// The engine natively first, then the other runners.
+    pub runners: Vec<RunnerResults>,
+    pub bundle: Option<BundleResult>,
+}
+
+/// A target from the issues, measured (never asserted as a timed test).
+pub struct Target {
+    pub what: String,
+    pub goal: String,
+    pub measured: String,
+    /// Some(true) met, Some(false) missed, None not measured or not judged.
+    pub met: Option<bool>,
+    /// Why a measured target is not judged (a smoke run, too few requests).
+    pub unjudged: Option<String>,
+}
+
+impl Target {
+    fn status(&self) -> String {
+        match (self.met, &self.unjudged) {
+            (Some(true), _) => "met".into(),
+            (Some(false), _) => "MISSED".into(),
+            (None, Some(why)) => why.clone(),
+            (None, None) => "not measured".into(),
+        }
+    }
+}
+
+fn ratio(x: f64) -> String {
+    if !x.is_finite() || x <= 0.0 {
+        "—".into()
+    } else if x >= 0.1 {
+        format!("{}×", sig3(x))
+    } else {
+        format!("1/{}", sig3(1.0 / x))
+    }
+}
+
+impl Report {
+    fn engine(&self) -> Option<&RunnerResults> {
+        self.runners.iter().find(|r| r.runner == "engine-native")
+    }
+
+    fn result<'a>(&'a self, runner: &str, model: &str) -> Option<&'a ModelResult> {
+        self.runners
+            .iter()
+            .find(|r| r.runner == runner)?
+            .results
+            .iter()
+            .find(|m| m.model == model)
+    }
+
+    fn theory(&self, model: &str) -> Option<f64> {
+        self.models
+            .models
+            .iter()
+            .find(|m| m.id == model)?
+            .theory_wait_s()
+    }
+
+    /// The one table: per model, each runner's speed, its ratio to the engine, and its
+    /// mean wait against theory.
+    pub fn main_table(&self) -> Table {
+        let mut t = Table::new(&[
+            "model",
+            "runner",
+            "requests>",
+            "events/s>",
+            "requests/s>",
+            "× engine>",
+            "wait ms>",
+            "±95% ms>",
+            "theory ms>",
+            "error>",
+            "latency ms>",
+        ]);
+        for m in &self.models.models {
+            let engine_rps = self
+                .result("engine-native", &m.id)
+                .map(|r| r.requests_per_s);
+            let theory = m.theory_wait_s();
+            for runner in &self.runners {
+                let Some(r) = runner.results.iter().find(|x| x.model == m.id) else {
+                    continue;
+                };
+                let error = theory.map(|th| (r.wait_mean_s - th) / th);
+                let mut runner_name = runner.title.clone();
+                if r.note.is_some() {
+                    runner_name.push_str(" *");
+                }
+                t.row(vec![
+                    m.id.clone(),
+                    runner_name,
+                    si(r.requests as f64),
+                    r.events_per_s.map_or("—".into(), si),
+                    si(r.requests_per_s),
+                    engine_rps.map_or("—".into(), |e| ratio(r.requests_per_s / e)),
+                    ms(r.wait_mean_s),
+                    r.wait_ci95_s.map_or("—".into(), ms),
+                    theory.map_or("—".into(), ms),
+                    error.map_or("—".into(), pct),
+                    ms(r.latency_mean_s),
+                ]);
+            }
+        }
+        t
+    }
+
+    /// How runners' models differ from the engine's, one line per runner and note.
+    fn notes(&self) -> Vec<String> {
+        let mut out: Vec<(String, Vec<String>, String)> = Vec::new();
+        for runner in &self.runners {
+            for r in &runner.results {
+                let Some(n) = &r.note else { continue };
+                match out
+                    .iter_mut()
+                    .find(|(t, _, text)| *t == runner.title && text == n)
+                {
+                    Some((_, models, _)) => models.push(r.model.clone()),
+                    None => out.push((runner.title.clone(), vec![r.model.clone()], n.clone())),
+                }
+            }
+        }
+        out.into_iter()
+            .map(|(title, models, n)| format!("{title} on {}: {n}", models.join(", ")))
+            .collect()
+    }
+
+    pub fn memory_table(&self) -> Table {
+        let mut t = Table::new(&[
+            "simulated",
+            "rate req/s>",
+            "requests>",
+            "events>",
+            "wall s>",
+            "peak RSS MB>",
+            "before run MB>",
+        ]);
+        if let Some(e) = self.engine() {
+            for m in &e.memory {
+                t.row(vec![
+                    format!("{} min", sig3(m.simulated_s as f64 / 60.0)),
+                    si(m.arrival_rate_rps),
+                    si(m.requests as f64),
+                    si(m.events as f64),
+                    sig3(m.wall_s),
+                    sig3(m.peak_rss_kb as f64 / 1024.0),
+                    sig3(m.baseline_rss_kb as f64 / 1024.0),
+                ]);
+            }
+        }
+        t
+    }
+
+    pub fn bundle_table(&self) -> Option<Table> {
+        let b = self.bundle.as_ref().filter(|b| !b.files.is_empty())?;
+        let mut t = Table::new(&["file", "bytes>", "gzip -9 bytes>"]);
+        for f in &b.files {
+            t.row(vec![
+                f.path.clone(),
+                f.bytes.to_string(),
+                f.gzip_bytes.to_string(),
+            ]);
+        }
+        t.row(vec![
+            "total".into(),
+            b.total_bytes().to_string(),
+            b.total_gzip_bytes().to_string(),
+        ]);
+        Some(t)
+    }
+
+    pub fn browser_table(&self) -> Option<Table> {
+        let page = self.runners.iter().find_map(|r| r.page.as_ref())?;
+        let mut t = Table::new(&["figure", "value>"]);
+        let mut row = |name: &str, v: Option<f64>, unit: &str| {
+            t.row(vec![
+                name.into(),
+                v.map_or("—".into(), |v| format!("{} {unit}", sig3(v))),
+            ])
+        };
+        row("first chart after navigation", page.first_chart_ms, "ms");
+        row(
+            "p95 frame time, 10k req/s at 10×",
+            page.frame_time_p95_ms,
+            "ms",
+        );
+        row("JS heap at start", page.js_heap_start_mb, "MB");
+        row("JS heap after 10 min", page.js_heap_10min_mb, "MB");
+        Some(t)
+    }
+
+    pub fn targets(&self) -> Vec<Target> {
+        let quick = self.mode == "quick";
+        let mut out = Vec::new();
+        let engine_mm1 = self.result("engine-native", "mm1");
+        out.push(Target {
+            what: "engine events/s natively, M/M/1 ρ = 0.9, metrics on (issue 2)".into(),
+            goal: "≥ 10 M/s".into(),
+            measured: engine_mm1
+                .and_then(|r| r.events_per_s)
+                .map_or("—".into(), |v| format!("{}/s", si(v))),
+            met: engine_mm1.and_then(|r| r.events_per_s).map(|v| v >= 10e6),
+            unjudged: None,
+        });
+        let vs = |runner: &str| {
+            let e = engine_mm1?;
+            let p = self.result(runner, "mm1")?;
+            Some(e.requests_per_s / p.requests_per_s)
+        };
+        let simpy = vs("simpy");
+        out.push(Target {
+            what: "engine vs SimPy, requests/s on M/M/1 (issue 7)".into(),
+            goal: "≥ 100×".into(),
+            measured: simpy.map_or("—".into(), |x| format!("{}×", sig3(x))),
+            met: simpy.map(|x| x >= 100.0),
+            unjudged: None,
+        });
+        let wasm = vs("engine-wasm").map(|x| 1.0 / x);
+        out.push(Target {
+            what: "engine as WebAssembly in Chromium vs native, M/M/1 (issue 7)".into(),
+            goal: "≥ 0.5×".into(),
+            measured: wasm.map_or("—".into(), |x| format!("{}×", sig3(x))),
+            met: wasm.map(|x| x >= 0.5),
+            unjudged: None,
+        });
+        let page = self.runners.iter().find_map(|r| r.page.as_ref());
+        let first = page.and_then(|p| p.first_chart_ms);
+        out.push(Target {
+            what: "first chart drawn after navigation, localhost (issue 7)".into(),
+            goal: "≤ 1 s".into(),
+            measured: first.map_or("—".into(), |v| format!("{} ms", sig3(v))),
+            met: first.map(|v| v <= 1000.0),
+            unjudged: None,
+        });
+        let gz = self
+            .bundle
+            .as_ref()
+            .filter(|b| !b.files.is_empty())
+            .map(|b| b.total_gzip_bytes());
+        out.push(Target {
+            what: "bundle (wasm + js + css), gzipped (issue 7)".into(),
+            goal: "≤ 600 KB".into(),
+            measured: gz.map_or("—".into(), |b| format!("{} KB", sig3(b as f64 / 1024.0))),
+            met: gz.map(|b| b <= 600 * 1024),
+            unjudged: None,
+        });
+        for runner in &self.runners {
+            for r in &runner.results {
+                let Some(th) = self.theory(&r.model) else {
+                    continue;
+                };
+                let err = (r.wait_mean_s - th) / th;
+                let within = err.abs() <= FIDELITY_TOLERANCE;
+                // Theory inside a confidence interval wider than the tolerance: the run
+                // was too short to tell, which is not the model's fault.
+                let too_short = r
+                    .wait_ci95_s
+                    .is_some_and(|ci| (r.wait_mean_s - th).abs() <= ci);
+                let unjudged = if quick {
+                    Some("not judged (quick)".to_string())
+                } else if !within && too_short {
+                    Some(format!(
+                        "inconclusive (±{:.1}% CI)",
+                        r.wait_ci95_s.unwrap_or(0.0) / th * 100.0
+                    ))
+                } else {
+                    None
+                };
+                out.push(Target {
+                    what: format!("{}: mean wait on {} vs theory", runner.title, r.model),
+                    goal: "within 2%".into(),
+                    measured: pct(err),
+                    met: if unjudged.is_some() {
+                        None
+                    } else {
+                        Some(within)
+                    },
+                    unjudged,
+                });
+            }
+        }
+        let mem = self.engine().map(|e| &e.memory);
+        let bounded = mem.filter(|m| m.len() >= 2).map(|m| {
+            let first = m[0].peak_rss_kb as f64;
+            let last = m[m.len() - 1].peak_rss_kb as f64;
+            (first, last)
+        });
+        out.push(Target {
+            what: "peak RSS stays bounded: longest run vs shortest (issue 7)".into(),
+            goal: "≤ 1.1×".into(),
+            measured: bounded.map_or("—".into(), |(a, b)| {
+                format!("{} → {} MB", sig3(a / 1024.0), sig3(b / 1024.0))
+            }),
+            met: bounded.filter(|_| !quick).map(|(a, b)| b <= a * 1.1),
+            unjudged: quick.then(|| "not judged (quick)".to_string()),
+        });
+        out
+    }
+
+    fn targets_table(&self) -> Table {
+        let mut t = Table::new(&["target", "goal", "measured", "status"]);
+        for x in self.targets() {
+            let status = x.status();
+            t.row(vec![x.what, x.goal, x.measured, status]);
+        }
+        t
+    }
+
+    fn runners_line(&self) -> String {
+        self.runners
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} (best of {})",
+                    r.title,
+                    r.version.as_deref().unwrap_or("?"),
+                    r.reps
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// The terminal version.
+    pub fn text(&self) -> String {
+        let mut out = format!(
+            "Systems Design Lab benchmarks ({} mode) — {}\n{}\n\n",
+            self.mode,
+            host_line(),
+            self.runners_line()
+        );
+        out.push_str(&self.main_table().text());
+        for n in self.notes() {
+            out.push_str(&format!("  * {n}\n"));
+        }
+        let mem = self.memory_table();
+        if !mem.is_empty() {
+            out.push_str(
+                "\nPeak memory of the engine, `web` at 10k req/s (each run in its own process)\n",
+            );
+            out.push_str(&mem.text());
+        }
+        if let Some(b) = self.bundle_table() {
+            out.push_str("\nBundle (dist/)\n");
+            out.push_str(&b.text());
+        }
+        match self.browser_table() {
+            Some(b) => {
+                out.push_str("\nBrowser\n");
+                out.push_str(&b.text());
+            }
+            None => out.push_str(
+                "\nBrowser figures: not measured (no browser bench ran; see docs/benchmarks.md)\n",
+            ),
+        }
+        out.push_str("\nTargets\n");
+        out.push_str(&self.targets_table().text());
+        out
+    }
+
+    /// `bench/results/latest.json`.
+    pub fn json(&self) -> serde_json::Value {
+        let theory: serde_json::Map<String, serde_json::Value> = self
+            .models
+            .models
+            .iter()
+            .map(|m| (m.id.clone(), json!(m.theory_wait_s())))
+            .collect();
+        let targets: Vec<_> = self
+            .targets()
+            .into_iter()
+            .map(
+                |t| json!({"target": t.what, "goal": t.goal, "measured": t.measured, "met": t.met}),
+            )
+            .collect();
+        json!({
+            "mode": self.mode,
+            "date": self.date,
+            "commit": self.commit,
+            "host": host_line(),
+            "models": self.models.models.iter().map(|m| json!({
+                "id": m.id, "title": m.title, "system": m.system,
+                "params": m.params, "scenarios": m.scenarios,
+            })).collect::<Vec<_>>(),
+            "theory_wait_s": theory,
+            "runners": self.runners,
+            "bundle": self.bundle,
+            "targets": targets,
+        })
+    }
+
+    /// `docs/benchmarks.md`; the hand-written tail of `previous` (after the marker) is
+    /// kept.
+    pub fn markdown(&self, previous: Option<&str>) -> String {
+        let mut out = String::new();
+        out.push_str("# Benchmarks\n\n");
+        out.push_str(
+            "Is the engine right, and is it fast? The same models run in the engine (natively, \
+             and as WebAssembly in a browser when that bench is present), in \
+             [SimPy](https://simpy.readthedocs.io/) and in [Ciw](https://ciw.readthedocs.io/), \
+             and each one's mean waiting time is set against queueing theory.\n\n",
+        );
+        out.push_str(
+            "_Generated by `scripts/bench.sh` — do not edit above the hand-written marker; \
+             rerun it instead._\n\n",
+        );
+        out.push_str(&format!(
+            "- run: {} mode{}{}\n- machine: {}\n- runners: {}\n\n",
+            self.mode,
+            self.date
+                .as_deref()
+                .map(|d| format!(", {d}"))
+                .unwrap_or_default(),
+            self.commit
+                .as_deref()
+                .map(|c| format!(", commit `{c}`"))
+                .unwrap_or_default(),
+            host_line(),
+            self.runners_line(),
+        ));
+        out.push_str("## Speed and fidelity\n\n");
+        out.push_str(&self.main_table().markdown());
+        out.push('\n');
+        for n in self.notes() {
+            out.push_str(&format!("\\* {n}\n\n"));
+        }
+        out.push_str(
+            "- **requests**: requests completed in the timed run, warm-up included. \
+             **events/s**, **requests/s**: per wall-clock second of the fastest repetition, \
+             counting setup and simulation but not the statistics afterwards (every runner \
+             alike). SimPy's events are the events it scheduled; Ciw's are the events its \
+             main loop handled.\n\
+             - **× engine**: this runner's requests/s over the native engine's (1/63 = 63 \
+             times slower).\n\
+             - **wait**: mean time a request queued before service (in `web`, before a \
+             worker), over requests arriving after the warm-up (5% of the run), pooled over \
+             the repetitions. **±95%**: half-width of its confidence interval by batch \
+             means (20 batches a run). **theory**: Erlang C for M/M/c, Pollaczek–Khinchine \
+             for M/D/1; `web` has none, so compare the runners with each other. **error**: \
+             (wait − theory) / theory. Where the interval is wider than 2% of theory, the \
+             run is too short to say more than that.\n\n",
+        );
+        let mem = self.memory_table();
+        if !mem.is_empty() {
+            out.push_str("## Memory\n\n");
+            out.push_str(
+                "Peak resident set (`VmHWM`) of the engine running `web` at 10k requests/s \
+                 with metrics, logs and traces on, each length in a process of its own. \
+                 Bounded buffers (metric rings, log and trace buffers, a latency reservoir) \
+                 keep it flat however long the run.\n\n",
+            );
+            out.push_str(&mem.markdown());
+            out.push('\n');
+        }
+        out.push_str("## Browser figures\n\n");
+        match (self.browser_table(), self.bundle_table()) {
+            (None, None) => out.push_str(
+                "Not measured in this run: no built site in `dist/` and no browser bench. \
+                 See *How the browser figures plug in* below.\n\n",
+            ),
+            (page, bundle) => {
+                if let Some(b) = bundle {
+                    out.push_str("Bundle size of `dist/` (`.wasm`, `.js`, `.css`):\n\n");
+                    out.push_str(&b.markdown());
+                    out.push('\n');
+                }
+                match page {
+                    Some(p) => {
+                        out.push_str(&p.markdown());
+                        out.push('\n');
+                    }
+                    None => out
+                        .push_str("Page figures: not measured in this run (no browser bench).\n\n"),
+                }
+            }
+        }
+        out.push_str("## Targets\n\n");
+        out.push_str(
+            "From issues 2 and 7. Measured, never asserted as timed tests: a slow CI machine \
+             must not fail the build.\n\n",
+        );
+        out.push_str(&self.targets_table().markdown());
+        out.push('\n');
+        out.push_str(REPRODUCE);
+        out.push('\n');
+        out.push_str(HAND_WRITTEN_MARKER);
+        out.push('\n');
+        if let Some(tail) = previous.and_then(|p| p.split_once(HAND_WRITTEN_MARKER)) {
+            out.push_str(tail.1.trim_start_matches('\n'));
+        }
+        out
+    }
+}
+
+const REPRODUCE: &str = "## How to reproduce
+
+```sh
+scripts/bench.sh            # full run: minutes; rewrites this page and bench/results/latest.json
+scripts/bench.sh --quick    # smoke run for CI: seconds; writes bench/results/quick.json only
+cargo run --release -p sdl-bench -- --quick   # the engine alone, natively
+```
+
+`scripts/bench.sh` creates `bench/.venv` with `python3 -m venv`, installs `simpy` and `ciw`
+from PyPI into it (once), builds the workspace in release mode, runs the engine bench
+(`bench/src`), the peers (`bench/peers/simpy_peer.py`, `bench/peers/ciw_peer.py`) and,
+when present, the browser bench, then prints one table and writes the results.
+
+All runners read the models from `bench/models.json`: rates, workers, service-time
+distributions and sizes are defined once. The engine runs each model three times
+(seeds 1–3) and reports the fastest; the peers, being two to three orders of magnitude
+slower, run each model once on fewer requests.
+
+### How the browser figures plug in
+
+`scripts/bench.sh` runs `playwright/bench.sh OUT.json` when that file exists and is
+executable (or the command in `$SDL_BROWSER_BENCH`). It should build nothing itself,
+serve the built `dist/` on localhost, drive headless Chromium, and write one JSON file
+in the runners' format (see `bench/src/results.rs`):
+
+```json
+{
+  \"runner\": \"engine-wasm\", \"title\": \"engine (wasm, Chromium)\", \"version\": \"…\",
+  \"mode\": \"full\", \"reps\": 3,
+  \"results\": [ { \"model\": \"mm1\", \"requests\": 0, \"measured_requests\": 0,
+                 \"events\": 0, \"wall_s\": 0.0, \"requests_per_s\": 0.0,
+                 \"events_per_s\": 0.0, \"wait_mean_s\": 0.0, \"latency_mean_s\": 0.0 } ],
+  \"page\": { \"first_chart_ms\": 0.0, \"frame_time_p95_ms\": 0.0,
+            \"js_heap_start_mb\": 0.0, \"js_heap_10min_mb\": 0.0, \"browser\": \"…\" }
+}
+```
+
+Its rows join the table as another runner with the ratio to the native engine, and the
+page figures fill the browser targets. The gzipped bundle size needs no browser: when
+`dist/` exists, `scripts/bench.sh` measures `gzip -9` of its `.wasm`, `.js` and `.css`.
+";
+
+/// CPU model and core count, for the record.
+pub fn host_line() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    // Other work on the machine slows every runner: say how busy it was.
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .map(|l| format!(", load average {l} at the report"))
+        .unwrap_or_default();
+    format!("{cpu}, {cores} cores, {}{load}", std::env::consts::OS)
+}

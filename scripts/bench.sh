@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# The benchmark suite in one command: the engine natively, its peers (SimPy and Ciw, from
+# PyPI into bench/.venv), the browser figures when a browser bench exists, and one table.
+#
+#   scripts/bench.sh           full run (minutes): writes bench/results/latest.json and
+#                              regenerates docs/benchmarks.md
+#   scripts/bench.sh --quick   smoke run for CI (seconds): the same steps on tiny sizes;
+#                              writes bench/results/raw/ only, so committed numbers stay
+#
+# Idempotent: the virtual environment is created and filled once (again only when
+# bench/peers/requirements.txt changes). Respects CARGO_TARGET_DIR.
+# Browser hook: runs `$SDL_BROWSER_BENCH OUT.json`, or `playwright/bench.sh OUT.json` when
+# that is executable (see docs/benchmarks.md, "How the browser figures plug in").
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+QUICK=""
+for arg in "$@"; do
+  case "$arg" in
+    --quick) QUICK="--quick" ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench.sh: unknown argument '$arg' (known: --quick)" >&2; exit 2 ;;
+  esac
+done
+
+say() { printf '[bench] %s\n' "$*" >&2; }
+
+VENV="$ROOT/bench/.venv"
+REQUIREMENTS="$ROOT/bench/peers/requirements.txt"
+RAW="$ROOT/bench/results/raw"
+mkdir -p "$RAW"
+rm -f "$RAW"/*.json
+
+# 1. Python peers' environment.
+if [ ! -x "$VENV/bin/python" ]; then
+  say "creating $VENV"
+  if ! python3 -m venv "$VENV" 2>/dev/null; then
+    # Debian ships venv separately; as root we can add it, otherwise say what to do.
+    rm -rf "$VENV"
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+      say "installing python3-venv"
+      apt-get install -y -qq python3-venv >/dev/null
+      python3 -m venv "$VENV"
+    else
+      echo "bench.sh: python3 -m venv failed; install python3-venv (Debian) and rerun" >&2
+      exit 1
+    fi
+  fi
+fi
+if ! cmp -s "$REQUIREMENTS" "$VENV/.requirements.txt"; then
+  say "installing $(tr '\n' ' ' < "$REQUIREMENTS")into $VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
+  cp "$REQUIREMENTS" "$VENV/.requirements.txt"
+fi
+PY="$VENV/bin/python"
+
+# 2. The engine, natively (release build).
+say "building (release)"
+cargo build --quiet --release -p sdl-bench
+BENCH="${CARGO_TARGET_DIR:-$ROOT/target}/release/sdl-bench"
+say "engine: native"
+"$BENCH" $QUICK --json "$RAW/engine.json" > "$RAW/engine.txt"
+RUNNERS=(--runner "$RAW/engine.json")
+
+# 3. The peers.
+for peer in simpy ciw; do
+  say "peer: $peer"
+  "$PY" "bench/peers/${peer}_peer.py" $QUICK --json "$RAW/$peer.json"
+  RUNNERS+=(--runner "$RAW/$peer.json")
+done
+
+# 4. Browser figures, when a browser bench exists (it needs the built site).
+BROWSER_BENCH="${SDL_BROWSER_BENCH:-}"
+if [ -z "$BROWSER_BENCH" ] && [ -x playwright/bench.sh ]; then
+  BROWSER_BENCH="playwright/bench.sh"
+fi
+if [ -n "$BROWSER_BENCH" ]; then
+  say "browser: $BROWSER_BENCH"
+  if SDL_BENCH_MODE="${QUICK:+quick}" $BROWSER_BENCH "$RAW/browser.json" && [ -s "$RAW/browser.json" ]; then
+    RUNNERS+=(--runner "$RAW/browser.json")
+  else
+    say "browser bench failed or wrote nothing: its figures are left out"
+  fi
+else
+  say "browser: no browser bench (playwright/bench.sh) yet: figures not measured"
+fi
+
+# 5. Bundle size of the built site, gzipped as a server would send it.
+BUNDLE=()
+if [ -d dist ]; then
+  mapfile -t files < <(find dist -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' \) \
+    -not -path 'dist/.stage/*' | LC_ALL=C sort)
+  if [ "${#files[@]}" -gt 0 ]; then
+    say "bundle: ${#files[@]} files in dist/"
+    {
+      printf '{"files": ['
+      sep=""
+      for f in "${files[@]}"; do
+        printf '%s{"path": "%s", "bytes": %s, "gzip_bytes": %s}' \
+          "$sep" "$f" "$(wc -c < "$f")" "$(gzip -9 -c "$f" | wc -c)"
+        sep=", "
+      done
+      printf ']}\n'
+    } > "$RAW/bundle.json"
+    BUNDLE=(--bundle "$RAW/bundle.json")
+  fi
+fi
+
+# 6. One table; in a full run, the record and the docs.
+COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+  COMMIT="$COMMIT+changes"
+fi
+DATE="$(date -u +%Y-%m-%dT%H:%MZ)"
+if [ -n "$QUICK" ]; then
+  OUT=(--quick --json "$RAW/quick.json")
+else
+  OUT=(--json bench/results/latest.json --markdown docs/benchmarks.md)
+fi
+"$BENCH" report "${RUNNERS[@]}" "${BUNDLE[@]}" --date "$DATE" --commit "$COMMIT" "${OUT[@]}"
