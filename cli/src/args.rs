@@ -68,6 +68,7 @@ fn bad_format(raw: &str, allowed: &[Format]) -> UsageError {
 pub struct RunArgs {
     pub system: String,
     pub scenarios: Vec<String>,
+    pub mitigations: Vec<String>,
     pub sets: Vec<(String, String)>,
     pub seed: u64,
     pub duration_ns: Nanos,
@@ -90,11 +91,12 @@ sdl — Systems Design Lab, headless
 USAGE:
   sdl list [--format text|json]
   sdl describe ID [--format text|json]
-  sdl run [--system queue|web] [--scenario ID[,ID…]] [--set KEY=VALUE]…
+  sdl run [--system queue|web] [--scenario ID[,ID…]] [--mitigation ID[,ID…]]
+          [--set KEY=VALUE]…
           [--seed N] [--duration 600s] [--warmup 60s] [--format json|prom|csv]
 
-  KEY is a system parameter by bare name (--set workers=4) or a scenario parameter as
-  ID.name (--set fixed-latency.delay_ms=200). Durations take ms, s, m or h.
+  KEY is a system parameter by bare name (--set workers=4) or a scenario's or
+  mitigation's parameter as ID.name (--set fixed-latency.delay_ms=200). Durations take ms, s, m or h.
   Exit status: 0 success, 2 bad input.
 ";
 
@@ -204,6 +206,7 @@ fn parse_run(rest: &[String]) -> Result<RunArgs, UsageError> {
     let mut run = RunArgs {
         system: "web".into(),
         scenarios: Vec::new(),
+        mitigations: Vec::new(),
         sets: Vec::new(),
         seed: 1,
         duration_ns: 600 * engine::time::NS_PER_SEC,
@@ -223,6 +226,18 @@ fn parse_run(rest: &[String]) -> Result<RunArgs, UsageError> {
                 {
                     if !run.scenarios.iter().any(|s| s == id) {
                         run.scenarios.push(id.to_string());
+                    }
+                }
+            }
+            "mitigation" => {
+                for id in flags
+                    .value(k, v)?
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                {
+                    if !run.mitigations.iter().any(|s| s == id) {
+                        run.mitigations.push(id.to_string());
                     }
                 }
             }

@@ -37,6 +37,7 @@ fn list(format: Format) -> String {
         let kind = match i.kind {
             ItemKind::System => "system",
             ItemKind::Scenario => "scenario",
+            ItemKind::Mitigation => "mitigation",
         };
         let _ = writeln!(
             out,
@@ -121,6 +122,9 @@ pub fn config(a: &RunArgs) -> Result<LabConfig, UsageError> {
     for id in &a.scenarios {
         cfg.enable_scenario(id)?;
     }
+    for id in &a.mitigations {
+        cfg.enable_mitigation(id)?;
+    }
     for (k, v) in &a.sets {
         cfg.set(k, v)?;
     }
@@ -143,6 +147,7 @@ fn run(a: &RunArgs) -> Result<String, UsageError> {
             let doc = json!({
                 "system": cfg.system,
                 "scenario": cfg.enabled_scenarios().collect::<Vec<_>>(),
+                "mitigation": cfg.enabled_mitigations().collect::<Vec<_>>(),
                 "seed": cfg.seed,
                 "duration_s": ns_to_secs(a.duration_ns),
                 "warmup_s": ns_to_secs(a.warmup_ns),

@@ -2,6 +2,7 @@
 //! (doc, parameter schema, declared metrics) as data for the CLI and the UI.
 
 use crate::metrics::MetricSpec;
+use crate::mitigation::MitigationMeta;
 use crate::params::ParamSpec;
 use crate::scenario::ScenarioMeta;
 use crate::systems::SystemMeta;
@@ -16,6 +17,75 @@ pub fn systems() -> &'static [&'static SystemMeta] {
 /// Every scenario, in display order.
 pub fn scenarios() -> &'static [&'static ScenarioMeta] {
     crate::scenarios::ALL
+}
+
+/// Every mitigation, in display order.
+pub fn mitigations() -> &'static [&'static MitigationMeta] {
+    crate::mitigations::ALL
+}
+
+pub fn find_mitigation(id: &str) -> Result<&'static MitigationMeta, LabError> {
+    mitigations()
+        .iter()
+        .copied()
+        .find(|m| m.id == id)
+        .ok_or_else(|| LabError::UnknownMitigation {
+            id: id.to_string(),
+            allowed: mitigations().iter().map(|m| m.id.to_string()).collect(),
+        })
+}
+
+/// Something a run switches on and off with parameters: a scenario or a mitigation.
+#[derive(Clone, Copy)]
+pub enum Switch {
+    Scenario(&'static ScenarioMeta),
+    Mitigation(&'static MitigationMeta),
+}
+
+impl Switch {
+    pub fn id(&self) -> &'static str {
+        match self {
+            Switch::Scenario(s) => s.id,
+            Switch::Mitigation(m) => m.id,
+        }
+    }
+    /// All parameters (a scenario's include the common timing ones).
+    pub fn params(&self) -> Vec<&'static ParamSpec> {
+        match self {
+            Switch::Scenario(s) => s.params(),
+            Switch::Mitigation(m) => m.params.iter().collect(),
+        }
+    }
+    /// Fixed order of switches in a run: scenarios, then mitigations, each in catalogue order.
+    pub fn rank(&self) -> (u8, usize) {
+        match self {
+            Switch::Scenario(s) => (0, scenario_rank(s.id)),
+            Switch::Mitigation(m) => (
+                1,
+                mitigations()
+                    .iter()
+                    .position(|x| x.id == m.id)
+                    .unwrap_or(usize::MAX),
+            ),
+        }
+    }
+}
+
+/// The scenario or mitigation called `id`.
+pub fn find_switch(id: &str) -> Result<Switch, LabError> {
+    if let Ok(s) = find_scenario(id) {
+        return Ok(Switch::Scenario(s));
+    }
+    find_mitigation(id)
+        .map(Switch::Mitigation)
+        .map_err(|_| LabError::UnknownSwitch {
+            id: id.to_string(),
+            allowed: scenarios()
+                .iter()
+                .map(|s| s.id.to_string())
+                .chain(mitigations().iter().map(|m| m.id.to_string()))
+                .collect(),
+        })
 }
 
 pub fn find_system(id: &str) -> Result<&'static SystemMeta, LabError> {
@@ -54,6 +124,7 @@ pub fn scenario_rank(id: &str) -> usize {
 pub enum ItemKind {
     System,
     Scenario,
+    Mitigation,
 }
 
 /// A line of `sdl list`.
@@ -85,7 +156,7 @@ pub struct ItemDescription {
     pub doc: String,
     pub params: Vec<ParamDoc>,
     pub metrics: Vec<MetricSpec>,
-    /// For a scenario: the components it strikes.
+    /// For a scenario: the components it strikes; for a mitigation, those it acts on.
     pub strikes: Vec<&'static str>,
     /// For a scenario: mitigations that address it.
     pub mitigations: Vec<&'static str>,
@@ -107,7 +178,14 @@ pub fn list() -> Vec<ItemSummary> {
         category: s.category,
         summary: s.summary,
     });
-    systems.chain(scenarios).collect()
+    let mitigations = mitigations().iter().map(|m| ItemSummary {
+        id: m.id,
+        kind: ItemKind::Mitigation,
+        title: m.title,
+        category: m.category,
+        summary: m.summary,
+    });
+    systems.chain(scenarios).chain(mitigations).collect()
 }
 
 /// Describes the system or scenario `id`.
@@ -133,6 +211,27 @@ pub fn describe(id: &str) -> Result<ItemDescription, LabError> {
             mitigations: Vec::new(),
         });
     }
+    if let Ok(m) = find_mitigation(id) {
+        return Ok(ItemDescription {
+            id: m.id,
+            kind: ItemKind::Mitigation,
+            title: m.title,
+            category: m.category,
+            summary: m.summary,
+            doc: m.doc(),
+            params: m
+                .params
+                .iter()
+                .map(|p| ParamDoc {
+                    key: format!("{}.{}", m.id, p.name),
+                    spec: *p,
+                })
+                .collect(),
+            metrics: m.metrics.to_vec(),
+            strikes: m.acts_on.iter().map(|c| c.as_str()).collect(),
+            mitigations: Vec::new(),
+        });
+    }
     match find_scenario(id) {
         Ok(s) => Ok(ItemDescription {
             id: s.id,
@@ -153,7 +252,7 @@ pub fn describe(id: &str) -> Result<ItemDescription, LabError> {
             strikes: s.strikes.iter().map(|c| c.as_str()).collect(),
             mitigations: s.mitigations.to_vec(),
         }),
-        Err(_) => Err(LabError::UnknownScenario {
+        Err(_) => Err(LabError::UnknownSwitch {
             id: id.to_string(),
             allowed: list().iter().map(|i| i.id.to_string()).collect(),
         }),

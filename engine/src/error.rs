@@ -12,9 +12,13 @@ pub enum LabError {
     UnknownSystem { id: String, allowed: Vec<String> },
     /// The scenario id is not in the catalogue.
     UnknownScenario { id: String, allowed: Vec<String> },
+    /// The id names no scenario or mitigation (in an `ID.name` key or a switch).
+    UnknownSwitch { id: String, allowed: Vec<String> },
+    /// The mitigation id is not in the catalogue.
+    UnknownMitigation { id: String, allowed: Vec<String> },
     /// A parameter key names nothing the system or scenario declares.
     UnknownParam { key: String, allowed: Vec<String> },
-    /// A scenario parameter was set for a scenario that is not switched on.
+    /// A scenario or mitigation parameter was set for one that is not switched on.
     ScenarioNotEnabled { key: String, scenario: String },
     /// A value could not be read as the parameter's type.
     InvalidValue {
@@ -45,6 +49,14 @@ impl fmt::Display for LabError {
             LabError::UnknownScenario { id, allowed } => {
                 write!(f, "unknown scenario `{id}` (allowed: {})", allowed.join(", "))
             }
+            LabError::UnknownSwitch { id, allowed } => write!(
+                f,
+                "unknown scenario or mitigation `{id}` (allowed: {})",
+                allowed.join(", ")
+            ),
+            LabError::UnknownMitigation { id, allowed } => {
+                write!(f, "unknown mitigation `{id}` (allowed: {})", allowed.join(", "))
+            }
             LabError::UnknownParam { key, allowed } => {
                 if allowed.is_empty() {
                     write!(f, "unknown parameter `{key}` (this item has no parameters)")
@@ -54,7 +66,7 @@ impl fmt::Display for LabError {
             }
             LabError::ScenarioNotEnabled { key, scenario } => write!(
                 f,
-                "parameter `{key}` belongs to scenario `{scenario}`, which is not switched on (add it with --scenario {scenario})"
+                "parameter `{key}` belongs to `{scenario}`, which is not switched on (switch it on first, e.g. --scenario or --mitigation {scenario})"
             ),
             LabError::InvalidValue {
                 key,

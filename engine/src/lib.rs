@@ -10,6 +10,8 @@ pub mod dist;
 pub mod error;
 pub mod event;
 pub mod metrics;
+pub mod mitigation;
+pub mod mitigations;
 pub mod observe;
 pub mod params;
 pub mod rng;

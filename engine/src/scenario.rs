@@ -46,25 +46,72 @@ pub struct Hop {
     pub component: Component,
     pub instance: u32,
     pub endpoint: &'static str,
+    /// The cache key the request reads, where there is one.
+    pub key: Option<u32>,
 }
 
-/// What a scenario does to one hop: hold it longer, and/or fail it with a status code.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+impl Hop {
+    pub fn new(component: Component, instance: u32, endpoint: &'static str) -> Hop {
+        Hop {
+            component,
+            instance,
+            endpoint,
+            key: None,
+        }
+    }
+}
+
+/// What a scenario does to one hop. Each field is one way a fault acts; systems apply
+/// the ones that make sense at that hop.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Effect {
+    /// Hold the request this much longer at this hop.
     pub delay_ns: Nanos,
+    /// Fail the request with this HTTP status.
     pub fail_status: Option<u16>,
+    /// Multiply the hop's own work (CPU time, query time).
+    pub work_factor: f64,
+    /// (Cache hop) make the request read this key instead.
+    pub key: Option<u32>,
+    /// (Client hop) retry failed calls this many times, at once (naive retries).
+    pub client_retries: Option<u32>,
 }
 
 impl Effect {
     pub const NONE: Effect = Effect {
         delay_ns: 0,
         fail_status: None,
+        work_factor: 1.0,
+        key: None,
+        client_retries: None,
     };
+
+    /// A plain delay.
+    pub fn delay(delay_ns: Nanos) -> Effect {
+        Effect {
+            delay_ns,
+            ..Effect::NONE
+        }
+    }
+
+    /// A failure with an HTTP status.
+    pub fn fail(status: u16) -> Effect {
+        Effect {
+            fail_status: Some(status),
+            ..Effect::NONE
+        }
+    }
 
     fn merge(self, other: Effect) -> Effect {
         Effect {
             delay_ns: self.delay_ns.saturating_add(other.delay_ns),
             fail_status: self.fail_status.or(other.fail_status),
+            work_factor: self.work_factor * other.work_factor,
+            key: self.key.or(other.key),
+            client_retries: match (self.client_retries, other.client_retries) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            },
         }
     }
 }

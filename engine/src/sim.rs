@@ -2,19 +2,20 @@
 //! runs to an end time and the UI advances frame by frame, the golden signals sampled
 //! from it, its exact summary and its digest.
 
-use crate::catalog::{find_scenario, find_system};
+use crate::catalog::{find_mitigation, find_scenario, find_switch, find_system, Switch};
 use crate::metrics::{histogram_quantile, Ring, LATENCY_BUCKETS};
 use crate::observe::{LogRecord, Trace};
 use crate::params::{find_spec, ParamSet, ParamValue};
-use crate::scenario::{ActiveScenario, ScenarioMeta};
+use crate::scenario::ActiveScenario;
 use crate::systems::{Core, Model, SystemMeta};
 use crate::time::{ns_to_secs, Nanos, NS_PER_SEC};
 use crate::LabError;
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 
-/// What to run: a system, its parameters, the scenarios switched on with theirs, a seed.
-/// Every value is validated when set, so a `LabConfig` always describes a valid run.
+/// What to run: a system, its parameters, the scenarios and mitigations switched on with
+/// theirs, a seed. Every value is validated when set, so a `LabConfig` always describes a
+/// valid run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LabConfig {
     pub system: String,
@@ -26,8 +27,9 @@ pub struct LabConfig {
     /// Samples kept per series (older ones are dropped).
     pub history_len: usize,
     system_params: BTreeMap<String, String>,
-    /// Switched-on scenarios with their raw parameter overrides, in catalogue order.
-    scenarios: BTreeMap<usize, (String, BTreeMap<String, String>)>,
+    /// Switched-on scenarios and mitigations with their raw parameter overrides, in a
+    /// fixed order (`Switch::rank`).
+    switches: BTreeMap<(u8, usize), (String, BTreeMap<String, String>)>,
 }
 
 impl LabConfig {
@@ -41,7 +43,7 @@ impl LabConfig {
             sample_interval_ns: NS_PER_SEC,
             history_len: 3600,
             system_params: BTreeMap::new(),
-            scenarios: BTreeMap::new(),
+            switches: BTreeMap::new(),
         }
     }
 
@@ -51,26 +53,64 @@ impl LabConfig {
 
     /// Switches scenario `id` on (with its defaults).
     pub fn enable_scenario(&mut self, id: &str) -> Result<(), LabError> {
-        let meta = find_scenario(id)?;
-        let rank = crate::catalog::scenario_rank(meta.id);
-        self.scenarios
-            .entry(rank)
-            .or_insert_with(|| (meta.id.to_string(), BTreeMap::new()));
-        self.check_scenario(meta)
+        self.enable_switch(Switch::Scenario(find_scenario(id)?))
     }
 
-    /// Switches scenario `id` off (its parameter overrides are forgotten).
+    /// Switches mitigation `id` on (with its defaults).
+    pub fn enable_mitigation(&mut self, id: &str) -> Result<(), LabError> {
+        self.enable_switch(Switch::Mitigation(find_mitigation(id)?))
+    }
+
+    /// Switches a scenario or mitigation on by id.
+    pub fn enable(&mut self, id: &str) -> Result<(), LabError> {
+        self.enable_switch(find_switch(id)?)
+    }
+
+    fn enable_switch(&mut self, sw: Switch) -> Result<(), LabError> {
+        let fresh = !self.switches.contains_key(&sw.rank());
+        self.switches
+            .entry(sw.rank())
+            .or_insert_with(|| (sw.id().to_string(), BTreeMap::new()));
+        let checked = self.check_switch(sw);
+        if checked.is_err() && fresh {
+            self.switches.remove(&sw.rank());
+        }
+        checked
+    }
+
+    /// Switches a scenario or mitigation off (its parameter overrides are forgotten).
+    pub fn disable(&mut self, id: &str) {
+        self.switches.retain(|_, (sid, _)| sid != id);
+    }
+
+    /// Switches a scenario off.
     pub fn disable_scenario(&mut self, id: &str) {
-        self.scenarios.retain(|_, (sid, _)| sid != id);
+        self.disable(id);
     }
 
     /// Ids of switched-on scenarios, in catalogue order.
     pub fn enabled_scenarios(&self) -> impl Iterator<Item = &str> {
-        self.scenarios.values().map(|(id, _)| id.as_str())
+        self.switches
+            .iter()
+            .filter(|((kind, _), _)| *kind == 0)
+            .map(|(_, (id, _))| id.as_str())
     }
 
-    /// Sets a parameter: a system parameter by bare name (`workers`), a scenario's as
-    /// `ID.name` (`fixed-latency.delay_ms`). The value is validated now.
+    /// Ids of switched-on mitigations, in catalogue order.
+    pub fn enabled_mitigations(&self) -> impl Iterator<Item = &str> {
+        self.switches
+            .iter()
+            .filter(|((kind, _), _)| *kind == 1)
+            .map(|(_, (id, _))| id.as_str())
+    }
+
+    pub fn is_enabled(&self, id: &str) -> bool {
+        self.switches.values().any(|(sid, _)| sid == id)
+    }
+
+    /// Sets a parameter: a system parameter by bare name (`workers`), a scenario's or a
+    /// mitigation's as `ID.name` (`fixed-latency.delay_ms`). The value is validated now;
+    /// a refused value leaves the configuration as it was.
     pub fn set(&mut self, key: &str, raw: &str) -> Result<(), LabError> {
         match key.split_once('.') {
             None => {
@@ -82,25 +122,24 @@ impl LabConfig {
                 Ok(())
             }
             Some((id, name)) => {
-                let meta = find_scenario(id)?;
-                let params = meta.params();
+                let sw = find_switch(id)?;
+                let params = sw.params();
                 let spec = find_spec(params.iter().copied(), name, key)?;
                 spec.parse_as(key, raw)?;
-                let rank = crate::catalog::scenario_rank(meta.id);
-                let Some((_, overrides)) = self.scenarios.get_mut(&rank) else {
+                let Some((_, overrides)) = self.switches.get_mut(&sw.rank()) else {
                     return Err(LabError::ScenarioNotEnabled {
                         key: key.to_string(),
-                        scenario: meta.id.to_string(),
+                        scenario: sw.id().to_string(),
                     });
                 };
                 let previous = overrides.insert(name.to_string(), raw.trim().to_string());
-                if let Err(e) = self.check_scenario(meta) {
-                    // Leave the configuration as it was: a refused value is not applied.
-                    let (_, overrides) = self.scenarios.get_mut(&rank).expect("present above");
-                    match previous {
-                        Some(p) => overrides.insert(name.to_string(), p),
-                        None => overrides.remove(name),
-                    };
+                if let Err(e) = self.check_switch(sw) {
+                    if let Some((_, overrides)) = self.switches.get_mut(&sw.rank()) {
+                        match previous {
+                            Some(p) => overrides.insert(name.to_string(), p),
+                            None => overrides.remove(name),
+                        };
+                    }
                     return Err(e);
                 }
                 Ok(())
@@ -119,13 +158,13 @@ impl LabConfig {
         Ok(set)
     }
 
-    fn scenario_param_set(&self, meta: &ScenarioMeta) -> Result<ParamSet, LabError> {
-        let params = meta.params();
+    /// The validated parameters of a scenario or mitigation (defaults where not set).
+    pub fn switch_param_set(&self, sw: Switch) -> Result<ParamSet, LabError> {
+        let params = sw.params();
         let mut set = ParamSet::defaults(params.iter().copied());
-        let rank = crate::catalog::scenario_rank(meta.id);
-        if let Some((_, overrides)) = self.scenarios.get(&rank) {
+        if let Some((_, overrides)) = self.switches.get(&sw.rank()) {
             for (name, raw) in overrides {
-                let key = format!("{}.{}", meta.id, name);
+                let key = format!("{}.{}", sw.id(), name);
                 let spec = find_spec(params.iter().copied(), name, &key)?;
                 set.insert(name, spec.parse_as(&key, raw)?);
             }
@@ -133,14 +172,18 @@ impl LabConfig {
         Ok(set)
     }
 
-    fn check_scenario(&self, meta: &ScenarioMeta) -> Result<(), LabError> {
+    fn check_switch(&self, sw: Switch) -> Result<(), LabError> {
         let sys = self.system_meta()?;
-        if !meta.strikes.iter().any(|c| sys.components.contains(c)) {
+        let (parts, verb) = match sw {
+            Switch::Scenario(m) => (m.strikes, "strikes"),
+            Switch::Mitigation(m) => (m.acts_on, "acts on"),
+        };
+        if !parts.iter().any(|c| sys.components.contains(c)) {
             return Err(LabError::NotApplicable {
-                key: meta.id.to_string(),
+                key: sw.id().to_string(),
                 detail: format!(
-                    "scenario strikes {} and system `{}` has none of them",
-                    meta.strikes
+                    "it {verb} {} and system `{}` has none of them",
+                    parts
                         .iter()
                         .map(|c| c.as_str())
                         .collect::<Vec<_>>()
@@ -149,24 +192,27 @@ impl LabConfig {
                 ),
             });
         }
-        let params = self.scenario_param_set(meta)?;
-        (meta.check)(&params, sys.components).map_err(|detail| LabError::NotApplicable {
-            key: meta.id.to_string(),
-            detail,
-        })
+        if let Switch::Scenario(meta) = sw {
+            let params = self.switch_param_set(sw)?;
+            (meta.check)(&params, sys.components).map_err(|detail| LabError::NotApplicable {
+                key: meta.id.to_string(),
+                detail,
+            })?;
+        }
+        Ok(())
     }
 
     /// Every effective parameter value, defaults included, keyed as `set` takes them:
-    /// system parameters first, then each switched-on scenario's.
+    /// system parameters first, then each switched-on scenario's and mitigation's.
     pub fn effective_params(&self) -> Result<Vec<(String, ParamValue)>, LabError> {
         let mut out: Vec<(String, ParamValue)> = self
             .system_param_set()?
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect();
-        for (id, _) in self.scenarios.values() {
-            let meta = find_scenario(id)?;
-            for (k, v) in self.scenario_param_set(meta)?.iter() {
+        for (id, _) in self.switches.values() {
+            let sw = find_switch(id)?;
+            for (k, v) in self.switch_param_set(sw)?.iter() {
                 out.push((format!("{id}.{k}"), v.clone()));
             }
         }
@@ -323,6 +369,12 @@ impl Lab {
         let system = config.system_meta()?;
         let params = config.system_param_set()?;
         let mut core = Core::new(config.seed, config.warmup_ns, config.history_len.max(2));
+        for id in config.enabled_mitigations() {
+            let sw = Switch::Mitigation(find_mitigation(id)?);
+            config.check_switch(sw)?;
+            let p = config.switch_param_set(sw)?;
+            core.mitigations.set(sw.id(), Some(p));
+        }
         let model = (system.build)(&params, &mut core);
         let window = (GOLDEN_WINDOW_NS / config.sample_interval_ns.max(1)).max(1) as usize;
         let mut lab = Lab {
@@ -343,10 +395,10 @@ impl Lab {
             digest: Digest::START,
             events: 0,
         };
-        for (id, _) in config.scenarios.values() {
+        for id in config.enabled_scenarios() {
             let meta = find_scenario(id)?;
-            config.check_scenario(meta)?;
-            let params = config.scenario_param_set(meta)?;
+            config.check_switch(Switch::Scenario(meta))?;
+            let params = config.switch_param_set(Switch::Scenario(meta))?;
             lab.core
                 .scenarios
                 .enable(meta, params, 0, config.seed, &mut lab.core.metrics);
@@ -518,25 +570,58 @@ impl Lab {
         self.core.scenarios.iter().filter(|s| s.enabled)
     }
 
-    /// Switches a scenario on or off now, without restarting the run.
-    pub fn set_scenario_enabled(&mut self, id: &str, on: bool) -> Result<(), LabError> {
-        let meta = find_scenario(id)?;
+    /// Switched-on mitigations.
+    pub fn mitigations(&self) -> &crate::mitigation::Mitigations {
+        &self.core.mitigations
+    }
+
+    /// Switches a scenario or mitigation on or off now, without restarting the run.
+    pub fn set_enabled(&mut self, id: &str, on: bool) -> Result<(), LabError> {
+        let sw = find_switch(id)?;
         if on {
-            self.config.enable_scenario(id)?;
-            let params = self.config.scenario_param_set(meta)?;
-            let now = self.core.now;
-            self.core
-                .scenarios
-                .enable(meta, params, now, self.config.seed, &mut self.core.metrics);
+            self.config.enable(id)?;
         } else {
-            self.config.disable_scenario(id);
-            self.core.scenarios.disable(id);
+            self.config.disable(id);
+        }
+        self.apply_switch(sw, on)
+    }
+
+    /// Switches a scenario on or off now (see `set_enabled`).
+    pub fn set_scenario_enabled(&mut self, id: &str, on: bool) -> Result<(), LabError> {
+        find_scenario(id)?;
+        self.set_enabled(id, on)
+    }
+
+    fn apply_switch(&mut self, sw: Switch, on: bool) -> Result<(), LabError> {
+        let now = self.core.now;
+        match sw {
+            Switch::Scenario(meta) if on => {
+                let params = self.config.switch_param_set(sw)?;
+                self.core.scenarios.enable(
+                    meta,
+                    params,
+                    now,
+                    self.config.seed,
+                    &mut self.core.metrics,
+                );
+            }
+            Switch::Scenario(meta) => self.core.scenarios.disable(meta.id),
+            Switch::Mitigation(meta) => {
+                let params = if on {
+                    Some(self.config.switch_param_set(sw)?)
+                } else {
+                    None
+                };
+                self.core.mitigations.set(meta.id, params);
+                self.model.reconfigure(&mut self.core);
+            }
         }
         Ok(())
     }
 
-    /// Changes a switched-on scenario's parameter now (`ID.name`). System parameters
-    /// shape the topology and need a new run: they return `RequiresReset`.
+    /// Changes a switched-on scenario's or mitigation's parameter now (`ID.name`).
+    /// System parameters shape the topology and need a new run: they return
+    /// `RequiresReset` (after validating the value).
     pub fn set_param(&mut self, key: &str, raw: &str) -> Result<(), LabError> {
         match key.split_once('.') {
             None => {
@@ -547,13 +632,18 @@ impl Lab {
                 })
             }
             Some((id, _)) => {
-                let meta = find_scenario(id)?;
+                let sw = find_switch(id)?;
                 self.config.set(key, raw)?;
-                let params = self.config.scenario_param_set(meta)?;
-                self.core
-                    .scenarios
-                    .reconfigure(meta.id, params, &mut self.core.metrics);
-                Ok(())
+                match sw {
+                    Switch::Scenario(meta) => {
+                        let params = self.config.switch_param_set(sw)?;
+                        self.core
+                            .scenarios
+                            .reconfigure(meta.id, params, &mut self.core.metrics);
+                        Ok(())
+                    }
+                    Switch::Mitigation(_) => self.apply_switch(sw, true),
+                }
             }
         }
     }

@@ -92,6 +92,8 @@ pub trait Model {
     fn queue_depth(&self) -> u64;
     /// Whether the system has the component (a scenario striking elsewhere is refused).
     fn has(&self, component: Component) -> bool;
+    /// Re-reads `core.mitigations` after one was switched or changed during the run.
+    fn reconfigure(&mut self, _core: &mut Core) {}
 }
 
 /// How many request latencies are kept exactly; beyond it, a uniform reservoir of this
@@ -176,6 +178,7 @@ pub struct Core {
     pub logs: LogBuffer,
     pub traces: TraceBuffer,
     pub scenarios: Scenarios,
+    pub mitigations: crate::mitigation::Mitigations,
     pub stats: RunStats,
     next_request: u64,
 }
@@ -192,6 +195,7 @@ impl Core {
             logs: LogBuffer::new(2_000, 50),
             traces: TraceBuffer::new(300, 200, 20),
             scenarios: Scenarios::default(),
+            mitigations: Default::default(),
             stats: RunStats::new(warmup_ns, seed),
             next_request: 0,
         }

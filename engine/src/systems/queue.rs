@@ -207,11 +207,7 @@ impl QueueModel {
         core.worker_busy(1);
         let r = &mut self.requests[id as usize];
         r.start = core.now;
-        let hop = Hop {
-            component: Component::Service,
-            instance: 0,
-            endpoint: ENDPOINT,
-        };
+        let hop = Hop::new(Component::Service, 0, ENDPOINT);
         let effect = core.scenarios.strike(
             core.now,
             &hop,
@@ -220,7 +216,7 @@ impl QueueModel {
             Some(r.seq),
         );
         r.fail_status = effect.fail_status;
-        let service = secs_to_ns(self.service.sample(&mut self.service_rng));
+        let service = secs_to_ns(self.service.sample(&mut self.service_rng) * effect.work_factor);
         self.events
             .schedule(core.now + service + effect.delay_ns, Ev::Departure(id));
     }

@@ -65,7 +65,7 @@ fn golden_signals_are_sampled_every_second_and_bounded() {
 #[test]
 fn overload_shows_as_queueing_then_503s_with_logs_and_error_traces() {
     let mut cfg = LabConfig::new("web");
-    cfg.set("arrival_rate_rps", "3000").unwrap();
+    cfg.set("arrival_rate_rps", "6000").unwrap();
     cfg.set("instances", "2").unwrap();
     let mut lab = Lab::new(&cfg).unwrap();
     lab.run_until(30 * S);

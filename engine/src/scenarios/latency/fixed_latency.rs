@@ -136,9 +136,6 @@ impl Scenario for FixedLatency {
                 trace_id: cx.trace_id,
             });
         }
-        Effect {
-            delay_ns: self.delay_ns,
-            fail_status: None,
-        }
+        Effect::delay(self.delay_ns)
     }
 }

@@ -1,0 +1,62 @@
+//! Mitigations: what an engineer does about a fault (timeouts, retries with backoff,
+//! circuit breakers, …). A mitigation is a switch with typed parameters and the metrics
+//! it declares; the behaviour lives in the system part it configures (the client retries,
+//! the breaker guards the dependency), which reads the switched-on mitigations through
+//! `Mitigations`. One file per mitigation under `mitigations/`, listed in `ALL`.
+
+use crate::metrics::MetricSpec;
+use crate::params::{ParamSet, ParamSpec};
+use crate::scenario::{module_doc, Component};
+use std::collections::BTreeMap;
+
+/// The catalogue entry of a mitigation.
+pub struct MitigationMeta {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub category: &'static str,
+    pub summary: &'static str,
+    /// The mitigation's source file; its `//!` block is the catalogue page.
+    pub source: &'static str,
+    pub params: &'static [ParamSpec],
+    pub metrics: &'static [MetricSpec],
+    /// The system parts that must exist for it to act.
+    pub acts_on: &'static [Component],
+}
+
+impl MitigationMeta {
+    pub fn doc(&self) -> String {
+        module_doc(self.source)
+    }
+}
+
+/// The switched-on mitigations of a run with their validated parameters, by id.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Mitigations {
+    on: BTreeMap<&'static str, ParamSet>,
+}
+
+impl Mitigations {
+    pub fn set(&mut self, id: &'static str, params: Option<ParamSet>) {
+        match params {
+            Some(p) => {
+                self.on.insert(id, p);
+            }
+            None => {
+                self.on.remove(id);
+            }
+        }
+    }
+
+    /// The parameters of mitigation `id` if it is switched on.
+    pub fn get(&self, id: &str) -> Option<&ParamSet> {
+        self.on.get(id)
+    }
+
+    pub fn is_on(&self, id: &str) -> bool {
+        self.on.contains_key(id)
+    }
+
+    pub fn ids(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.on.keys().copied()
+    }
+}

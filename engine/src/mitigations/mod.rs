@@ -1,0 +1,20 @@
+//! Every mitigation, one file each, collected in `ALL`. The behaviour a mitigation
+//! switches on lives in the system part it configures; these files hold its catalogue
+//! entry (doc, parameters, metrics).
+
+use crate::mitigation::MitigationMeta;
+
+pub mod breaker;
+pub mod coalescing;
+pub mod load_shedding;
+pub mod retry_backoff;
+pub mod timeouts;
+
+/// The catalogue of mitigations, in display order.
+pub static ALL: &[&MitigationMeta] = &[
+    &timeouts::META,
+    &retry_backoff::META,
+    &breaker::META,
+    &load_shedding::META,
+    &coalescing::META,
+];

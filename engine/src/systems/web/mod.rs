@@ -1,0 +1,1362 @@
+//! # Web service
+//!
+//! A small production system. Clients (open-loop arrivals following a load profile, or
+//! closed-loop users with think time) call the service with a client timeout and, if
+//! configured, retries. A load balancer spreads requests over `instances` service
+//! instances; each has a pool of `workers`, a bounded accept queue and CPU time per
+//! request. `GET /product` reads a product through a shared cache (TTL, LRU, Zipf key
+//! popularity) and on a miss from the database; `POST /order` writes to the database and
+//! then calls the payment dependency. Database calls go through a connection pool per
+//! instance.
+//!
+//! ```text
+//!                                   ┌────────── api-i (× instances) ──────────┐
+//!   clients ──▶ load balancer ──▶ │ accept queue ▶ workers ▶ cache ─miss─▶ pool │──▶ database
+//!   (timeout,                       │                        └─ POST ─▶ payment │──▶ payment
+//!    retries)                       └──────────────────────────────────────────┘
+//! ```
+//!
+//! ## What to look at
+//! - Golden signals: `http_requests_total` (traffic, errors by status),
+//!   `http_request_duration_seconds` (latency), `service_utilization_ratio` and
+//!   `service_queue_depth` (saturation).
+//! - What users see: `client_requests_total{outcome}` and
+//!   `client_request_duration_seconds` (including time-outs and retries).
+//! - Parts: `cache_hits_total`/`cache_miss_total`, `db_pool_in_use`,
+//!   `db_pool_wait_seconds`, `dependency_requests_total`.
+
+mod breaker;
+mod cache;
+mod client;
+
+use super::{common, Core, Model, SystemMeta};
+use crate::dist::{Dist, Zipf};
+use crate::event::EventQueue;
+use crate::metrics::{CounterId, GaugeId, HistogramId, MetricSpec, Registry, LATENCY_BUCKETS};
+use crate::mitigations::{
+    breaker as breaker_m, coalescing, load_shedding, retry_backoff, timeouts,
+};
+use crate::observe::{Level, LogRecord, Span, SpanStatus, Trace};
+use crate::params::{ParamSet, ParamSpec};
+use crate::rng::Xoshiro256PlusPlus as Rng;
+use crate::scenario::{Component, Effect, Hop};
+use crate::time::{ms_to_ns, ns_to_secs, secs_to_ns, Nanos};
+use breaker::{Admit, Breaker, BreakerConfig};
+use cache::{Cache, Lookup};
+use client::{Load, Profile, RetryBudget, RetryPolicy};
+use std::collections::{BTreeMap, VecDeque};
+
+pub const DB_POOL_IN_USE: MetricSpec = MetricSpec::gauge(
+    "db_pool_in_use",
+    "Database connections checked out, per instance.",
+    &["instance"],
+);
+pub const DB_POOL_WAIT: MetricSpec = MetricSpec::histogram(
+    "db_pool_wait_seconds",
+    "Time a request waited for a database connection.",
+    &[],
+    LATENCY_BUCKETS,
+);
+pub const DB_QUERY_DURATION: MetricSpec = MetricSpec::histogram(
+    "db_query_duration_seconds",
+    "Database query time, by query type.",
+    &["query_type"],
+    LATENCY_BUCKETS,
+);
+pub const CACHE_HITS: MetricSpec = MetricSpec::counter(
+    "cache_hits_total",
+    "Cache lookups that found a fresh value.",
+    &[],
+);
+pub const CACHE_MISSES: MetricSpec = MetricSpec::counter(
+    "cache_miss_total",
+    "Cache lookups that found nothing or an expired value.",
+    &[],
+);
+pub const CACHE_HIT_RATE: MetricSpec = MetricSpec::gauge(
+    "cache_hit_rate",
+    "Share of cache lookups that hit, over the last sampling interval.",
+    &[],
+);
+pub const CACHE_BACKEND: MetricSpec = MetricSpec::counter(
+    "cache_backend_queries_total",
+    "Database queries made to fill the cache after a miss.",
+    &[],
+);
+pub const CACHE_CONCURRENT: MetricSpec = MetricSpec::gauge(
+    "cache_concurrent_requests",
+    "Peak number of cache-fill queries in flight at once during the last interval.",
+    &[],
+);
+pub const CACHE_EVICTIONS: MetricSpec = MetricSpec::counter(
+    "cache_evictions_total",
+    "Keys evicted because the cache was full.",
+    &[],
+);
+pub const DEPENDENCY_REQUESTS: MetricSpec = MetricSpec::counter(
+    "dependency_requests_total",
+    "Calls to downstream dependencies, by outcome.",
+    &["dependency", "outcome"],
+);
+pub const DEPENDENCY_DURATION: MetricSpec = MetricSpec::histogram(
+    "dependency_request_duration_seconds",
+    "Duration of calls to downstream dependencies.",
+    &["dependency"],
+    LATENCY_BUCKETS,
+);
+pub const CLIENT_REQUESTS: MetricSpec = MetricSpec::counter(
+    "client_requests_total",
+    "Calls as clients see them, by final outcome (success, error, timeout).",
+    &["outcome"],
+);
+pub const CLIENT_DURATION: MetricSpec = MetricSpec::histogram(
+    "client_request_duration_seconds",
+    "Call duration as clients see it, retries included.",
+    &[],
+    LATENCY_BUCKETS,
+);
+pub const CLIENT_ABANDONED: MetricSpec = MetricSpec::counter(
+    "server_wasted_responses_total",
+    "Responses the server finished after the client had given up: wasted work.",
+    &[],
+);
+
+pub static META: SystemMeta = SystemMeta {
+    id: "web",
+    title: "Web service with cache, database and payment dependency",
+    category: "web",
+    summary: "Clients, a load balancer, N service instances with worker pools, a shared cache, a database behind connection pools and a payment dependency.",
+    source: include_str!("mod.rs"),
+    params: &[
+        ParamSpec::choice("client_mode", "open", &["open", "closed"], "Open loop (arrivals at a rate, whatever the latency) or closed loop (users who wait for an answer, then think)."),
+        ParamSpec::float("arrival_rate_rps", "req/s", 200.0, 0.001, 1_000_000.0, "Base rate of client calls (open loop)."),
+        ParamSpec::choice("load_profile", "constant", &["constant", "ramp", "step", "spike", "diurnal", "bursty"], "How the open-loop rate changes over time."),
+        ParamSpec::float("profile_period_s", "s", 60.0, 1.0, 86_400.0, "Period of the load profile (ramp length, step time, cycle)."),
+        ParamSpec::float("profile_peak_factor", "×", 2.0, 1.0, 100.0, "Peak rate as a multiple of the base rate."),
+        ParamSpec::int("users", "users", 100, 1, 1_000_000, "Concurrent users (closed loop)."),
+        ParamSpec::float("think_time_ms", "ms", 500.0, 0.0, 3_600_000.0, "Mean pause between a user's calls (closed loop, exponential)."),
+        ParamSpec::float("client_timeout_ms", "ms", 5000.0, 0.0, 3_600_000.0, "Client gives up on an attempt after this long; 0 = never."),
+        ParamSpec::int("client_retries", "retries", 0, 0, 10, "Immediate retries after an error or time-out (naive client)."),
+        ParamSpec::float("write_fraction", "", 0.2, 0.0, 1.0, "Share of calls that are POST /order (writes)."),
+        ParamSpec::int("instances", "instances", 4, 1, 256, "Service instances behind the load balancer."),
+        ParamSpec::choice("lb_policy", "round_robin", &["round_robin", "random", "least_outstanding", "power_of_two"], "How the load balancer picks an instance."),
+        ParamSpec::int("workers", "workers", 16, 1, 4096, "Workers per instance (requests served at once)."),
+        ParamSpec::int("queue_capacity", "requests", 64, 0, 1_000_000, "Accept queue per instance; when full, 503. 0 = unbounded."),
+        ParamSpec::float("cpu_time_ms", "ms", 4.0, 0.0, 60_000.0, "Mean CPU time of a request in the handler (exponential)."),
+        ParamSpec::boolean("cache_enabled", true, "Read products through the shared cache."),
+        ParamSpec::int("cache_capacity_keys", "keys", 2000, 1, 10_000_000, "Keys the cache holds before evicting the least recently used."),
+        ParamSpec::float("cache_ttl_s", "s", 30.0, 0.001, 86_400.0, "Time a cached product stays fresh."),
+        ParamSpec::int("key_space", "keys", 10_000, 1, 5_000_000, "Distinct products."),
+        ParamSpec::float("key_zipf_s", "", 1.0, 0.0, 3.0, "Zipf exponent of product popularity (0 = uniform)."),
+        ParamSpec::float("cache_latency_ms", "ms", 0.5, 0.0, 10_000.0, "Time of a cache lookup."),
+        ParamSpec::int("db_pool_size", "connections", 8, 1, 1024, "Database connections per instance."),
+        ParamSpec::float("db_read_ms", "ms", 6.0, 0.01, 60_000.0, "Mean time of the product read query."),
+        ParamSpec::float("db_write_ms", "ms", 12.0, 0.01, 60_000.0, "Mean time of the order write query."),
+        ParamSpec::float("db_time_cv", "", 0.5, 0.0, 10.0, "Coefficient of variation of query times (log-normal)."),
+        ParamSpec::float("payment_latency_ms", "ms", 20.0, 0.01, 60_000.0, "Mean latency of the payment dependency (log-normal, cv 0.5)."),
+        ParamSpec::float("payment_error_rate", "", 0.0, 0.0, 1.0, "Share of payment calls that fail on their own."),
+    ],
+    metrics: &[
+        common::HTTP_REQUESTS,
+        common::HTTP_DURATION,
+        common::IN_FLIGHT,
+        common::QUEUE_DEPTH,
+        common::WORKERS_BUSY,
+        common::UTILIZATION,
+        common::WAIT,
+        DB_POOL_IN_USE,
+        DB_POOL_WAIT,
+        DB_QUERY_DURATION,
+        CACHE_HITS,
+        CACHE_MISSES,
+        CACHE_HIT_RATE,
+        CACHE_BACKEND,
+        CACHE_CONCURRENT,
+        CACHE_EVICTIONS,
+        DEPENDENCY_REQUESTS,
+        DEPENDENCY_DURATION,
+        CLIENT_REQUESTS,
+        CLIENT_DURATION,
+        CLIENT_ABANDONED,
+    ],
+    components: &[
+        Component::Client,
+        Component::LoadBalancer,
+        Component::Service,
+        Component::Cache,
+        Component::Database,
+        Component::Dependency,
+    ],
+    build: |p, core| Box::new(WebModel::new(p, core)),
+};
+
+const SERVICE: &str = "api";
+const DATABASE: &str = "postgres";
+const PAYMENT: &str = "payment";
+const ENDPOINTS: [&str; 2] = ["GET /product", "POST /order"];
+const QUERY_TYPES: [&str; 2] = ["read", "write"];
+const NONE: u32 = u32::MAX;
+
+#[derive(Debug, Clone, Copy)]
+enum Ev {
+    Arrival,
+    UserWake(u32),
+    Send(u32),
+    ClientTimeout { call: u32, attempt: u32 },
+    CpuDone(u32),
+    CacheDone(u32),
+    DbDone(u32),
+    DepDone(u32),
+}
+
+/// A call as a client sees it: one or more attempts.
+#[derive(Debug, Clone, Copy)]
+struct Call {
+    user: u32,
+    endpoint: u8,
+    key: u32,
+    start: Nanos,
+    attempt: u32,
+    max_attempts: u32,
+    done: bool,
+}
+
+/// One attempt inside the service.
+#[derive(Debug, Clone, Copy, Default)]
+struct Req {
+    call: u32,
+    attempt: u32,
+    seq: u64,
+    arrival: Nanos,
+    start: Nanos,
+    cpu_done: Nanos,
+    db_start: Nanos,
+    dep_start: Nanos,
+    instance: u32,
+    endpoint: u8,
+    key: u32,
+    fail_status: Option<u16>,
+    failed_at: Option<Component>,
+    cache_hit: bool,
+    /// Filling the cache for its key (the first miss).
+    filling: bool,
+    probe: bool,
+    dep_timed_out: bool,
+    db_timed_out: bool,
+}
+
+struct Instance {
+    busy: u64,
+    waiting: VecDeque<u32>,
+    pool_in_use: u64,
+    pool_waiting: VecDeque<u32>,
+    pool_gauge: GaugeId,
+}
+
+struct EndpointIds {
+    ok: CounterId,
+    rejected: CounterId,
+    failed: CounterId,
+    bad_gateway: CounterId,
+    timeout: CounterId,
+    duration: HistogramId,
+}
+
+/// Policies read from switched-on mitigations.
+#[derive(Debug, Clone, Copy, Default)]
+struct Policies {
+    server_timeout_ns: Option<Nanos>,
+    db_timeout_ns: Option<Nanos>,
+    dependency_timeout_ns: Option<Nanos>,
+    retry: Option<RetryPolicy>,
+    shed_queue_length: Option<usize>,
+    shed_queue_delay_ns: Option<Nanos>,
+    coalescing: bool,
+}
+
+struct Ids {
+    endpoints: [EndpointIds; 2],
+    in_flight: GaugeId,
+    depth: GaugeId,
+    busy: GaugeId,
+    utilization: GaugeId,
+    wait: HistogramId,
+    pool_wait: HistogramId,
+    query_duration: [HistogramId; 2],
+    cache_hits: CounterId,
+    cache_misses: CounterId,
+    cache_hit_rate: GaugeId,
+    cache_backend: CounterId,
+    cache_concurrent: GaugeId,
+    cache_evictions: CounterId,
+    dep_ok: CounterId,
+    dep_error: CounterId,
+    dep_duration: HistogramId,
+    client_success: CounterId,
+    client_error: CounterId,
+    client_timeout: CounterId,
+    client_duration: HistogramId,
+    wasted: CounterId,
+}
+
+/// Handles of metrics that exist only while a mitigation (or scenario) uses them.
+#[derive(Default)]
+struct LazyIds {
+    timeouts: BTreeMap<&'static str, CounterId>,
+    retry_attempts: Option<CounterId>,
+    retry_depth: Option<HistogramId>,
+    retry_budget: Option<CounterId>,
+    breaker_state: Option<GaugeId>,
+    breaker_trips: Option<CounterId>,
+    breaker_rejections: Option<CounterId>,
+    shed: BTreeMap<&'static str, CounterId>,
+    coalesced: Option<CounterId>,
+}
+
+pub struct WebModel {
+    events: EventQueue<Ev>,
+    closed_loop: bool,
+    load: Load,
+    think: Dist,
+    client_timeout_ns: Nanos,
+    naive_retries: u32,
+    cpu: Dist,
+    queries: [Dist; 2],
+    payment: Dist,
+    payment_error_rate: f64,
+    write_fraction: f64,
+    workers: u64,
+    capacity: usize,
+    pool_size: u64,
+    lb_policy: LbPolicy,
+    rr_next: usize,
+    cache: Option<Cache>,
+    cache_ttl_ns: Nanos,
+    cache_latency_ns: Nanos,
+    keys: Zipf,
+    /// Keys being fetched to fill the cache → requests waiting on that fetch.
+    filling: BTreeMap<u32, Vec<u32>>,
+    fills_in_flight: u64,
+    fills_peak: u64,
+    lookups: (u64, u64),
+    breaker: Option<Breaker>,
+    budget: RetryBudget,
+    policies: Policies,
+    arrival_rng: Rng,
+    work_rng: Rng,
+    lb_rng: Rng,
+    client_rng: Rng,
+    instances: Vec<Instance>,
+    calls: Vec<Call>,
+    free_calls: Vec<u32>,
+    reqs: Vec<Req>,
+    free_reqs: Vec<u32>,
+    ids: Ids,
+    lazy: LazyIds,
+    last_busy_integral: u128,
+    last_sample: Nanos,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LbPolicy {
+    RoundRobin,
+    Random,
+    LeastOutstanding,
+    PowerOfTwo,
+}
+
+fn register_ids(m: &mut Registry) -> Ids {
+    let endpoint_ids = |m: &mut Registry, e: &str| EndpointIds {
+        ok: m.counter(&common::HTTP_REQUESTS, &[SERVICE, e, "200"]),
+        rejected: m.counter(&common::HTTP_REQUESTS, &[SERVICE, e, "503"]),
+        failed: m.counter(&common::HTTP_REQUESTS, &[SERVICE, e, "500"]),
+        bad_gateway: m.counter(&common::HTTP_REQUESTS, &[SERVICE, e, "502"]),
+        timeout: m.counter(&common::HTTP_REQUESTS, &[SERVICE, e, "504"]),
+        duration: m.histogram(&common::HTTP_DURATION, &[SERVICE, e]),
+    };
+    Ids {
+        endpoints: [endpoint_ids(m, ENDPOINTS[0]), endpoint_ids(m, ENDPOINTS[1])],
+        in_flight: m.gauge(&common::IN_FLIGHT, &[SERVICE]),
+        depth: m.gauge(&common::QUEUE_DEPTH, &[SERVICE]),
+        busy: m.gauge(&common::WORKERS_BUSY, &[SERVICE]),
+        utilization: m.gauge(&common::UTILIZATION, &[SERVICE]),
+        wait: m.histogram(&common::WAIT, &[SERVICE]),
+        pool_wait: m.histogram(&DB_POOL_WAIT, &[]),
+        query_duration: [
+            m.histogram(&DB_QUERY_DURATION, &[QUERY_TYPES[0]]),
+            m.histogram(&DB_QUERY_DURATION, &[QUERY_TYPES[1]]),
+        ],
+        cache_hits: m.counter(&CACHE_HITS, &[]),
+        cache_misses: m.counter(&CACHE_MISSES, &[]),
+        cache_hit_rate: m.gauge(&CACHE_HIT_RATE, &[]),
+        cache_backend: m.counter(&CACHE_BACKEND, &[]),
+        cache_concurrent: m.gauge(&CACHE_CONCURRENT, &[]),
+        cache_evictions: m.counter(&CACHE_EVICTIONS, &[]),
+        dep_ok: m.counter(&DEPENDENCY_REQUESTS, &[PAYMENT, "success"]),
+        dep_error: m.counter(&DEPENDENCY_REQUESTS, &[PAYMENT, "error"]),
+        dep_duration: m.histogram(&DEPENDENCY_DURATION, &[PAYMENT]),
+        client_success: m.counter(&CLIENT_REQUESTS, &["success"]),
+        client_error: m.counter(&CLIENT_REQUESTS, &["error"]),
+        client_timeout: m.counter(&CLIENT_REQUESTS, &["timeout"]),
+        client_duration: m.histogram(&CLIENT_DURATION, &[]),
+        wasted: m.counter(&CLIENT_ABANDONED, &[]),
+    }
+}
+
+impl WebModel {
+    pub fn new(p: &ParamSet, core: &mut Core) -> Self {
+        let cv = p.f64("db_time_cv");
+        let ids = register_ids(&mut core.metrics);
+        let n = p.i64("instances").max(1) as usize;
+        let instances = (0..n)
+            .map(|i| Instance {
+                busy: 0,
+                waiting: VecDeque::new(),
+                pool_in_use: 0,
+                pool_waiting: VecDeque::new(),
+                pool_gauge: core.metrics.gauge(&DB_POOL_IN_USE, &[&format!("api-{i}")]),
+            })
+            .collect();
+        let key_space = p.i64("key_space").max(1) as usize;
+        let mut model = WebModel {
+            events: EventQueue::default(),
+            closed_loop: p.choice("client_mode") == "closed",
+            load: Load {
+                base_rps: p.f64("arrival_rate_rps"),
+                profile: match p.choice("load_profile") {
+                    "ramp" => Profile::Ramp,
+                    "step" => Profile::Step,
+                    "spike" => Profile::Spike,
+                    "diurnal" => Profile::Diurnal,
+                    "bursty" => Profile::Bursty,
+                    _ => Profile::Constant,
+                },
+                period_ns: secs_to_ns(p.f64("profile_period_s")),
+                peak: p.f64("profile_peak_factor"),
+            },
+            think: Dist::Exponential {
+                mean: p.f64("think_time_ms") / 1000.0,
+            },
+            client_timeout_ns: ms_to_ns(p.f64("client_timeout_ms")),
+            naive_retries: p.i64("client_retries").max(0) as u32,
+            cpu: Dist::Exponential {
+                mean: p.f64("cpu_time_ms") / 1000.0,
+            },
+            queries: [
+                Dist::lognormal_mean_cv(p.f64("db_read_ms") / 1000.0, cv),
+                Dist::lognormal_mean_cv(p.f64("db_write_ms") / 1000.0, cv),
+            ],
+            payment: Dist::lognormal_mean_cv(p.f64("payment_latency_ms") / 1000.0, 0.5),
+            payment_error_rate: p.f64("payment_error_rate"),
+            write_fraction: p.f64("write_fraction"),
+            workers: p.i64("workers").max(1) as u64,
+            capacity: p.i64("queue_capacity").max(0) as usize,
+            pool_size: p.i64("db_pool_size").max(1) as u64,
+            lb_policy: match p.choice("lb_policy") {
+                "random" => LbPolicy::Random,
+                "least_outstanding" => LbPolicy::LeastOutstanding,
+                "power_of_two" => LbPolicy::PowerOfTwo,
+                _ => LbPolicy::RoundRobin,
+            },
+            rr_next: 0,
+            cache: p
+                .bool("cache_enabled")
+                .then(|| Cache::new(key_space, p.i64("cache_capacity_keys").max(1) as usize)),
+            cache_ttl_ns: secs_to_ns(p.f64("cache_ttl_s")).max(1),
+            cache_latency_ns: ms_to_ns(p.f64("cache_latency_ms")),
+            keys: Zipf::new(key_space, p.f64("key_zipf_s")),
+            filling: BTreeMap::new(),
+            fills_in_flight: 0,
+            fills_peak: 0,
+            lookups: (0, 0),
+            breaker: None,
+            budget: RetryBudget::default(),
+            policies: Policies::default(),
+            arrival_rng: core.rng(1),
+            work_rng: core.rng(2),
+            lb_rng: core.rng(3),
+            client_rng: core.rng(4),
+            instances,
+            calls: Vec::new(),
+            free_calls: Vec::new(),
+            reqs: Vec::new(),
+            free_reqs: Vec::new(),
+            ids,
+            lazy: LazyIds::default(),
+            last_busy_integral: 0,
+            last_sample: 0,
+        };
+        model.reconfigure(core);
+        if model.closed_loop {
+            for user in 0..p.i64("users").max(1) as u32 {
+                let wake = secs_to_ns(model.think.sample(&mut model.arrival_rng));
+                model.events.schedule(wake, Ev::UserWake(user));
+            }
+        } else {
+            let first = model.load.next_arrival(0, &mut model.arrival_rng);
+            model.events.schedule(first, Ev::Arrival);
+        }
+        model
+    }
+
+    fn timeout_counter(&mut self, core: &mut Core, layer: &'static str) -> CounterId {
+        *self
+            .lazy
+            .timeouts
+            .entry(layer)
+            .or_insert_with(|| core.metrics.counter(&timeouts::TIMEOUTS_TOTAL, &[layer]))
+    }
+
+    fn shed_counter(&mut self, core: &mut Core, reason: &'static str) -> CounterId {
+        *self
+            .lazy
+            .shed
+            .entry(reason)
+            .or_insert_with(|| core.metrics.counter(&load_shedding::LOAD_SHED, &[reason]))
+    }
+
+    fn strike(core: &mut Core, hop: Hop, seq: u64) -> Effect {
+        core.scenarios
+            .strike(core.now, &hop, &mut core.metrics, &mut core.logs, Some(seq))
+    }
+
+    // ---- clients -------------------------------------------------------------------
+
+    fn new_call(&mut self, core: &mut Core, user: u32) {
+        let endpoint = u8::from(self.client_rng.chance(self.write_fraction));
+        let key = self.keys.sample(&mut self.client_rng) as u32;
+        let hop = Hop::new(Component::Client, 0, ENDPOINTS[endpoint as usize]);
+        let effect = Self::strike(core, hop, 0);
+        let policy = self.retry_policy(effect);
+        if let Some(ratio) = policy.budget_ratio {
+            self.budget.earn(ratio);
+        }
+        let call = Call {
+            user,
+            endpoint,
+            key,
+            start: core.now,
+            attempt: 0,
+            max_attempts: policy.max_attempts,
+            done: false,
+        };
+        let id = if let Some(i) = self.free_calls.pop() {
+            self.calls[i as usize] = call;
+            i
+        } else {
+            self.calls.push(call);
+            self.calls.len() as u32 - 1
+        };
+        self.send(core, id);
+    }
+
+    fn retry_policy(&self, effect: Effect) -> RetryPolicy {
+        match (self.policies.retry, effect.client_retries) {
+            (Some(polite), _) => polite,
+            (None, Some(n)) => RetryPolicy::naive(n.max(self.naive_retries)),
+            (None, None) => RetryPolicy::naive(self.naive_retries),
+        }
+    }
+
+    fn send(&mut self, core: &mut Core, call_id: u32) {
+        let call = &mut self.calls[call_id as usize];
+        call.attempt += 1;
+        let (attempt, endpoint, key) = (call.attempt, call.endpoint, call.key);
+        if self.client_timeout_ns > 0 {
+            self.events.schedule(
+                core.now + self.client_timeout_ns,
+                Ev::ClientTimeout {
+                    call: call_id,
+                    attempt,
+                },
+            );
+        }
+        let seq = core.arrive();
+        let instance = self.pick_instance();
+        let req = Req {
+            call: call_id,
+            attempt,
+            seq,
+            arrival: core.now,
+            start: core.now,
+            instance: instance as u32,
+            endpoint,
+            key,
+            ..Req::default()
+        };
+        let id = if let Some(i) = self.free_reqs.pop() {
+            self.reqs[i as usize] = req;
+            i
+        } else {
+            self.reqs.push(req);
+            self.reqs.len() as u32 - 1
+        };
+        let inst = &mut self.instances[instance];
+        if let Some(max) = self.policies.shed_queue_length {
+            if inst.busy >= self.workers && inst.waiting.len() >= max {
+                let c = self.shed_counter(core, "queue_length");
+                core.metrics.inc(c);
+                self.respond(core, id, Some(503), false);
+                return;
+            }
+        }
+        if inst.busy < self.workers {
+            self.start_handler(core, id);
+        } else if self.capacity == 0 || inst.waiting.len() < self.capacity {
+            inst.waiting.push_back(id);
+        } else {
+            self.respond(core, id, Some(503), false);
+        }
+    }
+
+    /// The service's answer (or the client's timeout) reaches the client.
+    fn client_outcome(&mut self, core: &mut Core, call_id: u32, ok: bool, timed_out: bool) {
+        let call = self.calls[call_id as usize];
+        if !ok && call.attempt < call.max_attempts {
+            let policy = self.retry_policy(Effect::NONE);
+            let allowed = policy.budget_ratio.is_none() || self.budget.try_spend();
+            if allowed {
+                let attempts = *self.lazy.retry_attempts.get_or_insert_with(|| {
+                    core.metrics.counter(&retry_backoff::RETRY_ATTEMPTS, &[])
+                });
+                core.metrics.inc(attempts);
+                let wait = policy.backoff(call.attempt, &mut self.client_rng);
+                if wait == 0 {
+                    self.send(core, call_id);
+                } else {
+                    self.events.schedule(core.now + wait, Ev::Send(call_id));
+                }
+                return;
+            }
+            let exhausted = *self.lazy.retry_budget.get_or_insert_with(|| {
+                core.metrics
+                    .counter(&retry_backoff::RETRY_BUDGET_EXHAUSTED, &[])
+            });
+            core.metrics.inc(exhausted);
+        }
+        let call = &mut self.calls[call_id as usize];
+        call.done = true;
+        let outcome = match (ok, timed_out) {
+            (true, _) => self.ids.client_success,
+            (false, true) => self.ids.client_timeout,
+            (false, false) => self.ids.client_error,
+        };
+        core.metrics.inc(outcome);
+        core.metrics
+            .observe(self.ids.client_duration, ns_to_secs(core.now - call.start));
+        if call.max_attempts > 1 {
+            let depth = *self
+                .lazy
+                .retry_depth
+                .get_or_insert_with(|| core.metrics.histogram(&retry_backoff::RETRY_DEPTH, &[]));
+            core.metrics.observe(depth, f64::from(call.attempt));
+        }
+        let user = call.user;
+        self.free_calls.push(call_id);
+        if self.closed_loop {
+            let think = secs_to_ns(self.think.sample(&mut self.arrival_rng));
+            self.events.schedule(core.now + think, Ev::UserWake(user));
+        }
+    }
+
+    // ---- load balancer and instances ------------------------------------------------
+
+    fn outstanding(&self, i: usize) -> u64 {
+        self.instances[i].busy + self.instances[i].waiting.len() as u64
+    }
+
+    fn pick_instance(&mut self) -> usize {
+        let n = self.instances.len();
+        match self.lb_policy {
+            LbPolicy::RoundRobin => {
+                let i = self.rr_next % n;
+                self.rr_next = (i + 1) % n;
+                i
+            }
+            LbPolicy::Random => self.lb_rng.below(n as u64) as usize,
+            LbPolicy::LeastOutstanding => (0..n)
+                .min_by_key(|&i| (self.outstanding(i), i))
+                .unwrap_or(0),
+            LbPolicy::PowerOfTwo => {
+                let a = self.lb_rng.below(n as u64) as usize;
+                let b = self.lb_rng.below(n as u64) as usize;
+                if self.outstanding(b) < self.outstanding(a) {
+                    b
+                } else {
+                    a
+                }
+            }
+        }
+    }
+
+    fn start_handler(&mut self, core: &mut Core, id: u32) {
+        let r = &mut self.reqs[id as usize];
+        self.instances[r.instance as usize].busy += 1;
+        core.worker_busy(1);
+        r.start = core.now;
+        let hop = Hop::new(
+            Component::Service,
+            r.instance,
+            ENDPOINTS[r.endpoint as usize],
+        );
+        let seq = r.seq;
+        let effect = Self::strike(core, hop, seq);
+        let r = &mut self.reqs[id as usize];
+        if effect.fail_status.is_some() {
+            r.fail_status = effect.fail_status;
+            r.failed_at = Some(Component::Service);
+        }
+        let cpu = secs_to_ns(self.cpu.sample(&mut self.work_rng) * effect.work_factor);
+        self.events
+            .schedule(core.now + cpu + effect.delay_ns, Ev::CpuDone(id));
+    }
+
+    /// Hands a freed worker of `instance` to the next queued request still worth serving.
+    fn next_from_queue(&mut self, core: &mut Core, instance: usize) {
+        while let Some(next) = self.instances[instance].waiting.pop_front() {
+            let waited = core.now - self.reqs[next as usize].arrival;
+            if self.policies.server_timeout_ns.is_some_and(|t| waited > t) {
+                let c = self.timeout_counter(core, "server");
+                core.metrics.inc(c);
+                self.respond(core, next, Some(504), false);
+                continue;
+            }
+            if self
+                .policies
+                .shed_queue_delay_ns
+                .is_some_and(|t| waited > t)
+            {
+                let c = self.shed_counter(core, "queue_delay");
+                core.metrics.inc(c);
+                self.respond(core, next, Some(503), false);
+                continue;
+            }
+            self.start_handler(core, next);
+            return;
+        }
+    }
+
+    fn cpu_done(&mut self, core: &mut Core, id: u32) {
+        let r = &mut self.reqs[id as usize];
+        r.cpu_done = core.now;
+        if r.fail_status.is_some() {
+            let status = r.fail_status;
+            self.respond(core, id, status, true);
+            return;
+        }
+        if r.endpoint == 0 && self.cache.is_some() {
+            let hop = Hop {
+                key: Some(r.key),
+                ..Hop::new(Component::Cache, r.instance, ENDPOINTS[0])
+            };
+            let seq = r.seq;
+            let effect = Self::strike(core, hop, seq);
+            let r = &mut self.reqs[id as usize];
+            if let Some(k) = effect.key {
+                r.key = k;
+            }
+            if effect.fail_status.is_some() {
+                r.fail_status = effect.fail_status;
+                r.failed_at = Some(Component::Cache);
+            }
+            self.events.schedule(
+                core.now + self.cache_latency_ns + effect.delay_ns,
+                Ev::CacheDone(id),
+            );
+            return;
+        }
+        self.acquire_connection(core, id);
+    }
+
+    fn cache_done(&mut self, core: &mut Core, id: u32) {
+        let r = self.reqs[id as usize];
+        if r.fail_status.is_some() {
+            // A failing cache is a miss, not an error: read through to the database.
+            self.reqs[id as usize].fail_status = None;
+        }
+        let lookup = match (&mut self.cache, r.fail_status) {
+            (Some(c), None) => c.get(r.key, core.now),
+            _ => Lookup::Miss,
+        };
+        if lookup == Lookup::Hit {
+            self.lookups.0 += 1;
+            core.metrics.inc(self.ids.cache_hits);
+            self.reqs[id as usize].cache_hit = true;
+            self.respond(core, id, None, true);
+            return;
+        }
+        self.lookups.1 += 1;
+        core.metrics.inc(self.ids.cache_misses);
+        if self.policies.coalescing {
+            if let Some(waiters) = self.filling.get_mut(&r.key) {
+                waiters.push(id);
+                let c = *self
+                    .lazy
+                    .coalesced
+                    .get_or_insert_with(|| core.metrics.counter(&coalescing::COALESCED, &[]));
+                core.metrics.inc(c);
+                return;
+            }
+            self.filling.insert(r.key, Vec::new());
+        }
+        self.reqs[id as usize].filling = true;
+        self.fills_in_flight += 1;
+        self.fills_peak = self.fills_peak.max(self.fills_in_flight);
+        core.metrics.inc(self.ids.cache_backend);
+        self.acquire_connection(core, id);
+    }
+
+    // ---- database ------------------------------------------------------------------
+
+    fn acquire_connection(&mut self, core: &mut Core, id: u32) {
+        let inst = &mut self.instances[self.reqs[id as usize].instance as usize];
+        if inst.pool_in_use < self.pool_size {
+            inst.pool_in_use += 1;
+            self.start_query(core, id);
+        } else {
+            inst.pool_waiting.push_back(id);
+        }
+    }
+
+    fn start_query(&mut self, core: &mut Core, id: u32) {
+        let r = self.reqs[id as usize];
+        let pool_wait = core.now - r.cpu_done;
+        core.metrics
+            .observe(self.ids.pool_wait, ns_to_secs(pool_wait));
+        let hop = Hop {
+            key: (r.endpoint == 0).then_some(r.key),
+            ..Hop::new(
+                Component::Database,
+                r.instance,
+                ENDPOINTS[r.endpoint as usize],
+            )
+        };
+        let effect = Self::strike(core, hop, r.seq);
+        let r = &mut self.reqs[id as usize];
+        r.db_start = core.now;
+        if effect.fail_status.is_some() {
+            r.fail_status = effect.fail_status;
+            r.failed_at = Some(Component::Database);
+        }
+        let query = secs_to_ns(
+            self.queries[r.endpoint as usize].sample(&mut self.work_rng) * effect.work_factor,
+        ) + effect.delay_ns;
+        let mut end = core.now + query;
+        if let Some(limit) = self.policies.db_timeout_ns {
+            let deadline = r.cpu_done + limit;
+            if end > deadline {
+                end = deadline.max(core.now);
+                r.db_timed_out = true;
+            }
+        }
+        self.events.schedule(end, Ev::DbDone(id));
+    }
+
+    fn db_done(&mut self, core: &mut Core, id: u32) {
+        let r = self.reqs[id as usize];
+        core.metrics.observe(
+            self.ids.query_duration[r.endpoint as usize],
+            ns_to_secs(core.now - r.db_start),
+        );
+        let inst = &mut self.instances[r.instance as usize];
+        if let Some(next) = inst.pool_waiting.pop_front() {
+            self.start_query(core, next);
+        } else {
+            inst.pool_in_use -= 1;
+        }
+        if r.db_timed_out {
+            let c = self.timeout_counter(core, "database");
+            core.metrics.inc(c);
+            let rr = &mut self.reqs[id as usize];
+            rr.fail_status = Some(504);
+            rr.failed_at = Some(Component::Database);
+        }
+        if r.endpoint == 0 {
+            self.finish_fill(core, id);
+            return;
+        }
+        if self.reqs[id as usize].fail_status.is_some() {
+            let status = self.reqs[id as usize].fail_status;
+            self.respond(core, id, status, true);
+            return;
+        }
+        self.call_payment(core, id);
+    }
+
+    /// A read finished: fill the cache and answer every request waiting on this key.
+    fn finish_fill(&mut self, core: &mut Core, id: u32) {
+        let r = self.reqs[id as usize];
+        if r.filling {
+            self.fills_in_flight = self.fills_in_flight.saturating_sub(1);
+        }
+        let ok = r.fail_status.is_none();
+        if ok {
+            if let Some(cache) = &mut self.cache {
+                let before = cache.evictions;
+                cache.set(r.key, core.now + self.cache_ttl_ns);
+                if cache.evictions > before {
+                    core.metrics.inc(self.ids.cache_evictions);
+                }
+            }
+        }
+        // Waiters exist only under coalescing; they get the filler's answer even if
+        // coalescing was switched off meanwhile.
+        let waiters = if r.filling {
+            self.filling.remove(&r.key).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        self.respond(core, id, r.fail_status, true);
+        for w in waiters {
+            self.respond(core, w, r.fail_status, true);
+        }
+    }
+
+    // ---- payment dependency ----------------------------------------------------------
+
+    fn call_payment(&mut self, core: &mut Core, id: u32) {
+        let r = self.reqs[id as usize];
+        let mut probe = false;
+        if let Some(b) = &mut self.breaker {
+            match b.admit(core.now) {
+                Admit::Reject => {
+                    let c = *self.lazy.breaker_rejections.get_or_insert_with(|| {
+                        core.metrics
+                            .counter(&breaker_m::BREAKER_REJECTIONS, &[PAYMENT])
+                    });
+                    core.metrics.inc(c);
+                    let rr = &mut self.reqs[id as usize];
+                    rr.fail_status = Some(503);
+                    rr.failed_at = Some(Component::Dependency);
+                    self.respond(core, id, Some(503), true);
+                    return;
+                }
+                Admit::Probe => probe = true,
+                Admit::Call => {}
+            }
+        }
+        let hop = Hop::new(Component::Dependency, r.instance, ENDPOINTS[1]);
+        let effect = Self::strike(core, hop, r.seq);
+        let rr = &mut self.reqs[id as usize];
+        rr.probe = probe;
+        rr.dep_start = core.now;
+        let failed = effect.fail_status.is_some() || self.work_rng.chance(self.payment_error_rate);
+        if failed {
+            rr.fail_status = Some(effect.fail_status.unwrap_or(502));
+            rr.failed_at = Some(Component::Dependency);
+        }
+        let latency = secs_to_ns(self.payment.sample(&mut self.work_rng) * effect.work_factor)
+            + effect.delay_ns;
+        let mut end = core.now + latency;
+        if let Some(limit) = self.policies.dependency_timeout_ns {
+            if latency > limit {
+                end = core.now + limit;
+                rr.dep_timed_out = true;
+            }
+        }
+        self.events.schedule(end, Ev::DepDone(id));
+    }
+
+    fn dep_done(&mut self, core: &mut Core, id: u32) {
+        if self.reqs[id as usize].dep_timed_out {
+            let c = self.timeout_counter(core, "dependency");
+            core.metrics.inc(c);
+            let r = &mut self.reqs[id as usize];
+            r.fail_status = Some(504);
+            r.failed_at = Some(Component::Dependency);
+        }
+        let r = self.reqs[id as usize];
+        let ok = r.fail_status.is_none();
+        core.metrics.inc(if ok {
+            self.ids.dep_ok
+        } else {
+            self.ids.dep_error
+        });
+        core.metrics
+            .observe(self.ids.dep_duration, ns_to_secs(core.now - r.dep_start));
+        if let Some(b) = &mut self.breaker {
+            if b.record(core.now, r.probe, ok) {
+                let c = *self.lazy.breaker_trips.get_or_insert_with(|| {
+                    core.metrics.counter(&breaker_m::BREAKER_TRIPS, &[PAYMENT])
+                });
+                core.metrics.inc(c);
+                if core.logs.admits(core.now) {
+                    core.logs.push(LogRecord {
+                        t_ns: core.now,
+                        level: Level::Warn,
+                        service: SERVICE,
+                        message: "circuit breaker opened",
+                        fields: vec![("dependency", PAYMENT.into())],
+                        trace_id: Some(r.seq),
+                    });
+                }
+            }
+        }
+        self.respond(core, id, r.fail_status, true);
+    }
+
+    // ---- responses -------------------------------------------------------------------
+
+    /// Answers request `id` (200 unless `fail`), frees its worker if it held one and
+    /// hands the worker on, then delivers the answer to the client if it still waits.
+    fn respond(&mut self, core: &mut Core, id: u32, fail: Option<u16>, held_worker: bool) {
+        let r = self.reqs[id as usize];
+        self.free_reqs.push(id);
+        let ep = &self.ids.endpoints[r.endpoint as usize];
+        let counter = match fail {
+            None => ep.ok,
+            Some(503) => ep.rejected,
+            Some(502) => ep.bad_gateway,
+            Some(504) => ep.timeout,
+            Some(_) => ep.failed,
+        };
+        let duration = ep.duration;
+        core.metrics.inc(counter);
+        let latency = core.now - r.arrival;
+        let wait = r.start - r.arrival;
+        if held_worker {
+            core.metrics.observe(self.ids.wait, ns_to_secs(wait));
+        }
+        let b = core.depart(r.arrival, wait, fail.is_none());
+        core.metrics
+            .observe_latency(duration, b, ns_to_secs(latency));
+        if let Some(status) = fail {
+            self.log_failure(core, &r, status, held_worker);
+        } else if latency >= super::SLOW_REQUEST_NS && core.logs.admits(core.now) {
+            core.logs.push(LogRecord {
+                t_ns: core.now,
+                level: Level::Warn,
+                service: SERVICE,
+                message: "slow request",
+                fields: vec![
+                    ("endpoint", ENDPOINTS[r.endpoint as usize].into()),
+                    ("duration_ms", (latency / 1_000_000).to_string()),
+                    ("instance", format!("api-{}", r.instance)),
+                ],
+                trace_id: Some(r.seq),
+            });
+        }
+        if core.traces.wants(core.now, r.seq, fail.is_some()) {
+            self.record_trace(core, &r, fail, held_worker);
+        }
+        if held_worker {
+            core.worker_busy(-1);
+            self.instances[r.instance as usize].busy -= 1;
+            self.next_from_queue(core, r.instance as usize);
+        }
+        let call = self.calls[r.call as usize];
+        if call.done || call.attempt != r.attempt {
+            core.metrics.inc(self.ids.wasted);
+            return;
+        }
+        self.client_outcome(core, r.call, fail.is_none(), false);
+    }
+
+    fn client_timeout(&mut self, core: &mut Core, call: u32, attempt: u32) {
+        let c = self.calls[call as usize];
+        if c.done || c.attempt != attempt {
+            return;
+        }
+        self.client_outcome(core, call, false, true);
+    }
+
+    fn log_failure(&self, core: &mut Core, r: &Req, status: u16, held_worker: bool) {
+        if !core.logs.admits(core.now) {
+            return;
+        }
+        let message = if !held_worker {
+            match status {
+                504 => "request expired in queue (server timeout)",
+                _ => "request rejected (queue full or shed)",
+            }
+        } else {
+            match (r.failed_at, status) {
+                (Some(Component::Database), 504) => "database call timed out",
+                (Some(Component::Database), _) => "database query failed",
+                (Some(Component::Dependency), 504) => "payment call timed out",
+                (Some(Component::Dependency), 503) => {
+                    "payment call rejected by open circuit breaker"
+                }
+                (Some(Component::Dependency), _) => "payment call failed",
+                _ => "request failed",
+            }
+        };
+        core.logs.push(LogRecord {
+            t_ns: core.now,
+            level: if status == 503 && !held_worker {
+                Level::Warn
+            } else {
+                Level::Error
+            },
+            service: SERVICE,
+            message,
+            fields: vec![
+                ("status", status.to_string()),
+                ("endpoint", ENDPOINTS[r.endpoint as usize].into()),
+                ("instance", format!("api-{}", r.instance)),
+            ],
+            trace_id: Some(r.seq),
+        });
+    }
+
+    fn record_trace(&self, core: &mut Core, r: &Req, fail: Option<u16>, held_worker: bool) {
+        let status_of = |c: Component| {
+            if r.failed_at == Some(c) {
+                SpanStatus::Error
+            } else {
+                SpanStatus::Ok
+            }
+        };
+        let root = r.seq << 8;
+        let mut spans = vec![Span {
+            trace_id: r.seq,
+            span_id: root,
+            parent: None,
+            service: SERVICE,
+            operation: ENDPOINTS[r.endpoint as usize],
+            start_ns: r.arrival,
+            duration_ns: core.now - r.arrival,
+            status: if fail.is_some() {
+                SpanStatus::Error
+            } else {
+                SpanStatus::Ok
+            },
+            attributes: vec![
+                ("http.status", fail.unwrap_or(200).to_string()),
+                ("instance", format!("api-{}", r.instance)),
+                ("attempt", r.attempt.to_string()),
+            ],
+        }];
+        let mut child = |service,
+                         operation,
+                         start: Nanos,
+                         end: Nanos,
+                         status,
+                         attrs: Vec<(&'static str, String)>| {
+            let id = root + spans.len() as u64;
+            spans.push(Span {
+                trace_id: r.seq,
+                span_id: id,
+                parent: Some(root),
+                service,
+                operation,
+                start_ns: start,
+                duration_ns: end.saturating_sub(start),
+                status,
+                attributes: attrs,
+            });
+        };
+        let end = core.now;
+        if !held_worker {
+            child(
+                SERVICE,
+                "accept queue",
+                r.arrival,
+                end,
+                SpanStatus::Error,
+                vec![],
+            );
+        } else {
+            if r.start > r.arrival {
+                child(
+                    SERVICE,
+                    "accept queue",
+                    r.arrival,
+                    r.start,
+                    SpanStatus::Ok,
+                    vec![],
+                );
+            }
+            let cpu_end = if r.cpu_done > 0 { r.cpu_done } else { end };
+            child(
+                SERVICE,
+                "handler",
+                r.start,
+                cpu_end,
+                status_of(Component::Service),
+                vec![],
+            );
+            if r.endpoint == 0 && self.cache.is_some() && r.cpu_done > 0 {
+                let hit = if r.cache_hit { "hit" } else { "miss" };
+                let cache_end = if r.cache_hit {
+                    end
+                } else {
+                    (r.cpu_done + self.cache_latency_ns).min(end)
+                };
+                child(
+                    "redis",
+                    "GET product",
+                    r.cpu_done,
+                    cache_end,
+                    status_of(Component::Cache),
+                    vec![("cache.result", hit.into()), ("key", r.key.to_string())],
+                );
+            }
+            if r.db_start > 0 {
+                let ready = if r.endpoint == 0 && self.cache.is_some() {
+                    r.cpu_done + self.cache_latency_ns
+                } else {
+                    r.cpu_done
+                };
+                if r.db_start > ready {
+                    child(
+                        SERVICE,
+                        "db pool wait",
+                        ready,
+                        r.db_start,
+                        SpanStatus::Ok,
+                        vec![],
+                    );
+                }
+                let (op, db_end) = if r.endpoint == 0 {
+                    ("SELECT product", end)
+                } else {
+                    (
+                        "INSERT order",
+                        if r.dep_start > 0 { r.dep_start } else { end },
+                    )
+                };
+                child(
+                    DATABASE,
+                    op,
+                    r.db_start,
+                    db_end,
+                    status_of(Component::Database),
+                    vec![],
+                );
+            }
+            if r.dep_start > 0 {
+                child(
+                    PAYMENT,
+                    "POST /charge",
+                    r.dep_start,
+                    end,
+                    status_of(Component::Dependency),
+                    vec![],
+                );
+            }
+        }
+        core.traces.push(Trace {
+            trace_id: r.seq,
+            spans,
+        });
+    }
+}
+
+impl Model for WebModel {
+    fn peek_time(&self) -> Option<Nanos> {
+        self.events.peek_time()
+    }
+
+    fn step(&mut self, core: &mut Core) {
+        let Some((t, ev)) = self.events.pop() else {
+            return;
+        };
+        core.now = t;
+        match ev {
+            Ev::Arrival => {
+                let next = self.load.next_arrival(t, &mut self.arrival_rng);
+                self.events.schedule(next, Ev::Arrival);
+                self.new_call(core, NONE);
+            }
+            Ev::UserWake(user) => self.new_call(core, user),
+            Ev::Send(call) => self.send(core, call),
+            Ev::ClientTimeout { call, attempt } => self.client_timeout(core, call, attempt),
+            Ev::CpuDone(id) => self.cpu_done(core, id),
+            Ev::CacheDone(id) => self.cache_done(core, id),
+            Ev::DbDone(id) => self.db_done(core, id),
+            Ev::DepDone(id) => self.dep_done(core, id),
+        }
+    }
+
+    fn on_sample(&mut self, core: &mut Core) {
+        core.settle();
+        let depth = self.queue_depth() as f64;
+        let m = &mut core.metrics;
+        m.set(self.ids.in_flight, core.stats.in_system.level() as f64);
+        m.set(self.ids.depth, depth);
+        m.set(self.ids.busy, core.stats.busy.level() as f64);
+        for inst in &self.instances {
+            m.set(inst.pool_gauge, inst.pool_in_use as f64);
+        }
+        let integral = core.stats.busy.all;
+        let dt = core.now.saturating_sub(self.last_sample);
+        if dt > 0 {
+            let util = (integral - self.last_busy_integral) as f64
+                / (dt as f64 * self.workers_total() as f64);
+            m.set(self.ids.utilization, util);
+        }
+        let (hits, misses) = std::mem::take(&mut self.lookups);
+        if hits + misses > 0 {
+            m.set(
+                self.ids.cache_hit_rate,
+                hits as f64 / (hits + misses) as f64,
+            );
+        }
+        m.set(self.ids.cache_concurrent, self.fills_peak as f64);
+        self.fills_peak = self.fills_in_flight;
+        if let (Some(b), Some(g)) = (&mut self.breaker, self.lazy.breaker_state) {
+            // Let an expired open period show as half-open only when a call probes it.
+            m.set(g, b.state.gauge());
+        }
+        self.last_busy_integral = integral;
+        self.last_sample = core.now;
+    }
+
+    fn workers_total(&self) -> u64 {
+        self.workers * self.instances.len() as u64
+    }
+
+    fn queue_depth(&self) -> u64 {
+        self.instances.iter().map(|i| i.waiting.len() as u64).sum()
+    }
+
+    fn has(&self, component: Component) -> bool {
+        META.components.contains(&component)
+    }
+
+    fn reconfigure(&mut self, core: &mut Core) {
+        let m = &core.mitigations;
+        let t = m.get(timeouts::META.id);
+        let shed = m.get(load_shedding::META.id);
+        self.policies = Policies {
+            server_timeout_ns: t.map(|p| ms_to_ns(p.f64("server_timeout_ms"))),
+            db_timeout_ns: t.map(|p| ms_to_ns(p.f64("db_timeout_ms"))),
+            dependency_timeout_ns: t.map(|p| ms_to_ns(p.f64("dependency_timeout_ms"))),
+            retry: m
+                .get(retry_backoff::META.id)
+                .map(RetryPolicy::from_mitigation),
+            shed_queue_length: shed.map(|p| p.i64("max_queue_length").max(0) as usize),
+            shed_queue_delay_ns: shed.map(|p| ms_to_ns(p.f64("max_queue_delay_ms"))),
+            coalescing: m.is_on(coalescing::META.id),
+        };
+        if let Some(retry) = self.policies.retry {
+            // Start with a small allowance so the first failures can be retried.
+            if retry.budget_ratio.is_some() {
+                self.budget.earn(10.0);
+            }
+        }
+        match m.get(breaker_m::META.id) {
+            Some(p) => {
+                let config = BreakerConfig {
+                    failure_rate_threshold: p.f64("failure_rate_threshold"),
+                    window_ns: secs_to_ns(p.f64("window_s")),
+                    min_requests: p.i64("min_requests").max(1) as u64,
+                    open_ns: secs_to_ns(p.f64("open_s")),
+                    half_open_probes: p.i64("half_open_probes").max(1) as u32,
+                };
+                match &mut self.breaker {
+                    Some(b) => b.config = config,
+                    None => self.breaker = Some(Breaker::new(config)),
+                }
+                if self.lazy.breaker_state.is_none() {
+                    self.lazy.breaker_state =
+                        Some(core.metrics.gauge(&breaker_m::BREAKER_STATE, &[PAYMENT]));
+                    self.lazy.breaker_trips =
+                        Some(core.metrics.counter(&breaker_m::BREAKER_TRIPS, &[PAYMENT]));
+                }
+            }
+            None => self.breaker = None,
+        }
+    }
+}
