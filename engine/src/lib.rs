@@ -21,5 +21,8 @@ pub mod sim;
 pub mod systems;
 pub mod time;
 
+#[cfg(test)]
+pub mod testkit;
+
 pub use error::LabError;
 pub use sim::{Golden, Lab, LabConfig, Series, Summary, GOLDEN_SERIES};

@@ -3,10 +3,15 @@
 
 use crate::scenario::ScenarioMeta;
 
+pub mod errors {
+    //! Scenarios that make requests fail.
+    pub mod error_burst;
+}
+
 pub mod latency {
     //! Scenarios that add time to the request path.
     pub mod fixed_latency;
 }
 
 /// The catalogue of scenarios, in display order.
-pub static ALL: &[&ScenarioMeta] = &[&latency::fixed_latency::META];
+pub static ALL: &[&ScenarioMeta] = &[&latency::fixed_latency::META, &errors::error_burst::META];

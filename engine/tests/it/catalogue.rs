@@ -98,3 +98,30 @@ fn one_metric_name_one_type() {
         }
     }
 }
+
+#[test]
+fn every_scenario_ships_its_three_tests_in_its_file() {
+    // The bar: declared metrics move (and stay quiet when off); the symptom
+    // appears; the mitigation reduces it (or, with none, the diagnosis signal shows it).
+    for s in catalog::scenarios() {
+        assert!(
+            s.source.contains("fn declared_metrics_move_only_when_on()"),
+            "{}",
+            s.id
+        );
+        assert!(s.source.contains("fn symptom_appears()"), "{}", s.id);
+        assert!(
+            s.source.contains("fn mitigation_reduces_symptom()")
+                || s.source.contains("fn diagnosis_signal_identifies_it()"),
+            "{}",
+            s.id
+        );
+        for m in s.mitigations {
+            assert!(
+                catalog::find_mitigation(m).is_ok(),
+                "{} names unknown mitigation {m}",
+                s.id
+            );
+        }
+    }
+}

@@ -23,7 +23,7 @@
 //! Find the hop with the trace waterfall (the delayed span stands out), then remove the
 //! slow dependency from the hot path: a timeout bounds how long a worker waits, more
 //! workers or instances buy capacity back, caching avoids the call.
-//! Mitigations: `timeout`, `autoscaling`, `pool-sizing`.
+//! Mitigations: `timeouts`.
 
 use crate::metrics::{HistogramId, MetricSpec, Registry, LATENCY_BUCKETS};
 use crate::observe::{Level, LogRecord};
@@ -70,7 +70,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     ],
     metrics: &[INJECTED],
     strikes: &[Component::Service, Component::Database],
-    mitigations: &["timeout", "autoscaling"],
+    mitigations: &["timeouts"],
     build: || Box::new(FixedLatency::default()),
     check: |params, components| {
         let target = target_of(params);
@@ -137,5 +137,67 @@ impl Scenario for FixedLatency {
             });
         }
         Effect::delay(self.delay_ns)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testkit::*;
+
+    #[test]
+    fn declared_metrics_move_only_when_on() {
+        let off = run(&config("web", 3, &[], &[]), 30);
+        assert!(
+            !registered(&off, "http_injected_latency_seconds"),
+            "no panel for an off scenario"
+        );
+        let mut on = run(&config("web", 3, &["fixed-latency"], &[]), 30);
+        let completed = on.summary().requests_completed as f64;
+        assert!(
+            total(&on, "http_injected_latency_seconds") >= completed,
+            "every request is delayed at probability 1"
+        );
+    }
+
+    #[test]
+    fn symptom_appears() {
+        let base = summary(config("web", 4, &[], &[]), 10, 120);
+        let hit = summary(
+            config(
+                "web",
+                4,
+                &["fixed-latency"],
+                &[("fixed-latency.delay_ms", "200")],
+            ),
+            10,
+            120,
+        );
+        let lift = hit.latency_p99_s - base.latency_p99_s;
+        assert!(
+            (0.17..0.3).contains(&lift),
+            "p99 {} → {}",
+            base.latency_p99_s,
+            hit.latency_p99_s
+        );
+        let lift50 = hit.latency_p50_s - base.latency_p50_s;
+        assert!((0.19..0.21).contains(&lift50), "p50 lift {lift50}");
+    }
+
+    #[test]
+    fn mitigation_reduces_symptom() {
+        // A 600 ms database delay; a 250 ms database timeout bounds what it costs.
+        let sets = [
+            ("fixed-latency.target", "database"),
+            ("fixed-latency.delay_ms", "600"),
+        ];
+        let slow = run(&config("web", 5, &["fixed-latency"], &sets), 60);
+        let bounded = run(&config("web", 5, &["fixed-latency", "timeouts"], &sets), 60);
+        let (p99_slow, p99_bounded) = (slow.golden().latency_p99_s, bounded.golden().latency_p99_s);
+        assert!(p99_slow > 0.6, "{p99_slow}");
+        assert!(p99_bounded < 0.3, "{p99_slow} → {p99_bounded}");
+        assert!(
+            total(&bounded, "timeouts_total") > 0.0,
+            "the price: 504s instead of slowness"
+        );
     }
 }
