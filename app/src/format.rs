@@ -34,6 +34,14 @@ impl Quantity {
         }
     }
 
+    /// The top of a chart's scale (already in display units) as its axis label.
+    pub fn axis_label(self, top: f64) -> String {
+        match self {
+            Quantity::Count => sig(top),
+            _ => format!("{} {}", sig(top), self.unit()),
+        }
+    }
+
     /// A raw engine value as text with its unit, e.g. `12.3 ms`, `1.25 s`, `99.5 %`.
     pub fn format(self, v: f64) -> String {
         if !v.is_finite() {
@@ -99,27 +107,5 @@ pub fn virtual_time(ns: u64) -> String {
             (s / 3600.0).floor(),
             ((s % 3600.0) / 60.0).floor()
         )
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_for_people() {
-        assert_eq!(Quantity::Seconds.format(0.0123), "12.3 ms");
-        assert_eq!(Quantity::Seconds.format(1.5), "1.5 s");
-        assert_eq!(Quantity::Ratio.format(0.25), "25 %");
-        assert_eq!(Quantity::Rate.format(199.64), "200 req/s");
-        assert_eq!(virtual_time(61_500_000_000), "1 min 1 s");
-    }
-
-    #[test]
-    fn chart_tops_are_round() {
-        assert_eq!(nice_ceiling(0.0), 1.0);
-        assert_eq!(nice_ceiling(3.2), 5.0);
-        assert_eq!(nice_ceiling(120.0), 200.0);
-        assert_eq!(nice_ceiling(100.0), 100.0);
     }
 }

@@ -8,13 +8,23 @@ use std::sync::atomic::Ordering;
 
 /// Wall time between chart redraws when the learner prefers reduced motion.
 const REDUCED_MOTION_REDRAW_MS: f64 = 1000.0;
+/// Wall time between read-outs of the current values to screen readers while playing.
+const ANNOUNCE_EVERY_MS: f64 = 15_000.0;
 
 /// Drives `sim` with `requestAnimationFrame`: each frame advances virtual time by the
 /// elapsed wall time × speed. Stops when the calling component is dropped.
 pub fn use_sim_loop(sim: Sim) {
     let reduced_motion = web::prefers_reduced_motion();
     let mut since_redraw = 0.0;
+    let mut since_announce = 0.0;
     let stop = web::every_animation_frame(move |dt_ms| {
+        if sim.playing.get_untracked() {
+            since_announce += dt_ms;
+            if since_announce >= ANNOUNCE_EVERY_MS {
+                since_announce = 0.0;
+                sim.announce.update(|n| *n += 1);
+            }
+        }
         if reduced_motion {
             // Simulate every frame but redraw once a second: the numbers stay true
             // without lines sliding continuously.

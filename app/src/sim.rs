@@ -108,6 +108,8 @@ pub struct Sim {
     pub readout: RwSignal<Readout>,
     /// Counts runs built, so views can tell a reset happened.
     pub generation: RwSignal<u32>,
+    /// Bumped now and then by the frame loop: when the live region reads values out.
+    pub announce: RwSignal<u32>,
 }
 
 impl Sim {
@@ -133,6 +135,7 @@ impl Sim {
             lagging: RwSignal::new(false),
             readout: RwSignal::new(Readout::default()),
             generation: RwSignal::new(0),
+            announce: RwSignal::new(0),
         };
         sim.reset();
         sim

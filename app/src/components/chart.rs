@@ -2,7 +2,7 @@
 //! also its text alternative) and an SVG plot of the last `CHART_WINDOW_S` virtual
 //! seconds.
 
-use crate::format::{nice_ceiling, sig, Quantity};
+use crate::format::{nice_ceiling, Quantity};
 use crate::sim::{Sim, CHART_WINDOW_S};
 use leptos::prelude::*;
 
@@ -115,7 +115,7 @@ pub fn Chart(
             </dl>
             <div class="plot">
                 <span class="axis axis-top" aria-hidden="true">
-                    {move || format!("{} {unit}", sig(plot.with(|p| p.0)))}
+                    {move || quantity.axis_label(plot.with(|p| p.0))}
                 </span>
                 <svg
                     viewBox=format!("0 0 {W} {H}")

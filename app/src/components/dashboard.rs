@@ -1,30 +1,19 @@
 //! The golden-signal dashboard: one chart per signal, and a polite live region that reads
-//! the current values out now and then (not every frame, which would drown a screen
-//! reader).
+//! the current values out now and then (on pause, on reset, every few seconds while
+//! playing; not every frame, which would drown a screen reader).
 
 use crate::components::chart::{Chart, Line};
 use crate::format::{virtual_time, Quantity};
 use crate::sim::Sim;
 use leptos::prelude::*;
 
-/// Virtual seconds between live-region announcements while playing.
-const ANNOUNCE_EVERY_S: u64 = 30;
-
 #[component]
 pub fn Dashboard() -> impl IntoView {
     let sim = Sim::expect();
-    let announcement = Memo::new(move |_| {
-        let g = sim.readout.with(|r| r.golden);
-        // Announce on pause, and every ANNOUNCE_EVERY_S virtual seconds while playing.
-        let bucket = if sim.playing.get() {
-            g.t_ns / (ANNOUNCE_EVERY_S * 1_000_000_000)
-        } else {
-            u64::MAX
-        };
-        (bucket, sim.generation.get())
-    });
     let live_text = move || {
-        let _ = announcement.get();
+        sim.announce.track();
+        sim.playing.track();
+        sim.generation.track();
         let g = sim.readout.with_untracked(|r| r.golden);
         format!(
             "At {}: throughput {}, errors {}, latency p50 {}, p95 {}, p99 {}, queue depth {}, utilisation {}.",
@@ -42,7 +31,7 @@ pub fn Dashboard() -> impl IntoView {
     view! {
         <section class="dashboard" aria-labelledby="dashboard-title">
             <h2 id="dashboard-title">"Golden signals"</h2>
-            <p class="live-status" aria-live="polite" data-testid="live-status">{live_text}</p>
+            <p class="visually-hidden" aria-live="polite" data-testid="live-status">{live_text}</p>
             <div class="charts">
                 <Chart
                     testid="chart-throughput"

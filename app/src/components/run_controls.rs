@@ -95,7 +95,11 @@ pub fn RunControls() -> impl IntoView {
                 </div>
                 <p class="clock">
                     "Virtual time "
-                    <output data-testid="virtual-time" aria-live="off">
+                    <output
+                        data-testid="virtual-time"
+                        data-ns=move || sim.now_ns.get().to_string()
+                        aria-live="off"
+                    >
                         {move || virtual_time(sim.now_ns.get())}
                     </output>
                     <span class="lag" data-testid="lagging">

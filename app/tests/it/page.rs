@@ -1,0 +1,198 @@
+//! The whole page, mounted into the document and used through the DOM: every schema
+//! parameter has an input, a refused value shows the engine's message beside its field,
+//! the charts and values are there.
+
+use engine::catalog;
+use leptos::prelude::*;
+use leptos::task::tick;
+use sdl_app::App;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::wasm_bindgen_test;
+use web_sys::{Event, EventInit, HtmlElement, HtmlInputElement, HtmlSelectElement};
+
+/// The mounted app and its container; unmounts when dropped.
+struct Page {
+    root: HtmlElement,
+    _handle: leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>,
+}
+
+impl Page {
+    async fn open() -> Page {
+        let root: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+        document().body().unwrap().append_child(&root).unwrap();
+        let handle = leptos::mount::mount_to(root.clone(), || App().into_any());
+        tick().await;
+        Page {
+            root,
+            _handle: handle,
+        }
+    }
+
+    fn find(&self, testid: &str) -> Option<HtmlElement> {
+        self.root
+            .query_selector(&format!("[data-testid=\"{testid}\"]"))
+            .unwrap()
+            .map(|e| e.unchecked_into())
+    }
+
+    fn get(&self, testid: &str) -> HtmlElement {
+        self.find(testid)
+            .unwrap_or_else(|| panic!("no element with data-testid={testid}"))
+    }
+
+    fn text(&self, testid: &str) -> String {
+        self.get(testid)
+            .text_content()
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    }
+
+    /// Types `value` into a text input and commits it, as a person does with Enter/Tab.
+    async fn type_into(&self, testid: &str, value: &str) {
+        let input: HtmlInputElement = self.get(testid).unchecked_into();
+        input.set_value(value);
+        fire(&input, "input");
+        fire(&input, "change");
+        tick().await;
+    }
+
+    async fn choose(&self, testid: &str, value: &str) {
+        let select: HtmlSelectElement = self.get(testid).unchecked_into();
+        select.set_value(value);
+        fire(&select, "change");
+        tick().await;
+    }
+}
+
+impl Drop for Page {
+    fn drop(&mut self) {
+        self.root.remove();
+    }
+}
+
+fn fire(target: &web_sys::EventTarget, kind: &str) {
+    let init = EventInit::new();
+    init.set_bubbles(true);
+    let event = Event::new_with_event_init_dict(kind, &init).unwrap();
+    target.dispatch_event(&event).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn every_schema_parameter_has_a_labelled_input() {
+    let page = Page::open().await;
+    let system = catalog::systems().iter().find(|s| s.id == "web").unwrap();
+    for spec in system.params {
+        let input = page.get(&format!("param-{}", spec.name));
+        let label = page
+            .root
+            .query_selector(&format!("label[for=\"{}\"]", input.id()))
+            .unwrap();
+        assert!(label.is_some(), "parameter {} has no label", spec.name);
+        assert!(page.find(&format!("param-error-{}", spec.name)).is_some());
+    }
+    for scenario in catalog::scenarios() {
+        assert!(page
+            .find(&format!("scenario-toggle-{}", scenario.id))
+            .is_some());
+        for spec in scenario.params() {
+            page.get(&format!("scenario-param-{}-{}", scenario.id, spec.name));
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn out_of_range_value_shows_the_engine_message() {
+    let page = Page::open().await;
+    let spec = catalog::systems()[0]
+        .params
+        .iter()
+        .find(|p| p.name == "workers")
+        .unwrap();
+    page.type_into("param-workers", "0").await;
+    let expected = spec.parse("0").unwrap_err().to_string();
+    assert_eq!(page.text("param-error-workers"), expected);
+    assert_eq!(
+        page.get("param-workers")
+            .get_attribute("aria-invalid")
+            .as_deref(),
+        Some("true")
+    );
+
+    page.type_into("param-workers", "8").await;
+    assert_eq!(page.text("param-error-workers"), "");
+    assert_eq!(
+        page.get("param-workers").get_attribute("aria-invalid"),
+        None
+    );
+}
+
+#[wasm_bindgen_test]
+async fn malformed_scenario_value_shows_the_engine_message() {
+    let page = Page::open().await;
+    page.type_into("scenario-param-fixed-latency-delay_ms", "soon")
+        .await;
+    let message = page.text("scenario-param-error-fixed-latency-delay_ms");
+    assert!(
+        message.contains("fixed-latency.delay_ms") && message.contains("soon"),
+        "{message}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn switching_system_regenerates_the_form() {
+    let page = Page::open().await;
+    page.choose("system-select", "queue").await;
+    let queue = catalog::systems().iter().find(|s| s.id == "queue").unwrap();
+    for spec in queue.params {
+        page.get(&format!("param-{}", spec.name));
+    }
+    assert!(
+        page.find("param-instances").is_none()
+            || queue.params.iter().any(|p| p.name == "instances")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn dashboard_shows_every_golden_signal() {
+    let page = Page::open().await;
+    for chart in [
+        "chart-throughput",
+        "chart-error-rate",
+        "chart-latency",
+        "chart-queue-depth",
+        "chart-utilization",
+    ] {
+        let svg = page
+            .get(chart)
+            .query_selector("svg")
+            .unwrap()
+            .expect("a plot");
+        assert!(
+            svg.get_attribute("aria-label")
+                .is_some_and(|l| l.contains("now")),
+            "{chart}"
+        );
+    }
+    for value in [
+        "value-throughput",
+        "value-error-rate",
+        "value-p50",
+        "value-p95",
+        "value-p99",
+        "value-queue-depth",
+        "value-utilization",
+    ] {
+        page.get(value);
+    }
+    assert!(page.text("virtual-time").ends_with('s'));
+}
+
+#[wasm_bindgen_test]
+async fn play_toggle_says_what_it_does() {
+    let page = Page::open().await;
+    assert_eq!(page.text("play-toggle"), "Pause");
+    page.get("play-toggle").click();
+    tick().await;
+    assert_eq!(page.text("play-toggle"), "Play");
+}

@@ -1,0 +1,152 @@
+//! The simulation handle without a page: parameters are validated by the engine and a
+//! refused value changes nothing; scenarios switch live; the frame loop respects speed.
+
+use engine::catalog;
+use leptos::prelude::*;
+use sdl_app::sim::{Sim, Speed, DEFAULT_SYSTEM};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+/// Runs `f` with a fresh reactive owner, as a component would.
+fn with_sim<T>(f: impl FnOnce(Sim) -> T) -> T {
+    let owner = Owner::new();
+    owner.with(|| f(Sim::new()))
+}
+
+/// A clock that never runs out of frame budget.
+fn frozen_clock() -> f64 {
+    0.0
+}
+
+#[wasm_bindgen_test]
+fn a_new_lab_runs_the_default_system() {
+    with_sim(|sim| {
+        assert_eq!(sim.system.get_untracked(), DEFAULT_SYSTEM);
+        assert!(sim.run_error.get_untracked().is_none());
+        // Ten 100 ms frames at 10× = 10 s of virtual time.
+        sim.speed.set(Speed::Times(10));
+        for _ in 0..10 {
+            sim.frame(100.0, &frozen_clock);
+        }
+        sim.publish(false);
+        assert_eq!(sim.now_ns.get_untracked(), 10_000_000_000);
+        let g = sim.readout.get_untracked().golden;
+        assert!(g.throughput_rps > 0.0, "{g:?}");
+        assert!(
+            g.latency_p99_s >= g.latency_p50_s && g.latency_p50_s > 0.0,
+            "{g:?}"
+        );
+    });
+}
+
+#[wasm_bindgen_test]
+fn paused_lab_does_not_move() {
+    with_sim(|sim| {
+        sim.playing.set(false);
+        sim.frame(100.0, &frozen_clock);
+        sim.publish(false);
+        assert_eq!(sim.now_ns.get_untracked(), 0);
+    });
+}
+
+#[wasm_bindgen_test]
+fn refused_system_value_keeps_the_run() {
+    with_sim(|sim| {
+        sim.frame(100.0, &frozen_clock);
+        let generation = sim.generation.get_untracked();
+        let spec = sim
+            .system_meta()
+            .params
+            .iter()
+            .find(|p| p.name == "workers")
+            .unwrap();
+        let expected = spec.parse("0").unwrap_err().to_string();
+        assert_eq!(sim.apply_system_param("workers", "0"), Err(expected));
+        assert_eq!(
+            sim.apply_system_param("workers", "eight")
+                .map_err(|e| e.contains("workers")),
+            Err(true)
+        );
+        assert_eq!(
+            sim.generation.get_untracked(),
+            generation,
+            "a refused value must not reset"
+        );
+        assert!(sim.system_params.get_untracked().is_empty());
+    });
+}
+
+#[wasm_bindgen_test]
+fn valid_system_value_resets_with_it() {
+    with_sim(|sim| {
+        sim.frame(100.0, &frozen_clock);
+        sim.publish(false);
+        assert!(sim.now_ns.get_untracked() > 0);
+        assert_eq!(sim.apply_system_param("workers", "8"), Ok(()));
+        assert_eq!(sim.now_ns.get_untracked(), 0, "a new run starts at 0");
+        assert_eq!(
+            sim.system_params
+                .get_untracked()
+                .get("workers")
+                .map(String::as_str),
+            Some("8")
+        );
+    });
+}
+
+#[wasm_bindgen_test]
+fn fixed_latency_lifts_p99_live() {
+    with_sim(|sim| {
+        sim.speed.set(Speed::Times(100));
+        for _ in 0..20 {
+            sim.frame(100.0, &frozen_clock);
+        }
+        sim.publish(false);
+        let before = sim.readout.get_untracked().golden.latency_p99_s;
+        let generation = sim.generation.get_untracked();
+        sim.apply_scenario_param("fixed-latency", "delay_ms", "300")
+            .unwrap();
+        sim.set_scenario("fixed-latency", true).unwrap();
+        for _ in 0..20 {
+            sim.frame(100.0, &frozen_clock);
+        }
+        sim.publish(false);
+        let after = sim.readout.get_untracked().golden.latency_p99_s;
+        assert_eq!(
+            sim.generation.get_untracked(),
+            generation,
+            "switching a scenario must not reset"
+        );
+        assert!(
+            after > before + 0.2,
+            "p99 before {before} s, after {after} s"
+        );
+    });
+}
+
+#[wasm_bindgen_test]
+fn refused_scenario_value_is_not_applied() {
+    with_sim(|sim| {
+        let err = sim
+            .apply_scenario_param("fixed-latency", "delay_ms", "-5")
+            .unwrap_err();
+        assert!(err.contains("fixed-latency.delay_ms"), "{err}");
+        let state = sim.scenarios.get_untracked();
+        assert!(state["fixed-latency"].params.is_empty());
+    });
+}
+
+#[wasm_bindgen_test]
+fn switching_system_uses_its_schema() {
+    with_sim(|sim| {
+        sim.apply_system_param("workers", "8").unwrap();
+        sim.set_system("queue").unwrap();
+        assert_eq!(sim.system_meta().id, "queue");
+        assert!(
+            sim.system_params.get_untracked().is_empty(),
+            "the old system's values are dropped"
+        );
+        assert!(sim.run_error.get_untracked().is_none());
+        assert!(sim.set_system("nope").unwrap_err().contains("nope"));
+        assert!(catalog::systems().iter().any(|s| s.id == "queue"));
+    });
+}

@@ -1,0 +1,135 @@
+// The lab page as a learner meets it: it loads cleanly and moves, a fault lifts the tail
+// latency, bad input is refused with the engine's message, and it is accessible, usable
+// on a phone and self-contained (no request leaves the page's origin).
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type ConsoleMessage } from '@playwright/test';
+import { LabPage } from '../pages/lab-page';
+
+test('loads without console errors and the charts move within 2 seconds', async ({ page }) => {
+  const problems: string[] = [];
+  page.on('console', (msg: ConsoleMessage) => {
+    if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`${msg.type()}: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+
+  const lab = new LabPage(page);
+  await lab.open();
+  await expect.poll(() => lab.value('throughput'), { timeout: 2_000 }).toBeGreaterThan(0);
+
+  const before = { t: await lab.virtualSeconds(), paths: await lab.chartPaths('latency') };
+  await expect.poll(() => lab.virtualSeconds()).toBeGreaterThan(before.t + 2);
+  await expect.poll(() => lab.chartPaths('latency')).not.toEqual(before.paths);
+  for (const name of ['throughput', 'p50', 'p95', 'p99', 'utilization']) {
+    expect(await lab.value(name), name).toBeGreaterThan(0);
+  }
+  expect(problems.filter((p) => !p.includes('integrity')), problems.join('\n')).toEqual([]);
+});
+
+test('switching fixed-latency on raises the displayed p99 without a reset', async ({ page }) => {
+  const lab = new LabPage(page);
+  await lab.open();
+  await lab.setSpeed('100');
+  await expect.poll(() => lab.virtualSeconds()).toBeGreaterThan(10);
+  const p99Before = await lab.value('p99');
+  const tBefore = await lab.virtualSeconds();
+  expect(p99Before).toBeGreaterThan(0);
+
+  await lab.scenarioParam('fixed-latency', 'delay_ms').fill('250');
+  await lab.scenarioParam('fixed-latency', 'delay_ms').press('Enter');
+  await lab.scenarioToggle('fixed-latency').check();
+  await expect(lab.scenarioToggle('fixed-latency')).toBeChecked();
+
+  await expect.poll(() => lab.value('p99')).toBeGreaterThan(p99Before + 0.2);
+  expect(await lab.virtualSeconds(), 'the run went on').toBeGreaterThan(tBefore);
+  await expect(page.getByTestId('value-p99')).toContainText(/ms|s/);
+});
+
+test('an invalid parameter shows the message beside the field and is not applied', async ({ page }) => {
+  const lab = new LabPage(page);
+  await lab.open();
+  await expect.poll(() => lab.virtualSeconds()).toBeGreaterThan(1);
+  await lab.pause();
+  const t = await lab.virtualSeconds();
+
+  await lab.setParam('workers', '0');
+  await expect(lab.paramError('workers')).toContainText('workers');
+  await expect(lab.paramError('workers')).toContainText('out of range');
+  await expect(lab.param('workers')).toHaveAttribute('aria-invalid', 'true');
+  expect(await lab.virtualSeconds(), 'a refused value must not restart the run').toBe(t);
+
+  await lab.setParam('workers', 'lots');
+  await expect(lab.paramError('workers')).toContainText('expected an integer');
+  expect(await lab.virtualSeconds()).toBe(t);
+
+  await lab.setParam('workers', '8');
+  await expect(lab.paramError('workers')).toBeEmpty();
+  await expect.poll(() => lab.virtualSeconds(), { message: 'a valid value restarts the run' }).toBe(0);
+});
+
+test('space plays and pauses; speed, seed and system controls work', async ({ page }) => {
+  const lab = new LabPage(page);
+  await lab.open();
+  await expect(lab.playToggle).toHaveText('Pause');
+  await page.locator('body').press('Space');
+  await expect(lab.playToggle).toHaveText('Play');
+  await page.locator('body').press('Space');
+  await expect(lab.playToggle).toHaveText('Pause');
+
+  await lab.setSpeed('max');
+  await expect.poll(() => lab.virtualSeconds()).toBeGreaterThan(30);
+
+  await lab.systemSelect.selectOption('queue');
+  await expect(lab.param('service_time_ms')).toBeVisible();
+  await expect(lab.param('instances')).toHaveCount(0);
+
+  await lab.pause();
+  await lab.seedInput.fill('7');
+  await lab.seedInput.press('Enter');
+  await expect.poll(() => lab.virtualSeconds()).toBe(0);
+});
+
+test('axe-core finds no serious or critical accessibility violations', async ({ page }) => {
+  const lab = new LabPage(page);
+  await lab.open();
+  await expect.poll(() => lab.value('throughput')).toBeGreaterThan(0);
+  // With an error message showing, too.
+  await lab.param('workers').fill('0');
+  await lab.param('workers').press('Tab');
+  await expect(lab.paramError('workers')).not.toBeEmpty();
+
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(
+    serious.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+  ).toEqual([]);
+});
+
+test('the page fits a 375 px wide phone without horizontal scrolling', async ({ page }) => {
+  await page.setViewportSize({ width: 375, height: 800 });
+  const lab = new LabPage(page);
+  await lab.open();
+  await expect.poll(() => lab.value('throughput')).toBeGreaterThan(0);
+  const overflow = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    client: document.documentElement.clientWidth,
+  }));
+  expect(overflow.scroll, JSON.stringify(overflow)).toBeLessThanOrEqual(overflow.client);
+  await expect(page.getByTestId('chart-latency')).toBeVisible();
+});
+
+test('every request stays on the page origin', async ({ page, baseURL }) => {
+  const origin = new URL(baseURL!).origin;
+  const requests: string[] = [];
+  page.on('request', (req) => requests.push(req.url()));
+  const lab = new LabPage(page);
+  await lab.open();
+  await expect.poll(() => lab.value('throughput')).toBeGreaterThan(0);
+  await page.waitForLoadState('networkidle');
+
+  const foreign = requests.filter((url) => {
+    const u = new URL(url);
+    return !['data:', 'blob:'].includes(u.protocol) && u.origin !== origin;
+  });
+  expect(requests.length).toBeGreaterThan(0);
+  expect(foreign).toEqual([]);
+});
