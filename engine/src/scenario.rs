@@ -120,6 +120,8 @@ impl Effect {
 /// and the log.
 pub struct StrikeCx<'a> {
     pub now: Nanos,
+    /// When this scenario started striking (switched on + `start_s`).
+    pub active_since: Nanos,
     pub rng: &'a mut Rng,
     pub metrics: &'a mut Registry,
     pub logs: &'a mut LogBuffer,
@@ -222,14 +224,18 @@ pub struct ActiveScenario {
 }
 
 impl ActiveScenario {
+    /// When it starts (or started) striking: switched on + `start_s`.
+    pub fn active_since(&self) -> Nanos {
+        self.enabled_at
+            .saturating_add(secs_to_ns(self.params.f64("start_s")))
+    }
+
     /// Whether it strikes at `now`: switched on, past its start delay, within its duration.
     pub fn is_active(&self, now: Nanos) -> bool {
         if !self.enabled {
             return false;
         }
-        let start = self
-            .enabled_at
-            .saturating_add(secs_to_ns(self.params.f64("start_s")));
+        let start = self.active_since();
         let duration = secs_to_ns(self.params.f64("duration_s"));
         now >= start && (duration == 0 || now < start.saturating_add(duration))
     }
@@ -321,8 +327,10 @@ impl Scenarios {
             if !s.meta.strikes.contains(&hop.component) || !s.is_active(now) {
                 continue;
             }
+            let active_since = s.active_since();
             let mut cx = StrikeCx {
                 now,
+                active_since,
                 rng: &mut s.rng,
                 metrics,
                 logs,

@@ -8,10 +8,19 @@ pub mod errors {
     pub mod error_burst;
 }
 
+pub mod resilience {
+    //! Scenarios about how parts of a system react to each other's failures.
+    pub mod retry_storm;
+}
+
 pub mod latency {
     //! Scenarios that add time to the request path.
     pub mod fixed_latency;
 }
 
 /// The catalogue of scenarios, in display order.
-pub static ALL: &[&ScenarioMeta] = &[&latency::fixed_latency::META, &errors::error_burst::META];
+pub static ALL: &[&ScenarioMeta] = &[
+    &latency::fixed_latency::META,
+    &errors::error_burst::META,
+    &resilience::retry_storm::META,
+];

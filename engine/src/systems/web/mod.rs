@@ -202,7 +202,11 @@ enum Ev {
     Arrival,
     UserWake(u32),
     Send(u32),
-    ClientTimeout { call: u32, attempt: u32 },
+    ClientTimeout {
+        call: u32,
+        generation: u32,
+        attempt: u32,
+    },
     CpuDone(u32),
     CacheDone(u32),
     DbDone(u32),
@@ -212,6 +216,8 @@ enum Ev {
 /// A call as a client sees it: one or more attempts.
 #[derive(Debug, Clone, Copy)]
 struct Call {
+    /// Distinguishes calls that reuse one slot, so a late answer never reaches a newer call.
+    generation: u32,
     user: u32,
     endpoint: u8,
     key: u32,
@@ -225,6 +231,7 @@ struct Call {
 #[derive(Debug, Clone, Copy, Default)]
 struct Req {
     call: u32,
+    call_generation: u32,
     attempt: u32,
     seq: u64,
     arrival: Nanos,
@@ -532,6 +539,7 @@ impl WebModel {
             self.budget.earn(ratio);
         }
         let call = Call {
+            generation: 0,
             user,
             endpoint,
             key,
@@ -541,7 +549,8 @@ impl WebModel {
             done: false,
         };
         let id = if let Some(i) = self.free_calls.pop() {
-            self.calls[i as usize] = call;
+            let generation = self.calls[i as usize].generation.wrapping_add(1);
+            self.calls[i as usize] = Call { generation, ..call };
             i
         } else {
             self.calls.push(call);
@@ -561,12 +570,14 @@ impl WebModel {
     fn send(&mut self, core: &mut Core, call_id: u32) {
         let call = &mut self.calls[call_id as usize];
         call.attempt += 1;
-        let (attempt, endpoint, key) = (call.attempt, call.endpoint, call.key);
+        let (attempt, endpoint, key, call_generation) =
+            (call.attempt, call.endpoint, call.key, call.generation);
         if self.client_timeout_ns > 0 {
             self.events.schedule(
                 core.now + self.client_timeout_ns,
                 Ev::ClientTimeout {
                     call: call_id,
+                    generation: call_generation,
                     attempt,
                 },
             );
@@ -575,6 +586,7 @@ impl WebModel {
         let instance = self.pick_instance();
         let req = Req {
             call: call_id,
+            call_generation,
             attempt,
             seq,
             arrival: core.now,
@@ -1045,16 +1057,16 @@ impl WebModel {
             self.next_from_queue(core, r.instance as usize);
         }
         let call = self.calls[r.call as usize];
-        if call.done || call.attempt != r.attempt {
+        if call.done || call.attempt != r.attempt || call.generation != r.call_generation {
             core.metrics.inc(self.ids.wasted);
             return;
         }
         self.client_outcome(core, r.call, fail.is_none(), false);
     }
 
-    fn client_timeout(&mut self, core: &mut Core, call: u32, attempt: u32) {
+    fn client_timeout(&mut self, core: &mut Core, call: u32, generation: u32, attempt: u32) {
         let c = self.calls[call as usize];
-        if c.done || c.attempt != attempt {
+        if c.done || c.attempt != attempt || c.generation != generation {
             return;
         }
         self.client_outcome(core, call, false, true);
@@ -1261,7 +1273,11 @@ impl Model for WebModel {
             }
             Ev::UserWake(user) => self.new_call(core, user),
             Ev::Send(call) => self.send(core, call),
-            Ev::ClientTimeout { call, attempt } => self.client_timeout(core, call, attempt),
+            Ev::ClientTimeout {
+                call,
+                generation,
+                attempt,
+            } => self.client_timeout(core, call, generation, attempt),
             Ev::CpuDone(id) => self.cpu_done(core, id),
             Ev::CacheDone(id) => self.cache_done(core, id),
             Ev::DbDone(id) => self.db_done(core, id),
