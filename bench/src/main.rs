@@ -2,7 +2,7 @@
 //! through `report` — side by side with its peers (SimPy, Ciw) and the browser build.
 //!
 //! ```text
-//! sdl-bench [--quick] [--json PATH] [--reps N] [--models mm1,web]
+//! sdl-bench [--quick] [--json PATH] [--reps N] [--models mm1,web] [--no-memory]
 //! sdl-bench report [--quick] --runner PATH… [--bundle PATH] [--json OUT] [--markdown OUT]
 //!                  [--date TEXT] [--commit TEXT]
 //! ```
@@ -22,8 +22,9 @@ use results::{BundleResult, RunnerResults};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
-  sdl-bench [--quick] [--json PATH] [--reps N] [--models ID,ID…]
-      measure the engine natively and print a table (--quick: small sizes, for CI)
+  sdl-bench [--quick] [--json PATH] [--reps N] [--models ID,ID…] [--no-memory]
+      measure the engine natively and print a table (--quick: small sizes, for CI;
+      --no-memory: skip the long memory runs, e.g. when profiling one model)
   sdl-bench report [--quick] --runner PATH… [--bundle PATH] [--json OUT] [--markdown OUT]
                    [--date TEXT] [--commit TEXT]
       combine runners' results (the engine's first) into one table and write them";
@@ -104,7 +105,11 @@ fn mode(quick: bool) -> String {
 }
 
 fn engine(args: &[String]) -> Result<(), String> {
-    let flags = Flags::parse(args, &["--quick"], &["--json", "--reps", "--models"])?;
+    let flags = Flags::parse(
+        args,
+        &["--quick", "--no-memory"],
+        &["--json", "--reps", "--models"],
+    )?;
     let quick = flags.has("--quick");
     let reps = match flags.get("--reps") {
         Some(r) => r
@@ -129,7 +134,8 @@ fn engine(args: &[String]) -> Result<(), String> {
             }
         }
     }
-    let results = native::run_all(&models, quick, reps, only.as_deref(), &mut |msg| {
+    let memory = !flags.has("--no-memory");
+    let results = native::run_all(&models, quick, reps, only.as_deref(), memory, &mut |msg| {
         eprintln!("{msg}")
     })?;
     if let Some(path) = flags.get("--json") {

@@ -142,6 +142,7 @@ pub fn memory_child(models: &Models, simulated_s: u64) -> Result<MemoryResult, S
     let start = Instant::now();
     let mut lab = Lab::new(&cfg).map_err(|e| e.to_string())?;
     lab.run_until(simulated_s * engine::time::NS_PER_SEC);
+    let before_summary = peak_rss_kb();
     let s = lab.summary();
     let wall_s = start.elapsed().as_secs_f64();
     Ok(MemoryResult {
@@ -155,6 +156,7 @@ pub fn memory_child(models: &Models, simulated_s: u64) -> Result<MemoryResult, S
         events: lab.events(),
         wall_s,
         peak_rss_kb: peak_rss_kb(),
+        peak_rss_before_summary_kb: Some(before_summary),
         baseline_rss_kb: baseline,
     })
 }
@@ -188,12 +190,13 @@ pub fn memory_runs(models: &Models, quick: bool) -> Result<Vec<MemoryResult>, St
     Ok(out)
 }
 
-/// Every model (or those in `only`), then the memory runs.
+/// Every model (or those in `only`), then (if `memory`) the memory runs.
 pub fn run_all(
     models: &Models,
     quick: bool,
     reps: u32,
     only: Option<&[String]>,
+    memory: bool,
     progress: &mut dyn FnMut(&str),
 ) -> Result<RunnerResults, String> {
     let mut results = Vec::new();
@@ -204,8 +207,12 @@ pub fn run_all(
         progress(&format!("engine: {} …", m.id));
         results.push(run_model(models, m, quick, reps)?);
     }
-    progress("engine: memory runs …");
-    let memory = memory_runs(models, quick)?;
+    let memory = if memory {
+        progress("engine: memory runs …");
+        memory_runs(models, quick)?
+    } else {
+        Vec::new()
+    };
     Ok(RunnerResults {
         runner: "engine-native".into(),
         title: "engine (native)".into(),

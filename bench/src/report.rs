@@ -156,7 +156,8 @@ impl Report {
             "events>",
             "wall s>",
             "peak RSS MB>",
-            "before run MB>",
+            "before summary MB>",
+            "at start MB>",
         ]);
         if let Some(e) = self.engine() {
             for m in &e.memory {
@@ -167,6 +168,8 @@ impl Report {
                     si(m.events as f64),
                     sig3(m.wall_s),
                     sig3(m.peak_rss_kb as f64 / 1024.0),
+                    m.peak_rss_before_summary_kb
+                        .map_or("—".into(), |kb| sig3(kb as f64 / 1024.0)),
                     sig3(m.baseline_rss_kb as f64 / 1024.0),
                 ]);
             }
@@ -302,19 +305,29 @@ impl Report {
                 });
             }
         }
+        // The metric history (`history_len` samples per series, an hour at the default
+        // 1 s interval) fills during the first hour; bounded means nothing grows after
+        // it: the longest run against the one before.
         let mem = self.engine().map(|e| &e.memory);
         let bounded = mem.filter(|m| m.len() >= 2).map(|m| {
-            let first = m[0].peak_rss_kb as f64;
-            let last = m[m.len() - 1].peak_rss_kb as f64;
-            (first, last)
+            let (prev, last) = (&m[m.len() - 2], &m[m.len() - 1]);
+            (prev, last)
         });
         out.push(Target {
-            what: "peak RSS stays bounded: longest run vs shortest (issue 7)".into(),
-            goal: "≤ 1.1×".into(),
+            what: "peak RSS stays bounded: longest run vs the one before (issue 7)".into(),
+            goal: "≤ 1.05×".into(),
             measured: bounded.map_or("—".into(), |(a, b)| {
-                format!("{} → {} MB", sig3(a / 1024.0), sig3(b / 1024.0))
+                format!(
+                    "{} min {} MB → {} min {} MB",
+                    sig3(a.simulated_s as f64 / 60.0),
+                    sig3(a.peak_rss_kb as f64 / 1024.0),
+                    sig3(b.simulated_s as f64 / 60.0),
+                    sig3(b.peak_rss_kb as f64 / 1024.0)
+                )
             }),
-            met: bounded.filter(|_| !quick).map(|(a, b)| b <= a * 1.1),
+            met: bounded
+                .filter(|_| !quick)
+                .map(|(a, b)| b.peak_rss_kb as f64 <= a.peak_rss_kb as f64 * 1.05),
             unjudged: quick.then(|| "not judged (quick)".to_string()),
         });
         out
@@ -468,9 +481,11 @@ impl Report {
             out.push_str("## Memory\n\n");
             out.push_str(
                 "Peak resident set (`VmHWM`) of the engine running `web` at 10k requests/s \
-                 with metrics, logs and traces on, each length in a process of its own. \
-                 Bounded buffers (metric rings, log and trace buffers, a latency reservoir) \
-                 keep it flat however long the run.\n\n",
+                 (50 instances) with metrics, logs and traces on, each length in a process \
+                 of its own. Everything is bounded: the metric history keeps the last hour \
+                 (3600 samples a series), logs and traces sit in ring buffers, and latencies \
+                 past 4 M requests go to a fixed-size reservoir. So memory grows while the \
+                 first hour's history fills, then stays flat.\n\n",
             );
             out.push_str(&mem.markdown());
             out.push('\n');

@@ -107,8 +107,11 @@ pub struct MemoryResult {
     pub requests: u64,
     pub events: u64,
     pub wall_s: f64,
-    /// Peak resident set (VmHWM) of a process that did only this run.
+    /// Peak resident set (VmHWM) of a process that did only this run, summary included.
     pub peak_rss_kb: u64,
+    /// The same before the final summary (which copies the latency sample to sort it).
+    #[serde(default)]
+    pub peak_rss_before_summary_kb: Option<u64>,
     /// VmHWM of the same process before the run (binary, allocator, models).
     pub baseline_rss_kb: u64,
 }
