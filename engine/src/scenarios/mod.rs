@@ -13,6 +13,11 @@ pub mod resilience {
     pub mod retry_storm;
 }
 
+pub mod database {
+    //! Scenarios in the database: slow queries, pools, locks.
+    pub mod slow_db_query;
+}
+
 pub mod latency {
     //! Scenarios that add time to the request path.
     pub mod fixed_latency;
@@ -23,4 +28,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &latency::fixed_latency::META,
     &errors::error_burst::META,
     &resilience::retry_storm::META,
+    &database::slow_db_query::META,
 ];
