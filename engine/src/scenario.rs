@@ -75,6 +75,8 @@ pub struct Effect {
     pub key: Option<u32>,
     /// (Client hop) retry failed calls this many times, at once (naive retries).
     pub client_retries: Option<u32>,
+    /// (Database hop, reads) extra replication lag of the replica serving the read.
+    pub replica_lag_ns: Nanos,
 }
 
 impl Effect {
@@ -84,6 +86,7 @@ impl Effect {
         work_factor: 1.0,
         key: None,
         client_retries: None,
+        replica_lag_ns: 0,
     };
 
     /// A plain delay.
@@ -112,6 +115,7 @@ impl Effect {
                 (Some(a), Some(b)) => Some(a.max(b)),
                 (a, b) => a.or(b),
             },
+            replica_lag_ns: self.replica_lag_ns.saturating_add(other.replica_lag_ns),
         }
     }
 }

@@ -18,6 +18,16 @@ pub mod database {
     pub mod slow_db_query;
 }
 
+pub mod resources {
+    //! Scenarios that use up a resource of the service: CPU, memory, disk.
+    pub mod cpu_spike;
+}
+
+pub mod consistency {
+    //! Scenarios where data is wrong rather than slow.
+    pub mod stale_read;
+}
+
 pub mod latency {
     //! Scenarios that add time to the request path.
     pub mod fixed_latency;
@@ -28,5 +38,7 @@ pub static ALL: &[&ScenarioMeta] = &[
     &latency::fixed_latency::META,
     &errors::error_burst::META,
     &resilience::retry_storm::META,
+    &consistency::stale_read::META,
     &database::slow_db_query::META,
+    &resources::cpu_spike::META,
 ];

@@ -34,7 +34,7 @@ use crate::dist::{Dist, Zipf};
 use crate::event::EventQueue;
 use crate::metrics::{CounterId, GaugeId, HistogramId, MetricSpec, Registry, LATENCY_BUCKETS};
 use crate::mitigations::{
-    breaker as breaker_m, coalescing, load_shedding, retry_backoff, timeouts,
+    breaker as breaker_m, coalescing, load_shedding, read_your_writes, retry_backoff, timeouts,
 };
 use crate::observe::{Level, LogRecord, Span, SpanStatus, Trace};
 use crate::params::{ParamSet, ParamSpec};
@@ -104,6 +104,16 @@ pub const DEPENDENCY_DURATION: MetricSpec = MetricSpec::histogram(
     &["dependency"],
     LATENCY_BUCKETS,
 );
+pub const STALE_READS: MetricSpec = MetricSpec::counter(
+    "stale_reads_total",
+    "Product reads that returned an older version than the latest write, by source (replica, cache).",
+    &["source"],
+);
+pub const REPLICATION_LAG: MetricSpec = MetricSpec::gauge(
+    "replication_lag_seconds",
+    "How far the read replica trails the primary.",
+    &[],
+);
 pub const CLIENT_REQUESTS: MetricSpec = MetricSpec::counter(
     "client_requests_total",
     "Calls as clients see them, by final outcome (success, error, timeout).",
@@ -153,6 +163,9 @@ pub static META: SystemMeta = SystemMeta {
         ParamSpec::float("db_read_ms", "ms", 6.0, 0.01, 60_000.0, "Mean time of the product read query."),
         ParamSpec::float("db_write_ms", "ms", 12.0, 0.01, 60_000.0, "Mean time of the order write query."),
         ParamSpec::float("db_time_cv", "", 0.5, 0.0, 10.0, "Coefficient of variation of query times (log-normal)."),
+        ParamSpec::boolean("read_replica", true, "Product reads go to a read replica (writes always go to the primary)."),
+        ParamSpec::float("replica_lag_ms", "ms", 20.0, 0.0, 3_600_000.0, "How far the replica trails the primary."),
+        ParamSpec::boolean("cache_invalidate_on_write", true, "An order deletes the product's cache entry (the next read refills it)."),
         ParamSpec::float("payment_latency_ms", "ms", 20.0, 0.01, 60_000.0, "Mean latency of the payment dependency (log-normal, cv 0.5)."),
         ParamSpec::float("payment_error_rate", "", 0.0, 0.0, 1.0, "Share of payment calls that fail on their own."),
     ],
@@ -178,6 +191,8 @@ pub static META: SystemMeta = SystemMeta {
         CLIENT_REQUESTS,
         CLIENT_DURATION,
         CLIENT_ABANDONED,
+        STALE_READS,
+        REPLICATION_LAG,
     ],
     components: &[
         Component::Client,
@@ -245,6 +260,8 @@ struct Req {
     fail_status: Option<u16>,
     failed_at: Option<Component>,
     cache_hit: bool,
+    /// The product version a read returned.
+    version_read: u32,
     /// Filling the cache for its key (the first miss).
     filling: bool,
     probe: bool,
@@ -279,6 +296,7 @@ struct Policies {
     shed_queue_length: Option<usize>,
     shed_queue_delay_ns: Option<Nanos>,
     coalescing: bool,
+    read_your_writes_ns: Option<Nanos>,
 }
 
 struct Ids {
@@ -304,6 +322,9 @@ struct Ids {
     client_timeout: CounterId,
     client_duration: HistogramId,
     wasted: CounterId,
+    stale_replica: CounterId,
+    stale_cache: CounterId,
+    replication_lag: GaugeId,
 }
 
 /// Handles of metrics that exist only while a mitigation (or scenario) uses them.
@@ -348,6 +369,16 @@ pub struct WebModel {
     lookups: (u64, u64),
     breaker: Option<Breaker>,
     budget: RetryBudget,
+    read_replica: bool,
+    replica_lag_ns: Nanos,
+    /// Replica lag added by scenarios at the latest read (for the gauge).
+    extra_lag_ns: Nanos,
+    invalidate_on_write: bool,
+    /// Latest committed version and commit time of each product row.
+    versions: Vec<u32>,
+    written_at: Vec<Nanos>,
+    /// The version each cache entry holds.
+    cached_version: Vec<u32>,
     policies: Policies,
     arrival_rng: Rng,
     work_rng: Rng,
@@ -407,6 +438,9 @@ fn register_ids(m: &mut Registry) -> Ids {
         client_timeout: m.counter(&CLIENT_REQUESTS, &["timeout"]),
         client_duration: m.histogram(&CLIENT_DURATION, &[]),
         wasted: m.counter(&CLIENT_ABANDONED, &[]),
+        stale_replica: m.counter(&STALE_READS, &["replica"]),
+        stale_cache: m.counter(&STALE_READS, &["cache"]),
+        replication_lag: m.gauge(&REPLICATION_LAG, &[]),
     }
 }
 
@@ -478,6 +512,13 @@ impl WebModel {
             lookups: (0, 0),
             breaker: None,
             budget: RetryBudget::default(),
+            read_replica: p.bool("read_replica"),
+            replica_lag_ns: ms_to_ns(p.f64("replica_lag_ms")),
+            extra_lag_ns: 0,
+            invalidate_on_write: p.bool("cache_invalidate_on_write"),
+            versions: vec![0; key_space],
+            written_at: vec![0; key_space],
+            cached_version: vec![0; key_space],
             policies: Policies::default(),
             arrival_rng: core.rng(1),
             work_rng: core.rng(2),
@@ -793,6 +834,10 @@ impl WebModel {
         if lookup == Lookup::Hit {
             self.lookups.0 += 1;
             core.metrics.inc(self.ids.cache_hits);
+            let k = r.key as usize;
+            if self.cached_version.get(k) < self.versions.get(k) {
+                core.metrics.inc(self.ids.stale_cache);
+            }
             self.reqs[id as usize].cache_hit = true;
             self.respond(core, id, None, true);
             return;
@@ -844,6 +889,10 @@ impl WebModel {
             )
         };
         let effect = Self::strike(core, hop, r.seq);
+        if r.endpoint == 0 {
+            let version = self.read_version(core, r.key, effect.replica_lag_ns);
+            self.reqs[id as usize].version_read = version;
+        }
         let r = &mut self.reqs[id as usize];
         r.db_start = core.now;
         if effect.fail_status.is_some() {
@@ -862,6 +911,44 @@ impl WebModel {
             }
         }
         self.events.schedule(end, Ev::DbDone(id));
+    }
+
+    /// The version of `key` a read sees now: the replica trails the primary by its lag,
+    /// so a write committed within the lag is not there yet.
+    fn read_version(&mut self, core: &mut Core, key: u32, extra_lag: Nanos) -> u32 {
+        let k = key as usize;
+        let Some(&latest) = self.versions.get(k) else {
+            return 0;
+        };
+        self.extra_lag_ns = extra_lag;
+        let sticky = self
+            .policies
+            .read_your_writes_ns
+            .is_some_and(|w| core.now < self.written_at[k].saturating_add(w));
+        if !self.read_replica || sticky || latest == 0 {
+            return latest;
+        }
+        let lag = self.replica_lag_ns + extra_lag;
+        if self.written_at[k] + lag > core.now {
+            core.metrics.inc(self.ids.stale_replica);
+            latest - 1
+        } else {
+            latest
+        }
+    }
+
+    /// An order committed: the product row has a new version.
+    fn commit_write(&mut self, core: &mut Core, key: u32) {
+        let k = key as usize;
+        if k < self.versions.len() {
+            self.versions[k] = self.versions[k].wrapping_add(1);
+            self.written_at[k] = core.now;
+            if self.invalidate_on_write {
+                if let Some(cache) = &mut self.cache {
+                    cache.remove(key);
+                }
+            }
+        }
     }
 
     fn db_done(&mut self, core: &mut Core, id: u32) {
@@ -892,6 +979,7 @@ impl WebModel {
             self.respond(core, id, status, true);
             return;
         }
+        self.commit_write(core, r.key);
         self.call_payment(core, id);
     }
 
@@ -906,6 +994,9 @@ impl WebModel {
             if let Some(cache) = &mut self.cache {
                 let before = cache.evictions;
                 cache.set(r.key, core.now + self.cache_ttl_ns);
+                if let Some(v) = self.cached_version.get_mut(r.key as usize) {
+                    *v = r.version_read;
+                }
                 if cache.evictions > before {
                     core.metrics.inc(self.ids.cache_evictions);
                 }
@@ -1310,6 +1401,12 @@ impl Model for WebModel {
             );
         }
         m.set(self.ids.cache_concurrent, self.fills_peak as f64);
+        if self.read_replica {
+            m.set(
+                self.ids.replication_lag,
+                ns_to_secs(self.replica_lag_ns + self.extra_lag_ns),
+            );
+        }
         self.fills_peak = self.fills_in_flight;
         if let (Some(b), Some(g)) = (&mut self.breaker, self.lazy.breaker_state) {
             // Let an expired open period show as half-open only when a call probes it.
@@ -1345,6 +1442,9 @@ impl Model for WebModel {
             shed_queue_length: shed.map(|p| p.i64("max_queue_length").max(0) as usize),
             shed_queue_delay_ns: shed.map(|p| ms_to_ns(p.f64("max_queue_delay_ms"))),
             coalescing: m.is_on(coalescing::META.id),
+            read_your_writes_ns: m
+                .get(read_your_writes::META.id)
+                .map(|p| secs_to_ns(p.f64("window_s"))),
         };
         if let Some(retry) = self.policies.retry {
             // Start with a small allowance so the first failures can be retried.
