@@ -11,7 +11,7 @@ pub mod web;
 
 use components::dashboard::Dashboard;
 use components::run_controls::RunControls;
-use components::scenario_panel::ScenarioPanel;
+use components::switch_panel::{SwitchKind, SwitchPanel};
 use components::system_params::SystemParams;
 use leptos::prelude::*;
 use sim::Sim;
@@ -36,8 +36,9 @@ pub fn App() -> impl IntoView {
         <RunControls />
         <main class="lab">
             <Dashboard />
-            <aside class="settings" aria-label="Parameters and scenarios">
-                <ScenarioPanel />
+            <aside class="settings" aria-label="Scenarios, mitigations and parameters">
+                <SwitchPanel kind=SwitchKind::Scenario />
+                <SwitchPanel kind=SwitchKind::Mitigation />
                 <SystemParams />
             </aside>
         </main>

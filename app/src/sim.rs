@@ -1,10 +1,11 @@
 //! The simulation as the UI sees it: one `Copy` handle (`Sim`, shared through context)
 //! that owns the running `engine::Lab`, the learner's choices (system, seed, speed,
-//! parameters, scenarios) and what the dashboard reads (`Readout`).
+//! parameters, switched-on scenarios and mitigations) and what the dashboard reads
+//! (`Readout`).
 //!
 //! No web APIs here: the frame loop passes wall-clock readings in (see `crate::web`).
 
-use engine::catalog::{self, find_scenario, find_system};
+use engine::catalog::{self, find_switch, find_system};
 use engine::params::ParamSpec;
 use engine::systems::SystemMeta;
 use engine::{Golden, Lab, LabConfig, GOLDEN_SERIES};
@@ -59,9 +60,9 @@ impl Speed {
     }
 }
 
-/// A scenario's switch and the parameter values the learner applied to it.
+/// A scenario's or mitigation's switch and the parameter values the learner applied.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ScenarioState {
+pub struct SwitchState {
     pub on: bool,
     pub params: BTreeMap<String, String>,
 }
@@ -94,9 +95,10 @@ pub struct Sim {
     pub system: RwSignal<&'static str>,
     /// System parameter values applied by the learner (the rest are defaults).
     pub system_params: RwSignal<BTreeMap<String, String>>,
-    pub scenarios: RwSignal<BTreeMap<&'static str, ScenarioState>>,
-    /// A message per scenario that could not be switched on (e.g. not on this system).
-    pub scenario_errors: RwSignal<BTreeMap<&'static str, String>>,
+    /// Scenarios and mitigations by id.
+    pub switches: RwSignal<BTreeMap<&'static str, SwitchState>>,
+    /// A message per switch that could not be turned on (e.g. not on this system).
+    pub switch_errors: RwSignal<BTreeMap<&'static str, String>>,
     /// Why the run could not be built, if it could not.
     pub run_error: RwSignal<Option<String>>,
     /// Virtual time now; changes every frame.
@@ -122,13 +124,15 @@ impl Sim {
             seed: RwSignal::new(DEFAULT_SEED),
             system: RwSignal::new(DEFAULT_SYSTEM),
             system_params: RwSignal::new(BTreeMap::new()),
-            scenarios: RwSignal::new(
+            switches: RwSignal::new(
                 catalog::scenarios()
                     .iter()
-                    .map(|s| (s.id, ScenarioState::default()))
+                    .map(|s| s.id)
+                    .chain(catalog::mitigations().iter().map(|m| m.id))
+                    .map(|id| (id, SwitchState::default()))
                     .collect(),
             ),
-            scenario_errors: RwSignal::new(BTreeMap::new()),
+            switch_errors: RwSignal::new(BTreeMap::new()),
             run_error: RwSignal::new(None),
             now_ns: RwSignal::new(0),
             events: RwSignal::new(0),
@@ -157,8 +161,8 @@ impl Sim {
         find_system(id).unwrap_or(catalog::systems()[0])
     }
 
-    /// The configuration the current choices describe; scenarios that cannot be switched
-    /// on with it are left off, with a message each.
+    /// The configuration the current choices describe; switches that cannot be turned on
+    /// with it are left off, with a message each.
     fn config(&self) -> Result<(LabConfig, BTreeMap<&'static str, String>), String> {
         let mut cfg = LabConfig::new(self.system.get_untracked());
         cfg.seed = self.seed.get_untracked();
@@ -167,12 +171,12 @@ impl Sim {
             cfg.set(&name, &raw).map_err(|e| e.to_string())?;
         }
         let mut refused = BTreeMap::new();
-        for (id, state) in self.scenarios.get_untracked() {
+        for (id, state) in self.switches.get_untracked() {
             if !state.on {
                 continue;
             }
             let mut trial = cfg.clone();
-            let enabled = trial.enable_scenario(id).and_then(|()| {
+            let enabled = trial.enable(id).and_then(|()| {
                 state
                     .params
                     .iter()
@@ -195,14 +199,14 @@ impl Sim {
             .and_then(|(cfg, refused)| Ok((Lab::new(&cfg).map_err(|e| e.to_string())?, refused)));
         match built {
             Ok((lab, refused)) => {
-                self.scenarios.update(|all| {
+                self.switches.update(|all| {
                     for id in refused.keys() {
                         if let Some(s) = all.get_mut(id) {
                             s.on = false;
                         }
                     }
                 });
-                self.scenario_errors.set(refused);
+                self.switch_errors.set(refused);
                 self.lab.set_value(Some(lab));
                 self.run_error.set(None);
             }
@@ -256,29 +260,30 @@ impl Sim {
             .unwrap_or_else(|| spec.default_value().to_string())
     }
 
-    /// The value a scenario parameter has: applied, else the default.
-    pub fn scenario_param_value(&self, id: &str, spec: &ParamSpec) -> String {
-        self.scenarios
+    /// The value a scenario's or mitigation's parameter has: applied, else the default.
+    pub fn switch_param_value(&self, id: &str, spec: &ParamSpec) -> String {
+        self.switches
             .with_untracked(|all| all.get(id).and_then(|s| s.params.get(spec.name).cloned()))
             .unwrap_or_else(|| spec.default_value().to_string())
     }
 
-    /// Switches a scenario on or off in the running simulation, without a reset.
-    pub fn set_scenario(&self, id: &str, on: bool) -> Result<(), String> {
-        let meta = find_scenario(id).map_err(|e| e.to_string())?;
+    /// Turns a scenario or mitigation on or off in the running simulation, without a
+    /// reset, with the parameter values the learner applied to it.
+    pub fn set_switch(&self, id: &str, on: bool) -> Result<(), String> {
+        let id = find_switch(id).map_err(|e| e.to_string())?.id();
         let params = self
-            .scenarios
-            .with_untracked(|all| all.get(meta.id).map(|s| s.params.clone()))
+            .switches
+            .with_untracked(|all| all.get(id).map(|s| s.params.clone()))
             .unwrap_or_default();
         let result = self
             .lab
             .try_update_value(|lab| match lab {
                 Some(lab) => {
-                    lab.set_scenario_enabled(meta.id, on)?;
+                    lab.set_enabled(id, on)?;
                     if on {
                         for (name, raw) in &params {
-                            if let Err(e) = lab.set_param(&format!("{}.{name}", meta.id), raw) {
-                                let _ = lab.set_scenario_enabled(meta.id, false);
+                            if let Err(e) = lab.set_param(&format!("{id}.{name}"), raw) {
+                                let _ = lab.set_enabled(id, false);
                                 return Err(e);
                             }
                         }
@@ -290,33 +295,34 @@ impl Sim {
             .unwrap_or(Ok(()))
             .map_err(|e| e.to_string());
         let applied = result.is_ok() && on;
-        self.scenarios.update(|all| {
-            all.entry(meta.id).or_default().on = applied;
+        self.switches.update(|all| {
+            all.entry(id).or_default().on = applied;
         });
-        self.scenario_errors.update(|errors| match &result {
+        self.switch_errors.update(|errors| match &result {
             Ok(()) => {
-                errors.remove(meta.id);
+                errors.remove(id);
             }
             Err(message) => {
-                errors.insert(meta.id, message.clone());
+                errors.insert(id, message.clone());
             }
         });
         result
     }
 
-    /// Validates and applies a scenario parameter; live when the scenario is on.
-    pub fn apply_scenario_param(&self, id: &str, name: &str, raw: &str) -> Result<(), String> {
-        let meta = find_scenario(id).map_err(|e| e.to_string())?;
-        let key = format!("{}.{name}", meta.id);
-        let params = meta.params();
-        let spec = params
-            .iter()
+    /// Validates and applies a scenario's or mitigation's parameter; live when it is on.
+    pub fn apply_switch_param(&self, id: &str, name: &str, raw: &str) -> Result<(), String> {
+        let switch = find_switch(id).map_err(|e| e.to_string())?;
+        let id = switch.id();
+        let key = format!("{id}.{name}");
+        let spec = switch
+            .params()
+            .into_iter()
             .find(|p| p.name == name)
             .ok_or_else(|| format!("unknown parameter `{key}`"))?;
         spec.parse_as(&key, raw).map_err(|e| e.to_string())?;
         let on = self
-            .scenarios
-            .with_untracked(|all| all.get(meta.id).is_some_and(|s| s.on));
+            .switches
+            .with_untracked(|all| all.get(id).is_some_and(|s| s.on));
         if on {
             self.lab
                 .try_update_value(|lab| match lab {
@@ -326,8 +332,8 @@ impl Sim {
                 .unwrap_or(Ok(()))
                 .map_err(|e| e.to_string())?;
         }
-        self.scenarios.update(|all| {
-            all.entry(meta.id)
+        self.switches.update(|all| {
+            all.entry(id)
                 .or_default()
                 .params
                 .insert(name.to_string(), raw.trim().to_string());

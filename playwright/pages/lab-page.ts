@@ -78,4 +78,12 @@ export class LabPage {
   scenarioParam(id: string, name: string): Locator {
     return this.page.getByTestId(`scenario-param-${id}-${name}`);
   }
+
+  /** Unfolds a scenario's parameter form (it unfolds by itself when switched on). */
+  async openScenarioParams(id: string): Promise<void> {
+    const details = this.page.getByTestId(`scenario-params-${id}`);
+    if (!(await details.evaluate((d) => (d as HTMLDetailsElement).open))) {
+      await details.locator('summary').click();
+    }
+  }
 }

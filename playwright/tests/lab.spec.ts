@@ -34,6 +34,7 @@ test('switching fixed-latency on raises the displayed p99 without a reset', asyn
   const tBefore = await lab.virtualSeconds();
   expect(p99Before).toBeGreaterThan(0);
 
+  await lab.openScenarioParams('fixed-latency');
   await lab.scenarioParam('fixed-latency', 'delay_ms').fill('250');
   await lab.scenarioParam('fixed-latency', 'delay_ms').press('Enter');
   await lab.scenarioToggle('fixed-latency').check();

@@ -42,11 +42,10 @@ pub fn ParamField(
     let unit = if spec.unit.is_empty() {
         String::new()
     } else {
-        format!("{} · ", spec.unit)
+        format!("unit {} · ", spec.unit)
     };
-    let hint = format!(
-        "{} {unit}allowed {} · default {}",
-        spec.help,
+    let limits = format!(
+        "{unit}allowed {} · default {}",
         spec.range_text(),
         spec.default_value()
     );
@@ -122,7 +121,9 @@ pub fn ParamField(
         <div class="field" class:field-invalid=move || error.with(Option::is_some)>
             <label for=label_for>{spec.name}</label>
             {input}
-            <p class="hint" id=hint_id>{hint}</p>
+            <p class="hint" id=hint_id>
+                {spec.help} <span class="limits">{limits}</span>
+            </p>
             <p class="field-error" id=error_id data-testid=error_testid aria-live="polite">
                 {move || error.get()}
             </p>

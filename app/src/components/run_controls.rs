@@ -77,7 +77,7 @@ pub fn RunControls() -> impl IntoView {
                         on:change=move |ev| apply_seed(event_target_value(&ev))
                     />
                 </div>
-                <div class="control">
+                <div class="control control-wide">
                     <label for="system">"System"</label>
                     <select
                         id="system"
@@ -88,7 +88,7 @@ pub fn RunControls() -> impl IntoView {
                             .iter()
                             .map(|s| {
                                 let selected = sim.system.get_untracked() == s.id;
-                                view! { <option value=s.id selected=selected>{format!("{} ({})", s.title, s.id)}</option> }
+                                view! { <option value=s.id selected=selected>{s.title}</option> }
                             })
                             .collect_view()}
                     </select>

@@ -99,6 +99,12 @@ async fn every_schema_parameter_has_a_labelled_input() {
             page.get(&format!("scenario-param-{}-{}", scenario.id, spec.name));
         }
     }
+    for mitigation in catalog::mitigations() {
+        page.get(&format!("mitigation-toggle-{}", mitigation.id));
+        for spec in mitigation.params {
+            page.get(&format!("mitigation-param-{}-{}", mitigation.id, spec.name));
+        }
+    }
 }
 
 #[wasm_bindgen_test]

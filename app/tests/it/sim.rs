@@ -103,9 +103,9 @@ fn fixed_latency_lifts_p99_live() {
         sim.publish(false);
         let before = sim.readout.get_untracked().golden.latency_p99_s;
         let generation = sim.generation.get_untracked();
-        sim.apply_scenario_param("fixed-latency", "delay_ms", "300")
+        sim.apply_switch_param("fixed-latency", "delay_ms", "300")
             .unwrap();
-        sim.set_scenario("fixed-latency", true).unwrap();
+        sim.set_switch("fixed-latency", true).unwrap();
         for _ in 0..20 {
             sim.frame(100.0, &frozen_clock);
         }
@@ -127,10 +127,10 @@ fn fixed_latency_lifts_p99_live() {
 fn refused_scenario_value_is_not_applied() {
     with_sim(|sim| {
         let err = sim
-            .apply_scenario_param("fixed-latency", "delay_ms", "-5")
+            .apply_switch_param("fixed-latency", "delay_ms", "-5")
             .unwrap_err();
         assert!(err.contains("fixed-latency.delay_ms"), "{err}");
-        let state = sim.scenarios.get_untracked();
+        let state = sim.switches.get_untracked();
         assert!(state["fixed-latency"].params.is_empty());
     });
 }
@@ -148,5 +148,29 @@ fn switching_system_uses_its_schema() {
         assert!(sim.run_error.get_untracked().is_none());
         assert!(sim.set_system("nope").unwrap_err().contains("nope"));
         assert!(catalog::systems().iter().any(|s| s.id == "queue"));
+    });
+}
+
+#[wasm_bindgen_test]
+fn every_mitigation_switches_live_or_says_why_not() {
+    with_sim(|sim| {
+        let generation = sim.generation.get_untracked();
+        for m in catalog::mitigations() {
+            match sim.set_switch(m.id, true) {
+                Ok(()) => assert!(sim.switches.get_untracked()[m.id].on, "{}", m.id),
+                Err(message) => {
+                    assert!(!message.is_empty());
+                    assert_eq!(sim.switch_errors.get_untracked().get(m.id), Some(&message));
+                    assert!(!sim.switches.get_untracked()[m.id].on);
+                }
+            }
+            sim.frame(100.0, &frozen_clock);
+            sim.set_switch(m.id, false).unwrap();
+        }
+        assert_eq!(
+            sim.generation.get_untracked(),
+            generation,
+            "switches never reset the run"
+        );
     });
 }
