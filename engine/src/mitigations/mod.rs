@@ -7,6 +7,7 @@ use crate::mitigation::MitigationMeta;
 pub mod breaker;
 pub mod coalescing;
 pub mod load_shedding;
+pub mod optimistic_locking;
 pub mod read_your_writes;
 pub mod retry_backoff;
 pub mod timeouts;
@@ -19,4 +20,5 @@ pub static ALL: &[&MitigationMeta] = &[
     &load_shedding::META,
     &coalescing::META,
     &read_your_writes::META,
+    &optimistic_locking::META,
 ];

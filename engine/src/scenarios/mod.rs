@@ -10,6 +10,7 @@ pub mod errors {
 
 pub mod resilience {
     //! Scenarios about how parts of a system react to each other's failures.
+    pub mod circuit_breaker;
     pub mod retry_storm;
 }
 
@@ -20,11 +21,13 @@ pub mod database {
 
 pub mod resources {
     //! Scenarios that use up a resource of the service: CPU, memory, disk.
+    pub mod algorithmic_degradation;
     pub mod cpu_spike;
 }
 
 pub mod consistency {
     //! Scenarios where data is wrong rather than slow.
+    pub mod lock_contention;
     pub mod stale_read;
 }
 
@@ -39,6 +42,9 @@ pub static ALL: &[&ScenarioMeta] = &[
     &errors::error_burst::META,
     &resilience::retry_storm::META,
     &consistency::stale_read::META,
+    &consistency::lock_contention::META,
     &database::slow_db_query::META,
     &resources::cpu_spike::META,
+    &resources::algorithmic_degradation::META,
+    &resilience::circuit_breaker::META,
 ];

@@ -62,7 +62,7 @@ impl Scenario for StaleRead {
     }
 
     fn strike(&mut self, _cx: &mut StrikeCx<'_>, hop: &Hop) -> Effect {
-        if hop.key.is_none() {
+        if hop.endpoint != "GET /product" {
             return Effect::NONE; // writes go to the primary
         }
         Effect {

@@ -34,7 +34,8 @@ use crate::dist::{Dist, Zipf};
 use crate::event::EventQueue;
 use crate::metrics::{CounterId, GaugeId, HistogramId, MetricSpec, Registry, LATENCY_BUCKETS};
 use crate::mitigations::{
-    breaker as breaker_m, coalescing, load_shedding, read_your_writes, retry_backoff, timeouts,
+    breaker as breaker_m, coalescing, load_shedding, optimistic_locking, read_your_writes,
+    retry_backoff, timeouts,
 };
 use crate::observe::{Level, LogRecord, Span, SpanStatus, Trace};
 use crate::params::{ParamSet, ParamSpec};
@@ -114,6 +115,32 @@ pub const REPLICATION_LAG: MetricSpec = MetricSpec::gauge(
     "How far the read replica trails the primary.",
     &[],
 );
+pub const DB_LOCK_ATTEMPTS: MetricSpec = MetricSpec::counter(
+    "db_lock_attempts_total",
+    "Row locks requested by write transactions.",
+    &[],
+);
+pub const DB_LOCK_CONFLICTS: MetricSpec = MetricSpec::counter(
+    "db_lock_conflicts_total",
+    "Row lock requests that found the row locked and had to wait.",
+    &[],
+);
+pub const DB_LOCK_WAIT: MetricSpec = MetricSpec::histogram(
+    "db_lock_wait_seconds",
+    "Time a transaction waited for a row lock.",
+    &[],
+    LATENCY_BUCKETS,
+);
+pub const DB_LOCK_TIMEOUTS: MetricSpec = MetricSpec::counter(
+    "db_lock_timeouts_total",
+    "Transactions that gave up waiting for a row lock.",
+    &[],
+);
+pub const DB_TX_RETRIES: MetricSpec = MetricSpec::counter(
+    "db_transaction_retries_total",
+    "Transactions re-run after a conflict (optimistic locking, deadlock).",
+    &[],
+);
 pub const CLIENT_REQUESTS: MetricSpec = MetricSpec::counter(
     "client_requests_total",
     "Calls as clients see them, by final outcome (success, error, timeout).",
@@ -163,6 +190,7 @@ pub static META: SystemMeta = SystemMeta {
         ParamSpec::float("db_read_ms", "ms", 6.0, 0.01, 60_000.0, "Mean time of the product read query."),
         ParamSpec::float("db_write_ms", "ms", 12.0, 0.01, 60_000.0, "Mean time of the order write query."),
         ParamSpec::float("db_time_cv", "", 0.5, 0.0, 10.0, "Coefficient of variation of query times (log-normal)."),
+        ParamSpec::float("db_lock_timeout_ms", "ms", 2000.0, 1.0, 3_600_000.0, "A write gives up waiting for a row lock after this long (HTTP 500)."),
         ParamSpec::boolean("read_replica", true, "Product reads go to a read replica (writes always go to the primary)."),
         ParamSpec::float("replica_lag_ms", "ms", 20.0, 0.0, 3_600_000.0, "How far the replica trails the primary."),
         ParamSpec::boolean("cache_invalidate_on_write", true, "An order deletes the product's cache entry (the next read refills it)."),
@@ -193,6 +221,11 @@ pub static META: SystemMeta = SystemMeta {
         CLIENT_ABANDONED,
         STALE_READS,
         REPLICATION_LAG,
+        DB_LOCK_ATTEMPTS,
+        DB_LOCK_CONFLICTS,
+        DB_LOCK_WAIT,
+        DB_LOCK_TIMEOUTS,
+        DB_TX_RETRIES,
     ],
     components: &[
         Component::Client,
@@ -226,6 +259,10 @@ enum Ev {
     CacheDone(u32),
     DbDone(u32),
     DepDone(u32),
+    LockTimeout {
+        req: u32,
+        seq: u64,
+    },
 }
 
 /// A call as a client sees it: one or more attempts.
@@ -265,6 +302,16 @@ struct Req {
     /// Filling the cache for its key (the first miss).
     filling: bool,
     probe: bool,
+    /// Sampled duration of the current query (run once the row lock is held).
+    query_ns: Nanos,
+    /// What scenarios add to each run of this query (kept for optimistic re-runs).
+    query_extra_ns: Nanos,
+    waiting_lock: bool,
+    holds_lock: bool,
+    lock_wait_start: Nanos,
+    /// Optimistic locking: the row version the transaction read, and re-runs so far.
+    version_seen: u32,
+    tx_retries: u32,
     dep_timed_out: bool,
     db_timed_out: bool,
 }
@@ -283,6 +330,7 @@ struct EndpointIds {
     failed: CounterId,
     bad_gateway: CounterId,
     timeout: CounterId,
+    conflict: CounterId,
     duration: HistogramId,
 }
 
@@ -297,6 +345,8 @@ struct Policies {
     shed_queue_delay_ns: Option<Nanos>,
     coalescing: bool,
     read_your_writes_ns: Option<Nanos>,
+    /// Optimistic locking: re-runs allowed after a version conflict.
+    optimistic_retries: Option<u32>,
 }
 
 struct Ids {
@@ -325,6 +375,11 @@ struct Ids {
     stale_replica: CounterId,
     stale_cache: CounterId,
     replication_lag: GaugeId,
+    lock_attempts: CounterId,
+    lock_conflicts: CounterId,
+    lock_wait: HistogramId,
+    lock_timeouts: CounterId,
+    tx_retries: CounterId,
 }
 
 /// Handles of metrics that exist only while a mitigation (or scenario) uses them.
@@ -379,6 +434,9 @@ pub struct WebModel {
     written_at: Vec<Nanos>,
     /// The version each cache entry holds.
     cached_version: Vec<u32>,
+    /// Row locks held by write transactions: key → (holder, waiters in order).
+    locks: BTreeMap<u32, (u32, VecDeque<u32>)>,
+    lock_timeout_ns: Nanos,
     policies: Policies,
     arrival_rng: Rng,
     work_rng: Rng,
@@ -410,6 +468,7 @@ fn register_ids(m: &mut Registry) -> Ids {
         failed: m.counter(&common::HTTP_REQUESTS, &[SERVICE, e, "500"]),
         bad_gateway: m.counter(&common::HTTP_REQUESTS, &[SERVICE, e, "502"]),
         timeout: m.counter(&common::HTTP_REQUESTS, &[SERVICE, e, "504"]),
+        conflict: m.counter(&common::HTTP_REQUESTS, &[SERVICE, e, "409"]),
         duration: m.histogram(&common::HTTP_DURATION, &[SERVICE, e]),
     };
     Ids {
@@ -441,6 +500,11 @@ fn register_ids(m: &mut Registry) -> Ids {
         stale_replica: m.counter(&STALE_READS, &["replica"]),
         stale_cache: m.counter(&STALE_READS, &["cache"]),
         replication_lag: m.gauge(&REPLICATION_LAG, &[]),
+        lock_attempts: m.counter(&DB_LOCK_ATTEMPTS, &[]),
+        lock_conflicts: m.counter(&DB_LOCK_CONFLICTS, &[]),
+        lock_wait: m.histogram(&DB_LOCK_WAIT, &[]),
+        lock_timeouts: m.counter(&DB_LOCK_TIMEOUTS, &[]),
+        tx_retries: m.counter(&DB_TX_RETRIES, &[]),
     }
 }
 
@@ -519,6 +583,8 @@ impl WebModel {
             versions: vec![0; key_space],
             written_at: vec![0; key_space],
             cached_version: vec![0; key_space],
+            locks: BTreeMap::new(),
+            lock_timeout_ns: ms_to_ns(p.f64("db_lock_timeout_ms")),
             policies: Policies::default(),
             arrival_rng: core.rng(1),
             work_rng: core.rng(2),
@@ -881,7 +947,7 @@ impl WebModel {
         core.metrics
             .observe(self.ids.pool_wait, ns_to_secs(pool_wait));
         let hop = Hop {
-            key: (r.endpoint == 0).then_some(r.key),
+            key: Some(r.key),
             ..Hop::new(
                 Component::Database,
                 r.instance,
@@ -889,20 +955,55 @@ impl WebModel {
             )
         };
         let effect = Self::strike(core, hop, r.seq);
-        if r.endpoint == 0 {
+        let write = r.endpoint == 1;
+        if write {
+            if let Some(k) = effect.key {
+                self.reqs[id as usize].key = k;
+            }
+        } else {
             let version = self.read_version(core, r.key, effect.replica_lag_ns);
             self.reqs[id as usize].version_read = version;
-        }
-        let r = &mut self.reqs[id as usize];
-        r.db_start = core.now;
-        if effect.fail_status.is_some() {
-            r.fail_status = effect.fail_status;
-            r.failed_at = Some(Component::Database);
         }
         let query = secs_to_ns(
             self.queries[r.endpoint as usize].sample(&mut self.work_rng) * effect.work_factor,
         ) + effect.delay_ns;
-        let mut end = core.now + query;
+        let r = &mut self.reqs[id as usize];
+        r.db_start = core.now;
+        r.query_ns = query;
+        r.query_extra_ns = effect.delay_ns;
+        if effect.fail_status.is_some() {
+            r.fail_status = effect.fail_status;
+            r.failed_at = Some(Component::Database);
+        }
+        if write && r.fail_status.is_none() {
+            let key = r.key;
+            if self.policies.optimistic_retries.is_some() {
+                r.version_seen = self.versions.get(key as usize).copied().unwrap_or(0);
+            } else {
+                core.metrics.inc(self.ids.lock_attempts);
+                if let Some((_, waiters)) = self.locks.get_mut(&key) {
+                    core.metrics.inc(self.ids.lock_conflicts);
+                    waiters.push_back(id);
+                    r.waiting_lock = true;
+                    r.lock_wait_start = core.now;
+                    let seq = r.seq;
+                    self.events.schedule(
+                        core.now + self.lock_timeout_ns,
+                        Ev::LockTimeout { req: id, seq },
+                    );
+                    return;
+                }
+                self.locks.insert(key, (id, VecDeque::new()));
+                r.holds_lock = true;
+            }
+        }
+        self.run_query(core, id);
+    }
+
+    /// Runs the sampled query of `id`, cut short by the database timeout if one is set.
+    fn run_query(&mut self, core: &mut Core, id: u32) {
+        let r = &mut self.reqs[id as usize];
+        let mut end = core.now + r.query_ns;
         if let Some(limit) = self.policies.db_timeout_ns {
             let deadline = r.cpu_done + limit;
             if end > deadline {
@@ -911,6 +1012,65 @@ impl WebModel {
             }
         }
         self.events.schedule(end, Ev::DbDone(id));
+    }
+
+    /// Releases the row lock `id` holds and hands it to the next waiting transaction.
+    fn release_lock(&mut self, core: &mut Core, id: u32) {
+        let r = &mut self.reqs[id as usize];
+        if !r.holds_lock {
+            return;
+        }
+        r.holds_lock = false;
+        let key = r.key;
+        let next = match self.locks.get_mut(&key) {
+            Some((_, waiters)) => waiters.pop_front(),
+            None => None,
+        };
+        match next {
+            Some(n) => {
+                if let Some(entry) = self.locks.get_mut(&key) {
+                    entry.0 = n;
+                }
+                let w = &mut self.reqs[n as usize];
+                w.waiting_lock = false;
+                w.holds_lock = true;
+                let waited = core.now - w.lock_wait_start;
+                core.metrics.observe(self.ids.lock_wait, ns_to_secs(waited));
+                self.run_query(core, n);
+            }
+            None => {
+                self.locks.remove(&key);
+            }
+        }
+    }
+
+    /// A transaction waited too long for its row lock: it fails and frees its connection.
+    fn lock_timeout(&mut self, core: &mut Core, id: u32, seq: u64) {
+        let r = self.reqs[id as usize];
+        if r.seq != seq || !r.waiting_lock {
+            return;
+        }
+        if let Some((_, waiters)) = self.locks.get_mut(&r.key) {
+            waiters.retain(|&w| w != id);
+        }
+        let rr = &mut self.reqs[id as usize];
+        rr.waiting_lock = false;
+        rr.fail_status = Some(500);
+        rr.failed_at = Some(Component::Database);
+        core.metrics.inc(self.ids.lock_timeouts);
+        core.metrics
+            .observe(self.ids.lock_wait, ns_to_secs(core.now - r.lock_wait_start));
+        self.release_connection(core, r.instance as usize);
+        self.respond(core, id, Some(500), true);
+    }
+
+    fn release_connection(&mut self, core: &mut Core, instance: usize) {
+        let inst = &mut self.instances[instance];
+        if let Some(next) = inst.pool_waiting.pop_front() {
+            self.start_query(core, next);
+        } else {
+            inst.pool_in_use = inst.pool_in_use.saturating_sub(1);
+        }
     }
 
     /// The version of `key` a read sees now: the replica trails the primary by its lag,
@@ -957,12 +1117,31 @@ impl WebModel {
             self.ids.query_duration[r.endpoint as usize],
             ns_to_secs(core.now - r.db_start),
         );
-        let inst = &mut self.instances[r.instance as usize];
-        if let Some(next) = inst.pool_waiting.pop_front() {
-            self.start_query(core, next);
-        } else {
-            inst.pool_in_use -= 1;
+        if r.endpoint == 1 {
+            self.release_lock(core, id);
+            if let (Some(max), None) = (self.policies.optimistic_retries, r.fail_status) {
+                let current = self.versions.get(r.key as usize).copied().unwrap_or(0);
+                if current != r.version_seen && !r.db_timed_out {
+                    // Someone committed this row since we read it: re-run the transaction.
+                    core.metrics.inc(self.ids.lock_conflicts);
+                    if r.tx_retries < max {
+                        core.metrics.inc(self.ids.tx_retries);
+                        let query = secs_to_ns(self.queries[1].sample(&mut self.work_rng))
+                            + r.query_extra_ns;
+                        let rr = &mut self.reqs[id as usize];
+                        rr.tx_retries += 1;
+                        rr.version_seen = current;
+                        rr.query_ns = query;
+                        self.run_query(core, id);
+                        return;
+                    }
+                    let rr = &mut self.reqs[id as usize];
+                    rr.fail_status = Some(409);
+                    rr.failed_at = Some(Component::Database);
+                }
+            }
         }
+        self.release_connection(core, r.instance as usize);
         if r.db_timed_out {
             let c = self.timeout_counter(core, "database");
             core.metrics.inc(c);
@@ -1111,6 +1290,7 @@ impl WebModel {
             Some(503) => ep.rejected,
             Some(502) => ep.bad_gateway,
             Some(504) => ep.timeout,
+            Some(409) => ep.conflict,
             Some(_) => ep.failed,
         };
         let duration = ep.duration;
@@ -1175,6 +1355,12 @@ impl WebModel {
         } else {
             match (r.failed_at, status) {
                 (Some(Component::Database), 504) => "database call timed out",
+                (Some(Component::Database), 409) => {
+                    "write conflict: row changed, retries exhausted"
+                }
+                (Some(Component::Database), 500) if r.waiting_lock || r.lock_wait_start > 0 => {
+                    "lock wait timeout exceeded"
+                }
                 (Some(Component::Database), _) => "database query failed",
                 (Some(Component::Dependency), 504) => "payment call timed out",
                 (Some(Component::Dependency), 503) => {
@@ -1373,6 +1559,7 @@ impl Model for WebModel {
             Ev::CacheDone(id) => self.cache_done(core, id),
             Ev::DbDone(id) => self.db_done(core, id),
             Ev::DepDone(id) => self.dep_done(core, id),
+            Ev::LockTimeout { req, seq } => self.lock_timeout(core, req, seq),
         }
     }
 
@@ -1445,6 +1632,9 @@ impl Model for WebModel {
             read_your_writes_ns: m
                 .get(read_your_writes::META.id)
                 .map(|p| secs_to_ns(p.f64("window_s"))),
+            optimistic_retries: m
+                .get(optimistic_locking::META.id)
+                .map(|p| p.i64("max_retries").max(0) as u32),
         };
         if let Some(retry) = self.policies.retry {
             // Start with a small allowance so the first failures can be retried.
