@@ -77,6 +77,8 @@ pub struct Effect {
     pub client_retries: Option<u32>,
     /// (Database hop, reads) extra replication lag of the replica serving the read.
     pub replica_lag_ns: Nanos,
+    /// (Service hop) bytes of memory the handler allocates and never frees.
+    pub leak_bytes: u64,
 }
 
 impl Effect {
@@ -87,6 +89,7 @@ impl Effect {
         key: None,
         client_retries: None,
         replica_lag_ns: 0,
+        leak_bytes: 0,
     };
 
     /// A plain delay.
@@ -116,6 +119,7 @@ impl Effect {
                 (a, b) => a.or(b),
             },
             replica_lag_ns: self.replica_lag_ns.saturating_add(other.replica_lag_ns),
+            leak_bytes: self.leak_bytes.saturating_add(other.leak_bytes),
         }
     }
 }

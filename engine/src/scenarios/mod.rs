@@ -23,6 +23,7 @@ pub mod resources {
     //! Scenarios that use up a resource of the service: CPU, memory, disk.
     pub mod algorithmic_degradation;
     pub mod cpu_spike;
+    pub mod memory_leak;
 }
 
 pub mod consistency {
@@ -43,6 +44,7 @@ pub static ALL: &[&ScenarioMeta] = &[
     &resilience::retry_storm::META,
     &consistency::stale_read::META,
     &consistency::lock_contention::META,
+    &resources::memory_leak::META,
     &database::slow_db_query::META,
     &resources::cpu_spike::META,
     &resources::algorithmic_degradation::META,

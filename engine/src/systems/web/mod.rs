@@ -141,6 +141,32 @@ pub const DB_TX_RETRIES: MetricSpec = MetricSpec::counter(
     "Transactions re-run after a conflict (optimistic locking, deadlock).",
     &[],
 );
+pub const PROCESS_MEMORY: MetricSpec = MetricSpec::gauge(
+    "process_memory_bytes",
+    "Memory in use by each service instance.",
+    &["instance"],
+);
+pub const MEMORY_LEAKED: MetricSpec = MetricSpec::gauge(
+    "memory_leaked_bytes",
+    "Memory leaked and not yet reclaimed by a restart, over all instances.",
+    &[],
+);
+pub const GC_PAUSE: MetricSpec = MetricSpec::histogram(
+    "gc_pause_seconds",
+    "Stop-the-world garbage-collection pauses.",
+    &[],
+    LATENCY_BUCKETS,
+);
+pub const INSTANCE_RESTARTS: MetricSpec = MetricSpec::counter(
+    "instance_restarts_total",
+    "Instances that crashed and were restarted, by reason.",
+    &["reason"],
+);
+pub const INSTANCE_UP: MetricSpec = MetricSpec::gauge(
+    "instance_up",
+    "1 when the instance is running, 0 while it restarts.",
+    &["instance"],
+);
 pub const CLIENT_REQUESTS: MetricSpec = MetricSpec::counter(
     "client_requests_total",
     "Calls as clients see them, by final outcome (success, error, timeout).",
@@ -180,6 +206,12 @@ pub static META: SystemMeta = SystemMeta {
         ParamSpec::int("workers", "workers", 16, 1, 4096, "Workers per instance (requests served at once)."),
         ParamSpec::int("queue_capacity", "requests", 64, 0, 1_000_000, "Accept queue per instance; when full, 503. 0 = unbounded."),
         ParamSpec::float("cpu_time_ms", "ms", 4.0, 0.0, 60_000.0, "Mean CPU time of a request in the handler (exponential)."),
+        ParamSpec::float("memory_limit_mb", "MB", 512.0, 16.0, 1_048_576.0, "Memory an instance may use; at the limit it crashes (out of memory)."),
+        ParamSpec::float("memory_base_mb", "MB", 200.0, 0.0, 1_048_576.0, "Memory an instance uses when healthy."),
+        ParamSpec::float("gc_threshold", "", 0.7, 0.1, 1.0, "Heap fraction above which garbage collection pauses the instance every second."),
+        ParamSpec::float("gc_pause_ms", "ms", 20.0, 0.0, 60_000.0, "Pause at the threshold; it grows tenfold as the heap fills."),
+        ParamSpec::float("restart_s", "s", 10.0, 0.0, 3600.0, "Time a crashed instance takes to come back (cold start)."),
+        ParamSpec::float("health_check_interval_s", "s", 2.0, 1.0, 3600.0, "How often the load balancer checks instances; a down instance gets traffic until the next check."),
         ParamSpec::boolean("cache_enabled", true, "Read products through the shared cache."),
         ParamSpec::int("cache_capacity_keys", "keys", 2000, 1, 10_000_000, "Keys the cache holds before evicting the least recently used."),
         ParamSpec::float("cache_ttl_s", "s", 30.0, 0.001, 86_400.0, "Time a cached product stays fresh."),
@@ -226,6 +258,10 @@ pub static META: SystemMeta = SystemMeta {
         DB_LOCK_WAIT,
         DB_LOCK_TIMEOUTS,
         DB_TX_RETRIES,
+        PROCESS_MEMORY,
+        GC_PAUSE,
+        INSTANCE_RESTARTS,
+        INSTANCE_UP,
     ],
     components: &[
         Component::Client,
@@ -263,6 +299,7 @@ enum Ev {
         req: u32,
         seq: u64,
     },
+    Restart(u32),
 }
 
 /// A call as a client sees it: one or more attempts.
@@ -282,6 +319,10 @@ struct Call {
 /// One attempt inside the service.
 #[derive(Debug, Clone, Copy, Default)]
 struct Req {
+    /// The instance epoch the request entered in (a crash ends it).
+    epoch: u32,
+    /// The instance's pause total when the handler started.
+    pause_mark: Nanos,
     call: u32,
     call_generation: u32,
     attempt: u32,
@@ -317,6 +358,17 @@ struct Req {
 }
 
 struct Instance {
+    up: bool,
+    /// What the load balancer believes since its last health check.
+    healthy_in_lb: bool,
+    /// Incremented at each crash: requests of an older epoch died with it.
+    epoch: u32,
+    leaked_bytes: f64,
+    paused_until: Nanos,
+    /// Total stop-the-world pause time so far (handlers running across a pause finish later).
+    pause_total: Nanos,
+    memory_gauge: GaugeId,
+    up_gauge: GaugeId,
     busy: u64,
     waiting: VecDeque<u32>,
     pool_in_use: u64,
@@ -437,6 +489,15 @@ pub struct WebModel {
     /// Row locks held by write transactions: key → (holder, waiters in order).
     locks: BTreeMap<u32, (u32, VecDeque<u32>)>,
     lock_timeout_ns: Nanos,
+    memory_limit: f64,
+    memory_base: f64,
+    gc_threshold: f64,
+    gc_pause_ns: Nanos,
+    restart_ns: Nanos,
+    health_interval_ns: Nanos,
+    gc_pause: HistogramId,
+    leaked_gauge: Option<GaugeId>,
+    restarts: Option<CounterId>,
     policies: Policies,
     arrival_rng: Rng,
     work_rng: Rng,
@@ -515,6 +576,14 @@ impl WebModel {
         let n = p.i64("instances").max(1) as usize;
         let instances = (0..n)
             .map(|i| Instance {
+                up: true,
+                healthy_in_lb: true,
+                epoch: 0,
+                leaked_bytes: 0.0,
+                paused_until: 0,
+                pause_total: 0,
+                memory_gauge: core.metrics.gauge(&PROCESS_MEMORY, &[&format!("api-{i}")]),
+                up_gauge: core.metrics.gauge(&INSTANCE_UP, &[&format!("api-{i}")]),
                 busy: 0,
                 waiting: VecDeque::new(),
                 pool_in_use: 0,
@@ -585,6 +654,15 @@ impl WebModel {
             cached_version: vec![0; key_space],
             locks: BTreeMap::new(),
             lock_timeout_ns: ms_to_ns(p.f64("db_lock_timeout_ms")),
+            memory_limit: p.f64("memory_limit_mb") * 1_048_576.0,
+            memory_base: p.f64("memory_base_mb") * 1_048_576.0,
+            gc_threshold: p.f64("gc_threshold"),
+            gc_pause_ns: ms_to_ns(p.f64("gc_pause_ms")),
+            restart_ns: secs_to_ns(p.f64("restart_s")),
+            health_interval_ns: secs_to_ns(p.f64("health_check_interval_s")).max(1),
+            gc_pause: core.metrics.histogram(&GC_PAUSE, &[]),
+            leaked_gauge: None,
+            restarts: None,
             policies: Policies::default(),
             arrival_rng: core.rng(1),
             work_rng: core.rng(2),
@@ -690,8 +768,10 @@ impl WebModel {
             );
         }
         let seq = core.arrive();
-        let instance = self.pick_instance();
+        let picked = self.pick_instance();
+        let instance = picked.unwrap_or(0);
         let req = Req {
+            epoch: self.instances[instance].epoch,
             call: call_id,
             call_generation,
             attempt,
@@ -710,6 +790,16 @@ impl WebModel {
             self.reqs.push(req);
             self.reqs.len() as u32 - 1
         };
+        if picked.is_none() {
+            // Every instance ejected: the load balancer itself answers.
+            self.respond(core, id, Some(503), false);
+            return;
+        }
+        if !self.instances[instance].up {
+            // Down, but the load balancer has not noticed yet: the connection is refused.
+            self.respond(core, id, Some(502), false);
+            return;
+        }
         let inst = &mut self.instances[instance];
         if let Some(max) = self.policies.shed_queue_length {
             if inst.busy >= self.workers && inst.waiting.len() >= max {
@@ -784,9 +874,11 @@ impl WebModel {
         self.instances[i].busy + self.instances[i].waiting.len() as u64
     }
 
-    fn pick_instance(&mut self) -> usize {
+    /// The instance for the next request, among those the load balancer believes healthy.
+    fn pick_instance(&mut self) -> Option<usize> {
         let n = self.instances.len();
-        match self.lb_policy {
+        let healthy = |m: &Self, i: usize| m.instances[i].healthy_in_lb;
+        let pick = match self.lb_policy {
             LbPolicy::RoundRobin => {
                 let i = self.rr_next % n;
                 self.rr_next = (i + 1) % n;
@@ -794,18 +886,23 @@ impl WebModel {
             }
             LbPolicy::Random => self.lb_rng.below(n as u64) as usize,
             LbPolicy::LeastOutstanding => (0..n)
+                .filter(|&i| healthy(self, i))
                 .min_by_key(|&i| (self.outstanding(i), i))
                 .unwrap_or(0),
             LbPolicy::PowerOfTwo => {
                 let a = self.lb_rng.below(n as u64) as usize;
                 let b = self.lb_rng.below(n as u64) as usize;
-                if self.outstanding(b) < self.outstanding(a) {
+                if !healthy(self, a)
+                    || (healthy(self, b) && self.outstanding(b) < self.outstanding(a))
+                {
                     b
                 } else {
                     a
                 }
             }
-        }
+        };
+        // An ejected pick moves on to the next healthy instance.
+        (0..n).map(|k| (pick + k) % n).find(|&i| healthy(self, i))
     }
 
     fn start_handler(&mut self, core: &mut Core, id: u32) {
@@ -825,9 +922,14 @@ impl WebModel {
             r.fail_status = effect.fail_status;
             r.failed_at = Some(Component::Service);
         }
+        let inst = &mut self.instances[r.instance as usize];
+        inst.leaked_bytes += effect.leak_bytes as f64;
+        r.pause_mark = inst.pause_total;
+        // A handler cannot start while the instance is stopped for garbage collection.
+        let paused = inst.paused_until.saturating_sub(core.now);
         let cpu = secs_to_ns(self.cpu.sample(&mut self.work_rng) * effect.work_factor);
         self.events
-            .schedule(core.now + cpu + effect.delay_ns, Ev::CpuDone(id));
+            .schedule(core.now + paused + cpu + effect.delay_ns, Ev::CpuDone(id));
     }
 
     /// Hands a freed worker of `instance` to the next queued request still worth serving.
@@ -857,6 +959,14 @@ impl WebModel {
 
     fn cpu_done(&mut self, core: &mut Core, id: u32) {
         let r = &mut self.reqs[id as usize];
+        let inst = &self.instances[r.instance as usize];
+        if inst.pause_total > r.pause_mark {
+            // A garbage-collection pause stopped this handler: it finishes that much later.
+            let extra = inst.pause_total - r.pause_mark;
+            r.pause_mark = inst.pause_total;
+            self.events.schedule(core.now + extra, Ev::CpuDone(id));
+            return;
+        }
         r.cpu_done = core.now;
         if r.fail_status.is_some() {
             let status = r.fail_status;
@@ -1060,6 +1170,10 @@ impl WebModel {
         core.metrics.inc(self.ids.lock_timeouts);
         core.metrics
             .observe(self.ids.lock_wait, ns_to_secs(core.now - r.lock_wait_start));
+        if self.died(id) {
+            self.respond(core, id, Some(502), false);
+            return;
+        }
         self.release_connection(core, r.instance as usize);
         self.respond(core, id, Some(500), true);
     }
@@ -1070,6 +1184,126 @@ impl WebModel {
             self.start_query(core, next);
         } else {
             inst.pool_in_use = inst.pool_in_use.saturating_sub(1);
+        }
+    }
+
+    /// Whether request `id` was on an instance that crashed since it entered.
+    fn died(&self, id: u32) -> bool {
+        let r = &self.reqs[id as usize];
+        self.instances[r.instance as usize].epoch != r.epoch
+    }
+
+    /// A request's next step finds its instance gone: the client sees a reset (502). The
+    /// database side still lets go of its row lock; the dead instance's workers and pool
+    /// were reset at the crash.
+    fn lost_in_crash(&mut self, core: &mut Core, id: u32, from_database: bool) {
+        if from_database {
+            self.release_lock(core, id);
+        }
+        let r = self.reqs[id as usize];
+        if r.filling {
+            self.fills_in_flight = self.fills_in_flight.saturating_sub(1);
+            for w in self.filling.remove(&r.key).unwrap_or_default() {
+                let held = !self.died(w);
+                self.respond(core, w, Some(502), held);
+            }
+        }
+        self.respond(core, id, Some(502), false);
+    }
+
+    /// Instance `i` runs out of memory: everything on it is lost; it restarts after
+    /// `restart_s`, and the load balancer stops sending to it at its next health check.
+    fn crash(&mut self, core: &mut Core, i: usize, reason: &'static str) {
+        let inst = &mut self.instances[i];
+        inst.up = false;
+        inst.epoch = inst.epoch.wrapping_add(1);
+        inst.leaked_bytes = 0.0;
+        let busy = inst.busy;
+        inst.busy = 0;
+        inst.pool_in_use = 0;
+        let mut lost: Vec<u32> = inst.waiting.drain(..).collect();
+        lost.extend(inst.pool_waiting.drain(..));
+        core.worker_busy(-(busy as i64));
+        let restarts = *self
+            .restarts
+            .get_or_insert_with(|| core.metrics.counter(&INSTANCE_RESTARTS, &[reason]));
+        core.metrics.inc(restarts);
+        if core.logs.admits(core.now) {
+            core.logs.push(LogRecord {
+                t_ns: core.now,
+                level: Level::Error,
+                service: SERVICE,
+                message: "instance crashed",
+                fields: vec![("instance", format!("api-{i}")), ("reason", reason.into())],
+                trace_id: None,
+            });
+        }
+        for id in lost {
+            self.respond(core, id, Some(502), false);
+        }
+        self.events
+            .schedule(core.now + self.restart_ns, Ev::Restart(i as u32));
+    }
+
+    fn restart(&mut self, core: &mut Core, i: usize) {
+        self.instances[i].up = true;
+        if core.logs.admits(core.now) {
+            core.logs.push(LogRecord {
+                t_ns: core.now,
+                level: Level::Info,
+                service: SERVICE,
+                message: "instance started",
+                fields: vec![("instance", format!("api-{i}"))],
+                trace_id: None,
+            });
+        }
+    }
+
+    /// Once a second: memory pressure makes the collector stop the world, longer as the
+    /// heap fills; at the limit the instance dies. Health checks run on their interval.
+    fn memory_tick(&mut self, core: &mut Core) {
+        let mut leaked_total = 0.0;
+        for i in 0..self.instances.len() {
+            let inst = &self.instances[i];
+            if !inst.up {
+                continue;
+            }
+            let used = self.memory_base + inst.leaked_bytes;
+            leaked_total += inst.leaked_bytes;
+            let fraction = used / self.memory_limit;
+            if fraction >= 1.0 {
+                self.crash(core, i, "out_of_memory");
+                continue;
+            }
+            if fraction > self.gc_threshold && self.gc_pause_ns > 0 {
+                let pressure = (fraction - self.gc_threshold) / (1.0 - self.gc_threshold).max(1e-9);
+                let pause = (self.gc_pause_ns as f64 * (1.0 + 9.0 * pressure)) as Nanos;
+                let inst = &mut self.instances[i];
+                inst.paused_until = core.now + pause;
+                inst.pause_total += pause;
+                core.metrics.observe(self.gc_pause, ns_to_secs(pause));
+            }
+        }
+        if leaked_total > 0.0 || self.leaked_gauge.is_some() {
+            let g = *self
+                .leaked_gauge
+                .get_or_insert_with(|| core.metrics.gauge(&MEMORY_LEAKED, &[]));
+            core.metrics.set(g, leaked_total);
+        }
+        if core.now % self.health_interval_ns < crate::time::NS_PER_SEC {
+            for inst in &mut self.instances {
+                inst.healthy_in_lb = inst.up;
+            }
+        }
+        for inst in &self.instances {
+            let used = if inst.up {
+                self.memory_base + inst.leaked_bytes
+            } else {
+                0.0
+            };
+            core.metrics.set(inst.memory_gauge, used);
+            core.metrics
+                .set(inst.up_gauge, f64::from(u8::from(inst.up)));
         }
     }
 
@@ -1555,15 +1789,22 @@ impl Model for WebModel {
                 generation,
                 attempt,
             } => self.client_timeout(core, call, generation, attempt),
+            Ev::CpuDone(id) | Ev::CacheDone(id) | Ev::DbDone(id) | Ev::DepDone(id)
+                if self.died(id) =>
+            {
+                self.lost_in_crash(core, id, matches!(ev, Ev::DbDone(_)))
+            }
             Ev::CpuDone(id) => self.cpu_done(core, id),
             Ev::CacheDone(id) => self.cache_done(core, id),
             Ev::DbDone(id) => self.db_done(core, id),
             Ev::DepDone(id) => self.dep_done(core, id),
             Ev::LockTimeout { req, seq } => self.lock_timeout(core, req, seq),
+            Ev::Restart(i) => self.restart(core, i as usize),
         }
     }
 
     fn on_sample(&mut self, core: &mut Core) {
+        self.memory_tick(core);
         core.settle();
         let depth = self.queue_depth() as f64;
         let m = &mut core.metrics;
