@@ -26,6 +26,8 @@
 //!   p95/p99 first while the cache hides them from the median).
 //! - `db_pool_in_use` and `db_pool_wait_seconds`: once query rate × query time passes the
 //!   pool size, requests queue for a connection and the latency grows beyond the delay.
+//! - `db_lock_wait_seconds`: a slow write holds its row lock longer, so writes to a hot
+//!   row queue behind it and the write p99 grows by more than the delay.
 //!
 //! ## How to fix it
 //! Find the query in the trace waterfall (the `postgres` span is long) and fix it: add the
@@ -174,8 +176,8 @@ mod tests {
 
     #[test]
     fn symptom_appears() {
-        // Writes +200 ms: every POST /order (20% of calls) slows by 200 ms, so p95/p99
-        // lift by about that much while the median (cached reads) barely moves.
+        // Writes +200 ms: every POST /order (20% of calls) slows by 200 ms or more, so
+        // p95/p99 lift while the median (cached reads) barely moves.
         let base = summary(config("web", 12, &[], &[]), 10, 90);
         let hit = summary(
             config(
@@ -187,9 +189,11 @@ mod tests {
             10,
             90,
         );
+        // At least the delay; more where writes to a hot row queue for its lock behind
+        // the slow ones (db_lock_wait_seconds).
         let lift99 = hit.latency_p99_s - base.latency_p99_s;
         assert!(
-            (0.17..0.3).contains(&lift99),
+            (0.17..1.0).contains(&lift99),
             "p99 {} → {}",
             base.latency_p99_s,
             hit.latency_p99_s

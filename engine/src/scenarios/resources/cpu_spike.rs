@@ -183,14 +183,24 @@ mod tests {
             30,
         );
         let p99 = |lab: &crate::sim::Lab| mean_between(lab, "latency_p99_s", 15, 30);
+        let p50 = |lab: &crate::sim::Lab| mean_between(lab, "latency_p50_s", 15, 30);
         assert!(
-            p99(&overloaded) > 1.0,
-            "queue builds: p99 {}",
-            p99(&overloaded)
+            p50(&overloaded) > 1.0,
+            "queue builds: p50 {}",
+            p50(&overloaded)
+        );
+        // Admitted requests wait at most max_queue_delay_ms (200 ms) on top of the
+        // spiked ~80 ms of CPU.
+        assert!(
+            p50(&shed) < 0.3,
+            "p50 {} → {}",
+            p50(&overloaded),
+            p50(&shed)
         );
         assert!(
-            p99(&shed) < 0.5,
-            "admitted requests wait at most ~200 ms: p99 {}",
+            p99(&shed) < p99(&overloaded) / 3.0,
+            "p99 {} → {}",
+            p99(&overloaded),
             p99(&shed)
         );
         assert!(total(&shed, "load_shed_total") > 100.0, "the price: 503s");
