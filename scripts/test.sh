@@ -68,7 +68,7 @@ add_counts() {
 }
 
 layer_native() {
-  run native cargo test
+  run native cargo test --no-fail-fast
   add_counts native "$(count_cargo "$LOGS/native.log")"
 }
 
@@ -84,7 +84,7 @@ layer_lint() {
 
 wasm_tests() {
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-    cargo test --target wasm32-unknown-unknown -p sdl-engine -p sdl-app --test it
+    cargo test --no-fail-fast --target wasm32-unknown-unknown -p sdl-engine -p sdl-app --test it
 }
 
 layer_wasm() {
