@@ -32,6 +32,11 @@ pub mod consistency {
     pub mod stale_read;
 }
 
+pub mod caching {
+    //! Scenarios in the cache: stampedes, stale or missing entries.
+    pub mod cache_stampede;
+}
+
 pub mod latency {
     //! Scenarios that add time to the request path.
     pub mod fixed_latency;
@@ -49,4 +54,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &resources::cpu_spike::META,
     &resources::algorithmic_degradation::META,
     &resilience::circuit_breaker::META,
+    &caching::cache_stampede::META,
 ];
