@@ -44,11 +44,11 @@ pub fn ParamField(
     } else {
         format!("unit {} · ", spec.unit)
     };
-    let limits = format!(
-        "{unit}allowed {} · default {}",
-        spec.range_text(),
-        spec.default_value()
-    );
+    let allowed = match spec.kind {
+        ParamKind::Choice { allowed, .. } => format!("one of {}", allowed.join(", ")),
+        _ => format!("allowed {}", spec.range_text()),
+    };
+    let limits = format!("{unit}{allowed} · default {}", spec.default_value());
     let described_by = format!("{hint_id} {error_id}");
     let label_for = dom_id.clone();
     let invalid = move || error.with(Option::is_some).then_some("true");
