@@ -48,6 +48,8 @@ pub struct Hop {
     pub endpoint: &'static str,
     /// The cache key the request reads, where there is one.
     pub key: Option<u32>,
+    /// How many instances of the struck component the system runs.
+    pub fleet: u32,
 }
 
 impl Hop {
@@ -57,6 +59,7 @@ impl Hop {
             instance,
             endpoint,
             key: None,
+            fleet: 1,
         }
     }
 }
@@ -79,6 +82,8 @@ pub struct Effect {
     pub replica_lag_ns: Nanos,
     /// (Service hop) bytes of memory the handler allocates and never frees.
     pub leak_bytes: u64,
+    /// (Disk hop) extra bytes written to disk (logs, temp files) with this write.
+    pub disk_bytes: u64,
 }
 
 impl Effect {
@@ -90,6 +95,7 @@ impl Effect {
         client_retries: None,
         replica_lag_ns: 0,
         leak_bytes: 0,
+        disk_bytes: 0,
     };
 
     /// A plain delay.
@@ -120,6 +126,7 @@ impl Effect {
             },
             replica_lag_ns: self.replica_lag_ns.saturating_add(other.replica_lag_ns),
             leak_bytes: self.leak_bytes.saturating_add(other.leak_bytes),
+            disk_bytes: self.disk_bytes.saturating_add(other.disk_bytes),
         }
     }
 }

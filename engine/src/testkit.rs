@@ -91,3 +91,30 @@ pub fn client_outcomes(lab: &Lab, outcome: &str) -> f64 {
             values.first().is_some_and(|v| v == outcome)
         })
 }
+
+/// Quantile `q` of histogram `name` over the whole run so far, summed over the series
+/// whose label values include `label_value` (as `histogram_quantile` on a dashboard).
+pub fn quantile_where(lab: &Lab, name: &str, label_value: &str, q: f64) -> f64 {
+    let m = lab.metrics();
+    let mut total: Vec<u64> = Vec::new();
+    let mut bounds: &[f64] = &[];
+    for k in m
+        .series_keys()
+        .filter(|k| k.name == name && k.label_values.iter().any(|v| v == label_value))
+    {
+        let n = m.sample_count(k.index);
+        if let Some((_, cum)) = n
+            .checked_sub(1)
+            .and_then(|i| m.histogram_sample(k.index, i))
+        {
+            if total.is_empty() {
+                total = vec![0; cum.len()];
+            }
+            for (t, c) in total.iter_mut().zip(cum) {
+                *t += c;
+            }
+            bounds = m.spec(name).map_or(&[], |s| s.buckets);
+        }
+    }
+    crate::metrics::histogram_quantile(q, bounds, &total)
+}

@@ -5,6 +5,7 @@
 use crate::mitigation::MitigationMeta;
 
 pub mod breaker;
+pub mod bulkhead;
 pub mod coalescing;
 pub mod load_shedding;
 pub mod optimistic_locking;
@@ -17,6 +18,7 @@ pub static ALL: &[&MitigationMeta] = &[
     &timeouts::META,
     &retry_backoff::META,
     &breaker::META,
+    &bulkhead::META,
     &load_shedding::META,
     &coalescing::META,
     &read_your_writes::META,

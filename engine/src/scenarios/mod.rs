@@ -23,7 +23,9 @@ pub mod resources {
     //! Scenarios that use up a resource of the service: CPU, memory, disk.
     pub mod algorithmic_degradation;
     pub mod cpu_spike;
+    pub mod disk_full;
     pub mod memory_leak;
+    pub mod resource_starvation;
 }
 
 pub mod consistency {
@@ -35,6 +37,12 @@ pub mod consistency {
 pub mod caching {
     //! Scenarios in the cache: stampedes, stale or missing entries.
     pub mod cache_stampede;
+}
+
+pub mod network {
+    //! Scenarios in the network between parts.
+    pub mod clock_skew;
+    pub mod network_partition;
 }
 
 pub mod latency {
@@ -50,6 +58,10 @@ pub static ALL: &[&ScenarioMeta] = &[
     &consistency::stale_read::META,
     &consistency::lock_contention::META,
     &resources::memory_leak::META,
+    &resources::disk_full::META,
+    &network::network_partition::META,
+    &network::clock_skew::META,
+    &resources::resource_starvation::META,
     &database::slow_db_query::META,
     &resources::cpu_spike::META,
     &resources::algorithmic_degradation::META,

@@ -34,8 +34,8 @@ use crate::dist::{Dist, Zipf};
 use crate::event::EventQueue;
 use crate::metrics::{CounterId, GaugeId, HistogramId, MetricSpec, Registry, LATENCY_BUCKETS};
 use crate::mitigations::{
-    breaker as breaker_m, coalescing, load_shedding, optimistic_locking, read_your_writes,
-    retry_backoff, timeouts,
+    breaker as breaker_m, bulkhead, coalescing, load_shedding, optimistic_locking,
+    read_your_writes, retry_backoff, timeouts,
 };
 use crate::observe::{Level, LogRecord, Span, SpanStatus, Trace};
 use crate::params::{ParamSet, ParamSpec};
@@ -167,6 +167,37 @@ pub const INSTANCE_UP: MetricSpec = MetricSpec::gauge(
     "1 when the instance is running, 0 while it restarts.",
     &["instance"],
 );
+pub const DISK_AVAILABLE: MetricSpec = MetricSpec::gauge(
+    "disk_available_bytes",
+    "Free space on the database server's disk.",
+    &[],
+);
+pub const DISK_WRITE_FAILURES: MetricSpec = MetricSpec::counter(
+    "disk_write_failures_total",
+    "Writes refused because the disk was full.",
+    &[],
+);
+pub const BULKHEAD_IN_USE: MetricSpec = MetricSpec::gauge(
+    "bulkhead_in_use",
+    "Concurrent calls to a dependency, over all instances.",
+    &["dependency"],
+);
+pub const BULKHEAD_REJECTIONS: MetricSpec = MetricSpec::counter(
+    "bulkhead_rejections_total",
+    "Calls refused at once because the dependency's bulkhead was full.",
+    &["dependency"],
+);
+pub const RESOURCE_QUEUE_DEPTH: MetricSpec = MetricSpec::gauge(
+    "resource_queue_depth",
+    "Requests waiting for a shared resource, by resource.",
+    &["resource"],
+);
+pub const RESOURCE_WAIT: MetricSpec = MetricSpec::histogram(
+    "resource_wait_seconds",
+    "Time requests waited for a shared resource, by resource.",
+    &["resource"],
+    LATENCY_BUCKETS,
+);
 pub const CLIENT_REQUESTS: MetricSpec = MetricSpec::counter(
     "client_requests_total",
     "Calls as clients see them, by final outcome (success, error, timeout).",
@@ -226,6 +257,10 @@ pub static META: SystemMeta = SystemMeta {
         ParamSpec::boolean("read_replica", true, "Product reads go to a read replica (writes always go to the primary)."),
         ParamSpec::float("replica_lag_ms", "ms", 20.0, 0.0, 3_600_000.0, "How far the replica trails the primary."),
         ParamSpec::boolean("cache_invalidate_on_write", true, "An order deletes the product's cache entry (the next read refills it)."),
+        ParamSpec::float("disk_capacity_gb", "GB", 20.0, 0.001, 1_000_000.0, "Disk of the database server."),
+        ParamSpec::float("disk_used_gb", "GB", 12.0, 0.0, 1_000_000.0, "Space in use at the start (data, logs)."),
+        ParamSpec::float("write_kb", "KB", 4.0, 0.0, 1_048_576.0, "Bytes an order writes to disk (write-ahead log)."),
+        ParamSpec::float("disk_cleanup_mb_per_s", "MB/s", 1.0, 0.0, 1_000_000.0, "Space log rotation and compaction free per second, down to the starting use."),
         ParamSpec::float("payment_latency_ms", "ms", 20.0, 0.01, 60_000.0, "Mean latency of the payment dependency (log-normal, cv 0.5)."),
         ParamSpec::float("payment_error_rate", "", 0.0, 0.0, 1.0, "Share of payment calls that fail on their own."),
     ],
@@ -262,6 +297,8 @@ pub static META: SystemMeta = SystemMeta {
         GC_PAUSE,
         INSTANCE_RESTARTS,
         INSTANCE_UP,
+        DISK_AVAILABLE,
+        DISK_WRITE_FAILURES,
     ],
     components: &[
         Component::Client,
@@ -270,6 +307,8 @@ pub static META: SystemMeta = SystemMeta {
         Component::Cache,
         Component::Database,
         Component::Dependency,
+        Component::Network,
+        Component::Disk,
     ],
     build: |p, core| Box::new(WebModel::new(p, core)),
 };
@@ -383,6 +422,7 @@ struct EndpointIds {
     bad_gateway: CounterId,
     timeout: CounterId,
     conflict: CounterId,
+    unauthorized: CounterId,
     duration: HistogramId,
 }
 
@@ -399,6 +439,7 @@ struct Policies {
     read_your_writes_ns: Option<Nanos>,
     /// Optimistic locking: re-runs allowed after a version conflict.
     optimistic_retries: Option<u32>,
+    bulkhead_limit: Option<u32>,
 }
 
 struct Ids {
@@ -446,6 +487,8 @@ struct LazyIds {
     breaker_rejections: Option<CounterId>,
     shed: BTreeMap<&'static str, CounterId>,
     coalesced: Option<CounterId>,
+    bulkhead_rejections: Option<CounterId>,
+    bulkhead_in_use: Option<GaugeId>,
 }
 
 pub struct WebModel {
@@ -498,6 +541,16 @@ pub struct WebModel {
     gc_pause: HistogramId,
     leaked_gauge: Option<GaugeId>,
     restarts: Option<CounterId>,
+    disk_capacity: f64,
+    disk_baseline: f64,
+    disk_used: f64,
+    write_bytes: f64,
+    disk_cleanup_per_s: f64,
+    disk_available: GaugeId,
+    disk_failures: CounterId,
+    /// Payment calls in flight, per instance (for the bulkhead).
+    payment_in_flight: Vec<u32>,
+    resource_ids: Option<(GaugeId, HistogramId)>,
     policies: Policies,
     arrival_rng: Rng,
     work_rng: Rng,
@@ -530,6 +583,7 @@ fn register_ids(m: &mut Registry) -> Ids {
         bad_gateway: m.counter(&common::HTTP_REQUESTS, &[SERVICE, e, "502"]),
         timeout: m.counter(&common::HTTP_REQUESTS, &[SERVICE, e, "504"]),
         conflict: m.counter(&common::HTTP_REQUESTS, &[SERVICE, e, "409"]),
+        unauthorized: m.counter(&common::HTTP_REQUESTS, &[SERVICE, e, "401"]),
         duration: m.histogram(&common::HTTP_DURATION, &[SERVICE, e]),
     };
     Ids {
@@ -663,6 +717,15 @@ impl WebModel {
             gc_pause: core.metrics.histogram(&GC_PAUSE, &[]),
             leaked_gauge: None,
             restarts: None,
+            disk_capacity: p.f64("disk_capacity_gb") * 1e9,
+            disk_baseline: p.f64("disk_used_gb") * 1e9,
+            disk_used: p.f64("disk_used_gb") * 1e9,
+            write_bytes: p.f64("write_kb") * 1024.0,
+            disk_cleanup_per_s: p.f64("disk_cleanup_mb_per_s") * 1e6,
+            disk_available: core.metrics.gauge(&DISK_AVAILABLE, &[]),
+            disk_failures: core.metrics.counter(&DISK_WRITE_FAILURES, &[]),
+            payment_in_flight: vec![0; n],
+            resource_ids: None,
             policies: Policies::default(),
             arrival_rng: core.rng(1),
             work_rng: core.rng(2),
@@ -707,7 +770,11 @@ impl WebModel {
             .or_insert_with(|| core.metrics.counter(&load_shedding::LOAD_SHED, &[reason]))
     }
 
-    fn strike(core: &mut Core, hop: Hop, seq: u64) -> Effect {
+    fn strike(&self, core: &mut Core, hop: Hop, seq: u64) -> Effect {
+        let hop = Hop {
+            fleet: self.instances.len() as u32,
+            ..hop
+        };
         core.scenarios
             .strike(core.now, &hop, &mut core.metrics, &mut core.logs, Some(seq))
     }
@@ -718,7 +785,7 @@ impl WebModel {
         let endpoint = u8::from(self.client_rng.chance(self.write_fraction));
         let key = self.keys.sample(&mut self.client_rng) as u32;
         let hop = Hop::new(Component::Client, 0, ENDPOINTS[endpoint as usize]);
-        let effect = Self::strike(core, hop, 0);
+        let effect = self.strike(core, hop, 0);
         let policy = self.retry_policy(effect);
         if let Some(ratio) = policy.budget_ratio {
             self.budget.earn(ratio);
@@ -916,12 +983,17 @@ impl WebModel {
             ENDPOINTS[r.endpoint as usize],
         );
         let seq = r.seq;
-        let effect = Self::strike(core, hop, seq);
+        let effect = self.strike(core, hop, seq);
         let r = &mut self.reqs[id as usize];
         if effect.fail_status.is_some() {
             r.fail_status = effect.fail_status;
             r.failed_at = Some(Component::Service);
         }
+        if let Some((_, wait)) = self.resource_ids {
+            core.metrics
+                .observe(wait, ns_to_secs(core.now - self.reqs[id as usize].arrival));
+        }
+        let r = &mut self.reqs[id as usize];
         let inst = &mut self.instances[r.instance as usize];
         inst.leaked_bytes += effect.leak_bytes as f64;
         r.pause_mark = inst.pause_total;
@@ -979,7 +1051,7 @@ impl WebModel {
                 ..Hop::new(Component::Cache, r.instance, ENDPOINTS[0])
             };
             let seq = r.seq;
-            let effect = Self::strike(core, hop, seq);
+            let effect = self.strike(core, hop, seq);
             let r = &mut self.reqs[id as usize];
             if let Some(k) = effect.key {
                 r.key = k;
@@ -1064,7 +1136,7 @@ impl WebModel {
                 ENDPOINTS[r.endpoint as usize],
             )
         };
-        let effect = Self::strike(core, hop, r.seq);
+        let effect = self.strike(core, hop, r.seq);
         let write = r.endpoint == 1;
         if write {
             if let Some(k) = effect.key {
@@ -1224,6 +1296,7 @@ impl WebModel {
         let mut lost: Vec<u32> = inst.waiting.drain(..).collect();
         lost.extend(inst.pool_waiting.drain(..));
         core.worker_busy(-(busy as i64));
+        self.payment_in_flight[i] = 0;
         let restarts = *self
             .restarts
             .get_or_insert_with(|| core.metrics.counter(&INSTANCE_RESTARTS, &[reason]));
@@ -1284,6 +1357,30 @@ impl WebModel {
                 core.metrics.observe(self.gc_pause, ns_to_secs(pause));
             }
         }
+        let cleanup = self.disk_cleanup_per_s * ns_to_secs(crate::time::NS_PER_SEC);
+        self.disk_used = (self.disk_used - cleanup).max(self.disk_baseline.min(self.disk_used));
+        core.metrics.set(
+            self.disk_available,
+            (self.disk_capacity - self.disk_used).max(0.0),
+        );
+        if self.policies.bulkhead_limit.is_some() || self.lazy.bulkhead_in_use.is_some() {
+            let g = *self
+                .lazy
+                .bulkhead_in_use
+                .get_or_insert_with(|| core.metrics.gauge(&BULKHEAD_IN_USE, &[PAYMENT]));
+            let in_use: u32 = self.payment_in_flight.iter().sum();
+            core.metrics.set(g, f64::from(in_use));
+        }
+        if self.resource_ids.is_none() && core.metrics.spec(RESOURCE_QUEUE_DEPTH.name).is_some() {
+            // A scenario asked for the roadmap's resource metrics: mirror the worker queue.
+            self.resource_ids = Some((
+                core.metrics.gauge(&RESOURCE_QUEUE_DEPTH, &["workers"]),
+                core.metrics.histogram(&RESOURCE_WAIT, &["workers"]),
+            ));
+        }
+        if let Some((depth, _)) = self.resource_ids {
+            core.metrics.set(depth, self.queue_depth() as f64);
+        }
         if leaked_total > 0.0 || self.leaked_gauge.is_some() {
             let g = *self
                 .leaked_gauge
@@ -1329,6 +1426,23 @@ impl WebModel {
         } else {
             latest
         }
+    }
+
+    /// The write's log record goes to disk; a full disk refuses it.
+    fn write_to_disk(&mut self, core: &mut Core, id: u32) -> bool {
+        let r = self.reqs[id as usize];
+        let hop = Hop::new(Component::Disk, r.instance, ENDPOINTS[1]);
+        let effect = self.strike(core, hop, r.seq);
+        let bytes = self.write_bytes + effect.disk_bytes as f64;
+        if self.disk_used + bytes > self.disk_capacity {
+            core.metrics.inc(self.disk_failures);
+            let rr = &mut self.reqs[id as usize];
+            rr.fail_status = Some(500);
+            rr.failed_at = Some(Component::Disk);
+            return false;
+        }
+        self.disk_used += bytes;
+        true
     }
 
     /// An order committed: the product row has a new version.
@@ -1392,6 +1506,10 @@ impl WebModel {
             self.respond(core, id, status, true);
             return;
         }
+        if !self.write_to_disk(core, id) {
+            self.respond(core, id, Some(500), true);
+            return;
+        }
         self.commit_write(core, r.key);
         self.call_payment(core, id);
     }
@@ -1451,8 +1569,24 @@ impl WebModel {
                 Admit::Call => {}
             }
         }
+        let inst = r.instance as usize;
+        if let Some(limit) = self.policies.bulkhead_limit {
+            if self.payment_in_flight[inst] >= limit {
+                let c = *self
+                    .lazy
+                    .bulkhead_rejections
+                    .get_or_insert_with(|| core.metrics.counter(&BULKHEAD_REJECTIONS, &[PAYMENT]));
+                core.metrics.inc(c);
+                let rr = &mut self.reqs[id as usize];
+                rr.fail_status = Some(503);
+                rr.failed_at = Some(Component::Dependency);
+                self.respond(core, id, Some(503), true);
+                return;
+            }
+        }
+        self.payment_in_flight[inst] += 1;
         let hop = Hop::new(Component::Dependency, r.instance, ENDPOINTS[1]);
-        let effect = Self::strike(core, hop, r.seq);
+        let effect = self.strike(core, hop, r.seq);
         let rr = &mut self.reqs[id as usize];
         rr.probe = probe;
         rr.dep_start = core.now;
@@ -1474,6 +1608,8 @@ impl WebModel {
     }
 
     fn dep_done(&mut self, core: &mut Core, id: u32) {
+        let inst = self.reqs[id as usize].instance as usize;
+        self.payment_in_flight[inst] = self.payment_in_flight[inst].saturating_sub(1);
         if self.reqs[id as usize].dep_timed_out {
             let c = self.timeout_counter(core, "dependency");
             core.metrics.inc(c);
@@ -1525,6 +1661,7 @@ impl WebModel {
             Some(502) => ep.bad_gateway,
             Some(504) => ep.timeout,
             Some(409) => ep.conflict,
+            Some(401) => ep.unauthorized,
             Some(_) => ep.failed,
         };
         let duration = ep.duration;
@@ -1597,6 +1734,8 @@ impl WebModel {
                 }
                 (Some(Component::Database), _) => "database query failed",
                 (Some(Component::Dependency), 504) => "payment call timed out",
+                (Some(Component::Disk), _) => "write failed: no space left on device",
+                (_, 401) => "token rejected: expired",
                 (Some(Component::Dependency), 503) => {
                     "payment call rejected by open circuit breaker"
                 }
@@ -1876,6 +2015,9 @@ impl Model for WebModel {
             optimistic_retries: m
                 .get(optimistic_locking::META.id)
                 .map(|p| p.i64("max_retries").max(0) as u32),
+            bulkhead_limit: m
+                .get(bulkhead::META.id)
+                .map(|p| p.i64("max_concurrent").max(1) as u32),
         };
         if let Some(retry) = self.policies.retry {
             // Start with a small allowance so the first failures can be retried.

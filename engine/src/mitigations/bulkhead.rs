@@ -1,0 +1,39 @@
+//! # Bulkhead
+//!
+//! Cap the calls each instance makes to the payment dependency at once
+//! (`max_concurrent`); a call over the cap fails at once (503) instead of taking another
+//! worker hostage. When the dependency slows down, only the order path degrades:
+//! product pages keep their workers. Named after a ship's watertight compartments.
+//!
+//! ```text
+//!   workers: [GET][GET][POST→payment][POST→payment][GET][GET] …
+//!                      └── at most max_concurrent per instance; the rest fail fast
+//! ```
+//!
+//! ## What to look at
+//! - `bulkhead_in_use{dependency}` pinned at the cap during a slowdown, and
+//!   `bulkhead_rejections_total` counting what was refused.
+//! - `GET /product` latency and the worker queue stay normal while `POST /order` fails.
+
+use crate::mitigation::MitigationMeta;
+use crate::params::ParamSpec;
+use crate::scenario::Component;
+use crate::systems::web::{BULKHEAD_IN_USE, BULKHEAD_REJECTIONS};
+
+pub static META: MitigationMeta = MitigationMeta {
+    id: "bulkhead",
+    title: "Bulkhead",
+    category: "resilience",
+    summary: "Limit concurrent calls to a dependency so a slow one cannot take every worker.",
+    source: include_str!("bulkhead.rs"),
+    params: &[ParamSpec::int(
+        "max_concurrent",
+        "calls",
+        4,
+        1,
+        100_000,
+        "Payment calls in flight per instance before new ones fail fast.",
+    )],
+    metrics: &[BULKHEAD_IN_USE, BULKHEAD_REJECTIONS],
+    acts_on: &[Component::Dependency],
+};
