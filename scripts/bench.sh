@@ -9,8 +9,9 @@
 #
 # Idempotent: the virtual environment is created and filled once (again only when
 # bench/peers/requirements.txt changes). Respects CARGO_TARGET_DIR.
-# Browser hook: runs `$SDL_BROWSER_BENCH OUT.json`, or `playwright/bench.sh OUT.json` when
-# that is executable (see docs/benchmarks.md, "How the browser figures plug in").
+# The engine as WebAssembly runs in headless Chromium (bench/wasm/run.sh). Page figures
+# hook: runs `$SDL_BROWSER_BENCH OUT.json`, or `playwright/bench.sh OUT.json` when that is
+# executable (see docs/benchmarks.md, "How the browser figures plug in").
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -71,7 +72,18 @@ for peer in simpy ciw; do
   RUNNERS+=(--runner "$RAW/$peer.json")
 done
 
-# 4. Browser figures, when a browser bench exists (it needs the built site).
+# 4. The engine as WebAssembly in headless Chromium (bench/wasm/run.sh), then the page
+#    figures when a browser bench of the site exists (it needs the built site).
+if command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then
+  say "engine: WebAssembly in headless Chromium"
+  if bench/wasm/run.sh "$RAW/wasm.json" $QUICK; then
+    RUNNERS+=(--runner "$RAW/wasm.json")
+  else
+    say "the WebAssembly run failed: its row is left out"
+  fi
+else
+  say "no chromium: the WebAssembly row is left out"
+fi
 BROWSER_BENCH="${SDL_BROWSER_BENCH:-}"
 if [ -z "$BROWSER_BENCH" ] && [ -x playwright/bench.sh ]; then
   BROWSER_BENCH="playwright/bench.sh"
@@ -84,7 +96,7 @@ if [ -n "$BROWSER_BENCH" ]; then
     say "browser bench failed or wrote nothing: its figures are left out"
   fi
 else
-  say "browser: no browser bench (playwright/bench.sh) yet: figures not measured"
+  say "browser: no page bench (playwright/bench.sh) yet: first chart, frame time, heap not measured"
 fi
 
 # 5. Bundle size of the built site, gzipped as a server would send it.

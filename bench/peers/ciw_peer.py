@@ -53,7 +53,8 @@ def run_queue(model, warmup, end, seed):
 
 WEB_NOTE = ("Ciw moves a customer from node to node, so the worker is released when the "
             "database query starts (it is held while waiting for a connection, by "
-            "blocking); round-robin is modelled as Erlang-N arrivals at each instance.")
+            "blocking) and a write holds its connection through the payment call; "
+            "round-robin is modelled as Erlang-N arrivals at each instance.")
 
 
 def run_web(model, warmup, end, seed):
@@ -68,6 +69,10 @@ def run_web(model, warmup, end, seed):
     w = float(p["write_fraction"])
     read = ciw.dists.Lognormal(*common.lognormal_mu_sigma(p["db_read_ms"] / 1000.0, cv))
     write = ciw.dists.Lognormal(*common.lognormal_mu_sigma(p["db_write_ms"] / 1000.0, cv))
+    # Ciw cannot send only writes on to a payment node from a mixed node, so a write's
+    # payment call is part of its time at the pool node.
+    write = write + ciw.dists.Lognormal(
+        *common.lognormal_mu_sigma(p["payment_latency_ms"] / 1000.0, 0.5))
     query = ciw.dists.MixtureDistribution([read, write], [1.0 - w, w])
     cpu = ciw.dists.Exponential(rate=1.0 / cpu_mean)
     delay = common.fixed_latency(model)

@@ -59,7 +59,8 @@ def run_queue(model, warmup, end, seed):
 
 def run_web(model, warmup, end, seed):
     """Clients → round-robin load balancer → instances (worker pool, bounded accept
-    queue, CPU time) → a query through the instance's own database connection pool.
+    queue, CPU time) → a query through the instance's own database connection pool →
+    for writes, a call to the payment dependency after the connection is returned.
     The worker is held until the response, as in the engine."""
     p = model["params"]
     lam = float(p["arrival_rate_rps"])
@@ -71,6 +72,7 @@ def run_web(model, warmup, end, seed):
     cv = float(p["db_time_cv"])
     queries = [common.lognormal_mu_sigma(p["db_read_ms"] / 1000.0, cv),
                common.lognormal_mu_sigma(p["db_write_ms"] / 1000.0, cv)]
+    payment = common.lognormal_mu_sigma(p["payment_latency_ms"] / 1000.0, 0.5)
     delay = common.fixed_latency(model)
     arrivals_rng = random.Random(seed * 1000 + 1)
     work_rng = random.Random(seed * 1000 + 2)
@@ -102,6 +104,8 @@ def run_web(model, warmup, end, seed):
                 yield connection
                 mu, sigma = queries[write]
                 yield env.timeout(work_rng.lognormvariate(mu, sigma))
+            if write:
+                yield env.timeout(work_rng.lognormvariate(*payment))
         done[0] += 1
         if arrival >= warmup:
             waits.append(start - arrival)

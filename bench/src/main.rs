@@ -7,7 +7,11 @@
 //!                  [--date TEXT] [--commit TEXT]
 //! ```
 //!
-//! `scripts/bench.sh` runs the whole suite; see `docs/benchmarks.md`.
+//! `scripts/bench.sh` runs the whole suite; see `docs/benchmarks.md`. Built for wasm32,
+//! the same crate is the engine's browser bench (`wasm.rs`, `bench/wasm/`).
+
+// On wasm32 only the exports in `wasm.rs` are used; the rest is the native driver.
+#![cfg_attr(target_arch = "wasm32", allow(dead_code))]
 
 mod models;
 mod native;
@@ -15,6 +19,8 @@ mod report;
 mod results;
 mod stats;
 mod table;
+#[cfg(target_arch = "wasm32")]
+mod wasm;
 
 use models::Models;
 use report::Report;

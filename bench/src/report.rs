@@ -386,7 +386,7 @@ impl Report {
                 out.push_str(&b.text());
             }
             None => out.push_str(
-                "\nBrowser figures: not measured (no browser bench ran; see docs/benchmarks.md)\n",
+                "\nPage figures (first chart, frame time, JS heap): not measured, no page bench yet (see docs/benchmarks.md)\n",
             ),
         }
         out.push_str("\nTargets\n");
@@ -432,7 +432,7 @@ impl Report {
         out.push_str("# Benchmarks\n\n");
         out.push_str(
             "Is the engine right, and is it fast? The same models run in the engine (natively, \
-             and as WebAssembly in a browser when that bench is present), in \
+             and as WebAssembly in headless Chromium), in \
              [SimPy](https://simpy.readthedocs.io/) and in [Ciw](https://ciw.readthedocs.io/), \
              and each one's mean waiting time is set against queueing theory.\n\n",
         );
@@ -539,36 +539,38 @@ cargo run --release -p sdl-bench -- --quick   # the engine alone, natively
 ```
 
 `scripts/bench.sh` creates `bench/.venv` with `python3 -m venv`, installs `simpy` and `ciw`
-from PyPI into it (once), builds the workspace in release mode, runs the engine bench
-(`bench/src`), the peers (`bench/peers/simpy_peer.py`, `bench/peers/ciw_peer.py`) and,
-when present, the browser bench, then prints one table and writes the results.
+from PyPI into it (once; pinned in `bench/peers/requirements.txt`), builds the workspace
+in release mode, runs the engine bench (`bench/src`), the peers
+(`bench/peers/simpy_peer.py`, `bench/peers/ciw_peer.py`), the engine as WebAssembly in
+headless Chromium (`bench/wasm/run.sh`: the same crate built for wasm32 with the
+profile the site ships, `wasm-release`, timed by the page with `performance.now()`),
+and, when present, the page bench; then it prints one table and writes the results.
 
 All runners read the models from `bench/models.json`: rates, workers, service-time
 distributions and sizes are defined once. The engine runs each model three times
 (seeds 1–3) and reports the fastest; the peers, being two to three orders of magnitude
-slower, run each model once on fewer requests.
+slower, run each model once on fewer requests. The machine's load average is in the
+header: other work on it slows every runner, so compare runs from quiet machines.
 
 ### How the browser figures plug in
 
-`scripts/bench.sh` runs `playwright/bench.sh OUT.json` when that file exists and is
-executable (or the command in `$SDL_BROWSER_BENCH`). It should build nothing itself,
-serve the built `dist/` on localhost, drive headless Chromium, and write one JSON file
-in the runners' format (see `bench/src/results.rs`):
+The engine's own speed in the browser is measured by `bench/wasm/run.sh` (no app
+needed). The learner-facing figures — first chart, frame time, JS heap — need the built
+site: `scripts/bench.sh` runs `playwright/bench.sh OUT.json` when that file exists and is
+executable (or the command in `$SDL_BROWSER_BENCH`). It should serve the built `dist/`
+on localhost, drive headless Chromium, and write one JSON file in the runners' format
+(see `bench/src/results.rs`), with `results` empty or holding more rows:
 
 ```json
 {
-  \"runner\": \"engine-wasm\", \"title\": \"engine (wasm, Chromium)\", \"version\": \"…\",
-  \"mode\": \"full\", \"reps\": 3,
-  \"results\": [ { \"model\": \"mm1\", \"requests\": 0, \"measured_requests\": 0,
-                 \"events\": 0, \"wall_s\": 0.0, \"requests_per_s\": 0.0,
-                 \"events_per_s\": 0.0, \"wait_mean_s\": 0.0, \"latency_mean_s\": 0.0 } ],
+  \"runner\": \"browser-page\", \"title\": \"site (Chromium)\", \"version\": \"…\",
+  \"mode\": \"full\", \"reps\": 1, \"results\": [],
   \"page\": { \"first_chart_ms\": 0.0, \"frame_time_p95_ms\": 0.0,
             \"js_heap_start_mb\": 0.0, \"js_heap_10min_mb\": 0.0, \"browser\": \"…\" }
 }
 ```
 
-Its rows join the table as another runner with the ratio to the native engine, and the
-page figures fill the browser targets. The gzipped bundle size needs no browser: when
+The page figures fill the browser targets. The gzipped bundle size needs no browser: when
 `dist/` exists, `scripts/bench.sh` measures `gzip -9` of its `.wasm`, `.js` and `.css`.
 ";
 
