@@ -87,14 +87,32 @@ ensure_wasm_opt() {
   fi
 }
 
-ensure_chromium() {
-  if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
-    say "chromium and chromedriver: present"
-  else
-    say "installing chromium and chromium-driver from Debian"
-    as_root apt-get update
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+# Installs Debian packages whose command is missing: apt_ensure CMD:PACKAGE...
+apt_ensure() {
+  local missing=() pair
+  for pair in "$@"; do
+    command -v "${pair%%:*}" >/dev/null || [ -x "${pair%%:*}" ] || missing+=("${pair#*:}")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    return 0
   fi
+  say "installing from Debian: ${missing[*]}"
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+}
+
+ensure_base() {
+  # python3 serves dist/ (make serve, Playwright); node/npm install wasm-opt and Playwright.
+  apt_ensure python3:python3 node:nodejs npm:npm
+  if ! cargo clippy --version >/dev/null 2>&1 || ! cargo fmt --version >/dev/null 2>&1; then
+    say "adding rustup components clippy and rustfmt"
+    rustup component add clippy rustfmt
+  fi
+}
+
+ensure_chromium() {
+  apt_ensure /usr/bin/chromium:chromium /usr/bin/chromedriver:chromium-driver
+  say "chromium and chromedriver: $(/usr/bin/chromium --version 2>/dev/null | head -n1)"
 }
 
 ensure_playwright() {
@@ -111,6 +129,7 @@ ensure_playwright() {
   fi
 }
 
+ensure_base
 ensure_wasm_target
 ensure_trunk
 ensure_wasm_bindgen
