@@ -17,6 +17,7 @@ pub mod resilience {
 pub mod database {
     //! Scenarios in the database: slow queries, pools, locks.
     pub mod slow_db_query;
+    pub mod connection_pool_exhaustion;
 }
 
 pub mod resources {
@@ -67,4 +68,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &resources::algorithmic_degradation::META,
     &resilience::circuit_breaker::META,
     &caching::cache_stampede::META,
+    &database::connection_pool_exhaustion::META,
 ];
