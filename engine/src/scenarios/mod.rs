@@ -16,8 +16,8 @@ pub mod resilience {
 
 pub mod database {
     //! Scenarios in the database: slow queries, pools, locks.
-    pub mod slow_db_query;
     pub mod connection_pool_exhaustion;
+    pub mod slow_db_query;
 }
 
 pub mod resources {
