@@ -4,14 +4,18 @@
 
 use crate::mitigation::MitigationMeta;
 
+pub mod autoscaling;
 pub mod breaker;
 pub mod bulkhead;
+pub mod cache_warming;
 pub mod coalescing;
 pub mod load_shedding;
 pub mod optimistic_locking;
+pub mod pool_sizing;
 pub mod read_your_writes;
 pub mod retry_backoff;
 pub mod timeouts;
+pub mod ttl_jitter;
 
 /// The catalogue of mitigations, in display order.
 pub static ALL: &[&MitigationMeta] = &[
@@ -21,6 +25,10 @@ pub static ALL: &[&MitigationMeta] = &[
     &bulkhead::META,
     &load_shedding::META,
     &coalescing::META,
+    &ttl_jitter::META,
+    &cache_warming::META,
     &read_your_writes::META,
     &optimistic_locking::META,
+    &pool_sizing::META,
+    &autoscaling::META,
 ];

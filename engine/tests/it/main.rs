@@ -8,5 +8,6 @@ mod catalogue;
 mod determinism;
 mod fidelity;
 mod lab;
+mod mitigations;
 mod scenarios;
 mod tidy;

@@ -34,8 +34,8 @@ use crate::dist::{Dist, Zipf};
 use crate::event::EventQueue;
 use crate::metrics::{CounterId, GaugeId, HistogramId, MetricSpec, Registry, LATENCY_BUCKETS};
 use crate::mitigations::{
-    breaker as breaker_m, bulkhead, coalescing, load_shedding, optimistic_locking,
-    read_your_writes, retry_backoff, timeouts,
+    autoscaling, breaker as breaker_m, bulkhead, cache_warming, coalescing, load_shedding,
+    optimistic_locking, pool_sizing, read_your_writes, retry_backoff, timeouts, ttl_jitter,
 };
 use crate::observe::{Level, LogRecord, Span, SpanStatus, Trace};
 use crate::params::{ParamSet, ParamSpec};
@@ -339,6 +339,7 @@ enum Ev {
         seq: u64,
     },
     Restart(u32),
+    ScaleUp(u32),
 }
 
 /// A call as a client sees it: one or more attempts.
@@ -415,6 +416,27 @@ struct Instance {
     pool_gauge: GaugeId,
 }
 
+impl Instance {
+    fn new(m: &mut Registry, i: usize) -> Instance {
+        let name = format!("api-{i}");
+        Instance {
+            up: true,
+            healthy_in_lb: true,
+            epoch: 0,
+            leaked_bytes: 0.0,
+            paused_until: 0,
+            pause_total: 0,
+            memory_gauge: m.gauge(&PROCESS_MEMORY, &[&name]),
+            up_gauge: m.gauge(&INSTANCE_UP, &[&name]),
+            busy: 0,
+            waiting: VecDeque::new(),
+            pool_in_use: 0,
+            pool_waiting: VecDeque::new(),
+            pool_gauge: m.gauge(&DB_POOL_IN_USE, &[&name]),
+        }
+    }
+}
+
 struct EndpointIds {
     ok: CounterId,
     rejected: CounterId,
@@ -440,6 +462,9 @@ struct Policies {
     /// Optimistic locking: re-runs allowed after a version conflict.
     optimistic_retries: Option<u32>,
     bulkhead_limit: Option<u32>,
+    ttl_jitter: Option<f64>,
+    pool_size: Option<u64>,
+    autoscale: Option<(f64, Nanos, usize)>,
 }
 
 struct Ids {
@@ -551,6 +576,12 @@ pub struct WebModel {
     /// Payment calls in flight, per instance (for the bulkhead).
     payment_in_flight: Vec<u32>,
     resource_ids: Option<(GaugeId, HistogramId)>,
+    base_pool_size: u64,
+    cache_rng: Rng,
+    warmed: bool,
+    scale_up_pending: bool,
+    busy_at_last_tick: u128,
+    last_tick: Nanos,
     policies: Policies,
     arrival_rng: Rng,
     work_rng: Rng,
@@ -629,21 +660,7 @@ impl WebModel {
         let ids = register_ids(&mut core.metrics);
         let n = p.i64("instances").max(1) as usize;
         let instances = (0..n)
-            .map(|i| Instance {
-                up: true,
-                healthy_in_lb: true,
-                epoch: 0,
-                leaked_bytes: 0.0,
-                paused_until: 0,
-                pause_total: 0,
-                memory_gauge: core.metrics.gauge(&PROCESS_MEMORY, &[&format!("api-{i}")]),
-                up_gauge: core.metrics.gauge(&INSTANCE_UP, &[&format!("api-{i}")]),
-                busy: 0,
-                waiting: VecDeque::new(),
-                pool_in_use: 0,
-                pool_waiting: VecDeque::new(),
-                pool_gauge: core.metrics.gauge(&DB_POOL_IN_USE, &[&format!("api-{i}")]),
-            })
+            .map(|i| Instance::new(&mut core.metrics, i))
             .collect();
         let key_space = p.i64("key_space").max(1) as usize;
         let mut model = WebModel {
@@ -726,6 +743,12 @@ impl WebModel {
             disk_failures: core.metrics.counter(&DISK_WRITE_FAILURES, &[]),
             payment_in_flight: vec![0; n],
             resource_ids: None,
+            base_pool_size: p.i64("db_pool_size").max(1) as u64,
+            cache_rng: core.rng(5),
+            warmed: false,
+            scale_up_pending: false,
+            busy_at_last_tick: 0,
+            last_tick: 0,
             policies: Policies::default(),
             arrival_rng: core.rng(1),
             work_rng: core.rng(2),
@@ -1332,6 +1355,88 @@ impl WebModel {
         }
     }
 
+    /// A cache entry's time to live, spread by `ttl-jitter` when it is on.
+    fn ttl(base: Nanos, jitter: Option<f64>, rng: &mut Rng) -> Nanos {
+        match jitter {
+            Some(j) => ((base as f64) * (1.0 + j * (2.0 * rng.next_f64() - 1.0))) as Nanos,
+            None => base,
+        }
+        .max(1)
+    }
+
+    /// Preloads the `n` most popular products (ranks 0..n) with fresh values.
+    fn warm_cache(&mut self, core: &mut Core, n: usize) {
+        let Some(cache) = &mut self.cache else {
+            return;
+        };
+        let n = n.min(self.versions.len());
+        for key in 0..n {
+            let ttl = Self::ttl(
+                self.cache_ttl_ns,
+                self.policies.ttl_jitter,
+                &mut self.cache_rng,
+            );
+            cache.set(key as u32, core.now + ttl);
+            self.cached_version[key] = self.versions[key];
+        }
+        let c = core.metrics.counter(&cache_warming::WARMED, &[]);
+        core.metrics.add(c, n as f64);
+    }
+
+    /// Booted instances join the fleet (and the load balancer at once: they passed their
+    /// readiness check while booting).
+    fn scale_up(&mut self, core: &mut Core, count: usize) {
+        self.scale_up_pending = false;
+        for _ in 0..count {
+            let i = self.instances.len();
+            self.instances.push(Instance::new(&mut core.metrics, i));
+            self.payment_in_flight.push(0);
+        }
+        let c = core.metrics.counter(&autoscaling::SCALE_UPS, &[]);
+        core.metrics.inc(c);
+        if core.logs.admits(core.now) {
+            core.logs.push(LogRecord {
+                t_ns: core.now,
+                level: Level::Info,
+                service: SERVICE,
+                message: "autoscaler added instances",
+                fields: vec![
+                    ("count", count.to_string()),
+                    ("instances", self.instances.len().to_string()),
+                ],
+                trace_id: None,
+            });
+        }
+    }
+
+    /// Once a second: compare utilisation with the target and order instances if hot.
+    fn autoscale_tick(&mut self, core: &mut Core) {
+        core.settle();
+        let busy = core.stats.busy.all;
+        let dt = core.now.saturating_sub(self.last_tick);
+        let util = if dt > 0 {
+            (busy - self.busy_at_last_tick) as f64
+                / (dt as f64 * self.workers_total().max(1) as f64)
+        } else {
+            0.0
+        };
+        self.busy_at_last_tick = busy;
+        self.last_tick = core.now;
+        let Some((target, delay, max)) = self.policies.autoscale else {
+            return;
+        };
+        let g = core.metrics.gauge(&autoscaling::INSTANCES, &[]);
+        core.metrics.set(g, self.instances.len() as f64);
+        if self.scale_up_pending || util <= target || self.instances.len() >= max {
+            return;
+        }
+        let current = self.instances.len();
+        let wanted = ((current as f64 * util / target).ceil() as usize).clamp(current + 1, max);
+        self.scale_up_pending = true;
+        self.events
+            .schedule(core.now + delay, Ev::ScaleUp((wanted - current) as u32));
+    }
+
     /// Once a second: memory pressure makes the collector stop the world, longer as the
     /// heap fills; at the limit the instance dies. Health checks run on their interval.
     fn memory_tick(&mut self, core: &mut Core) {
@@ -1524,7 +1629,12 @@ impl WebModel {
         if ok {
             if let Some(cache) = &mut self.cache {
                 let before = cache.evictions;
-                cache.set(r.key, core.now + self.cache_ttl_ns);
+                let ttl = Self::ttl(
+                    self.cache_ttl_ns,
+                    self.policies.ttl_jitter,
+                    &mut self.cache_rng,
+                );
+                cache.set(r.key, core.now + ttl);
                 if let Some(v) = self.cached_version.get_mut(r.key as usize) {
                     *v = r.version_read;
                 }
@@ -1939,11 +2049,13 @@ impl Model for WebModel {
             Ev::DepDone(id) => self.dep_done(core, id),
             Ev::LockTimeout { req, seq } => self.lock_timeout(core, req, seq),
             Ev::Restart(i) => self.restart(core, i as usize),
+            Ev::ScaleUp(n) => self.scale_up(core, n as usize),
         }
     }
 
     fn on_sample(&mut self, core: &mut Core) {
         self.memory_tick(core);
+        self.autoscale_tick(core);
         core.settle();
         let depth = self.queue_depth() as f64;
         let m = &mut core.metrics;
@@ -1996,7 +2108,8 @@ impl Model for WebModel {
     }
 
     fn reconfigure(&mut self, core: &mut Core) {
-        let m = &core.mitigations;
+        // A copy: reconfiguring may start queries, which needs `core` mutably.
+        let m = &core.mitigations.clone();
         let t = m.get(timeouts::META.id);
         let shed = m.get(load_shedding::META.id);
         self.policies = Policies {
@@ -2018,7 +2131,37 @@ impl Model for WebModel {
             bulkhead_limit: m
                 .get(bulkhead::META.id)
                 .map(|p| p.i64("max_concurrent").max(1) as u32),
+            ttl_jitter: m.get(ttl_jitter::META.id).map(|p| p.f64("jitter_fraction")),
+            pool_size: m
+                .get(pool_sizing::META.id)
+                .map(|p| p.i64("db_pool_size").max(1) as u64),
+            autoscale: m.get(autoscaling::META.id).map(|p| {
+                (
+                    p.f64("target_utilization"),
+                    secs_to_ns(p.f64("scale_up_delay_s")),
+                    p.i64("max_instances").max(1) as usize,
+                )
+            }),
         };
+        self.pool_size = self.policies.pool_size.unwrap_or(self.base_pool_size);
+        for i in 0..self.instances.len() {
+            // A larger pool lets waiting queries start now.
+            while self.instances[i].pool_in_use < self.pool_size {
+                let Some(next) = self.instances[i].pool_waiting.pop_front() else {
+                    break;
+                };
+                self.instances[i].pool_in_use += 1;
+                self.start_query(core, next);
+            }
+        }
+        if let Some(p) = m.get(cache_warming::META.id) {
+            if !self.warmed {
+                self.warmed = true;
+                self.warm_cache(core, p.i64("warm_keys").max(0) as usize);
+            }
+        } else {
+            self.warmed = false;
+        }
         if let Some(retry) = self.policies.retry {
             // Start with a small allowance so the first failures can be retried.
             if retry.budget_ratio.is_some() {

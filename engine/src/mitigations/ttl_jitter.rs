@@ -1,0 +1,38 @@
+//! # TTL jitter
+//!
+//! Add a random spread to every cache entry's time to live: each key lives
+//! `cache_ttl_s × (1 ± jitter_fraction)`. Keys cached together (after a deploy, a cache
+//! flush, a cold start) then expire spread out instead of all in the same second, so the
+//! database sees a trickle of refills rather than a wave.
+//!
+//! ```text
+//!   no jitter:   fill ▇▇▇▇ ……… 30 s ……… expire ▇▇▇▇ (refill wave)
+//!   jitter 20%:  fill ▇▇▇▇ ……… 24–36 s ……… expire ▁▂▃▂▁ (spread)
+//! ```
+//!
+//! ## What to look at
+//! - `cache_backend_queries_total` rate: its periodic spikes flatten.
+//! - `cache_miss_total` no longer comes in synchronized bursts.
+
+use crate::mitigation::MitigationMeta;
+use crate::params::ParamSpec;
+use crate::scenario::Component;
+use crate::systems::web::CACHE_BACKEND;
+
+pub static META: MitigationMeta = MitigationMeta {
+    id: "ttl-jitter",
+    title: "TTL jitter",
+    category: "caching",
+    summary: "Spread cache expirations so keys filled together do not expire together.",
+    source: include_str!("ttl_jitter.rs"),
+    params: &[ParamSpec::float(
+        "jitter_fraction",
+        "",
+        0.2,
+        0.0,
+        1.0,
+        "Each TTL is scaled by a uniform factor in [1 − j, 1 + j].",
+    )],
+    metrics: &[CACHE_BACKEND],
+    acts_on: &[Component::Cache],
+};
