@@ -7,19 +7,21 @@
 //! expires, and every request for it that arrives before the first refill completes
 //! misses and runs the slow query itself: the backend sees a burst of identical
 //! queries — as many as requests arrived during the refill — which hold connections and
-//! workers and slow the refill further. A write to the product (`POST /order`) deletes
-//! the entry when `cache_invalidate_on_write` is on and starts a stampede too.
+//! workers and slow the refill further. An order for the product deletes the entry too
+//! when the system's `cache_invalidate_on_write` is on (its default): product 0 is also
+//! the most ordered, so at the default load that happens several times a second and the
+//! stampedes run into each other. Switch it off to see one stampede per TTL.
 //!
 //! ```text
-//!   reads of key 0 ──▶ [ cache: key 0 expired ] ─miss, miss, miss…─▶ [ database: slow query ] × N
-//!                        every cache_ttl_s          N ≈ hot read rate × recompute time
+//!   reads of key 0 ──▶ [ cache: key 0 expired ] ─miss×N─▶ [ database: slow query ] × N
+//!                        every cache_ttl_s        N ≈ hot read rate × recompute time
 //! ```
 //!
 //! ## What to look at
 //! - `cache_concurrent_requests`: cache-fill queries in flight; it jumps to about the
 //!   number of requests waiting on the hot key at every expiry.
-//! - `cache_backend_queries_total` (steps at each expiry), `cache_miss_total` and
-//!   `cache_hit_rate` (dips).
+//! - `cache_backend_queries_total` and `cache_miss_total` jump and `cache_hit_rate` dips
+//!   at each expiry.
 //! - This scenario's `cache_hot_key_requests_total` (reads sent to the hot key) and
 //!   `cache_hot_key_recomputations_total` (slow queries run for it: one per expiry is the
 //!   ideal, one per waiting request is the stampede).
@@ -28,8 +30,9 @@
 //! ## How to fix it
 //! `coalescing` (single flight): the first miss queries, the others wait for its result,
 //! so an expiry costs one query whatever the load. Refreshing hot keys before they
-//! expire (stale-while-revalidate, early probabilistic refresh) or jittering TTLs so keys
-//! do not expire together helps as well; making the query cheaper helps most.
+//! expire (stale-while-revalidate, early probabilistic refresh) avoids the miss.
+//! Spreading expiries (`ttl-jitter`) helps when many keys were filled together, not for
+//! one hot key. Making the query cheaper helps most.
 //! Mitigations: `coalescing`.
 
 use crate::metrics::{CounterId, MetricSpec, Registry};

@@ -21,8 +21,9 @@
 //! `db_pool_wait_seconds`, and scenarios do not see system parameters. So this scenario's
 //! `connection_pool_size` is the most connections any instance's pool has been seen to
 //! hand out at once (sampled each interval) — exactly `db_pool_size` once the pool has run
-//! dry — and `connection_pool_wait_seconds` repeats `db_pool_wait_seconds` bucket by
-//! bucket (each sample's new waits, at their bucket's midpoint).
+//! dry; after `pool-sizing` shrinks a pool it keeps the old mark — and
+//! `connection_pool_wait_seconds` repeats `db_pool_wait_seconds` bucket by bucket (each
+//! sample's new waits, at their bucket's midpoint).
 //!
 //! ## What to look at
 //! - `db_pool_in_use{instance}` flat at `connection_pool_size`: the pool is exhausted.
@@ -37,10 +38,10 @@
 //! ## How to fix it
 //! Shorten what runs inside a transaction (no remote calls, no waiting while holding a
 //! connection), or size the pool for the load: `db_pool_size` ≥ query rate × hold time
-//! per instance (mind the database's own connection limit). `timeouts` (`db_timeout_ms`)
-//! bounds how long a request waits for a connection: it fails fast with 504 instead of
-//! holding a worker while the queue grows.
-//! Mitigations: `timeouts`.
+//! per instance (mind the database's own connection limit); `pool-sizing` does that on
+//! a running system. `timeouts` (`db_timeout_ms`) bounds how long a request waits for a
+//! connection: it fails fast with 504 instead of holding a worker while the queue grows.
+//! Mitigations: `pool-sizing`, `timeouts`.
 
 use crate::metrics::{GaugeId, HistogramId, MetricSpec, Registry, LATENCY_BUCKETS};
 use crate::params::{ParamSet, ParamSpec};
@@ -92,7 +93,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     ],
     metrics: &[POOL_SIZE, POOL_WAIT],
     strikes: &[Component::Database],
-    mitigations: &["timeouts"],
+    mitigations: &["pool-sizing", "timeouts"],
     build: || Box::new(PoolExhaustion::default()),
     check: no_check,
 };
@@ -226,20 +227,18 @@ mod tests {
     /// 500 ms longer from t = 10 s. A 1 s database timeout: longer than any transaction
     /// here, so only waiting for a connection can exceed it.
     fn pool(extra: &[(&str, &str)]) -> Lab {
+        pool_with(&[], extra)
+    }
+
+    fn pool_with(switches: &[&str], extra: &[(&str, &str)]) -> Lab {
+        let mut on = vec!["connection-pool-exhaustion", "timeouts"];
+        on.extend_from_slice(switches);
         let mut sets = vec![
             ("connection-pool-exhaustion.start_s", "10"),
             ("timeouts.db_timeout_ms", "1000"),
         ];
         sets.extend_from_slice(extra);
-        run(
-            &config(
-                "web",
-                61,
-                &["connection-pool-exhaustion", "timeouts"],
-                &sets,
-            ),
-            60,
-        )
+        run(&config("web", 61, &on, &sets), 60)
     }
 
     #[test]
@@ -295,8 +294,13 @@ mod tests {
         let exhausted = pool(&[]);
         let bigger_pool = pool(&[("db_pool_size", "32")]);
         let shorter = pool(&[("connection-pool-exhaustion.hold_ms", "50")]);
+        let resized = pool_with(&["pool-sizing"], &[("pool-sizing.db_pool_size", "32")]);
         let wait = |lab: &Lab| quantile_between(lab, "connection_pool_wait_seconds", 0.99, 30, 60);
-        for (fix, lab) in [("db_pool_size=32", &bigger_pool), ("hold_ms=50", &shorter)] {
+        for (fix, lab) in [
+            ("db_pool_size=32", &bigger_pool),
+            ("pool-sizing", &resized),
+            ("hold_ms=50", &shorter),
+        ] {
             assert!(
                 wait(lab) < 0.05,
                 "{fix}: pool wait p99 {} → {}",

@@ -33,8 +33,10 @@
 //! breaker trades slow failures for fast ones — but the rest of the service stays up.
 //! `timeouts` (`dependency_timeout_ms`) bounds each call and is the breaker's partner:
 //! the breaker stops calling, the timeout limits what each call that is made can cost.
+//! A `bulkhead` caps the payment calls in flight per instance, so even before the breaker
+//! opens the outage cannot take more than those workers.
 //! Degrade gracefully where the product allows it (accept the order, charge later).
-//! Mitigations: `breaker`, `timeouts`.
+//! Mitigations: `breaker`, `timeouts`, `bulkhead`.
 
 use crate::metrics::{CounterId, GaugeId, MetricSpec, Registry};
 use crate::mitigations::breaker::{BREAKER_STATE, BREAKER_TRIPS};
@@ -85,7 +87,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     ],
     metrics: &[BREAKER_STATE, BREAKER_TRIPS, INJECTED, OUTAGE],
     strikes: &[Component::Dependency],
-    mitigations: &["breaker", "timeouts"],
+    mitigations: &["breaker", "timeouts", "bulkhead"],
     build: || Box::new(PaymentOutage::default()),
     check: no_check,
 };
@@ -259,6 +261,11 @@ mod tests {
         // Once the breaker has opened (about 8 s into the outage), reads are unharmed.
         assert!(get_failures_between(&without, 20, 60) > 100.0);
         assert_eq!(get_failures_between(&with, 20, 60), 0.0);
+        // A bulkhead protects reads from the first second: at most 4 payment calls per
+        // instance wait, the rest of the orders fail fast.
+        let bulkhead = outage(&["circuit-breaker", "bulkhead"]);
+        assert_eq!(get_failures_between(&bulkhead, 5, 60), 0.0);
+        assert!(util(&bulkhead) < 0.5, "{}", util(&bulkhead));
     }
 
     #[test]
