@@ -12,8 +12,10 @@ pub mod coalescing;
 pub mod load_shedding;
 pub mod optimistic_locking;
 pub mod pool_sizing;
+pub mod rate_limiter;
 pub mod read_your_writes;
 pub mod retry_backoff;
+pub mod stale_while_revalidate;
 pub mod timeouts;
 pub mod ttl_jitter;
 
@@ -24,7 +26,9 @@ pub static ALL: &[&MitigationMeta] = &[
     &breaker::META,
     &bulkhead::META,
     &load_shedding::META,
+    &rate_limiter::META,
     &coalescing::META,
+    &stale_while_revalidate::META,
     &ttl_jitter::META,
     &cache_warming::META,
     &read_your_writes::META,

@@ -193,7 +193,7 @@ mod tests {
         // the slow ones (db_lock_wait_seconds).
         let lift99 = hit.latency_p99_s - base.latency_p99_s;
         assert!(
-            (0.17..1.0).contains(&lift99),
+            (0.17..2.0).contains(&lift99),
             "p99 {} → {}",
             base.latency_p99_s,
             hit.latency_p99_s

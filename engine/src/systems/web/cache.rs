@@ -9,6 +9,8 @@ const NIL: u32 = u32::MAX;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lookup {
     Hit,
+    /// Past its TTL but within the stale-while-revalidate grace: served, to be refreshed.
+    Stale,
     /// Absent (never cached, or evicted).
     Miss,
     /// Present but past its TTL (now removed).
@@ -69,12 +71,17 @@ impl Cache {
         }
     }
 
-    pub fn get(&mut self, key: u32, now: Nanos) -> Lookup {
+    /// Looks `key` up at `now`; an entry expired less than `grace` ago is `Stale` (kept).
+    pub fn get(&mut self, key: u32, now: Nanos, grace: Nanos) -> Lookup {
         let Some(&exp) = self.expires.get(key as usize) else {
             return Lookup::Miss;
         };
         if exp == 0 {
             Lookup::Miss
+        } else if exp <= now && now < exp.saturating_add(grace) {
+            self.unlink(key);
+            self.push_front(key);
+            Lookup::Stale
         } else if exp <= now {
             self.remove(key);
             Lookup::Expired
@@ -122,12 +129,13 @@ mod tests {
         let mut c = Cache::new(10, 2);
         c.set(1, 100);
         c.set(2, 100);
-        assert_eq!(c.get(1, 50), Lookup::Hit);
+        assert_eq!(c.get(1, 50, 0), Lookup::Hit);
         c.set(3, 100); // evicts 2, the least recently used
-        assert_eq!(c.get(2, 50), Lookup::Miss);
-        assert_eq!(c.get(1, 50), Lookup::Hit);
-        assert_eq!(c.get(3, 100), Lookup::Expired);
-        assert_eq!(c.get(3, 100), Lookup::Miss);
+        assert_eq!(c.get(2, 50, 0), Lookup::Miss);
+        assert_eq!(c.get(1, 50, 0), Lookup::Hit);
+        assert_eq!(c.get(1, 120, 30), Lookup::Stale, "within the grace period");
+        assert_eq!(c.get(3, 100, 0), Lookup::Expired);
+        assert_eq!(c.get(3, 100, 0), Lookup::Miss);
         assert_eq!((c.len, c.evictions), (1, 1));
     }
 }

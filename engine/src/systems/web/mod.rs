@@ -35,7 +35,8 @@ use crate::event::EventQueue;
 use crate::metrics::{CounterId, GaugeId, HistogramId, MetricSpec, Registry, LATENCY_BUCKETS};
 use crate::mitigations::{
     autoscaling, breaker as breaker_m, bulkhead, cache_warming, coalescing, load_shedding,
-    optimistic_locking, pool_sizing, read_your_writes, retry_backoff, timeouts, ttl_jitter,
+    optimistic_locking, pool_sizing, rate_limiter, read_your_writes, retry_backoff,
+    stale_while_revalidate, timeouts, ttl_jitter,
 };
 use crate::observe::{Level, LogRecord, Span, SpanStatus, Trace};
 use crate::params::{ParamSet, ParamSpec};
@@ -232,6 +233,9 @@ pub static META: SystemMeta = SystemMeta {
         ParamSpec::float("client_timeout_ms", "ms", 5000.0, 0.0, 3_600_000.0, "Client gives up on an attempt after this long; 0 = never."),
         ParamSpec::int("client_retries", "retries", 0, 0, 10, "Immediate retries after an error or time-out (naive client)."),
         ParamSpec::float("write_fraction", "", 0.2, 0.0, 1.0, "Share of calls that are POST /order (writes)."),
+        ParamSpec::int("clients", "clients", 50, 1, 1_000_000, "Distinct API clients the calls come from (for per-client rate limits)."),
+        ParamSpec::float("network_latency_ms", "ms", 0.25, 0.0, 60_000.0, "One-way network latency between a service instance and each backend."),
+        ParamSpec::float("network_jitter_ms", "ms", 0.1, 0.0, 60_000.0, "Random extra latency per network hop (uniform up to this)."),
         ParamSpec::int("instances", "instances", 4, 1, 256, "Service instances behind the load balancer."),
         ParamSpec::choice("lb_policy", "round_robin", &["round_robin", "random", "least_outstanding", "power_of_two"], "How the load balancer picks an instance."),
         ParamSpec::int("workers", "workers", 16, 1, 4096, "Workers per instance (requests served at once)."),
@@ -345,6 +349,7 @@ enum Ev {
 /// A call as a client sees it: one or more attempts.
 #[derive(Debug, Clone, Copy)]
 struct Call {
+    client: u32,
     /// Distinguishes calls that reuse one slot, so a late answer never reaches a newer call.
     generation: u32,
     user: u32,
@@ -378,6 +383,8 @@ struct Req {
     fail_status: Option<u16>,
     failed_at: Option<Component>,
     cache_hit: bool,
+    /// A stale-while-revalidate refresh: no client, no worker.
+    background: bool,
     /// The product version a read returned.
     version_read: u32,
     /// Filling the cache for its key (the first miss).
@@ -445,6 +452,7 @@ struct EndpointIds {
     timeout: CounterId,
     conflict: CounterId,
     unauthorized: CounterId,
+    too_many: CounterId,
     duration: HistogramId,
 }
 
@@ -465,6 +473,8 @@ struct Policies {
     ttl_jitter: Option<f64>,
     pool_size: Option<u64>,
     autoscale: Option<(f64, Nanos, usize)>,
+    rate_limit: Option<(f64, f64)>,
+    stale_grace_ns: Nanos,
 }
 
 struct Ids {
@@ -514,6 +524,8 @@ struct LazyIds {
     coalesced: Option<CounterId>,
     bulkhead_rejections: Option<CounterId>,
     bulkhead_in_use: Option<GaugeId>,
+    rate_limited: Option<CounterId>,
+    stale_served: Option<CounterId>,
 }
 
 pub struct WebModel {
@@ -577,6 +589,12 @@ pub struct WebModel {
     payment_in_flight: Vec<u32>,
     resource_ids: Option<(GaugeId, HistogramId)>,
     base_pool_size: u64,
+    clients: u64,
+    /// Per-client token buckets: (tokens, last refill).
+    buckets: Vec<(f64, Nanos)>,
+    net_latency_ns: Nanos,
+    net_jitter_ns: Nanos,
+    net_rng: Rng,
     cache_rng: Rng,
     warmed: bool,
     scale_up_pending: bool,
@@ -615,6 +633,7 @@ fn register_ids(m: &mut Registry) -> Ids {
         timeout: m.counter(&common::HTTP_REQUESTS, &[SERVICE, e, "504"]),
         conflict: m.counter(&common::HTTP_REQUESTS, &[SERVICE, e, "409"]),
         unauthorized: m.counter(&common::HTTP_REQUESTS, &[SERVICE, e, "401"]),
+        too_many: m.counter(&common::HTTP_REQUESTS, &[SERVICE, e, "429"]),
         duration: m.histogram(&common::HTTP_DURATION, &[SERVICE, e]),
     };
     Ids {
@@ -744,6 +763,11 @@ impl WebModel {
             payment_in_flight: vec![0; n],
             resource_ids: None,
             base_pool_size: p.i64("db_pool_size").max(1) as u64,
+            clients: p.i64("clients").max(1) as u64,
+            buckets: Vec::new(),
+            net_latency_ns: ms_to_ns(p.f64("network_latency_ms")),
+            net_jitter_ns: ms_to_ns(p.f64("network_jitter_ms")),
+            net_rng: core.rng(6),
             cache_rng: core.rng(5),
             warmed: false,
             scale_up_pending: false,
@@ -813,7 +837,13 @@ impl WebModel {
         if let Some(ratio) = policy.budget_ratio {
             self.budget.earn(ratio);
         }
+        let client = if user == NONE {
+            self.client_rng.below(self.clients) as u32
+        } else {
+            user % self.clients as u32
+        };
         let call = Call {
+            client,
             generation: 0,
             user,
             endpoint,
@@ -880,6 +910,25 @@ impl WebModel {
             self.reqs.push(req);
             self.reqs.len() as u32 - 1
         };
+        if let Some((rate, burst)) = self.policies.rate_limit {
+            let client = self.calls[call_id as usize].client as usize;
+            if self.buckets.len() <= client {
+                self.buckets.resize(client + 1, (burst, core.now));
+            }
+            let (tokens, last) = &mut self.buckets[client];
+            *tokens = (*tokens + rate * ns_to_secs(core.now - *last)).min(burst);
+            *last = core.now;
+            if *tokens < 1.0 {
+                let c = *self
+                    .lazy
+                    .rate_limited
+                    .get_or_insert_with(|| core.metrics.counter(&rate_limiter::RATE_LIMITED, &[]));
+                core.metrics.inc(c);
+                self.respond(core, id, Some(429), false);
+                return;
+            }
+            *tokens -= 1.0;
+        }
         if picked.is_none() {
             // Every instance ejected: the load balancer itself answers.
             self.respond(core, id, Some(503), false);
@@ -1083,8 +1132,9 @@ impl WebModel {
                 r.fail_status = effect.fail_status;
                 r.failed_at = Some(Component::Cache);
             }
+            let rtt = self.net() + self.net();
             self.events.schedule(
-                core.now + self.cache_latency_ns + effect.delay_ns,
+                core.now + rtt + self.cache_latency_ns + effect.delay_ns,
                 Ev::CacheDone(id),
             );
             return;
@@ -1099,10 +1149,20 @@ impl WebModel {
             self.reqs[id as usize].fail_status = None;
         }
         let lookup = match (&mut self.cache, r.fail_status) {
-            (Some(c), None) => c.get(r.key, core.now),
+            (Some(c), None) => c.get(r.key, core.now, self.policies.stale_grace_ns),
             _ => Lookup::Miss,
         };
-        if lookup == Lookup::Hit {
+        if lookup == Lookup::Stale {
+            let c = *self.lazy.stale_served.get_or_insert_with(|| {
+                core.metrics
+                    .counter(&stale_while_revalidate::STALE_SERVED, &[])
+            });
+            core.metrics.inc(c);
+            if !self.filling.contains_key(&r.key) {
+                self.refresh_in_background(core, &r);
+            }
+        }
+        if matches!(lookup, Lookup::Hit | Lookup::Stale) {
             self.lookups.0 += 1;
             core.metrics.inc(self.ids.cache_hits);
             let k = r.key as usize;
@@ -1132,6 +1192,45 @@ impl WebModel {
         self.fills_peak = self.fills_peak.max(self.fills_in_flight);
         core.metrics.inc(self.ids.cache_backend);
         self.acquire_connection(core, id);
+    }
+
+    /// Stale-while-revalidate: one background query refreshes `r.key`; requests keep
+    /// getting the stale value meanwhile.
+    fn refresh_in_background(&mut self, core: &mut Core, r: &Req) {
+        let refresh = Req {
+            epoch: r.epoch,
+            instance: r.instance,
+            endpoint: 0,
+            key: r.key,
+            seq: r.seq,
+            arrival: core.now,
+            start: core.now,
+            cpu_done: core.now,
+            call: NONE,
+            background: true,
+            filling: true,
+            ..Req::default()
+        };
+        let id = if let Some(i) = self.free_reqs.pop() {
+            self.reqs[i as usize] = refresh;
+            i
+        } else {
+            self.reqs.push(refresh);
+            self.reqs.len() as u32 - 1
+        };
+        self.filling.insert(r.key, Vec::new());
+        self.fills_in_flight += 1;
+        self.fills_peak = self.fills_peak.max(self.fills_in_flight);
+        core.metrics.inc(self.ids.cache_backend);
+        self.acquire_connection(core, id);
+    }
+
+    /// A network hop's latency: the base plus uniform jitter.
+    fn net(&mut self) -> Nanos {
+        if self.net_jitter_ns == 0 {
+            return self.net_latency_ns;
+        }
+        self.net_latency_ns + (self.net_jitter_ns as f64 * self.net_rng.next_f64()) as Nanos
     }
 
     // ---- database ------------------------------------------------------------------
@@ -1207,8 +1306,9 @@ impl WebModel {
 
     /// Runs the sampled query of `id`, cut short by the database timeout if one is set.
     fn run_query(&mut self, core: &mut Core, id: u32) {
+        let rtt = self.net() + self.net();
         let r = &mut self.reqs[id as usize];
-        let mut end = core.now + r.query_ns;
+        let mut end = core.now + rtt + r.query_ns;
         if let Some(limit) = self.policies.db_timeout_ns {
             let deadline = r.cpu_done + limit;
             if end > deadline {
@@ -1697,6 +1797,7 @@ impl WebModel {
         self.payment_in_flight[inst] += 1;
         let hop = Hop::new(Component::Dependency, r.instance, ENDPOINTS[1]);
         let effect = self.strike(core, hop, r.seq);
+        let rtt = self.net() + self.net();
         let rr = &mut self.reqs[id as usize];
         rr.probe = probe;
         rr.dep_start = core.now;
@@ -1707,7 +1808,7 @@ impl WebModel {
         }
         let latency = secs_to_ns(self.payment.sample(&mut self.work_rng) * effect.work_factor)
             + effect.delay_ns;
-        let mut end = core.now + latency;
+        let mut end = core.now + latency + rtt;
         if let Some(limit) = self.policies.dependency_timeout_ns {
             if latency > limit {
                 end = core.now + limit;
@@ -1764,6 +1865,9 @@ impl WebModel {
     fn respond(&mut self, core: &mut Core, id: u32, fail: Option<u16>, held_worker: bool) {
         let r = self.reqs[id as usize];
         self.free_reqs.push(id);
+        if r.background {
+            return; // a cache refresh: nobody waits for it
+        }
         let ep = &self.ids.endpoints[r.endpoint as usize];
         let counter = match fail {
             None => ep.ok,
@@ -1772,6 +1876,7 @@ impl WebModel {
             Some(504) => ep.timeout,
             Some(409) => ep.conflict,
             Some(401) => ep.unauthorized,
+            Some(429) => ep.too_many,
             Some(_) => ep.failed,
         };
         let duration = ep.duration;
@@ -2135,6 +2240,12 @@ impl Model for WebModel {
             pool_size: m
                 .get(pool_sizing::META.id)
                 .map(|p| p.i64("db_pool_size").max(1) as u64),
+            rate_limit: m
+                .get(rate_limiter::META.id)
+                .map(|p| (p.f64("rate_rps_per_client"), p.f64("burst"))),
+            stale_grace_ns: m
+                .get(stale_while_revalidate::META.id)
+                .map_or(0, |p| secs_to_ns(p.f64("stale_s"))),
             autoscale: m.get(autoscaling::META.id).map(|p| {
                 (
                     p.f64("target_utilization"),

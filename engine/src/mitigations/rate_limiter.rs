@@ -1,0 +1,55 @@
+//! # Rate limiting
+//!
+//! A token bucket per API client at the load balancer: each client may send
+//! `rate_rps_per_client` requests per second on average, with bursts up to `burst`.
+//! Requests over the limit are answered 429 Too Many Requests at once, before they take
+//! a worker. One client's flood — or a load spike — cannot take the capacity everyone
+//! else needs.
+//!
+//! ```text
+//!   client 7 ──▶ [ bucket: burst tokens, +rate/s ] ──token?──▶ service
+//!                          └── empty → 429
+//! ```
+//!
+//! ## What to look at
+//! - `rate_limited_total` and 429s in `http_requests_total`.
+//! - Latency and utilisation of admitted traffic stay normal during a spike.
+
+use crate::metrics::MetricSpec;
+use crate::mitigation::MitigationMeta;
+use crate::params::ParamSpec;
+use crate::scenario::Component;
+
+pub const RATE_LIMITED: MetricSpec = MetricSpec::counter(
+    "rate_limited_total",
+    "Requests refused with 429 by the per-client rate limiter.",
+    &[],
+);
+
+pub static META: MitigationMeta = MitigationMeta {
+    id: "rate-limiter",
+    title: "Rate limiting (token bucket per client)",
+    category: "resilience",
+    summary: "Cap each client's request rate; answer 429 beyond it.",
+    source: include_str!("rate_limiter.rs"),
+    params: &[
+        ParamSpec::float(
+            "rate_rps_per_client",
+            "req/s",
+            10.0,
+            0.001,
+            1_000_000.0,
+            "Average requests per second each client may send.",
+        ),
+        ParamSpec::float(
+            "burst",
+            "requests",
+            20.0,
+            1.0,
+            1_000_000.0,
+            "Bucket size: requests a client may send at once after a quiet spell.",
+        ),
+    ],
+    metrics: &[RATE_LIMITED],
+    acts_on: &[Component::LoadBalancer],
+};
