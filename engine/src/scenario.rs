@@ -84,6 +84,8 @@ pub struct Effect {
     pub leak_bytes: u64,
     /// (Disk hop) extra bytes written to disk (logs, temp files) with this write.
     pub disk_bytes: u64,
+    /// (Database hop) rows the query must scan because no index serves it.
+    pub scan_rows: u64,
 }
 
 impl Effect {
@@ -96,6 +98,7 @@ impl Effect {
         replica_lag_ns: 0,
         leak_bytes: 0,
         disk_bytes: 0,
+        scan_rows: 0,
     };
 
     /// A plain delay.
@@ -127,6 +130,7 @@ impl Effect {
             replica_lag_ns: self.replica_lag_ns.saturating_add(other.replica_lag_ns),
             leak_bytes: self.leak_bytes.saturating_add(other.leak_bytes),
             disk_bytes: self.disk_bytes.saturating_add(other.disk_bytes),
+            scan_rows: self.scan_rows.max(other.scan_rows),
         }
     }
 }

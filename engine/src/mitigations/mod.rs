@@ -4,6 +4,7 @@
 
 use crate::mitigation::MitigationMeta;
 
+pub mod add_index;
 pub mod autoscaling;
 pub mod breaker;
 pub mod bulkhead;
@@ -33,6 +34,7 @@ pub static ALL: &[&MitigationMeta] = &[
     &cache_warming::META,
     &read_your_writes::META,
     &optimistic_locking::META,
+    &add_index::META,
     &pool_sizing::META,
     &autoscaling::META,
 ];

@@ -17,6 +17,7 @@ pub mod resilience {
 pub mod database {
     //! Scenarios in the database: slow queries, pools, locks.
     pub mod connection_pool_exhaustion;
+    pub mod missing_index;
     pub mod slow_db_query;
 }
 
@@ -63,6 +64,7 @@ pub static ALL: &[&ScenarioMeta] = &[
     &network::network_partition::META,
     &network::clock_skew::META,
     &resources::resource_starvation::META,
+    &database::missing_index::META,
     &database::slow_db_query::META,
     &resources::cpu_spike::META,
     &resources::algorithmic_degradation::META,

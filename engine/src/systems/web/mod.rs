@@ -34,8 +34,8 @@ use crate::dist::{Dist, Zipf};
 use crate::event::EventQueue;
 use crate::metrics::{CounterId, GaugeId, HistogramId, MetricSpec, Registry, LATENCY_BUCKETS};
 use crate::mitigations::{
-    autoscaling, breaker as breaker_m, bulkhead, cache_warming, coalescing, load_shedding,
-    optimistic_locking, pool_sizing, rate_limiter, read_your_writes, retry_backoff,
+    add_index, autoscaling, breaker as breaker_m, bulkhead, cache_warming, coalescing,
+    load_shedding, optimistic_locking, pool_sizing, rate_limiter, read_your_writes, retry_backoff,
     stale_while_revalidate, timeouts, ttl_jitter,
 };
 use crate::observe::{Level, LogRecord, Span, SpanStatus, Trace};
@@ -199,6 +199,11 @@ pub const RESOURCE_WAIT: MetricSpec = MetricSpec::histogram(
     &["resource"],
     LATENCY_BUCKETS,
 );
+pub const DB_ROWS_SCANNED: MetricSpec = MetricSpec::counter(
+    "db_rows_scanned_total",
+    "Rows read by full table scans (queries without a usable index).",
+    &["query_type"],
+);
 pub const CLIENT_REQUESTS: MetricSpec = MetricSpec::counter(
     "client_requests_total",
     "Calls as clients see them, by final outcome (success, error, timeout).",
@@ -257,6 +262,7 @@ pub static META: SystemMeta = SystemMeta {
         ParamSpec::float("db_read_ms", "ms", 6.0, 0.01, 60_000.0, "Mean time of the product read query."),
         ParamSpec::float("db_write_ms", "ms", 12.0, 0.01, 60_000.0, "Mean time of the order write query."),
         ParamSpec::float("db_time_cv", "", 0.5, 0.0, 10.0, "Coefficient of variation of query times (log-normal)."),
+        ParamSpec::float("scan_ns_per_row", "ns", 50.0, 0.0, 1_000_000.0, "Cost of reading one row in a full table scan."),
         ParamSpec::float("db_lock_timeout_ms", "ms", 2000.0, 1.0, 3_600_000.0, "A write gives up waiting for a row lock after this long (HTTP 500)."),
         ParamSpec::boolean("read_replica", true, "Product reads go to a read replica (writes always go to the primary)."),
         ParamSpec::float("replica_lag_ms", "ms", 20.0, 0.0, 3_600_000.0, "How far the replica trails the primary."),
@@ -303,6 +309,7 @@ pub static META: SystemMeta = SystemMeta {
         INSTANCE_UP,
         DISK_AVAILABLE,
         DISK_WRITE_FAILURES,
+        DB_ROWS_SCANNED,
     ],
     components: &[
         Component::Client,
@@ -474,6 +481,7 @@ struct Policies {
     pool_size: Option<u64>,
     autoscale: Option<(f64, Nanos, usize)>,
     rate_limit: Option<(f64, f64)>,
+    indexed: bool,
     stale_grace_ns: Nanos,
 }
 
@@ -595,6 +603,8 @@ pub struct WebModel {
     net_latency_ns: Nanos,
     net_jitter_ns: Nanos,
     net_rng: Rng,
+    scan_ns_per_row: f64,
+    rows_scanned: [Option<CounterId>; 2],
     cache_rng: Rng,
     warmed: bool,
     scale_up_pending: bool,
@@ -768,6 +778,8 @@ impl WebModel {
             net_latency_ns: ms_to_ns(p.f64("network_latency_ms")),
             net_jitter_ns: ms_to_ns(p.f64("network_jitter_ms")),
             net_rng: core.rng(6),
+            scan_ns_per_row: p.f64("scan_ns_per_row"),
+            rows_scanned: [None, None],
             cache_rng: core.rng(5),
             warmed: false,
             scale_up_pending: false,
@@ -1268,9 +1280,17 @@ impl WebModel {
             let version = self.read_version(core, r.key, effect.replica_lag_ns);
             self.reqs[id as usize].version_read = version;
         }
-        let query = secs_to_ns(
+        let mut query = secs_to_ns(
             self.queries[r.endpoint as usize].sample(&mut self.work_rng) * effect.work_factor,
         ) + effect.delay_ns;
+        if effect.scan_rows > 0 && !self.policies.indexed {
+            // No index serves this query: it reads the whole table.
+            query += (effect.scan_rows as f64 * self.scan_ns_per_row) as Nanos;
+            let e = r.endpoint as usize;
+            let c = *self.rows_scanned[e]
+                .get_or_insert_with(|| core.metrics.counter(&DB_ROWS_SCANNED, &[QUERY_TYPES[e]]));
+            core.metrics.add(c, effect.scan_rows as f64);
+        }
         let r = &mut self.reqs[id as usize];
         r.db_start = core.now;
         r.query_ns = query;
@@ -2240,6 +2260,7 @@ impl Model for WebModel {
             pool_size: m
                 .get(pool_sizing::META.id)
                 .map(|p| p.i64("db_pool_size").max(1) as u64),
+            indexed: m.is_on(add_index::META.id),
             rate_limit: m
                 .get(rate_limiter::META.id)
                 .map(|p| (p.f64("rate_rps_per_client"), p.f64("burst"))),
