@@ -160,3 +160,31 @@ fn stale_while_revalidate_hides_slow_refreshes() {
     assert!(backend(&swr) < backend(&plain));
     let _ = (plain.summary(), swr.summary());
 }
+
+#[test]
+fn database_timeout_bounds_the_wait_for_a_connection() {
+    // One connection per instance, far too few: without a timeout requests wait in the
+    // pool for seconds; with it they give up at db_timeout_ms and free their worker.
+    let sets = [
+        ("db_pool_size", "1"),
+        ("workers", "128"),
+        ("arrival_rate_rps", "800"),
+        ("cache_enabled", "false"),
+    ];
+    let waiting = lab(&[], &sets, 40);
+    let bounded = lab(&["timeouts"], &sets, 40);
+    let wait_p99 = |l: &Lab| {
+        let (bounds, cum, _) = l
+            .metrics()
+            .family_histogram("db_pool_wait_seconds")
+            .unwrap();
+        engine::metrics::histogram_quantile(0.99, bounds, &cum)
+    };
+    assert!(wait_p99(&waiting) > 0.5, "{}", wait_p99(&waiting));
+    // ≤ 250 ms, read off a histogram whose bucket spans 200–300 ms.
+    assert!(wait_p99(&bounded) <= 0.3, "{}", wait_p99(&bounded));
+    let db_timeouts = bounded
+        .metrics()
+        .family_total_where("timeouts_total", |_, v| v[0] == "database");
+    assert!(db_timeouts > 100.0);
+}

@@ -351,6 +351,10 @@ enum Ev {
     },
     Restart(u32),
     ScaleUp(u32),
+    PoolTimeout {
+        req: u32,
+        seq: u64,
+    },
 }
 
 /// A call as a client sees it: one or more attempts.
@@ -401,6 +405,7 @@ struct Req {
     query_ns: Nanos,
     /// What scenarios add to each run of this query (kept for optimistic re-runs).
     query_extra_ns: Nanos,
+    waiting_pool: bool,
     waiting_lock: bool,
     holds_lock: bool,
     lock_wait_start: Nanos,
@@ -1252,12 +1257,44 @@ impl WebModel {
         if inst.pool_in_use < self.pool_size {
             inst.pool_in_use += 1;
             self.start_query(core, id);
+            return;
+        }
+        inst.pool_waiting.push_back(id);
+        let r = &mut self.reqs[id as usize];
+        r.waiting_pool = true;
+        if let Some(limit) = self.policies.db_timeout_ns {
+            // The pool's acquire timeout: the database budget covers the wait too.
+            let deadline = (r.cpu_done + limit).max(core.now);
+            let seq = r.seq;
+            self.events
+                .schedule(deadline, Ev::PoolTimeout { req: id, seq });
+        }
+    }
+
+    /// A request still waiting for a connection at its database deadline gives up (504).
+    fn pool_timeout(&mut self, core: &mut Core, id: u32, seq: u64) {
+        let r = self.reqs[id as usize];
+        if r.seq != seq || !r.waiting_pool || self.died(id) {
+            return;
+        }
+        self.instances[r.instance as usize]
+            .pool_waiting
+            .retain(|&w| w != id);
+        let c = self.timeout_counter(core, "database");
+        core.metrics.inc(c);
+        let rr = &mut self.reqs[id as usize];
+        rr.waiting_pool = false;
+        rr.fail_status = Some(504);
+        rr.failed_at = Some(Component::Database);
+        if r.endpoint == 0 {
+            self.finish_fill(core, id);
         } else {
-            inst.pool_waiting.push_back(id);
+            self.respond(core, id, Some(504), true);
         }
     }
 
     fn start_query(&mut self, core: &mut Core, id: u32) {
+        self.reqs[id as usize].waiting_pool = false;
         let r = self.reqs[id as usize];
         let pool_wait = core.now - r.cpu_done;
         core.metrics
@@ -2175,6 +2212,7 @@ impl Model for WebModel {
             Ev::LockTimeout { req, seq } => self.lock_timeout(core, req, seq),
             Ev::Restart(i) => self.restart(core, i as usize),
             Ev::ScaleUp(n) => self.scale_up(core, n as usize),
+            Ev::PoolTimeout { req, seq } => self.pool_timeout(core, req, seq),
         }
     }
 
