@@ -28,6 +28,7 @@
 mod breaker;
 mod cache;
 mod client;
+mod cpu;
 
 use super::{common, Core, Model, SystemMeta};
 use crate::dist::{Dist, Zipf};
@@ -46,6 +47,7 @@ use crate::time::{ms_to_ns, ns_to_secs, secs_to_ns, Nanos};
 use breaker::{Admit, Breaker, BreakerConfig};
 use cache::{Cache, Lookup};
 use client::{Load, Profile, RetryBudget, RetryPolicy};
+use cpu::Cpu;
 use std::collections::{BTreeMap, VecDeque};
 
 pub const DB_POOL_IN_USE: MetricSpec = MetricSpec::gauge(
@@ -204,6 +206,11 @@ pub const DB_ROWS_SCANNED: MetricSpec = MetricSpec::counter(
     "Rows read by full table scans (queries without a usable index).",
     &["query_type"],
 );
+pub const CPU_UTILIZATION: MetricSpec = MetricSpec::gauge(
+    "process_cpu_utilization_ratio",
+    "Busy share of each instance's CPU cores over the last sampling interval.",
+    &["instance"],
+);
 pub const CLIENT_REQUESTS: MetricSpec = MetricSpec::counter(
     "client_requests_total",
     "Calls as clients see them, by final outcome (success, error, timeout).",
@@ -246,6 +253,7 @@ pub static META: SystemMeta = SystemMeta {
         ParamSpec::int("workers", "workers", 16, 1, 4096, "Workers per instance (requests served at once)."),
         ParamSpec::int("queue_capacity", "requests", 64, 0, 1_000_000, "Accept queue per instance; when full, 503. 0 = unbounded."),
         ParamSpec::float("cpu_time_ms", "ms", 4.0, 0.0, 60_000.0, "Mean CPU time of a request in the handler (exponential)."),
+        ParamSpec::float("cpu_cores", "cores", 4.0, 0.1, 256.0, "CPU cores per instance, shared by the handlers computing at once (processor sharing)."),
         ParamSpec::float("memory_limit_mb", "MB", 512.0, 16.0, 1_048_576.0, "Memory an instance may use; at the limit it crashes (out of memory)."),
         ParamSpec::float("memory_base_mb", "MB", 200.0, 0.0, 1_048_576.0, "Memory an instance uses when healthy."),
         ParamSpec::float("gc_threshold", "", 0.7, 0.1, 1.0, "Heap fraction above which garbage collection pauses the instance every second."),
@@ -310,6 +318,7 @@ pub static META: SystemMeta = SystemMeta {
         DISK_AVAILABLE,
         DISK_WRITE_FAILURES,
         DB_ROWS_SCANNED,
+        CPU_UTILIZATION,
     ],
     components: &[
         Component::Client,
@@ -341,7 +350,6 @@ enum Ev {
         generation: u32,
         attempt: u32,
     },
-    CpuDone(u32),
     CacheDone(u32),
     DbDone(u32),
     DepDone(u32),
@@ -354,6 +362,13 @@ enum Ev {
     PoolTimeout {
         req: u32,
         seq: u64,
+    },
+    /// A handler's injected sleep is over: it starts computing.
+    CpuStart(u32),
+    /// The earliest computing handler on an instance may be done.
+    CpuTick {
+        instance: u32,
+        version: u32,
     },
 }
 
@@ -377,8 +392,6 @@ struct Call {
 struct Req {
     /// The instance epoch the request entered in (a crash ends it).
     epoch: u32,
-    /// The instance's pause total when the handler started.
-    pause_mark: Nanos,
     call: u32,
     call_generation: u32,
     attempt: u32,
@@ -424,6 +437,10 @@ struct Instance {
     epoch: u32,
     leaked_bytes: f64,
     paused_until: Nanos,
+    pause_from: Nanos,
+    cpu: Cpu,
+    cpu_gauge: GaugeId,
+    cpu_busy_at_sample: f64,
     /// Total stop-the-world pause time so far (handlers running across a pause finish later).
     pause_total: Nanos,
     memory_gauge: GaugeId,
@@ -436,9 +453,13 @@ struct Instance {
 }
 
 impl Instance {
-    fn new(m: &mut Registry, i: usize) -> Instance {
+    fn new(m: &mut Registry, i: usize, cores: f64) -> Instance {
         let name = format!("api-{i}");
         Instance {
+            pause_from: 0,
+            cpu: Cpu::new(cores),
+            cpu_gauge: m.gauge(&CPU_UTILIZATION, &[&name]),
+            cpu_busy_at_sample: 0.0,
             up: true,
             healthy_in_lb: true,
             epoch: 0,
@@ -602,6 +623,7 @@ pub struct WebModel {
     payment_in_flight: Vec<u32>,
     resource_ids: Option<(GaugeId, HistogramId)>,
     base_pool_size: u64,
+    cpu_cores: f64,
     clients: u64,
     /// Per-client token buckets: (tokens, last refill).
     buckets: Vec<(f64, Nanos)>,
@@ -693,8 +715,9 @@ impl WebModel {
         let cv = p.f64("db_time_cv");
         let ids = register_ids(&mut core.metrics);
         let n = p.i64("instances").max(1) as usize;
+        let cores = p.f64("cpu_cores");
         let instances = (0..n)
-            .map(|i| Instance::new(&mut core.metrics, i))
+            .map(|i| Instance::new(&mut core.metrics, i, cores))
             .collect();
         let key_space = p.i64("key_space").max(1) as usize;
         let mut model = WebModel {
@@ -778,6 +801,7 @@ impl WebModel {
             payment_in_flight: vec![0; n],
             resource_ids: None,
             base_pool_size: p.i64("db_pool_size").max(1) as u64,
+            cpu_cores: p.f64("cpu_cores"),
             clients: p.i64("clients").max(1) as u64,
             buckets: Vec::new(),
             net_latency_ns: ms_to_ns(p.f64("network_latency_ms")),
@@ -1085,12 +1109,15 @@ impl WebModel {
         let r = &mut self.reqs[id as usize];
         let inst = &mut self.instances[r.instance as usize];
         inst.leaked_bytes += effect.leak_bytes as f64;
-        r.pause_mark = inst.pause_total;
-        // A handler cannot start while the instance is stopped for garbage collection.
-        let paused = inst.paused_until.saturating_sub(core.now);
-        let cpu = secs_to_ns(self.cpu.sample(&mut self.work_rng) * effect.work_factor);
-        self.events
-            .schedule(core.now + paused + cpu + effect.delay_ns, Ev::CpuDone(id));
+        let work = secs_to_ns(self.cpu.sample(&mut self.work_rng) * effect.work_factor);
+        r.query_ns = work; // the handler's CPU demand, until the CPU phase starts
+        if effect.delay_ns > 0 {
+            // Injected waiting (a sleep, a slow synchronous call) holds the worker, not a core.
+            self.events
+                .schedule(core.now + effect.delay_ns, Ev::CpuStart(id));
+        } else {
+            self.compute(core, id);
+        }
     }
 
     /// Hands a freed worker of `instance` to the next queued request still worth serving.
@@ -1118,16 +1145,50 @@ impl WebModel {
         }
     }
 
-    fn cpu_done(&mut self, core: &mut Core, id: u32) {
-        let r = &mut self.reqs[id as usize];
-        let inst = &self.instances[r.instance as usize];
-        if inst.pause_total > r.pause_mark {
-            // A garbage-collection pause stopped this handler: it finishes that much later.
-            let extra = inst.pause_total - r.pause_mark;
-            r.pause_mark = inst.pause_total;
-            self.events.schedule(core.now + extra, Ev::CpuDone(id));
+    /// The handler computes on its instance's shared cores.
+    fn compute(&mut self, core: &mut Core, id: u32) {
+        let r = self.reqs[id as usize];
+        let inst = &mut self.instances[r.instance as usize];
+        inst.cpu
+            .advance(core.now, inst.pause_from, inst.paused_until);
+        inst.cpu.add(id, r.query_ns);
+        self.schedule_cpu_tick(core, r.instance as usize);
+    }
+
+    fn schedule_cpu_tick(&mut self, core: &mut Core, i: usize) {
+        let inst = &self.instances[i];
+        if let Some(t) = inst.cpu.next_completion(core.now, inst.paused_until) {
+            let version = inst.cpu.version;
+            self.events.schedule(
+                t,
+                Ev::CpuTick {
+                    instance: i as u32,
+                    version,
+                },
+            );
+        }
+    }
+
+    fn cpu_tick(&mut self, core: &mut Core, i: usize, version: u32) {
+        let inst = &mut self.instances[i];
+        if inst.cpu.version != version {
             return;
         }
+        inst.cpu
+            .advance(core.now, inst.pause_from, inst.paused_until);
+        let done = inst.cpu.take_done();
+        if done.is_empty() {
+            // A pause pushed the completion out: look again.
+            inst.cpu.version = inst.cpu.version.wrapping_add(1);
+        }
+        self.schedule_cpu_tick(core, i);
+        for id in done {
+            self.cpu_done(core, id);
+        }
+    }
+
+    fn cpu_done(&mut self, core: &mut Core, id: u32) {
+        let r = &mut self.reqs[id as usize];
         r.cpu_done = core.now;
         if r.fail_status.is_some() {
             let status = r.fail_status;
@@ -1470,6 +1531,7 @@ impl WebModel {
         inst.up = false;
         inst.epoch = inst.epoch.wrapping_add(1);
         inst.leaked_bytes = 0.0;
+        inst.cpu.clear();
         let busy = inst.busy;
         inst.busy = 0;
         inst.pool_in_use = 0;
@@ -1546,7 +1608,8 @@ impl WebModel {
         self.scale_up_pending = false;
         for _ in 0..count {
             let i = self.instances.len();
-            self.instances.push(Instance::new(&mut core.metrics, i));
+            self.instances
+                .push(Instance::new(&mut core.metrics, i, self.cpu_cores));
             self.payment_in_flight.push(0);
         }
         let c = core.metrics.counter(&autoscaling::SCALE_UPS, &[]);
@@ -1614,8 +1677,13 @@ impl WebModel {
                 let pressure = (fraction - self.gc_threshold) / (1.0 - self.gc_threshold).max(1e-9);
                 let pause = (self.gc_pause_ns as f64 * (1.0 + 9.0 * pressure)) as Nanos;
                 let inst = &mut self.instances[i];
+                inst.cpu
+                    .advance(core.now, inst.pause_from, inst.paused_until);
+                inst.pause_from = core.now;
                 inst.paused_until = core.now + pause;
                 inst.pause_total += pause;
+                inst.cpu.version = inst.cpu.version.wrapping_add(1);
+                self.schedule_cpu_tick(core, i);
                 core.metrics.observe(self.gc_pause, ns_to_secs(pause));
             }
         }
@@ -1653,6 +1721,15 @@ impl WebModel {
             for inst in &mut self.instances {
                 inst.healthy_in_lb = inst.up;
             }
+        }
+        let sample_ns = crate::time::NS_PER_SEC as f64;
+        for inst in &mut self.instances {
+            inst.cpu
+                .advance(core.now, inst.pause_from, inst.paused_until);
+            let busy = inst.cpu.busy_core_ns - inst.cpu_busy_at_sample;
+            inst.cpu_busy_at_sample = inst.cpu.busy_core_ns;
+            let share = (busy / (sample_ns * self.cpu_cores)).clamp(0.0, 1.0);
+            core.metrics.set(inst.cpu_gauge, share);
         }
         for inst in &self.instances {
             let used = if inst.up {
@@ -2200,12 +2277,9 @@ impl Model for WebModel {
                 generation,
                 attempt,
             } => self.client_timeout(core, call, generation, attempt),
-            Ev::CpuDone(id) | Ev::CacheDone(id) | Ev::DbDone(id) | Ev::DepDone(id)
-                if self.died(id) =>
-            {
+            Ev::CacheDone(id) | Ev::DbDone(id) | Ev::DepDone(id) if self.died(id) => {
                 self.lost_in_crash(core, id, matches!(ev, Ev::DbDone(_)))
             }
-            Ev::CpuDone(id) => self.cpu_done(core, id),
             Ev::CacheDone(id) => self.cache_done(core, id),
             Ev::DbDone(id) => self.db_done(core, id),
             Ev::DepDone(id) => self.dep_done(core, id),
@@ -2213,6 +2287,9 @@ impl Model for WebModel {
             Ev::Restart(i) => self.restart(core, i as usize),
             Ev::ScaleUp(n) => self.scale_up(core, n as usize),
             Ev::PoolTimeout { req, seq } => self.pool_timeout(core, req, seq),
+            Ev::CpuStart(id) if self.died(id) => self.lost_in_crash(core, id, false),
+            Ev::CpuStart(id) => self.compute(core, id),
+            Ev::CpuTick { instance, version } => self.cpu_tick(core, instance as usize, version),
         }
     }
 
