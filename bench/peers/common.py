@@ -91,16 +91,16 @@ class Pooled:
 
     def __init__(self, model_id):
         self.model = model_id
-        self.best = None  # (wall_s, requests, events)
+        self.best = None  # (wall_s, cpu_s, requests, events)
         self.measured = 0
         self.wait_sum = 0.0
         self.latency_sum = 0.0
         self.rejected = 0
         self.batches = []
 
-    def add(self, wall_s, requests, events, waits, latencies, rejected):
+    def add(self, wall_s, cpu_s, requests, events, waits, latencies, rejected):
         if self.best is None or wall_s < self.best[0]:
-            self.best = (wall_s, requests, events)
+            self.best = (wall_s, cpu_s, requests, events)
         self.measured += len(waits)
         self.wait_sum += sum(waits)
         self.latency_sum += sum(latencies)
@@ -108,7 +108,7 @@ class Pooled:
         self.batches += batch_means(waits)
 
     def row(self, note=None):
-        wall, requests, events = self.best
+        wall, cpu, requests, events = self.best
         n = max(self.measured, 1)
         return {
             "model": self.model,
@@ -116,6 +116,7 @@ class Pooled:
             "measured_requests": self.measured,
             "events": events,
             "wall_s": wall,
+            "cpu_s": cpu,
             "requests_per_s": requests / wall,
             "events_per_s": None if events is None else events / wall,
             "wait_mean_s": self.wait_sum / n,

@@ -48,13 +48,13 @@ def run_queue(model, warmup, end, seed):
             yield env.timeout(arrivals_rng.expovariate(lam))
             env.process(request(env))
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     env.process(clients(env))
     env.run(until=end)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.thread_time() - c0
     # SimPy numbers every event it schedules; the counter is its event count.
     events = next(env._eid)
-    return wall, done[0], events, waits, latencies, 0
+    return wall, cpu, done[0], events, waits, latencies, 0
 
 
 def run_web(model, warmup, end, seed):
@@ -119,11 +119,11 @@ def run_web(model, warmup, end, seed):
             env.process(request(env, next_instance, write))
             next_instance = (next_instance + 1) % n
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     env.process(clients(env))
     env.run(until=end)
-    wall = time.perf_counter() - t0
-    return wall, done[0], next(env._eid), waits, latencies, rejected[0]
+    wall, cpu = time.perf_counter() - t0, time.thread_time() - c0
+    return wall, cpu, done[0], next(env._eid), waits, latencies, rejected[0]
 
 
 def main():

@@ -82,6 +82,10 @@ pub struct ModelResult {
     /// Wall-clock seconds of the fastest repetition (setup and simulation; not the
     /// statistics afterwards).
     pub wall_s: f64,
+    /// CPU time the runner's thread got in that repetition, where it can tell: below
+    /// `wall_s` when other work on the machine took the CPU away.
+    #[serde(default)]
+    pub cpu_s: Option<f64>,
     pub requests_per_s: f64,
     #[serde(default)]
     pub events_per_s: Option<f64>,
