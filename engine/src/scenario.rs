@@ -238,25 +238,36 @@ pub struct ActiveScenario {
     pub params: ParamSet,
     pub enabled: bool,
     enabled_at: Nanos,
+    /// `[from, until)` in virtual time, from `enabled_at`, `start_s` and `duration_s`;
+    /// kept as integers because every hop of every request asks.
+    window: (Nanos, Nanos),
     rng: Rng,
     instance: Box<dyn Scenario>,
 }
 
 impl ActiveScenario {
+    fn set_window(&mut self) {
+        let from = self
+            .enabled_at
+            .saturating_add(secs_to_ns(self.params.f64("start_s")));
+        let duration = secs_to_ns(self.params.f64("duration_s"));
+        let until = if duration == 0 {
+            Nanos::MAX
+        } else {
+            from.saturating_add(duration)
+        };
+        self.window = (from, until);
+    }
+
     /// When it starts (or started) striking: switched on + `start_s`.
     pub fn active_since(&self) -> Nanos {
-        self.enabled_at
-            .saturating_add(secs_to_ns(self.params.f64("start_s")))
+        self.window.0
     }
 
     /// Whether it strikes at `now`: switched on, past its start delay, within its duration.
+    #[inline]
     pub fn is_active(&self, now: Nanos) -> bool {
-        if !self.enabled {
-            return false;
-        }
-        let start = self.active_since();
-        let duration = secs_to_ns(self.params.f64("duration_s"));
-        now >= start && (duration == 0 || now < start.saturating_add(duration))
+        self.enabled && now >= self.window.0 && now < self.window.1
     }
 }
 
@@ -284,19 +295,23 @@ impl Scenarios {
             s.params = params;
             s.enabled = true;
             s.enabled_at = now;
+            s.set_window();
             s.instance.configure(&s.params, metrics);
         } else {
             let mut instance = (meta.build)();
             instance.configure(&params, metrics);
             let rank = crate::catalog::scenario_rank(meta.id);
-            self.list.push(ActiveScenario {
+            let mut active = ActiveScenario {
                 meta,
                 params,
                 enabled: true,
                 enabled_at: now,
+                window: (0, 0),
                 rng: Rng::stream(seed, 1000 + rank as u64),
                 instance,
-            });
+            };
+            active.set_window();
+            self.list.push(active);
             self.list
                 .sort_by_key(|s| crate::catalog::scenario_rank(s.meta.id));
         }
@@ -316,6 +331,7 @@ impl Scenarios {
     pub fn reconfigure(&mut self, id: &str, params: ParamSet, metrics: &mut Registry) {
         if let Some(s) = self.list.iter_mut().find(|s| s.meta.id == id) {
             s.params = params;
+            s.set_window();
             s.instance.configure(&s.params, metrics);
         }
     }

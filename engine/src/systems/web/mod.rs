@@ -919,7 +919,8 @@ impl WebModel {
         let (attempt, endpoint, key, call_generation) =
             (call.attempt, call.endpoint, call.key, call.generation);
         if self.client_timeout_ns > 0 {
-            self.events.schedule(
+            self.events.schedule_timer(
+                0,
                 core.now + self.client_timeout_ns,
                 Ev::ClientTimeout {
                     call: call_id,
@@ -1409,7 +1410,8 @@ impl WebModel {
                     r.waiting_lock = true;
                     r.lock_wait_start = core.now;
                     let seq = r.seq;
-                    self.events.schedule(
+                    self.events.schedule_timer(
+                        1,
                         core.now + self.lock_timeout_ns,
                         Ev::LockTimeout { req: id, seq },
                     );
