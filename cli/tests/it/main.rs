@@ -143,6 +143,39 @@ fn run_is_deterministic_and_scenarios_take_dotted_keys() {
 }
 
 #[test]
+fn mitigations_switch_on_and_take_dotted_keys() {
+    let v = json(&[
+        "run",
+        "--scenario",
+        "error-burst",
+        "--mitigation",
+        "retry-backoff",
+        "--set",
+        "retry-backoff.max_attempts=4",
+        "--duration",
+        "30s",
+    ]);
+    assert_eq!(v["mitigation"][0], "retry-backoff");
+    assert_eq!(v["params"]["retry-backoff.max_attempts"], 4);
+    let list = json(&["list", "--format", "json"]);
+    let kinds: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.iter().filter(|k| **k == "mitigation").count() >= 10);
+    assert!(kinds.iter().filter(|k| **k == "scenario").count() >= 16);
+    let d = json(&["describe", "breaker", "--format", "json"]);
+    assert_eq!(d["kind"], "mitigation");
+    assert!(d["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["name"] == "circuit_breaker_state"));
+}
+
+#[test]
 fn prom_and_csv_formats() {
     let (code, prom, _) = sdl(&[
         "run",
@@ -240,6 +273,28 @@ fn bad_input_exits_2_with_one_clear_line() {
         (&["describe"], &["needs an ID"]),
         (&["list", "--format", "prom"], &["prom", "text, json"]),
         (&["frobnicate"], &["frobnicate", "run"]),
+        (
+            &["run", "--mitigation", "prayer"],
+            &["prayer", "retry-backoff"],
+        ),
+        (
+            &["run", "--set", "retry-backoff.max_attempts=3"],
+            &["retry-backoff", "not switched on"],
+        ),
+        (
+            &[
+                "run",
+                "--mitigation",
+                "retry-backoff",
+                "--set",
+                "retry-backoff.jitter=some",
+            ],
+            &["jitter", "none, full, equal"],
+        ),
+        (
+            &["run", "--system", "queue", "--mitigation", "breaker"],
+            &["breaker", "queue"],
+        ),
     ];
     for (args, needles) in cases {
         let (code, out, err) = sdl(args);
