@@ -96,6 +96,26 @@ pub trait Model {
     fn reconfigure(&mut self, _core: &mut Core) {}
 }
 
+/// Busy fraction of the workers between two readings (call `Core::settle` first).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UtilizationMeter {
+    last_integral: u128,
+    last_t: Nanos,
+}
+
+impl UtilizationMeter {
+    /// Utilisation of `workers` since the previous reading; `None` when no time passed.
+    pub fn read(&mut self, core: &Core, workers: u64) -> Option<f64> {
+        let integral = core.stats.busy.all;
+        let dt = core.now.saturating_sub(self.last_t);
+        let util = (dt > 0)
+            .then(|| (integral - self.last_integral) as f64 / (dt as f64 * workers.max(1) as f64));
+        self.last_integral = integral;
+        self.last_t = core.now;
+        util
+    }
+}
+
 /// How many request latencies are kept exactly; beyond it, a uniform reservoir of this
 /// size keeps memory bounded for arbitrarily long runs.
 pub const LATENCY_SAMPLE_CAP: usize = 4_000_000;

@@ -17,7 +17,7 @@
 //! - Little's law: mean requests in system = arrival rate × mean time in system.
 //! - With `queue_capacity` > 0 a full queue answers 503 at once: errors instead of delay.
 
-use super::{common, Core, Model, SystemMeta};
+use super::{common, Core, Model, SystemMeta, UtilizationMeter};
 use crate::dist::Dist;
 use crate::metrics::{latency_bucket, CounterId, GaugeId, HistogramId};
 use crate::observe::{Level, LogRecord, Span, SpanStatus, Trace};
@@ -142,8 +142,7 @@ pub struct QueueModel {
     requests: Vec<Request>,
     free: Vec<u32>,
     ids: Ids,
-    last_busy_integral: u128,
-    last_sample: Nanos,
+    utilization_meter: UtilizationMeter,
 }
 
 impl QueueModel {
@@ -184,8 +183,7 @@ impl QueueModel {
             requests: Vec::new(),
             free: Vec::new(),
             ids,
-            last_busy_integral: 0,
-            last_sample: 0,
+            utilization_meter: UtilizationMeter::default(),
         };
         let first = secs_to_ns(model.arrival_gap.sample(&mut model.arrival_rng));
         model.events.schedule(first, Ev::Arrival);
@@ -359,15 +357,9 @@ impl Model for QueueModel {
         m.set(self.ids.in_flight, core.stats.in_system.level() as f64);
         m.set(self.ids.depth, self.waiting.len() as f64);
         m.set(self.ids.busy, self.busy as f64);
-        let integral = core.stats.busy.all;
-        let dt = core.now.saturating_sub(self.last_sample);
-        if dt > 0 {
-            let util =
-                (integral - self.last_busy_integral) as f64 / (dt as f64 * self.workers as f64);
-            m.set(self.ids.utilization, util);
+        if let Some(util) = self.utilization_meter.read(core, self.workers) {
+            core.metrics.set(self.ids.utilization, util);
         }
-        self.last_busy_integral = integral;
-        self.last_sample = core.now;
     }
 
     fn workers_total(&self) -> u64 {

@@ -30,7 +30,7 @@ mod cache;
 mod client;
 mod cpu;
 
-use super::{common, Core, Model, SystemMeta};
+use super::{common, Core, Model, SystemMeta, UtilizationMeter};
 use crate::dist::{Dist, Zipf};
 use crate::event::EventQueue;
 use crate::metrics::{CounterId, GaugeId, HistogramId, MetricSpec, Registry, LATENCY_BUCKETS};
@@ -635,8 +635,7 @@ pub struct WebModel {
     cache_rng: Rng,
     warmed: bool,
     scale_up_pending: bool,
-    busy_at_last_tick: u128,
-    last_tick: Nanos,
+    autoscale_meter: UtilizationMeter,
     policies: Policies,
     arrival_rng: Rng,
     work_rng: Rng,
@@ -649,8 +648,7 @@ pub struct WebModel {
     free_reqs: Vec<u32>,
     ids: Ids,
     lazy: LazyIds,
-    last_busy_integral: u128,
-    last_sample: Nanos,
+    utilization_meter: UtilizationMeter,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -812,8 +810,7 @@ impl WebModel {
             cache_rng: core.rng(5),
             warmed: false,
             scale_up_pending: false,
-            busy_at_last_tick: 0,
-            last_tick: 0,
+            autoscale_meter: UtilizationMeter::default(),
             policies: Policies::default(),
             arrival_rng: core.rng(1),
             work_rng: core.rng(2),
@@ -826,8 +823,7 @@ impl WebModel {
             free_reqs: Vec::new(),
             ids,
             lazy: LazyIds::default(),
-            last_busy_integral: 0,
-            last_sample: 0,
+            utilization_meter: UtilizationMeter::default(),
         };
         model.reconfigure(core);
         if model.closed_loop {
@@ -1634,16 +1630,8 @@ impl WebModel {
     /// Once a second: compare utilisation with the target and order instances if hot.
     fn autoscale_tick(&mut self, core: &mut Core) {
         core.settle();
-        let busy = core.stats.busy.all;
-        let dt = core.now.saturating_sub(self.last_tick);
-        let util = if dt > 0 {
-            (busy - self.busy_at_last_tick) as f64
-                / (dt as f64 * self.workers_total().max(1) as f64)
-        } else {
-            0.0
-        };
-        self.busy_at_last_tick = busy;
-        self.last_tick = core.now;
+        let workers = self.workers_total();
+        let util = self.autoscale_meter.read(core, workers).unwrap_or(0.0);
         let Some((target, delay, max)) = self.policies.autoscale else {
             return;
         };
@@ -2307,13 +2295,7 @@ impl Model for WebModel {
         for inst in &self.instances {
             m.set(inst.pool_gauge, inst.pool_in_use as f64);
         }
-        let integral = core.stats.busy.all;
-        let dt = core.now.saturating_sub(self.last_sample);
-        if dt > 0 {
-            let util = (integral - self.last_busy_integral) as f64
-                / (dt as f64 * self.workers_total() as f64);
-            m.set(self.ids.utilization, util);
-        }
+
         let (hits, misses) = std::mem::take(&mut self.lookups);
         if hits + misses > 0 {
             m.set(
@@ -2333,8 +2315,10 @@ impl Model for WebModel {
             // Let an expired open period show as half-open only when a call probes it.
             m.set(g, b.state.gauge());
         }
-        self.last_busy_integral = integral;
-        self.last_sample = core.now;
+        let workers = self.workers_total();
+        if let Some(util) = self.utilization_meter.read(core, workers) {
+            core.metrics.set(self.ids.utilization, util);
+        }
     }
 
     fn workers_total(&self) -> u64 {
