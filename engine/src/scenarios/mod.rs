@@ -50,6 +50,7 @@ pub mod network {
 pub mod latency {
     //! Scenarios that add time to the request path.
     pub mod fixed_latency;
+    pub mod variable_latency;
 }
 
 /// The catalogue of scenarios, in display order.
@@ -71,4 +72,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &resilience::circuit_breaker::META,
     &caching::cache_stampede::META,
     &database::connection_pool_exhaustion::META,
+    &latency::variable_latency::META,
 ];
