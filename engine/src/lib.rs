@@ -19,6 +19,7 @@ pub mod scenario;
 pub mod scenarios;
 pub mod sim;
 pub mod systems;
+pub mod theory;
 pub mod time;
 
 #[cfg(test)]

@@ -1,28 +1,12 @@
 //! The `queue` system against queueing theory: M/M/1 and M/M/c mean time in system
 //! within 2% of Erlang C over millions of requests, and Little's law within 2%.
 
+use engine::theory::{mg1_wait_s, mmc_wait_s};
 use engine::{Lab, LabConfig};
 
-/// Erlang C: probability an arrival waits in an M/M/c queue with offered load a = λ/μ.
-fn erlang_c(c: u32, a: f64) -> f64 {
-    let rho = a / c as f64;
-    let mut term = 1.0; // a^k / k!
-    let mut sum = 0.0;
-    for k in 0..c {
-        if k > 0 {
-            term *= a / k as f64;
-        }
-        sum += term;
-    }
-    let top = term * a / c as f64 / (1.0 - rho); // a^c / c! / (1 - ρ)
-    top / (sum + top)
-}
-
-/// Mean time in system W for M/M/c.
+/// Mean time in system W for M/M/c: wait (Erlang C) plus service.
 fn mmc_w(c: u32, lambda: f64, mean_service_s: f64) -> f64 {
-    let mu = 1.0 / mean_service_s;
-    let a = lambda / mu;
-    erlang_c(c, a) / (c as f64 * mu - lambda) + mean_service_s
+    mmc_wait_s(c, lambda, mean_service_s).unwrap_or(f64::NAN) + mean_service_s
 }
 
 fn check(c: u32, rho: f64, requests: f64, seed: u64) {
@@ -66,13 +50,6 @@ fn check(c: u32, rho: f64, requests: f64, seed: u64) {
 }
 
 #[test]
-fn erlang_c_reference_values() {
-    // M/M/1: P(wait) = ρ. M/M/2 at a = 1 (ρ = 0.5): 1/3.
-    assert!((erlang_c(1, 0.8) - 0.8).abs() < 1e-12);
-    assert!((erlang_c(2, 1.0) - 1.0 / 3.0).abs() < 1e-12);
-}
-
-#[test]
 fn mm1_rho_05() {
     check(1, 0.5, 1_500_000.0, 11);
 }
@@ -94,7 +71,7 @@ fn mmc_4_rho_075() {
 
 #[test]
 fn md1_matches_pollaczek_khinchine() {
-    // M/D/1: Wq = ρ / (2μ(1 − ρ)).
+    // M/D/1: Pollaczek–Khinchine with cv = 0, Wq = ρ / (2μ(1 − ρ)) = 20 ms.
     let mut cfg = LabConfig::new("queue");
     cfg.seed = 15;
     cfg.warmup_ns = engine::time::secs_to_ns(100.0);
@@ -104,7 +81,7 @@ fn md1_matches_pollaczek_khinchine() {
     let mut lab = Lab::new(&cfg).unwrap();
     lab.run_until(engine::time::secs_to_ns(15_100.0));
     let s = lab.summary();
-    let theory_wq = 0.8 / (2.0 * 100.0 * 0.2);
+    let theory_wq = mg1_wait_s(80.0, 0.01, 0.0).unwrap_or(f64::NAN);
     let err = (s.wait_mean_s - theory_wq).abs() / theory_wq;
     assert!(err < 0.02, "M/D/1 Wq {} vs {theory_wq}", s.wait_mean_s);
 }
