@@ -47,7 +47,7 @@ test-wasm: setup-test ## engine and app tests in headless Chromium (wasm-bindgen
 test-e2e: setup-test build ## Playwright against the built dist/
 	scripts/test.sh e2e
 
-lint: ## clippy (native and wasm32) and rustfmt, warnings are errors
+lint: ## clippy (native; wasm32 for the app) and rustfmt, warnings are errors
 	scripts/test.sh lint
 
 fmt: ## format the Rust code
