@@ -404,7 +404,8 @@ impl Sim {
                     .iter()
                     .map(|name| {
                         lab.series(name)
-                            .map(|s| s.iter().filter(|(t, _)| *t >= from).collect())
+                            // The sample at t = 0 has no interval behind it (all zeros).
+                            .map(|s| s.iter().filter(|(t, _)| *t >= from && *t > 0).collect())
                             .unwrap_or_default()
                     })
                     .collect();
