@@ -50,6 +50,7 @@ pub mod network {
 pub mod latency {
     //! Scenarios that add time to the request path.
     pub mod fixed_latency;
+    pub mod timeout_too_long;
     pub mod variable_latency;
 }
 
@@ -73,4 +74,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &caching::cache_stampede::META,
     &database::connection_pool_exhaustion::META,
     &latency::variable_latency::META,
+    &latency::timeout_too_long::META,
 ];
