@@ -54,6 +54,11 @@ pub mod latency {
     pub mod variable_latency;
 }
 
+pub mod http {
+    //! Scenarios a client sees as an HTTP status: 5xx from the service or its upstreams, 429s.
+    pub mod intermittent_5xx;
+}
+
 /// The catalogue of scenarios, in display order.
 pub static ALL: &[&ScenarioMeta] = &[
     &latency::fixed_latency::META,
@@ -75,4 +80,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &database::connection_pool_exhaustion::META,
     &latency::variable_latency::META,
     &latency::timeout_too_long::META,
+    &http::intermittent_5xx::META,
 ];
