@@ -56,6 +56,7 @@ pub mod latency {
 
 pub mod http {
     //! Scenarios a client sees as an HTTP status: 5xx from the service or its upstreams, 429s.
+    pub mod backpressure_503;
     pub mod bad_gateway_502;
     pub mod intermittent_5xx;
 }
@@ -83,4 +84,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &latency::timeout_too_long::META,
     &http::intermittent_5xx::META,
     &http::bad_gateway_502::META,
+    &http::backpressure_503::META,
 ];
