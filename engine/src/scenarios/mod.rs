@@ -28,6 +28,7 @@ pub mod resources {
     pub mod disk_full;
     pub mod memory_leak;
     pub mod resource_starvation;
+    pub mod thread_pool_exhaustion;
 }
 
 pub mod consistency {
@@ -85,4 +86,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &http::intermittent_5xx::META,
     &http::bad_gateway_502::META,
     &http::backpressure_503::META,
+    &resources::thread_pool_exhaustion::META,
 ];
