@@ -548,8 +548,12 @@ impl Report {
         out.push('\n');
         out.push_str(HAND_WRITTEN_MARKER);
         out.push('\n');
-        if let Some(tail) = previous.and_then(|p| p.split_once(HAND_WRITTEN_MARKER)) {
-            out.push_str(tail.1.trim_start_matches('\n'));
+        if let Some((_, tail)) = previous.and_then(|p| p.split_once(HAND_WRITTEN_MARKER)) {
+            let tail = tail.trim_start_matches('\n');
+            if !tail.is_empty() {
+                out.push('\n');
+                out.push_str(tail);
+            }
         }
         out
     }
