@@ -4,7 +4,7 @@
 #
 #   scripts/bench.sh           full run (minutes): writes bench/results/latest.json and
 #                              regenerates docs/benchmarks.md
-#   scripts/bench.sh --quick   smoke run for CI (seconds): the same steps on tiny sizes;
+#   scripts/bench.sh --quick   smoke run for CI (a minute with builds): same steps, tiny sizes;
 #                              writes bench/results/raw/ only, so committed numbers stay
 #
 # Idempotent: the virtual environment is created and filled once (again only when

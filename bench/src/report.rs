@@ -563,7 +563,7 @@ const REPRODUCE: &str = "## How to reproduce
 
 ```sh
 scripts/bench.sh            # full run: minutes; rewrites this page and bench/results/latest.json
-scripts/bench.sh --quick    # smoke run for CI: seconds; writes bench/results/quick.json only
+scripts/bench.sh --quick    # smoke run for CI: about a minute with the builds; writes bench/results/raw/ only
 cargo run --release -p sdl-bench -- --quick   # the engine alone, natively
 ```
 
@@ -577,8 +577,8 @@ and, when present, the page bench; then it prints one table and writes the resul
 
 All runners read the models from `bench/models.json`: rates, workers, service-time
 distributions and sizes are defined once. The engine runs each model three times
-(seeds 1–3) and reports the fastest; the peers, being two to three orders of magnitude
-slower, run each model once on fewer requests. The machine's load average is in the
+(seeds 1–3) and reports the fastest; the peers, 20 to 300 times slower, run each model
+once on fewer requests. The machine's load average is in the
 header: other work on it slows every runner, so compare runs from quiet machines.
 
 ### How the browser figures plug in
