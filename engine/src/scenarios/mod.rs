@@ -27,6 +27,7 @@ pub mod resources {
     pub mod cpu_spike;
     pub mod disk_full;
     pub mod memory_leak;
+    pub mod memory_pressure;
     pub mod resource_starvation;
     pub mod thread_pool_exhaustion;
 }
@@ -87,4 +88,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &http::bad_gateway_502::META,
     &http::backpressure_503::META,
     &resources::thread_pool_exhaustion::META,
+    &resources::memory_pressure::META,
 ];
