@@ -17,6 +17,7 @@ pub mod resilience {
 pub mod database {
     //! Scenarios in the database: slow queries, pools, locks.
     pub mod connection_pool_exhaustion;
+    pub mod long_running_transaction;
     pub mod missing_index;
     pub mod slow_db_query;
 }
@@ -89,4 +90,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &http::backpressure_503::META,
     &resources::thread_pool_exhaustion::META,
     &resources::memory_pressure::META,
+    &database::long_running_transaction::META,
 ];
