@@ -64,6 +64,11 @@ pub mod http {
     pub mod intermittent_5xx;
 }
 
+pub mod api {
+    //! Scenarios at the edges between services: names, quotas, contracts.
+    pub mod dns_resolution_failure;
+}
+
 /// The catalogue of scenarios, in display order.
 pub static ALL: &[&ScenarioMeta] = &[
     &latency::fixed_latency::META,
@@ -91,4 +96,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &resources::thread_pool_exhaustion::META,
     &resources::memory_pressure::META,
     &database::long_running_transaction::META,
+    &api::dns_resolution_failure::META,
 ];
