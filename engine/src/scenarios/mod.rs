@@ -62,6 +62,7 @@ pub mod http {
     pub mod backpressure_503;
     pub mod bad_gateway_502;
     pub mod intermittent_5xx;
+    pub mod rate_limit_429;
 }
 
 pub mod api {
@@ -97,4 +98,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &resources::memory_pressure::META,
     &database::long_running_transaction::META,
     &api::dns_resolution_failure::META,
+    &http::rate_limit_429::META,
 ];
