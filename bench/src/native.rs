@@ -240,3 +240,35 @@ pub fn run_all(
         page: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The engine renames or drops a parameter: the bench says so in `cargo test`, not
+    /// halfway through a ten-minute run.
+    #[test]
+    fn every_model_configures_a_lab() {
+        let models = Models::load().unwrap();
+        for m in &models.models {
+            let cfg = configure(&m.system, &m.params, &m.scenarios, 1, 0)
+                .unwrap_or_else(|e| panic!("model {}: {e}", m.id));
+            Lab::new(&cfg).unwrap_or_else(|e| panic!("model {}: {e}", m.id));
+        }
+        let mem = &models.memory;
+        let cfg = configure(&mem.system, &mem.params, &BTreeMap::new(), 1, 0).unwrap();
+        Lab::new(&cfg).unwrap();
+    }
+
+    #[test]
+    fn a_short_run_reports_speed_and_a_wait_near_theory() {
+        let models = Models::load().unwrap();
+        let md1 = models.models.iter().find(|m| m.id == "md1").unwrap();
+        let r = run_model(&models, md1, true, 1).unwrap();
+        assert!(r.events.unwrap() > 2 * 45_000, "{r:?}");
+        assert!(r.requests_per_s > 0.0);
+        let theory = md1.theory_wait_s().unwrap();
+        // 50 k requests: within 10% (the full run's target is 2%).
+        assert!((r.wait_mean_s - theory).abs() / theory < 0.10, "{r:?}");
+    }
+}
