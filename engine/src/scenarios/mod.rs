@@ -53,6 +53,7 @@ pub mod network {
 pub mod latency {
     //! Scenarios that add time to the request path.
     pub mod fixed_latency;
+    pub mod slow_start;
     pub mod timeout_too_long;
     pub mod variable_latency;
 }
@@ -99,4 +100,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &database::long_running_transaction::META,
     &api::dns_resolution_failure::META,
     &http::rate_limit_429::META,
+    &latency::slow_start::META,
 ];
