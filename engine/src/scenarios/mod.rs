@@ -55,6 +55,7 @@ pub mod latency {
     pub mod fixed_latency;
     pub mod slow_start;
     pub mod timeout_too_long;
+    pub mod timeout_too_short;
     pub mod variable_latency;
 }
 
@@ -101,4 +102,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &api::dns_resolution_failure::META,
     &http::rate_limit_429::META,
     &latency::slow_start::META,
+    &latency::timeout_too_short::META,
 ];
