@@ -25,6 +25,7 @@ class EventCounter(ciw.trackers.StateTracker):
 
 
 def run_queue(model, warmup, end, seed):
+    common.check_queue(model)
     p = model["params"]
     lam = float(p["arrival_rate_rps"])
     mean_service = p["service_time_ms"] / 1000.0

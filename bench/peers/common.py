@@ -53,6 +53,13 @@ def lognormal_mu_sigma(mean, cv):
     return math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2)
 
 
+def check_queue(model):
+    """The peers model the queue with Poisson arrivals and an unbounded queue."""
+    p = model["params"]
+    if p.get("arrival_process", "poisson") != "poisson" or p.get("queue_capacity", 0) != 0:
+        raise SystemExit(f"{model['id']}: peers model Poisson arrivals and an unbounded queue only")
+
+
 def fixed_latency(model):
     """(delay_s, probability) of a `fixed-latency` scenario on the service, or None."""
     sc = model.get("scenarios", {}).get("fixed-latency")

@@ -14,6 +14,7 @@ import common
 
 
 def run_queue(model, warmup, end, seed):
+    common.check_queue(model)
     """M/M/c or M/D/c: Poisson arrivals, `workers` servers, one FIFO queue."""
     p = model["params"]
     lam = float(p["arrival_rate_rps"])
