@@ -14,8 +14,8 @@ import common
 
 
 def run_queue(model, warmup, end, seed):
-    common.check_queue(model)
     """M/M/c or M/D/c: Poisson arrivals, `workers` servers, one FIFO queue."""
+    common.check_queue(model)
     p = model["params"]
     lam = float(p["arrival_rate_rps"])
     mean_service = p["service_time_ms"] / 1000.0
