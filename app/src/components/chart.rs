@@ -2,7 +2,7 @@
 //! also its text alternative) and an SVG plot of the last `CHART_WINDOW_S` virtual
 //! seconds.
 
-use crate::format::{nice_ceiling, Quantity};
+use crate::format::{nice_ceiling, virtual_time, Quantity};
 use crate::sim::{Sim, CHART_WINDOW_S};
 use leptos::prelude::*;
 
@@ -73,7 +73,7 @@ pub fn Chart(
                     })
                     .collect::<Vec<_>>()
             });
-            (top, paths)
+            (top, paths, x0)
         })
     });
     let aria_label = move || {
@@ -141,8 +141,13 @@ pub fn Chart(
                         .collect_view()}
                 </svg>
                 <span class="axis axis-bottom" aria-hidden="true">
-                    <span>"0"</span>
-                    <span>{format!("last {CHART_WINDOW_S} s (virtual)")}</span>
+                    // The virtual time at each edge of the plot.
+                    <span>{move || virtual_time(plot.with(|p| p.2))}</span>
+                    <span>
+                        {move || {
+                            virtual_time(plot.with(|p| p.2) + CHART_WINDOW_S * 1_000_000_000)
+                        }}
+                    </span>
                 </span>
             </div>
         </figure>
