@@ -70,6 +70,7 @@ pub mod http {
 pub mod api {
     //! Scenarios at the edges between services: names, quotas, contracts.
     pub mod dns_resolution_failure;
+    pub mod rate_limit;
 }
 
 /// The catalogue of scenarios, in display order.
@@ -103,4 +104,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &http::rate_limit_429::META,
     &latency::slow_start::META,
     &latency::timeout_too_short::META,
+    &api::rate_limit::META,
 ];
