@@ -5,6 +5,16 @@
 //! compiled to WebAssembly, in the browser, giving the same numbers for the same seed.
 //! See `ARCHITECTURE.md` at the repository root for the map and the invariants.
 
+/// The `//!` documentation of a source file under `src/` (path relative to `src/`),
+/// extracted at build time by `build.rs`: catalogue entries carry their prose, not their
+/// code. The text keeps its `//!` markers; `scenario::module_doc` strips them.
+#[macro_export]
+macro_rules! doc_of {
+    ($path:literal) => {
+        include_str!(concat!(env!("OUT_DIR"), "/docs/", $path, ".md"))
+    };
+}
+
 pub mod catalog;
 pub mod dist;
 pub mod error;

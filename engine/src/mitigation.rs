@@ -15,7 +15,7 @@ pub struct MitigationMeta {
     pub title: &'static str,
     pub category: &'static str,
     pub summary: &'static str,
-    /// The mitigation's source file; its `//!` block is the catalogue page.
+    /// The `//!` documentation of the mitigation's file (`doc_of!`): its catalogue page.
     pub source: &'static str,
     pub params: &'static [ParamSpec],
     pub metrics: &'static [MetricSpec],

@@ -165,7 +165,7 @@ pub struct ScenarioMeta {
     pub category: &'static str,
     /// One sentence for lists.
     pub summary: &'static str,
-    /// The scenario's source file; its `//!` block is the catalogue page.
+    /// The `//!` documentation of the scenario's file (`doc_of!`): its catalogue page.
     pub source: &'static str,
     /// Scenario-specific parameters (the common timing ones are added by `params()`).
     pub own_params: &'static [ParamSpec],

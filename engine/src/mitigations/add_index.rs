@@ -24,7 +24,7 @@ pub static META: MitigationMeta = MitigationMeta {
     title: "Add an index",
     category: "database",
     summary: "Index the column the slow query filters on: no more full table scans.",
-    source: include_str!("add_index.rs"),
+    source: crate::doc_of!("mitigations/add_index.rs"),
     params: &[],
     metrics: &[DB_ROWS_SCANNED, DB_QUERY_DURATION],
     acts_on: &[Component::Database],

@@ -38,7 +38,7 @@ pub static META: MitigationMeta = MitigationMeta {
     title: "Autoscaling",
     category: "capacity",
     summary: "Add instances when utilisation stays above a target, after a boot delay.",
-    source: include_str!("autoscaling.rs"),
+    source: crate::doc_of!("mitigations/autoscaling.rs"),
     params: &[
         ParamSpec::float(
             "target_utilization",

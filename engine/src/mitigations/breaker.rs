@@ -47,7 +47,7 @@ pub static META: MitigationMeta = MitigationMeta {
     category: "resilience",
     summary:
         "Stop calling a failing dependency for a while, then probe it before trusting it again.",
-    source: include_str!("breaker.rs"),
+    source: crate::doc_of!("mitigations/breaker.rs"),
     params: &[
         ParamSpec::float(
             "failure_rate_threshold",

@@ -25,7 +25,7 @@ pub static META: MitigationMeta = MitigationMeta {
     title: "Bulkhead",
     category: "resilience",
     summary: "Limit concurrent calls to a dependency so a slow one cannot take every worker.",
-    source: include_str!("bulkhead.rs"),
+    source: crate::doc_of!("mitigations/bulkhead.rs"),
     params: &[ParamSpec::int(
         "max_concurrent",
         "calls",

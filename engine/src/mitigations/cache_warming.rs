@@ -29,7 +29,7 @@ pub static META: MitigationMeta = MitigationMeta {
     title: "Cache warming",
     category: "caching",
     summary: "Preload the most popular keys before taking traffic.",
-    source: include_str!("cache_warming.rs"),
+    source: crate::doc_of!("mitigations/cache_warming.rs"),
     params: &[ParamSpec::int(
         "warm_keys",
         "keys",

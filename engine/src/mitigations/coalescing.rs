@@ -31,7 +31,7 @@ pub static META: MitigationMeta = MitigationMeta {
     title: "Request coalescing (single flight)",
     category: "caching",
     summary: "One database query per missing cache key; other misses for the key wait for it.",
-    source: include_str!("coalescing.rs"),
+    source: crate::doc_of!("mitigations/coalescing.rs"),
     params: &[],
     metrics: &[COALESCED],
     acts_on: &[Component::Cache],

@@ -32,7 +32,7 @@ pub static META: MitigationMeta = MitigationMeta {
     title: "Load shedding",
     category: "resilience",
     summary: "Answer 503 at once when the queue is too long or a request has waited too long.",
-    source: include_str!("load_shedding.rs"),
+    source: crate::doc_of!("mitigations/load_shedding.rs"),
     params: &[
         ParamSpec::int(
             "max_queue_length",

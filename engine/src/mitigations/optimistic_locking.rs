@@ -27,7 +27,7 @@ pub static META: MitigationMeta = MitigationMeta {
     title: "Optimistic locking",
     category: "concurrency",
     summary: "Check the row version at commit instead of locking; re-run on conflict.",
-    source: include_str!("optimistic_locking.rs"),
+    source: crate::doc_of!("mitigations/optimistic_locking.rs"),
     params: &[ParamSpec::int(
         "max_retries",
         "retries",

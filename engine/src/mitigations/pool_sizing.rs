@@ -25,7 +25,7 @@ pub static META: MitigationMeta = MitigationMeta {
     title: "Pool sizing",
     category: "database",
     summary: "Resize the database connection pool to fit the demand.",
-    source: include_str!("pool_sizing.rs"),
+    source: crate::doc_of!("mitigations/pool_sizing.rs"),
     params: &[ParamSpec::int(
         "db_pool_size",
         "connections",

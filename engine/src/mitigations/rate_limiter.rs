@@ -31,7 +31,7 @@ pub static META: MitigationMeta = MitigationMeta {
     title: "Rate limiting (token bucket per client)",
     category: "resilience",
     summary: "Cap each client's request rate; answer 429 beyond it.",
-    source: include_str!("rate_limiter.rs"),
+    source: crate::doc_of!("mitigations/rate_limiter.rs"),
     params: &[
         ParamSpec::float(
             "rate_rps_per_client",

@@ -26,7 +26,7 @@ pub static META: MitigationMeta = MitigationMeta {
     title: "Read your writes",
     category: "consistency",
     summary: "Read a recently written row from the primary, not the lagging replica.",
-    source: include_str!("read_your_writes.rs"),
+    source: crate::doc_of!("mitigations/read_your_writes.rs"),
     params: &[ParamSpec::float(
         "window_s",
         "s",

@@ -48,7 +48,7 @@ pub static META: MitigationMeta = MitigationMeta {
     category: "resilience",
     summary:
         "Retry a failed call a few times, with exponential backoff, jitter and a retry budget.",
-    source: include_str!("retry_backoff.rs"),
+    source: crate::doc_of!("mitigations/retry_backoff.rs"),
     params: &[
         ParamSpec::int(
             "max_attempts",

@@ -31,7 +31,7 @@ pub static META: MitigationMeta = MitigationMeta {
     title: "Stale while revalidate",
     category: "caching",
     summary: "Serve an expired entry briefly while one background query refreshes it.",
-    source: include_str!("stale_while_revalidate.rs"),
+    source: crate::doc_of!("mitigations/stale_while_revalidate.rs"),
     params: &[ParamSpec::float(
         "stale_s",
         "s",

@@ -36,7 +36,7 @@ pub static META: MitigationMeta = MitigationMeta {
     title: "Timeouts",
     category: "resilience",
     summary: "Bound the time spent waiting in the server queue, on the database and on the payment dependency.",
-    source: include_str!("timeouts.rs"),
+    source: crate::doc_of!("mitigations/timeouts.rs"),
     params: &[
         ParamSpec::float("server_timeout_ms", "ms", 1000.0, 1.0, 600_000.0, "Longest a request may wait before a worker starts it; older ones get 504."),
         ParamSpec::float("db_timeout_ms", "ms", 250.0, 1.0, 600_000.0, "Longest pool wait plus query before the database call fails."),

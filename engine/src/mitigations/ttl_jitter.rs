@@ -24,7 +24,7 @@ pub static META: MitigationMeta = MitigationMeta {
     title: "TTL jitter",
     category: "caching",
     summary: "Spread cache expirations so keys filled together do not expire together.",
-    source: include_str!("ttl_jitter.rs"),
+    source: crate::doc_of!("mitigations/ttl_jitter.rs"),
     params: &[ParamSpec::float(
         "jitter_fraction",
         "",

@@ -32,7 +32,7 @@ pub static META: SystemMeta = SystemMeta {
     title: "Textbook queue (M/M/c and friends)",
     category: "queueing",
     summary: "One FIFO queue in front of c identical workers: the model queueing theory describes.",
-    source: include_str!("queue.rs"),
+    source: crate::doc_of!("systems/queue.rs"),
     params: &[
         ParamSpec::float(
             "arrival_rate_rps",

@@ -99,21 +99,58 @@ fn one_metric_name_one_type() {
     }
 }
 
+/// Scenario id → the text of the file declaring it (`id: "…"` in its META).
+fn scenario_sources() -> std::collections::BTreeMap<String, String> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|e| e == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/scenarios"),
+        &mut files,
+    );
+    let mut by_id = std::collections::BTreeMap::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        if let Some(rest) = text.split("    id: \"").nth(1) {
+            let id = rest.split('"').next().unwrap().to_string();
+            by_id.insert(id, text);
+        }
+    }
+    by_id
+}
+
 #[test]
 fn every_scenario_ships_its_three_tests_in_its_file() {
     // The issue's bar: declared metrics move (and stay quiet when off); the symptom
     // appears; the mitigation reduces it (or, with none, the diagnosis signal shows it).
+    let sources = scenario_sources();
     for s in catalog::scenarios() {
+        let source = sources
+            .get(s.id)
+            .unwrap_or_else(|| panic!("no file declares {}", s.id));
         assert!(
-            s.source.contains("fn declared_metrics_move_only_when_on()"),
+            source.contains("fn declared_metrics_move_only_when_on()"),
             "{}",
             s.id
         );
-        assert!(s.source.contains("fn symptom_appears()"), "{}", s.id);
+        assert!(source.contains("fn symptom_appears()"), "{}", s.id);
         assert!(
-            s.source.contains("fn mitigation_reduces_symptom()")
-                || s.source.contains("fn diagnosis_signal_identifies_it()"),
+            source.contains("fn mitigation_reduces_symptom()")
+                || source.contains("fn diagnosis_signal_identifies_it()"),
             "{}",
+            s.id
+        );
+        assert!(
+            s.doc().starts_with("# "),
+            "{}: the doc opens with a title",
             s.id
         );
         for m in s.mitigations {

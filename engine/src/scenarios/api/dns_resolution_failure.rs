@@ -51,7 +51,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "DNS resolution failure",
     category: "api",
     summary: "The resolver fails most lookups: after each cache expiry, orders hang on DNS and fail with 503.",
-    source: include_str!("dns_resolution_failure.rs"),
+    source: crate::doc_of!("scenarios/api/dns_resolution_failure.rs"),
     own_params: &[
         ParamSpec::float(
             "failure_rate",

@@ -61,7 +61,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     category: "caching",
     summary:
         "A hot, slow-to-compute key expires and every waiting request queries the database for it.",
-    source: include_str!("cache_stampede.rs"),
+    source: crate::doc_of!("scenarios/caching/cache_stampede.rs"),
     own_params: &[
         ParamSpec::float(
             "hot_share",

@@ -36,7 +36,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "Lock contention",
     category: "concurrency",
     summary: "Many writes queue for the lock on one hot row.",
-    source: include_str!("lock_contention.rs"),
+    source: crate::doc_of!("scenarios/consistency/lock_contention.rs"),
     own_params: &[
         ParamSpec::float(
             "hot_share",

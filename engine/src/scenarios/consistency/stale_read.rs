@@ -32,7 +32,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "Stale read",
     category: "consistency",
     summary: "A lagging read replica serves old rows, and the cache keeps them.",
-    source: include_str!("stale_read.rs"),
+    source: crate::doc_of!("scenarios/consistency/stale_read.rs"),
     own_params: &[ParamSpec::float(
         "lag_s",
         "s",

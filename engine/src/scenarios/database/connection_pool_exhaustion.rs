@@ -66,7 +66,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "Connection pool exhaustion",
     category: "database",
     summary: "Transactions hold their connections longer until the pool runs dry and requests wait, then time out.",
-    source: include_str!("connection_pool_exhaustion.rs"),
+    source: crate::doc_of!("scenarios/database/connection_pool_exhaustion.rs"),
     own_params: &[
         ParamSpec::float(
             "hold_ms",

@@ -52,7 +52,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "Long-running transaction",
     category: "database",
     summary: "Some order transactions stay open for seconds, holding row locks: writers to hot rows queue and time out.",
-    source: include_str!("long_running_transaction.rs"),
+    source: crate::doc_of!("scenarios/database/long_running_transaction.rs"),
     own_params: &[
         ParamSpec::float(
             "share",

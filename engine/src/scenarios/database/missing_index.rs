@@ -35,7 +35,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "Missing index",
     category: "database",
     summary: "Product reads scan the whole table; they slow down as the table grows.",
-    source: include_str!("missing_index.rs"),
+    source: crate::doc_of!("scenarios/database/missing_index.rs"),
     own_params: &[
         ParamSpec::float(
             "table_rows",

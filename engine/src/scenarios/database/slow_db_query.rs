@@ -54,7 +54,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "Slow database query",
     category: "database",
     summary: "Database queries take longer (a delay and a work factor), for one query type or all.",
-    source: include_str!("slow_db_query.rs"),
+    source: crate::doc_of!("scenarios/database/slow_db_query.rs"),
     own_params: &[
         ParamSpec::float(
             "delay_ms",

@@ -44,7 +44,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "Error burst",
     category: "errors",
     summary: "Bursts of 5xx errors from the service, healthy in between.",
-    source: include_str!("error_burst.rs"),
+    source: crate::doc_of!("scenarios/errors/error_burst.rs"),
     own_params: &[
         ParamSpec::float(
             "error_rate",

@@ -49,7 +49,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "503 backpressure",
     category: "http",
     summary: "Capacity drops below traffic: queues fill and the service answers 503 to the excess.",
-    source: include_str!("backpressure_503.rs"),
+    source: crate::doc_of!("scenarios/http/backpressure_503.rs"),
     own_params: &[ParamSpec::float(
         "cpu_cost_factor",
         "×",

@@ -51,7 +51,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "502 Bad Gateway",
     category: "http",
     summary: "Most upstreams behind the payment gateway are down: orders fail with 502.",
-    source: include_str!("bad_gateway_502.rs"),
+    source: crate::doc_of!("scenarios/http/bad_gateway_502.rs"),
     own_params: &[
         ParamSpec::int(
             "upstreams",

@@ -43,7 +43,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "Intermittent 5xx",
     category: "http",
     summary: "A low, steady share of requests fails at random with 500, 502 or 503.",
-    source: include_str!("intermittent_5xx.rs"),
+    source: crate::doc_of!("scenarios/http/intermittent_5xx.rs"),
     own_params: &[
         ParamSpec::float(
             "error_rate",

@@ -51,7 +51,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "429 Too Many Requests",
     category: "http",
     summary: "The payment API's quota is below the order rate: the excess is refused with 429.",
-    source: include_str!("rate_limit_429.rs"),
+    source: crate::doc_of!("scenarios/http/rate_limit_429.rs"),
     own_params: &[
         ParamSpec::float(
             "quota_rps",

@@ -43,7 +43,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "Fixed latency",
     category: "latency",
     summary: "A constant delay on every request handler or database query.",
-    source: include_str!("fixed_latency.rs"),
+    source: crate::doc_of!("scenarios/latency/fixed_latency.rs"),
     own_params: &[
         ParamSpec::float(
             "delay_ms",

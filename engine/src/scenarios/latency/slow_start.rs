@@ -49,7 +49,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "Slow start",
     category: "latency",
     summary: "After a deploy, cold code, a cold database and an empty cache: latency starts high and decays.",
-    source: include_str!("slow_start.rs"),
+    source: crate::doc_of!("scenarios/latency/slow_start.rs"),
     own_params: &[
         ParamSpec::float(
             "cold_cpu_factor",

@@ -52,7 +52,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "Timeout too long",
     category: "latency",
     summary: "Hung payment calls each hold a worker for a 30 s default timeout; the whole service saturates.",
-    source: include_str!("timeout_too_long.rs"),
+    source: crate::doc_of!("scenarios/latency/timeout_too_long.rs"),
     own_params: &[
         ParamSpec::float(
             "hang_share",

@@ -60,7 +60,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "Timeout too short",
     category: "latency",
     summary: "A payment timeout below the provider's p99 fails healthy calls; instant retries multiply them.",
-    source: include_str!("timeout_too_short.rs"),
+    source: crate::doc_of!("scenarios/latency/timeout_too_short.rs"),
     own_params: &[
         ParamSpec::float(
             "call_timeout_ms",

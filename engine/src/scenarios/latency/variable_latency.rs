@@ -57,7 +57,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "Variable latency",
     category: "latency",
     summary: "Random, heavy-tailed latency spikes on database queries and payment calls: p99 jumps, p50 stays.",
-    source: include_str!("variable_latency.rs"),
+    source: crate::doc_of!("scenarios/latency/variable_latency.rs"),
     own_params: &[
         ParamSpec::float(
             "spike_probability",

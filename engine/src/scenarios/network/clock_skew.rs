@@ -43,7 +43,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "Clock skew",
     category: "network",
     summary: "One instance's clock runs ahead, so it rejects valid tokens as expired.",
-    source: include_str!("clock_skew.rs"),
+    source: crate::doc_of!("scenarios/network/clock_skew.rs"),
     own_params: &[
         ParamSpec::float(
             "skew_s",

@@ -44,7 +44,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "Network partition",
     category: "network",
     summary: "Some instances lose their link to the database (or cache, or payment).",
-    source: include_str!("network_partition.rs"),
+    source: crate::doc_of!("scenarios/network/network_partition.rs"),
     own_params: &[
         ParamSpec::choice(
             "link",

@@ -60,7 +60,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "Circuit breaker (payment outage)",
     category: "resilience",
     summary: "The payment dependency turns slow and failing; POST /order holds workers until the whole service saturates.",
-    source: include_str!("circuit_breaker.rs"),
+    source: crate::doc_of!("scenarios/resilience/circuit_breaker.rs"),
     own_params: &[
         ParamSpec::float(
             "error_rate",

@@ -47,7 +47,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "Retry storm",
     category: "resilience",
     summary: "Naive client retries turn a brief slowdown into a lasting collapse of goodput.",
-    source: include_str!("retry_storm.rs"),
+    source: crate::doc_of!("scenarios/resilience/retry_storm.rs"),
     own_params: &[
         ParamSpec::int(
             "retries",

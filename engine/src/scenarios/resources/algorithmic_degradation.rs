@@ -47,7 +47,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "Algorithmic degradation",
     category: "resources",
     summary: "Handler CPU grows with the input size: O(n) or O(n²) operations per request.",
-    source: include_str!("algorithmic_degradation.rs"),
+    source: crate::doc_of!("scenarios/resources/algorithmic_degradation.rs"),
     own_params: &[
         ParamSpec::choice(
             "complexity",

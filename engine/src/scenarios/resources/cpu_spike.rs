@@ -43,7 +43,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "CPU spike",
     category: "resources",
     summary: "In periodic spikes, every request needs several times its usual CPU time.",
-    source: include_str!("cpu_spike.rs"),
+    source: crate::doc_of!("scenarios/resources/cpu_spike.rs"),
     own_params: &[
         ParamSpec::float(
             "factor",

@@ -37,7 +37,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "Disk full",
     category: "resources",
     summary: "A runaway log fills the database disk; writes fail while reads look fine.",
-    source: include_str!("disk_full.rs"),
+    source: crate::doc_of!("scenarios/resources/disk_full.rs"),
     own_params: &[ParamSpec::float(
         "log_kb_per_write",
         "KB",

@@ -43,7 +43,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "Memory leak",
     category: "resources",
     summary: "Every request leaks memory: GC pauses grow, then the instance dies out of memory.",
-    source: include_str!("memory_leak.rs"),
+    source: crate::doc_of!("scenarios/resources/memory_leak.rs"),
     own_params: &[ParamSpec::float(
         "leak_kb_per_request",
         "KB",

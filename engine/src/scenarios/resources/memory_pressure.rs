@@ -47,7 +47,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "Memory pressure",
     category: "resources",
     summary: "An oversized in-process cache keeps the heap above the GC threshold: pauses every second, p99 up, no crash.",
-    source: include_str!("memory_pressure.rs"),
+    source: crate::doc_of!("scenarios/resources/memory_pressure.rs"),
     own_params: &[
         ParamSpec::float(
             "working_set_mb",

@@ -33,7 +33,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "Resource starvation",
     category: "resources",
     summary: "A slow dependency holds every shared worker; unrelated requests starve.",
-    source: include_str!("resource_starvation.rs"),
+    source: crate::doc_of!("scenarios/resources/resource_starvation.rs"),
     own_params: &[ParamSpec::float(
         "slow_ms",
         "ms",

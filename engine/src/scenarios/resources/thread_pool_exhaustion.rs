@@ -48,7 +48,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     category: "resources",
     summary:
         "Handlers block on a slowed synchronous payment call until no worker is left for anyone.",
-    source: include_str!("thread_pool_exhaustion.rs"),
+    source: crate::doc_of!("scenarios/resources/thread_pool_exhaustion.rs"),
     own_params: &[ParamSpec::float(
         "block_ms",
         "ms",

@@ -233,7 +233,7 @@ pub static META: SystemMeta = SystemMeta {
     title: "Web service with cache, database and payment dependency",
     category: "web",
     summary: "Clients, a load balancer, N service instances with worker pools, a shared cache, a database behind connection pools and a payment dependency.",
-    source: include_str!("mod.rs"),
+    source: crate::doc_of!("systems/web/mod.rs"),
     params: &[
         ParamSpec::choice("client_mode", "open", &["open", "closed"], "Open loop (arrivals at a rate, whatever the latency) or closed loop (users who wait for an answer, then think)."),
         ParamSpec::float("arrival_rate_rps", "req/s", 200.0, 0.001, 1_000_000.0, "Base rate of client calls (open loop)."),
