@@ -361,6 +361,9 @@ pub struct Lab {
     golden: Golden,
     digest: Digest,
     events: u64,
+    /// The last summary and the (time, events) it was computed at: sorting millions of
+    /// latencies is worth doing once per state, not once per caller.
+    summary_cache: Option<(Nanos, u64, Summary)>,
 }
 
 impl Lab {
@@ -394,6 +397,7 @@ impl Lab {
             golden: Golden::default(),
             digest: Digest::START,
             events: 0,
+            summary_cache: None,
         };
         for id in config.enabled_scenarios() {
             let meta = find_scenario(id)?;
@@ -650,6 +654,17 @@ impl Lab {
 
     /// The exact summary of everything after the warm-up, up to now.
     pub fn summary(&mut self) -> Summary {
+        if let Some((t, events, cached)) = &self.summary_cache {
+            if *t == self.core.now && *events == self.events {
+                return cached.clone();
+            }
+        }
+        let summary = self.compute_summary();
+        self.summary_cache = Some((self.core.now, self.events, summary.clone()));
+        summary
+    }
+
+    fn compute_summary(&mut self) -> Summary {
         self.core.settle();
         let st = &self.core.stats;
         let measured_ns = self.core.now.saturating_sub(st.warmup_ns);

@@ -55,7 +55,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     title: "Rate limit (and what hammering it earns)",
     category: "api",
     summary: "Instant retries against the payment API's rate limit get the API key blocked: all orders fail.",
-    source: include_str!("rate_limit.rs"),
+    source: crate::doc_of!("scenarios/api/rate_limit.rs"),
     own_params: &[
         ParamSpec::float(
             "quota_rps",
