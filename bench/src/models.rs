@@ -98,41 +98,8 @@ impl Model {
     }
 }
 
-/// Erlang C: the probability that an arrival waits in an M/M/c queue with offered load
-/// `a` = λ/μ erlangs.
-pub fn erlang_c(c: u32, a: f64) -> f64 {
-    let rho = a / c as f64;
-    let mut term = 1.0; // a^k / k!
-    let mut sum = 0.0;
-    for k in 0..c {
-        if k > 0 {
-            term *= a / k as f64;
-        }
-        sum += term;
-    }
-    let top = term * a / c as f64 / (1.0 - rho); // a^c / c! / (1 - ρ)
-    top / (sum + top)
-}
-
-/// Mean wait in queue of M/M/c: C(c, a) / (cμ − λ). None when unstable.
-pub fn mmc_wait_s(c: u32, lambda: f64, service_s: f64) -> Option<f64> {
-    let mu = 1.0 / service_s;
-    let a = lambda / mu;
-    if c == 0 || a >= c as f64 {
-        return None;
-    }
-    Some(erlang_c(c, a) / (c as f64 * mu - lambda))
-}
-
-/// Pollaczek–Khinchine mean wait of M/G/1 with service coefficient of variation `cv`:
-/// ρ·E[S]·(1 + cv²) / (2(1 − ρ)). None when unstable.
-pub fn mg1_wait_s(lambda: f64, service_s: f64, cv: f64) -> Option<f64> {
-    let rho = lambda * service_s;
-    if rho >= 1.0 {
-        return None;
-    }
-    Some(rho * service_s * (1.0 + cv * cv) / (2.0 * (1.0 - rho)))
-}
+// The theory lives in the engine, shared with its fidelity tests.
+pub use engine::theory::{erlang_c, mg1_wait_s, mmc_wait_s};
 
 #[cfg(test)]
 mod tests {
