@@ -99,11 +99,12 @@ impl Model {
 }
 
 // The theory lives in the engine, shared with its fidelity tests.
-pub use engine::theory::{erlang_c, mg1_wait_s, mmc_wait_s};
+use engine::theory::{mg1_wait_s, mmc_wait_s};
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use engine::theory::erlang_c;
 
     #[test]
     fn theory_matches_textbook_values() {
