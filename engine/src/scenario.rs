@@ -86,6 +86,9 @@ pub struct Effect {
     pub disk_bytes: u64,
     /// (Database hop) rows the query must scan because no index serves it.
     pub scan_rows: u64,
+    /// (Database hop) the connection is not returned to the pool for this long after the
+    /// query (a leak, until the pool's leak detection reclaims it).
+    pub hold_connection_ns: Nanos,
 }
 
 impl Effect {
@@ -99,6 +102,7 @@ impl Effect {
         leak_bytes: 0,
         disk_bytes: 0,
         scan_rows: 0,
+        hold_connection_ns: 0,
     };
 
     /// A plain delay.
@@ -131,6 +135,7 @@ impl Effect {
             leak_bytes: self.leak_bytes.saturating_add(other.leak_bytes),
             disk_bytes: self.disk_bytes.saturating_add(other.disk_bytes),
             scan_rows: self.scan_rows.max(other.scan_rows),
+            hold_connection_ns: self.hold_connection_ns.max(other.hold_connection_ns),
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod resilience {
 
 pub mod database {
     //! Scenarios in the database: slow queries, pools, locks.
+    pub mod connection_leak;
     pub mod connection_pool_exhaustion;
     pub mod long_running_transaction;
     pub mod missing_index;
@@ -105,4 +106,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &latency::slow_start::META,
     &latency::timeout_too_short::META,
     &api::rate_limit::META,
+    &database::connection_leak::META,
 ];

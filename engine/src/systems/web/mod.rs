@@ -211,6 +211,11 @@ pub const CPU_UTILIZATION: MetricSpec = MetricSpec::gauge(
     "Busy share of each instance's CPU cores over the last sampling interval.",
     &["instance"],
 );
+pub const DB_POOL_LEAKED: MetricSpec = MetricSpec::gauge(
+    "db_pool_leaked_connections",
+    "Connections checked out and never returned, until the pool reclaims them.",
+    &[],
+);
 pub const CLIENT_REQUESTS: MetricSpec = MetricSpec::counter(
     "client_requests_total",
     "Calls as clients see them, by final outcome (success, error, timeout).",
@@ -365,6 +370,11 @@ enum Ev {
     },
     /// A handler's injected sleep is over: it starts computing.
     CpuStart(u32),
+    /// The pool reclaims a leaked connection.
+    ConnectionReclaimed {
+        instance: u32,
+        epoch: u32,
+    },
     /// The earliest computing handler on an instance may be done.
     CpuTick {
         instance: u32,
@@ -418,6 +428,8 @@ struct Req {
     query_ns: Nanos,
     /// What scenarios add to each run of this query (kept for optimistic re-runs).
     query_extra_ns: Nanos,
+    /// A leaked connection stays checked out this long after the query.
+    hold_connection_ns: Nanos,
     waiting_pool: bool,
     waiting_lock: bool,
     holds_lock: bool,
@@ -624,6 +636,9 @@ pub struct WebModel {
     resource_ids: Option<(GaugeId, HistogramId)>,
     base_pool_size: u64,
     cpu_cores: f64,
+    /// Connections checked out by leaks, waiting to be reclaimed.
+    leaked_connections: u64,
+    leaked_gauge_conn: Option<GaugeId>,
     clients: u64,
     /// Per-client token buckets: (tokens, last refill).
     buckets: Vec<(f64, Nanos)>,
@@ -800,6 +815,8 @@ impl WebModel {
             resource_ids: None,
             base_pool_size: p.i64("db_pool_size").max(1) as u64,
             cpu_cores: p.f64("cpu_cores"),
+            leaked_connections: 0,
+            leaked_gauge_conn: None,
             clients: p.i64("clients").max(1) as u64,
             buckets: Vec::new(),
             net_latency_ns: ms_to_ns(p.f64("network_latency_ms")),
@@ -1390,6 +1407,7 @@ impl WebModel {
         r.db_start = core.now;
         r.query_ns = query;
         r.query_extra_ns = effect.delay_ns;
+        r.hold_connection_ns = effect.hold_connection_ns;
         if effect.fail_status.is_some() {
             r.fail_status = effect.fail_status;
             r.failed_at = Some(Component::Database);
@@ -1683,6 +1701,12 @@ impl WebModel {
             self.disk_available,
             (self.disk_capacity - self.disk_used).max(0.0),
         );
+        if self.leaked_connections > 0 || self.leaked_gauge_conn.is_some() {
+            let g = *self
+                .leaked_gauge_conn
+                .get_or_insert_with(|| core.metrics.gauge(&DB_POOL_LEAKED, &[]));
+            core.metrics.set(g, self.leaked_connections as f64);
+        }
         if self.policies.bulkhead_limit.is_some() || self.lazy.bulkhead_in_use.is_some() {
             let g = *self
                 .lazy
@@ -1818,7 +1842,20 @@ impl WebModel {
                 }
             }
         }
-        self.release_connection(core, r.instance as usize);
+        if r.hold_connection_ns > 0 {
+            // Leaked: the pool gets the connection back only when it reclaims it.
+            self.leaked_connections += 1;
+            let epoch = self.instances[r.instance as usize].epoch;
+            self.events.schedule(
+                core.now + r.hold_connection_ns,
+                Ev::ConnectionReclaimed {
+                    instance: r.instance,
+                    epoch,
+                },
+            );
+        } else {
+            self.release_connection(core, r.instance as usize);
+        }
         if r.db_timed_out {
             let c = self.timeout_counter(core, "database");
             core.metrics.inc(c);
@@ -2279,6 +2316,13 @@ impl Model for WebModel {
             Ev::PoolTimeout { req, seq } => self.pool_timeout(core, req, seq),
             Ev::CpuStart(id) if self.died(id) => self.lost_in_crash(core, id, false),
             Ev::CpuStart(id) => self.compute(core, id),
+            Ev::ConnectionReclaimed { instance, epoch } => {
+                self.leaked_connections = self.leaked_connections.saturating_sub(1);
+                // A restart already gave the instance a fresh pool.
+                if self.instances[instance as usize].epoch == epoch {
+                    self.release_connection(core, instance as usize);
+                }
+            }
             Ev::CpuTick { instance, version } => self.cpu_tick(core, instance as usize, version),
         }
     }
