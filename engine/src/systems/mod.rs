@@ -160,6 +160,10 @@ pub struct RunStats {
     pub latencies: Vec<u64>,
     pub latencies_seen: u64,
     reservoir_rng: Rng,
+    /// Algorithm L state: the running weight and the (1-based) count of the next
+    /// latency that enters the full reservoir.
+    reservoir_w: f64,
+    reservoir_next: u64,
     pub in_system: Integrator,
     pub busy: Integrator,
     // Whole-run accumulators behind the golden signals.
@@ -170,6 +174,21 @@ pub struct RunStats {
 }
 
 impl RunStats {
+    /// Algorithm L (Li, 1994): every latency seen has the same chance to be in the
+    /// sample, but only the ones that enter it cost a random draw and a memory write.
+    fn reservoir_skip(&mut self) {
+        let k = LATENCY_SAMPLE_CAP as f64;
+        let rng = &mut self.reservoir_rng;
+        self.reservoir_w *= libm::exp(libm::log(rng.next_open01()) / k);
+        let skip = libm::floor(libm::log(rng.next_open01()) / libm::log1p(-self.reservoir_w));
+        let skip = if skip.is_finite() && skip >= 0.0 {
+            skip as u64
+        } else {
+            0
+        };
+        self.reservoir_next = self.latencies_seen + skip + 1;
+    }
+
     fn new(warmup_ns: Nanos, seed: u64) -> Self {
         RunStats {
             warmup_ns,
@@ -181,6 +200,8 @@ impl RunStats {
             latencies: Vec::new(),
             latencies_seen: 0,
             reservoir_rng: Rng::stream(seed, 999),
+            reservoir_w: 1.0,
+            reservoir_next: 0,
             in_system: Integrator::default(),
             busy: Integrator::default(),
             all_ok: 0,
@@ -278,12 +299,13 @@ impl Core {
         st.latencies_seen += 1;
         if st.latencies.len() < LATENCY_SAMPLE_CAP {
             st.latencies.push(latency);
-        } else {
-            // Algorithm R: every latency seen has the same chance to be in the sample.
-            let j = st.reservoir_rng.below(st.latencies_seen);
-            if (j as usize) < LATENCY_SAMPLE_CAP {
-                st.latencies[j as usize] = latency;
+            if st.latencies.len() == LATENCY_SAMPLE_CAP {
+                st.reservoir_skip();
             }
+        } else if st.latencies_seen == st.reservoir_next {
+            let slot = st.reservoir_rng.below(LATENCY_SAMPLE_CAP as u64) as usize;
+            st.latencies[slot] = latency;
+            st.reservoir_skip();
         }
         b
     }

@@ -85,3 +85,27 @@ fn md1_matches_pollaczek_khinchine() {
     let err = (s.wait_mean_s - theory_wq).abs() / theory_wq;
     assert!(err < 0.02, "M/D/1 Wq {} vs {theory_wq}", s.wait_mean_s);
 }
+
+#[test]
+fn percentiles_past_the_exact_cap_come_from_a_uniform_reservoir() {
+    // 4.5M requests > the 4M kept exactly. M/M/1 sojourn times are exponential with mean
+    // E[S] / (1 − ρ) = 20 ms, so p99 = 20 ms × ln 100 ≈ 92.1 ms and p50 = 20 ms × ln 2.
+    let mut cfg = LabConfig::new("queue");
+    cfg.seed = 16;
+    cfg.set("arrival_rate_rps", "50").unwrap();
+    let mut lab = Lab::new(&cfg).unwrap();
+    lab.run_until(engine::time::secs_to_ns(90_000.0));
+    let s = lab.summary();
+    assert_eq!(s.latency_percentiles, "reservoir");
+    let (p50, p99) = (0.02 * std::f64::consts::LN_2, 0.02 * 100f64.ln());
+    assert!(
+        (s.latency_p50_s - p50).abs() / p50 < 0.02,
+        "p50 {} vs {p50}",
+        s.latency_p50_s
+    );
+    assert!(
+        (s.latency_p99_s - p99).abs() / p99 < 0.02,
+        "p99 {} vs {p99}",
+        s.latency_p99_s
+    );
+}
