@@ -34,6 +34,11 @@ pub mod resources {
     pub mod thread_pool_exhaustion;
 }
 
+pub mod concurrency {
+    //! Scenarios where concurrent requests interfere: conflicts, lost updates, ordering.
+    pub mod optimistic_locking_collision;
+}
+
 pub mod consistency {
     //! Scenarios where data is wrong rather than slow.
     pub mod lock_contention;
@@ -43,6 +48,7 @@ pub mod consistency {
 pub mod caching {
     //! Scenarios in the cache: stampedes, stale or missing entries.
     pub mod cache_stampede;
+    pub mod read_through_cache_failure;
 }
 
 pub mod network {
@@ -55,6 +61,7 @@ pub mod latency {
     //! Scenarios that add time to the request path.
     pub mod fixed_latency;
     pub mod slow_start;
+    pub mod tail_latency;
     pub mod timeout_too_long;
     pub mod timeout_too_short;
     pub mod variable_latency;
@@ -64,6 +71,7 @@ pub mod http {
     //! Scenarios a client sees as an HTTP status: 5xx from the service or its upstreams, 429s.
     pub mod backpressure_503;
     pub mod bad_gateway_502;
+    pub mod client_disconnect_499;
     pub mod intermittent_5xx;
     pub mod rate_limit_429;
 }
@@ -107,4 +115,8 @@ pub static ALL: &[&ScenarioMeta] = &[
     &latency::timeout_too_short::META,
     &api::rate_limit::META,
     &database::connection_leak::META,
+    &caching::read_through_cache_failure::META,
+    &latency::tail_latency::META,
+    &http::client_disconnect_499::META,
+    &concurrency::optimistic_locking_collision::META,
 ];
