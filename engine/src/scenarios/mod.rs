@@ -20,6 +20,7 @@ pub mod database {
     pub mod connection_pool_exhaustion;
     pub mod long_running_transaction;
     pub mod missing_index;
+    pub mod n_plus_one_query;
     pub mod slow_db_query;
 }
 
@@ -119,4 +120,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &latency::tail_latency::META,
     &http::client_disconnect_499::META,
     &concurrency::optimistic_locking_collision::META,
+    &database::n_plus_one_query::META,
 ];
