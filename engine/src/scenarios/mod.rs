@@ -49,6 +49,7 @@ pub mod consistency {
 pub mod caching {
     //! Scenarios in the cache: stampedes, stale or missing entries.
     pub mod cache_stampede;
+    pub mod cache_warming_failure;
     pub mod read_through_cache_failure;
 }
 
@@ -121,4 +122,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &http::client_disconnect_499::META,
     &concurrency::optimistic_locking_collision::META,
     &database::n_plus_one_query::META,
+    &caching::cache_warming_failure::META,
 ];
