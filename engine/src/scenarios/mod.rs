@@ -48,6 +48,7 @@ pub mod consistency {
 
 pub mod caching {
     //! Scenarios in the cache: stampedes, stale or missing entries.
+    pub mod cache_invalidation_race;
     pub mod cache_stampede;
     pub mod cache_warming_failure;
     pub mod read_through_cache_failure;
@@ -123,4 +124,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &concurrency::optimistic_locking_collision::META,
     &database::n_plus_one_query::META,
     &caching::cache_warming_failure::META,
+    &caching::cache_invalidation_race::META,
 ];
