@@ -118,3 +118,19 @@ pub fn quantile_where(lab: &Lab, name: &str, label_value: &str, q: f64) -> f64 {
     }
     crate::metrics::histogram_quantile(q, bounds, &total)
 }
+
+/// Responses of `endpoint` with HTTP `status` so far (`http_requests_total`).
+pub fn responses(lab: &Lab, endpoint: &str, status: &str) -> f64 {
+    lab.metrics()
+        .family_total_where("http_requests_total", |_, v| {
+            v[1] == endpoint && v[2] == status
+        })
+}
+
+/// Responses of `endpoint` that were anything but 200.
+pub fn failed_responses(lab: &Lab, endpoint: &str) -> f64 {
+    lab.metrics()
+        .family_total_where("http_requests_total", |_, v| {
+            v[1] == endpoint && v[2] != "200"
+        })
+}

@@ -155,13 +155,6 @@ impl Scenario for DnsResolutionFailure {
 mod tests {
     use crate::testkit::*;
 
-    fn orders(lab: &crate::sim::Lab, status: &str) -> f64 {
-        lab.metrics()
-            .family_total_where("http_requests_total", |_, v| {
-                v[1] == "POST /order" && v[2] == status
-            })
-    }
-
     #[test]
     fn declared_metrics_move_only_when_on() {
         let off = run(&config("web", 381, &[], &[]), 30);
@@ -190,8 +183,8 @@ mod tests {
         // After every expiry, orders on that instance hang 5 s on DNS and fail with 503;
         // reads suffer only where a run of failures took every worker.
         let lab = run(&config("web", 382, &["dns-resolution-failure"], &[]), 90);
-        let failed = orders(&lab, "503");
-        let ok = orders(&lab, "200");
+        let failed = responses(&lab, "POST /order", "503");
+        let ok = responses(&lab, "POST /order", "200");
         let share = failed / (failed + ok);
         assert!((0.04..0.2).contains(&share), "503 share of orders {share}");
         let slow = quantile_where(&lab, "http_request_duration_seconds", "POST /order", 0.99);
@@ -199,11 +192,7 @@ mod tests {
             slow > 4.0,
             "failing orders wait the resolver timeout: p99 {slow}"
         );
-        let reads = lab
-            .metrics()
-            .family_total_where("http_requests_total", |_, v| {
-                v[1] == "GET /product" && v[2] != "200"
-            });
+        let reads = failed_responses(&lab, "GET /product");
         let read_share = reads
             / lab
                 .metrics()

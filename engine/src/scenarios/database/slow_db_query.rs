@@ -226,12 +226,7 @@ mod tests {
             util(&slow),
             util(&bounded)
         );
-        let get_errors = |lab: &crate::sim::Lab| {
-            lab.metrics()
-                .family_total_where("http_requests_total", |_, v| {
-                    v[1] == "GET /product" && v[2] != "200"
-                })
-        };
+        let get_errors = |lab: &crate::sim::Lab| failed_responses(lab, "GET /product");
         assert!(get_errors(&slow) > 100.0, "slow writes take reads down too");
         assert_eq!(
             get_errors(&bounded),

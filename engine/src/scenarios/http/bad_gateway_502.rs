@@ -138,13 +138,6 @@ impl Scenario for BadGateway {
 mod tests {
     use crate::testkit::*;
 
-    fn orders(lab: &crate::sim::Lab, status: &str) -> f64 {
-        lab.metrics()
-            .family_total_where("http_requests_total", |_, v| {
-                v[1] == "POST /order" && v[2] == status
-            })
-    }
-
     fn payment_calls(lab: &crate::sim::Lab) -> f64 {
         total(lab, "dependency_requests_total")
     }
@@ -168,15 +161,11 @@ mod tests {
     fn symptom_appears() {
         // Three of four upstreams down: ~75% of orders fail with 502; reads are fine.
         let lab = run(&config("web", 332, &["502-bad-gateway"], &[]), 60);
-        let bad = orders(&lab, "502");
-        let ok = orders(&lab, "200");
+        let bad = responses(&lab, "POST /order", "502");
+        let ok = responses(&lab, "POST /order", "200");
         let share = bad / (bad + ok);
         assert!((0.68..0.82).contains(&share), "502 share of orders {share}");
-        let read_errors = lab
-            .metrics()
-            .family_total_where("http_requests_total", |_, v| {
-                v[1] == "GET /product" && v[2] != "200"
-            });
+        let read_errors = failed_responses(&lab, "GET /product");
         assert_eq!(read_errors, 0.0);
         assert!(lab.logs().any(|l| l.message == "payment call failed"
             && l.fields.iter().any(|(k, v)| *k == "status" && v == "502")));
@@ -199,10 +188,11 @@ mod tests {
         );
         assert!(total(&guarded, "circuit_breaker_trips_total") >= 1.0);
         assert!(
-            orders(&guarded, "502") < orders(&open, "502") * 0.3,
+            responses(&guarded, "POST /order", "502")
+                < responses(&open, "POST /order", "502") * 0.3,
             "502s become fast 503s: {} → {}",
-            orders(&open, "502"),
-            orders(&guarded, "502")
+            responses(&open, "POST /order", "502"),
+            responses(&guarded, "POST /order", "502")
         );
     }
 }

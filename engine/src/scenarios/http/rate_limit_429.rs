@@ -133,13 +133,6 @@ impl Scenario for RateLimit429 {
 mod tests {
     use crate::testkit::*;
 
-    fn orders(lab: &crate::sim::Lab, status: &str) -> f64 {
-        lab.metrics()
-            .family_total_where("http_requests_total", |_, v| {
-                v[1] == "POST /order" && v[2] == status
-            })
-    }
-
     #[test]
     fn declared_metrics_move_only_when_on() {
         let off = run(&config("web", 391, &[], &[]), 30);
@@ -161,15 +154,11 @@ mod tests {
     fn symptom_appears() {
         // 40 orders/s against a 30/s quota: a quarter of the orders get 429, fast.
         let lab = run(&config("web", 392, &["429-rate-limit"], &[]), 90);
-        let limited = orders(&lab, "429");
-        let ok = orders(&lab, "200");
+        let limited = responses(&lab, "POST /order", "429");
+        let ok = responses(&lab, "POST /order", "200");
         let share = limited / (limited + ok);
         assert!((0.18..0.32).contains(&share), "429 share of orders {share}");
-        let reads = lab
-            .metrics()
-            .family_total_where("http_requests_total", |_, v| {
-                v[1] == "GET /product" && v[2] != "200"
-            });
+        let reads = failed_responses(&lab, "GET /product");
         assert_eq!(reads, 0.0);
         let p99 = quantile_where(&lab, "http_request_duration_seconds", "POST /order", 0.99);
         assert!(p99 < 0.2, "refused, not slow: p99 {p99}");

@@ -228,11 +228,7 @@ mod tests {
         // 40 orders/s × 2 s = 80 workers held > 64: the whole service saturates, and
         // product reads, which never call payment, fail too.
         assert!(mean_between(&lab, "utilization", 20, 60) > 0.95);
-        let get_failures = lab
-            .metrics()
-            .family_total_where("http_requests_total", |_, v| {
-                v[1] == "GET /product" && v[2] != "200"
-            });
+        let get_failures = failed_responses(&lab, "GET /product");
         assert!(
             get_failures > 100.0,
             "collateral: {get_failures} GET failures"

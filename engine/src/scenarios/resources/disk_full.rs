@@ -80,13 +80,6 @@ impl Scenario for DiskFull {
 mod tests {
     use crate::testkit::*;
 
-    fn status(lab: &crate::sim::Lab, endpoint: &str, code: &str) -> f64 {
-        lab.metrics()
-            .family_total_where("http_requests_total", |_, v| {
-                v[1] == endpoint && v[2] == code
-            })
-    }
-
     #[test]
     fn declared_metrics_move_only_when_on() {
         let off = run(&config("web", 51, &[], &[]), 60);
@@ -108,9 +101,9 @@ mod tests {
             "the disk is full"
         );
         assert!(total(&lab, "disk_write_failures_total") > 1000.0);
-        assert!(status(&lab, "POST /order", "500") > 1000.0);
-        assert_eq!(status(&lab, "GET /product", "500"), 0.0);
-        assert!(status(&lab, "GET /product", "200") > 8000.0);
+        assert!(responses(&lab, "POST /order", "500") > 1000.0);
+        assert_eq!(responses(&lab, "GET /product", "500"), 0.0);
+        assert!(responses(&lab, "GET /product", "200") > 8000.0);
     }
 
     #[test]

@@ -110,10 +110,7 @@ mod tests {
     use crate::testkit::*;
 
     fn read_failures(lab: &crate::sim::Lab) -> f64 {
-        lab.metrics()
-            .family_total_where("http_requests_total", |_, v| {
-                v[1] == "GET /product" && v[2] != "200"
-            })
+        failed_responses(lab, "GET /product")
     }
 
     #[test]
