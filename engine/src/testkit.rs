@@ -134,3 +134,13 @@ pub fn failed_responses(lab: &Lab, endpoint: &str) -> f64 {
             v[1] == endpoint && v[2] != "200"
         })
 }
+
+/// Sampled values of the series of metric `name` whose first label is `label`, oldest
+/// first (empty when there is none).
+pub fn series_values(lab: &Lab, name: &str, label: &str) -> Vec<f64> {
+    let m = lab.metrics();
+    m.series_keys()
+        .find(|k| k.name == name && k.label_values.first().is_some_and(|v| v == label))
+        .map(|k| m.points(k.index).into_iter().map(|p| p.1).collect())
+        .unwrap_or_default()
+}

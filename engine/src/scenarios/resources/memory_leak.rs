@@ -105,16 +105,6 @@ impl Scenario for MemoryLeak {
 mod tests {
     use crate::testkit::*;
 
-    fn memory_series(lab: &crate::sim::Lab, instance: &str) -> Vec<f64> {
-        let key = lab
-            .metrics()
-            .series_keys()
-            .find(|k| k.name == "process_memory_bytes" && k.label_values[0] == instance)
-            .map(|k| k.index)
-            .unwrap_or(usize::MAX);
-        lab.metrics().points(key).into_iter().map(|p| p.1).collect()
-    }
-
     // 400 req/s over 4 instances, 40 KB each: ~4 MB/s per instance, out of memory in ~80 s.
     const FAST: [(&str, &str); 2] = [
         ("arrival_rate_rps", "400"),
@@ -163,7 +153,7 @@ mod tests {
     fn diagnosis_signal_identifies_it() {
         // Memory grows with traffic, falls at the restart, grows again: a sawtooth.
         let lab = run(&config("web", 43, &["memory-leak"], &FAST), 150);
-        let mem = memory_series(&lab, "api-0");
+        let mem = series_values(&lab, "process_memory_bytes", "api-0");
         let peak = mem.iter().cloned().fold(0.0, f64::max);
         let climbs = mem.windows(2).filter(|w| w[1] > w[0]).count();
         let drops = mem.windows(2).filter(|w| w[1] < w[0] * 0.8).count();
@@ -171,7 +161,7 @@ mod tests {
         assert!(climbs > 100 && drops >= 1, "climbs {climbs}, drops {drops}");
         // Without the leak, memory is flat.
         let calm = run(&config("web", 43, &[], &[("arrival_rate_rps", "400")]), 60);
-        let flat = memory_series(&calm, "api-0");
+        let flat = series_values(&calm, "process_memory_bytes", "api-0");
         assert!(flat.windows(2).all(|w| w[0] == w[1]));
     }
 }

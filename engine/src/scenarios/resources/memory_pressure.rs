@@ -113,16 +113,6 @@ impl Scenario for MemoryPressure {
 mod tests {
     use crate::testkit::*;
 
-    fn memory_series(lab: &crate::sim::Lab, instance: &str) -> Vec<f64> {
-        let key = lab
-            .metrics()
-            .series_keys()
-            .find(|k| k.name == "process_memory_bytes" && k.label_values[0] == instance)
-            .map(|k| k.index)
-            .unwrap_or(usize::MAX);
-        lab.metrics().points(key).into_iter().map(|p| p.1).collect()
-    }
-
     #[test]
     fn declared_metrics_move_only_when_on() {
         let off = run(&config("web", 361, &[], &[]), 30);
@@ -160,7 +150,7 @@ mod tests {
         // A plateau above the GC threshold, regular pauses, and no crash: pressure, not a
         // leak. With twice the memory the same cache sits below the threshold: no pauses.
         let lab = run(&config("web", 363, &["memory-pressure"], &[]), 90);
-        let mem = memory_series(&lab, "api-0");
+        let mem = series_values(&lab, "process_memory_bytes", "api-0");
         let plateau = &mem[20..];
         assert!(plateau.iter().all(|&m| m == plateau[0]), "flat memory");
         assert!(plateau[0] > 0.85 * 512.0 * 1_048_576.0, "{}", plateau[0]);
