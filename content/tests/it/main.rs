@@ -2,6 +2,7 @@
 //! (the lint), bad content is reported with its place, and every step replays as its
 //! text says.
 
+mod check;
 mod library;
 mod lint;
 mod replay;
