@@ -4,7 +4,7 @@
 #   scripts/test.sh all      # native, lint, wasm, build, e2e (what `make test` runs)
 #   scripts/test.sh native   # cargo test: engine, CLI, bench (native)
 #   scripts/test.sh lint     # clippy (native + wasm32 for the app) and rustfmt
-#   scripts/test.sh wasm     # wasm-bindgen-test in headless Chromium: engine and app
+#   scripts/test.sh wasm     # wasm-bindgen-test in headless Chromium: engine, content and app
 #   scripts/test.sh e2e      # Playwright against dist/ (build it first: make build)
 #
 # Every layer runs even when an earlier one failed, so one run shows everything that is
@@ -86,7 +86,7 @@ layer_lint() {
 
 wasm_tests() {
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-    cargo test --no-fail-fast --target wasm32-unknown-unknown -p sdl-engine -p sdl-app --test it
+    cargo test --no-fail-fast --target wasm32-unknown-unknown -p sdl-engine -p sdl-content -p sdl-app --test it
 }
 
 layer_wasm() {
