@@ -27,6 +27,7 @@ pub mod params;
 pub mod rng;
 pub mod scenario;
 pub mod scenarios;
+pub mod share;
 pub mod sim;
 pub mod systems;
 pub mod theory;
