@@ -74,21 +74,27 @@ pub fn App() -> impl IntoView {
             when=in_lab
             fallback=|| view! { <main class="catalog-main"><Catalog /></main> }
         >
-            <RunControls />
-            <LinkNotice />
-            <main class="lab">
-                <Dashboard />
-                <aside class="settings" aria-label="Scenarios, mitigations and parameters">
-                    <SwitchPanel kind=SwitchKind::Scenario />
-                    <SwitchPanel kind=SwitchKind::Mitigation />
-                    <SystemParams />
-                </aside>
-            </main>
-            <section class="tools" aria-label="Share, compare and export">
-                <SharePanel />
-                <ComparePanel />
-                <ExportPanel />
-            </section>
+            // Drawn again when an imported file replaces every choice at once.
+            {move || {
+                share.redraw.track();
+                view! {
+                    <RunControls />
+                    <LinkNotice />
+                    <main class="lab">
+                        <Dashboard />
+                        <aside class="settings" aria-label="Scenarios, mitigations and parameters">
+                            <SwitchPanel kind=SwitchKind::Scenario />
+                            <SwitchPanel kind=SwitchKind::Mitigation />
+                            <SystemParams />
+                        </aside>
+                    </main>
+                    <section class="tools" aria-label="Share, compare and export">
+                        <SharePanel />
+                        <ComparePanel />
+                        <ExportPanel />
+                    </section>
+                }
+            }}
         </Show>
         <footer class="site-footer">
             <p>

@@ -57,6 +57,11 @@ pub struct Share {
     pub notice_title: RwSignal<&'static str>,
     pub replay: RwSignal<Option<Replay>>,
     pub view: RwSignal<View>,
+    /// Bumped when a file replaces the lab's choices, so the controls are drawn again
+    /// with the new values.
+    pub redraw: RwSignal<u32>,
+    /// The last export or import done (outlives a redraw of the export panel).
+    pub export_status: RwSignal<String>,
     /// The choices the current run started with (to tell whether a link replays it).
     started_with: StoredValue<LabState>,
 }
@@ -181,6 +186,8 @@ pub fn use_url_state(sim: Sim) -> Share {
         notice_title: RwSignal::new("Some of this link could not be used"),
         replay: RwSignal::new(None),
         view: RwSignal::new(View::Lab),
+        redraw: RwSignal::new(0),
+        export_status: RwSignal::new(String::new()),
         started_with: StoredValue::new(current_state(sim, false)),
     };
     provide_context(share);

@@ -94,7 +94,7 @@ pub fn read_config(text: &str) -> Result<engine::share::LabState, Vec<String>> {
 pub fn ExportPanel() -> impl IntoView {
     let sim = Sim::expect();
     let share = Share::expect();
-    let status = RwSignal::new(String::new());
+    let status = share.export_status;
     let import_errors = RwSignal::new(Vec::<String>::new());
     let chart = RwSignal::new("latency".to_string());
 
@@ -183,6 +183,7 @@ pub fn ExportPanel() -> impl IntoView {
                         import_errors.set(Vec::new());
                         share.notice.set(Vec::new());
                         apply_state(sim, share, &state);
+                        share.redraw.update(|n| *n += 1);
                         status.set(format!("Loaded {name}: a new run with its settings."));
                     }
                     Err(problems) => {
