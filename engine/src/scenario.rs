@@ -318,7 +318,14 @@ pub struct Scenarios {
     list: Vec<ActiveScenario>,
     /// Fast path: no scenario switched on means `strike` is free.
     any_enabled: bool,
+    /// For each component (`Component as usize`), the positions in `list` of the
+    /// scenarios that strike it, so a hop asks only those.
+    by_component: [Vec<u16>; COMPONENTS],
 }
+
+/// How many `Component`s there are.
+const COMPONENTS: usize = 8;
+const _: () = assert!(Component::Disk as usize + 1 == COMPONENTS);
 
 impl Scenarios {
     /// Switches `meta` on at `now` with `params` (already validated), or back on with new
@@ -354,6 +361,14 @@ impl Scenarios {
             self.list.push(active);
             self.list
                 .sort_by_key(|s| crate::catalog::scenario_rank(s.meta.id));
+            for (c, positions) in self.by_component.iter_mut().enumerate() {
+                positions.clear();
+                for (i, s) in self.list.iter().enumerate() {
+                    if s.meta.strikes.iter().any(|&k| k as usize == c) {
+                        positions.push(i as u16);
+                    }
+                }
+            }
         }
         self.any_enabled = true;
     }
@@ -398,8 +413,12 @@ impl Scenarios {
             return Effect::NONE;
         }
         let mut effect = Effect::NONE;
-        for s in &mut self.list {
-            if !s.meta.strikes.contains(&hop.component) || !s.is_active(now) {
+        let Some(positions) = self.by_component.get(hop.component as usize) else {
+            return effect;
+        };
+        for &i in positions {
+            let s = &mut self.list[i as usize];
+            if !s.is_active(now) {
                 continue;
             }
             let active_since = s.active_since();

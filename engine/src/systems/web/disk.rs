@@ -13,8 +13,6 @@ pub struct DiskIo {
     free_at: Nanos,
     /// ∫ busy dt (ns), for utilisation.
     pub busy_ns: Nanos,
-    /// Write-ahead-log writes queued or in progress.
-    pub writes_in_flight: u64,
 }
 
 impl DiskIo {

@@ -1903,7 +1903,6 @@ impl WebModel {
         let done = self
             .disk_io
             .write(core.now, effect.io_bytes as f64, self.write_bytes);
-        self.disk_io.writes_in_flight += 1;
         core.metrics
             .observe(self.disk_io_ids.0, ns_to_secs(done - core.now));
         let rr = &mut self.reqs[id as usize];
@@ -2003,7 +2002,6 @@ impl WebModel {
     /// The write's log record is on disk: the order commits and payment is called.
     fn disk_done(&mut self, core: &mut Core, id: u32) {
         let r = self.reqs[id as usize];
-        self.disk_io.writes_in_flight = self.disk_io.writes_in_flight.saturating_sub(1);
         self.commit_write(core, r.key);
         self.call_payment(core, id);
     }
@@ -2611,6 +2609,8 @@ impl Model for WebModel {
             Ev::Sent { req, seq } | Ev::DiskDone { req, seq }
                 if self.reqs[req as usize].seq != seq => {}
             Ev::Sent { req, .. } | Ev::DiskDone { req, .. } if self.died(req) => {
+                // A sent read already finished its cache fill; a new filler may own the key.
+                self.reqs[req as usize].filling = false;
                 self.lost_in_crash(core, req, false)
             }
             Ev::Sent { req, .. } => self.respond(core, req, None, true),
