@@ -165,6 +165,18 @@ pub fn evaluate(lab: &Lab, expect: &Expect) -> CheckOutcome {
     }
 }
 
+/// Checks a step on a live lab: `evaluate` on its expectation, and when it fails the
+/// step's first hint is added as what to look at.
+pub fn evaluate_step(lab: &Lab, step: &Step) -> CheckOutcome {
+    let mut out = evaluate(lab, &step.expect);
+    if !out.passed {
+        if let Some(hint) = step.hints.first() {
+            out.message = format!("{} Hint: {hint}", out.message);
+        }
+    }
+    out
+}
+
 /// The result of replaying a step headless.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Replay {
@@ -189,7 +201,7 @@ pub fn replay(step: &Step) -> Result<Replay, ContentError> {
         let mut lab = Lab::new(&config)
             .map_err(|e| ContentError::new("", "action", e.to_string()).at_step(step.number))?;
         lab.run_until(step.action.run_for_ns());
-        Ok(evaluate(&lab, &step.expect))
+        Ok(evaluate_step(&lab, step))
     };
     let outcome = run(step.lab_config()?)?;
     let without_mitigations = if step.kind == StepKind::Mitigate {

@@ -104,3 +104,22 @@ fn no_data_is_not_a_pass_or_a_panic() {
         out.message
     );
 }
+
+#[test]
+fn a_live_step_check_adds_the_hint_when_it_fails() {
+    let t = content::find("latency-inject").expect("embedded");
+    let step = &t.steps[0];
+    // The baseline lab, not the step's: the delay is missing, so the check fails.
+    let mut lab = Lab::new(&LabConfig::new("web")).unwrap();
+    lab.run_until(30 * NS_PER_SEC);
+    let out = content::check::evaluate_step(&lab, step);
+    assert!(!out.passed);
+    assert!(
+        out.message.contains("Hint: ") && out.message.contains(&step.hints[0]),
+        "{}",
+        out.message
+    );
+    let mut lab = Lab::new(&step.lab_config().unwrap()).unwrap();
+    lab.run_until(30 * NS_PER_SEC);
+    assert!(content::check::evaluate_step(&lab, step).passed);
+}
