@@ -2,6 +2,7 @@
 
 pub mod chart;
 pub mod dashboard;
+pub mod integrity;
 pub mod param_field;
 pub mod run_controls;
 pub mod switch_panel;
