@@ -7,7 +7,9 @@
 //! request. `GET /product` reads a product through a shared cache (TTL, LRU, Zipf key
 //! popularity) and on a miss from the database; `POST /order` writes to the database and
 //! then calls the payment dependency. Database calls go through a connection pool per
-//! instance.
+//! instance. With `message_queue` on, each order also publishes its events (created,
+//! paid) to a partitioned message queue read by a consumer group (one consumer per
+//! partition); correctness problems anywhere are counted in `data_anomalies_total{kind}`.
 //!
 //! ```text
 //!                                   ┌────────── api-i (× instances) ──────────┐

@@ -53,6 +53,15 @@ pub const CALLBACKS_GIVEN_UP: MetricSpec = MetricSpec::counter(
 
 /// The consumer remembers the latest event of this many recent orders.
 const ORDER_SLOTS: usize = 4096;
+/// A partition keeps at most this many unconsumed messages (its retention limit); a
+/// producer finding it full gets an error and the message is not stored.
+pub const PARTITION_CAPACITY: usize = 50_000;
+
+pub const MQ_REJECTED: MetricSpec = MetricSpec::counter(
+    "mq_messages_rejected_total",
+    "Messages refused because their partition held its maximum backlog.",
+    &[],
+);
 
 #[derive(Debug, Clone, Copy)]
 struct Msg {
@@ -83,6 +92,7 @@ struct Callback {
 struct Ids {
     published: [CounterId; 2],
     age: HistogramId,
+    rejected: Option<CounterId>,
 }
 
 pub(super) struct MessageQueue {
@@ -143,6 +153,7 @@ impl WebModel {
                 m.counter(&MQ_PUBLISHED, &["callbacks"]),
             ],
             age: m.histogram(&MQ_AGE, &[]),
+            rejected: None,
         });
         self.mq.partitions = (0..self.mq.partition_count)
             .map(|i| Partition {
@@ -180,8 +191,17 @@ impl WebModel {
         self.enqueue(core, partition, msg, 0);
     }
 
-    fn enqueue(&mut self, core: &mut Core, partition: usize, msg: Msg, topic: usize) {
-        if let Some(ids) = &self.mq.ids {
+    /// Stores `msg` in `partition`; false when the partition is full.
+    fn enqueue(&mut self, core: &mut Core, partition: usize, msg: Msg, topic: usize) -> bool {
+        let full = self.mq.partitions[partition].queue.len() >= PARTITION_CAPACITY;
+        if let Some(ids) = &mut self.mq.ids {
+            if full {
+                let c = *ids
+                    .rejected
+                    .get_or_insert_with(|| core.metrics.counter(&MQ_REJECTED, &[]));
+                core.metrics.inc(c);
+                return false;
+            }
             core.metrics.inc(ids.published[topic]);
         }
         let p = &mut self.mq.partitions[partition];
@@ -189,6 +209,7 @@ impl WebModel {
         if p.current.is_none() {
             self.consume_next(core, partition);
         }
+        true
     }
 
     fn consume_next(&mut self, core: &mut Core, partition: usize) {
@@ -297,7 +318,11 @@ impl WebModel {
             published: core.now,
             callback: Some((slot, generation)),
         };
-        self.enqueue(core, partition_of(u64::from(slot), n), msg, 1);
+        if !self.enqueue(core, partition_of(u64::from(slot), n), msg, 1) {
+            // Not stored: the sender sees an error and tries again at the timeout.
+            let cb = &mut self.mq.callbacks[slot as usize];
+            cb.in_queue = cb.in_queue.saturating_sub(1);
+        }
     }
 
     /// The sender's retry policy: at once (what it does) or, under `retry-backoff`,
