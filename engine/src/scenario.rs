@@ -192,6 +192,7 @@ impl Effect {
         }
     }
 
+    #[inline]
     fn merge(self, other: Effect) -> Effect {
         Effect {
             delay_ns: self.delay_ns.saturating_add(other.delay_ns),
@@ -445,6 +446,7 @@ impl Scenarios {
             return Effect::NONE;
         }
         let mut effect = Effect::NONE;
+        let mut struck = false;
         for s in &mut self.list {
             if !s.meta.strikes.contains(&hop.component) || !s.is_active(now) {
                 continue;
@@ -458,7 +460,10 @@ impl Scenarios {
                 logs,
                 trace_id,
             };
-            effect = effect.merge(s.instance.strike(&mut cx, hop));
+            let e = s.instance.strike(&mut cx, hop);
+            // The first effect is taken as it is (merging with NONE changes nothing).
+            effect = if struck { effect.merge(e) } else { e };
+            struck = true;
         }
         effect
     }
