@@ -109,6 +109,16 @@ pub struct Effect {
     pub partition: Option<u32>,
     /// (Dependency hop) the dependency answers asynchronously with webhook callbacks.
     pub callbacks: Option<CallbackSpec>,
+    /// (Network hop, response to the client) cap the link the response crosses at this
+    /// many bytes per second; 0 = no cap from this scenario.
+    pub link_bytes_per_s: f64,
+    /// (Network hop, response to the client) the connection drops part-way through the
+    /// body: the server sent 200, the client gets an incomplete response.
+    pub truncated: bool,
+    /// (Disk hop) other I/O, in bytes, queued at the disk ahead of this write.
+    pub io_bytes: u64,
+    /// (Dependency hop) the dependency calls an inner service this way (a service chain).
+    pub chain: Option<ChainCall>,
 }
 
 /// Transaction isolation levels, as PostgreSQL implements them.
@@ -155,6 +165,20 @@ pub struct CallbackSpec {
     pub max_retries: u32,
 }
 
+/// How a dependency calls the next service in a chain (A → B → C): B's timeout and
+/// retries on C, C's mean latency, and the timeout A (the caller) puts on B.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChainCall {
+    /// A's timeout on its call to B.
+    pub outer_timeout_ns: Nanos,
+    /// B's timeout on each attempt at C.
+    pub inner_timeout_ns: Nanos,
+    /// B's retries on C after a timeout.
+    pub inner_retries: u32,
+    /// C's mean response time (exponential).
+    pub inner_latency_ns: Nanos,
+}
+
 impl Effect {
     pub const NONE: Effect = Effect {
         delay_ns: 0,
@@ -174,6 +198,10 @@ impl Effect {
         bypass_cache: false,
         partition: None,
         callbacks: None,
+        link_bytes_per_s: 0.0,
+        truncated: false,
+        io_bytes: 0,
+        chain: None,
     };
 
     /// A plain delay.
@@ -219,6 +247,13 @@ impl Effect {
             bypass_cache: self.bypass_cache || other.bypass_cache,
             partition: self.partition.or(other.partition),
             callbacks: self.callbacks.or(other.callbacks),
+            link_bytes_per_s: match (self.link_bytes_per_s, other.link_bytes_per_s) {
+                (a, b) if a > 0.0 && b > 0.0 => a.min(b),
+                (a, b) => a.max(b),
+            },
+            truncated: self.truncated || other.truncated,
+            io_bytes: self.io_bytes.saturating_add(other.io_bytes),
+            chain: self.chain.or(other.chain),
         }
     }
 }
@@ -366,7 +401,14 @@ pub struct Scenarios {
     list: Vec<ActiveScenario>,
     /// Fast path: no scenario switched on means `strike` is free.
     any_enabled: bool,
+    /// For each component (`Component as usize`), the positions in `list` of the
+    /// scenarios that strike it, so a hop asks only those.
+    by_component: [Vec<u16>; COMPONENTS],
 }
+
+/// How many `Component`s there are.
+const COMPONENTS: usize = 9;
+const _: () = assert!(Component::Queue as usize + 1 == COMPONENTS);
 
 impl Scenarios {
     /// Switches `meta` on at `now` with `params` (already validated), or back on with new
@@ -402,6 +444,14 @@ impl Scenarios {
             self.list.push(active);
             self.list
                 .sort_by_key(|s| crate::catalog::scenario_rank(s.meta.id));
+            for (c, positions) in self.by_component.iter_mut().enumerate() {
+                positions.clear();
+                for (i, s) in self.list.iter().enumerate() {
+                    if s.meta.strikes.iter().any(|&k| k as usize == c) {
+                        positions.push(i as u16);
+                    }
+                }
+            }
         }
         self.any_enabled = true;
     }
@@ -447,8 +497,12 @@ impl Scenarios {
         }
         let mut effect = Effect::NONE;
         let mut struck = false;
-        for s in &mut self.list {
-            if !s.meta.strikes.contains(&hop.component) || !s.is_active(now) {
+        let Some(positions) = self.by_component.get(hop.component as usize) else {
+            return effect;
+        };
+        for &i in positions {
+            let s = &mut self.list[i as usize];
+            if !s.is_active(now) {
                 continue;
             }
             let active_since = s.active_since();

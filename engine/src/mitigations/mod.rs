@@ -10,6 +10,7 @@ pub mod breaker;
 pub mod bulkhead;
 pub mod cache_warming;
 pub mod coalescing;
+pub mod deadline_propagation;
 pub mod load_shedding;
 pub mod lock_ordering;
 pub mod optimistic_locking;
@@ -43,4 +44,5 @@ pub static ALL: &[&MitigationMeta] = &[
     &lock_ordering::META,
     &write_through::META,
     &partition_by_key::META,
+    &deadline_propagation::META,
 ];

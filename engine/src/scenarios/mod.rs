@@ -28,8 +28,11 @@ pub mod database {
 pub mod resources {
     //! Scenarios that use up a resource of the service: CPU, memory, disk.
     pub mod algorithmic_degradation;
+    pub mod bandwidth_limit;
     pub mod cpu_spike;
     pub mod disk_full;
+    pub mod disk_io_saturation;
+    pub mod file_descriptor_leak;
     pub mod memory_leak;
     pub mod memory_pressure;
     pub mod resource_starvation;
@@ -87,8 +90,11 @@ pub mod http {
 
 pub mod api {
     //! Scenarios at the edges between services: names, quotas, contracts.
+    pub mod api_version_mismatch;
     pub mod dns_resolution_failure;
+    pub mod partial_response;
     pub mod rate_limit;
+    pub mod timeout_cascade;
 }
 
 /// The catalogue of scenarios, in display order.
@@ -137,4 +143,10 @@ pub static ALL: &[&ScenarioMeta] = &[
     &caching::write_behind_cache_lag::META,
     &concurrency::event_ordering_violation::META,
     &concurrency::async_callback_storm::META,
+    &api::timeout_cascade::META,
+    &api::partial_response::META,
+    &api::api_version_mismatch::META,
+    &resources::file_descriptor_leak::META,
+    &resources::disk_io_saturation::META,
+    &resources::bandwidth_limit::META,
 ];
