@@ -73,6 +73,8 @@ pub struct SwitchState {
 pub struct Readout {
     pub golden: Golden,
     pub series: Vec<Vec<(u64, f64)>>,
+    /// Data anomalies by kind (`components::integrity`).
+    pub anomalies: Vec<(String, f64)>,
 }
 
 impl Readout {
@@ -409,7 +411,12 @@ impl Sim {
                             .unwrap_or_default()
                     })
                     .collect();
-                Readout { golden, series }
+                let anomalies = crate::components::integrity::anomalies(lab);
+                Readout {
+                    golden,
+                    series,
+                    anomalies,
+                }
             });
             Some((lab.now_ns(), lab.events(), readout))
         });

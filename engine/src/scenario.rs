@@ -23,6 +23,8 @@ pub enum Component {
     Dependency,
     Network,
     Disk,
+    /// The message queue: producers (on a write) and the consumer group.
+    Queue,
 }
 
 impl Component {
@@ -36,6 +38,7 @@ impl Component {
             Component::Dependency => "dependency",
             Component::Network => "network",
             Component::Disk => "disk",
+            Component::Queue => "queue",
         }
     }
 }
@@ -89,6 +92,23 @@ pub struct Effect {
     /// (Database hop) the connection is not returned to the pool for this long after the
     /// query (a leak, until the pool's leak detection reclaims it).
     pub hold_connection_ns: Nanos,
+    /// (Database hop) run the query as a multi-statement transaction of this shape.
+    pub tx: Option<TxSpec>,
+    /// (Database hop, writes) the transaction also locks this second row, after its
+    /// first statement (a transfer between two accounts).
+    pub second_key: Option<u32>,
+    /// (Database hop, writes) the write lands in the cache and reaches the database in
+    /// a batch flushed this often (write-behind); 0 = written at once.
+    pub write_behind_ns: Nanos,
+    /// (Database hop) the write-behind buffer is lost (the cache node crashed).
+    pub drop_write_buffer: bool,
+    /// (Cache hop) the read skips the cache and queries the database directly.
+    pub bypass_cache: bool,
+    /// (Queue hop, producer) the producer sends the event to this partition instead of
+    /// the one its key maps to. A system whose queue is off starts it.
+    pub partition: Option<u32>,
+    /// (Dependency hop) the dependency answers asynchronously with webhook callbacks.
+    pub callbacks: Option<CallbackSpec>,
     /// (Network hop, response to the client) cap the link the response crosses at this
     /// many bytes per second; 0 = no cap from this scenario.
     pub link_bytes_per_s: f64,
@@ -99,6 +119,50 @@ pub struct Effect {
     pub io_bytes: u64,
     /// (Dependency hop) the dependency calls an inner service this way (a service chain).
     pub chain: Option<ChainCall>,
+}
+
+/// Transaction isolation levels, as PostgreSQL implements them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isolation {
+    /// Each statement sees what was committed before it started.
+    ReadCommitted,
+    /// Snapshot isolation: the whole transaction sees one snapshot; a concurrent update
+    /// of a row it writes aborts it (first updater wins).
+    RepeatableRead,
+    /// Serializable snapshot isolation: also aborts when what it read was changed by a
+    /// concurrent committed transaction.
+    Serializable,
+}
+
+/// What a multi-statement transaction does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxShape {
+    /// (Read) reads a row, works, reads it again.
+    RereadRow,
+    /// (Read) counts the orders of a product, works, counts again.
+    RereadRange,
+    /// (Write) reads a row, computes, writes the new value back.
+    ReadModifyWrite,
+    /// (Write) reads a group of rows, and writes its own row if the group allows it.
+    WriteSkew { group: u32 },
+}
+
+/// A transaction the database runs for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TxSpec {
+    pub shape: TxShape,
+    pub isolation: Isolation,
+}
+
+/// Webhook callbacks a dependency sends when an asynchronous job completes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallbackSpec {
+    /// Callbacks per completion (one per subscribed event type or endpoint).
+    pub fanout: u32,
+    /// The sender re-sends a callback not acknowledged within this time.
+    pub ack_timeout_ns: Nanos,
+    /// Re-sends per callback before the sender gives up.
+    pub max_retries: u32,
 }
 
 /// How a dependency calls the next service in a chain (A → B → C): B's timeout and
@@ -127,6 +191,13 @@ impl Effect {
         disk_bytes: 0,
         scan_rows: 0,
         hold_connection_ns: 0,
+        tx: None,
+        second_key: None,
+        write_behind_ns: 0,
+        drop_write_buffer: false,
+        bypass_cache: false,
+        partition: None,
+        callbacks: None,
         link_bytes_per_s: 0.0,
         truncated: false,
         io_bytes: 0,
@@ -149,6 +220,7 @@ impl Effect {
         }
     }
 
+    #[inline]
     fn merge(self, other: Effect) -> Effect {
         Effect {
             delay_ns: self.delay_ns.saturating_add(other.delay_ns),
@@ -164,6 +236,17 @@ impl Effect {
             disk_bytes: self.disk_bytes.saturating_add(other.disk_bytes),
             scan_rows: self.scan_rows.max(other.scan_rows),
             hold_connection_ns: self.hold_connection_ns.max(other.hold_connection_ns),
+            tx: self.tx.or(other.tx),
+            second_key: self.second_key.or(other.second_key),
+            write_behind_ns: match (self.write_behind_ns, other.write_behind_ns) {
+                (0, b) => b,
+                (a, 0) => a,
+                (a, b) => a.min(b),
+            },
+            drop_write_buffer: self.drop_write_buffer || other.drop_write_buffer,
+            bypass_cache: self.bypass_cache || other.bypass_cache,
+            partition: self.partition.or(other.partition),
+            callbacks: self.callbacks.or(other.callbacks),
             link_bytes_per_s: match (self.link_bytes_per_s, other.link_bytes_per_s) {
                 (a, b) if a > 0.0 && b > 0.0 => a.min(b),
                 (a, b) => a.max(b),
@@ -324,8 +407,8 @@ pub struct Scenarios {
 }
 
 /// How many `Component`s there are.
-const COMPONENTS: usize = 8;
-const _: () = assert!(Component::Disk as usize + 1 == COMPONENTS);
+const COMPONENTS: usize = 9;
+const _: () = assert!(Component::Queue as usize + 1 == COMPONENTS);
 
 impl Scenarios {
     /// Switches `meta` on at `now` with `params` (already validated), or back on with new
@@ -413,6 +496,7 @@ impl Scenarios {
             return Effect::NONE;
         }
         let mut effect = Effect::NONE;
+        let mut struck = false;
         let Some(positions) = self.by_component.get(hop.component as usize) else {
             return effect;
         };
@@ -430,7 +514,10 @@ impl Scenarios {
                 logs,
                 trace_id,
             };
-            effect = effect.merge(s.instance.strike(&mut cx, hop));
+            let e = s.instance.strike(&mut cx, hop);
+            // The first effect is taken as it is (merging with NONE changes nothing).
+            effect = if struck { effect.merge(e) } else { e };
+            struck = true;
         }
         effect
     }

@@ -3,6 +3,7 @@
 //! playing; not every frame, which would drown a screen reader).
 
 use crate::components::chart::{Chart, Line};
+use crate::components::integrity::IntegrityPanel;
 use crate::format::{virtual_time, Quantity};
 use crate::sim::Sim;
 use leptos::prelude::*;
@@ -69,6 +70,7 @@ pub fn Dashboard() -> impl IntoView {
                     lines=vec![Line { series: "utilization", label: "busy", class: "s1", value_testid: "value-utilization" }]
                 />
             </div>
+            <IntegrityPanel />
         </section>
     }
 }

@@ -5,6 +5,7 @@ pub mod chart;
 pub mod compare;
 pub mod dashboard;
 pub mod export;
+pub mod integrity;
 pub mod param_field;
 pub mod run_controls;
 pub mod share;

@@ -12,7 +12,9 @@ pub mod cache_warming;
 pub mod coalescing;
 pub mod deadline_propagation;
 pub mod load_shedding;
+pub mod lock_ordering;
 pub mod optimistic_locking;
+pub mod partition_by_key;
 pub mod pool_sizing;
 pub mod rate_limiter;
 pub mod read_your_writes;
@@ -20,6 +22,7 @@ pub mod retry_backoff;
 pub mod stale_while_revalidate;
 pub mod timeouts;
 pub mod ttl_jitter;
+pub mod write_through;
 
 /// The catalogue of mitigations, in display order.
 pub static ALL: &[&MitigationMeta] = &[
@@ -38,5 +41,8 @@ pub static ALL: &[&MitigationMeta] = &[
     &add_index::META,
     &pool_sizing::META,
     &autoscaling::META,
+    &lock_ordering::META,
+    &write_through::META,
+    &partition_by_key::META,
     &deadline_propagation::META,
 ];

@@ -18,6 +18,7 @@ pub mod database {
     //! Scenarios in the database: slow queries, pools, locks.
     pub mod connection_leak;
     pub mod connection_pool_exhaustion;
+    pub mod deadlock;
     pub mod long_running_transaction;
     pub mod missing_index;
     pub mod n_plus_one_query;
@@ -40,7 +41,11 @@ pub mod resources {
 
 pub mod concurrency {
     //! Scenarios where concurrent requests interfere: conflicts, lost updates, ordering.
+    pub mod async_callback_storm;
+    pub mod double_write;
+    pub mod event_ordering_violation;
     pub mod optimistic_locking_collision;
+    pub mod phantom_read;
 }
 
 pub mod consistency {
@@ -55,6 +60,7 @@ pub mod caching {
     pub mod cache_stampede;
     pub mod cache_warming_failure;
     pub mod read_through_cache_failure;
+    pub mod write_behind_cache_lag;
 }
 
 pub mod network {
@@ -131,6 +137,12 @@ pub static ALL: &[&ScenarioMeta] = &[
     &database::n_plus_one_query::META,
     &caching::cache_warming_failure::META,
     &caching::cache_invalidation_race::META,
+    &database::deadlock::META,
+    &concurrency::double_write::META,
+    &concurrency::phantom_read::META,
+    &caching::write_behind_cache_lag::META,
+    &concurrency::event_ordering_violation::META,
+    &concurrency::async_callback_storm::META,
     &api::timeout_cascade::META,
     &api::partial_response::META,
     &api::api_version_mismatch::META,

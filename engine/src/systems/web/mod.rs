@@ -7,7 +7,9 @@
 //! request. `GET /product` reads a product through a shared cache (TTL, LRU, Zipf key
 //! popularity) and on a miss from the database; `POST /order` writes to the database and
 //! then calls the payment dependency. Database calls go through a connection pool per
-//! instance.
+//! instance. With `message_queue` on, each order also publishes its events (created,
+//! paid) to a partitioned message queue read by a consumer group (one consumer per
+//! partition); correctness problems anywhere are counted in `data_anomalies_total{kind}`.
 //!
 //! ```text
 //!                                   ┌────────── api-i (× instances) ──────────┐
@@ -30,6 +32,13 @@ mod cache;
 mod chain;
 mod client;
 mod cpu;
+mod db;
+mod mq;
+mod write_behind;
+
+pub use db::{DATA_ANOMALIES, DB_DEADLOCKS, DB_SERIALIZATION_FAILURES};
+pub use mq::{CALLBACKS, CALLBACKS_GIVEN_UP, CALLBACK_BACKLOG, MQ_AGE, MQ_LAG, MQ_PUBLISHED};
+pub use write_behind::{WB_BACKLOG, WB_FLUSHED, WB_LAG};
 mod disk;
 mod net;
 
@@ -39,8 +48,9 @@ use crate::event::EventQueue;
 use crate::metrics::{CounterId, GaugeId, HistogramId, MetricSpec, Registry, LATENCY_BUCKETS};
 use crate::mitigations::{
     add_index, autoscaling, breaker as breaker_m, bulkhead, cache_warming, coalescing,
-    deadline_propagation, load_shedding, optimistic_locking, pool_sizing, rate_limiter,
-    read_your_writes, retry_backoff, stale_while_revalidate, timeouts, ttl_jitter,
+    deadline_propagation, load_shedding, lock_ordering, optimistic_locking, partition_by_key,
+    pool_sizing, rate_limiter, read_your_writes, retry_backoff, stale_while_revalidate, timeouts,
+    ttl_jitter, write_through,
 };
 use crate::observe::{Level, LogRecord, Span, SpanStatus, Trace};
 use crate::params::{ParamSet, ParamSpec};
@@ -340,6 +350,9 @@ pub static META: SystemMeta = SystemMeta {
         ParamSpec::float("disk_cleanup_mb_per_s", "MB/s", 1.0, 0.0, 1_000_000.0, "Space log rotation and compaction free per second, down to the starting use."),
         ParamSpec::float("payment_latency_ms", "ms", 20.0, 0.01, 60_000.0, "Mean latency of the payment dependency (log-normal, cv 0.5)."),
         ParamSpec::float("payment_error_rate", "", 0.0, 0.0, 1.0, "Share of payment calls that fail on their own."),
+        ParamSpec::boolean("message_queue", false, "Orders publish their events (created, paid) to a partitioned message queue read by a consumer group."),
+        ParamSpec::int("mq_partitions", "partitions", 4, 1, 256, "Partitions of the message queue, one consumer each."),
+        ParamSpec::float("mq_consumer_ms", "ms", 10.0, 0.0, 60_000.0, "Mean time a consumer takes per message (exponential)."),
     ],
     metrics: &[
         common::HTTP_REQUESTS,
@@ -391,6 +404,7 @@ pub static META: SystemMeta = SystemMeta {
         Component::Dependency,
         Component::Network,
         Component::Disk,
+        Component::Queue,
     ],
     build: |p, core| Box::new(WebModel::new(p, core)),
 };
@@ -449,6 +463,30 @@ enum Ev {
         req: u32,
         seq: u64,
     },
+    /// An event of the parts in `db.rs`, `write_behind.rs` and `mq.rs`.
+    Part(PartEv),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum PartEv {
+    /// A two-row transaction's first statement is done: it locks its second row.
+    SecondLock { req: u32, seq: u64 },
+    /// A transaction aborted as a deadlock victim runs again.
+    TxRestart { req: u32, seq: u64 },
+    /// The write-behind buffer is flushed to the database.
+    Flush,
+    /// A write-behind write is acknowledged by the cache.
+    WriteBuffered(u32),
+    /// A consumer finished its message.
+    ConsumerDone { partition: u32 },
+    /// A webhook callback was not acknowledged in time.
+    CallbackTimeout {
+        slot: u32,
+        generation: u32,
+        attempt: u32,
+    },
+    /// A webhook callback is sent again after its backoff.
+    CallbackSend { slot: u32, generation: u32 },
 }
 
 /// A call as a client sees it: one or more attempts.
@@ -508,6 +546,16 @@ struct Req {
     tx_retries: u32,
     dep_timed_out: bool,
     db_timed_out: bool,
+    /// A two-row transaction's second row, and whether it holds that row's lock.
+    key2: Option<u32>,
+    holds_lock2: bool,
+    /// A multi-statement transaction (`db.rs`) and when its snapshot was taken.
+    tx: Option<crate::scenario::TxSpec>,
+    tx_snapshot: Nanos,
+    /// The read skipped the cache (it must not fill it).
+    bypassed: bool,
+    /// Webhook callbacks the payment provider sends when the charge completes.
+    callbacks: Option<crate::scenario::CallbackSpec>,
     /// The response has been handed to the uplink (and sent, if the link limits it).
     sent: bool,
     /// When its first byte went out on a limited uplink (0 = not limited).
@@ -599,6 +647,9 @@ struct Policies {
     rate_limit: Option<(f64, f64)>,
     indexed: bool,
     stale_grace_ns: Nanos,
+    lock_ordering: bool,
+    write_through: bool,
+    partition_by_key: bool,
     deadline_propagation: bool,
 }
 
@@ -756,6 +807,9 @@ pub struct WebModel {
     ids: Ids,
     lazy: LazyIds,
     utilization_meter: UtilizationMeter,
+    db: db::TxState,
+    wb: write_behind::WriteBehind,
+    mq: mq::MessageQueue,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -946,6 +1000,9 @@ impl WebModel {
             ids,
             lazy: LazyIds::default(),
             utilization_meter: UtilizationMeter::default(),
+            db: db::TxState::new(core),
+            wb: write_behind::WriteBehind::default(),
+            mq: mq::MessageQueue::new(p, core),
         };
         model.reconfigure(core);
         if model.closed_loop {
@@ -1325,6 +1382,11 @@ impl WebModel {
             if let Some(k) = effect.key {
                 r.key = k;
             }
+            if effect.bypass_cache {
+                r.bypassed = true;
+                self.acquire_connection(core, id);
+                return;
+            }
             if effect.fail_status.is_some() {
                 r.fail_status = effect.fail_status;
                 r.failed_at = Some(Component::Cache);
@@ -1488,6 +1550,9 @@ impl WebModel {
             )
         };
         let effect = self.strike(core, hop, r.seq);
+        if effect.drop_write_buffer {
+            self.lose_write_buffer(core);
+        }
         let write = r.endpoint == 1;
         if write {
             if let Some(k) = effect.key {
@@ -1495,6 +1560,7 @@ impl WebModel {
             }
         } else {
             let version = self.read_version(core, r.key, effect.replica_lag_ns);
+            let version = self.write_behind_version(core, r.key, version);
             self.reqs[id as usize].version_read = version;
         }
         let mut query = secs_to_ns(
@@ -1517,7 +1583,20 @@ impl WebModel {
             r.fail_status = effect.fail_status;
             r.failed_at = Some(Component::Database);
         }
-        if write && r.fail_status.is_none() {
+        let ok = r.fail_status.is_none();
+        let tx = effect.tx.filter(|t| self.tx_applies(t, write));
+        if ok && (tx.is_some() || (write && effect.write_behind_ns > 0)) {
+            if let Some(t) = tx {
+                self.begin_tx(core, id, t);
+            } else if !self.policies.write_through {
+                self.buffer_write(core, id, effect.write_behind_ns);
+                return;
+            }
+        }
+        let r = &mut self.reqs[id as usize];
+        if write && r.fail_status.is_none() && r.tx.is_none() {
+            self.plan_two_rows(id, effect.second_key);
+            let r = &mut self.reqs[id as usize];
             let key = r.key;
             if self.policies.optimistic_retries.is_some() {
                 r.version_seen = self.versions.get(key as usize).copied().unwrap_or(0);
@@ -1545,6 +1624,9 @@ impl WebModel {
 
     /// Runs the sampled query of `id`, cut short by the database timeout if one is set.
     fn run_query(&mut self, core: &mut Core, id: u32) {
+        if self.first_of_two_statements(core, id) {
+            return;
+        }
         let rtt = self.net() + self.net();
         let r = &mut self.reqs[id as usize];
         let mut end = core.now + rtt + r.query_ns;
@@ -1559,46 +1641,32 @@ impl WebModel {
     }
 
     /// Releases the row lock `id` holds and hands it to the next waiting transaction.
+    /// (A two-row transaction's second row is released first: `db.rs`.)
     fn release_lock(&mut self, core: &mut Core, id: u32) {
+        self.release_second_lock(core, id);
         let r = &mut self.reqs[id as usize];
         if !r.holds_lock {
             return;
         }
         r.holds_lock = false;
         let key = r.key;
-        let next = match self.locks.get_mut(&key) {
-            Some((_, waiters)) => waiters.pop_front(),
-            None => None,
-        };
-        match next {
-            Some(n) => {
-                if let Some(entry) = self.locks.get_mut(&key) {
-                    entry.0 = n;
-                }
-                let w = &mut self.reqs[n as usize];
-                w.waiting_lock = false;
-                w.holds_lock = true;
-                let waited = core.now - w.lock_wait_start;
-                core.metrics.observe(self.ids.lock_wait, ns_to_secs(waited));
-                self.run_query(core, n);
-            }
-            None => {
-                self.locks.remove(&key);
-            }
-        }
+        self.hand_over(core, key);
     }
 
     /// A transaction waited too long for its row lock: it fails and frees its connection.
     fn lock_timeout(&mut self, core: &mut Core, id: u32, seq: u64) {
         let r = self.reqs[id as usize];
-        if r.seq != seq || !r.waiting_lock {
-            return;
+        if r.seq != seq || !r.waiting_lock || core.now < r.lock_wait_start + self.lock_timeout_ns {
+            return; // answered, or waiting again since (a restarted transaction)
         }
-        if let Some((_, waiters)) = self.locks.get_mut(&r.key) {
+        let waited_on = self.waiting_key(id);
+        if let Some((_, waiters)) = self.locks.get_mut(&waited_on) {
             waiters.retain(|&w| w != id);
         }
         let rr = &mut self.reqs[id as usize];
         rr.waiting_lock = false;
+        self.release_lock(core, id);
+        let rr = &mut self.reqs[id as usize];
         rr.fail_status = Some(500);
         rr.failed_at = Some(Component::Database);
         core.metrics.inc(self.ids.lock_timeouts);
@@ -1917,7 +1985,10 @@ impl WebModel {
         if k < self.versions.len() {
             self.versions[k] = self.versions[k].wrapping_add(1);
             self.written_at[k] = core.now;
-            if self.invalidate_on_write {
+            self.db.note_commit(key, core.now);
+            if self.policies.write_through {
+                self.write_through(core, key);
+            } else if self.invalidate_on_write {
                 if let Some(cache) = &mut self.cache {
                     cache.remove(key);
                 }
@@ -1931,9 +2002,14 @@ impl WebModel {
             self.ids.query_duration[r.endpoint as usize],
             ns_to_secs(core.now - r.db_start),
         );
+        if r.tx.is_some() && self.end_tx(core, id) {
+            return; // aborted and running again
+        }
+        let r = self.reqs[id as usize];
         if r.endpoint == 1 {
             self.release_lock(core, id);
-            if let (Some(max), None) = (self.policies.optimistic_retries, r.fail_status) {
+            if let (Some(max), None, None) = (self.policies.optimistic_retries, r.fail_status, r.tx)
+            {
                 let current = self.versions.get(r.key as usize).copied().unwrap_or(0);
                 if current != r.version_seen && !r.db_timed_out {
                     // Someone committed this row since we read it: re-run the transaction.
@@ -2003,6 +2079,7 @@ impl WebModel {
     fn disk_done(&mut self, core: &mut Core, id: u32) {
         let r = self.reqs[id as usize];
         self.commit_write(core, r.key);
+        self.publish_order_event(core, id, 1);
         self.call_payment(core, id);
     }
 
@@ -2012,7 +2089,7 @@ impl WebModel {
         if r.filling {
             self.fills_in_flight = self.fills_in_flight.saturating_sub(1);
         }
-        let ok = r.fail_status.is_none();
+        let ok = r.fail_status.is_none() && !r.bypassed;
         if ok {
             if let Some(cache) = &mut self.cache {
                 let before = cache.evictions;
@@ -2088,6 +2165,7 @@ impl WebModel {
         let rr = &mut self.reqs[id as usize];
         rr.probe = probe;
         rr.dep_start = core.now;
+        rr.callbacks = effect.callbacks;
         let failed = effect.fail_status.is_some() || self.work_rng.chance(self.payment_error_rate);
         if failed {
             rr.fail_status = Some(effect.fail_status.unwrap_or(502));
@@ -2151,6 +2229,12 @@ impl WebModel {
         });
         core.metrics
             .observe(self.ids.dep_duration, ns_to_secs(core.now - r.dep_start));
+        if ok {
+            self.publish_order_event(core, id, 2);
+            if let Some(spec) = r.callbacks {
+                self.send_callbacks(core, spec);
+            }
+        }
         if let Some(b) = &mut self.breaker {
             if b.record(core.now, r.probe, ok) {
                 let c = *self.lazy.breaker_trips.get_or_insert_with(|| {
@@ -2606,6 +2690,7 @@ impl Model for WebModel {
                 }
             }
             Ev::CpuTick { instance, version } => self.cpu_tick(core, instance as usize, version),
+            Ev::Part(e) => self.part_event(core, e),
             Ev::Sent { req, seq } | Ev::DiskDone { req, seq }
                 if self.reqs[req as usize].seq != seq => {}
             Ev::Sent { req, .. } | Ev::DiskDone { req, .. } if self.died(req) => {
@@ -2620,6 +2705,7 @@ impl Model for WebModel {
 
     fn on_sample(&mut self, core: &mut Core) {
         self.memory_tick(core);
+        self.parts_sample(core);
         self.io_tick(core);
         self.autoscale_tick(core);
         core.settle();
@@ -2705,6 +2791,9 @@ impl Model for WebModel {
             stale_grace_ns: m
                 .get(stale_while_revalidate::META.id)
                 .map_or(0, |p| secs_to_ns(p.f64("stale_s"))),
+            lock_ordering: m.is_on(lock_ordering::META.id),
+            write_through: m.is_on(write_through::META.id),
+            partition_by_key: m.is_on(partition_by_key::META.id),
             autoscale: m.get(autoscaling::META.id).map(|p| {
                 (
                     p.f64("target_utilization"),
