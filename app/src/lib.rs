@@ -9,6 +9,7 @@ pub mod hooks;
 pub mod sim;
 pub mod web;
 
+use components::console::ConsolePanel;
 use components::dashboard::Dashboard;
 use components::run_controls::RunControls;
 use components::switch_panel::{SwitchKind, SwitchPanel};
@@ -35,7 +36,10 @@ pub fn App() -> impl IntoView {
         </header>
         <RunControls />
         <main class="lab">
-            <Dashboard />
+            <div class="lab-primary">
+                <Dashboard />
+                <ConsolePanel />
+            </div>
             <aside class="settings" aria-label="Scenarios, mitigations and parameters">
                 <SwitchPanel kind=SwitchKind::Scenario />
                 <SwitchPanel kind=SwitchKind::Mitigation />

@@ -156,6 +156,12 @@ impl Sim {
         expect_context::<Sim>()
     }
 
+    /// Reads the running lab (None when the run could not be built): for views that
+    /// copy something out of it now and then, like the console.
+    pub fn with_lab<R>(&self, f: impl FnOnce(&Lab) -> R) -> Option<R> {
+        self.lab.with_value(|lab| lab.as_ref().map(f))
+    }
+
     pub fn system_meta(&self) -> &'static SystemMeta {
         let id = self.system.get_untracked();
         find_system(id).unwrap_or(catalog::systems()[0])

@@ -177,8 +177,8 @@ const REPLICA: NodeSpec = NodeSpec {
     label: "Read replica",
     components: &[Component::Database],
     services: &["postgres"],
-    col: 4,
-    row: 1,
+    col: 3,
+    row: 2,
     signals: "replication_lag_seconds: how far it trails the primary",
 };
 const PAYMENT: NodeSpec = NodeSpec {
@@ -187,7 +187,7 @@ const PAYMENT: NodeSpec = NodeSpec {
     components: &[Component::Dependency],
     services: &["payment"],
     col: 3,
-    row: 2,
+    row: 3,
     signals:
         "dependency_requests_total{outcome}: error share; dependency_request_duration_seconds: p99",
 };
@@ -681,6 +681,10 @@ mod tests {
             let mut ids: Vec<_> = nodes.iter().map(|n| n.id).collect();
             ids.dedup();
             assert_eq!(ids.len(), nodes.len(), "{sys}: unique ids");
+            let mut cells: Vec<_> = nodes.iter().map(|n| (n.col, n.row)).collect();
+            cells.sort();
+            cells.dedup();
+            assert_eq!(cells.len(), nodes.len(), "{sys}: one node per grid cell");
         }
         let (nodes, _) = layout("web", false, false);
         assert!(nodes.iter().all(|n| n.id != "cache" && n.id != "replica"));
