@@ -458,7 +458,7 @@ fn read_node(q: &Q<'_>, spec: &NodeSpec) -> (Health, Vec<String>, String) {
             let running = up.iter().filter(|u| **u >= 0.5).count();
             let mut v = Verdict::new(total > 0.0);
             if !up.is_empty() {
-                details.push(format!("{running}/{} in rotation", up.len()));
+                details.push(format!("{running}/{} up", up.len()));
                 let down = 1.0 - share(running as f64, up.len() as f64);
                 v.above("instances down", down, 1e-9, 1.0, pct);
             }

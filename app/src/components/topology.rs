@@ -9,10 +9,10 @@ use crate::format::Quantity;
 use engine::topology::{EdgeState, NodeState, TopologyView};
 use leptos::prelude::*;
 
-const COL_W: f64 = 190.0;
-const ROW_H: f64 = 92.0;
-const NODE_W: f64 = 150.0;
-const NODE_H: f64 = 64.0;
+const COL_W: f64 = 232.0;
+const ROW_H: f64 = 96.0;
+const NODE_W: f64 = 162.0;
+const NODE_H: f64 = 78.0;
 const PAD: f64 = 8.0;
 
 fn origin(n: &NodeState) -> (f64, f64) {
@@ -45,6 +45,11 @@ fn rate(v: f64) -> String {
     Quantity::Rate.format(v)
 }
 
+/// A rate short enough for the gap between two nodes.
+fn short_rate(v: f64) -> String {
+    format!("{}/s", crate::format::sig(v))
+}
+
 fn edge_path(view: &TopologyView, e: &EdgeState) -> Option<(String, f64, f64)> {
     let a = view.node(e.spec.from)?;
     let b = view.node(e.spec.to)?;
@@ -54,8 +59,8 @@ fn edge_path(view: &TopologyView, e: &EdgeState) -> Option<(String, f64, f64)> {
     let (x2, y2) = (bx - 6.0, by + NODE_H / 2.0);
     let mid = (x1 + x2) / 2.0;
     let d = format!("M{x1:.1},{y1:.1} C{mid:.1},{y1:.1} {mid:.1},{y2:.1} {x2:.1},{y2:.1}");
-    // The label sits over the last stretch, on the target's row.
-    Some((d, x2 - (x2 - x1) * 0.28, y2 - 6.0))
+    // The label sits over the last stretch, on the target's row, inside the gap.
+    Some((d, x2 - (COL_W - NODE_W) / 2.0, y2 - 6.0))
 }
 
 #[component]
@@ -79,7 +84,7 @@ pub fn TopologyPanel() -> impl IntoView {
                 Some(view! {
                     <g class="topo-edge" data-testid=format!("topo-edge-{}-{}", e.spec.from, e.spec.to)>
                         <path d=d marker-end="url(#topo-arrow)"></path>
-                        <text x=format!("{lx:.1}") y=format!("{ly:.1}") text-anchor="middle">{rate(e.rate_rps)}</text>
+                        <text x=format!("{lx:.1}") y=format!("{ly:.1}") text-anchor="middle">{short_rate(e.rate_rps)}</text>
                     </g>
                 })
             })
@@ -98,7 +103,10 @@ pub fn TopologyPanel() -> impl IntoView {
                 if focus == Some(spec.id) {
                     class.push_str(" focused");
                 }
-                let detail = n.detail.clone();
+                // The reading on two lines: its first two parts, then the rest.
+                let parts: Vec<&str> = n.detail.split(", ").collect();
+                let line1 = parts.iter().take(2).copied().collect::<Vec<_>>().join(", ");
+                let line2 = parts.iter().skip(2).copied().collect::<Vec<_>>().join(", ");
                 view! {
                     <g
                         class=class
@@ -124,7 +132,8 @@ pub fn TopologyPanel() -> impl IntoView {
                             {health_word(n)}
                             {struck.then_some(" · ⚡ struck")}
                         </text>
-                        <text x="10" y="55" class="topo-detail">{detail}</text>
+                        <text x="10" y="56" class="topo-detail">{line1}</text>
+                        <text x="10" y="70" class="topo-detail">{line2}</text>
                     </g>
                 }
             })
@@ -136,6 +145,7 @@ pub fn TopologyPanel() -> impl IntoView {
                     data-testid="topology"
                     viewBox=format!("0 0 {width:.0} {height:.0}")
                     width=format!("{width:.0}")
+                    height=format!("{height:.0}")
                     role="group"
                     aria-label="System diagram: choose a component to filter logs and traces"
                 >
