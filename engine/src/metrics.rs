@@ -91,10 +91,48 @@ pub const LATENCY_BUCKETS: &[f64] = &[
     0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0,
 ];
 
-/// Index of `v` seconds in `LATENCY_BUCKETS` (`LATENCY_BUCKETS.len()` = the `+Inf` bucket).
+/// Binary exponents whose octave `[2^e, 2^(e+1))` may hold a latency bound: below it
+/// every value is under the first bound, above it over the last.
+const BUCKET_MIN_EXP: i64 = -11;
+const BUCKET_MAX_EXP: i64 = 4;
+
+/// For each octave from `2^BUCKET_MIN_EXP`, how many bounds lie below its start.
+const BUCKET_START: [u8; (BUCKET_MAX_EXP - BUCKET_MIN_EXP + 1) as usize] = {
+    let mut table = [0u8; (BUCKET_MAX_EXP - BUCKET_MIN_EXP + 1) as usize];
+    let mut k = 0;
+    while k < table.len() {
+        let start = f64::from_bits(((k as i64 + BUCKET_MIN_EXP + 1023) as u64) << 52);
+        let mut n = 0;
+        while n < LATENCY_BUCKETS.len() && LATENCY_BUCKETS[n] < start {
+            n += 1;
+        }
+        table[k] = n as u8;
+        k += 1;
+    }
+    table
+};
+
+/// Index of `v` seconds in `LATENCY_BUCKETS` (`LATENCY_BUCKETS.len()` = the `+Inf` bucket):
+/// the number of bounds below `v`, as `partition_point` would give, in O(1) — the
+/// float's exponent picks its octave, and an octave holds at most two bounds.
 #[inline]
 pub fn latency_bucket(v: f64) -> usize {
-    LATENCY_BUCKETS.partition_point(|&le| le < v)
+    // Not positive, or NaN: below every bound.
+    if v.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
+        return 0;
+    }
+    let e = ((v.to_bits() >> 52) & 0x7ff) as i64 - 1023;
+    if e < BUCKET_MIN_EXP {
+        return 0;
+    }
+    if e > BUCKET_MAX_EXP {
+        return LATENCY_BUCKETS.len();
+    }
+    let mut i = BUCKET_START[(e - BUCKET_MIN_EXP) as usize] as usize;
+    while i < LATENCY_BUCKETS.len() && LATENCY_BUCKETS[i] < v {
+        i += 1;
+    }
+    i
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,6 +216,9 @@ impl<T: Copy> Ring<T> {
     }
 }
 
+/// A family's spec and, per series, its index and label values.
+pub type FamilySeries<'a> = (&'a MetricSpec, Vec<(usize, &'a [String])>);
+
 /// Sampled history of one series.
 enum History {
     Scalar(Ring<(Nanos, f64)>),
@@ -188,6 +229,23 @@ enum History {
         buckets: Ring<u64>,
         n: usize,
     },
+}
+
+impl History {
+    fn len(&self) -> usize {
+        match self {
+            History::Scalar(r) => r.len(),
+            History::Histogram { points, .. } => points.len(),
+        }
+    }
+
+    /// Sample `i` (oldest = 0) as `(t, value)`; a histogram's `_count`.
+    fn scalar(&self, i: usize) -> Option<(Nanos, f64)> {
+        match self {
+            History::Scalar(r) => r.get(i),
+            History::Histogram { points, .. } => points.get(i).map(|(t, c, _)| (t, c as f64)),
+        }
+    }
 }
 
 /// All metrics of a run.
@@ -463,6 +521,58 @@ impl Registry {
         }
     }
 
+    /// The series of family `name`: its spec and, per series, its index and label values.
+    pub fn family_series(&self, name: &str) -> Option<FamilySeries<'_>> {
+        let fam = &self.families[*self.by_name.get(name)?];
+        let series = fam
+            .series
+            .iter()
+            .map(|&s| (s, self.series[s].labels.as_slice()))
+            .collect();
+        Some((&fam.spec, series))
+    }
+
+    /// The latest sample at or before `t` of a counter or gauge series (a histogram's
+    /// `_count`).
+    pub fn value_at(&self, series: usize, t: Nanos) -> Option<(Nanos, f64)> {
+        let h = &self.series.get(series)?.history;
+        last_at_or_before(h.len(), |i| h.scalar(i).map(|p| p.0), t).and_then(|i| h.scalar(i))
+    }
+
+    /// The samples of a counter or gauge series (a histogram's `_count`) with
+    /// `start <= t <= end`, oldest first.
+    pub fn values_between(&self, series: usize, start: Nanos, end: Nanos) -> Vec<(Nanos, f64)> {
+        let Some(info) = self.series.get(series) else {
+            return Vec::new();
+        };
+        let len = info.history.len();
+        let at = |i| info.history.scalar(i);
+        let Some(last) = last_at_or_before(len, |i| at(i).map(|p| p.0), end) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for i in (0..=last).rev() {
+            match at(i) {
+                Some(p) if p.0 >= start => out.push(p),
+                _ => break,
+            }
+        }
+        out.reverse();
+        out
+    }
+
+    /// Cumulative bucket counts (incl. `+Inf`) of a histogram series at its latest sample
+    /// at or before `t`, with that sample's time.
+    pub fn buckets_at(&self, series: usize, t: Nanos) -> Option<(Nanos, Vec<u64>)> {
+        match &self.series.get(series)?.history {
+            History::Histogram { points, .. } => {
+                let i = last_at_or_before(points.len(), |i| points.get(i).map(|p| p.0), t)?;
+                self.histogram_sample(series, i)
+            }
+            History::Scalar(_) => None,
+        }
+    }
+
     /// Sum over every series of family `name` of the counter/gauge value.
     pub fn family_total(&self, name: &str) -> f64 {
         let Some(&f) = self.by_name.get(name) else {
@@ -625,6 +735,25 @@ pub fn prom_num(v: f64) -> String {
     }
 }
 
+/// Index of the latest sample whose time is `<= t`, by binary search over samples
+/// `0..len` in time order (`time(i)` gives sample i's time).
+pub fn last_at_or_before(
+    len: usize,
+    time: impl Fn(usize) -> Option<Nanos>,
+    t: Nanos,
+) -> Option<usize> {
+    let (mut lo, mut hi) = (0, len);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if time(mid)? <= t {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo.checked_sub(1)
+}
+
 /// `increase()` of a counter over the samples in `(end - window, end]`, handling counter
 /// resets as Prometheus does (a drop means the counter restarted from zero). Samples are
 /// on a fixed grid, so no extrapolation to the window edges is needed.
@@ -693,6 +822,42 @@ pub fn histogram_quantile(q: f64, bounds: &[f64], cumulative: &[u64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn latency_bucket_agrees_with_a_binary_search_everywhere() {
+        let reference = |v: f64| LATENCY_BUCKETS.partition_point(|&le| le < v);
+        let mut values = vec![
+            0.0,
+            -0.0,
+            -1.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            5e-324,
+            f64::MAX,
+        ];
+        for &b in LATENCY_BUCKETS {
+            for x in [b, b * 0.5, b * 2.0] {
+                values.extend([
+                    x,
+                    f64::from_bits(x.to_bits() - 1),
+                    f64::from_bits(x.to_bits() + 1),
+                ]);
+            }
+        }
+        let mut x = 1e-7;
+        while x < 1e3 {
+            values.push(x);
+            x *= 1.0007;
+        }
+        for v in values {
+            assert_eq!(latency_bucket(v), reference(v), "v = {v:e}");
+        }
+        assert!(BUCKET_START.windows(2).all(|w| w[1] - w[0] <= 2));
+        assert!(LATENCY_BUCKETS[0] >= f64::powi(2.0, BUCKET_MIN_EXP as i32));
+        assert!(*LATENCY_BUCKETS.last().unwrap() < f64::powi(2.0, BUCKET_MAX_EXP as i32 + 1));
+    }
 
     const REQS: MetricSpec = MetricSpec::counter("reqs_total", "Requests.", &["code"]);
     const LAT: MetricSpec = MetricSpec::histogram("lat_seconds", "Latency.", &[], &[0.1, 0.2, 0.4]);
