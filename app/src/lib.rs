@@ -15,6 +15,7 @@ pub mod web_share;
 
 use components::catalog::Catalog;
 use components::compare::{BaselineStore, ComparePanel};
+use components::console::ConsolePanel;
 use components::dashboard::Dashboard;
 use components::export::ExportPanel;
 use components::run_controls::RunControls;
@@ -81,7 +82,10 @@ pub fn App() -> impl IntoView {
                     <RunControls />
                     <LinkNotice />
                     <main class="lab">
-                        <Dashboard />
+                        <div class="lab-primary">
+                            <Dashboard />
+                            <ConsolePanel />
+                        </div>
                         <aside class="settings" aria-label="Scenarios, mitigations and parameters">
                             <SwitchPanel kind=SwitchKind::Scenario />
                             <SwitchPanel kind=SwitchKind::Mitigation />

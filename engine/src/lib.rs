@@ -33,6 +33,7 @@ pub mod sim;
 pub mod systems;
 pub mod theory;
 pub mod time;
+pub mod topology;
 
 #[cfg(test)]
 pub mod testkit;

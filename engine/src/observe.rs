@@ -128,12 +128,80 @@ pub struct Trace {
     pub spans: Vec<Span>,
 }
 
+impl Span {
+    /// When the span ended.
+    pub fn end_ns(&self) -> Nanos {
+        self.start_ns.saturating_add(self.duration_ns)
+    }
+}
+
 impl Trace {
     pub fn root(&self) -> Option<&Span> {
         self.spans.first()
     }
     pub fn is_error(&self) -> bool {
         self.spans.iter().any(|s| s.status == SpanStatus::Error)
+    }
+    /// The root span's duration (0 for a trace without spans).
+    pub fn duration_ns(&self) -> Nanos {
+        self.root().map_or(0, |r| r.duration_ns)
+    }
+
+    /// The spans on the critical path: the chain of work that set the request's
+    /// duration, so shortening anything off it would not make the request faster.
+    ///
+    /// From the root, walking back from each span's end: the child that finished last
+    /// (before the point reached) is on the path; the walk descends into it, then goes
+    /// on from that child's start. Overlapping children that finished earlier are off
+    /// the path. Returns span ids in the trace's span order. A malformed trace (cycles,
+    /// unknown parents, children outside their parent) never loops or panics: each span
+    /// is visited once and the walk only moves backwards in time.
+    pub fn critical_path(&self) -> Vec<u64> {
+        let Some(root) = self.root() else {
+            return Vec::new();
+        };
+        let mut on_path = std::collections::BTreeSet::new();
+        let mut stack = vec![(0usize, root.end_ns())];
+        while let Some((i, limit)) = stack.pop() {
+            let span = &self.spans[i];
+            if !on_path.insert(span.span_id) {
+                continue;
+            }
+            let mut cursor = span.end_ns().min(limit);
+            loop {
+                let next = self
+                    .spans
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| {
+                        c.parent == Some(span.span_id)
+                            && c.span_id != span.span_id
+                            && !on_path.contains(&c.span_id)
+                            && c.start_ns < cursor
+                            && c.end_ns() > span.start_ns
+                    })
+                    // Latest (clamped) end wins; among equals the later start, then the
+                    // first listed: a deterministic choice.
+                    .max_by_key(|(j, c)| {
+                        (c.end_ns().min(cursor), c.start_ns, std::cmp::Reverse(*j))
+                    });
+                match next {
+                    Some((j, c)) => {
+                        stack.push((j, c.end_ns().min(cursor)));
+                        cursor = c.start_ns.max(span.start_ns);
+                        if cursor <= span.start_ns {
+                            break;
+                        }
+                    }
+                    None => break,
+                }
+            }
+        }
+        self.spans
+            .iter()
+            .map(|s| s.span_id)
+            .filter(|id| on_path.contains(id))
+            .collect()
     }
 }
 
@@ -197,6 +265,104 @@ impl TraceBuffer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn span(id: u64, parent: Option<u64>, start: Nanos, dur: Nanos) -> Span {
+        Span {
+            trace_id: 1,
+            span_id: id,
+            parent,
+            service: "api",
+            operation: "op",
+            start_ns: start,
+            duration_ns: dur,
+            status: SpanStatus::Ok,
+            attributes: vec![],
+        }
+    }
+
+    fn trace(spans: Vec<Span>) -> Trace {
+        Trace { trace_id: 1, spans }
+    }
+
+    #[test]
+    fn sequential_children_are_all_critical() {
+        let t = trace(vec![
+            span(1, None, 0, 100),
+            span(2, Some(1), 0, 10),
+            span(3, Some(1), 10, 50),
+            span(4, Some(1), 60, 40),
+        ]);
+        assert_eq!(t.critical_path(), vec![1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn an_overlapping_child_that_ends_first_is_off_the_path() {
+        // 2 and 3 run in parallel; 3 ends later, so 2 could be faster without effect.
+        let t = trace(vec![
+            span(1, None, 0, 100),
+            span(2, Some(1), 10, 30),
+            span(3, Some(1), 10, 80),
+        ]);
+        assert_eq!(t.critical_path(), vec![1, 3]);
+    }
+
+    #[test]
+    fn the_walk_descends_into_grandchildren_and_before_the_last_child() {
+        // 3 ends last; inside it, 5 ends last and 4 runs within 5; 2 ends before 3 starts
+        // and 6 runs within 2.
+        let t = trace(vec![
+            span(1, None, 0, 100),
+            span(2, Some(1), 0, 20),
+            span(3, Some(1), 20, 80),
+            span(4, Some(3), 32, 10),
+            span(5, Some(3), 30, 60),
+            span(6, Some(1), 5, 10),
+        ]);
+        assert_eq!(t.critical_path(), vec![1, 2, 3, 5]);
+    }
+
+    #[test]
+    fn malformed_traces_end_without_panicking() {
+        assert!(trace(vec![]).critical_path().is_empty());
+        // A span that is its own parent, a cycle, a child past its parent's end.
+        let t = trace(vec![
+            span(1, Some(1), 0, 10),
+            span(2, Some(3), 0, 5),
+            span(3, Some(2), 0, 5),
+            span(4, Some(1), 5, 1_000),
+        ]);
+        assert_eq!(t.critical_path(), vec![1, 4]);
+    }
+
+    #[test]
+    fn web_traces_have_a_critical_path_from_the_root() {
+        let mut cfg = crate::LabConfig::new("web");
+        cfg.seed = 3;
+        let mut lab = crate::Lab::new(&cfg).expect("web builds");
+        lab.run_until(5 * NS_PER_SEC);
+        let mut seen = 0;
+        for t in lab.traces() {
+            let path = t.critical_path();
+            assert_eq!(path.first(), Some(&t.spans[0].span_id), "root first");
+            // Critical spans that are the root's children do not overlap in time.
+            let mut kids: Vec<&Span> = t
+                .spans
+                .iter()
+                .filter(|s| path.contains(&s.span_id) && s.parent == Some(t.spans[0].span_id))
+                .collect();
+            kids.sort_by_key(|s| s.start_ns);
+            for w in kids.windows(2) {
+                assert!(
+                    w[0].end_ns() <= w[1].start_ns,
+                    "trace {}: {:?}",
+                    t.trace_id,
+                    t
+                );
+            }
+            seen += 1;
+        }
+        assert!(seen > 0, "the run kept traces");
+    }
 
     #[test]
     fn log_budget_drops_and_counts() {

@@ -3,11 +3,15 @@
 pub mod catalog;
 pub mod chart;
 pub mod compare;
+pub mod console;
 pub mod dashboard;
 pub mod export;
 pub mod integrity;
+pub mod logs;
 pub mod param_field;
 pub mod run_controls;
 pub mod share;
 pub mod switch_panel;
 pub mod system_params;
+pub mod topology;
+pub mod traces;

@@ -2463,11 +2463,25 @@ impl WebModel {
             },
             service: SERVICE,
             message,
-            fields: vec![
-                ("status", status.to_string()),
-                ("endpoint", ENDPOINTS[r.endpoint as usize].into()),
-                ("instance", format!("api-{}", r.instance)),
-            ],
+            fields: {
+                let mut fields = vec![
+                    ("status", status.to_string()),
+                    ("endpoint", ENDPOINTS[r.endpoint as usize].into()),
+                    ("instance", format!("api-{}", r.instance)),
+                ];
+                // Which downstream part failed, by its service name (as in its spans),
+                // so the console can filter a component's log lines.
+                let upstream = match r.failed_at {
+                    Some(Component::Database | Component::Disk) => Some(DATABASE),
+                    Some(Component::Dependency) => Some(PAYMENT),
+                    Some(Component::Cache) => Some("redis"),
+                    _ => None,
+                };
+                if let Some(u) = upstream {
+                    fields.push(("upstream", u.into()));
+                }
+                fields
+            },
             trace_id: Some(r.seq),
         });
     }

@@ -1,0 +1,290 @@
+//! The lab console under the dashboard: a tab list (Logs, Traces, Topology) over
+//! snapshots of the run's logs, sampled traces and topology. Snapshots are copied out of
+//! the engine a few times a second (`REFRESH_MS`), not every frame, and only for what
+//! the open tab shows. A component chosen in the topology (or the log filter) narrows the
+//! logs and traces to it. Other tabs can be added to `TABS`.
+
+use crate::components::logs::LogPanel;
+use crate::components::topology::TopologyPanel;
+use crate::components::traces::TracePanel;
+use crate::sim::Sim;
+use engine::observe::{LogRecord, Trace};
+use engine::topology::{self, NodeSpec, TopologyView};
+use leptos::prelude::*;
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// Wall time between snapshots of the run.
+pub const REFRESH_MS: u64 = 300;
+/// Log lines copied per snapshot (the engine keeps up to 2 000).
+pub const LOG_SNAPSHOT: usize = 2_000;
+
+/// The tabs, in order: `(id, label)`.
+pub const TABS: [(&str, &str); 3] = [
+    ("logs", "Logs"),
+    ("traces", "Traces"),
+    ("topology", "Topology"),
+];
+
+/// One log line as the console shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogLine {
+    /// Stable across snapshots: time, and the line's rank among lines at that time.
+    pub key: (u64, u32),
+    pub record: LogRecord,
+    /// The trace is among the sampled ones kept, so the line can open it.
+    pub sampled: bool,
+}
+
+/// The console's shared state (through context). Cheap to copy.
+#[derive(Clone, Copy)]
+pub struct Console {
+    pub tab: RwSignal<&'static str>,
+    pub logs: RwSignal<Vec<LogLine>>,
+    pub log_paused: RwSignal<bool>,
+    pub traces: RwSignal<Vec<Trace>>,
+    pub topology: RwSignal<Option<TopologyView>>,
+    /// The component logs and traces are narrowed to.
+    pub focus: RwSignal<Option<NodeSpec>>,
+    /// The trace shown in the waterfall (a copy: it stays when the buffer moves on).
+    pub selected: RwSignal<Option<Trace>>,
+    /// What the last snapshot was of: (run generation, virtual time, tab, paused).
+    last: StoredValue<(u32, u64, &'static str, bool)>,
+}
+
+impl Console {
+    fn new() -> Console {
+        Console {
+            tab: RwSignal::new(TABS[0].0),
+            logs: RwSignal::new(Vec::new()),
+            log_paused: RwSignal::new(false),
+            traces: RwSignal::new(Vec::new()),
+            topology: RwSignal::new(None),
+            focus: RwSignal::new(None),
+            selected: RwSignal::new(None),
+            last: StoredValue::new((u32::MAX, u64::MAX, "", false)),
+        }
+    }
+
+    pub fn expect() -> Console {
+        expect_context::<Console>()
+    }
+
+    /// Copies from the run what the open tab shows, unless nothing changed since.
+    pub fn refresh(&self, sim: Sim) {
+        let generation = sim.generation.get_untracked();
+        let now = sim.now_ns.get_untracked();
+        let tab = self.tab.get_untracked();
+        let paused = self.log_paused.get_untracked();
+        let key = (generation, now, tab, paused);
+        if self.last.get_value() == key {
+            return;
+        }
+        let reset = self.last.get_value().0 != generation;
+        self.last.set_value(key);
+        if reset {
+            self.selected.set(None);
+            self.focus.set(None);
+        }
+        let logs_wanted = tab == "logs" && (!paused || reset);
+        let snapshot = sim.with_lab(|lab| {
+            let topo = topology::snapshot(lab);
+            let logs = logs_wanted.then(|| {
+                let kept: BTreeSet<u64> = lab.traces().map(|t| t.trace_id).collect();
+                let mut lines: Vec<LogLine> = lab
+                    .logs()
+                    .rev()
+                    .take(LOG_SNAPSHOT)
+                    .map(|r| LogLine {
+                        key: (r.t_ns, 0),
+                        record: r.clone(),
+                        sampled: r.trace_id.is_some_and(|id| kept.contains(&id)),
+                    })
+                    .collect();
+                lines.reverse();
+                for i in 1..lines.len() {
+                    if lines[i].key.0 == lines[i - 1].key.0 {
+                        lines[i].key.1 = lines[i - 1].key.1 + 1;
+                    }
+                }
+                lines
+            });
+            let traces = (tab == "traces").then(|| lab.traces().cloned().collect::<Vec<_>>());
+            (topo, logs, traces)
+        });
+        match snapshot {
+            Some((topo, logs, traces)) => {
+                self.topology.set(Some(topo));
+                if let Some(logs) = logs {
+                    self.logs.set(logs);
+                }
+                if let Some(traces) = traces {
+                    self.traces.set(traces);
+                }
+            }
+            None => {
+                self.topology.set(None);
+                self.logs.set(Vec::new());
+                self.traces.set(Vec::new());
+            }
+        }
+    }
+
+    /// Opens trace `id` in the trace panel (from a log line).
+    pub fn open_trace(&self, sim: Sim, id: u64) {
+        let found = sim
+            .with_lab(|lab| lab.traces().find(|t| t.trace_id == id).cloned())
+            .flatten();
+        if let Some(trace) = found {
+            self.selected.set(Some(trace));
+            self.tab.set("traces");
+            self.refresh(sim);
+            focus_later("waterfall-title");
+        }
+    }
+
+    /// Narrows logs and traces to a component, or clears the filter when it is chosen again.
+    pub fn toggle_focus(&self, node: NodeSpec) {
+        self.focus.update(|f| {
+            *f = match f {
+                Some(current) if current.id == node.id => None,
+                _ => Some(node),
+            }
+        });
+    }
+}
+
+/// Moves keyboard focus to the element with `id` once the view has updated.
+pub fn focus_later(id: impl Into<String>) {
+    let id = id.into();
+    request_animation_frame(move || {
+        if let Some(el) = document().get_element_by_id(&id) {
+            use wasm_bindgen::JsCast;
+            if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+                let _ = el.focus();
+            }
+        }
+    });
+}
+
+#[component]
+pub fn ConsolePanel() -> impl IntoView {
+    let sim = Sim::expect();
+    let console = Console::new();
+    provide_context(console);
+    console.refresh(sim);
+    if let Ok(handle) = set_interval_with_handle(
+        move || console.refresh(sim),
+        Duration::from_millis(REFRESH_MS),
+    ) {
+        on_cleanup(move || handle.clear());
+    }
+    // A tab change shows fresh data at once, not after the next tick.
+    Effect::new(move |_| {
+        console.tab.track();
+        console.log_paused.track();
+        console.refresh(sim);
+    });
+
+    let select = move |i: usize| {
+        console.tab.set(TABS[i].0);
+        focus_later(tab_id(TABS[i].0));
+    };
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let current = TABS
+            .iter()
+            .position(|(id, _)| *id == console.tab.get_untracked())
+            .unwrap_or(0);
+        let next = match ev.key().as_str() {
+            "ArrowRight" => (current + 1) % TABS.len(),
+            "ArrowLeft" => (current + TABS.len() - 1) % TABS.len(),
+            "Home" => 0,
+            "End" => TABS.len() - 1,
+            _ => return,
+        };
+        ev.prevent_default();
+        select(next);
+    };
+
+    let focus_note = move || {
+        console.focus.get().map(|node| {
+            view! {
+                <p class="console-focus" data-testid="console-focus">
+                    "Showing logs and traces of "
+                    <strong>{node.label}</strong>
+                    " only. "
+                    <button
+                        type="button"
+                        class="link-button"
+                        data-testid="console-focus-clear"
+                        on:click=move |_| console.focus.set(None)
+                    >
+                        "Show all components"
+                    </button>
+                </p>
+            }
+        })
+    };
+
+    view! {
+        <section class="console" aria-labelledby="console-title" data-testid="console">
+            <h2 id="console-title">"Console"</h2>
+            <div class="tabs" role="tablist" aria-label="Console views" on:keydown=on_key>
+                {TABS
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (id, label))| {
+                        let id = *id;
+                        let selected = move || console.tab.get() == id;
+                        view! {
+                            <button
+                                type="button"
+                                role="tab"
+                                id=tab_id(id)
+                                data-testid=tab_id(id)
+                                aria-controls=panel_id(id)
+                                aria-selected=move || selected().to_string()
+                                tabindex=move || if selected() { "0" } else { "-1" }
+                                on:click=move |_| select(i)
+                            >
+                                {*label}
+                            </button>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+            {focus_note}
+            {TABS
+                .iter()
+                .map(|(id, _)| {
+                    let id = *id;
+                    let body = match id {
+                        "logs" => view! { <LogPanel /> }.into_any(),
+                        "traces" => view! { <TracePanel /> }.into_any(),
+                        _ => view! { <TopologyPanel /> }.into_any(),
+                    };
+                    view! {
+                        <div
+                            class="tab-panel"
+                            role="tabpanel"
+                            id=panel_id(id)
+                            aria-labelledby=tab_id(id)
+                            tabindex="0"
+                            hidden=move || console.tab.get() != id
+                        >
+                            {body}
+                        </div>
+                    }
+                })
+                .collect_view()}
+        </section>
+    }
+}
+
+fn tab_id(id: &str) -> String {
+    format!("console-tab-{id}")
+}
+
+fn panel_id(id: &str) -> String {
+    format!("console-panel-{id}")
+}

@@ -1,0 +1,203 @@
+//! The log panel: a live tail of the run's structured log lines, filtered by level,
+//! component and text, showing the newest `SHOWN` matches, newest first. The tail can be paused to read;
+//! a line whose request was traced opens that trace.
+
+use crate::components::console::{Console, LogLine};
+use crate::format::virtual_time;
+use crate::sim::Sim;
+use engine::observe::{Level, LogRecord};
+use leptos::prelude::*;
+
+/// Matching lines rendered at most (the newest).
+pub const SHOWN: usize = 200;
+
+/// The level choices: `(value, label, lowest level shown)`.
+const LEVELS: [(&str, &str, Level); 4] = [
+    ("debug", "All levels", Level::Debug),
+    ("info", "Info and above", Level::Info),
+    ("warn", "Warnings and errors", Level::Warn),
+    ("error", "Errors only", Level::Error),
+];
+
+/// Whether `line` passes the filters (`text` already lower-case).
+pub fn matches(line: &LogRecord, min: Level, text: &str) -> bool {
+    if line.level < min {
+        return false;
+    }
+    if text.is_empty() {
+        return true;
+    }
+    let has = |s: &str| s.to_lowercase().contains(text);
+    has(line.message)
+        || has(line.service)
+        || line.fields.iter().any(|(k, v)| has(k) || has(v))
+        || line.trace_id.is_some_and(|id| id.to_string() == text)
+}
+
+#[component]
+pub fn LogPanel() -> impl IntoView {
+    let sim = Sim::expect();
+    let console = Console::expect();
+    let min_level = RwSignal::new(Level::Debug);
+    let text = RwSignal::new(String::new());
+
+    let matching = Memo::new(move |_| {
+        let min = min_level.get();
+        let needle = text.get().trim().to_lowercase();
+        let focus = console.focus.get();
+        console.logs.with(|lines| {
+            let all: Vec<&LogLine> = lines
+                .iter()
+                .filter(|l| matches(&l.record, min, &needle))
+                .filter(|l| focus.is_none_or(|node| node.matches_log(&l.record)))
+                .collect();
+            let total = all.len();
+            // Newest first: the tail is at the top, where it stays in view.
+            let shown: Vec<LogLine> = all.iter().rev().take(SHOWN).map(|l| (*l).clone()).collect();
+            (total, lines.len(), shown)
+        })
+    });
+
+    let components = move || {
+        console
+            .topology
+            .with(|t| {
+                t.as_ref()
+                    .map(|t| t.nodes.iter().map(|n| n.spec).collect::<Vec<_>>())
+            })
+            .unwrap_or_default()
+    };
+
+    view! {
+        <div class="log-panel">
+            <h3 class="visually-hidden">"Logs"</h3>
+            <div class="console-filters">
+                <div class="control">
+                    <label for="log-level">"Level"</label>
+                    <select
+                        id="log-level"
+                        data-testid="log-level"
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            if let Some((_, _, l)) = LEVELS.iter().find(|(id, _, _)| *id == v) {
+                                min_level.set(*l);
+                            }
+                        }
+                    >
+                        {LEVELS
+                            .iter()
+                            .map(|(id, label, _)| view! { <option value=*id>{*label}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="control">
+                    <label for="log-component">"Component"</label>
+                    <select
+                        id="log-component"
+                        data-testid="log-component"
+                        prop:value=move || console.focus.get().map_or("", |n| n.id)
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            let node = components().into_iter().find(|n| n.id == v);
+                            console.focus.set(node);
+                        }
+                    >
+                        <option value="">"All components"</option>
+                        {move || {
+                            let focused = console.focus.get().map(|n| n.id);
+                            components()
+                                .into_iter()
+                                .map(|n| {
+                                    view! {
+                                        <option value=n.id selected=focused == Some(n.id)>
+                                            {n.label}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()
+                        }}
+                    </select>
+                </div>
+                <div class="control grow">
+                    <label for="log-search">"Text"</label>
+                    <input
+                        id="log-search"
+                        type="search"
+                        data-testid="log-search"
+                        placeholder="message, field or trace id"
+                        autocomplete="off"
+                        on:input=move |ev| text.set(event_target_value(&ev))
+                    />
+                </div>
+                <button
+                    type="button"
+                    data-testid="log-pause"
+                    aria-pressed=move || console.log_paused.get().to_string()
+                    on:click=move |_| console.log_paused.update(|p| *p = !*p)
+                >
+                    {move || if console.log_paused.get() { "Resume tail" } else { "Pause tail" }}
+                </button>
+            </div>
+            <p class="console-count" data-testid="log-count">
+                {move || {
+                    let (total, all, shown) = matching.get();
+                    let paused = if console.log_paused.get() { " Tail paused." } else { "" };
+                    format!(
+                        "{} of {all} lines match; showing the newest {}.{paused}",
+                        total,
+                        shown.len(),
+                    )
+                }}
+            </p>
+            <ol class="log-lines" data-testid="log-lines" aria-label="Log lines, newest first">
+                <For
+                    each=move || matching.get().2
+                    key=|l| (l.key, l.sampled)
+                    children=move |line| view! { <LogRow line=line sim=sim console=console /> }
+                />
+            </ol>
+        </div>
+    }
+}
+
+#[component]
+fn LogRow(line: LogLine, sim: Sim, console: Console) -> impl IntoView {
+    let sampled = line.sampled;
+    let line = line.record;
+    let level = line.level.as_str();
+    let trace = line.trace_id.map(|id| {
+        if sampled {
+            view! {
+                <button
+                    type="button"
+                    class="link-button"
+                    data-testid="log-trace-link"
+                    aria-label=format!("Open trace {id}")
+                    on:click=move |_| console.open_trace(sim, id)
+                >
+                    {format!("trace {id}")}
+                </button>
+            }
+            .into_any()
+        } else {
+            view! { <span class="muted" title="This request was not sampled">{format!("trace {id} (not sampled)")}</span> }
+                .into_any()
+        }
+    });
+    let fields = line
+        .fields
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    view! {
+        <li class=format!("log-line level-{level}") data-testid="log-line" data-level=level>
+            <span class="log-time">{virtual_time(line.t_ns)}</span>
+            <span class="log-level">{level.to_uppercase()}</span>
+            <span class="log-service">{line.service}</span>
+            <span class="log-message">{line.message}</span>
+            <span class="log-fields">{fields}</span>
+            {trace}
+        </li>
+    }
+}

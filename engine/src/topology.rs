@@ -1,0 +1,799 @@
+//! The running system as a diagram: its components (nodes), the request paths between
+//! them (edges), and for each a live reading taken from the metrics registry — a node's
+//! health (ok / degraded / failing, with the reasons), an edge's request rate — plus the
+//! components an active scenario strikes. The UI only draws what `snapshot` returns.
+//!
+//! Every reading is a PromQL-style query over the sampled history (`rate` of a counter,
+//! `histogram_quantile` over the increase of a histogram, a gauge's last value) in the
+//! last `WINDOW_NS` of virtual time, so it is deterministic and needs no hooks in the
+//! systems. Each node says which metrics decide its health (`NodeSpec::signals`).
+
+use crate::metrics::{histogram_quantile, rate, MetricKind, Registry};
+use crate::observe::{LogRecord, Trace};
+use crate::scenario::Component;
+use crate::sim::{Lab, GOLDEN_WINDOW_NS};
+use crate::time::Nanos;
+use serde::Serialize;
+
+/// The window every reading looks back over.
+pub const WINDOW_NS: Nanos = GOLDEN_WINDOW_NS;
+
+/// Error share at or above which a component is degraded / failing.
+pub const ERRORS_DEGRADED: f64 = 0.01;
+pub const ERRORS_FAILING: f64 = 0.10;
+/// Utilisation at or above which a component is degraded / failing (saturated).
+pub const BUSY_DEGRADED: f64 = 0.85;
+pub const BUSY_FAILING: f64 = 0.98;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Health {
+    /// No traffic in the window: nothing to judge.
+    Idle,
+    Ok,
+    Degraded,
+    Failing,
+}
+
+impl Health {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Health::Idle => "idle",
+            Health::Ok => "ok",
+            Health::Degraded => "degraded",
+            Health::Failing => "failing",
+        }
+    }
+}
+
+/// A component in the diagram.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct NodeSpec {
+    pub id: &'static str,
+    pub label: &'static str,
+    /// The scenario-facing parts it stands for (a scenario striking one marks it).
+    pub components: &'static [Component],
+    /// Service names its log lines and spans carry (for filtering logs and traces).
+    pub services: &'static [&'static str],
+    /// Grid position: column left to right along the request path, row top to bottom.
+    pub col: u8,
+    pub row: u8,
+    /// Which metrics decide its health, for the legend and screen readers.
+    pub signals: &'static str,
+}
+
+/// A request path between two nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct EdgeSpec {
+    pub from: &'static str,
+    pub to: &'static str,
+    /// Which metric's rate is drawn on it.
+    pub rate_of: &'static str,
+}
+
+/// A node with its reading.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodeState {
+    pub spec: NodeSpec,
+    pub health: Health,
+    /// Why it has that health, e.g. "errors 12.0% ≥ 10%"; empty when ok.
+    pub reasons: Vec<String>,
+    /// A short reading, e.g. "p99 120 ms, busy 45%".
+    pub detail: String,
+    /// Ids of the active scenarios striking it.
+    pub struck_by: Vec<&'static str>,
+}
+
+/// An edge with its request rate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EdgeState {
+    pub spec: EdgeSpec,
+    pub rate_rps: f64,
+}
+
+/// The diagram at one instant of a run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopologyView {
+    /// The sample the readings are from.
+    pub t_ns: Nanos,
+    pub nodes: Vec<NodeState>,
+    pub edges: Vec<EdgeState>,
+}
+
+impl NodeSpec {
+    /// Whether a log line concerns this component: written by one of its services or
+    /// naming one in a field (e.g. `upstream=postgres`, `dependency=payment`).
+    pub fn matches_log(&self, record: &LogRecord) -> bool {
+        self.services.contains(&record.service)
+            || record
+                .fields
+                .iter()
+                .any(|(_, v)| self.services.contains(&v.as_str()))
+    }
+
+    /// Whether a trace passed through this component (has a span of one of its services).
+    pub fn matches_trace(&self, trace: &Trace) -> bool {
+        trace
+            .spans
+            .iter()
+            .any(|s| self.services.contains(&s.service))
+    }
+}
+
+impl TopologyView {
+    pub fn node(&self, id: &str) -> Option<&NodeState> {
+        self.nodes.iter().find(|n| n.spec.id == id)
+    }
+}
+
+const CLIENTS: NodeSpec = NodeSpec {
+    id: "clients",
+    label: "Clients",
+    components: &[Component::Client],
+    services: &["api"],
+    col: 0,
+    row: 1,
+    signals: "client_requests_total{outcome}: share of calls ending in error or timeout",
+};
+const LB: NodeSpec = NodeSpec {
+    id: "load_balancer",
+    label: "Load balancer",
+    components: &[Component::LoadBalancer, Component::Network],
+    services: &["api"],
+    col: 1,
+    row: 1,
+    signals: "instance_up: instances in rotation; http_requests_total{status=\"503\"|\"429\"}: requests turned away",
+};
+const API: NodeSpec = NodeSpec {
+    id: "api",
+    label: "api instances",
+    components: &[Component::Service],
+    services: &["api"],
+    col: 2,
+    row: 1,
+    signals: "http_requests_total{status=~\"5..\"}: error share; http_request_duration_seconds: p99; service_utilization_ratio: saturation",
+};
+const CACHE: NodeSpec = NodeSpec {
+    id: "cache",
+    label: "Cache (redis)",
+    components: &[Component::Cache],
+    services: &["redis"],
+    col: 3,
+    row: 0,
+    signals:
+        "cache_hits_total / cache_miss_total: hit ratio; cache_concurrent_requests: fills in flight",
+};
+const DATABASE: NodeSpec = NodeSpec {
+    id: "database",
+    label: "Database (postgres)",
+    components: &[Component::Database, Component::Disk],
+    services: &["postgres"],
+    col: 3,
+    row: 1,
+    signals: "db_query_duration_seconds: p99; db_pool_wait_seconds: p99; disk_write_failures_total, db_lock_timeouts_total: rate",
+};
+const REPLICA: NodeSpec = NodeSpec {
+    id: "replica",
+    label: "Read replica",
+    components: &[Component::Database],
+    services: &["postgres"],
+    col: 3,
+    row: 2,
+    signals: "replication_lag_seconds: how far it trails the primary",
+};
+const PAYMENT: NodeSpec = NodeSpec {
+    id: "payment",
+    label: "Payment service",
+    components: &[Component::Dependency],
+    services: &["payment"],
+    col: 3,
+    row: 3,
+    signals:
+        "dependency_requests_total{outcome}: error share; dependency_request_duration_seconds: p99",
+};
+const ARRIVALS: NodeSpec = NodeSpec {
+    id: "arrivals",
+    label: "Arrivals",
+    components: &[Component::Client],
+    services: &["server"],
+    col: 0,
+    row: 0,
+    signals: "http_requests_total: arrival rate",
+};
+const QUEUE: NodeSpec = NodeSpec {
+    id: "queue",
+    label: "FIFO queue",
+    components: &[Component::Service],
+    services: &["server"],
+    col: 1,
+    row: 0,
+    signals: "http_requests_total{status=\"503\"}: turned away when full; service_queue_wait_seconds: p99",
+};
+const WORKERS: NodeSpec = NodeSpec {
+    id: "workers",
+    label: "Workers",
+    components: &[Component::Service],
+    services: &["server"],
+    col: 2,
+    row: 0,
+    signals: "service_utilization_ratio: saturation; http_requests_total{status=\"500\"}: failures",
+};
+
+/// Latency p99 above which a hop is degraded / failing, in seconds.
+const SLOW_P99_S: f64 = 1.0;
+const VERY_SLOW_P99_S: f64 = 5.0;
+/// Database query p99 above which the database is degraded / failing.
+const DB_SLOW_P99_S: f64 = 0.1;
+const DB_VERY_SLOW_P99_S: f64 = 1.0;
+/// Replica lag above which reads are noticeably / badly stale.
+const LAG_DEGRADED_S: f64 = 1.0;
+const LAG_FAILING_S: f64 = 10.0;
+/// A cache hit ratio below this (with lookups) means the cache is not shielding the
+/// database: degraded; below the second, failing.
+const HIT_DEGRADED: f64 = 0.5;
+const HIT_FAILING: f64 = 0.1;
+
+/// The nodes and edges of a system with its parameters (`params` as `LabConfig` holds
+/// them; a missing one has its default). Unknown systems have an empty diagram.
+pub fn layout(system: &str, cache: bool, replica: bool) -> (Vec<NodeSpec>, Vec<EdgeSpec>) {
+    let e = |from, to, rate_of| EdgeSpec { from, to, rate_of };
+    match system {
+        "web" => {
+            let mut nodes = vec![CLIENTS, LB, API];
+            let mut edges = vec![
+                e("clients", "load_balancer", "http_requests_total"),
+                e("load_balancer", "api", "http_requests_total"),
+            ];
+            if cache {
+                nodes.push(CACHE);
+                edges.push(e("api", "cache", "cache_hits_total + cache_miss_total"));
+            }
+            nodes.push(DATABASE);
+            if replica {
+                nodes.push(REPLICA);
+                edges.push(e(
+                    "api",
+                    "database",
+                    "db_query_duration_seconds_count{query_type=\"write\"}",
+                ));
+                edges.push(e(
+                    "api",
+                    "replica",
+                    "db_query_duration_seconds_count{query_type=\"read\"}",
+                ));
+            } else {
+                edges.push(e("api", "database", "db_query_duration_seconds_count"));
+            }
+            nodes.push(PAYMENT);
+            edges.push(e("api", "payment", "dependency_requests_total"));
+            (nodes, edges)
+        }
+        "queue" => (
+            vec![ARRIVALS, QUEUE, WORKERS],
+            vec![
+                e("arrivals", "queue", "http_requests_total"),
+                e("queue", "workers", "service_queue_wait_seconds_count"),
+            ],
+        ),
+        _ => (Vec::new(), Vec::new()),
+    }
+}
+
+/// Queries over the registry at the latest sample.
+struct Q<'a> {
+    reg: &'a Registry,
+    end: Nanos,
+}
+
+impl Q<'_> {
+    fn matching<'s>(
+        &'s self,
+        name: &'s str,
+        keep: &'s dyn Fn(&[String]) -> bool,
+    ) -> impl Iterator<Item = usize> + 's {
+        self.reg
+            .series_keys()
+            .filter(move |k| k.name == name && keep(k.label_values))
+            .map(|k| k.index)
+    }
+
+    /// `sum(rate(name{keep}[window]))`; for a histogram, the rate of its `_count`.
+    fn rate(&self, name: &str, keep: &dyn Fn(&[String]) -> bool) -> f64 {
+        self.matching(name, keep)
+            .map(|i| rate(&self.reg.points(i), self.end, WINDOW_NS))
+            .sum()
+    }
+
+    /// `histogram_quantile(q, sum by (le) (increase(name{keep}[window])))`, NaN when
+    /// nothing was observed in the window.
+    fn quantile(&self, q: f64, name: &str, keep: &dyn Fn(&[String]) -> bool) -> f64 {
+        let Some(spec) = self.reg.spec(name) else {
+            return f64::NAN;
+        };
+        if spec.kind != MetricKind::Histogram {
+            return f64::NAN;
+        }
+        let start = self.end.saturating_sub(WINDOW_NS);
+        let mut sum = vec![0u64; spec.buckets.len() + 1];
+        for i in self.matching(name, keep) {
+            let n = self.reg.sample_count(i);
+            let samples: Vec<(Nanos, Vec<u64>)> = (0..n)
+                .filter_map(|j| self.reg.histogram_sample(i, j))
+                .filter(|(t, _)| *t >= start && *t <= self.end)
+                .collect();
+            if let (Some(first), Some(last)) = (samples.first(), samples.last()) {
+                for (k, out) in sum.iter_mut().enumerate() {
+                    let a = first.1.get(k).copied().unwrap_or(0);
+                    let b = last.1.get(k).copied().unwrap_or(0);
+                    *out += b.saturating_sub(a);
+                }
+            }
+        }
+        histogram_quantile(q, spec.buckets, &sum)
+    }
+
+    /// The latest sampled values of the gauges `name{keep}`.
+    fn gauges(&self, name: &str, keep: &dyn Fn(&[String]) -> bool) -> Vec<f64> {
+        self.matching(name, keep)
+            .filter_map(|i| self.reg.points(i).last().map(|p| p.1))
+            .collect()
+    }
+}
+
+fn all(_: &[String]) -> bool {
+    true
+}
+
+/// Collects a node's verdicts: the worst wins; each non-ok one leaves a reason.
+struct Verdict {
+    health: Health,
+    reasons: Vec<String>,
+}
+
+impl Verdict {
+    fn new(traffic: bool) -> Verdict {
+        Verdict {
+            health: if traffic { Health::Ok } else { Health::Idle },
+            reasons: Vec::new(),
+        }
+    }
+    /// `value` against degraded/failing thresholds (higher is worse).
+    fn above(
+        &mut self,
+        what: &str,
+        value: f64,
+        degraded: f64,
+        failing: f64,
+        show: fn(f64) -> String,
+    ) {
+        if !value.is_finite() {
+            return;
+        }
+        let h = if value >= failing {
+            Health::Failing
+        } else if value >= degraded {
+            Health::Degraded
+        } else {
+            return;
+        };
+        let limit = if h == Health::Failing {
+            failing
+        } else {
+            degraded
+        };
+        self.reasons
+            .push(format!("{what} {} ≥ {}", show(value), show(limit)));
+        self.health = self.health.max(h);
+    }
+    /// `value` against thresholds where lower is worse.
+    fn below(
+        &mut self,
+        what: &str,
+        value: f64,
+        degraded: f64,
+        failing: f64,
+        show: fn(f64) -> String,
+    ) {
+        if !value.is_finite() {
+            return;
+        }
+        let h = if value < failing {
+            Health::Failing
+        } else if value < degraded {
+            Health::Degraded
+        } else {
+            return;
+        };
+        let limit = if h == Health::Failing {
+            failing
+        } else {
+            degraded
+        };
+        self.reasons
+            .push(format!("{what} {} < {}", show(value), show(limit)));
+        self.health = self.health.max(h);
+    }
+}
+
+fn pct(v: f64) -> String {
+    format!("{:.1}%", v * 100.0)
+}
+fn secs(v: f64) -> String {
+    if v < 1.0 {
+        format!("{:.0} ms", v * 1000.0)
+    } else {
+        format!("{v:.2} s")
+    }
+}
+fn share(part: f64, whole: f64) -> f64 {
+    if whole > 0.0 {
+        part / whole
+    } else {
+        0.0
+    }
+}
+
+/// What one node reads.
+fn read_node(q: &Q<'_>, spec: &NodeSpec) -> (Health, Vec<String>, String) {
+    let status = |codes: &'static [&'static str]| {
+        move |l: &[String]| l.get(2).is_some_and(|s| codes.contains(&s.as_str()))
+    };
+    let mut details = Vec::new();
+    let v = match spec.id {
+        "clients" => {
+            let total = q.rate("client_requests_total", &all);
+            let bad = q.rate("client_requests_total", &|l| {
+                l.first().is_some_and(|o| o != "success")
+            });
+            let mut v = Verdict::new(total > 0.0);
+            let s = share(bad, total);
+            details.push(format!("{} failed", pct(s)));
+            v.above("failed calls", s, ERRORS_DEGRADED, ERRORS_FAILING, pct);
+            v
+        }
+        "load_balancer" => {
+            let total = q.rate("http_requests_total", &all);
+            let turned = q.rate("http_requests_total", &status(&["503", "429"]));
+            let up = q.gauges("instance_up", &all);
+            let running = up.iter().filter(|u| **u >= 0.5).count();
+            let mut v = Verdict::new(total > 0.0);
+            if !up.is_empty() {
+                details.push(format!("{running}/{} up", up.len()));
+                let down = 1.0 - share(running as f64, up.len() as f64);
+                v.above("instances down", down, 1e-9, 1.0, pct);
+            }
+            let s = share(turned, total);
+            details.push(format!("{} turned away", pct(s)));
+            v.above("turned away", s, ERRORS_DEGRADED, ERRORS_FAILING, pct);
+            v
+        }
+        "api" | "workers" => {
+            let total = q.rate("http_requests_total", &all);
+            let failed = q.rate("http_requests_total", &status(&["500", "502", "504"]));
+            let p99 = q.quantile(0.99, "http_request_duration_seconds", &all);
+            let busy = q
+                .gauges("service_utilization_ratio", &all)
+                .into_iter()
+                .fold(f64::NAN, f64::max);
+            let mut v = Verdict::new(total > 0.0);
+            let s = share(failed, total);
+            details.push(format!("{} errors", pct(s)));
+            if p99.is_finite() {
+                details.push(format!("p99 {}", secs(p99)));
+            }
+            if busy.is_finite() {
+                details.push(format!("busy {}", pct(busy)));
+            }
+            v.above("errors", s, ERRORS_DEGRADED, ERRORS_FAILING, pct);
+            v.above("p99", p99, SLOW_P99_S, VERY_SLOW_P99_S, secs);
+            v.above("busy", busy, BUSY_DEGRADED, BUSY_FAILING, pct);
+            v
+        }
+        "cache" => {
+            let hits = q.rate("cache_hits_total", &all);
+            let misses = q.rate("cache_miss_total", &all);
+            let mut v = Verdict::new(hits + misses > 0.0);
+            if hits + misses > 0.0 {
+                let ratio = share(hits, hits + misses);
+                details.push(format!("hit ratio {}", pct(ratio)));
+                v.below("hit ratio", ratio, HIT_DEGRADED, HIT_FAILING, pct);
+            }
+            v
+        }
+        "database" => {
+            let primary_only = q.rate("db_query_duration_seconds", &all) > 0.0;
+            let p99 = q.quantile(0.99, "db_query_duration_seconds", &all);
+            let pool = q.quantile(0.99, "db_pool_wait_seconds", &all);
+            let disk = q.rate("disk_write_failures_total", &all);
+            let locks = q.rate("db_lock_timeouts_total", &all);
+            let mut v = Verdict::new(primary_only);
+            if p99.is_finite() {
+                details.push(format!("query p99 {}", secs(p99)));
+            }
+            v.above("query p99", p99, DB_SLOW_P99_S, DB_VERY_SLOW_P99_S, secs);
+            v.above(
+                "pool wait p99",
+                pool,
+                DB_SLOW_P99_S,
+                DB_VERY_SLOW_P99_S,
+                secs,
+            );
+            v.above("disk write failures/s", disk, f64::MIN_POSITIVE, 1.0, |x| {
+                format!("{x:.1}")
+            });
+            v.above("lock timeouts/s", locks, f64::MIN_POSITIVE, 1.0, |x| {
+                format!("{x:.1}")
+            });
+            v
+        }
+        "replica" => {
+            let reads = q.rate("db_query_duration_seconds", &|l| {
+                l.first().is_some_and(|t| t == "read")
+            });
+            let lag = q
+                .gauges("replication_lag_seconds", &all)
+                .into_iter()
+                .fold(f64::NAN, f64::max);
+            let mut v = Verdict::new(reads > 0.0);
+            if lag.is_finite() {
+                details.push(format!("lag {}", secs(lag)));
+            }
+            v.above("lag", lag, LAG_DEGRADED_S, LAG_FAILING_S, secs);
+            v
+        }
+        "payment" => {
+            let total = q.rate("dependency_requests_total", &all);
+            let bad = q.rate("dependency_requests_total", &|l| {
+                l.get(1).is_some_and(|o| o != "success")
+            });
+            let p99 = q.quantile(0.99, "dependency_request_duration_seconds", &all);
+            let mut v = Verdict::new(total > 0.0);
+            let s = share(bad, total);
+            details.push(format!("{} errors", pct(s)));
+            if p99.is_finite() {
+                details.push(format!("p99 {}", secs(p99)));
+            }
+            v.above("errors", s, ERRORS_DEGRADED, ERRORS_FAILING, pct);
+            v.above("p99", p99, SLOW_P99_S, VERY_SLOW_P99_S, secs);
+            v
+        }
+        "arrivals" => {
+            let total = q.rate("http_requests_total", &all);
+            details.push(format!("{total:.1} req/s"));
+            Verdict::new(total > 0.0)
+        }
+        "queue" => {
+            let total = q.rate("http_requests_total", &all);
+            let turned = q.rate("http_requests_total", &status(&["503"]));
+            let wait = q.quantile(0.99, "service_queue_wait_seconds", &all);
+            let mut v = Verdict::new(total > 0.0);
+            let s = share(turned, total);
+            if wait.is_finite() {
+                details.push(format!("wait p99 {}", secs(wait)));
+            }
+            details.push(format!("{} turned away", pct(s)));
+            v.above("turned away", s, ERRORS_DEGRADED, ERRORS_FAILING, pct);
+            v.above("wait p99", wait, SLOW_P99_S, VERY_SLOW_P99_S, secs);
+            v
+        }
+        _ => Verdict::new(false),
+    };
+    (v.health, v.reasons, details.join(", "))
+}
+
+fn read_edge(q: &Q<'_>, spec: &EdgeSpec) -> f64 {
+    let query_type = |want: &'static str| move |l: &[String]| l.first().is_some_and(|t| t == want);
+    match (spec.from, spec.to) {
+        (_, "cache") => q.rate("cache_hits_total", &all) + q.rate("cache_miss_total", &all),
+        ("api", "database") if spec.rate_of.contains("write") => {
+            q.rate("db_query_duration_seconds", &query_type("write"))
+        }
+        ("api", "database") => q.rate("db_query_duration_seconds", &all),
+        ("api", "replica") => q.rate("db_query_duration_seconds", &query_type("read")),
+        (_, "payment") => q.rate("dependency_requests_total", &all),
+        ("queue", "workers") => q.rate("service_queue_wait_seconds", &all),
+        _ => q.rate("http_requests_total", &all),
+    }
+}
+
+/// The diagram of `lab`'s system with readings at its latest sample and the
+/// components its active scenarios strike now.
+pub fn snapshot(lab: &Lab) -> TopologyView {
+    let cfg = lab.config();
+    let params = cfg.system_param_set().ok();
+    let flag = |name: &str| params.as_ref().is_none_or(|p| p.bool(name));
+    let system = lab.system().id;
+    let (nodes, edges) = if system == "web" {
+        layout(system, flag("cache_enabled"), flag("read_replica"))
+    } else {
+        layout(system, false, false)
+    };
+    let end = lab.golden().t_ns;
+    let q = Q {
+        reg: lab.metrics(),
+        end,
+    };
+    let now = lab.now_ns();
+    let striking: Vec<_> = lab.scenarios().filter(|s| s.is_active(now)).collect();
+    TopologyView {
+        t_ns: end,
+        nodes: nodes
+            .iter()
+            .map(|spec| {
+                let (health, reasons, detail) = read_node(&q, spec);
+                let struck_by = striking
+                    .iter()
+                    .filter(|s| s.meta.strikes.iter().any(|c| spec.components.contains(c)))
+                    .map(|s| s.meta.id)
+                    .collect();
+                NodeState {
+                    spec: *spec,
+                    health,
+                    reasons,
+                    detail,
+                    struck_by,
+                }
+            })
+            .collect(),
+        edges: edges
+            .iter()
+            .map(|spec| EdgeState {
+                spec: *spec,
+                rate_rps: read_edge(&q, spec),
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::NS_PER_SEC;
+    use crate::LabConfig;
+
+    fn run(system: &str, switches: &[(&str, &[(&str, &str)])], secs: u64) -> Lab {
+        let mut cfg = LabConfig::new(system);
+        cfg.seed = 7;
+        for (id, params) in switches {
+            cfg.enable(id).expect("switch exists");
+            for (k, v) in *params {
+                cfg.set(&format!("{id}.{k}"), v).expect("valid param");
+            }
+        }
+        let mut lab = Lab::new(&cfg).expect("lab builds");
+        lab.run_until(secs * NS_PER_SEC);
+        lab
+    }
+
+    #[test]
+    fn every_edge_joins_two_nodes_of_its_system() {
+        for (sys, cache, replica) in [
+            ("web", true, true),
+            ("web", false, false),
+            ("queue", false, false),
+        ] {
+            let (nodes, edges) = layout(sys, cache, replica);
+            assert!(!nodes.is_empty());
+            for e in &edges {
+                assert!(nodes.iter().any(|n| n.id == e.from), "{sys}: {}", e.from);
+                assert!(nodes.iter().any(|n| n.id == e.to), "{sys}: {}", e.to);
+            }
+            let mut ids: Vec<_> = nodes.iter().map(|n| n.id).collect();
+            ids.dedup();
+            assert_eq!(ids.len(), nodes.len(), "{sys}: unique ids");
+            let mut cells: Vec<_> = nodes.iter().map(|n| (n.col, n.row)).collect();
+            cells.sort();
+            cells.dedup();
+            assert_eq!(cells.len(), nodes.len(), "{sys}: one node per grid cell");
+        }
+        let (nodes, _) = layout("web", false, false);
+        assert!(nodes.iter().all(|n| n.id != "cache" && n.id != "replica"));
+        assert!(layout("nope", true, true).0.is_empty());
+    }
+
+    #[test]
+    fn a_healthy_web_run_is_all_ok_with_traffic_on_every_edge() {
+        let lab = run("web", &[], 20);
+        let view = snapshot(&lab);
+        for n in &view.nodes {
+            assert_eq!(
+                n.health,
+                Health::Ok,
+                "{}: {:?} {}",
+                n.spec.id,
+                n.reasons,
+                n.detail
+            );
+            assert!(n.struck_by.is_empty());
+        }
+        for e in &view.edges {
+            assert!(e.rate_rps > 0.0, "{} → {}", e.spec.from, e.spec.to);
+        }
+        let into_lb = view.edges[0].rate_rps;
+        let golden = lab.golden().throughput_rps;
+        assert!(
+            into_lb >= golden,
+            "all answers ≥ ok answers: {into_lb} {golden}"
+        );
+    }
+
+    #[test]
+    fn a_failing_dependency_is_marked_struck_and_failing() {
+        let id = "502-bad-gateway";
+        let lab = run("web", &[(id, &[])], 30);
+        let view = snapshot(&lab);
+        let pay = view.node("payment").expect("payment node");
+        assert_eq!(pay.struck_by, vec![id]);
+        assert!(
+            pay.health >= Health::Degraded,
+            "{id}: {:?} {}",
+            pay.reasons,
+            pay.detail
+        );
+        assert!(!pay.reasons.is_empty());
+        let db = view.node("database").expect("db node");
+        assert!(
+            db.struck_by.is_empty(),
+            "a dependency fault does not strike the db"
+        );
+    }
+
+    #[test]
+    fn an_overloaded_queue_is_saturated() {
+        let mut cfg = LabConfig::new("queue");
+        cfg.set("arrival_rate_rps", "150").unwrap();
+        cfg.set("service_time_ms", "10").unwrap();
+        let mut lab = Lab::new(&cfg).unwrap();
+        lab.run_until(20 * NS_PER_SEC);
+        let view = snapshot(&lab);
+        let workers = view.node("workers").unwrap();
+        assert_eq!(workers.health, Health::Failing, "{:?}", workers.reasons);
+        assert!(workers.reasons.iter().any(|r| r.starts_with("busy")));
+        assert_eq!(view.node("arrivals").unwrap().health, Health::Ok);
+
+        let mut light = LabConfig::new("queue");
+        light.set("arrival_rate_rps", "20").unwrap();
+        let mut lab = Lab::new(&light).unwrap();
+        lab.run_until(20 * NS_PER_SEC);
+        assert_eq!(snapshot(&lab).node("workers").unwrap().health, Health::Ok);
+    }
+
+    #[test]
+    fn before_the_first_sample_everything_is_idle() {
+        let lab = Lab::new(&LabConfig::new("web")).unwrap();
+        let view = snapshot(&lab);
+        assert!(view.nodes.iter().all(|n| n.health == Health::Idle));
+        assert!(view.edges.iter().all(|e| e.rate_rps == 0.0));
+    }
+
+    #[test]
+    fn a_database_fault_filters_to_database_logs_and_traces() {
+        let lab = run("web", &[("network-partition", &[])], 20);
+        let (nodes, _) = layout("web", true, true);
+        let db = nodes.iter().find(|n| n.id == "database").unwrap();
+        let pay = nodes.iter().find(|n| n.id == "payment").unwrap();
+        let db_logs = lab.logs().filter(|l| db.matches_log(l)).count();
+        assert!(
+            db_logs > 0,
+            "failed database calls name the database: {:?}",
+            lab.logs().take(5).collect::<Vec<_>>()
+        );
+        assert!(lab.logs().filter(|l| db.matches_log(l)).all(|l| l
+            .fields
+            .iter()
+            .any(|(_, v)| v == "postgres")
+            || l.service == "postgres"));
+        assert!(lab.traces().any(|t| db.matches_trace(t)));
+        assert!(
+            lab.traces().any(|t| !pay.matches_trace(t)),
+            "reads skip payment"
+        );
+    }
+
+    #[test]
+    fn snapshots_are_deterministic() {
+        let a = snapshot(&run("web", &[], 10));
+        let b = snapshot(&run("web", &[], 10));
+        assert_eq!(a, b);
+    }
+}
