@@ -6,7 +6,9 @@
 pub mod components;
 pub mod format;
 pub mod hooks;
+pub mod progress;
 pub mod sim;
+pub mod tutorial_markdown;
 pub mod web;
 
 use components::dashboard::Dashboard;

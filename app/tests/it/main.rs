@@ -8,4 +8,6 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 mod format;
 mod page;
+mod progress;
 mod sim;
+mod tutorial_markdown;
