@@ -568,6 +568,11 @@ fn convert_step(errs: &mut Errors, lab: &RawLab, number: usize, s: &RawStep) -> 
     if e.conditions.is_empty() {
         errs.push(at, "expect.conditions", "needs at least one condition");
     }
+    for (i, c) in e.conditions.iter().enumerate() {
+        if let Err(m) = crate::check::validate_condition(c) {
+            errs.push(at, &format!("expect.conditions[{i}]"), m);
+        }
+    }
     let holds = match (e.within_s, e.at_end) {
         (Some(w), false) => {
             if !(w.is_finite() && w > 0.0 && w <= a.run_for_s) {
