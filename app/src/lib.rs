@@ -6,6 +6,7 @@
 pub mod components;
 pub mod format;
 pub mod hooks;
+pub mod learn;
 pub mod progress;
 pub mod sim;
 pub mod tutorial_markdown;
@@ -15,6 +16,7 @@ use components::dashboard::Dashboard;
 use components::run_controls::RunControls;
 use components::switch_panel::{SwitchKind, SwitchPanel};
 use components::system_params::SystemParams;
+use components::tutorial_panel::TutorialPanel;
 use leptos::prelude::*;
 use sim::Sim;
 
@@ -25,6 +27,7 @@ pub fn App() -> impl IntoView {
     let sim = Sim::new().provide();
     hooks::use_sim_loop(sim);
     hooks::use_space_toggles_play(sim);
+    learn::Learn::provide();
 
     view! {
         <a class="skip-link" href="#dashboard-title">"Skip to the dashboard"</a>
@@ -37,6 +40,7 @@ pub fn App() -> impl IntoView {
         </header>
         <RunControls />
         <main class="lab">
+            <TutorialPanel />
             <Dashboard />
             <aside class="settings" aria-label="Scenarios, mitigations and parameters">
                 <SwitchPanel kind=SwitchKind::Scenario />

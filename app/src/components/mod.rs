@@ -3,6 +3,10 @@
 pub mod chart;
 pub mod dashboard;
 pub mod param_field;
+pub mod quiz;
 pub mod run_controls;
 pub mod switch_panel;
 pub mod system_params;
+pub mod tutorial;
+pub mod tutorial_index;
+pub mod tutorial_panel;
