@@ -482,10 +482,20 @@ impl Sim {
             None => Ok(()),
         }
     }
+}
 
-    /// Reads the running lab (None when the run could not be built).
-    pub fn with_lab<R>(&self, read: impl FnOnce(&Lab) -> R) -> Option<R> {
-        self.lab.with_value(|lab| lab.as_ref().map(read))
+impl Sim {
+    /// Reads the running simulation (exports, the summary, the share link); `None`
+    /// when there is no run.
+    pub fn with_lab<R>(&self, f: impl FnOnce(&Lab) -> R) -> Option<R> {
+        self.lab.with_value(|lab| lab.as_ref().map(f))
+    }
+
+    /// Changes the running simulation (the summary needs `&mut`; replaying a link).
+    pub fn with_lab_mut<R>(&self, f: impl FnOnce(&mut Lab) -> R) -> Option<R> {
+        self.lab
+            .try_update_value(|lab| lab.as_mut().map(f))
+            .flatten()
     }
 }
 

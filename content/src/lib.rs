@@ -1,6 +1,7 @@
 //! Systems Design Lab tutorials as data: the format (`content/README.md`), the library
-//! embedded at compile time from `content/series.toml` and `content/tutorials/`, its
-//! validation (`load`) and the step checker (`check`).
+//! embedded at compile time from `content/series.toml` and `content/tutorials/` (parsed
+//! by `build.rs`, so the browser gets no TOML parser), its validation (`load`) and the
+//! step checker (`check`).
 //!
 //! ```no_run
 //! let t = content::find("latency-baseline").expect("exists");
@@ -13,6 +14,7 @@ pub mod check;
 pub mod error;
 pub mod load;
 pub mod model;
+pub mod raw;
 
 pub use error::ContentError;
 pub use load::Library;
@@ -20,7 +22,10 @@ pub use model::*;
 
 use std::sync::OnceLock;
 
+/// The files as `build.rs` parsed them (see `raw`).
 mod embedded {
+    use crate::raw::*;
+    use std::collections::BTreeMap;
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 }
 
@@ -28,7 +33,7 @@ mod embedded {
 /// listed in `errors()`; the native tests keep that list empty.
 pub fn library() -> &'static Library {
     static LIB: OnceLock<Library> = OnceLock::new();
-    LIB.get_or_init(|| load::load(embedded::SERIES_FILE, embedded::TUTORIAL_FILES))
+    LIB.get_or_init(|| load::load_raw(embedded::series(), embedded::tutorials()))
 }
 
 /// Every series, in index order.

@@ -6,7 +6,7 @@
 
 use crate::error::ContentError;
 use crate::model::*;
-use serde::Deserialize;
+use crate::raw::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Every series and tutorial, plus what was wrong with the ones that did not load.
@@ -19,162 +19,18 @@ pub struct Library {
     pub errors: Vec<ContentError>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSeriesFile {
-    series: Vec<RawSeries>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSeries {
-    id: String,
-    title: String,
-    summary: String,
-    order: u32,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTutorial {
-    id: String,
-    series: String,
-    title: String,
-    objectives: Vec<String>,
-    #[serde(default)]
-    prerequisites: Vec<String>,
-    minutes: u32,
-    #[serde(default)]
-    lab: RawLab,
-    steps: Vec<RawStep>,
-    #[serde(default)]
-    code: Vec<RawCode>,
-    #[serde(default)]
-    exercises: Vec<RawExercise>,
-    #[serde(default)]
-    quiz: Vec<RawQuestion>,
-    #[serde(default)]
-    reading: Vec<RawReading>,
-}
-
-/// Defaults for every step's action.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawLab {
-    system: Option<String>,
-    seed: Option<u64>,
-    speed: Option<f64>,
-    #[serde(default)]
-    params: BTreeMap<String, RawParam>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum RawParam {
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    Text(String),
-}
-
-impl RawParam {
-    fn to_raw(&self) -> String {
-        match self {
-            RawParam::Bool(b) => b.to_string(),
-            RawParam::Int(i) => i.to_string(),
-            RawParam::Float(f) => f.to_string(),
-            RawParam::Text(s) => s.clone(),
-        }
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawStep {
-    title: String,
-    kind: String,
-    text: String,
-    action: RawAction,
-    expect: RawExpect,
-    #[serde(default)]
-    hints: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawAction {
-    system: Option<String>,
-    seed: Option<u64>,
-    speed: Option<f64>,
-    #[serde(default)]
-    scenarios: Vec<String>,
-    #[serde(default)]
-    mitigations: Vec<String>,
-    #[serde(default)]
-    params: BTreeMap<String, RawParam>,
-    run_for_s: f64,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawExpect {
-    conditions: Vec<String>,
-    within_s: Option<f64>,
-    #[serde(default)]
-    at_end: bool,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawCode {
-    language: String,
-    title: String,
-    source: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawExercise {
-    prompt: String,
-    solution: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawQuestion {
-    kind: String,
-    prompt: String,
-    #[serde(default)]
-    choices: Vec<RawChoice>,
-    value: Option<f64>,
-    tolerance: Option<f64>,
-    #[serde(default)]
-    unit: String,
-    explanation: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawChoice {
-    text: String,
-    #[serde(default)]
-    correct: bool,
-    explanation: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawReading {
-    title: String,
-    url: String,
-}
-
 /// Longest run a step may ask for (virtual seconds): keeps replays and the UI quick.
 pub const MAX_RUN_FOR_S: f64 = 3600.0;
 
 /// Parses `series.toml`.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn parse_series(file: &str, text: &str) -> Result<Vec<Series>, Vec<ContentError>> {
     let raw: RawSeriesFile = toml::from_str(text).map_err(|e| vec![toml_error(file, &e)])?;
+    convert_series(file, raw)
+}
+
+/// Validates the series list.
+pub fn convert_series(file: &str, raw: RawSeriesFile) -> Result<Vec<Series>, Vec<ContentError>> {
     let mut errors = Vec::new();
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
@@ -220,12 +76,22 @@ pub fn parse_series(file: &str, text: &str) -> Result<Vec<Series>, Vec<ContentEr
 
 /// Parses and validates one tutorial file (`file` is its path relative to `content/`:
 /// `tutorials/<series>/<nn>-<id>.toml`). `series` are the known series ids.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn parse_tutorial(
     file: &str,
     text: &str,
     series: &[Series],
 ) -> Result<Tutorial, Vec<ContentError>> {
     let raw: RawTutorial = toml::from_str(text).map_err(|e| vec![toml_error(file, &e)])?;
+    convert_tutorial(file, raw, series)
+}
+
+/// Validates one tutorial as read from `file` (its path relative to `content/`).
+pub fn convert_tutorial(
+    file: &str,
+    raw: RawTutorial,
+    series: &[Series],
+) -> Result<Tutorial, Vec<ContentError>> {
     let mut errs = Errors {
         file,
         tutorial: raw.id.clone(),
@@ -390,14 +256,38 @@ pub fn parse_tutorial(
 
 /// Loads a library from `series.toml` text and tutorial files, then checks what spans
 /// files: unique ids, prerequisites that exist, numbering 1, 2, 3… in each series.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn load(series_text: &str, files: &[(&str, &str)]) -> Library {
+    let series = toml::from_str(series_text).map_err(|e| toml_error("series.toml", &e).message);
+    let files = files
+        .iter()
+        .map(|(file, text)| {
+            let raw = toml::from_str(text).map_err(|e| toml_error(file, &e).message);
+            (*file, raw)
+        })
+        .collect();
+    load_raw(series, files)
+}
+
+/// Loads a library from files already read (`Err` holds a file's syntax error), then
+/// checks what spans files (see `load`).
+pub fn load_raw(
+    series: Result<RawSeriesFile, String>,
+    files: Vec<(&str, Result<RawTutorial, String>)>,
+) -> Library {
     let mut lib = Library::default();
-    match parse_series("series.toml", series_text) {
-        Ok(s) => lib.series = s,
+    match series.map_err(|m| vec![ContentError::new("series.toml", "", m)]) {
+        Ok(raw) => match convert_series("series.toml", raw) {
+            Ok(s) => lib.series = s,
+            Err(e) => lib.errors.extend(e),
+        },
         Err(e) => lib.errors.extend(e),
     }
-    for (file, text) in files {
-        match parse_tutorial(file, text, &lib.series) {
+    for (file, raw) in files {
+        let converted = raw
+            .map_err(|m| vec![ContentError::new(file, "", m)])
+            .and_then(|raw| convert_tutorial(file, raw, &lib.series));
+        match converted {
             Ok(t) => {
                 if let Some(other) = lib.tutorials.iter().find(|o| o.id == t.id) {
                     lib.errors.push(
@@ -801,6 +691,7 @@ fn has_scheme(url: &str) -> bool {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn toml_error(file: &str, e: &toml::de::Error) -> ContentError {
     let field = String::new();
     let mut msg = e.message().to_string();
