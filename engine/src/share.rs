@@ -586,6 +586,14 @@ mod tests {
     }
 
     #[test]
+    fn a_tutorial_deep_link_is_left_to_the_tutorial_panel() {
+        let parsed = link("tutorial=latency-inject&step=2&seed=7");
+        assert_eq!(parsed.ignored, Vec::<String>::new());
+        assert_eq!(parsed.state.seed, 7);
+        assert!(parsed.state.params.is_empty());
+    }
+
+    #[test]
     fn bad_parts_are_ignored_with_the_engines_message_and_the_rest_kept() {
         let parsed = link(
             "system=web&seed=banana&s=no-such-scenario,fixed-latency&fixed-latency.delay_ms=-5\
