@@ -7,8 +7,11 @@
 pub mod components;
 pub mod format;
 pub mod hooks;
+pub mod learn;
 pub mod markdown;
+pub mod progress;
 pub mod sim;
+pub mod tutorial_markdown;
 pub mod url_state;
 pub mod web;
 pub mod web_share;
@@ -22,6 +25,7 @@ use components::run_controls::RunControls;
 use components::share::{LinkNotice, SharePanel};
 use components::switch_panel::{SwitchKind, SwitchPanel};
 use components::system_params::SystemParams;
+use components::tutorial_panel::TutorialPanel;
 use leptos::prelude::*;
 use sim::Sim;
 
@@ -32,6 +36,7 @@ pub fn App() -> impl IntoView {
     let sim = Sim::new().provide();
     hooks::use_sim_loop(sim);
     hooks::use_space_toggles_play(sim);
+    learn::Learn::provide();
     let share = url_state::use_url_state(sim);
     BaselineStore::provide();
     let in_lab = move || share.view.with(|v| *v == url_state::View::Lab);
@@ -82,6 +87,7 @@ pub fn App() -> impl IntoView {
                     <RunControls />
                     <LinkNotice />
                     <main class="lab">
+                        <TutorialPanel />
                         <div class="lab-primary">
                             <Dashboard />
                             <ConsolePanel />

@@ -437,6 +437,60 @@ impl Sim {
     }
 }
 
+/// A whole lab setup at once (what a tutorial step applies): every switch not listed is
+/// turned off, every system parameter not listed is at its default.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Setup {
+    pub system: String,
+    pub seed: u64,
+    pub speed: Option<Speed>,
+    pub system_params: BTreeMap<String, String>,
+    /// Scenario and mitigation ids to turn on, with their parameter values.
+    pub switches: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl Sim {
+    /// Replaces the learner's choices with `setup` and starts a new run, playing. On an
+    /// unknown system or switch nothing changes; a switch the run refuses is reported.
+    pub fn set_up(&self, setup: &Setup) -> Result<(), String> {
+        let system = find_system(&setup.system).map_err(|e| e.to_string())?.id;
+        let mut on = BTreeMap::new();
+        for (id, params) in &setup.switches {
+            let id = find_switch(id).map_err(|e| e.to_string())?.id();
+            on.insert(id, params.clone());
+        }
+        self.system.set(system);
+        self.seed.set(setup.seed);
+        if let Some(speed) = setup.speed {
+            self.speed.set(speed);
+        }
+        self.system_params.set(setup.system_params.clone());
+        self.switches.update(|all| {
+            for (id, state) in all.iter_mut() {
+                *state = match on.get(id) {
+                    Some(params) => SwitchState {
+                        on: true,
+                        params: params.clone(),
+                    },
+                    None => SwitchState::default(),
+                };
+            }
+        });
+        self.reset();
+        self.playing.set(true);
+        if let Some(e) = self.run_error.get_untracked() {
+            return Err(e);
+        }
+        match self
+            .switch_errors
+            .with_untracked(|e| e.iter().next().map(|(id, m)| format!("{id}: {m}")))
+        {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
 impl Sim {
     /// Reads the running simulation (exports, the summary, the share link); `None`
     /// when there is no run.

@@ -200,7 +200,13 @@ pub fn use_url_state(sim: Sim) -> Share {
     ));
     let has_lab_state = query
         .split('&')
-        .any(|p| !p.is_empty() && !p.starts_with("view=") && !p.starts_with("item="));
+        .map(|p| p.trim_start_matches('?'))
+        .any(|p| {
+            !p.is_empty()
+                && !["view=", "item=", "tutorial=", "step="]
+                    .iter()
+                    .any(|k| p.starts_with(k))
+        });
     if has_lab_state {
         apply_state(sim, share, &parsed.state);
     }

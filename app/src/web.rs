@@ -67,3 +67,79 @@ pub fn key_belongs_to_focus(ev: &web_sys::KeyboardEvent) -> bool {
             ) || el.has_attribute("contenteditable")
         })
 }
+
+// ---- tutorial progress: localStorage, file download and upload, the query string ----
+
+/// Milliseconds since the Unix epoch (the browser's clock; timestamps in progress only).
+pub fn epoch_ms() -> u64 {
+    let ms = js_sys::Date::now();
+    if ms.is_finite() && ms > 0.0 {
+        ms as u64
+    } else {
+        0
+    }
+}
+
+/// The page's localStorage, if the browser allows it (private modes and settings can
+/// refuse it; then progress lives only as long as the page).
+pub fn local_storage() -> Option<web_sys::Storage> {
+    window().local_storage().ok().flatten()
+}
+
+/// Reads a key; None when absent or storage is unavailable.
+pub fn storage_get(key: &str) -> Option<String> {
+    local_storage()?.get_item(key).ok().flatten()
+}
+
+/// Writes a key; an error says why (quota, storage refused).
+pub fn storage_set(key: &str, value: &str) -> Result<(), String> {
+    let storage = local_storage().ok_or("this browser does not allow the page to store data")?;
+    storage
+        .set_item(key, value)
+        .map_err(|_| "the browser refused to store it (storage full or blocked)".to_string())
+}
+
+pub fn storage_remove(key: &str) {
+    if let Some(s) = local_storage() {
+        let _ = s.remove_item(key);
+    }
+}
+
+/// Offers `text` as a file download named `filename`.
+pub fn download_text(filename: &str, text: &str, mime: &str) -> Result<(), String> {
+    use wasm_bindgen::JsCast;
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+        .map_err(|_| "could not make the file")?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)
+        .map_err(|_| "could not make a link to the file")?;
+    let anchor: web_sys::HtmlAnchorElement = document()
+        .create_element("a")
+        .map_err(|_| "could not make a link")?
+        .unchecked_into();
+    anchor.set_href(&url);
+    anchor.set_download(filename);
+    anchor.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
+
+/// The text of the first file chosen in a file input.
+pub async fn read_chosen_file(input: &web_sys::HtmlInputElement) -> Result<String, String> {
+    let file = input
+        .files()
+        .and_then(|f| f.get(0))
+        .ok_or("no file was chosen")?;
+    let text = wasm_bindgen_futures::JsFuture::from(file.text())
+        .await
+        .map_err(|_| "the file could not be read")?;
+    text.as_string()
+        .ok_or_else(|| "the file is not text".to_string())
+}
+
+/// The page address's query string (`?a=b`), or "".
+pub fn location_search() -> String {
+    window().location().search().unwrap_or_default()
+}

@@ -225,6 +225,8 @@ pub fn parse_query(query: &str) -> ParsedLink {
             },
             "view" => out.view = Some(value),
             "item" => out.item = Some(value),
+            // A tutorial deep link (`?tutorial=<id>&step=<n>`), read by the app's tutorial panel.
+            "tutorial" | "step" => {}
             "s" | "m" => {
                 for id in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                     match find_switch(id) {
@@ -581,6 +583,14 @@ mod tests {
         let mut plain = LabConfig::new("web");
         plain.seed = 42;
         assert_ne!(run(&cfg), run(&plain), "the scenario must change the run");
+    }
+
+    #[test]
+    fn a_tutorial_deep_link_is_left_to_the_tutorial_panel() {
+        let parsed = link("tutorial=latency-inject&step=2&seed=7");
+        assert_eq!(parsed.ignored, Vec::<String>::new());
+        assert_eq!(parsed.state.seed, 7);
+        assert!(parsed.state.params.is_empty());
     }
 
     #[test]

@@ -8,5 +8,8 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 mod console;
 mod format;
+mod learn;
 mod page;
+mod progress;
 mod sim;
+mod tutorial_markdown;

@@ -1,0 +1,365 @@
+//! One open tutorial: its objectives, then a page per step (text, Apply, Check, hints,
+//! previous/next) and a wrap-up page (code examples, exercises with solutions, the quiz,
+//! further reading). Apply sets the lab up through the `Sim` handle; Check evaluates the
+//! step's expectation on the running lab's metrics.
+
+use crate::components::quiz::Quiz;
+use crate::learn::Learn;
+use crate::sim::{Setup, Sim, Speed};
+use crate::tutorial_markdown::{code_view, render, safe_url};
+use crate::web;
+use content::{Action, Step, Tutorial};
+use leptos::prelude::*;
+use std::collections::BTreeMap;
+
+#[component]
+pub fn TutorialView(tutorial: &'static Tutorial, page: usize) -> impl IntoView {
+    let learn = Learn::expect();
+    let id = tutorial.id.as_str();
+    let steps = tutorial.steps.len();
+    let page = page.min(steps);
+    let heading = NodeRef::<leptos::html::H4>::new();
+    // Moving between pages puts focus on the new page's heading, so a screen reader
+    // reads where the learner is.
+    Effect::new(move || {
+        if let Some(h) = heading.get() {
+            if learn.focus_heading.get_value() {
+                learn.focus_heading.set_value(false);
+                let _ = h.focus();
+            }
+        }
+    });
+    let series_title = content::series()
+        .iter()
+        .find(|s| s.id == tutorial.series)
+        .map(|s| s.title.clone())
+        .unwrap_or_default();
+    let prerequisites: Vec<(&'static str, String)> = tutorial
+        .prerequisites
+        .iter()
+        .filter_map(|p| content::find(p).map(|t| (t.id.as_str(), t.title.clone())))
+        .collect();
+    let page_title = if page < steps {
+        format!(
+            "Step {} of {steps}: {}",
+            page + 1,
+            tutorial.steps[page].title
+        )
+    } else {
+        "Wrap-up: code, exercises and quiz".to_string()
+    };
+    view! {
+        <article class="tutorial" data-testid="tutorial" data-tutorial=id>
+            <button type="button" class="link-button back" data-testid="tutorial-back" on:click=move |_| learn.open.set(None)>
+                "← All tutorials"
+            </button>
+            <h3 class="tutorial-title" data-testid="tutorial-title">{tutorial.title.clone()}</h3>
+            <p class="panel-note">{format!("{series_title} · about {} min", tutorial.minutes)}</p>
+            <details class="objectives">
+                <summary>"What you will learn"</summary>
+                <ul>{tutorial.objectives.iter().map(|o| view! { <li>{o.clone()}</li> }).collect_view()}</ul>
+                {(!prerequisites.is_empty()).then(|| view! {
+                    <p>"Do first: "
+                        {prerequisites.into_iter().map(|(pid, title)| view! {
+                            <button type="button" class="link-button" on:click=move |_| learn.go(pid, 0)>{title}</button>" "
+                        }).collect_view()}
+                    </p>
+                })}
+            </details>
+            <nav class="step-nav" aria-label="Tutorial steps">
+                <ol>
+                    {(0..=steps).map(|i| {
+                        let label = if i < steps { (i + 1).to_string() } else { "Quiz".to_string() };
+                        let done = move || i < steps && learn.progress.with(|p| p.get(id).is_some_and(|t| t.steps_done.contains(&(i as u32))));
+                        let name = if i < steps { format!("Step {}", i + 1) } else { "Wrap-up and quiz".to_string() };
+                        view! {
+                            <li>
+                                <button
+                                    type="button"
+                                    class="step-dot"
+                                    class:current=i == page
+                                    class:done=done
+                                    aria-current=(i == page).then_some("step")
+                                    aria-label=move || if done() { format!("{name} (passed)") } else { name.clone() }
+                                    on:click=move |_| learn.go(id, i)
+                                >
+                                    {label}
+                                </button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ol>
+            </nav>
+            <h4 class="page-title" tabindex="-1" node_ref=heading data-testid="page-title">{page_title}</h4>
+            {if page < steps {
+                view! { <StepView tutorial=tutorial index=page /> }.into_any()
+            } else {
+                view! { <WrapUp tutorial=tutorial /> }.into_any()
+            }}
+            <div class="pager">
+                <button type="button" data-testid="step-prev" disabled={page == 0} on:click=move |_| learn.go(id, page.saturating_sub(1))>
+                    "← Previous"
+                </button>
+                <button type="button" data-testid="step-next" disabled={page >= steps} on:click=move |_| learn.go(id, page + 1)>
+                    {if page + 1 == steps { "Wrap-up and quiz →" } else { "Next →" }}
+                </button>
+            </div>
+            <p class="deep-link">
+                <a href=format!("?tutorial={id}&step={}", page.min(steps.saturating_sub(1)) + 1) data-testid="step-link">
+                    "Link to this step"
+                </a>
+            </p>
+        </article>
+    }
+}
+
+/// The lab setup a step's action describes.
+pub fn setup_for(action: &Action) -> Setup {
+    let mut switches: BTreeMap<String, BTreeMap<String, String>> = action
+        .scenarios
+        .iter()
+        .chain(&action.mitigations)
+        .map(|id| (id.clone(), BTreeMap::new()))
+        .collect();
+    let mut system_params = BTreeMap::new();
+    for (key, value) in &action.params {
+        match key.split_once('.') {
+            Some((sw, name)) => {
+                if let Some(params) = switches.get_mut(sw) {
+                    params.insert(name.to_string(), value.trim().to_string());
+                }
+            }
+            None => {
+                system_params.insert(key.clone(), value.trim().to_string());
+            }
+        }
+    }
+    Setup {
+        system: action.system.clone(),
+        seed: action.seed,
+        speed: Some(speed_for(action.speed)),
+        system_params,
+        switches,
+    }
+}
+
+/// The closest playback speed the lab offers to the step's suggestion.
+fn speed_for(x: f64) -> Speed {
+    match x {
+        x if x.is_nan() || x <= 3.0 => Speed::Times(1),
+        x if x <= 30.0 => Speed::Times(10),
+        x if x <= 300.0 => Speed::Times(100),
+        _ => Speed::Max,
+    }
+}
+
+/// What in the running lab differs from the step's setup (empty when it matches).
+fn differences(sim: &Sim, setup: &Setup) -> Vec<String> {
+    let mut out = Vec::new();
+    if sim.system.get_untracked() != setup.system {
+        out.push(format!("the system is not {}", setup.system));
+    }
+    if sim.seed.get_untracked() != setup.seed {
+        out.push(format!("the seed is not {}", setup.seed));
+    }
+    let params = sim.system_params.get_untracked();
+    if params != setup.system_params {
+        out.push("the system parameters differ".to_string());
+    }
+    let on: BTreeMap<String, BTreeMap<String, String>> = sim.switches.with_untracked(|all| {
+        all.iter()
+            .filter(|(_, s)| s.on)
+            .map(|(id, s)| (id.to_string(), s.params.clone()))
+            .collect()
+    });
+    if on.keys().ne(setup.switches.keys()) {
+        out.push("different scenarios or mitigations are on".to_string());
+    } else if on != setup.switches {
+        out.push("a scenario's or mitigation's parameters differ".to_string());
+    }
+    out
+}
+
+/// A short description of what Apply does.
+fn describe(action: &Action) -> String {
+    let mut parts = vec![format!("system {}, seed {}", action.system, action.seed)];
+    if !action.scenarios.is_empty() {
+        parts.push(format!("scenarios: {}", action.scenarios.join(", ")));
+    }
+    if !action.mitigations.is_empty() {
+        parts.push(format!("mitigations: {}", action.mitigations.join(", ")));
+    }
+    if !action.params.is_empty() {
+        let params: Vec<String> = action
+            .params
+            .iter()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect();
+        parts.push(format!("parameters: {}", params.join(", ")));
+    }
+    parts.push(format!(
+        "then run {} s of virtual time",
+        trim_num(action.run_for_s)
+    ));
+    parts.join("; ")
+}
+
+fn trim_num(x: f64) -> String {
+    let s = format!("{x:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+#[component]
+fn StepView(tutorial: &'static Tutorial, index: usize) -> impl IntoView {
+    let sim = Sim::expect();
+    let learn = Learn::expect();
+    let step: &'static Step = &tutorial.steps[index];
+    let id = tutorial.id.as_str();
+    let setup = setup_for(&step.action);
+    let apply_error = RwSignal::new(None::<String>);
+    let outcome = RwSignal::new(None::<(bool, String)>);
+    let hints_shown = RwSignal::new(0usize);
+    let run_for_ns = step.action.run_for_ns();
+    let applied_setup = setup.clone();
+    let apply = move |_| {
+        outcome.set(None);
+        apply_error.set(
+            sim.set_up(&applied_setup)
+                .err()
+                .map(|e| format!("Could not set the lab up: {e}")),
+        );
+    };
+    let check = move |_| {
+        let diff = differences(&sim, &setup);
+        if !diff.is_empty() {
+            outcome.set(Some((
+                false,
+                format!(
+                    "The lab is not set up for this step ({}). Press Apply, let it run, then Check.",
+                    diff.join("; ")
+                ),
+            )));
+            return;
+        }
+        match sim.with_lab(|lab| content::check::evaluate(lab, &step.expect)) {
+            Some(result) => {
+                if result.passed {
+                    let now = web::epoch_ms();
+                    learn
+                        .progress
+                        .update(|p| p.mark_step(id, index as u32, now));
+                }
+                outcome.set(Some((result.passed, result.message)));
+            }
+            None => outcome.set(Some((
+                false,
+                "The lab is not running (its setup was refused). Press Apply.".to_string(),
+            ))),
+        }
+    };
+    let passed = move || {
+        learn.progress.with(|p| {
+            p.get(id)
+                .is_some_and(|t| t.steps_done.contains(&(index as u32)))
+        })
+    };
+    let elapsed = move || {
+        let now = sim.now_ns.get();
+        format!(
+            "Virtual time {} s of the {} s this step runs.",
+            now / 1_000_000_000,
+            trim_num(run_for_ns as f64 / 1e9)
+        )
+    };
+    let hints = step.hints.clone();
+    let hint_count = hints.len();
+    view! {
+        <div class="step" data-testid="step" data-step=index + 1>
+            <p class="step-kind">
+                <span class="badge">{step.kind.as_str()}</span>
+                {move || passed().then(|| view! { <span class="badge done" data-testid="step-passed">"✓ passed"</span> })}
+            </p>
+            <div class="md">{render(&step.text)}</div>
+            <p class="step-action" data-testid="step-action">
+                <strong>"Apply sets up: "</strong>{describe(&step.action)}"."
+            </p>
+            <details class="step-expect">
+                <summary>"What Check looks for"</summary>
+                <ul>{step.expect.conditions.iter().map(|c| view! { <li><code>{c.clone()}</code></li> }).collect_view()}</ul>
+                <p>{format!("All of them at the same sample, {}.", step.expect.holds)}</p>
+            </details>
+            <div class="tool-row">
+                <button type="button" class="primary" data-testid="step-apply" on:click=apply>"Apply"</button>
+                <button type="button" data-testid="step-check" on:click=check>"Check"</button>
+            </div>
+            <p class="clock" data-testid="step-clock">{elapsed}</p>
+            <p class="field-error" role="alert" data-testid="apply-error">{move || apply_error.get()}</p>
+            <div role="status" class="check-slot">
+                {move || outcome.get().map(|(ok, message)| view! {
+                    <p class="check-result" class:ok=ok class:not-yet=!ok data-testid="check-result" data-passed=ok.to_string()>
+                        <strong>{if ok { "✓ As expected. " } else { "Not yet. " }}</strong>
+                        {message}
+                    </p>
+                })}
+            </div>
+            {(hint_count > 0).then(|| view! {
+                <div class="hints">
+                    <ol class="hint-list" data-testid="hints">
+                        {move || hints.iter().take(hints_shown.get()).map(|h| view! { <li class="md">{render(h)}</li> }).collect_view()}
+                    </ol>
+                    <Show when=move || { hints_shown.get() < hint_count }>
+                        <button type="button" data-testid="hint-next" on:click=move |_| hints_shown.update(|n| *n += 1)>
+                            {move || format!("Show a hint ({} of {hint_count})", hints_shown.get() + 1)}
+                        </button>
+                    </Show>
+                </div>
+            })}
+        </div>
+    }
+}
+
+#[component]
+fn WrapUp(tutorial: &'static Tutorial) -> impl IntoView {
+    view! {
+        <div class="wrap-up">
+            {(!tutorial.code.is_empty()).then(|| view! {
+                <section aria-labelledby="wrap-code">
+                    <h5 id="wrap-code">"In code"</h5>
+                    {tutorial.code.iter().map(|c| view! {
+                        <h6>{format!("{} ({})", c.title, c.language)}</h6>
+                        {code_view(&c.language, &c.source)}
+                    }).collect_view()}
+                </section>
+            })}
+            {(!tutorial.exercises.is_empty()).then(|| view! {
+                <section aria-labelledby="wrap-exercises">
+                    <h5 id="wrap-exercises">"Exercises"</h5>
+                    <ol class="exercises">
+                        {tutorial.exercises.iter().enumerate().map(|(i, e)| view! {
+                            <li data-testid=format!("exercise-{}", i + 1)>
+                                <div class="md">{render(&e.prompt)}</div>
+                                <details>
+                                    <summary>"Show the solution"</summary>
+                                    <div class="md">{render(&e.solution)}</div>
+                                </details>
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                </section>
+            })}
+            <Quiz tutorial=tutorial />
+            {(!tutorial.reading.is_empty()).then(|| view! {
+                <section aria-labelledby="wrap-reading">
+                    <h5 id="wrap-reading">"Further reading"</h5>
+                    <ul>
+                        {tutorial.reading.iter().map(|r| if safe_url(&r.url) {
+                            view! { <li><a href=r.url.clone() rel="noopener noreferrer">{r.title.clone()}</a></li> }.into_any()
+                        } else {
+                            view! { <li>{r.title.clone()}</li> }.into_any()
+                        }).collect_view()}
+                    </ul>
+                </section>
+            })}
+        </div>
+    }
+}

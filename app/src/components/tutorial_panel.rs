@@ -1,0 +1,137 @@
+//! The tutorial panel beside the lab: messages about saved progress and deep links, the
+//! series index or the open tutorial, and the learner's progress tools (export, import,
+//! reset with confirmation).
+
+use crate::components::tutorial::TutorialView;
+use crate::components::tutorial_index::TutorialIndex;
+use crate::learn::Learn;
+use crate::progress::{self, Progress};
+use crate::web;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[component]
+pub fn TutorialPanel() -> impl IntoView {
+    let learn = Learn::expect();
+    view! {
+        <aside class="tutorial-panel panel" aria-labelledby="tutorial-panel-title" data-testid="tutorial-panel">
+            <h2 id="tutorial-panel-title">"Tutorials"</h2>
+            <Notice signal=learn.notice testid="progress-notice" />
+            <Notice signal=learn.link_error testid="link-error" />
+            <Notice signal=learn.save_error testid="save-error" />
+            {move || match learn.open.get().and_then(|o| content::find(o.id).map(|t| (t, o.page))) {
+                Some((tutorial, page)) => view! { <TutorialView tutorial=tutorial page=page /> }.into_any(),
+                None => view! { <TutorialIndex /> }.into_any(),
+            }}
+            <ProgressTools />
+        </aside>
+    }
+}
+
+/// A message the learner can dismiss. Announced politely when it appears.
+#[component]
+fn Notice(signal: RwSignal<Option<String>>, testid: &'static str) -> impl IntoView {
+    view! {
+        <div role="status" class="tutorial-notice-slot">
+            {move || signal.get().map(|message| view! {
+                <div class="tutorial-notice" data-testid=testid>
+                    <p>{message}</p>
+                    <button type="button" data-testid=format!("{testid}-dismiss") on:click=move |_| signal.set(None)>
+                        "Dismiss"
+                    </button>
+                </div>
+            })}
+        </div>
+    }
+}
+
+/// Export, import and reset of the learner's progress.
+#[component]
+fn ProgressTools() -> impl IntoView {
+    let learn = Learn::expect();
+    let status = RwSignal::new(String::new());
+    let confirming = RwSignal::new(false);
+    let file_input = NodeRef::<leptos::html::Input>::new();
+
+    let export = move |_| {
+        let json = learn.progress.with_untracked(Progress::to_json);
+        status.set(
+            match web::download_text("sdl-progress.json", &json, "application/json") {
+                Ok(()) => "Progress exported as sdl-progress.json.".to_string(),
+                Err(e) => format!("Export failed: {e}."),
+            },
+        );
+    };
+    let import = move |_| {
+        let Some(input) = file_input.get_untracked() else {
+            return;
+        };
+        let input: web_sys::HtmlInputElement = input.unchecked_into();
+        leptos::task::spawn_local(async move {
+            let message = match web::read_chosen_file(&input).await {
+                Err(e) => format!("Import failed: {e}."),
+                Ok(text) => match Progress::parse(&text) {
+                    Err(e) => format!("Import failed: this file cannot be used because {e}."),
+                    Ok(imported) => {
+                        let mut taken = 0;
+                        learn.progress.update(|p| taken = p.merge(imported));
+                        format!(
+                            "Imported progress for {taken} tutorial{} (where both had one, the more recently updated was kept).",
+                            if taken == 1 { "" } else { "s" }
+                        )
+                    }
+                },
+            };
+            input.set_value("");
+            status.set(message);
+        });
+    };
+    let reset = move |_| {
+        learn.progress.set(Progress::default());
+        web::storage_remove(progress::STORAGE_KEY);
+        confirming.set(false);
+        status.set("All tutorial progress was reset.".to_string());
+    };
+
+    view! {
+        <details class="progress-tools" data-testid="progress-tools">
+            <summary>"Your progress: export, import, reset"</summary>
+            <p class="panel-note">
+                "Progress is kept in this browser only. Export it to move it to another browser or keep a copy."
+            </p>
+            <div class="tool-row">
+                <button type="button" data-testid="progress-export" on:click=export>"Export progress"</button>
+            </div>
+            <div class="tool-row">
+                <label for="progress-import">"Import a progress file"</label>
+                <input
+                    type="file"
+                    id="progress-import"
+                    accept=".json,application/json"
+                    data-testid="progress-import"
+                    node_ref=file_input
+                    on:change=import
+                />
+            </div>
+            <div class="tool-row">
+                <Show
+                    when=move || confirming.get()
+                    fallback=move || view! {
+                        <button type="button" data-testid="progress-reset" on:click=move |_| confirming.set(true)>
+                            "Reset progress…"
+                        </button>
+                    }
+                >
+                    <p id="reset-confirm-text">"Delete the progress of every tutorial? This cannot be undone."</p>
+                    <button type="button" class="danger" data-testid="progress-reset-confirm" aria-describedby="reset-confirm-text" on:click=reset>
+                        "Yes, reset"
+                    </button>
+                    <button type="button" data-testid="progress-reset-cancel" on:click=move |_| confirming.set(false)>
+                        "Cancel"
+                    </button>
+                </Show>
+            </div>
+            <p role="status" class="tool-status" data-testid="progress-status">{move || status.get()}</p>
+        </details>
+    }
+}

@@ -1,0 +1,216 @@
+//! The tutorial side of the page: one `Copy` handle (`Learn`, shared through context)
+//! with the learner's progress (saved to localStorage on every change), the tutorial and
+//! step open in the panel, and the messages the panel shows (unreadable saved progress,
+//! a bad deep link, import/export results).
+//!
+//! Deep links: `?tutorial=<id>&step=<n>` (n from 1) opens that tutorial at that step.
+//! The query parsing and resolution here are pure, so they are tested without a page.
+
+use crate::progress::{self, Loaded, Progress};
+use crate::web;
+use leptos::prelude::*;
+
+/// Where the panel is: the index, or a tutorial at a page (a step index from 0, or
+/// `steps.len()` for the wrap-up page with the quiz).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Open {
+    pub id: &'static str,
+    pub page: usize,
+}
+
+#[derive(Clone, Copy)]
+pub struct Learn {
+    pub progress: RwSignal<Progress>,
+    pub open: RwSignal<Option<Open>>,
+    /// Unreadable saved progress was put aside (dismissible).
+    pub notice: RwSignal<Option<String>>,
+    /// The page's deep link could not be followed (dismissible).
+    pub link_error: RwSignal<Option<String>>,
+    /// Progress could not be saved (storage refused or full).
+    pub save_error: RwSignal<Option<String>>,
+    /// Set when the learner moves to another page, so its heading takes focus (not on
+    /// page load, where focus stays at the top of the page).
+    pub focus_heading: StoredValue<bool>,
+}
+
+impl Learn {
+    /// Loads saved progress (putting unreadable data aside), follows the page's deep
+    /// link, saves on every change, and provides the handle.
+    pub fn provide() -> Learn {
+        let (progress, notice) = load_progress();
+        let learn = Learn {
+            progress: RwSignal::new(progress),
+            open: RwSignal::new(None),
+            notice: RwSignal::new(notice),
+            link_error: RwSignal::new(None),
+            save_error: RwSignal::new(None),
+            focus_heading: StoredValue::new(false),
+        };
+        if let Some(link) = parse_query(&web::location_search()) {
+            match resolve(&link, &|id| {
+                content::find(id).map(|t| (t.id.as_str(), t.steps.len()))
+            }) {
+                Ok(open) => learn.open_at(open),
+                Err((open, message)) => {
+                    if let Some(open) = open {
+                        learn.open_at(open);
+                    }
+                    learn.link_error.set(Some(message));
+                }
+            }
+        }
+        Effect::new(move || {
+            let json = learn.progress.with(Progress::to_json);
+            let result = web::storage_set(progress::STORAGE_KEY, &json).map_err(|e| {
+                format!("Your progress could not be saved: {e}. Export it to keep it.")
+            });
+            learn.save_error.set(result.err());
+        });
+        provide_context(learn);
+        learn
+    }
+
+    pub fn expect() -> Learn {
+        expect_context::<Learn>()
+    }
+
+    /// Opens a tutorial at `page`, remembering it as the learner's current step, and
+    /// moves focus to the page's heading.
+    pub fn go(&self, id: &'static str, page: usize) {
+        self.focus_heading.set_value(true);
+        self.open_at(Open { id, page });
+    }
+
+    /// Opens a tutorial at a page without moving focus (a deep link on page load).
+    pub fn open_at(&self, open: Open) {
+        let Open { id, page } = open;
+        self.open.set(Some(open));
+        let now = web::epoch_ms();
+        self.progress
+            .update(|p| p.set_current(id, page.min(u32::MAX as usize) as u32, now));
+    }
+}
+
+/// Reads saved progress; unreadable data is kept aside under a fresh key and the
+/// returned message says so.
+fn load_progress() -> (Progress, Option<String>) {
+    if web::local_storage().is_none() {
+        return (
+            Progress::default(),
+            Some(
+                "This browser does not let the page store data, so tutorial progress lasts \
+                 only until the page closes. Export it to keep it."
+                    .to_string(),
+            ),
+        );
+    }
+    let stored = web::storage_get(progress::STORAGE_KEY);
+    match progress::load(stored.as_deref(), &|k| web::storage_get(k).is_some()) {
+        Loaded::Fresh => (Progress::default(), None),
+        Loaded::Ok(p) => (p, None),
+        Loaded::Corrupt {
+            raw,
+            aside_key,
+            message,
+        } => {
+            let kept = web::storage_set(&aside_key, &raw);
+            web::storage_remove(progress::STORAGE_KEY);
+            let message = match kept {
+                Ok(()) => message,
+                Err(e) => format!(
+                    "Your saved tutorial progress could not be read, and it could not be kept \
+                     aside either ({e}). Progress starts afresh."
+                ),
+            };
+            (Progress::default(), Some(message))
+        }
+    }
+}
+
+/// What a deep link asks for, as written in the address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeepLink {
+    pub tutorial: String,
+    pub step: Option<String>,
+}
+
+/// Reads `tutorial` and `step` from a query string (`?tutorial=x&step=2`); None when
+/// there is no `tutorial` parameter.
+pub fn parse_query(search: &str) -> Option<DeepLink> {
+    let mut tutorial = None;
+    let mut step = None;
+    for pair in search.trim_start_matches('?').split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match percent_decode(key).as_str() {
+            "tutorial" if tutorial.is_none() => tutorial = Some(percent_decode(value)),
+            "step" if step.is_none() => step = Some(percent_decode(value)),
+            _ => {}
+        }
+    }
+    tutorial.map(|tutorial| DeepLink { tutorial, step })
+}
+
+/// Follows a deep link: `find(id)` gives a tutorial's `'static` id and step count. On a
+/// bad step the tutorial still opens (at its first step) with a message; on a bad id
+/// nothing opens and the message says what was asked for.
+pub fn resolve(
+    link: &DeepLink,
+    find: &dyn Fn(&str) -> Option<(&'static str, usize)>,
+) -> Result<Open, (Option<Open>, String)> {
+    let shown: String = link.tutorial.chars().take(80).collect();
+    let Some((id, steps)) = find(link.tutorial.trim()) else {
+        return Err((
+            None,
+            format!(
+                "The link asks for tutorial \"{shown}\", which does not exist. Pick one from \
+                 the list of tutorials."
+            ),
+        ));
+    };
+    let first = Open { id, page: 0 };
+    let Some(raw) = link
+        .step
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    else {
+        return Ok(first);
+    };
+    let raw_shown: String = raw.chars().take(20).collect();
+    match raw.parse::<usize>() {
+        Ok(n) if n >= 1 && n <= steps => Ok(Open { id, page: n - 1 }),
+        _ => Err((
+            Some(first),
+            format!(
+                "The link asks for step \"{raw_shown}\" of \"{id}\"; it has steps 1 to {steps}. \
+                 Showing step 1."
+            ),
+        )),
+    }
+}
+
+/// Decodes `%XX` escapes and `+` (as a space); invalid escapes stay as written.
+fn percent_decode(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(hi), Some(lo)) => {
+                    out.push(hi * 16 + lo);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}

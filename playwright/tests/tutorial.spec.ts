@@ -1,0 +1,227 @@
+// The tutorial panel as a learner meets it: a tutorial done end to end (Apply, Check, the
+// quiz with feedback and a score), progress that survives a reload, stored progress that
+// is corrupt (kept aside, the learner told, the page still works), deep links, progress
+// export/import/reset, accessibility and a phone-sized screen.
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test } from '@playwright/test';
+import { LabPage } from '../pages/lab-page';
+import { TutorialPage } from '../pages/tutorial-page';
+
+// Several page loads per test, on a machine that may be busy: more than the default 30 s.
+test.describe.configure({ timeout: 90_000 });
+
+test('complete a tutorial end to end, quiz included; a reload keeps the progress', async ({ page }) => {
+  const tut = new TutorialPage(page);
+  await tut.open();
+  await expect(tut.entryState('latency-baseline')).toBeHidden(); // series folded
+  await tut.openFromIndex('latency', 'latency-baseline');
+  await expect(tut.title).toContainText('baseline');
+  await expect(tut.pageTitle).toContainText('Step 1 of 1');
+
+  // Apply starts the step's lab; checking at once says to let it run.
+  await tut.apply.click();
+  await tut.check.click();
+  await expect(tut.checkResult).toHaveAttribute('data-passed', 'false');
+  await expect(tut.checkResult).toContainText('Not yet');
+
+  await tut.applyAndPass();
+  await expect(tut.checkResult).toContainText('As expected');
+  await expect(page.getByTestId('step-passed')).toBeVisible();
+
+  // Hints come one at a time.
+  await page.getByTestId('hint-next').click();
+  await expect(page.getByTestId('hints').locator('li')).toHaveCount(1);
+
+  await tut.next.click();
+  await expect(tut.pageTitle).toContainText('Wrap-up');
+  await expect(page.getByTestId('exercise-1')).toBeVisible();
+
+  // A wrong answer first: feedback per answer, with the explanation and the right one.
+  await tut.choice(1, 2).check();
+  await tut.quizSubmit.click();
+  await expect(tut.feedback(1)).toContainText('Not quite');
+  await expect(tut.feedback(1)).toContainText('The right answer');
+  await expect(tut.quizScore).toContainText('Score: 0 of 1');
+
+  await tut.choice(1, 1).check();
+  await tut.quizSubmit.click();
+  await expect(tut.feedback(1)).toContainText('Right.');
+  await expect(tut.quizScore).toContainText('Score: 1 of 1');
+  await expect(tut.quizScore).toContainText('Tutorial completed');
+
+  const stored = await tut.storedProgress();
+  expect(stored.format).toBe('sdl-progress');
+  expect(stored.version).toBe(1);
+  expect(stored.tutorials['latency-baseline'].completed).toBe(true);
+  expect(stored.tutorials['latency-baseline'].steps_done).toEqual([0]);
+
+  await page.reload();
+  await expect(tut.panel).toBeVisible();
+  await page.getByTestId('series-latency').locator('summary').click();
+  await expect(tut.entryState('latency-baseline')).toContainText('Completed, quiz 1/1');
+  await expect(page.getByTestId('series-latency').locator('summary')).toContainText('1 of 4 done');
+});
+
+test('corrupt stored progress: kept aside, the learner is told, the page works', async ({ page }) => {
+  const tut = new TutorialPage(page);
+  const lab = new LabPage(page);
+  await tut.open();
+  await page.evaluate(() => {
+    localStorage.setItem('sdl-progress-corrupt-1', 'an older copy');
+    localStorage.setItem('sdl-progress', '{"format":"sdl-progress","version":1,"tutorials":{"x":{"steps_done":"oops"}');
+  });
+  await page.reload();
+
+  await expect(tut.notice).toBeVisible();
+  await expect(tut.notice).toContainText('could not be read');
+  await expect(tut.notice).toContainText('sdl-progress-corrupt-2');
+  const kept = await page.evaluate(() => ({
+    older: localStorage.getItem('sdl-progress-corrupt-1'),
+    aside: localStorage.getItem('sdl-progress-corrupt-2'),
+    main: localStorage.getItem('sdl-progress'),
+  }));
+  expect(kept.older).toBe('an older copy');
+  expect(kept.aside).toContain('"oops"');
+  expect(JSON.parse(kept.main!)).toEqual({ format: 'sdl-progress', version: 1, tutorials: {} });
+
+  // The lab runs and the tutorials still open; progress is saved afresh.
+  await expect.poll(() => lab.value('throughput')).toBeGreaterThan(0);
+  await tut.openFromIndex('latency', 'latency-inject');
+  await expect.poll(async () => (await tut.storedProgress())?.tutorials?.['latency-inject']).toBeTruthy();
+
+  await page.getByTestId('progress-notice-dismiss').click();
+  await expect(tut.notice).toHaveCount(0);
+});
+
+test('a deep link opens a tutorial at a step; bad links say what is wrong', async ({ page }) => {
+  const tut = new TutorialPage(page);
+  await tut.open('?tutorial=latency-inject&step=2');
+  await expect(tut.title).toContainText('Inject a slow hop');
+  await expect(tut.pageTitle).toContainText('Step 2 of 3');
+  expect(await tut.stepNumber()).toBe(2);
+  await expect(tut.linkError).toHaveCount(0);
+  await tut.prev.click();
+  await expect(tut.pageTitle).toContainText('Step 1 of 3');
+  await expect(page.getByTestId('step-link')).toHaveAttribute('href', '?tutorial=latency-inject&step=1');
+
+  await tut.open('?tutorial=no-such-tutorial&step=1');
+  await expect(tut.linkError).toContainText('"no-such-tutorial"');
+  await expect(tut.linkError).toContainText('does not exist');
+  await expect(tut.index).toBeVisible();
+
+  await tut.open('?tutorial=latency-inject&step=9');
+  await expect(tut.linkError).toContainText('steps 1 to 3');
+  await expect(tut.pageTitle).toContainText('Step 1 of 3');
+});
+
+test('Apply sets the lab up for the step; Check refuses a lab set up differently', async ({ page }) => {
+  const tut = new TutorialPage(page);
+  const lab = new LabPage(page);
+  await tut.open('?tutorial=latency-inject&step=1');
+  await tut.check.click();
+  await expect(tut.checkResult).toContainText('not set up for this step');
+  await tut.apply.click();
+  await expect(page.getByTestId('apply-error')).toBeEmpty();
+  await expect(page.getByTestId('step-action')).toContainText('fixed-latency');
+  await expect(lab.scenarioToggle('fixed-latency')).toBeChecked();
+});
+
+test('progress export, import with clear errors, and reset with confirmation', async ({ page }) => {
+  const tut = new TutorialPage(page);
+  await tut.open('?tutorial=latency-inject&step=2');
+  await page.getByTestId('progress-tools').locator('summary').click();
+
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('progress-export').click(),
+  ]);
+  expect(download.suggestedFilename()).toBe('sdl-progress.json');
+  const exported = JSON.parse(
+    await download.createReadStream().then(
+      (s) => new Promise<string>((ok) => {
+        let text = '';
+        s.on('data', (c) => (text += c));
+        s.on('end', () => ok(text));
+      }),
+    ),
+  );
+  expect(exported.format).toBe('sdl-progress');
+  expect(exported.tutorials['latency-inject'].current_step).toBe(1);
+
+  const importInput = page.getByTestId('progress-import');
+  await importInput.setInputFiles({ name: 'x.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"other"}') });
+  await expect(page.getByTestId('progress-status')).toContainText('not a Systems Design Lab progress file');
+  await importInput.setInputFiles({
+    name: 'y.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from('{"format":"sdl-progress","version":99}'),
+  });
+  await expect(page.getByTestId('progress-status')).toContainText('newer version');
+
+  const good = {
+    format: 'sdl-progress',
+    version: 1,
+    tutorials: { 'latency-baseline': { steps_done: [0], completed: true, completed_ms: 5, updated_ms: 5, score: { correct: 1, total: 1 } } },
+  };
+  await importInput.setInputFiles({ name: 'z.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(good)) });
+  await expect(page.getByTestId('progress-status')).toContainText('Imported progress for 1 tutorial');
+  await page.getByTestId('tutorial-back').click();
+  await page.getByTestId('series-latency').locator('summary').click();
+  await expect(tut.entryState('latency-baseline')).toContainText('Completed');
+
+  await page.getByTestId('progress-reset').click();
+  await page.getByTestId('progress-reset-cancel').click();
+  await expect(tut.entryState('latency-baseline')).toContainText('Completed');
+  await page.getByTestId('progress-reset').click();
+  await page.getByTestId('progress-reset-confirm').click();
+  await expect(tut.entryState('latency-baseline')).toContainText('Not started');
+  await expect(page.getByTestId('progress-status')).toContainText('reset');
+});
+
+for (const colorScheme of ['light', 'dark'] as const) {
+  test(`tutorial panel: axe-core finds no serious or critical violations (${colorScheme})`, async ({ page }) => {
+    await page.emulateMedia({ colorScheme });
+    const tut = new TutorialPage(page);
+    const lab = new LabPage(page);
+    await tut.open('?tutorial=latency-inject&step=1');
+    await tut.check.click();
+    await expect(tut.checkResult).toBeVisible();
+    await page.getByTestId('hint-next').click();
+    await page.getByTestId('progress-tools').locator('summary').click();
+    await lab.pause();
+    const check = async () => {
+      const results = await new AxeBuilder({ page }).include('[data-testid="tutorial-panel"]').analyze();
+      const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      expect(serious.map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+    };
+    await check();
+    // The wrap-up page with quiz feedback showing.
+    await tut.open('?tutorial=latency-inject&step=3');
+    await tut.next.click();
+    await tut.quizSubmit.click();
+    await expect(tut.feedback(1)).not.toBeEmpty();
+    await check();
+    await page.getByTestId('tutorial-back').click();
+    await page.getByTestId('series-latency').locator('summary').click();
+    await check();
+  });
+}
+
+test('the tutorial panel fits a 375 px wide phone', async ({ page }) => {
+  await page.setViewportSize({ width: 375, height: 800 });
+  const tut = new TutorialPage(page);
+  await tut.open('?tutorial=latency-inject&step=1');
+  await expect(tut.apply).toBeVisible();
+  const fits = async () => {
+    const o = await page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth,
+      client: document.documentElement.clientWidth,
+    }));
+    expect(o.scroll, JSON.stringify(o)).toBeLessThanOrEqual(o.client);
+  };
+  await fits();
+  await tut.open('?tutorial=latency-inject&step=3');
+  await tut.next.click();
+  await expect(tut.quiz).toBeVisible();
+  await fits();
+});
