@@ -2,6 +2,8 @@
 
 pub mod chart;
 pub mod dashboard;
+pub mod embed_button;
+pub mod embed_lab;
 pub mod param_field;
 pub mod run_controls;
 pub mod switch_panel;
