@@ -224,12 +224,12 @@ impl LinkState {
         problems
     }
 
-    /// The `<iframe>` a page author pastes to embed this lab, with `base` the URL of the
-    /// lab's directory (ending in `/`). Plain text: shown in a text field, never as HTML.
-    pub fn iframe_snippet(&self, base: &str) -> String {
+    /// The `<iframe>` a page author pastes to embed this lab, with `page` the URL of the
+    /// lab's page without query. Plain text: shown in a text field, never as HTML.
+    pub fn iframe_snippet(&self, page: &str) -> String {
         let scenario = self.featured_scenario();
         let title = catalog::find_scenario(scenario).map_or(scenario, |s| s.title);
-        let src = format!("{base}index.html{}", self.to_query());
+        let src = format!("{page}{}", self.to_query());
         format!(
             "<iframe src=\"{}\" title=\"Systems Design Lab: {}\" width=\"100%\" height=\"{SNIPPET_HEIGHT_PX}\" loading=\"lazy\"></iframe>",
             escape_attr(&src),

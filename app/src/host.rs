@@ -102,6 +102,16 @@ pub fn lab_base() -> String {
     }
 }
 
+/// The page's own file name (`index.html`, `sdl-lab.html` for the single-file build), or
+/// `./` when it is served as a directory, for links back to the full lab.
+pub fn page_file() -> String {
+    let path = window().location().pathname().unwrap_or_default();
+    match path.rsplit('/').next() {
+        Some(name) if !name.is_empty() => name.to_string(),
+        _ => "./".to_string(),
+    }
+}
+
 /// Copies `text` to the clipboard; false when the browser refuses (then the text field
 /// stays selected for Ctrl+C).
 pub async fn copy_text(text: String) -> bool {

@@ -26,7 +26,12 @@ pub fn EmbedButton() -> impl IntoView {
         link.scenario = Some(chosen.get().unwrap_or_else(|| link.featured_scenario()));
         link
     };
-    let snippet = move || state().iframe_snippet(&host::lab_base());
+    let page = match host::page_file().as_str() {
+        "./" => format!("{}index.html", host::lab_base()),
+        file => format!("{}{file}", host::lab_base()),
+    };
+    let page = StoredValue::new(page);
+    let snippet = move || page.with_value(|p| state().iframe_snippet(p));
     let copy = move |_| {
         let text = snippet();
         spawn_local(async move {

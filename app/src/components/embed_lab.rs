@@ -28,7 +28,7 @@ pub fn EmbedLab(link: LinkState, problems: Vec<String>) -> impl IntoView {
         sim.seed.track();
         sim.speed.track();
         sim.playing.track();
-        format!("./{}", LinkState::of(&sim).to_query())
+        format!("{}{}", host::page_file(), LinkState::of(&sim).to_query())
     };
     view! {
         <div class="embed" data-testid="embed-lab" node_ref=root>
