@@ -62,6 +62,9 @@ bench: ## engine benchmarks (events per second), natively
 bundle: build ## the site as sdl-lab-site.zip and as one file sdl-lab.html (runs from disk)
 	python3 scripts/bundle.py
 
+scorm: build ## SCORM 1.2 and 2004 packages per tutorial series into scorm/
+	python3 scripts/scorm.py
+
 clean: ## remove build output and test artefacts (keeps installed tools)
 	cargo clean
 	rm -rf dist playwright/test-results playwright/playwright-report sdl-lab-site.zip sdl-lab.html scorm

@@ -102,6 +102,8 @@ def single_file(dist: str) -> str:
         "const sdlBytes = Uint8Array.from(atob(sdlWasm.textContent.trim()), (c) => c.charCodeAt(0));\n"
         "sdlWasm.remove();\n"
         "await __wbg_init({ module_or_path: sdlBytes });\n"
+        "window.sdlLab = Object.freeze({ lms: Object.freeze({ version: lmsVersion, reportProgress: lmsReportProgress,"
+        " saveProgress: lmsSaveProgress, savedProgress: lmsSavedProgress }) });\n"
     )
     script = js + start
     style = read(css.group(1))

@@ -1,11 +1,21 @@
 // Starts the lab without inline script (so the page's Content-Security-Policy can forbid
 // it): loads the wasm-bindgen module and the wasm whose hashed names Trunk wrote on this
-// script tag, then registers the service worker (offline use) when the page is served
+// script tag, exposes `window.sdlLab` (the LMS calls), then registers the service worker (offline use) when the page is served
 // over http(s), and tells the learner when a newer version has been installed.
 const tag = document.querySelector('script[data-sdl-js]');
 const base = document.baseURI;
-const { default: init } = await import(new URL(tag.dataset.sdlJs, base).href);
-await init({ module_or_path: new URL(tag.dataset.sdlWasm, base) });
+const app = await import(new URL(tag.dataset.sdlJs, base).href);
+await app.default({ module_or_path: new URL(tag.dataset.sdlWasm, base) });
+
+// The lab's small public API for host pages and course packages (app/src/lms.rs).
+window.sdlLab = Object.freeze({
+  lms: Object.freeze({
+    version: app.lmsVersion,
+    reportProgress: app.lmsReportProgress,
+    saveProgress: app.lmsSaveProgress,
+    savedProgress: app.lmsSavedProgress,
+  }),
+});
 
 function showUpdateNotice(worker) {
   if (document.querySelector('[data-testid="update-notice"]')) return;

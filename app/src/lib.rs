@@ -9,6 +9,7 @@ pub mod embed;
 pub mod format;
 pub mod hooks;
 pub mod host;
+pub mod lms;
 pub mod sim;
 pub mod web;
 
@@ -31,6 +32,8 @@ pub fn App() -> impl IntoView {
     link_problems.extend(link.apply(&sim));
     hooks::use_sim_loop(sim);
     hooks::use_space_toggles_play(sim);
+    // Inside a course's SCORM package, report to the LMS (standalone: nothing happens).
+    lms::connect();
     if link.embed {
         host::mark_embedded();
         return view! { <EmbedLab link=link problems=link_problems /> }.into_any();
