@@ -122,6 +122,7 @@ test('bad embed parameters are named, with what is allowed; the lab still runs',
 });
 
 test('the full lab\'s Embed button gives a copyable <iframe> snippet as text', async ({ page, context, baseURL }) => {
+  test.setTimeout(60_000);
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   const lab = new LabPage(page);
   await lab.open();
