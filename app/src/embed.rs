@@ -9,7 +9,7 @@
 //! | `embed` | `1` | the compact, chrome-less lab for an `<iframe>` |
 //! | `scenario` | a scenario id | the scenario the embed features (its switch is shown) |
 //! | `mitigation` | a mitigation id | a second switch shown next to it |
-//! | `on` | ids, comma-separated | switches turned on at start |
+//! | `s`, `m`, `on` | a scenario id, a mitigation id, ids comma-separated | switches on at start |
 //! | `seed` | integer | the run's seed |
 //! | `speed` | `1`, `10`, `100`, `max` | virtual seconds per wall second |
 //! | `paused` | `1` | start paused |
@@ -19,8 +19,10 @@
 //! `{ "type": "sdl-embed:height", "height": <CSS pixels, integer>, "scenario": <id or ""> }`.
 //! A host page sets the `<iframe>`'s height from it; `static/embed-example.html` does.
 //!
-//! Helper "state" owns the full lab's URL state; this parser covers what an embed and
-//! its "Open in full lab" link carry, and folds into that one when both exist.
+//! The full lab's address is `url_state`'s (`engine::share`); an embed keeps its own
+//! query (it must not be rewritten), with the same keys for what both carry (`seed`,
+//! `speed`, `s`, `m`, `<id>.<param>`, `paused`), so "Open in full lab" is a link the full
+//! lab reads.
 
 use crate::sim::{Sim, Speed, DEFAULT_SEED};
 use engine::catalog::{self, find_switch};
@@ -66,12 +68,12 @@ impl LinkState {
                     Ok(m) => state.mitigation = Some(m.id),
                     Err(e) => problems.push(format!("`mitigation`: {e}")),
                 },
-                "on" => {
+                "on" | "s" | "m" => {
                     for id in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                         match find_switch(id) {
                             Ok(s) if !state.on.contains(&s.id()) => state.on.push(s.id()),
                             Ok(_) => {}
-                            Err(e) => problems.push(format!("`on`: {e}")),
+                            Err(e) => problems.push(format!("`{key}`: {e}")),
                         }
                     }
                 }
@@ -173,14 +175,19 @@ impl LinkState {
         if let Some(m) = self.mitigation {
             pairs.push(("mitigation".into(), m.into()));
         }
-        if !self.on.is_empty() {
-            pairs.push(("on".into(), self.on.join(",")));
-        }
         if let Some(seed) = self.seed.filter(|s| *s != DEFAULT_SEED) {
             pairs.push(("seed".into(), seed.to_string()));
         }
         if let Some(speed) = self.speed {
             pairs.push(("speed".into(), speed.value()));
+        }
+        for id in &self.on {
+            let key = if catalog::find_scenario(id).is_ok() {
+                "s"
+            } else {
+                "m"
+            };
+            pairs.push((key.into(), (*id).into()));
         }
         if self.paused {
             pairs.push(("paused".into(), "1".into()));

@@ -1,8 +1,10 @@
 //! Systems Design Lab in the browser: a Leptos view over the simulation engine. `App`
 //! lays out the page; `sim` holds the running simulation behind one `Copy` handle;
-//! `hooks` drive it every animation frame; `web` is the only module that talks to
-//! browser APIs directly (with `host`: visibility, embedding, clipboard); `embed`
-//! reads the query parameters of lab links and embeds.
+//! `hooks` drive it every animation frame; `web` and `web_share` are the only modules
+//! that talk to browser APIs directly (with `host`: visibility, embedding, clipboard).
+//! `url_state` keeps the lab in the address bar; `embed` reads the query of an embed
+//! (`?embed=1&scenario=…`); `lms` reports to a course's LMS; `markdown` renders
+//! catalogue and tutorial prose without ever injecting HTML.
 
 pub mod components;
 pub mod embed;
@@ -10,13 +12,20 @@ pub mod format;
 pub mod hooks;
 pub mod host;
 pub mod lms;
+pub mod markdown;
 pub mod sim;
+pub mod url_state;
 pub mod web;
+pub mod web_share;
 
+use components::catalog::Catalog;
+use components::compare::{BaselineStore, ComparePanel};
 use components::dashboard::Dashboard;
 use components::embed_button::EmbedButton;
 use components::embed_lab::EmbedLab;
+use components::export::ExportPanel;
 use components::run_controls::RunControls;
+use components::share::{LinkNotice, SharePanel};
 use components::switch_panel::{SwitchKind, SwitchPanel};
 use components::system_params::SystemParams;
 use leptos::prelude::*;
@@ -27,17 +36,28 @@ use sim::Sim;
 #[component]
 pub fn App() -> impl IntoView {
     let sim = Sim::new().provide();
-    // A lab link or an embed (`?embed=1&scenario=…`) sets up the run it describes.
-    let (link, mut link_problems) = embed::LinkState::parse(&host::query());
-    link_problems.extend(link.apply(&sim));
     hooks::use_sim_loop(sim);
     hooks::use_space_toggles_play(sim);
     // Inside a course's SCORM package, report to the LMS (standalone: nothing happens).
     lms::connect();
+    // An embed (`?embed=1&scenario=…`) is its own compact page; its query stays as given.
+    let (link, mut link_problems) = embed::LinkState::parse(&host::query());
     if link.embed {
+        link_problems.extend(link.apply(&sim));
         host::mark_embedded();
         return view! { <EmbedLab link=link problems=link_problems /> }.into_any();
     }
+    let share = url_state::use_url_state(sim);
+    BaselineStore::provide();
+    let in_lab = move || share.view.with(|v| *v == url_state::View::Lab);
+    let nav = move |view: url_state::View| {
+        move |ev: leptos::ev::MouseEvent| {
+            if ev.button() == 0 && !ev.ctrl_key() && !ev.meta_key() && !ev.shift_key() {
+                ev.prevent_default();
+                share.navigate(sim, view.clone());
+            }
+        }
+    };
 
     view! {
         <a class="skip-link" href="#dashboard-title">"Skip to the dashboard"</a>
@@ -47,25 +67,52 @@ pub fn App() -> impl IntoView {
                 "A simulated service under load, running in your browser. Change its parameters, "
                 "switch a fault on, and watch the golden signals move."
             </p>
+            <nav class="site-nav" aria-label="Pages">
+                <a
+                    href="./"
+                    data-testid="nav-lab"
+                    aria-current=move || in_lab().then_some("page")
+                    on:click=nav(url_state::View::Lab)
+                >
+                    "Lab"
+                </a>
+                <a
+                    href="?view=catalog"
+                    data-testid="nav-catalog"
+                    aria-current=move || (!in_lab()).then_some("page")
+                    on:click=nav(url_state::View::Catalog(None))
+                >
+                    "Catalogue"
+                </a>
+            </nav>
             <EmbedButton />
-            {(!link_problems.is_empty())
-                .then(|| {
-                    view! {
-                        <ul class="field-error" data-testid="link-problems">
-                            {link_problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
-                        </ul>
-                    }
-                })}
         </header>
-        <RunControls />
-        <main class="lab">
-            <Dashboard />
-            <aside class="settings" aria-label="Scenarios, mitigations and parameters">
-                <SwitchPanel kind=SwitchKind::Scenario />
-                <SwitchPanel kind=SwitchKind::Mitigation />
-                <SystemParams />
-            </aside>
-        </main>
+        <Show
+            when=in_lab
+            fallback=|| view! { <main class="catalog-main"><Catalog /></main> }
+        >
+            // Drawn again when an imported file replaces every choice at once.
+            {move || {
+                share.redraw.track();
+                view! {
+                    <RunControls />
+                    <LinkNotice />
+                    <main class="lab">
+                        <Dashboard />
+                        <aside class="settings" aria-label="Scenarios, mitigations and parameters">
+                            <SwitchPanel kind=SwitchKind::Scenario />
+                            <SwitchPanel kind=SwitchKind::Mitigation />
+                            <SystemParams />
+                        </aside>
+                    </main>
+                    <section class="tools" aria-label="Share, compare and export">
+                        <SharePanel />
+                        <ComparePanel />
+                        <ExportPanel />
+                    </section>
+                }
+            }}
+        </Show>
         <footer class="site-footer">
             <p>
                 "Keyboard: " <kbd>"Space"</kbd> " plays or pauses. "

@@ -430,6 +430,21 @@ impl Sim {
     }
 }
 
+impl Sim {
+    /// Reads the running simulation (exports, the summary, the share link); `None`
+    /// when there is no run.
+    pub fn with_lab<R>(&self, f: impl FnOnce(&Lab) -> R) -> Option<R> {
+        self.lab.with_value(|lab| lab.as_ref().map(f))
+    }
+
+    /// Changes the running simulation (the summary needs `&mut`; replaying a link).
+    pub fn with_lab_mut<R>(&self, f: impl FnOnce(&mut Lab) -> R) -> Option<R> {
+        self.lab
+            .try_update_value(|lab| lab.as_mut().map(f))
+            .flatten()
+    }
+}
+
 impl Default for Sim {
     fn default() -> Self {
         Sim::new()

@@ -94,7 +94,7 @@ test('the embed shows its scenario, plays, and "Open in full lab" carries the st
   await lab.pause();
 
   const href = await page.getByTestId('open-full-lab').getAttribute('href');
-  expect(href).toContain('on=fixed-latency');
+  expect(href).toContain('s=fixed-latency');
   expect(href).toContain('seed=7');
   expect(href).toContain('fixed-latency.delay_ms=300');
   expect(href).not.toContain('embed');
@@ -131,7 +131,7 @@ test('the full lab\'s Embed button gives a copyable <iframe> snippet as text', a
   await expect(page.getByTestId('embed-open')).toHaveAttribute('aria-expanded', 'true');
   const snippet = page.getByTestId('embed-snippet');
   await expect(snippet).toHaveValue(/^<iframe src="[^"]+" title="Systems Design Lab: [^"]+"/);
-  expect(await snippet.inputValue()).toContain(`${baseURL}index.html?embed=1&amp;scenario=cache-stampede&amp;on=cache-stampede`);
+  expect(await snippet.inputValue()).toContain(`${baseURL}index.html?embed=1&amp;scenario=cache-stampede&amp;speed=10&amp;s=cache-stampede`);
   await page.getByTestId('embed-scenario').selectOption('retry-storm');
   await expect(snippet).toHaveValue(/scenario=retry-storm/);
   await expect(page.locator('iframe'), 'the snippet is text, not markup').toHaveCount(0);

@@ -2,6 +2,7 @@
 //! also its text alternative) and an SVG plot of the last `CHART_WINDOW_S` virtual
 //! seconds.
 
+use crate::components::compare::BaselineStore;
 use crate::format::{nice_ceiling, virtual_time, Quantity};
 use crate::sim::{Sim, CHART_WINDOW_S};
 use leptos::prelude::*;
@@ -33,6 +34,7 @@ pub fn Chart(
     fixed_max: Option<f64>,
 ) -> impl IntoView {
     let sim = Sim::expect();
+    let baseline = use_context::<BaselineStore>();
     let unit = quantity.unit();
     let title_id = format!("{testid}-title");
     let labelled_by = title_id.clone();
@@ -57,6 +59,20 @@ pub fn Chart(
                         .map(|p| quantity.scaled(p.1))
                         .fold(0.0, f64::max)
                 });
+                let base_peak = baseline.map_or(0.0, |b| {
+                    b.0.with(|b| {
+                        b.as_ref().map_or(0.0, |b| {
+                            lines.with_value(|ls| {
+                                ls.iter()
+                                    .flat_map(|l| b.readout.series(l.series).iter())
+                                    .filter(|p| p.0 >= x0)
+                                    .map(|p| quantity.scaled(p.1))
+                                    .fold(0.0, f64::max)
+                            })
+                        })
+                    })
+                });
+                let peak = peak.max(base_peak);
                 nice_ceiling(peak)
             });
             let paths = lines.with_value(|ls| {
@@ -73,7 +89,29 @@ pub fn Chart(
                     })
                     .collect::<Vec<_>>()
             });
-            (top, paths, x0)
+            // The kept baseline's lines, on the same virtual-time axis (dashed).
+            let base_paths = baseline
+                .and_then(|b| {
+                    b.0.with(|b| {
+                        b.as_ref().map(|b| {
+                            lines.with_value(|ls| {
+                                ls.iter()
+                                    .map(|l| {
+                                        path_of(
+                                            b.readout.series(l.series),
+                                            x0,
+                                            window_ns,
+                                            quantity,
+                                            top,
+                                        )
+                                    })
+                                    .collect::<Vec<_>>()
+                            })
+                        })
+                    })
+                })
+                .unwrap_or_default();
+            (top, paths, x0, base_paths)
         })
     });
     let aria_label = move || {
@@ -139,6 +177,20 @@ pub fn Chart(
                             }
                         })
                         .collect_view()}
+                    {lines
+                        .get_value()
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, l)| {
+                            view! {
+                                <path
+                                    class=format!("series baseline {}", l.class)
+                                    data-testid=format!("baseline-line-{}", l.series)
+                                    d=move || plot.with(|p| p.3.get(i).cloned().unwrap_or_default())
+                                ></path>
+                            }
+                        })
+                        .collect_view()}
                 </svg>
                 <span class="axis axis-bottom" aria-hidden="true">
                     // The virtual time at each edge of the plot.
@@ -152,4 +204,16 @@ pub fn Chart(
             </div>
         </figure>
     }
+}
+
+/// SVG path data of a series on a plot starting at `x0` (points before it are left out).
+fn path_of(points: &[(u64, f64)], x0: u64, window_ns: u64, quantity: Quantity, top: f64) -> String {
+    let mut d = String::new();
+    for (t, v) in points.iter().filter(|p| p.0 >= x0 && p.0 - x0 <= window_ns) {
+        let x = (t - x0) as f64 / window_ns as f64 * W;
+        let y = H - (quantity.scaled(*v) / top).clamp(0.0, 1.02) * H;
+        let cmd = if d.is_empty() { 'M' } else { 'L' };
+        d.push_str(&format!("{cmd}{x:.1} {y:.1}"));
+    }
+    d
 }
