@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 
 .PHONY: help setup-build setup-test build serve dev test test-native test-wasm test-e2e \
-        lint fmt fmt-check bench clean
+        lint fmt fmt-check bench clean bundle scorm
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -59,6 +59,12 @@ fmt-check: ## check formatting only
 bench: ## engine benchmarks (events per second), natively
 	scripts/bench.sh
 
+bundle: build ## the site as sdl-lab-site.zip and as one file sdl-lab.html (runs from disk)
+	python3 scripts/bundle.py
+
+scorm: build ## SCORM 1.2 and 2004 packages per tutorial series into scorm/
+	python3 scripts/scorm.py
+
 clean: ## remove build output and test artefacts (keeps installed tools)
 	cargo clean
-	rm -rf dist playwright/test-results playwright/playwright-report
+	rm -rf dist playwright/test-results playwright/playwright-report sdl-lab-site.zip sdl-lab.html scorm

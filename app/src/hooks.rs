@@ -12,12 +12,17 @@ const REDUCED_MOTION_REDRAW_MS: f64 = 1000.0;
 const ANNOUNCE_EVERY_MS: f64 = 15_000.0;
 
 /// Drives `sim` with `requestAnimationFrame`: each frame advances virtual time by the
-/// elapsed wall time × speed. Stops when the calling component is dropped.
+/// elapsed wall time × speed. Stops when the calling component is dropped. Does nothing
+/// while the lab is off screen (hidden tab, embed scrolled away): see `host::use_on_screen`.
 pub fn use_sim_loop(sim: Sim) {
+    let on_screen = crate::host::use_on_screen();
     let reduced_motion = web::prefers_reduced_motion();
     let mut since_redraw = 0.0;
     let mut since_announce = 0.0;
     let stop = web::every_animation_frame(move |dt_ms| {
+        if !on_screen.get_untracked() {
+            return;
+        }
         if sim.playing.get_untracked() {
             since_announce += dt_ms;
             if since_announce >= ANNOUNCE_EVERY_MS {

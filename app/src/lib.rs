@@ -1,13 +1,18 @@
 //! Systems Design Lab in the browser: a Leptos view over the simulation engine. `App`
 //! lays out the page; `sim` holds the running simulation behind one `Copy` handle;
 //! `hooks` drive it every animation frame; `web` and `web_share` are the only modules
-//! that talk to browser APIs directly. `url_state` keeps the lab in the address bar;
-//! `markdown` renders catalogue and tutorial prose without ever injecting HTML.
+//! that talk to browser APIs directly (with `host`: visibility, embedding, clipboard).
+//! `url_state` keeps the lab in the address bar; `embed` reads the query of an embed
+//! (`?embed=1&scenario=…`); `lms` reports to a course's LMS; `markdown` renders
+//! catalogue and tutorial prose without ever injecting HTML.
 
 pub mod components;
+pub mod embed;
 pub mod format;
 pub mod hooks;
 pub mod learn;
+pub mod host;
+pub mod lms;
 pub mod markdown;
 pub mod progress;
 pub mod sim;
@@ -20,6 +25,8 @@ use components::catalog::Catalog;
 use components::compare::{BaselineStore, ComparePanel};
 use components::console::ConsolePanel;
 use components::dashboard::Dashboard;
+use components::embed_button::EmbedButton;
+use components::embed_lab::EmbedLab;
 use components::export::ExportPanel;
 use components::run_controls::RunControls;
 use components::share::{LinkNotice, SharePanel};
@@ -37,6 +44,15 @@ pub fn App() -> impl IntoView {
     hooks::use_sim_loop(sim);
     hooks::use_space_toggles_play(sim);
     learn::Learn::provide();
+    // Inside a course's SCORM package, report to the LMS (standalone: nothing happens).
+    lms::connect();
+    // An embed (`?embed=1&scenario=…`) is its own compact page; its query stays as given.
+    let (link, mut link_problems) = embed::LinkState::parse(&host::query());
+    if link.embed {
+        link_problems.extend(link.apply(&sim));
+        host::mark_embedded();
+        return view! { <EmbedLab link=link problems=link_problems /> }.into_any();
+    }
     let share = url_state::use_url_state(sim);
     BaselineStore::provide();
     let in_lab = move || share.view.with(|v| *v == url_state::View::Lab);
@@ -75,6 +91,7 @@ pub fn App() -> impl IntoView {
                     "Catalogue"
                 </a>
             </nav>
+            <EmbedButton />
         </header>
         <Show
             when=in_lab
@@ -113,4 +130,5 @@ pub fn App() -> impl IntoView {
             </p>
         </footer>
     }
+    .into_any()
 }

@@ -5,6 +5,8 @@ pub mod chart;
 pub mod compare;
 pub mod console;
 pub mod dashboard;
+pub mod embed_button;
+pub mod embed_lab;
 pub mod export;
 pub mod integrity;
 pub mod logs;

@@ -7,6 +7,7 @@
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 mod console;
+mod embed;
 mod format;
 mod learn;
 mod page;

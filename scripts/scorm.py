@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""`make scorm`: SCORM 1.2 and SCORM 2004 (4th edition) packages, one per tutorial series.
+
+Each package is a zip with `imsmanifest.xml` at its root and the whole built site
+(dist/). The series is one organisation whose items are its tutorials, in order; every
+item launches the same SCO, `index.html`, with `?series=<id>&tutorial=<id>` as its
+parameters. In the package the lab finds the LMS's API from the launching frame
+(app/src/lms.rs), reports completion and the quiz score, and keeps progress in suspend
+data; opened without an LMS it works standalone.
+
+Reads the series and tutorials from content/series.toml and content/tutorials/<series>/
+*.toml (the `content` crate's data). Writes scorm/<series>-scorm12.zip and
+scorm/<series>-scorm2004.zip.
+
+Usage: scripts/scorm.py [--dist DIR] [--content DIR] [--out DIR]
+Only the Python standard library (3.11+: tomllib); reproducible bytes.
+"""
+
+import argparse
+import glob
+import os
+import sys
+import tomllib
+import zipfile
+from xml.sax.saxutils import escape, quoteattr
+
+ZIP_TIME = (2024, 1, 1, 0, 0, 0)
+SCO_HREF = "index.html"
+
+
+def fail(msg: str) -> None:
+    print(f"scorm: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
+def load_series(content: str) -> list:
+    path = os.path.join(content, "series.toml")
+    if not os.path.isfile(path):
+        fail(f"{path} not found: the tutorials (content/) are not in this tree")
+    try:
+        with open(path, "rb") as f:
+            series = tomllib.load(f).get("series", [])
+    except tomllib.TOMLDecodeError as e:
+        fail(f"{path}: {e}")
+    if not series:
+        fail(f"{path} lists no [[series]]")
+    out = []
+    for s in sorted(series, key=lambda s: (s.get("order", 0), s.get("id", ""))):
+        for key in ("id", "title"):
+            if not isinstance(s.get(key), str) or not s[key]:
+                fail(f"{path}: a [[series]] has no `{key}`")
+        tutorials = []
+        for t_path in sorted(glob.glob(os.path.join(content, "tutorials", s["id"], "*.toml"))):
+            try:
+                with open(t_path, "rb") as f:
+                    t = tomllib.load(f)
+            except tomllib.TOMLDecodeError as e:
+                fail(f"{t_path}: {e}")
+            if not isinstance(t.get("id"), str) or not isinstance(t.get("title"), str):
+                fail(f"{t_path}: a tutorial needs `id` and `title`")
+            tutorials.append({"id": t["id"], "title": t["title"]})
+        if not tutorials:
+            fail(f"series `{s['id']}` has no tutorials in content/tutorials/{s['id']}/")
+        out.append({"id": s["id"], "title": s["title"], "summary": s.get("summary", ""), "tutorials": tutorials})
+    return out
+
+
+def site_files(dist: str) -> list:
+    out = []
+    for dirpath, dirnames, filenames in os.walk(dist):
+        dirnames.sort()
+        for name in sorted(filenames):
+            full = os.path.join(dirpath, name)
+            out.append((os.path.relpath(full, dist).replace(os.sep, "/"), full))
+    return out
+
+
+def items(series: dict, scorm12: bool) -> str:
+    lines = []
+    for i, t in enumerate(series["tutorials"], 1):
+        params = quoteattr(f"?series={series['id']}&tutorial={t['id']}")
+        vis = ' isvisible="true"' if scorm12 else ""
+        lines.append(
+            f'      <item identifier="item-{i}" identifierref="sco"{vis} parameters={params}>\n'
+            f"        <title>{escape(t['title'])}</title>\n"
+            f"      </item>"
+        )
+    return "\n".join(lines)
+
+
+def manifest(series: dict, files: list, scorm12: bool) -> str:
+    file_lines = "\n".join(f"      <file href={quoteattr(rel)}/>" for rel, _ in files)
+    ident = quoteattr(f"sdl-{series['id']}-{'scorm12' if scorm12 else 'scorm2004'}")
+    title = escape(series["title"])
+    if scorm12:
+        head = (
+            f'<manifest identifier={ident} version="1.0"\n'
+            '  xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2"\n'
+            '  xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2"\n'
+            '  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"\n'
+            '  xsi:schemaLocation="http://www.imsproject.org/xsd/imscp_rootv1p1p2 imscp_rootv1p1p2.xsd '
+            'http://www.imsglobal.org/xsd/imsmd_rootv1p2p1 imsmd_rootv1p2p1.xsd '
+            'http://www.adlnet.org/xsd/adlcp_rootv1p2 adlcp_rootv1p2.xsd">\n'
+            "  <metadata>\n    <schema>ADL SCORM</schema>\n    <schemaversion>1.2</schemaversion>\n  </metadata>\n"
+        )
+        scormtype = 'adlcp:scormtype="sco"'
+    else:
+        head = (
+            f'<manifest identifier={ident} version="1"\n'
+            '  xmlns="http://www.imsglobal.org/xsd/imscp_v1p1"\n'
+            '  xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3"\n'
+            '  xmlns:adlseq="http://www.adlnet.org/xsd/adlseq_v1p3"\n'
+            '  xmlns:adlnav="http://www.adlnet.org/xsd/adlnav_v1p3"\n'
+            '  xmlns:imsss="http://www.imsglobal.org/xsd/imsss"\n'
+            '  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"\n'
+            '  xsi:schemaLocation="http://www.imsglobal.org/xsd/imscp_v1p1 imscp_v1p1.xsd '
+            'http://www.adlnet.org/xsd/adlcp_v1p3 adlcp_v1p3.xsd '
+            'http://www.adlnet.org/xsd/adlseq_v1p3 adlseq_v1p3.xsd '
+            'http://www.adlnet.org/xsd/adlnav_v1p3 adlnav_v1p3.xsd '
+            'http://www.imsglobal.org/xsd/imsss imsss_v1p0.xsd">\n'
+            "  <metadata>\n    <schema>ADL SCORM</schema>\n    <schemaversion>2004 4th Edition</schemaversion>\n  </metadata>\n"
+        )
+        scormtype = 'adlcp:scormType="sco"'
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        "<!-- Systems Design Lab: one tutorial series as a SCORM package (scripts/scorm.py). -->\n"
+        + head
+        + '  <organizations default="org">\n'
+        + '    <organization identifier="org">\n'
+        + f"      <title>{title}</title>\n"
+        + items(series, scorm12)
+        + "\n    </organization>\n  </organizations>\n"
+        + "  <resources>\n"
+        + f'    <resource identifier="sco" type="webcontent" {scormtype} href="{SCO_HREF}">\n'
+        + file_lines
+        + "\n    </resource>\n  </resources>\n</manifest>\n"
+    )
+
+
+def write_package(path: str, series: dict, files: list, scorm12: bool) -> None:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        def add(name: str, data: bytes) -> None:
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            z.writestr(info, data)
+
+        add("imsmanifest.xml", manifest(series, files, scorm12).encode())
+        for rel, full in files:
+            with open(full, "rb") as f:
+                add(rel, f.read())
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dist", default="dist")
+    ap.add_argument("--content", default="content")
+    ap.add_argument("--out", default="scorm")
+    args = ap.parse_args()
+    if not os.path.isfile(os.path.join(args.dist, SCO_HREF)):
+        fail(f"{args.dist}/{SCO_HREF} not found: run make build first")
+    files = site_files(args.dist)
+    all_series = load_series(args.content)
+    os.makedirs(args.out, exist_ok=True)
+    for s in all_series:
+        for scorm12, tag in ((True, "scorm12"), (False, "scorm2004")):
+            path = os.path.join(args.out, f"{s['id']}-{tag}.zip")
+            write_package(path, s, files, scorm12)
+            print(f"scorm: {path} ({len(s['tutorials'])} tutorials, {os.path.getsize(path)} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
