@@ -95,11 +95,15 @@ USAGE:
   sdl run [--system queue|web] [--scenario ID[,ID…]] [--mitigation ID[,ID…]]
           [--set KEY=VALUE]…
           [--seed N] [--duration 600s] [--warmup 60s] [--format json|prom|csv]
+          [--link 'system=web&seed=7&s=retry-storm&t=120']
   sdl tutorial list
   sdl tutorial check [ID]      replay tutorial steps and show each check's numbers
 
   KEY is a system parameter by bare name (--set workers=4) or a scenario's or
   mitigation's parameter as ID.name (--set fixed-latency.delay_ms=200). Durations take ms, s, m or h.
+  --link takes a lab link from the page (its query string or the whole address):
+  the same system, seed, switches and parameters, run for its `t` (the page shows
+  the same summary). Flags after it override it.
   Exit status: 0 success, 2 bad input.
 ";
 
@@ -206,6 +210,45 @@ pub fn parse(argv: &[String]) -> Result<Command, UsageError> {
     }
 }
 
+/// Takes a lab link (the page's query string, or the whole address) as the run's system,
+/// seed, switches and parameters, and its `t` as the duration. Unlike the page, which
+/// opens what it can, the CLI refuses a link with any part it cannot use.
+fn apply_link(run: &mut RunArgs, raw: &str) -> Result<(), UsageError> {
+    let query = raw.split_once('?').map_or(raw, |(_, q)| q);
+    let query = query.split_once('#').map_or(query, |(q, _)| q);
+    let parsed = engine::share::parse_query(query);
+    if !parsed.ignored.is_empty() {
+        return Err(UsageError(format!(
+            "bad --link: {}",
+            parsed.ignored.join("; ")
+        )));
+    }
+    let state = parsed.state;
+    run.system = state.system;
+    run.seed = state.seed;
+    run.sets.extend(state.params);
+    for sw in state.switches {
+        let is_scenario = engine::catalog::find_scenario(&sw.id).is_ok();
+        let list = if is_scenario {
+            &mut run.scenarios
+        } else {
+            &mut run.mitigations
+        };
+        if !list.contains(&sw.id) {
+            list.push(sw.id.clone());
+        }
+        run.sets.extend(
+            sw.params
+                .into_iter()
+                .map(|(k, v)| (format!("{}.{k}", sw.id), v)),
+        );
+    }
+    if let Some(t) = state.t_ns.filter(|t| *t > 0) {
+        run.duration_ns = t;
+    }
+    Ok(())
+}
+
 fn parse_run(rest: &[String]) -> Result<RunArgs, UsageError> {
     let mut run = RunArgs {
         system: "web".into(),
@@ -272,6 +315,7 @@ fn parse_run(rest: &[String]) -> Result<RunArgs, UsageError> {
                     )));
                 }
             }
+            "link" => apply_link(&mut run, &flags.value(k, v)?)?,
             "warmup" => run.warmup_ns = parse_duration(&flags.value(k, v)?)?,
             "format" => {
                 run.format = Format::parse(
@@ -290,7 +334,15 @@ fn parse_run(rest: &[String]) -> Result<RunArgs, UsageError> {
                     "run",
                     other,
                     &[
-                        "system", "scenario", "set", "seed", "duration", "warmup", "format",
+                        "system",
+                        "scenario",
+                        "mitigation",
+                        "set",
+                        "seed",
+                        "duration",
+                        "warmup",
+                        "format",
+                        "link",
                     ],
                 ))
             }

@@ -10,6 +10,7 @@ mod console;
 mod embed;
 mod format;
 mod learn;
+mod markdown;
 mod page;
 mod progress;
 mod sim;

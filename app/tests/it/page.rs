@@ -18,6 +18,13 @@ struct Page {
 
 impl Page {
     async fn open() -> Page {
+        // The app keeps its state in the address bar; each test starts from a bare one.
+        let bare = window().location().pathname().unwrap();
+        window()
+            .history()
+            .unwrap()
+            .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&bare))
+            .unwrap();
         let root: HtmlElement = document().create_element("div").unwrap().unchecked_into();
         document().body().unwrap().append_child(&root).unwrap();
         let handle = leptos::mount::mount_to(root.clone(), || App().into_any());

@@ -309,3 +309,39 @@ fn bad_input_exits_2_with_one_clear_line() {
         }
     }
 }
+
+#[test]
+fn a_lab_link_runs_what_the_page_runs() {
+    let flags = json(&[
+        "run",
+        "--system",
+        "web",
+        "--seed",
+        "7",
+        "--scenario",
+        "fixed-latency",
+        "--set",
+        "fixed-latency.delay_ms=200",
+        "--mitigation",
+        "timeouts",
+        "--duration",
+        "20s",
+    ]);
+    let link =
+        "system=web&seed=7&s=fixed-latency&fixed-latency.delay_ms=200&m=timeouts&t=20&paused=1";
+    let from_query = json(&["run", "--link", link]);
+    let from_address = json(&["run", &format!("--link=http://127.0.0.1:8080/?{link}#top")]);
+    assert_eq!(flags["digest"], from_query["digest"]);
+    assert_eq!(flags["digest"], from_address["digest"]);
+    assert_eq!(flags["summary"], from_query["summary"]);
+    // A later flag overrides the link.
+    let longer = json(&["run", "--link", link, "--duration", "30s"]);
+    assert_ne!(longer["digest"], flags["digest"]);
+
+    let (code, out, err) = sdl(&["run", "--link", "seed=7&s=nope&workers=0"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(err.contains("bad --link"), "{err}");
+    assert!(err.contains("`nope`"), "{err}");
+    assert!(err.contains("`workers`"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
