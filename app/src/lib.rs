@@ -11,6 +11,7 @@ pub mod web;
 
 use components::dashboard::Dashboard;
 use components::run_controls::RunControls;
+use components::shortcuts::Shortcuts;
 use components::switch_panel::{SwitchKind, SwitchPanel};
 use components::system_params::SystemParams;
 use leptos::prelude::*;
@@ -44,9 +45,10 @@ pub fn App() -> impl IntoView {
         </main>
         <footer class="site-footer">
             <p>
-                "Keyboard: " <kbd>"Space"</kbd> " plays or pauses. "
-                "Everything runs on this page; nothing is sent anywhere."
+                "Keyboard: " <kbd>"Space"</kbd> " plays or pauses, " <kbd>"?"</kbd>
+                " lists every shortcut. Everything runs on this page; nothing is sent anywhere."
             </p>
+            <Shortcuts />
         </footer>
     }
 }

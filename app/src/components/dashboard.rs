@@ -1,11 +1,22 @@
-//! The golden-signal dashboard: one chart per signal, and a polite live region that reads
-//! the current values out now and then (on pause, on reset, every few seconds while
-//! playing; not every frame, which would drown a screen reader).
+//! The dashboard: the golden signals on top (traffic, errors, latency, saturation) over a
+//! chosen span of virtual time, then the panels of the switched-on scenarios and
+//! mitigations. A polite live region reads the current values out now and then (on
+//! pause, on reset, every few seconds while playing; not every frame, which would drown
+//! a screen reader).
 
-use crate::components::chart::{Chart, Line};
+use crate::components::chart::{Chart, Line, Points};
 use crate::format::{virtual_time, Quantity};
-use crate::sim::Sim;
+use crate::sim::{Sim, TimeRange};
 use leptos::prelude::*;
+
+/// The held history of some golden series, as chart data.
+fn golden_data(sim: Sim, names: &'static [&'static str]) -> Signal<Vec<Points>> {
+    Memo::new(move |_| {
+        sim.readout
+            .with(|r| names.iter().map(|n| r.series(n).to_vec()).collect())
+    })
+    .into()
+}
 
 #[component]
 pub fn Dashboard() -> impl IntoView {
@@ -30,43 +41,69 @@ pub fn Dashboard() -> impl IntoView {
 
     view! {
         <section class="dashboard" aria-labelledby="dashboard-title">
-            <h2 id="dashboard-title">"Golden signals"</h2>
+            <div class="dashboard-head">
+                <h2 id="dashboard-title">"Golden signals"</h2>
+                <div class="control">
+                    <label for="time-range">"Time range"</label>
+                    <select
+                        id="time-range"
+                        data-testid="time-range"
+                        aria-keyshortcuts="T"
+                        prop:value=move || sim.range.get().value()
+                        on:change=move |ev| {
+                            if let Some(r) = TimeRange::parse(&event_target_value(&ev)) {
+                                sim.set_range(r);
+                            }
+                        }
+                    >
+                        {TimeRange::CHOICES
+                            .into_iter()
+                            .map(|r| view! { <option value=r.value()>{r.label()}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+            </div>
             <p class="visually-hidden" aria-live="polite" data-testid="live-status">{live_text}</p>
             <div class="charts">
                 <Chart
                     testid="chart-throughput"
                     title="Throughput"
                     quantity=Quantity::Rate
-                    lines=vec![Line { series: "throughput_rps", label: "ok", class: "s1", value_testid: "value-throughput" }]
+                    lines=vec![Line::new("ok", "s1").testid("value-throughput")]
+                    data=golden_data(sim, &["throughput_rps"])
                 />
                 <Chart
                     testid="chart-error-rate"
                     title="Error rate"
                     quantity=Quantity::Ratio
-                    lines=vec![Line { series: "error_rate", label: "errors", class: "s4", value_testid: "value-error-rate" }]
+                    lines=vec![Line::new("errors", "s4").testid("value-error-rate")]
+                    data=golden_data(sim, &["error_rate"])
                 />
                 <Chart
                     testid="chart-latency"
                     title="Latency"
                     quantity=Quantity::Seconds
                     lines=vec![
-                        Line { series: "latency_p50_s", label: "p50", class: "s1", value_testid: "value-p50" },
-                        Line { series: "latency_p95_s", label: "p95", class: "s2", value_testid: "value-p95" },
-                        Line { series: "latency_p99_s", label: "p99", class: "s3", value_testid: "value-p99" },
+                        Line::new("p50", "s1").testid("value-p50"),
+                        Line::new("p95", "s2").testid("value-p95"),
+                        Line::new("p99", "s3").testid("value-p99"),
                     ]
+                    data=golden_data(sim, &["latency_p50_s", "latency_p95_s", "latency_p99_s"])
                 />
                 <Chart
                     testid="chart-queue-depth"
                     title="Queue depth"
                     quantity=Quantity::Count
-                    lines=vec![Line { series: "queue_depth", label: "waiting", class: "s2", value_testid: "value-queue-depth" }]
+                    lines=vec![Line::new("waiting", "s2").testid("value-queue-depth")]
+                    data=golden_data(sim, &["queue_depth"])
                 />
                 <Chart
                     testid="chart-utilization"
                     title="Utilisation"
                     quantity=Quantity::Ratio
                     fixed_max=100.0
-                    lines=vec![Line { series: "utilization", label: "busy", class: "s1", value_testid: "value-utilization" }]
+                    lines=vec![Line::new("busy", "s1").testid("value-utilization")]
+                    data=golden_data(sim, &["utilization"])
                 />
             </div>
         </section>

@@ -4,5 +4,6 @@ pub mod chart;
 pub mod dashboard;
 pub mod param_field;
 pub mod run_controls;
+pub mod shortcuts;
 pub mod switch_panel;
 pub mod system_params;
