@@ -258,3 +258,24 @@ pub fn describe(id: &str) -> Result<ItemDescription, LabError> {
         }),
     }
 }
+
+/// Every metric the systems, scenarios and mitigations declare, one per name, sorted by
+/// name (the names a query, an alert or a tutorial may use besides the golden series).
+pub fn metric_specs() -> Vec<&'static MetricSpec> {
+    let mut by_name: std::collections::BTreeMap<&'static str, &'static MetricSpec> =
+        std::collections::BTreeMap::new();
+    let declared = systems()
+        .iter()
+        .flat_map(|s| s.metrics.iter())
+        .chain(scenarios().iter().flat_map(|s| s.metrics.iter()))
+        .chain(mitigations().iter().flat_map(|m| m.metrics.iter()));
+    for spec in declared {
+        by_name.entry(spec.name).or_insert(spec);
+    }
+    by_name.into_values().collect()
+}
+
+/// The declared metric called `name`, if any.
+pub fn find_metric(name: &str) -> Option<&'static MetricSpec> {
+    metric_specs().into_iter().find(|m| m.name == name)
+}

@@ -24,6 +24,7 @@ pub mod mitigation;
 pub mod mitigations;
 pub mod observe;
 pub mod params;
+pub mod query;
 pub mod rng;
 pub mod scenario;
 pub mod scenarios;

@@ -178,6 +178,9 @@ impl<T: Copy> Ring<T> {
     }
 }
 
+/// A family's spec and, per series, its index and label values.
+pub type FamilySeries<'a> = (&'a MetricSpec, Vec<(usize, &'a [String])>);
+
 /// Sampled history of one series.
 enum History {
     Scalar(Ring<(Nanos, f64)>),
@@ -188,6 +191,23 @@ enum History {
         buckets: Ring<u64>,
         n: usize,
     },
+}
+
+impl History {
+    fn len(&self) -> usize {
+        match self {
+            History::Scalar(r) => r.len(),
+            History::Histogram { points, .. } => points.len(),
+        }
+    }
+
+    /// Sample `i` (oldest = 0) as `(t, value)`; a histogram's `_count`.
+    fn scalar(&self, i: usize) -> Option<(Nanos, f64)> {
+        match self {
+            History::Scalar(r) => r.get(i),
+            History::Histogram { points, .. } => points.get(i).map(|(t, c, _)| (t, c as f64)),
+        }
+    }
 }
 
 /// All metrics of a run.
@@ -463,6 +483,58 @@ impl Registry {
         }
     }
 
+    /// The series of family `name`: its spec and, per series, its index and label values.
+    pub fn family_series(&self, name: &str) -> Option<FamilySeries<'_>> {
+        let fam = &self.families[*self.by_name.get(name)?];
+        let series = fam
+            .series
+            .iter()
+            .map(|&s| (s, self.series[s].labels.as_slice()))
+            .collect();
+        Some((&fam.spec, series))
+    }
+
+    /// The latest sample at or before `t` of a counter or gauge series (a histogram's
+    /// `_count`).
+    pub fn value_at(&self, series: usize, t: Nanos) -> Option<(Nanos, f64)> {
+        let h = &self.series.get(series)?.history;
+        last_at_or_before(h.len(), |i| h.scalar(i).map(|p| p.0), t).and_then(|i| h.scalar(i))
+    }
+
+    /// The samples of a counter or gauge series (a histogram's `_count`) with
+    /// `start <= t <= end`, oldest first.
+    pub fn values_between(&self, series: usize, start: Nanos, end: Nanos) -> Vec<(Nanos, f64)> {
+        let Some(info) = self.series.get(series) else {
+            return Vec::new();
+        };
+        let len = info.history.len();
+        let at = |i| info.history.scalar(i);
+        let Some(last) = last_at_or_before(len, |i| at(i).map(|p| p.0), end) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for i in (0..=last).rev() {
+            match at(i) {
+                Some(p) if p.0 >= start => out.push(p),
+                _ => break,
+            }
+        }
+        out.reverse();
+        out
+    }
+
+    /// Cumulative bucket counts (incl. `+Inf`) of a histogram series at its latest sample
+    /// at or before `t`, with that sample's time.
+    pub fn buckets_at(&self, series: usize, t: Nanos) -> Option<(Nanos, Vec<u64>)> {
+        match &self.series.get(series)?.history {
+            History::Histogram { points, .. } => {
+                let i = last_at_or_before(points.len(), |i| points.get(i).map(|p| p.0), t)?;
+                self.histogram_sample(series, i)
+            }
+            History::Scalar(_) => None,
+        }
+    }
+
     /// Sum over every series of family `name` of the counter/gauge value.
     pub fn family_total(&self, name: &str) -> f64 {
         let Some(&f) = self.by_name.get(name) else {
@@ -623,6 +695,25 @@ pub fn prom_num(v: f64) -> String {
     } else {
         format!("{v}")
     }
+}
+
+/// Index of the latest sample whose time is `<= t`, by binary search over samples
+/// `0..len` in time order (`time(i)` gives sample i's time).
+pub fn last_at_or_before(
+    len: usize,
+    time: impl Fn(usize) -> Option<Nanos>,
+    t: Nanos,
+) -> Option<usize> {
+    let (mut lo, mut hi) = (0, len);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if time(mid)? <= t {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo.checked_sub(1)
 }
 
 /// `increase()` of a counter over the samples in `(end - window, end]`, handling counter

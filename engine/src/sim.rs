@@ -289,6 +289,11 @@ impl Series {
     pub fn last(&self) -> Option<(Nanos, f64)> {
         self.ring.last()
     }
+    /// The latest sample at or before `t`.
+    pub fn at(&self, t: Nanos) -> Option<(Nanos, f64)> {
+        crate::metrics::last_at_or_before(self.ring.len(), |i| self.ring.get(i).map(|p| p.0), t)
+            .and_then(|i| self.ring.get(i))
+    }
 }
 
 #[derive(Clone)]
