@@ -220,6 +220,12 @@ impl Sim {
         expect_context::<Sim>()
     }
 
+    /// Reads the running lab (`None` when the run could not be built). Untracked: callers
+    /// track `readout` or `generation` to know when to look again.
+    pub fn with_lab<R>(&self, f: impl FnOnce(&Lab) -> R) -> Option<R> {
+        self.lab.with_value(|lab| lab.as_ref().map(f))
+    }
+
     pub fn system_meta(&self) -> &'static SystemMeta {
         let id = self.system.get_untracked();
         find_system(id).unwrap_or(catalog::systems()[0])

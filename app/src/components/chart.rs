@@ -141,6 +141,9 @@ pub fn Chart(
     /// Shaded stretches of time (alerts).
     #[prop(optional, into)]
     bands: Option<Signal<Vec<Band>>>,
+    /// A sentence under the title saying what the chart measures.
+    #[prop(optional, into)]
+    note: Option<String>,
 ) -> impl IntoView {
     let sim = Sim::expect();
     let unit = quantity.unit();
@@ -288,7 +291,11 @@ pub fn Chart(
             aria-labelledby=labelled_by
         >
             <figcaption>
-                <h3 id=title_id>{title.get_value()} <span class="unit">" (" {unit} ")"</span></h3>
+                <h3 id=title_id>
+                    {title.get_value()}
+                    {(!unit.is_empty()).then(|| view! { <span class="unit">" (" {unit} ")"</span> })}
+                </h3>
+                {note.map(|n| view! { <p class="chart-note">{n}</p> })}
             </figcaption>
             <dl class="values">
                 {lines

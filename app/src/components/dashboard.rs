@@ -4,10 +4,14 @@
 //! pause, on reset, every few seconds while playing; not every frame, which would drown
 //! a screen reader).
 
+use crate::components::alerts::{AlertFeed, AlertsPanel};
 use crate::components::chart::{Chart, Line, Points};
+use crate::components::panels::ActivePanels;
 use crate::format::{virtual_time, Quantity};
 use crate::sim::{Sim, TimeRange};
 use leptos::prelude::*;
+
+const LATENCY: &[&str] = &["latency_p50_s", "latency_p95_s", "latency_p99_s"];
 
 /// The held history of some golden series, as chart data.
 fn golden_data(sim: Sim, names: &'static [&'static str]) -> Signal<Vec<Points>> {
@@ -21,6 +25,8 @@ fn golden_data(sim: Sim, names: &'static [&'static str]) -> Signal<Vec<Points>> 
 #[component]
 pub fn Dashboard() -> impl IntoView {
     let sim = Sim::expect();
+    let alerts = AlertFeed::new(sim);
+    provide_context(alerts);
     let live_text = move || {
         sim.announce.track();
         sim.playing.track();
@@ -40,6 +46,7 @@ pub fn Dashboard() -> impl IntoView {
     };
 
     view! {
+        <div class="dashboard-column">
         <section class="dashboard" aria-labelledby="dashboard-title">
             <div class="dashboard-head">
                 <h2 id="dashboard-title">"Golden signals"</h2>
@@ -71,6 +78,7 @@ pub fn Dashboard() -> impl IntoView {
                     quantity=Quantity::Rate
                     lines=vec![Line::new("ok", "s1").testid("value-throughput")]
                     data=golden_data(sim, &["throughput_rps"])
+                    bands=alerts.bands(&["throughput_rps"])
                 />
                 <Chart
                     testid="chart-error-rate"
@@ -78,6 +86,7 @@ pub fn Dashboard() -> impl IntoView {
                     quantity=Quantity::Ratio
                     lines=vec![Line::new("errors", "s4").testid("value-error-rate")]
                     data=golden_data(sim, &["error_rate"])
+                    bands=alerts.bands(&["error_rate"])
                 />
                 <Chart
                     testid="chart-latency"
@@ -88,7 +97,8 @@ pub fn Dashboard() -> impl IntoView {
                         Line::new("p95", "s2").testid("value-p95"),
                         Line::new("p99", "s3").testid("value-p99"),
                     ]
-                    data=golden_data(sim, &["latency_p50_s", "latency_p95_s", "latency_p99_s"])
+                    data=golden_data(sim, LATENCY)
+                    bands=alerts.bands(LATENCY)
                 />
                 <Chart
                     testid="chart-queue-depth"
@@ -96,6 +106,7 @@ pub fn Dashboard() -> impl IntoView {
                     quantity=Quantity::Count
                     lines=vec![Line::new("waiting", "s2").testid("value-queue-depth")]
                     data=golden_data(sim, &["queue_depth"])
+                    bands=alerts.bands(&["queue_depth"])
                 />
                 <Chart
                     testid="chart-utilization"
@@ -104,8 +115,12 @@ pub fn Dashboard() -> impl IntoView {
                     fixed_max=100.0
                     lines=vec![Line::new("busy", "s1").testid("value-utilization")]
                     data=golden_data(sim, &["utilization"])
+                    bands=alerts.bands(&["utilization"])
                 />
             </div>
         </section>
+        <AlertsPanel />
+        <ActivePanels />
+        </div>
     }
 }

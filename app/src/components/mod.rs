@@ -1,7 +1,9 @@
 //! The page's parts, one component per file.
 
+pub mod alerts;
 pub mod chart;
 pub mod dashboard;
+pub mod panels;
 pub mod param_field;
 pub mod run_controls;
 pub mod shortcuts;
