@@ -52,6 +52,15 @@ export class DashboardPage extends LabPage {
     return this.page.getByTestId(`panels-${id}`);
   }
 
+  /** Turns a switch off from the keyboard (Space on the focused switch), as a keyboard user
+   *  does; a pointer click can land on the switch's unfolding description instead. */
+  async switchOff(kind: 'scenario' | 'mitigation', id: string): Promise<void> {
+    const toggle = this.page.getByTestId(`${kind}-toggle-${id}`);
+    await toggle.focus();
+    await toggle.press(' ');
+    await expect(toggle).not.toBeChecked();
+  }
+
   alert(name: string): Locator {
     return this.page.getByTestId(`alert-${name}`);
   }
