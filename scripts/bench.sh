@@ -27,6 +27,13 @@ for arg in "$@"; do
 done
 
 say() { printf '[bench] %s\n' "$*" >&2; }
+# A smoke run (--quick, what CI runs) fails when any part fails, so the suite cannot
+# rot; a full run leaves a failed row out and goes on.
+FAILED_PARTS=()
+failed() {
+  say "$1"
+  FAILED_PARTS+=("$2")
+}
 
 VENV="$ROOT/bench/.venv"
 REQUIREMENTS="$ROOT/bench/peers/requirements.txt"
@@ -79,7 +86,7 @@ if command -v chromium >/dev/null || command -v chromium-browser >/dev/null; the
   if bench/wasm/run.sh "$RAW/wasm.json" $QUICK; then
     RUNNERS+=(--runner "$RAW/wasm.json")
   else
-    say "the WebAssembly run failed: its row is left out"
+    failed "the WebAssembly run failed: its row is left out" wasm
   fi
 else
   say "no chromium: the WebAssembly row is left out"
@@ -93,7 +100,7 @@ if [ -n "$BROWSER_BENCH" ]; then
   if SDL_BENCH_MODE="${QUICK:+quick}" $BROWSER_BENCH "$RAW/browser.json" && [ -s "$RAW/browser.json" ]; then
     RUNNERS+=(--runner "$RAW/browser.json")
   else
-    say "browser bench failed or wrote nothing: its figures are left out"
+    failed "browser bench failed or wrote nothing: its figures are left out" browser
   fi
 else
   say "browser: no page bench (playwright/bench.sh) yet: first chart, frame time, heap not measured"
@@ -132,3 +139,7 @@ else
   OUT=(--json bench/results/latest.json --markdown docs/benchmarks.md)
 fi
 "$BENCH" report "${RUNNERS[@]}" "${BUNDLE[@]}" --date "$DATE" --commit "$COMMIT" "${OUT[@]}"
+if [ -n "$QUICK" ] && [ "${#FAILED_PARTS[@]}" -gt 0 ]; then
+  echo "bench.sh --quick: failed parts: ${FAILED_PARTS[*]}" >&2
+  exit 1
+fi

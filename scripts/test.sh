@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs the test layers and prints each runner's summary line, then a total.
 #
-#   scripts/test.sh all      # native, lint, wasm, build, e2e (what `make test` runs)
+#   scripts/test.sh all      # native, lint, wasm, build, e2e, bench smoke (`make test`)
 #   scripts/test.sh native   # cargo test: engine, CLI, bench (native)
 #   scripts/test.sh lint     # clippy (native + wasm32 for the app) and rustfmt
 #   scripts/test.sh wasm     # wasm-bindgen-test in headless Chromium: engine and app
 #   scripts/test.sh e2e      # Playwright against dist/ (build it first: make build)
+#   scripts/test.sh bench    # the benchmark suite's smoke run (scripts/bench.sh --quick)
 #
 # Every layer runs even when an earlier one failed, so one run shows everything that is
 # wrong; the exit status is non-zero if any layer failed. Tools are expected on PATH
@@ -122,21 +123,29 @@ layer_e2e() {
   add_counts e2e "$(count_playwright "$LOGS/e2e.log")"
 }
 
+# The benchmark suite's smoke run (tiny sizes; fails if any part fails), so `make bench`
+# cannot rot. Its figures are not judged here: a shared CI machine is too noisy.
+layer_bench() {
+  run bench-smoke scripts/bench.sh --quick
+}
+
 case "${1:-all}" in
   native) layer_native ;;
   lint) layer_lint ;;
   wasm) layer_wasm ;;
   build) layer_build ;;
   e2e) layer_e2e ;;
+  bench) layer_bench ;;
   all)
     layer_native
     layer_lint
     layer_wasm
     layer_build
     layer_e2e
+    layer_bench
     ;;
   *)
-    echo "usage: scripts/test.sh [all|native|lint|wasm|build|e2e]" >&2
+    echo "usage: scripts/test.sh [all|native|lint|wasm|build|e2e|bench]" >&2
     exit 2
     ;;
 esac

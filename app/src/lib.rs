@@ -1,16 +1,24 @@
 //! Systems Design Lab in the browser: a Leptos view over the simulation engine. `App`
 //! lays out the page; `sim` holds the running simulation behind one `Copy` handle;
-//! `hooks` drive it every animation frame; `web` is the only module that talks to
-//! browser APIs directly.
+//! `hooks` drive it every animation frame; `web` and `web_share` are the only modules
+//! that talk to browser APIs directly. `url_state` keeps the lab in the address bar;
+//! `markdown` renders catalogue and tutorial prose without ever injecting HTML.
 
 pub mod components;
 pub mod format;
 pub mod hooks;
+pub mod markdown;
 pub mod sim;
+pub mod url_state;
 pub mod web;
+pub mod web_share;
 
+use components::catalog::Catalog;
+use components::compare::{BaselineStore, ComparePanel};
 use components::dashboard::Dashboard;
+use components::export::ExportPanel;
 use components::run_controls::RunControls;
+use components::share::{LinkNotice, SharePanel};
 use components::shortcuts::Shortcuts;
 use components::switch_panel::{SwitchKind, SwitchPanel};
 use components::system_params::SystemParams;
@@ -24,6 +32,17 @@ pub fn App() -> impl IntoView {
     let sim = Sim::new().provide();
     hooks::use_sim_loop(sim);
     hooks::use_space_toggles_play(sim);
+    let share = url_state::use_url_state(sim);
+    BaselineStore::provide();
+    let in_lab = move || share.view.with(|v| *v == url_state::View::Lab);
+    let nav = move |view: url_state::View| {
+        move |ev: leptos::ev::MouseEvent| {
+            if ev.button() == 0 && !ev.ctrl_key() && !ev.meta_key() && !ev.shift_key() {
+                ev.prevent_default();
+                share.navigate(sim, view.clone());
+            }
+        }
+    };
 
     view! {
         <a class="skip-link" href="#dashboard-title">"Skip to the dashboard"</a>
@@ -33,16 +52,51 @@ pub fn App() -> impl IntoView {
                 "A simulated service under load, running in your browser. Change its parameters, "
                 "switch a fault on, and watch the golden signals move."
             </p>
+            <nav class="site-nav" aria-label="Pages">
+                <a
+                    href="./"
+                    data-testid="nav-lab"
+                    aria-current=move || in_lab().then_some("page")
+                    on:click=nav(url_state::View::Lab)
+                >
+                    "Lab"
+                </a>
+                <a
+                    href="?view=catalog"
+                    data-testid="nav-catalog"
+                    aria-current=move || (!in_lab()).then_some("page")
+                    on:click=nav(url_state::View::Catalog(None))
+                >
+                    "Catalogue"
+                </a>
+            </nav>
         </header>
-        <RunControls />
-        <main class="lab">
-            <Dashboard />
-            <aside class="settings" aria-label="Scenarios, mitigations and parameters">
-                <SwitchPanel kind=SwitchKind::Scenario />
-                <SwitchPanel kind=SwitchKind::Mitigation />
-                <SystemParams />
-            </aside>
-        </main>
+        <Show
+            when=in_lab
+            fallback=|| view! { <main class="catalog-main"><Catalog /></main> }
+        >
+            // Drawn again when an imported file replaces every choice at once.
+            {move || {
+                share.redraw.track();
+                view! {
+                    <RunControls />
+                    <LinkNotice />
+                    <main class="lab">
+                        <Dashboard />
+                        <aside class="settings" aria-label="Scenarios, mitigations and parameters">
+                            <SwitchPanel kind=SwitchKind::Scenario />
+                            <SwitchPanel kind=SwitchKind::Mitigation />
+                            <SystemParams />
+                        </aside>
+                    </main>
+                    <section class="tools" aria-label="Share, compare and export">
+                        <SharePanel />
+                        <ComparePanel />
+                        <ExportPanel />
+                    </section>
+                }
+            }}
+        </Show>
         <footer class="site-footer">
             <p>
                 "Keyboard: " <kbd>"Space"</kbd> " plays or pauses, " <kbd>"?"</kbd>

@@ -220,12 +220,6 @@ impl Sim {
         expect_context::<Sim>()
     }
 
-    /// Reads the running lab (`None` when the run could not be built). Untracked: callers
-    /// track `readout` or `generation` to know when to look again.
-    pub fn with_lab<R>(&self, f: impl FnOnce(&Lab) -> R) -> Option<R> {
-        self.lab.with_value(|lab| lab.as_ref().map(f))
-    }
-
     pub fn system_meta(&self) -> &'static SystemMeta {
         let id = self.system.get_untracked();
         find_system(id).unwrap_or(catalog::systems()[0])
@@ -509,6 +503,21 @@ impl Sim {
                 self.readout.set(Readout::default());
             }
         }
+    }
+}
+
+impl Sim {
+    /// Reads the running simulation (exports, the summary, the share link); `None`
+    /// when there is no run.
+    pub fn with_lab<R>(&self, f: impl FnOnce(&Lab) -> R) -> Option<R> {
+        self.lab.with_value(|lab| lab.as_ref().map(f))
+    }
+
+    /// Changes the running simulation (the summary needs `&mut`; replaying a link).
+    pub fn with_lab_mut<R>(&self, f: impl FnOnce(&mut Lab) -> R) -> Option<R> {
+        self.lab
+            .try_update_value(|lab| lab.as_mut().map(f))
+            .flatten()
     }
 }
 

@@ -42,6 +42,21 @@ pub struct PageResult {
     pub js_heap_start_mb: Option<f64>,
     #[serde(default)]
     pub js_heap_10min_mb: Option<f64>,
+    /// Median frame time under the same load.
+    #[serde(default)]
+    pub frame_time_p50_ms: Option<f64>,
+    /// The WebAssembly instance's linear memory (the engine's heap) at the start and at
+    /// the end of the long run; it only grows, so a flat figure means bounded buffers.
+    #[serde(default)]
+    pub wasm_memory_start_mb: Option<f64>,
+    #[serde(default)]
+    pub wasm_memory_end_mb: Option<f64>,
+    /// Wall seconds of the long run (600 in a full run).
+    #[serde(default)]
+    pub long_run_s: Option<f64>,
+    /// Virtual seconds simulated per wall second under that load (10 when it keeps up).
+    #[serde(default)]
+    pub virtual_s_per_wall_s: Option<f64>,
     #[serde(default)]
     pub browser: Option<String>,
 }

@@ -29,6 +29,7 @@ pub mod query;
 pub mod rng;
 pub mod scenario;
 pub mod scenarios;
+pub mod share;
 pub mod sim;
 pub mod systems;
 pub mod theory;

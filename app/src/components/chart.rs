@@ -4,8 +4,8 @@
 //! plot pick an instant; its values show in a tooltip and are read out through a polite
 //! live region.
 //!
-//! The chart draws whatever `data` holds, one point list per entry of `lines`, so callers
-//! can add a line (a baseline run, say) by adding a `Line` and its points.
+//! The chart draws whatever `data` holds, one point list per entry of `lines`; `baseline`
+//! adds a kept run's points for the same lines, drawn dashed on the same time axis.
 
 use crate::format::{nice_ceiling, virtual_time, Quantity};
 use crate::sim::Sim;
@@ -32,6 +32,8 @@ pub struct Line {
     pub class: &'static str,
     /// `data-testid` of its current value, if tests look it up.
     pub value_testid: Option<String>,
+    /// The golden series it draws, if any: names its baseline line (`baseline-line-NAME`).
+    pub series: Option<&'static str>,
 }
 
 impl Line {
@@ -40,7 +42,13 @@ impl Line {
             label: label.into(),
             class,
             value_testid: None,
+            series: None,
         }
+    }
+
+    pub fn golden(mut self, series: &'static str) -> Line {
+        self.series = Some(series);
+        self
     }
 
     pub fn testid(mut self, id: impl Into<String>) -> Line {
@@ -144,6 +152,9 @@ pub fn Chart(
     /// A sentence under the title saying what the chart measures.
     #[prop(optional, into)]
     note: Option<String>,
+    /// A kept run's points for the same lines (see `compare`), drawn dashed.
+    #[prop(optional, into)]
+    baseline: Option<Signal<Vec<Points>>>,
 ) -> impl IntoView {
     let sim = Sim::expect();
     let unit = quantity.unit();
@@ -161,10 +172,12 @@ pub fn Chart(
     let plot = Memo::new(move |_| {
         let (x0, x1) = window.get();
         data.with(|d| {
+            let base = baseline.map(|b| b.get()).unwrap_or_default();
             let top = fixed_max.unwrap_or_else(|| {
                 let peak = d
                     .iter()
-                    .flat_map(|p| p.iter().filter(|p| p.0 >= x0))
+                    .chain(base.iter())
+                    .flat_map(|p| p.iter().filter(|p| p.0 >= x0 && p.0 <= x1))
                     .map(|p| quantity.scaled(p.1))
                     .filter(|v| v.is_finite())
                     .fold(0.0, f64::max);
@@ -175,7 +188,15 @@ pub fn Chart(
                 H - (quantity.scaled(v) / top).clamp(0.0, 1.02) * H
             };
             let paths = d.iter().map(|p| path(p, x0, x1, y)).collect::<Vec<_>>();
-            (top, paths)
+            // A kept run may be longer than this one: only its part on this axis.
+            let base_paths = base
+                .iter()
+                .map(|p| {
+                    let inside: Vec<_> = p.iter().copied().filter(|p| p.0 <= x1).collect();
+                    path(&inside, x0, x1, y)
+                })
+                .collect::<Vec<_>>();
+            (top, paths, base_paths)
         })
     });
     let x_of = move |t: u64| {
@@ -377,6 +398,24 @@ pub fn Chart(
                             }
                         })
                         .collect_view()}
+                    {baseline
+                        .is_some()
+                        .then(|| {
+                            lines
+                                .get_value()
+                                .into_iter()
+                                .enumerate()
+                                .map(|(i, l)| {
+                                    view! {
+                                        <path
+                                            class=format!("series baseline {}", l.class)
+                                            data-testid=l.series.map(|s| format!("baseline-line-{s}"))
+                                            d=move || plot.with(|p| p.2.get(i).cloned().unwrap_or_default())
+                                        ></path>
+                                    }
+                                })
+                                .collect_view()
+                        })}
                     {move || {
                         hovered()
                             .map(|t| {

@@ -6,12 +6,27 @@
 
 use crate::components::alerts::{AlertFeed, AlertsPanel};
 use crate::components::chart::{Chart, Line, Points};
+use crate::components::compare::BaselineStore;
 use crate::components::panels::ActivePanels;
 use crate::format::{virtual_time, Quantity};
 use crate::sim::{Sim, TimeRange};
 use leptos::prelude::*;
 
 const LATENCY: &[&str] = &["latency_p50_s", "latency_p95_s", "latency_p99_s"];
+
+/// The kept baseline run's history of the same series (empty until one is kept).
+fn baseline_data(names: &'static [&'static str]) -> Signal<Vec<Points>> {
+    let store = use_context::<BaselineStore>();
+    Memo::new(move |_| {
+        let kept = |n: &str| {
+            store.and_then(|s| {
+                s.0.with(|b| b.as_ref().map(|b| b.readout.series(n).to_vec()))
+            })
+        };
+        names.iter().map(|n| kept(n).unwrap_or_default()).collect()
+    })
+    .into()
+}
 
 /// The held history of some golden series, as chart data.
 fn golden_data(sim: Sim, names: &'static [&'static str]) -> Signal<Vec<Points>> {
@@ -76,16 +91,18 @@ pub fn Dashboard() -> impl IntoView {
                     testid="chart-throughput"
                     title="Throughput"
                     quantity=Quantity::Rate
-                    lines=vec![Line::new("ok", "s1").testid("value-throughput")]
+                    lines=vec![Line::new("ok", "s1").golden("throughput_rps").testid("value-throughput")]
                     data=golden_data(sim, &["throughput_rps"])
+                    baseline=baseline_data(&["throughput_rps"])
                     bands=alerts.bands(&["throughput_rps"])
                 />
                 <Chart
                     testid="chart-error-rate"
                     title="Error rate"
                     quantity=Quantity::Ratio
-                    lines=vec![Line::new("errors", "s4").testid("value-error-rate")]
+                    lines=vec![Line::new("errors", "s4").golden("error_rate").testid("value-error-rate")]
                     data=golden_data(sim, &["error_rate"])
+                    baseline=baseline_data(&["error_rate"])
                     bands=alerts.bands(&["error_rate"])
                 />
                 <Chart
@@ -93,19 +110,21 @@ pub fn Dashboard() -> impl IntoView {
                     title="Latency"
                     quantity=Quantity::Seconds
                     lines=vec![
-                        Line::new("p50", "s1").testid("value-p50"),
-                        Line::new("p95", "s2").testid("value-p95"),
-                        Line::new("p99", "s3").testid("value-p99"),
+                        Line::new("p50", "s1").golden("latency_p50_s").testid("value-p50"),
+                        Line::new("p95", "s2").golden("latency_p95_s").testid("value-p95"),
+                        Line::new("p99", "s3").golden("latency_p99_s").testid("value-p99"),
                     ]
                     data=golden_data(sim, LATENCY)
+                    baseline=baseline_data(LATENCY)
                     bands=alerts.bands(LATENCY)
                 />
                 <Chart
                     testid="chart-queue-depth"
                     title="Queue depth"
                     quantity=Quantity::Count
-                    lines=vec![Line::new("waiting", "s2").testid("value-queue-depth")]
+                    lines=vec![Line::new("waiting", "s2").golden("queue_depth").testid("value-queue-depth")]
                     data=golden_data(sim, &["queue_depth"])
+                    baseline=baseline_data(&["queue_depth"])
                     bands=alerts.bands(&["queue_depth"])
                 />
                 <Chart
@@ -113,8 +132,9 @@ pub fn Dashboard() -> impl IntoView {
                     title="Utilisation"
                     quantity=Quantity::Ratio
                     fixed_max=100.0
-                    lines=vec![Line::new("busy", "s1").testid("value-utilization")]
+                    lines=vec![Line::new("busy", "s1").golden("utilization").testid("value-utilization")]
                     data=golden_data(sim, &["utilization"])
+                    baseline=baseline_data(&["utilization"])
                     bands=alerts.bands(&["utilization"])
                 />
             </div>

@@ -1,0 +1,248 @@
+//! Compare: the run's exact summary, "Keep as baseline", and a table of the current run
+//! against the baseline (p50/p95/p99, error rate, throughput, goodput) with the change.
+//! The golden charts draw the baseline's lines too (see `chart`).
+
+use crate::format::{virtual_time, Quantity};
+use crate::sim::{Readout, Sim};
+use crate::url_state::{current_state, Share};
+use engine::Summary;
+use leptos::prelude::*;
+
+/// A kept run: what it ran, its charts and its summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Baseline {
+    /// Its lab link query (what it ran).
+    pub query: String,
+    pub t_ns: u64,
+    pub readout: Readout,
+    pub figures: Figures,
+}
+
+/// The numbers compared, from a run's exact summary.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Figures {
+    pub p50_s: f64,
+    pub p95_s: f64,
+    pub p99_s: f64,
+    pub error_rate: f64,
+    /// All responses per second.
+    pub throughput_rps: f64,
+    /// Successful responses per second.
+    pub goodput_rps: f64,
+}
+
+impl Figures {
+    pub fn of(s: &Summary) -> Figures {
+        let answered = s.requests_completed + s.errors_total;
+        Figures {
+            p50_s: s.latency_p50_s,
+            p95_s: s.latency_p95_s,
+            p99_s: s.latency_p99_s,
+            error_rate: if answered == 0 {
+                0.0
+            } else {
+                s.errors_total as f64 / answered as f64
+            },
+            throughput_rps: if s.measured_s > 0.0 {
+                answered as f64 / s.measured_s
+            } else {
+                0.0
+            },
+            goodput_rps: s.throughput_rps,
+        }
+    }
+
+    /// Rows of the table: label, test id, how to write it, the value, and whether a
+    /// rise is good.
+    fn rows(&self) -> [(&'static str, &'static str, Quantity, f64, bool); 6] {
+        [
+            ("Latency p50", "p50", Quantity::Seconds, self.p50_s, false),
+            ("Latency p95", "p95", Quantity::Seconds, self.p95_s, false),
+            ("Latency p99", "p99", Quantity::Seconds, self.p99_s, false),
+            (
+                "Error rate",
+                "error-rate",
+                Quantity::Ratio,
+                self.error_rate,
+                false,
+            ),
+            (
+                "Throughput (all responses)",
+                "throughput",
+                Quantity::Rate,
+                self.throughput_rps,
+                true,
+            ),
+            (
+                "Goodput (successful responses)",
+                "goodput",
+                Quantity::Rate,
+                self.goodput_rps,
+                true,
+            ),
+        ]
+    }
+}
+
+/// The page's baseline, shared through context (the charts read it).
+#[derive(Clone, Copy)]
+pub struct BaselineStore(pub RwSignal<Option<Baseline>>);
+
+impl BaselineStore {
+    pub fn provide() -> BaselineStore {
+        let store = BaselineStore(RwSignal::new(None));
+        provide_context(store);
+        store
+    }
+}
+
+/// The exact summary of the run so far (sorts every latency: call when paused).
+fn figures_now(sim: Sim) -> Option<Figures> {
+    sim.with_lab_mut(|lab| Figures::of(&lab.summary()))
+}
+
+#[component]
+pub fn ComparePanel() -> impl IntoView {
+    let sim = Sim::expect();
+    let share = Share::expect();
+    let baseline = expect_context::<BaselineStore>().0;
+    // Recomputed when the run stops moving: on pause, reset, or a replay's end.
+    let current = Memo::new(move |_| {
+        sim.generation.track();
+        sim.switches.track();
+        let still = !sim.playing.get() && share.replay.get().is_none();
+        sim.now_ns.track();
+        still.then(|| figures_now(sim)).flatten()
+    });
+    let keep = move |_| {
+        let figures = current.get_untracked().or_else(|| figures_now(sim));
+        if let Some(figures) = figures {
+            baseline.set(Some(Baseline {
+                query: current_state(sim, true).to_query(),
+                t_ns: sim.now_ns.get_untracked(),
+                readout: sim.readout.get_untracked(),
+                figures,
+            }));
+        }
+    };
+    let table = move || {
+        let cur = current.get();
+        let base = baseline.with(|b| b.as_ref().map(|b| b.figures));
+        let Some(cur) = cur else {
+            return view! {
+                <p class="panel-note" data-testid="summary-paused-hint">
+                    "Pause the run to read its exact summary (every request since the start)."
+                </p>
+            }
+            .into_any();
+        };
+        let base_rows = base.map(|b| b.rows());
+        view! {
+            <table class="compare-table" data-testid="compare-table">
+                <caption>
+                    {if base.is_some() {
+                        "This run against the baseline, over every request since each run started"
+                    } else {
+                        "This run, over every request since it started"
+                    }}
+                </caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Measure"</th>
+                        <th scope="col">"This run"</th>
+                        {base.map(|_| view! {
+                            <th scope="col">"Baseline"</th>
+                            <th scope="col">"Change"</th>
+                        })}
+                    </tr>
+                </thead>
+                <tbody>
+                    {cur
+                        .rows()
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, (label, id, q, v, rise_good))| {
+                            let b = base_rows.map(|r| r[i].3);
+                            view! {
+                                <tr>
+                                    <th scope="row">{label}</th>
+                                    <td data-testid=format!("summary-{id}") data-value=v.to_string()>{q.format(v)}</td>
+                                    {b.map(|b| {
+                                        let (text, class) = delta(q, v, b, rise_good);
+                                        view! {
+                                            <td data-testid=format!("baseline-{id}") data-value=b.to_string()>{q.format(b)}</td>
+                                            <td class=class data-testid=format!("delta-{id}")>{text}</td>
+                                        }
+                                    })}
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="panel compare-panel" aria-labelledby="compare-title" data-testid="compare-panel">
+            <h2 id="compare-title">"Compare runs"</h2>
+            <p class="panel-note">
+                "Keep a run as the baseline, change something (switch a mitigation on, say), reset and "
+                "run again: the charts draw the baseline dashed and the table shows the change."
+            </p>
+            {table}
+            <div class="button-row">
+                <button type="button" data-testid="keep-baseline" on:click=keep>
+                    "Keep as baseline"
+                </button>
+                <button
+                    type="button"
+                    data-testid="clear-baseline"
+                    disabled=move || baseline.with(Option::is_none)
+                    on:click=move |_| baseline.set(None)
+                >
+                    "Clear baseline"
+                </button>
+            </div>
+            <p class="panel-note" data-testid="baseline-info">
+                {move || {
+                    baseline
+                        .with(|b| {
+                            b.as_ref()
+                                .map(|b| {
+                                    format!("Baseline: {} at {} of virtual time.", b.query, virtual_time(b.t_ns))
+                                })
+                        })
+                        .unwrap_or_else(|| "No baseline kept.".to_string())
+                }}
+            </p>
+        </section>
+    }
+}
+
+/// The change from baseline `b` to current `v`, and a class saying better or worse.
+fn delta(q: Quantity, v: f64, b: f64, rise_good: bool) -> (String, &'static str) {
+    let diff = v - b;
+    if diff == 0.0 {
+        return ("no change".to_string(), "delta-same");
+    }
+    let sign = if diff > 0.0 { "+" } else { "−" };
+    let rel = if b != 0.0 {
+        format!(" ({sign}{:.0} %)", (diff / b * 100.0).abs())
+    } else {
+        String::new()
+    };
+    let better = (diff > 0.0) == rise_good;
+    (
+        format!(
+            "{sign}{}{rel} {}",
+            q.format(diff.abs()),
+            if better { "better" } else { "worse" }
+        ),
+        if better {
+            "delta-better"
+        } else {
+            "delta-worse"
+        },
+    )
+}

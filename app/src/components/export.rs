@@ -1,0 +1,264 @@
+//! Export and import: metrics as Prometheus text, series as CSV and JSON, a chart as
+//! PNG, the lab configuration as a versioned JSON file; importing a configuration file,
+//! with every problem named.
+
+use crate::format::{nice_ceiling, virtual_time, Quantity};
+use crate::sim::Sim;
+use crate::url_state::{apply_state, current_state, Share};
+use crate::web_share::{self, PngLine};
+use engine::share::{check_header, ConfigFile};
+use engine::GOLDEN_SERIES;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde::Deserialize;
+
+/// A chart that can be saved as PNG: id, title, quantity, lines (series, label, colour
+/// variable).
+type PngChart = (
+    &'static str,
+    &'static str,
+    Quantity,
+    &'static [(&'static str, &'static str, &'static str)],
+);
+
+const PNG_CHARTS: [PngChart; 4] = [
+    (
+        "latency",
+        "Latency",
+        Quantity::Seconds,
+        &[
+            ("latency_p50_s", "p50", "--s1"),
+            ("latency_p95_s", "p95", "--s2"),
+            ("latency_p99_s", "p99", "--s3"),
+        ],
+    ),
+    (
+        "throughput",
+        "Throughput",
+        Quantity::Rate,
+        &[("throughput_rps", "ok", "--s1")],
+    ),
+    (
+        "error-rate",
+        "Error rate",
+        Quantity::Ratio,
+        &[("error_rate", "errors", "--s4")],
+    ),
+    (
+        "queue-depth",
+        "Queue depth",
+        Quantity::Count,
+        &[("queue_depth", "waiting", "--s2")],
+    ),
+];
+
+/// The series of the whole run as JSON: `{"format":"sdl-series","version":1,...}`.
+fn series_json(sim: Sim) -> Option<String> {
+    sim.with_lab(|lab| {
+        let mut series = serde_json::Map::new();
+        for name in GOLDEN_SERIES {
+            let points: Vec<serde_json::Value> = lab
+                .series(name)
+                .map(|s| s.iter().map(|(t, v)| serde_json::json!([t, v])).collect())
+                .unwrap_or_default();
+            series.insert(name.to_string(), serde_json::Value::Array(points));
+        }
+        let doc = serde_json::json!({
+            "format": "sdl-series",
+            "version": 1,
+            "lab": current_state(sim, true).to_query(),
+            "t_ns": lab.now_ns(),
+            "points": "[t_ns, value]",
+            "series": series,
+        });
+        serde_json::to_string_pretty(&doc).unwrap_or_default()
+    })
+}
+
+/// Reads a configuration file's text: the format and version first, so another file or
+/// version is named as such, then every field.
+pub fn read_config(text: &str) -> Result<engine::share::LabState, Vec<String>> {
+    #[derive(Deserialize)]
+    struct Head {
+        format: Option<String>,
+        version: Option<u64>,
+    }
+    let head: Head = serde_json::from_str(text)
+        .map_err(|e| vec![format!("the file is not a lab configuration (JSON): {e}")])?;
+    check_header(head.format.as_deref(), head.version).map_err(|e| vec![e])?;
+    let file: ConfigFile = serde_json::from_str(text).map_err(|e| vec![e.to_string()])?;
+    file.into_state()
+}
+
+#[component]
+pub fn ExportPanel() -> impl IntoView {
+    let sim = Sim::expect();
+    let share = Share::expect();
+    let status = share.export_status;
+    let import_errors = RwSignal::new(Vec::<String>::new());
+    let chart = RwSignal::new("latency".to_string());
+
+    let stem = move || {
+        let s = current_state(sim, true);
+        format!(
+            "sdl-{}-seed{}-t{}",
+            s.system,
+            s.seed,
+            engine::share::format_seconds(s.t_ns.unwrap_or(0))
+        )
+    };
+    let save = move |ext: &str, mime: &str, text: Option<String>| {
+        let name = format!("{}.{ext}", stem());
+        let result = text
+            .ok_or_else(|| "there is no run to export".to_string())
+            .and_then(|t| web_share::download(&name, mime, &t));
+        status.set(match result {
+            Ok(()) => format!("Saved {name}."),
+            Err(e) => format!("Could not save: {e}."),
+        });
+    };
+    let save_png = move |_| {
+        let id = chart.get_untracked();
+        let Some((_, title, q, lines)) = PNG_CHARTS.iter().find(|c| c.0 == id) else {
+            return;
+        };
+        let readout = sim.readout.get_untracked();
+        let last_t = readout.golden.t_ns;
+        // The span the chart shows: the chosen time range, or everything held.
+        let window = sim.range.get_untracked().span_ns().unwrap_or(last_t.max(1));
+        let x0 = last_t.saturating_sub(window);
+        let peak = lines
+            .iter()
+            .flat_map(|(s, _, _)| readout.series(s).iter())
+            .map(|p| q.scaled(p.1))
+            .fold(0.0, f64::max);
+        let top = nice_ceiling(peak);
+        let png_lines: Vec<PngLine> = lines
+            .iter()
+            .map(|(s, label, var)| PngLine {
+                color: web_share::css_var(var),
+                label: label.to_string(),
+                points: readout
+                    .series(s)
+                    .iter()
+                    .map(|(t, v)| ((t - x0) as f64 / window as f64, q.scaled(*v) / top))
+                    .collect(),
+            })
+            .collect();
+        let name = format!("{}-{id}.png", stem());
+        let result = web_share::download_chart_png(
+            &name,
+            &format!("{title} ({})", q.unit()),
+            &q.axis_label(top),
+            (&virtual_time(x0), &virtual_time(x0 + window)),
+            &png_lines,
+        );
+        status.set(match result {
+            Ok(()) => format!("Saved {name}."),
+            Err(e) => format!("Could not save: {e}."),
+        });
+    };
+    let save_config = move |_| {
+        let file = current_state(sim, true).to_file();
+        save(
+            "lab.json",
+            "application/json",
+            serde_json::to_string_pretty(&file).ok(),
+        )
+    };
+    let import = move |ev: leptos::ev::Event| {
+        use wasm_bindgen::JsCast;
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        spawn_local(async move {
+            let read = web_share::read_chosen_file(&input).await;
+            input.set_value("");
+            match read {
+                Err(e) => import_errors.set(vec![e]),
+                Ok((name, text)) => match read_config(&text) {
+                    Ok(state) => {
+                        import_errors.set(Vec::new());
+                        share.notice.set(Vec::new());
+                        apply_state(sim, share, &state);
+                        share.redraw.update(|n| *n += 1);
+                        status.set(format!("Loaded {name}: a new run with its settings."));
+                    }
+                    Err(problems) => {
+                        status.set(String::new());
+                        import_errors.set(
+                            std::iter::once(format!("`{name}` was not loaded:"))
+                                .chain(problems)
+                                .collect(),
+                        );
+                    }
+                },
+            }
+        });
+    };
+
+    view! {
+        <section class="panel export-panel" aria-labelledby="export-title" data-testid="export-panel">
+            <h2 id="export-title">"Export and import"</h2>
+            <p class="panel-note">"Files are made in this page and saved by your browser; nothing is uploaded."</p>
+            <div class="button-row">
+                <button
+                    type="button"
+                    data-testid="export-prometheus"
+                    on:click=move |_| save("prom", "text/plain", sim.with_lab(|l| l.prometheus_text()))
+                >
+                    "Metrics (Prometheus text)"
+                </button>
+                <button
+                    type="button"
+                    data-testid="export-csv"
+                    on:click=move |_| save("csv", "text/csv", sim.with_lab(|l| l.csv()))
+                >
+                    "Series (CSV)"
+                </button>
+                <button
+                    type="button"
+                    data-testid="export-json"
+                    on:click=move |_| save("series.json", "application/json", series_json(sim))
+                >
+                    "Series (JSON)"
+                </button>
+                <button type="button" data-testid="export-config" on:click=save_config>
+                    "Lab configuration (JSON)"
+                </button>
+            </div>
+            <div class="button-row">
+                <label for="png-chart">"Chart"</label>
+                <select id="png-chart" data-testid="png-chart" on:change=move |ev| chart.set(event_target_value(&ev))>
+                    {PNG_CHARTS
+                        .iter()
+                        .map(|(id, title, _, _)| view! { <option value=*id>{*title}</option> })
+                        .collect_view()}
+                </select>
+                <button type="button" data-testid="export-png" on:click=save_png>
+                    "Save chart as PNG"
+                </button>
+            </div>
+            <div class="import">
+                <label for="import-config">"Import a lab configuration (JSON)"</label>
+                <input
+                    id="import-config"
+                    type="file"
+                    accept=".json,application/json"
+                    data-testid="import-config"
+                    aria-describedby="import-errors"
+                    on:change=import
+                />
+            </div>
+            <div id="import-errors" class="field-error" data-testid="import-errors" aria-live="polite">
+                <ul>
+                    {move || import_errors.get().into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}
+                </ul>
+            </div>
+            <p class="status" role="status" data-testid="export-status">{move || status.get()}</p>
+        </section>
+    }
+}

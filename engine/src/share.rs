@@ -1,0 +1,805 @@
+//! The lab's state as a link and as a file: `LabState` (system, seed, speed, switched-on
+//! scenarios and mitigations with their parameters, system parameters, the virtual time
+//! to run to, paused) read from and written to a URL query string
+//! (`system=web&seed=7&s=retry-storm&retry-storm.retries=3&m=breaker&t=120`)
+//! and to a versioned configuration file (`ConfigFile`, `{"format":"sdl-lab-config",
+//! "version":1,...}`).
+//!
+//! Reading a link never fails: what cannot be used is left out, with the engine's message
+//! saying why, and the rest is kept. Reading a file is all or nothing: a configuration
+//! is either exactly what it says or refused with every problem named. The JSON text
+//! itself is read by the caller (the engine has no JSON parser); this module checks what
+//! it contains.
+
+use crate::catalog::{find_switch, find_system, Switch};
+use crate::time::{parse_duration, Nanos, NS_PER_SEC};
+use crate::{LabConfig, LabError};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Speeds a lab link may ask for (virtual time per wall time; `max` = as fast as possible).
+pub const SPEEDS: [&str; 4] = ["1", "10", "100", "max"];
+pub const DEFAULT_SYSTEM: &str = "web";
+pub const DEFAULT_SEED: u64 = 1;
+pub const DEFAULT_SPEED: &str = "10";
+/// The furthest a link may ask the lab to run before showing it (one virtual day).
+pub const MAX_T_NS: Nanos = 86_400 * NS_PER_SEC;
+/// Longer query strings are refused outright (a link is a few hundred bytes).
+pub const MAX_QUERY_LEN: usize = 16 * 1024;
+/// At most this many problems are listed; the rest are counted.
+const MAX_PROBLEMS: usize = 20;
+
+/// `format` of a lab configuration file.
+pub const CONFIG_FORMAT: &str = "sdl-lab-config";
+/// The configuration file version this engine writes and reads.
+pub const CONFIG_VERSION: u32 = 1;
+
+/// A switched-on scenario or mitigation and the parameter values set on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SwitchOn {
+    pub id: String,
+    #[serde(default)]
+    pub params: BTreeMap<String, String>,
+}
+
+/// Everything that decides what a lab shows: the same state gives the same numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabState {
+    pub system: String,
+    pub seed: u64,
+    /// One of `SPEEDS`.
+    pub speed: String,
+    pub paused: bool,
+    /// Virtual time to run to before showing the lab.
+    pub t_ns: Option<Nanos>,
+    /// System parameters set away from their defaults.
+    pub params: BTreeMap<String, String>,
+    /// Switched-on scenarios then mitigations, in catalogue order.
+    pub switches: Vec<SwitchOn>,
+}
+
+impl Default for LabState {
+    fn default() -> Self {
+        LabState {
+            system: DEFAULT_SYSTEM.to_string(),
+            seed: DEFAULT_SEED,
+            speed: DEFAULT_SPEED.to_string(),
+            paused: false,
+            t_ns: None,
+            params: BTreeMap::new(),
+            switches: Vec::new(),
+        }
+    }
+}
+
+/// A lab link read: the state it describes, the page view it asks for (`view`, `item`),
+/// and what was ignored, one message each.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ParsedLink {
+    pub state: LabState,
+    pub view: Option<String>,
+    pub item: Option<String>,
+    pub ignored: Vec<String>,
+}
+
+impl LabState {
+    /// The run configuration this state describes.
+    pub fn config(&self) -> Result<LabConfig, LabError> {
+        let mut cfg = LabConfig::new(&self.system);
+        find_system(&self.system)?;
+        cfg.seed = self.seed;
+        for (k, v) in &self.params {
+            cfg.set(k, v)?;
+        }
+        for sw in &self.switches {
+            cfg.enable(&sw.id)?;
+            for (k, v) in &sw.params {
+                cfg.set(&format!("{}.{k}", sw.id), v)?;
+            }
+        }
+        Ok(cfg)
+    }
+
+    /// The state as a query string (no leading `?`): defaults are left out except the
+    /// system and seed, so a link always says what it runs.
+    pub fn to_query(&self) -> String {
+        let mut pairs: Vec<(String, String)> = vec![
+            ("system".into(), self.system.clone()),
+            ("seed".into(), self.seed.to_string()),
+        ];
+        if self.speed != DEFAULT_SPEED {
+            pairs.push(("speed".into(), self.speed.clone()));
+        }
+        for (k, v) in &self.params {
+            pairs.push((k.clone(), v.clone()));
+        }
+        for (key, kind) in [("s", 0u8), ("m", 1u8)] {
+            for sw in self.switches.iter().filter(|s| switch_kind(&s.id) == kind) {
+                pairs.push((key.into(), sw.id.clone()));
+                for (k, v) in &sw.params {
+                    pairs.push((format!("{}.{k}", sw.id), v.clone()));
+                }
+            }
+        }
+        if let Some(t) = self.t_ns {
+            pairs.push(("t".into(), format_seconds(t)));
+        }
+        if self.paused {
+            pairs.push(("paused".into(), "1".into()));
+        }
+        pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// The state as a configuration file's contents.
+    pub fn to_file(&self) -> ConfigFile {
+        let (scenarios, mitigations) = self
+            .switches
+            .iter()
+            .cloned()
+            .partition(|s| switch_kind(&s.id) == 0);
+        ConfigFile {
+            format: CONFIG_FORMAT.to_string(),
+            version: CONFIG_VERSION,
+            system: self.system.clone(),
+            seed: self.seed,
+            speed: self.speed.clone(),
+            paused: self.paused,
+            t_ns: self.t_ns,
+            params: self.params.clone(),
+            scenarios,
+            mitigations,
+        }
+    }
+}
+
+fn switch_kind(id: &str) -> u8 {
+    find_switch(id).map_or(2, |s| s.rank().0)
+}
+
+fn switch_rank(id: &str) -> (u8, usize) {
+    find_switch(id).map_or((2, usize::MAX), |s| s.rank())
+}
+
+/// Reads a lab link's query string (with or without the leading `?`). Never fails:
+/// every key or value that cannot be used is left out with a message in `ignored`.
+pub fn parse_query(query: &str) -> ParsedLink {
+    let mut out = ParsedLink::default();
+    let query = query.strip_prefix('?').unwrap_or(query);
+    if query.len() > MAX_QUERY_LEN {
+        out.ignored.push(format!(
+            "the link is {} characters long (allowed: up to {MAX_QUERY_LEN}); it was ignored as a whole",
+            query.len()
+        ));
+        return out;
+    }
+    let mut problems = Problems::default();
+    let mut system_params: Vec<(String, String)> = Vec::new();
+    let mut switch_ids: Vec<String> = Vec::new();
+    let mut switch_params: Vec<(String, String, String)> = Vec::new();
+    let state = &mut out.state;
+    for part in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = match part.split_once('=') {
+            Some((k, v)) => (decode(k), decode(v)),
+            None => {
+                problems.push(format!(
+                    "`{}` has no value (expected KEY=VALUE)",
+                    decode(part)
+                ));
+                continue;
+            }
+        };
+        match key.as_str() {
+            "system" => match find_system(value.trim()) {
+                Ok(meta) => state.system = meta.id.to_string(),
+                Err(e) => problems.push(format!("{e}; showing `{DEFAULT_SYSTEM}`")),
+            },
+            "seed" => match value.trim().parse::<u64>() {
+                Ok(seed) => state.seed = seed,
+                Err(_) => problems.push(format!(
+                    "invalid value `{value}` for `seed`: expected a whole number in 0..={}",
+                    u64::MAX
+                )),
+            },
+            "speed" => match SPEEDS.iter().find(|s| **s == value.trim()) {
+                Some(s) => state.speed = s.to_string(),
+                None => problems.push(format!(
+                    "invalid value `{value}` for `speed`: expected one of {}",
+                    SPEEDS.join(", ")
+                )),
+            },
+            "t" => match parse_t(&value) {
+                Ok(t) => state.t_ns = Some(t),
+                Err(e) => problems.push(e),
+            },
+            "paused" => match value.trim() {
+                "1" | "true" | "yes" => state.paused = true,
+                "0" | "false" | "no" => state.paused = false,
+                _ => problems.push(format!(
+                    "invalid value `{value}` for `paused`: expected 1 or 0"
+                )),
+            },
+            "view" => out.view = Some(value),
+            "item" => out.item = Some(value),
+            "s" | "m" => {
+                for id in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                    match find_switch(id) {
+                        Ok(sw) if switch_ids.iter().any(|s| s == sw.id()) => {}
+                        Ok(sw) => switch_ids.push(sw.id().to_string()),
+                        Err(e) => problems.push(e.to_string()),
+                    }
+                }
+            }
+            _ => match key.split_once('.') {
+                Some((id, name)) => {
+                    switch_params.push((id.to_string(), name.to_string(), value));
+                }
+                None => system_params.push((key, value)),
+            },
+        }
+    }
+
+    // Build the run step by step; whatever the configuration refuses is left out.
+    let mut cfg = LabConfig::new(&state.system);
+    for (k, v) in system_params {
+        match cfg.set(&k, &v) {
+            Ok(()) => {
+                state.params.insert(k, v.trim().to_string());
+            }
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    switch_ids.sort_by_key(|id| switch_rank(id));
+    for id in switch_ids {
+        let mut trial = cfg.clone();
+        if let Err(e) = trial.enable(&id) {
+            problems.push(format!("{e}; it was left off"));
+            continue;
+        }
+        let mut on = SwitchOn {
+            id: id.clone(),
+            params: BTreeMap::new(),
+        };
+        for (_, name, v) in switch_params.iter().filter(|(sid, _, _)| *sid == id) {
+            match trial.set(&format!("{id}.{name}"), v) {
+                Ok(()) => {
+                    on.params.insert(name.clone(), v.trim().to_string());
+                }
+                Err(e) => problems.push(e.to_string()),
+            }
+        }
+        cfg = trial;
+        state.switches.push(on);
+    }
+    for (id, name, v) in switch_params {
+        if state.switches.iter().any(|s| s.id == id) {
+            continue;
+        }
+        let key = format!("{id}.{name}");
+        // Let the engine say what is wrong: unknown id, unknown name, bad value, or a
+        // switch that is not on.
+        let mut probe = LabConfig::new(&state.system);
+        let message = match probe.set(&key, &v) {
+            Err(e) => e.to_string(),
+            Ok(()) => unreachable_ok(&key),
+        };
+        problems.push(message);
+    }
+    out.ignored = problems.finish();
+    out
+}
+
+/// `LabConfig::set` on a switch parameter always refuses when the switch is off; should
+/// that ever change, the value is still ignored, with a message that says so.
+fn unreachable_ok(key: &str) -> String {
+    format!("parameter `{key}` was ignored: its scenario or mitigation is not switched on")
+}
+
+#[derive(Default)]
+struct Problems {
+    list: Vec<String>,
+    more: usize,
+}
+
+impl Problems {
+    fn push(&mut self, message: String) {
+        if self.list.len() < MAX_PROBLEMS {
+            self.list.push(message);
+        } else {
+            self.more += 1;
+        }
+    }
+    fn finish(mut self) -> Vec<String> {
+        if self.more > 0 {
+            self.list.push(format!("… and {} more", self.more));
+        }
+        self.list
+    }
+}
+
+fn parse_t(raw: &str) -> Result<Nanos, String> {
+    let s = raw.trim();
+    let bad = || {
+        format!(
+            "invalid value `{raw}` for `t`: expected virtual seconds such as 120 or 90.5 (or a duration such as 2m) up to {}",
+            MAX_T_NS / NS_PER_SEC
+        )
+    };
+    let ns = if s.ends_with(|c: char| c.is_ascii_alphabetic())
+        && s.starts_with(|c: char| c.is_ascii_digit())
+    {
+        parse_duration(s).map_err(|e| format!("{e} (for `t`)"))?
+    } else {
+        let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+        let digits = |d: &str| d.bytes().all(|b| b.is_ascii_digit());
+        if int.is_empty() || int.len() > 12 || frac.len() > 9 || !digits(int) || !digits(frac) {
+            return Err(bad());
+        }
+        let whole: u64 = int.parse().map_err(|_| bad())?;
+        let mut frac_ns: u64 = 0;
+        for i in 0..9 {
+            let d = frac.as_bytes().get(i).map_or(0, |b| u64::from(b - b'0'));
+            frac_ns = frac_ns * 10 + d;
+        }
+        whole
+            .checked_mul(NS_PER_SEC)
+            .and_then(|w| w.checked_add(frac_ns))
+            .ok_or_else(bad)?
+    };
+    if ns > MAX_T_NS {
+        return Err(format!(
+            "value `{raw}` for `t` is out of range (allowed: 0..={} virtual seconds)",
+            MAX_T_NS / NS_PER_SEC
+        ));
+    }
+    Ok(ns)
+}
+
+/// Virtual seconds as the shortest exact decimal (`120`, `90.5`, `0.000000001`).
+pub fn format_seconds(ns: Nanos) -> String {
+    let (whole, frac) = (ns / NS_PER_SEC, ns % NS_PER_SEC);
+    if frac == 0 {
+        whole.to_string()
+    } else {
+        let digits = format!("{frac:09}");
+        format!("{whole}.{}", digits.trim_end_matches('0'))
+    }
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986) and `,`.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b',' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Decodes `%XX` and `+` (a space); a malformed escape is kept as written.
+pub fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = |b: u8| (b as char).to_digit(16);
+                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push((h * 16 + l) as u8);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Checks a configuration file's `format` and `version` (given as read from JSON).
+pub fn check_header(format: Option<&str>, version: Option<u64>) -> Result<(), String> {
+    match format {
+        Some(CONFIG_FORMAT) => {}
+        Some(other) => {
+            return Err(format!(
+                "this is not a lab configuration: `format` is `{other}` (expected `{CONFIG_FORMAT}`)"
+            ))
+        }
+        None => {
+            return Err(format!(
+                "this is not a lab configuration: it has no `format` field (expected `\"format\": \"{CONFIG_FORMAT}\"`)"
+            ))
+        }
+    }
+    match version {
+        Some(v) if v == u64::from(CONFIG_VERSION) => Ok(()),
+        Some(v) => Err(format!(
+            "unknown configuration version {v} (this lab reads version {CONFIG_VERSION})"
+        )),
+        None => Err(format!(
+            "the configuration has no `version` field (expected `\"version\": {CONFIG_VERSION}`)"
+        )),
+    }
+}
+
+/// A lab configuration file, version 1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    pub format: String,
+    pub version: u32,
+    pub system: String,
+    pub seed: u64,
+    #[serde(default = "default_speed")]
+    pub speed: String,
+    #[serde(default)]
+    pub paused: bool,
+    #[serde(default)]
+    pub t_ns: Option<Nanos>,
+    #[serde(default)]
+    pub params: BTreeMap<String, String>,
+    #[serde(default)]
+    pub scenarios: Vec<SwitchOn>,
+    #[serde(default)]
+    pub mitigations: Vec<SwitchOn>,
+}
+
+fn default_speed() -> String {
+    DEFAULT_SPEED.to_string()
+}
+
+impl ConfigFile {
+    /// The state the file describes, or every problem in it (a file is used whole or
+    /// not at all).
+    pub fn into_state(self) -> Result<LabState, Vec<String>> {
+        let mut problems = Problems::default();
+        if let Err(e) = check_header(Some(&self.format), Some(u64::from(self.version))) {
+            problems.push(e);
+        }
+        if !SPEEDS.contains(&self.speed.as_str()) {
+            problems.push(format!(
+                "invalid value `{}` for `speed`: expected one of {}",
+                self.speed,
+                SPEEDS.join(", ")
+            ));
+        }
+        if let Some(t) = self.t_ns.filter(|t| *t > MAX_T_NS) {
+            problems.push(format!(
+                "value `{t}` for `t_ns` is out of range (allowed: 0..={MAX_T_NS})"
+            ));
+        }
+        for (list, kind, field) in [
+            (&self.scenarios, 0u8, "scenarios"),
+            (&self.mitigations, 1u8, "mitigations"),
+        ] {
+            for sw in list {
+                match find_switch(&sw.id) {
+                    Ok(s) if s.rank().0 != kind => problems.push(format!(
+                        "`{}` is listed under `{field}` but is a {}",
+                        sw.id,
+                        if matches!(s, Switch::Scenario(_)) {
+                            "scenario"
+                        } else {
+                            "mitigation"
+                        }
+                    )),
+                    Ok(_) => {}
+                    Err(e) => problems.push(format!("in `{field}`: {e}")),
+                }
+            }
+        }
+        let mut switches: Vec<SwitchOn> =
+            self.scenarios.into_iter().chain(self.mitigations).collect();
+        switches.sort_by_key(|s| switch_rank(&s.id));
+        let state = LabState {
+            system: self.system,
+            seed: self.seed,
+            speed: self.speed,
+            paused: self.paused,
+            t_ns: self.t_ns,
+            params: self.params,
+            switches,
+        };
+        let problems = problems.finish();
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        // Every value goes through the same checks as a run's configuration.
+        state.config().map_err(|e| vec![e.to_string()])?;
+        Ok(state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link(q: &str) -> ParsedLink {
+        parse_query(q)
+    }
+
+    #[test]
+    fn a_full_link_round_trips() {
+        let q = "system=web&seed=7&speed=100&workers=4&s=retry-storm&retry-storm.retries=3&m=breaker&t=120.5&paused=1";
+        let parsed = link(q);
+        assert!(parsed.ignored.is_empty(), "{:?}", parsed.ignored);
+        let s = &parsed.state;
+        assert_eq!(s.system, "web");
+        assert_eq!(s.seed, 7);
+        assert_eq!(s.speed, "100");
+        assert_eq!(s.t_ns, Some(120_500_000_000));
+        assert!(s.paused);
+        assert_eq!(s.params.get("workers").map(String::as_str), Some("4"));
+        let ids: Vec<&str> = s.switches.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["retry-storm", "breaker"]);
+        assert_eq!(
+            s.switches[0].params.get("retries").map(String::as_str),
+            Some("3")
+        );
+        let again = link(&s.to_query());
+        assert_eq!(&again.state, s);
+        assert!(again.ignored.is_empty());
+        assert_eq!(link(&again.state.to_query()).state.to_query(), s.to_query());
+        s.config().expect("a parsed link is a valid configuration");
+    }
+
+    #[test]
+    fn an_empty_link_is_the_default_lab() {
+        for q in ["", "?", "&&&"] {
+            let parsed = link(q);
+            assert_eq!(parsed.state, LabState::default(), "{q}");
+            assert!(parsed.ignored.is_empty(), "{q}");
+        }
+        assert_eq!(LabState::default().to_query(), "system=web&seed=1");
+    }
+
+    #[test]
+    fn the_same_link_gives_the_same_run() {
+        let parsed = link("?seed=42&s=fixed-latency&fixed-latency.delay_ms=200&t=30");
+        let run = |cfg: &LabConfig| {
+            let mut lab = crate::Lab::new(cfg).unwrap();
+            lab.run_until(parsed.state.t_ns.unwrap());
+            lab.digest()
+        };
+        let cfg = parsed.state.config().unwrap();
+        let again = link(&parsed.state.to_query()).state.config().unwrap();
+        assert_eq!(cfg, again);
+        assert_eq!(run(&cfg), run(&again));
+        let mut plain = LabConfig::new("web");
+        plain.seed = 42;
+        assert_ne!(run(&cfg), run(&plain), "the scenario must change the run");
+    }
+
+    #[test]
+    fn bad_parts_are_ignored_with_the_engines_message_and_the_rest_kept() {
+        let parsed = link(
+            "system=web&seed=banana&s=no-such-scenario,fixed-latency&fixed-latency.delay_ms=-5\
+             &workers=0&speed=3&t=soon&paused=maybe&nosuch=1&justakey&breaker.nope=1&m=breaker",
+        );
+        let all = parsed.ignored.join("\n");
+        for needle in [
+            "invalid value `banana` for `seed`",
+            "unknown scenario or mitigation `no-such-scenario`",
+            "fixed-latency.delay_ms",
+            "`workers`",
+            "invalid value `3` for `speed`",
+            "invalid value `soon` for `t`",
+            "invalid value `maybe` for `paused`",
+            "unknown parameter `nosuch`",
+            "`justakey` has no value",
+            "unknown parameter `breaker.nope`",
+        ] {
+            assert!(all.contains(needle), "missing `{needle}` in:\n{all}");
+        }
+        let s = &parsed.state;
+        assert_eq!(s.seed, DEFAULT_SEED);
+        assert_eq!(s.speed, DEFAULT_SPEED);
+        assert!(s.params.is_empty());
+        let ids: Vec<&str> = s.switches.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["fixed-latency", "breaker"]);
+        assert!(s.switches[0].params.is_empty(), "the bad delay is not kept");
+        s.config().expect("what is kept is valid");
+    }
+
+    #[test]
+    fn an_unknown_system_falls_back_to_the_default() {
+        let parsed = link("system=mainframe&seed=3");
+        assert_eq!(parsed.state.system, DEFAULT_SYSTEM);
+        assert_eq!(parsed.state.seed, 3);
+        assert!(parsed.ignored[0].contains("unknown system `mainframe`"));
+    }
+
+    #[test]
+    fn a_parameter_of_a_switch_that_is_off_is_named() {
+        let parsed = link("retry-storm.retries=3");
+        assert_eq!(parsed.ignored.len(), 1);
+        assert!(
+            parsed.ignored[0].contains("not switched on"),
+            "{:?}",
+            parsed.ignored
+        );
+        assert!(parsed.state.switches.is_empty());
+    }
+
+    #[test]
+    fn a_switch_that_does_not_fit_the_system_is_left_off() {
+        let parsed = link("system=queue&s=cache-stampede");
+        assert!(parsed.state.switches.is_empty());
+        assert!(
+            parsed.ignored[0].contains("cache-stampede"),
+            "{:?}",
+            parsed.ignored
+        );
+        assert!(parsed.ignored[0].contains("left off"));
+    }
+
+    #[test]
+    fn t_is_exact_to_the_nanosecond_and_bounded() {
+        assert_eq!(parse_t("0"), Ok(0));
+        assert_eq!(parse_t("1.000000001"), Ok(1_000_000_001));
+        assert_eq!(parse_t("2m"), Ok(120 * NS_PER_SEC));
+        for bad in [
+            "",
+            "-1",
+            "1.0000000001",
+            "1e3",
+            "nan",
+            "1.2.3",
+            "99999999999999999999",
+        ] {
+            assert!(parse_t(bad).is_err(), "{bad}");
+        }
+        assert!(parse_t("86401").unwrap_err().contains("out of range"));
+        for ns in [
+            0,
+            1,
+            999_999_999,
+            120 * NS_PER_SEC,
+            90_500_000_000,
+            MAX_T_NS,
+        ] {
+            assert_eq!(parse_t(&format_seconds(ns)), Ok(ns));
+        }
+    }
+
+    #[test]
+    fn garbage_never_panics_and_always_leaves_a_valid_lab() {
+        let long = "a".repeat(MAX_QUERY_LEN + 1);
+        let inputs = [
+            "%",
+            "%%",
+            "%zz=%",
+            "=",
+            "==",
+            "&=&=",
+            "s=",
+            "s=,,,",
+            "t=%FF",
+            "seed=%E2%82%AC",
+            "system=%00",
+            "\u{1F600}=\u{1F600}",
+            ".=.",
+            "a.b.c=d",
+            "s=retry-storm&s=retry-storm",
+            long.as_str(),
+        ];
+        for q in inputs {
+            let parsed = link(q);
+            parsed.state.config().unwrap_or_else(|e| panic!("{q}: {e}"));
+            let again = link(&parsed.state.to_query());
+            assert_eq!(again.state, parsed.state, "{q}");
+        }
+        assert_eq!(link(&long).ignored.len(), 1);
+        let many: String = (0..50).map(|i| format!("x{i}=1&")).collect();
+        let parsed = link(&many);
+        assert_eq!(parsed.ignored.len(), MAX_PROBLEMS + 1);
+        assert!(parsed.ignored.last().unwrap().contains("30 more"));
+    }
+
+    #[test]
+    fn values_are_encoded_and_decoded() {
+        assert_eq!(encode("a b&c=d%"), "a%20b%26c%3Dd%25");
+        assert_eq!(decode("a%20b+c%26"), "a b c&");
+        assert_eq!(decode("%"), "%");
+        assert_eq!(decode("%4"), "%4");
+        assert_eq!(decode("100%"), "100%");
+        assert_eq!(decode(&encode("ünïcode ✓")), "ünïcode ✓");
+    }
+
+    #[test]
+    fn view_and_item_are_read() {
+        let parsed = link("view=catalog&item=retry-storm");
+        assert_eq!(parsed.view.as_deref(), Some("catalog"));
+        assert_eq!(parsed.item.as_deref(), Some("retry-storm"));
+        assert!(parsed.ignored.is_empty());
+    }
+
+    fn read_file(json: &str) -> Result<LabState, Vec<String>> {
+        #[derive(Deserialize)]
+        struct Head {
+            format: Option<String>,
+            version: Option<u64>,
+        }
+        let head: Head = serde_json::from_str(json).map_err(|e| vec![e.to_string()])?;
+        check_header(head.format.as_deref(), head.version).map_err(|e| vec![e])?;
+        let file: ConfigFile = serde_json::from_str(json).map_err(|e| vec![e.to_string()])?;
+        file.into_state()
+    }
+
+    #[test]
+    fn a_configuration_file_round_trips() {
+        let state = link("system=web&seed=9&s=retry-storm&retry-storm.retries=3&m=breaker&t=60&paused=1&workers=4").state;
+        let json = serde_json::to_string(&state.to_file()).unwrap();
+        assert!(
+            json.starts_with(r#"{"format":"sdl-lab-config","version":1,"#),
+            "{json}"
+        );
+        assert_eq!(read_file(&json), Ok(state));
+    }
+
+    #[test]
+    fn a_bad_configuration_file_is_refused_with_what_is_wrong() {
+        let cases = [
+            (r#"{"format":"other","version":1}"#, "`format` is `other`"),
+            (r#"{"version":1}"#, "no `format` field"),
+            (
+                r#"{"format":"sdl-lab-config","version":2,"new":true}"#,
+                "unknown configuration version 2",
+            ),
+            (r#"{"format":"sdl-lab-config"}"#, "no `version` field"),
+            (
+                r#"{"format":"sdl-lab-config","version":1,"system":"web","seed":1,"colour":"red"}"#,
+                "unknown field `colour`",
+            ),
+            (
+                r#"{"format":"sdl-lab-config","version":1,"system":"web","seed":"one"}"#,
+                "invalid type",
+            ),
+            (
+                r#"{"format":"sdl-lab-config","version":1,"system":"web","seed":1,"scenarios":[{"id":"nope"}]}"#,
+                "unknown scenario or mitigation `nope`",
+            ),
+            (
+                r#"{"format":"sdl-lab-config","version":1,"system":"web","seed":1,"mitigations":[{"id":"retry-storm"}]}"#,
+                "is a scenario",
+            ),
+            (
+                r#"{"format":"sdl-lab-config","version":1,"system":"mars","seed":1}"#,
+                "unknown system `mars`",
+            ),
+            (
+                r#"{"format":"sdl-lab-config","version":1,"system":"web","seed":1,"params":{"workers":"0"}}"#,
+                "out of range",
+            ),
+            (
+                r#"{"format":"sdl-lab-config","version":1,"system":"web","seed":1,"speed":"7"}"#,
+                "`speed`",
+            ),
+            (
+                r#"{"format":"sdl-lab-config","version":1,"system":"web","seed":1,"t_ns":99999999999999999}"#,
+                "`t_ns`",
+            ),
+            ("not json", "expected"),
+        ];
+        for (json, needle) in cases {
+            let problems = read_file(json).expect_err(json).join("\n");
+            assert!(
+                problems.contains(needle),
+                "{json}: `{needle}` not in {problems}"
+            );
+        }
+    }
+}
