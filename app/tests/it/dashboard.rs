@@ -54,7 +54,8 @@ fn every_declared_metric_becomes_valid_panel_queries() {
         assert_eq!(lines.len(), want, "{}", spec.name);
         for line in lines {
             let q = Query::parse(&line.expr).unwrap_or_else(|e| panic!("{}: {e}", line.expr));
-            q.validate().unwrap_or_else(|e| panic!("{}: {e}", line.expr));
+            q.validate()
+                .unwrap_or_else(|e| panic!("{}: {e}", line.expr));
             assert_eq!(q.metric_names(), vec![spec.name.to_string()]);
             n += 1;
         }
