@@ -12,6 +12,10 @@ pub enum Quantity {
     Seconds,
     /// A plain count (queue depth).
     Count,
+    /// Events per second of something other than requests (retries, evictions, bytes).
+    PerSecond,
+    /// A number without a unit (a flag, attempts per call, a level).
+    Plain,
 }
 
 impl Quantity {
@@ -22,6 +26,8 @@ impl Quantity {
             Quantity::Ratio => "%",
             Quantity::Seconds => "ms",
             Quantity::Count => "requests",
+            Quantity::PerSecond => "/s",
+            Quantity::Plain => "",
         }
     }
 
@@ -30,14 +36,15 @@ impl Quantity {
         match self {
             Quantity::Ratio => v * 100.0,
             Quantity::Seconds => v * 1000.0,
-            Quantity::Rate | Quantity::Count => v,
+            Quantity::Rate | Quantity::Count | Quantity::PerSecond | Quantity::Plain => v,
         }
     }
 
     /// The top of a chart's scale (already in display units) as its axis label.
     pub fn axis_label(self, top: f64) -> String {
         match self {
-            Quantity::Count => sig(top),
+            Quantity::Count | Quantity::Plain => sig(top),
+            Quantity::PerSecond => format!("{}/s", sig(top)),
             _ => format!("{} {}", sig(top), self.unit()),
         }
     }
@@ -52,7 +59,8 @@ impl Quantity {
             Quantity::Seconds => format!("{} ms", sig(v * 1000.0)),
             Quantity::Ratio => format!("{} %", sig(v * 100.0)),
             Quantity::Rate => format!("{} req/s", sig(v)),
-            Quantity::Count => sig(v),
+            Quantity::Count | Quantity::Plain => sig(v),
+            Quantity::PerSecond => format!("{}/s", sig(v)),
         }
     }
 }

@@ -10,8 +10,8 @@ pub mod components;
 pub mod embed;
 pub mod format;
 pub mod hooks;
-pub mod learn;
 pub mod host;
+pub mod learn;
 pub mod lms;
 pub mod markdown;
 pub mod progress;
@@ -30,6 +30,7 @@ use components::embed_lab::EmbedLab;
 use components::export::ExportPanel;
 use components::run_controls::RunControls;
 use components::share::{LinkNotice, SharePanel};
+use components::shortcuts::Shortcuts;
 use components::switch_panel::{SwitchKind, SwitchPanel};
 use components::system_params::SystemParams;
 use components::tutorial_panel::TutorialPanel;
@@ -125,9 +126,10 @@ pub fn App() -> impl IntoView {
         </Show>
         <footer class="site-footer">
             <p>
-                "Keyboard: " <kbd>"Space"</kbd> " plays or pauses. "
-                "Everything runs on this page; nothing is sent anywhere."
+                "Keyboard: " <kbd>"Space"</kbd> " plays or pauses, " <kbd>"?"</kbd>
+                " lists every shortcut. Everything runs on this page; nothing is sent anywhere."
             </p>
+            <Shortcuts />
         </footer>
     }
     .into_any()

@@ -16,8 +16,9 @@ use std::collections::BTreeMap;
 pub const DEFAULT_SYSTEM: &str = "web";
 /// The seed of a new page (the CLI's default too, so the numbers can be compared).
 pub const DEFAULT_SEED: u64 = 1;
-/// Virtual seconds of history the charts show.
-pub const CHART_WINDOW_S: u64 = 120;
+/// Samples of history the run keeps per series: one hour at the default 1 s sample
+/// interval, which is what the "All" time range can show.
+pub const HISTORY_SAMPLES: usize = 3600;
 /// Wall time one frame may spend simulating, so the page stays responsive.
 pub const FRAME_BUDGET_MS: f64 = 8.0;
 /// Events per engine call between looks at the wall clock.
@@ -60,6 +61,66 @@ impl Speed {
     }
 }
 
+/// How much virtual time the charts span.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeRange {
+    OneMinute,
+    FiveMinutes,
+    FifteenMinutes,
+    /// Everything the run still holds (`HISTORY_SAMPLES` samples).
+    All,
+}
+
+impl TimeRange {
+    pub const CHOICES: [TimeRange; 4] = [
+        TimeRange::OneMinute,
+        TimeRange::FiveMinutes,
+        TimeRange::FifteenMinutes,
+        TimeRange::All,
+    ];
+
+    /// The span in virtual nanoseconds; `None` for everything held.
+    pub fn span_ns(self) -> Option<u64> {
+        match self {
+            TimeRange::OneMinute => Some(60_000_000_000),
+            TimeRange::FiveMinutes => Some(300_000_000_000),
+            TimeRange::FifteenMinutes => Some(900_000_000_000),
+            TimeRange::All => None,
+        }
+    }
+
+    pub fn value(self) -> &'static str {
+        match self {
+            TimeRange::OneMinute => "1m",
+            TimeRange::FiveMinutes => "5m",
+            TimeRange::FifteenMinutes => "15m",
+            TimeRange::All => "all",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TimeRange::OneMinute => "1 min",
+            TimeRange::FiveMinutes => "5 min",
+            TimeRange::FifteenMinutes => "15 min",
+            TimeRange::All => "All",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<TimeRange> {
+        TimeRange::CHOICES.into_iter().find(|r| r.value() == raw)
+    }
+
+    /// The next choice, wrapping round (the `t` shortcut).
+    pub fn next(self) -> TimeRange {
+        let i = TimeRange::CHOICES
+            .iter()
+            .position(|r| *r == self)
+            .unwrap_or(0);
+        TimeRange::CHOICES[(i + 1) % TimeRange::CHOICES.len()]
+    }
+}
+
 /// A scenario's or mitigation's switch and the parameter values the learner applied.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SwitchState {
@@ -93,6 +154,8 @@ pub struct Sim {
     lab: StoredValue<Option<Lab>, LocalStorage>,
     pub playing: RwSignal<bool>,
     pub speed: RwSignal<Speed>,
+    /// The span of virtual time the charts show.
+    pub range: RwSignal<TimeRange>,
     pub seed: RwSignal<u64>,
     pub system: RwSignal<&'static str>,
     /// System parameter values applied by the learner (the rest are defaults).
@@ -123,6 +186,7 @@ impl Sim {
             lab: StoredValue::new_local(None),
             playing: RwSignal::new(true),
             speed: RwSignal::new(Speed::Times(10)),
+            range: RwSignal::new(TimeRange::OneMinute),
             seed: RwSignal::new(DEFAULT_SEED),
             system: RwSignal::new(DEFAULT_SYSTEM),
             system_params: RwSignal::new(BTreeMap::new()),
@@ -168,7 +232,7 @@ impl Sim {
     fn config(&self) -> Result<(LabConfig, BTreeMap<&'static str, String>), String> {
         let mut cfg = LabConfig::new(self.system.get_untracked());
         cfg.seed = self.seed.get_untracked();
-        cfg.history_len = (CHART_WINDOW_S as usize).max(2) * 2;
+        cfg.history_len = HISTORY_SAMPLES;
         for (name, raw) in self.system_params.get_untracked() {
             cfg.set(&name, &raw).map_err(|e| e.to_string())?;
         }
@@ -229,6 +293,14 @@ impl Sim {
         self.system_params.set(BTreeMap::new());
         self.reset();
         Ok(())
+    }
+
+    /// Shows another span of virtual time on the charts (the run goes on untouched).
+    pub fn set_range(&self, range: TimeRange) {
+        if self.range.get_untracked() != range {
+            self.range.set(range);
+            self.publish(true);
+        }
     }
 
     pub fn set_seed(&self, seed: u64) {
@@ -401,7 +473,11 @@ impl Sim {
                     .readout
                     .with_untracked(|r| r.golden.t_ns != golden.t_ns);
             let readout = fresh.then(|| {
-                let from = golden.t_ns.saturating_sub(CHART_WINDOW_S * 1_000_000_000);
+                let from = self
+                    .range
+                    .get_untracked()
+                    .span_ns()
+                    .map_or(0, |span| golden.t_ns.saturating_sub(span));
                 let series = GOLDEN_SERIES
                     .iter()
                     .map(|name| {

@@ -157,6 +157,8 @@ fn run(a: &RunArgs) -> Result<String, UsageError> {
                 "events": lab.events(),
                 "sample_interval_s": cfg.sample_interval_ns / NS_PER_SEC,
                 "digest": lab.digest(),
+                "alerts": lab.alerts().history().collect::<Vec<_>>(),
+                "error_budget": lab.error_budget(),
             });
             Ok(to_json(&doc))
         }

@@ -15,6 +15,7 @@ macro_rules! doc_of {
     };
 }
 
+pub mod alerts;
 pub mod catalog;
 pub mod dist;
 pub mod error;

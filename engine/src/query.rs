@@ -173,6 +173,34 @@ impl Query {
         out
     }
 
+    /// The golden series the query reads (`latency_p99_s`, …), sorted, unique: what a
+    /// dashboard needs to put an alert on the chart of the series it watches.
+    pub fn golden_series(&self) -> Vec<&'static str> {
+        fn walk(e: &Expr, out: &mut Vec<&'static str>) {
+            match e {
+                Expr::Golden(name) => out.push(name),
+                Expr::Instant(s) | Expr::Range(_, s, _) | Expr::Quantile(_, s, _) => {
+                    if is_golden(s) {
+                        if let Some(g) = GOLDEN_SERIES.iter().find(|g| **g == s.name) {
+                            out.push(g);
+                        }
+                    }
+                }
+                Expr::Num(_) => {}
+                Expr::Agg(_, inner) | Expr::Neg(inner) => walk(inner, out),
+                Expr::Bin(a, _, b) => {
+                    walk(a, out);
+                    walk(b, out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.expr, &mut out);
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// Checks every name against the catalogue's declared metrics and each function
     /// against the metric's type (`rate` of a gauge, a quantile of a counter are errors).
     pub fn validate(&self) -> Result<(), QueryError> {
@@ -1176,6 +1204,18 @@ mod tests {
         assert!(Regex::parse("(a").is_err());
         assert!(Regex::parse("*a").is_err());
         assert!(Regex::parse("[a").is_err());
+    }
+
+    #[test]
+    fn golden_series_lists_the_golden_names_a_query_reads() {
+        let q = Query::parse(
+            "avg_over_time(latency_p99_s[1m]) + error_rate * rate(http_requests_total[5s]) + latency_p99_s",
+        )
+        .unwrap();
+        assert_eq!(q.golden_series(), vec!["error_rate", "latency_p99_s"]);
+        assert_eq!(q.metric_names(), vec!["http_requests_total".to_string()]);
+        let c = Condition::parse("utilization > 0.9").unwrap();
+        assert_eq!(c.query().golden_series(), vec!["utilization"]);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! runs to an end time and the UI advances frame by frame, the golden signals sampled
 //! from it, its exact summary and its digest.
 
+use crate::alerts::{default_rules, Alerts, ErrorBudget, Rule, Slo};
 use crate::catalog::{find_mitigation, find_scenario, find_switch, find_system, Switch};
 use crate::metrics::{histogram_quantile, Ring, LATENCY_BUCKETS};
 use crate::observe::{LogRecord, Trace};
@@ -26,6 +27,8 @@ pub struct LabConfig {
     pub sample_interval_ns: Nanos,
     /// Samples kept per series (older ones are dropped).
     pub history_len: usize,
+    /// Service-level objectives: the default alert rules and the error budget use them.
+    pub slo: Slo,
     system_params: BTreeMap<String, String>,
     /// Switched-on scenarios and mitigations with their raw parameter overrides, in a
     /// fixed order (`Switch::rank`).
@@ -42,6 +45,7 @@ impl LabConfig {
             warmup_ns: 0,
             sample_interval_ns: NS_PER_SEC,
             history_len: 3600,
+            slo: Slo::default(),
             system_params: BTreeMap::new(),
             switches: BTreeMap::new(),
         }
@@ -112,6 +116,9 @@ impl LabConfig {
     /// mitigation's as `ID.name` (`fixed-latency.delay_ms`). The value is validated now;
     /// a refused value leaves the configuration as it was.
     pub fn set(&mut self, key: &str, raw: &str) -> Result<(), LabError> {
+        if let Some(name) = key.strip_prefix("slo.") {
+            return self.slo.set(name, raw);
+        }
         match key.split_once('.') {
             None => {
                 let sys = self.system_meta()?;
@@ -364,6 +371,8 @@ pub struct Lab {
     window_samples: usize,
     golden_series: Vec<Series>,
     golden: Golden,
+    /// Alert rules evaluated at every sample (`default_rules(config.slo)` to start).
+    alerts: Alerts,
     digest: Digest,
     events: u64,
     /// The last summary and the (time, events) it was computed at: sorting millions of
@@ -400,6 +409,7 @@ impl Lab {
                 })
                 .collect(),
             golden: Golden::default(),
+            alerts: Alerts::new(default_rules(&config.slo)),
             digest: Digest::START,
             events: 0,
             summary_cache: None,
@@ -539,6 +549,10 @@ impl Lab {
         for (series, name) in self.golden_series.iter_mut().zip(GOLDEN_SERIES) {
             series.ring.push((t, g.get(name).unwrap_or(0.0)));
         }
+        // Alerts read the lab they live in: lift them out while they look.
+        let mut alerts = std::mem::take(&mut self.alerts);
+        alerts.evaluate(self, t);
+        self.alerts = alerts;
 
         self.digest.u64(t);
         for name in GOLDEN_SERIES {
@@ -552,6 +566,21 @@ impl Lab {
     /// The golden signals at the latest sample.
     pub fn golden(&self) -> Golden {
         self.golden
+    }
+
+    /// The alert rules, their states and their transitions so far.
+    pub fn alerts(&self) -> &Alerts {
+        &self.alerts
+    }
+
+    /// Replaces the alert rules (states and history start afresh).
+    pub fn set_alert_rules(&mut self, rules: Vec<Rule>) {
+        self.alerts = Alerts::new(rules);
+    }
+
+    /// The availability error budget at the latest sample (see `alerts::ErrorBudget`).
+    pub fn error_budget(&self) -> Option<ErrorBudget> {
+        ErrorBudget::of(self, &self.config.slo)
     }
 
     /// A golden series by name (see `GOLDEN_SERIES`).
@@ -632,6 +661,13 @@ impl Lab {
     /// System parameters shape the topology and need a new run: they return
     /// `RequiresReset` (after validating the value).
     pub fn set_param(&mut self, key: &str, raw: &str) -> Result<(), LabError> {
+        if let Some(name) = key.strip_prefix("slo.") {
+            // The alert rules are built from the SLO with the run.
+            self.config.slo.clone().set(name, raw)?;
+            return Err(LabError::RequiresReset {
+                key: key.to_string(),
+            });
+        }
         match key.split_once('.') {
             None => {
                 let sys = self.system;

@@ -1,16 +1,48 @@
-//! The golden-signal dashboard: one chart per signal, and a polite live region that reads
-//! the current values out now and then (on pause, on reset, every few seconds while
-//! playing; not every frame, which would drown a screen reader).
+//! The dashboard: the golden signals on top (traffic, errors, latency, saturation) over a
+//! chosen span of virtual time, then the panels of the switched-on scenarios and
+//! mitigations. A polite live region reads the current values out now and then (on
+//! pause, on reset, every few seconds while playing; not every frame, which would drown
+//! a screen reader).
 
-use crate::components::chart::{Chart, Line};
+use crate::components::alerts::{AlertFeed, AlertsPanel};
+use crate::components::chart::{Chart, Line, Points};
+use crate::components::compare::BaselineStore;
 use crate::components::integrity::IntegrityPanel;
+use crate::components::panels::ActivePanels;
 use crate::format::{virtual_time, Quantity};
-use crate::sim::Sim;
+use crate::sim::{Sim, TimeRange};
 use leptos::prelude::*;
+
+const LATENCY: &[&str] = &["latency_p50_s", "latency_p95_s", "latency_p99_s"];
+
+/// The kept baseline run's history of the same series (empty until one is kept).
+fn baseline_data(names: &'static [&'static str]) -> Signal<Vec<Points>> {
+    let store = use_context::<BaselineStore>();
+    Memo::new(move |_| {
+        let kept = |n: &str| {
+            store.and_then(|s| {
+                s.0.with(|b| b.as_ref().map(|b| b.readout.series(n).to_vec()))
+            })
+        };
+        names.iter().map(|n| kept(n).unwrap_or_default()).collect()
+    })
+    .into()
+}
+
+/// The held history of some golden series, as chart data.
+fn golden_data(sim: Sim, names: &'static [&'static str]) -> Signal<Vec<Points>> {
+    Memo::new(move |_| {
+        sim.readout
+            .with(|r| names.iter().map(|n| r.series(n).to_vec()).collect())
+    })
+    .into()
+}
 
 #[component]
 pub fn Dashboard() -> impl IntoView {
     let sim = Sim::expect();
+    let alerts = AlertFeed::new(sim);
+    provide_context(alerts);
     let live_text = move || {
         sim.announce.track();
         sim.playing.track();
@@ -30,47 +62,87 @@ pub fn Dashboard() -> impl IntoView {
     };
 
     view! {
+        <div class="dashboard-column">
         <section class="dashboard" aria-labelledby="dashboard-title">
-            <h2 id="dashboard-title">"Golden signals"</h2>
+            <div class="dashboard-head">
+                <h2 id="dashboard-title">"Golden signals"</h2>
+                <div class="control">
+                    <label for="time-range">"Time range"</label>
+                    <select
+                        id="time-range"
+                        data-testid="time-range"
+                        aria-keyshortcuts="T"
+                        prop:value=move || sim.range.get().value()
+                        on:change=move |ev| {
+                            if let Some(r) = TimeRange::parse(&event_target_value(&ev)) {
+                                sim.set_range(r);
+                            }
+                        }
+                    >
+                        {TimeRange::CHOICES
+                            .into_iter()
+                            .map(|r| view! { <option value=r.value()>{r.label()}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+            </div>
             <p class="visually-hidden" aria-live="polite" data-testid="live-status">{live_text}</p>
             <div class="charts">
                 <Chart
                     testid="chart-throughput"
                     title="Throughput"
                     quantity=Quantity::Rate
-                    lines=vec![Line { series: "throughput_rps", label: "ok", class: "s1", value_testid: "value-throughput" }]
+                    lines=vec![Line::new("ok", "s1").golden("throughput_rps").testid("value-throughput")]
+                    data=golden_data(sim, &["throughput_rps"])
+                    baseline=baseline_data(&["throughput_rps"])
+                    bands=alerts.bands(&["throughput_rps"])
                 />
                 <Chart
                     testid="chart-error-rate"
                     title="Error rate"
                     quantity=Quantity::Ratio
-                    lines=vec![Line { series: "error_rate", label: "errors", class: "s4", value_testid: "value-error-rate" }]
+                    lines=vec![Line::new("errors", "s4").golden("error_rate").testid("value-error-rate")]
+                    data=golden_data(sim, &["error_rate"])
+                    baseline=baseline_data(&["error_rate"])
+                    bands=alerts.bands(&["error_rate"])
                 />
                 <Chart
                     testid="chart-latency"
                     title="Latency"
                     quantity=Quantity::Seconds
                     lines=vec![
-                        Line { series: "latency_p50_s", label: "p50", class: "s1", value_testid: "value-p50" },
-                        Line { series: "latency_p95_s", label: "p95", class: "s2", value_testid: "value-p95" },
-                        Line { series: "latency_p99_s", label: "p99", class: "s3", value_testid: "value-p99" },
+                        Line::new("p50", "s1").golden("latency_p50_s").testid("value-p50"),
+                        Line::new("p95", "s2").golden("latency_p95_s").testid("value-p95"),
+                        Line::new("p99", "s3").golden("latency_p99_s").testid("value-p99"),
                     ]
+                    data=golden_data(sim, LATENCY)
+                    baseline=baseline_data(LATENCY)
+                    bands=alerts.bands(LATENCY)
                 />
                 <Chart
                     testid="chart-queue-depth"
                     title="Queue depth"
                     quantity=Quantity::Count
-                    lines=vec![Line { series: "queue_depth", label: "waiting", class: "s2", value_testid: "value-queue-depth" }]
+                    lines=vec![Line::new("waiting", "s2").golden("queue_depth").testid("value-queue-depth")]
+                    data=golden_data(sim, &["queue_depth"])
+                    baseline=baseline_data(&["queue_depth"])
+                    bands=alerts.bands(&["queue_depth"])
                 />
                 <Chart
                     testid="chart-utilization"
                     title="Utilisation"
                     quantity=Quantity::Ratio
                     fixed_max=100.0
-                    lines=vec![Line { series: "utilization", label: "busy", class: "s1", value_testid: "value-utilization" }]
+                    lines=vec![Line::new("busy", "s1").golden("utilization").testid("value-utilization")]
+                    data=golden_data(sim, &["utilization"])
+                    baseline=baseline_data(&["utilization"])
+                    bands=alerts.bands(&["utilization"])
                 />
             </div>
             <IntegrityPanel />
         </section>
+        <AlertsPanel />
+        <ActivePanels />
+        </div>
     }
 }

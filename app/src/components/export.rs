@@ -3,7 +3,7 @@
 //! with every problem named.
 
 use crate::format::{nice_ceiling, virtual_time, Quantity};
-use crate::sim::{Sim, CHART_WINDOW_S};
+use crate::sim::Sim;
 use crate::url_state::{apply_state, current_state, Share};
 use crate::web_share::{self, PngLine};
 use engine::share::{check_header, ConfigFile};
@@ -124,7 +124,8 @@ pub fn ExportPanel() -> impl IntoView {
         };
         let readout = sim.readout.get_untracked();
         let last_t = readout.golden.t_ns;
-        let window = CHART_WINDOW_S * 1_000_000_000;
+        // The span the chart shows: the chosen time range, or everything held.
+        let window = sim.range.get_untracked().span_ns().unwrap_or(last_t.max(1));
         let x0 = last_t.saturating_sub(window);
         let peak = lines
             .iter()

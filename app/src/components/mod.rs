@@ -1,5 +1,6 @@
 //! The page's parts, one component per file.
 
+pub mod alerts;
 pub mod catalog;
 pub mod chart;
 pub mod compare;
@@ -10,10 +11,12 @@ pub mod embed_lab;
 pub mod export;
 pub mod integrity;
 pub mod logs;
+pub mod panels;
 pub mod param_field;
 pub mod quiz;
 pub mod run_controls;
 pub mod share;
+pub mod shortcuts;
 pub mod switch_panel;
 pub mod system_params;
 pub mod topology;

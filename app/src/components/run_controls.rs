@@ -47,6 +47,8 @@ pub fn RunControls() -> impl IntoView {
                     <select
                         id="speed"
                         data-testid="speed-select"
+                        aria-keyshortcuts="1 2 3 4"
+                        prop:value=move || sim.speed.get().value()
                         on:change=move |ev| {
                             if let Some(speed) = Speed::parse(&event_target_value(&ev)) {
                                 sim.speed.set(speed);

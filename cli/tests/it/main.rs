@@ -208,6 +208,47 @@ fn prom_and_csv_formats() {
 }
 
 #[test]
+fn run_json_lists_alert_transitions_and_the_error_budget() {
+    let slow = |slo: &str| {
+        json(&[
+            "run",
+            "--scenario",
+            "fixed-latency",
+            "--set",
+            "fixed-latency.delay_ms=150",
+            "--set",
+            slo,
+            "--duration",
+            "90s",
+        ])
+    };
+    // p99 ≈ 210 ms: over a 100 ms objective, well under a 2 s one.
+    let v = slow("slo.latency_ms=100");
+    let changes: Vec<(String, String)> = v["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            assert!(t["t_ns"].is_u64() && t["value"].is_number(), "{t}");
+            (
+                t["alert"].as_str().unwrap().to_string(),
+                t["change"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        changes.contains(&("LatencySLOBreach".into(), "pending".into()))
+            && changes.contains(&("LatencySLOBreach".into(), "firing".into())),
+        "{changes:?}"
+    );
+    assert!(v["error_budget"]["remaining"].is_number());
+    assert_eq!(v["error_budget"]["target"], 0.999);
+    // A looser latency objective: the same run raises nothing.
+    let v = slow("slo.latency_ms=2000");
+    assert_eq!(v["alerts"].as_array().unwrap().len(), 0, "{}", v["alerts"]);
+}
+
+#[test]
 fn bad_input_exits_2_with_one_clear_line() {
     let cases: &[(&[&str], &[&str])] = &[
         (
@@ -222,6 +263,14 @@ fn bad_input_exits_2_with_one_clear_line() {
         (&["run", "--set", "workers=0"], &["workers", "1..=4096"]),
         (&["run", "--set", "workers=many"], &["workers", "integer"]),
         (&["run", "--set", "workers"], &["KEY=VALUE"]),
+        (
+            &["run", "--set", "slo.availability_pct=100"],
+            &["slo.availability_pct", "out of range"],
+        ),
+        (
+            &["run", "--set", "slo.colour=red"],
+            &["slo.colour", "slo.latency_ms"],
+        ),
         (
             &["run", "--set", "fixed-latency.delay_ms=10"],
             &["fixed-latency", "not switched on"],

@@ -1,0 +1,282 @@
+//! The switched-on scenarios and mitigations: an overview (each with its parameter values)
+//! and one group of panels per switch, built from the `MetricSpec`s it declares — a counter
+//! as its rate, a gauge as its value, a histogram as p50/p95/p99. Groups appear the moment
+//! a switch goes on and leave when it goes off.
+//!
+//! Every value comes from `engine::query` (`rate(m[5s])`, `histogram_quantile(0.99,
+//! m[5s])`, …) evaluated at the run's sample times, so a panel shows exactly what an alert
+//! or a tutorial check computes from the same expression.
+
+use crate::components::chart::{Chart, Line, Points};
+use crate::format::Quantity;
+use crate::sim::{Sim, TimeRange};
+use engine::catalog::{self, Switch};
+use engine::metrics::{MetricKind, MetricSpec};
+use engine::query::Query;
+use leptos::prelude::*;
+use std::collections::BTreeMap;
+
+/// The window behind a panel's rates and quantiles (the golden signals use 5 s too).
+pub const PANEL_WINDOW: &str = "5s";
+/// At most this many evaluations per line when a panel first fills its history.
+const MAX_BACKFILL: usize = 300;
+const QUANTILES: [(f64, &str, &str); 3] =
+    [(0.5, "p50", "s1"), (0.95, "p95", "s2"), (0.99, "p99", "s3")];
+
+/// One line of a panel: its label, colour and the expression behind it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PanelLine {
+    pub label: String,
+    pub class: &'static str,
+    pub expr: String,
+}
+
+/// The lines a declared metric is drawn with, and in which unit.
+pub fn panel_lines(spec: &MetricSpec) -> (Quantity, Vec<PanelLine>) {
+    let name = spec.name;
+    match spec.kind {
+        MetricKind::Counter => (
+            if name == "http_requests_total" {
+                Quantity::Rate
+            } else {
+                Quantity::PerSecond
+            },
+            vec![PanelLine {
+                label: "rate".into(),
+                class: "s1",
+                expr: format!("rate({name}[{PANEL_WINDOW}])"),
+            }],
+        ),
+        MetricKind::Gauge => (
+            if name.ends_with("_seconds") {
+                Quantity::Seconds
+            } else if name.ends_with("_ratio") {
+                Quantity::Ratio
+            } else {
+                Quantity::Plain
+            },
+            vec![PanelLine {
+                label: "value".into(),
+                class: "s1",
+                expr: name.to_string(),
+            }],
+        ),
+        MetricKind::Histogram => (
+            if name.ends_with("_seconds") {
+                Quantity::Seconds
+            } else {
+                Quantity::Plain
+            },
+            QUANTILES
+                .iter()
+                .map(|(q, label, class)| PanelLine {
+                    label: (*label).into(),
+                    class,
+                    expr: format!("histogram_quantile({q}, {name}[{PANEL_WINDOW}])"),
+                })
+                .collect(),
+        ),
+    }
+}
+
+fn title_of(sw: Switch) -> &'static str {
+    match sw {
+        Switch::Scenario(s) => s.title,
+        Switch::Mitigation(m) => m.title,
+    }
+}
+
+fn metrics_of(sw: Switch) -> &'static [MetricSpec] {
+    match sw {
+        Switch::Scenario(s) => s.metrics,
+        Switch::Mitigation(m) => m.metrics,
+    }
+}
+
+/// Points of every expression on screen, by expression text.
+type Store = BTreeMap<String, Points>;
+
+/// Keeps `store` filled with the points of `exprs` at the run's sample times `times`:
+/// new samples are appended; a new expression is filled over the held history, thinned to
+/// `MAX_BACKFILL` evaluations.
+fn refresh(
+    store: &mut Store,
+    parsed: &mut BTreeMap<String, Option<Query>>,
+    exprs: &[String],
+    times: &[u64],
+    lab: &engine::Lab,
+) {
+    store.retain(|k, _| exprs.contains(k));
+    let first = times.first().copied().unwrap_or(0);
+    for expr in exprs {
+        let query = parsed
+            .entry(expr.clone())
+            .or_insert_with(|| Query::parse(expr).ok());
+        let Some(query) = query else { continue };
+        let points = store.entry(expr.clone()).or_default();
+        points.retain(|p| p.0 >= first);
+        let last = points.last().map(|p| p.0);
+        let fresh: Vec<u64> = times
+            .iter()
+            .copied()
+            .filter(|t| last.is_none_or(|l| *t > l))
+            .collect();
+        let stride = fresh.len().div_ceil(MAX_BACKFILL).max(1);
+        let n = fresh.len();
+        for (i, t) in fresh.into_iter().enumerate() {
+            // Keep the newest sample whatever the stride.
+            if (n - 1 - i).is_multiple_of(stride) {
+                points.push((t, query.eval_at(lab, t)));
+            }
+        }
+    }
+}
+
+/// The overview of switched-on scenarios and mitigations, then their panels.
+#[component]
+pub fn ActivePanels() -> impl IntoView {
+    let sim = Sim::expect();
+    let active = Memo::new(move |_| {
+        let mut on: Vec<Switch> = sim.switches.with(|all| {
+            all.iter()
+                .filter(|(_, s)| s.on)
+                .filter_map(|(id, _)| catalog::find_switch(id).ok())
+                .collect()
+        });
+        on.sort_by_key(|s| s.rank());
+        on.into_iter().map(|s| s.id()).collect::<Vec<_>>()
+    });
+    let store = RwSignal::new(Store::new());
+    let parsed = StoredValue::new_local(BTreeMap::<String, Option<Query>>::new());
+    Effect::new(move |prev: Option<(u32, TimeRange)>| {
+        let key = (sim.generation.get(), sim.range.get());
+        sim.readout.track();
+        let exprs: Vec<String> = active.with(|ids| {
+            ids.iter()
+                .filter_map(|id| catalog::find_switch(id).ok())
+                .flat_map(|sw| metrics_of(sw).iter())
+                .flat_map(|spec| panel_lines(spec).1.into_iter().map(|l| l.expr))
+                .collect()
+        });
+        let times: Vec<u64> = sim
+            .readout
+            .with_untracked(|r| r.series("throughput_rps").iter().map(|p| p.0).collect());
+        store.update(|s| {
+            if prev != Some(key) {
+                s.clear();
+            }
+            parsed.update_value(|parsed| {
+                sim.with_lab(|lab| refresh(s, parsed, &exprs, &times, lab));
+            });
+        });
+        key
+    });
+
+    let param_text = move |id: &'static str| {
+        catalog::find_switch(id)
+            .map(|sw| {
+                sw.params()
+                    .into_iter()
+                    .map(|spec| {
+                        let v = sim.switch_param_value(id, spec);
+                        let unit = if spec.unit.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" {}", spec.unit)
+                        };
+                        format!("{} = {v}{unit}", spec.name)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+
+    view! {
+        <section class="active-switches" aria-labelledby="active-title">
+            <h2 id="active-title">"Active scenarios and mitigations"</h2>
+            <Show
+                when=move || active.with(|a| !a.is_empty())
+                fallback=|| {
+                    view! {
+                        <p class="muted" data-testid="active-none">
+                            "Nothing is switched on: the system runs as designed. Switch a scenario or a mitigation on and its panels appear here."
+                        </p>
+                    }
+                }
+            >
+                <ul class="active-list" data-testid="active-list">
+                    <For each=move || active.get() key=|id| *id let:id>
+                        <li data-testid=format!("active-{id}")>
+                            <strong>
+                                {catalog::find_switch(id).map(title_of).unwrap_or(id)}
+                            </strong>
+                            {match catalog::find_switch(id) {
+                                Ok(Switch::Mitigation(_)) => " (mitigation)",
+                                _ => " (scenario)",
+                            }}
+                            <span class="params">
+                                {move || {
+                                    sim.switches.track();
+                                    param_text(id).join(", ")
+                                }}
+                            </span>
+                        </li>
+                    </For>
+                </ul>
+            </Show>
+            <For each=move || active.get() key=|id| *id let:id>
+                <PanelGroup id=id store=store />
+            </For>
+        </section>
+    }
+}
+
+/// The panels of one switch.
+#[component]
+fn PanelGroup(id: &'static str, store: RwSignal<Store>) -> impl IntoView {
+    let Ok(sw) = catalog::find_switch(id) else {
+        return ().into_any();
+    };
+    let title = title_of(sw);
+    let heading_id = format!("panels-{id}-title");
+    let labelled_by = heading_id.clone();
+    let specs = metrics_of(sw);
+    view! {
+        <section class="panel-group" data-testid=format!("panels-{id}") aria-labelledby=labelled_by>
+            <h3 id=heading_id>{title}</h3>
+            {if specs.is_empty() {
+                view! { <p class="muted">"It declares no metrics of its own: watch the golden signals."</p> }
+                    .into_any()
+            } else {
+                view! {
+                    <div class="charts">
+                        {specs
+                            .iter()
+                            .map(|spec| {
+                                let (quantity, lines) = panel_lines(spec);
+                                let exprs: Vec<String> = lines.iter().map(|l| l.expr.clone()).collect();
+                                let data = Memo::new(move |_| {
+                                    store.with(|s| {
+                                        exprs.iter().map(|e| s.get(e).cloned().unwrap_or_default()).collect::<Vec<_>>()
+                                    })
+                                });
+                                view! {
+                                    <Chart
+                                        testid=format!("panel-{id}-{}", spec.name)
+                                        title=spec.name
+                                        quantity=quantity
+                                        lines=lines.iter().map(|l| Line::new(l.label.clone(), l.class)).collect()
+                                        data=data
+                                        note=spec.help
+                                    />
+                                }
+                            })
+                            .collect_view()}
+                    </div>
+                }
+                    .into_any()
+            }}
+        </section>
+    }
+    .into_any()
+}

@@ -1,0 +1,597 @@
+//! Alerts and SLOs, the way Prometheus and an SRE team use them: rules (a `Condition` from
+//! `engine::query`, a `for` duration, a severity, a summary) evaluated by the `Lab` at every
+//! metrics sample, so the same run always raises the same alerts at the same virtual
+//! times. A rule whose condition holds goes pending; if it still holds `for` later it fires;
+//! when it stops holding it resolves (or, if it never fired, goes back to inactive). Each
+//! change is a `Transition` kept in a bounded history.
+//!
+//! `Slo` holds the service-level objectives (availability and p99 latency, settable as
+//! `slo.availability_pct` and `slo.latency_ms` on a `LabConfig`); `default_rules` turns
+//! them into the default rule set, and `ErrorBudget` reads the availability budget left and
+//! its burn rate over 5 min and 1 h windows.
+
+use crate::error::LabError;
+use crate::params::ParamSpec;
+use crate::query::{Condition, Query};
+use crate::sim::Lab;
+use crate::time::{Nanos, NS_PER_SEC};
+use serde::Serialize;
+use std::collections::VecDeque;
+use std::fmt;
+
+/// Transitions kept per run; older ones are dropped first.
+pub const HISTORY_CAP: usize = 256;
+
+/// The SLO parameters, set as `slo.<name>` (e.g. `slo.latency_ms=300`).
+pub const SLO_PARAMS: &[ParamSpec] = &[
+    ParamSpec::float(
+        "availability_pct",
+        "%",
+        99.9,
+        50.0,
+        99.9999,
+        "Share of requests that must not fail with a 5xx (the availability SLO).",
+    ),
+    ParamSpec::float(
+        "latency_ms",
+        "ms",
+        250.0,
+        0.1,
+        600_000.0,
+        "The p99 latency the service promises; the latency alert fires above it.",
+    ),
+];
+
+/// Service-level objectives of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Slo {
+    /// Target share of requests answered without a 5xx, e.g. 0.999.
+    pub availability: f64,
+    /// p99 latency objective in seconds.
+    pub latency_p99_s: f64,
+}
+
+impl Default for Slo {
+    fn default() -> Self {
+        Slo {
+            availability: 0.999,
+            latency_p99_s: 0.25,
+        }
+    }
+}
+
+impl Slo {
+    /// Sets `slo.<name>` from text, validated against `SLO_PARAMS`.
+    pub fn set(&mut self, name: &str, raw: &str) -> Result<(), LabError> {
+        let key = format!("slo.{name}");
+        let spec =
+            SLO_PARAMS
+                .iter()
+                .find(|s| s.name == name)
+                .ok_or_else(|| LabError::UnknownParam {
+                    key: key.clone(),
+                    allowed: SLO_PARAMS
+                        .iter()
+                        .map(|s| format!("slo.{}", s.name))
+                        .collect(),
+                })?;
+        let v = spec.parse_as(&key, raw)?.as_f64();
+        match name {
+            "availability_pct" => self.availability = v / 100.0,
+            _ => self.latency_p99_s = v / 1000.0,
+        }
+        Ok(())
+    }
+}
+
+/// How urgent an alert is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Warning,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// An alerting rule: `condition` held for at least `for_ns` fires the alert.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub name: String,
+    pub condition: Condition,
+    pub for_ns: Nanos,
+    pub severity: Severity,
+    pub summary: String,
+}
+
+impl Rule {
+    /// A rule from the text of its condition (`latency_p99_s > 0.25`); a condition that
+    /// does not parse is reported with its position.
+    pub fn new(
+        name: &str,
+        condition: &str,
+        for_ns: Nanos,
+        severity: Severity,
+        summary: &str,
+    ) -> Result<Rule, String> {
+        let condition =
+            Condition::parse(condition).map_err(|e| format!("alert rule `{name}`: {e}"))?;
+        Ok(Rule {
+            name: name.to_string(),
+            condition,
+            for_ns,
+            severity,
+            summary: summary.to_string(),
+        })
+    }
+}
+
+/// The default rules for `slo`: p99 over the latency objective, more than 1 % errors,
+/// utilisation over 90 %.
+pub fn default_rules(slo: &Slo) -> Vec<Rule> {
+    let specs = [
+        (
+            "LatencySLOBreach",
+            format!("latency_p99_s > {}", slo.latency_p99_s),
+            30 * NS_PER_SEC,
+            Severity::Warning,
+            format!(
+                "p99 latency has been above the {} ms objective for 30 s",
+                slo.latency_p99_s * 1000.0
+            ),
+        ),
+        (
+            "HighErrorRate",
+            "error_rate > 0.01".to_string(),
+            30 * NS_PER_SEC,
+            Severity::Critical,
+            "More than 1 % of requests have been failing for 30 s".to_string(),
+        ),
+        (
+            "Saturation",
+            "utilization > 0.9".to_string(),
+            60 * NS_PER_SEC,
+            Severity::Warning,
+            "Workers have been more than 90 % busy for 1 min".to_string(),
+        ),
+    ];
+    specs
+        .into_iter()
+        .filter_map(|(name, cond, for_ns, severity, summary)| {
+            // The conditions are fixed text over golden series: they always parse.
+            Rule::new(name, &cond, for_ns, severity, &summary).ok()
+        })
+        .collect()
+}
+
+/// Where an alert stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertState {
+    Inactive,
+    Pending,
+    Firing,
+}
+
+/// What an alert did at a sample.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    /// The condition started to hold.
+    Pending,
+    /// It held for the rule's `for` duration.
+    Firing,
+    /// A firing alert's condition stopped holding.
+    Resolved,
+    /// A pending alert's condition stopped holding before it fired.
+    Cleared,
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Change::Pending => "pending",
+            Change::Firing => "firing",
+            Change::Resolved => "resolved",
+            Change::Cleared => "cleared",
+        })
+    }
+}
+
+/// One change of one alert, at a sample time, with the value that caused it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Transition {
+    pub t_ns: Nanos,
+    pub alert: String,
+    pub severity: Severity,
+    pub change: Change,
+    /// The condition's expression at `t_ns` (NaN without data).
+    pub value: f64,
+}
+
+/// A rule and where it stands.
+#[derive(Debug, Clone)]
+pub struct Alert {
+    pub rule: Rule,
+    pub state: AlertState,
+    /// When the condition started to hold (pending and firing).
+    pub active_since: Option<Nanos>,
+    /// When it fired (firing only).
+    pub firing_since: Option<Nanos>,
+    /// The expression's value at the last evaluation.
+    pub value: f64,
+}
+
+/// The alerts of a run: rules, their states and a bounded history of transitions.
+#[derive(Debug, Clone, Default)]
+pub struct Alerts {
+    alerts: Vec<Alert>,
+    history: VecDeque<Transition>,
+    dropped: u64,
+}
+
+impl Alerts {
+    pub fn new(rules: Vec<Rule>) -> Alerts {
+        Alerts {
+            alerts: rules
+                .into_iter()
+                .map(|rule| Alert {
+                    rule,
+                    state: AlertState::Inactive,
+                    active_since: None,
+                    firing_since: None,
+                    value: f64::NAN,
+                })
+                .collect(),
+            history: VecDeque::new(),
+            dropped: 0,
+        }
+    }
+
+    /// Evaluates every rule at the lab's latest sample, taken at `t`.
+    pub fn evaluate(&mut self, lab: &Lab, t: Nanos) {
+        for a in &mut self.alerts {
+            a.value = a.rule.condition.query().eval_at(lab, t);
+            let holds = a.rule.condition.holds_at(lab, t).unwrap_or(false);
+            let change = match (a.state, holds) {
+                (AlertState::Inactive, true) => {
+                    a.active_since = Some(t);
+                    if a.rule.for_ns == 0 {
+                        a.state = AlertState::Firing;
+                        a.firing_since = Some(t);
+                        Some(Change::Firing)
+                    } else {
+                        a.state = AlertState::Pending;
+                        Some(Change::Pending)
+                    }
+                }
+                (AlertState::Pending, true) => {
+                    let since = a.active_since.unwrap_or(t);
+                    if t.saturating_sub(since) >= a.rule.for_ns {
+                        a.state = AlertState::Firing;
+                        a.firing_since = Some(t);
+                        Some(Change::Firing)
+                    } else {
+                        None
+                    }
+                }
+                (AlertState::Pending, false) => {
+                    a.state = AlertState::Inactive;
+                    a.active_since = None;
+                    Some(Change::Cleared)
+                }
+                (AlertState::Firing, false) => {
+                    a.state = AlertState::Inactive;
+                    a.active_since = None;
+                    a.firing_since = None;
+                    Some(Change::Resolved)
+                }
+                (AlertState::Inactive, false) | (AlertState::Firing, true) => None,
+            };
+            if let Some(change) = change {
+                if self.history.len() == HISTORY_CAP {
+                    self.history.pop_front();
+                    self.dropped += 1;
+                }
+                self.history.push_back(Transition {
+                    t_ns: t,
+                    alert: a.rule.name.clone(),
+                    severity: a.rule.severity,
+                    change,
+                    value: a.value,
+                });
+            }
+        }
+    }
+
+    /// The rules and their current states, in rule order.
+    pub fn alerts(&self) -> &[Alert] {
+        &self.alerts
+    }
+
+    /// Transitions, oldest first (at most `HISTORY_CAP`).
+    pub fn history(&self) -> impl DoubleEndedIterator<Item = &Transition> + '_ {
+        self.history.iter()
+    }
+
+    /// Transitions dropped from the front of the history.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    pub fn firing(&self) -> impl Iterator<Item = &Alert> + '_ {
+        self.alerts.iter().filter(|a| a.state == AlertState::Firing)
+    }
+}
+
+/// The availability error budget: how much of it is left over the run so far, and how
+/// fast it burns over the last 5 min and 1 h (1 = exactly on budget; above 1 the budget
+/// runs out before the SLO period ends).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ErrorBudget {
+    /// The availability objective, e.g. 0.999.
+    pub target: f64,
+    /// Share of answered requests that failed with a 5xx over the run.
+    pub bad_ratio: f64,
+    /// 1 − bad_ratio / (1 − target): 1 untouched, 0 spent, negative overspent.
+    pub remaining: f64,
+    pub burn_rate_5m: f64,
+    pub burn_rate_1h: f64,
+}
+
+/// 5xx answers over `window`, as a share of all answers (NaN without any).
+fn bad_ratio_query(window: &str) -> String {
+    if window.is_empty() {
+        r#"http_requests_total{status=~"5.."} / http_requests_total"#.to_string()
+    } else {
+        format!(
+            r#"increase(http_requests_total{{status=~"5.."}}[{window}]) / increase(http_requests_total[{window}])"#
+        )
+    }
+}
+
+impl ErrorBudget {
+    /// Reads the budget from the lab's metrics at its latest sample; `None` before any
+    /// request was answered.
+    pub fn of(lab: &Lab, slo: &Slo) -> Option<ErrorBudget> {
+        let eval = |window: &str| {
+            Query::parse(&bad_ratio_query(window))
+                .map(|q| q.eval(lab))
+                .unwrap_or(f64::NAN)
+        };
+        let allowed = (1.0 - slo.availability).max(1e-12);
+        let bad_ratio = eval("");
+        if !bad_ratio.is_finite() {
+            return None;
+        }
+        let burn = |r: f64| if r.is_finite() { r / allowed } else { 0.0 };
+        Some(ErrorBudget {
+            target: slo.availability,
+            bad_ratio,
+            remaining: 1.0 - bad_ratio / allowed,
+            burn_rate_5m: burn(eval("5m")),
+            burn_rate_1h: burn(eval("1h")),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::LabConfig;
+
+    fn lab_with(scenario: Option<&str>) -> Lab {
+        let mut cfg = LabConfig::new("web");
+        if let Some(id) = scenario {
+            cfg.enable(id).unwrap();
+        }
+        Lab::new(&cfg).unwrap()
+    }
+
+    fn changes(lab: &Lab, alert: &str) -> Vec<(Nanos, Change)> {
+        lab.alerts()
+            .history()
+            .filter(|t| t.alert == alert)
+            .map(|t| (t.t_ns, t.change))
+            .collect()
+    }
+
+    /// A rule on p99 and a 250 ms fixed latency to switch on and off under it.
+    fn slow_rule(for_ns: Nanos) -> Rule {
+        Rule::new(
+            "Slow",
+            "latency_p99_s > 0.2",
+            for_ns,
+            Severity::Warning,
+            "p99 over 200 ms",
+        )
+        .unwrap()
+    }
+
+    fn set_slow(lab: &mut Lab, on: bool) {
+        lab.set_enabled("fixed-latency", on).unwrap();
+        if on {
+            lab.set_param("fixed-latency.delay_ms", "250").unwrap();
+        }
+    }
+
+    #[test]
+    fn a_rule_goes_pending_then_fires_after_for_then_resolves() {
+        let mut lab = lab_with(None);
+        lab.set_alert_rules(vec![slow_rule(10 * NS_PER_SEC)]);
+        lab.advance(20 * NS_PER_SEC);
+        assert!(changes(&lab, "Slow").is_empty(), "quiet before the fault");
+        set_slow(&mut lab, true);
+        lab.advance(30 * NS_PER_SEC);
+        let seen = changes(&lab, "Slow");
+        assert_eq!(seen.len(), 2, "{seen:?}");
+        let (pending_at, c) = seen[0];
+        assert_eq!(c, Change::Pending);
+        assert!(pending_at > 20 * NS_PER_SEC);
+        assert_eq!(seen[1], (pending_at + 10 * NS_PER_SEC, Change::Firing));
+        assert_eq!(lab.alerts().alerts()[0].state, AlertState::Firing);
+        assert_eq!(lab.alerts().firing().count(), 1);
+
+        set_slow(&mut lab, false);
+        lab.advance(30 * NS_PER_SEC);
+        let seen = changes(&lab, "Slow");
+        assert_eq!(seen.len(), 3, "{seen:?}");
+        assert_eq!(seen[2].1, Change::Resolved);
+        assert_eq!(seen[2].0 % NS_PER_SEC, 0, "on the sample grid");
+        assert!(seen[2].0 > 50 * NS_PER_SEC);
+        assert_eq!(lab.alerts().alerts()[0].state, AlertState::Inactive);
+    }
+
+    #[test]
+    fn a_condition_that_stops_before_for_clears_without_firing() {
+        let mut lab = lab_with(None);
+        lab.set_alert_rules(vec![slow_rule(3600 * NS_PER_SEC)]);
+        set_slow(&mut lab, true);
+        lab.advance(20 * NS_PER_SEC);
+        set_slow(&mut lab, false);
+        lab.advance(30 * NS_PER_SEC);
+        let seen: Vec<Change> = changes(&lab, "Slow").into_iter().map(|c| c.1).collect();
+        assert_eq!(seen, vec![Change::Pending, Change::Cleared]);
+    }
+
+    #[test]
+    fn default_rules_stay_quiet_at_baseline() {
+        let mut lab = lab_with(None);
+        lab.advance(180 * NS_PER_SEC);
+        let fired: Vec<_> = lab
+            .alerts()
+            .history()
+            .filter(|t| t.change == Change::Firing)
+            .collect();
+        assert!(fired.is_empty(), "{fired:?}");
+        let budget = ErrorBudget::of(&lab, &Slo::default()).expect("requests answered");
+        assert!(budget.remaining > 0.5, "{budget:?}");
+    }
+
+    /// The retry-storm scenario's own setting: a service near capacity with deep queues
+    /// and a 1 s client timeout, where a short slowdown turns into a lasting collapse.
+    fn storm_lab(on: bool) -> Lab {
+        let mut cfg = LabConfig::new("web");
+        for (k, v) in [
+            ("arrival_rate_rps", "600"),
+            ("instances", "2"),
+            ("workers", "8"),
+            ("queue_capacity", "0"),
+            ("client_timeout_ms", "1000"),
+            ("cache_enabled", "false"),
+        ] {
+            cfg.set(k, v).unwrap();
+        }
+        if on {
+            cfg.enable("retry-storm").unwrap();
+        }
+        Lab::new(&cfg).unwrap()
+    }
+
+    #[test]
+    fn default_rules_stay_quiet_near_capacity_without_the_storm() {
+        let mut lab = storm_lab(false);
+        lab.advance(120 * NS_PER_SEC);
+        let fired: Vec<_> = lab
+            .alerts()
+            .history()
+            .filter(|t| t.change == Change::Firing)
+            .collect();
+        assert!(fired.is_empty(), "{fired:?}");
+    }
+
+    #[test]
+    fn default_rules_fire_under_a_retry_storm() {
+        let mut lab = storm_lab(true);
+        lab.advance(120 * NS_PER_SEC);
+        let fired: Vec<&str> = lab
+            .alerts()
+            .history()
+            .filter(|t| t.change == Change::Firing)
+            .map(|t| t.alert.as_str())
+            .collect();
+        assert!(fired.contains(&"LatencySLOBreach"), "{fired:?}");
+        assert!(fired.contains(&"Saturation"), "{fired:?}");
+    }
+
+    #[test]
+    fn error_bursts_fire_the_error_rate_alert_and_burn_the_budget() {
+        // One long burst a minute: the error rate stays over 1 % for longer than `for`.
+        let mut cfg = LabConfig::new("web");
+        cfg.enable("error-burst").unwrap();
+        cfg.set("error-burst.burst_s", "45").unwrap();
+        cfg.set("error-burst.every_s", "60").unwrap();
+        let mut lab = Lab::new(&cfg).unwrap();
+        lab.advance(180 * NS_PER_SEC);
+        let fired: Vec<&str> = lab
+            .alerts()
+            .history()
+            .filter(|t| t.change == Change::Firing)
+            .map(|t| t.alert.as_str())
+            .collect();
+        assert!(fired.contains(&"HighErrorRate"), "{fired:?}");
+        let budget = lab.error_budget().unwrap();
+        assert!(budget.bad_ratio > 0.001, "{budget:?}");
+        assert!(budget.remaining < 0.0, "overspent: {budget:?}");
+        assert!(budget.burn_rate_5m > 1.0, "{budget:?}");
+        assert!(budget.burn_rate_1h > 1.0, "{budget:?}");
+    }
+
+    #[test]
+    fn same_seed_same_transitions() {
+        let run = || {
+            let mut lab = storm_lab(true);
+            lab.advance(90 * NS_PER_SEC);
+            lab.alerts().history().cloned().collect::<Vec<_>>()
+        };
+        let (a, b) = (run(), run());
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    }
+
+    #[test]
+    fn slo_settings_are_validated() {
+        let mut cfg = LabConfig::new("web");
+        cfg.set("slo.latency_ms", "400").unwrap();
+        assert_eq!(cfg.slo.latency_p99_s, 0.4);
+        cfg.set("slo.availability_pct", "99.5").unwrap();
+        assert!((cfg.slo.availability - 0.995).abs() < 1e-12);
+        let e = cfg
+            .set("slo.availability_pct", "100")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("slo.availability_pct"), "{e}");
+        let e = cfg.set("slo.nope", "1").unwrap_err().to_string();
+        assert!(e.contains("slo.latency_ms"), "{e}");
+        let lab = Lab::new(&cfg).unwrap();
+        let rule = &lab.alerts().alerts()[0].rule;
+        assert_eq!(rule.condition.to_string(), "latency_p99_s > 0.4");
+    }
+
+    #[test]
+    fn the_history_is_bounded() {
+        let mut alerts = Alerts::new(vec![Rule::new(
+            "Flip",
+            "throughput_rps > 0",
+            0,
+            Severity::Warning,
+            "",
+        )
+        .unwrap()]);
+        let mut lab = lab_with(None);
+        lab.advance(5 * NS_PER_SEC);
+        for i in 0..(HISTORY_CAP as u64 + 10) {
+            // Alternate between a time with data and one before any sample.
+            let t = if i % 2 == 0 { 5 * NS_PER_SEC } else { 0 };
+            alerts.evaluate(&lab, t);
+        }
+        assert_eq!(alerts.history().count(), HISTORY_CAP);
+        assert!(alerts.dropped() > 0);
+    }
+}
