@@ -22,8 +22,13 @@ pub struct Model {
     pub system: String,
     /// System parameters, set by bare name (`--set workers=4` in the CLI).
     pub params: BTreeMap<String, serde_json::Value>,
-    /// Scenario id → its parameters (`ID.name`).
+    /// Scenario id → its parameters (`ID.name`); the id `*` switches on every scenario
+    /// in the engine's catalogue with its defaults (parameters listed under their own id
+    /// still apply).
     pub scenarios: BTreeMap<String, BTreeMap<String, serde_json::Value>>,
+    /// Mitigation id → its parameters (`ID.name`).
+    #[serde(default)]
+    pub mitigations: BTreeMap<String, BTreeMap<String, serde_json::Value>>,
     /// `erlang_c`, `pollaczek_khinchine` or none.
     pub theory: Option<String>,
     /// Requests measured after the warm-up, per runner (`engine`, `simpy`, `ciw`) and for

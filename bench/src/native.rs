@@ -12,11 +12,16 @@ use std::time::Instant;
 /// Batches per repetition for the confidence interval.
 const BATCHES: u64 = 20;
 
-/// A configuration of `system` with the given parameters and scenarios.
+/// Scenario or mitigation id → its parameters.
+pub type Switches = BTreeMap<String, BTreeMap<String, serde_json::Value>>;
+
+/// A configuration of `system` with the given parameters, scenarios (`*` = every one in
+/// the catalogue) and mitigations.
 pub fn configure(
     system: &str,
     params: &BTreeMap<String, serde_json::Value>,
-    scenarios: &BTreeMap<String, BTreeMap<String, serde_json::Value>>,
+    scenarios: &Switches,
+    mitigations: &Switches,
     seed: u64,
     warmup_ns: Nanos,
 ) -> Result<LabConfig, String> {
@@ -26,8 +31,21 @@ pub fn configure(
     for (k, v) in params {
         cfg.set(k, &param_text(v)).map_err(|e| e.to_string())?;
     }
-    for (id, ps) in scenarios {
+    if scenarios.contains_key("*") {
+        for meta in engine::scenarios::ALL {
+            cfg.enable_scenario(meta.id)
+                .map_err(|e| format!("scenario {}: {e}", meta.id))?;
+        }
+    }
+    for (id, ps) in scenarios.iter().filter(|(id, _)| *id != "*") {
         cfg.enable_scenario(id).map_err(|e| e.to_string())?;
+        for (k, v) in ps {
+            cfg.set(&format!("{id}.{k}"), &param_text(v))
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    for (id, ps) in mitigations {
+        cfg.enable_mitigation(id).map_err(|e| e.to_string())?;
         for (k, v) in ps {
             cfg.set(&format!("{id}.{k}"), &param_text(v))
                 .map_err(|e| e.to_string())?;
@@ -68,6 +86,7 @@ pub fn run_model(
             &model.system,
             &model.params,
             &model.scenarios,
+            &model.mitigations,
             rep as u64 + 1,
             warmup_ns,
         )?;
@@ -154,7 +173,14 @@ pub fn peak_rss_kb() -> u64 {
 pub fn memory_child(models: &Models, simulated_s: u64) -> Result<MemoryResult, String> {
     let baseline = peak_rss_kb();
     let m = &models.memory;
-    let cfg = configure(&m.system, &m.params, &BTreeMap::new(), 1, 0)?;
+    let cfg = configure(
+        &m.system,
+        &m.params,
+        &BTreeMap::new(),
+        &BTreeMap::new(),
+        1,
+        0,
+    )?;
     let start = Instant::now();
     let mut lab = Lab::new(&cfg).map_err(|e| e.to_string())?;
     lab.run_until(simulated_s * engine::time::NS_PER_SEC);
@@ -251,12 +277,13 @@ mod tests {
     fn every_model_configures_a_lab() {
         let models = Models::load().unwrap();
         for m in &models.models {
-            let cfg = configure(&m.system, &m.params, &m.scenarios, 1, 0)
+            let cfg = configure(&m.system, &m.params, &m.scenarios, &m.mitigations, 1, 0)
                 .unwrap_or_else(|e| panic!("model {}: {e}", m.id));
             Lab::new(&cfg).unwrap_or_else(|e| panic!("model {}: {e}", m.id));
         }
         let mem = &models.memory;
-        let cfg = configure(&mem.system, &mem.params, &BTreeMap::new(), 1, 0).unwrap();
+        let none = BTreeMap::new();
+        let cfg = configure(&mem.system, &mem.params, &none, &none, 1, 0).unwrap();
         Lab::new(&cfg).unwrap();
     }
 

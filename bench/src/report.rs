@@ -534,7 +534,7 @@ impl Report {
                  (50 instances) with metrics, logs and traces on, each length in a process \
                  of its own. Everything is bounded: the metric history keeps the last hour \
                  (3600 samples a series), logs and traces sit in ring buffers, and latencies \
-                 past 4 M requests go to a fixed-size reservoir. So memory grows while the \
+                 past 4 M requests go to a fixed-size histogram. So memory grows while the \
                  first hour's history fills, then stays flat.\n\n",
             );
             out.push_str(&mem.markdown());

@@ -47,8 +47,14 @@ pub extern "C" fn sdl_bench_prepare(model: u32, quick: u32, seed: u64) -> u32 {
     };
     let (measured_s, warmup_s) = m.durations_s(requests, models.warmup_fraction);
     let warmup_ns = secs_to_ns(warmup_s);
-    let Ok(config) = crate::native::configure(&m.system, &m.params, &m.scenarios, seed, warmup_ns)
-    else {
+    let Ok(config) = crate::native::configure(
+        &m.system,
+        &m.params,
+        &m.scenarios,
+        &m.mitigations,
+        seed,
+        warmup_ns,
+    ) else {
         return 1;
     };
     PENDING.with(|p| {

@@ -83,6 +83,7 @@ pub enum Command {
     List { format: Format },
     Describe { id: String, format: Format },
     Run(RunArgs),
+    Tutorial(crate::tutorial::TutorialCommand),
 }
 
 pub const USAGE: &str = "\
@@ -95,6 +96,8 @@ USAGE:
           [--set KEY=VALUE]…
           [--seed N] [--duration 600s] [--warmup 60s] [--format json|prom|csv]
           [--link 'system=web&seed=7&s=retry-storm&t=120']
+  sdl tutorial list
+  sdl tutorial check [ID]      replay tutorial steps and show each check's numbers
 
   KEY is a system parameter by bare name (--set workers=4) or a scenario's or
   mitigation's parameter as ID.name (--set fixed-latency.delay_ms=200). Durations take ms, s, m or h.
@@ -200,8 +203,9 @@ pub fn parse(argv: &[String]) -> Result<Command, UsageError> {
             Ok(Command::Describe { id, format })
         }
         "run" => parse_run(rest).map(Command::Run),
+        "tutorial" => crate::tutorial::parse(rest).map(Command::Tutorial),
         other => Err(UsageError(format!(
-            "unknown command `{other}` (allowed: list, describe, run, help, version)"
+            "unknown command `{other}` (allowed: list, describe, run, tutorial, help, version)"
         ))),
     }
 }

@@ -16,6 +16,7 @@ pub fn dispatch(argv: &[String]) -> Result<String, UsageError> {
         Command::List { format } => Ok(list(format)),
         Command::Describe { id, format } => describe(&id, format),
         Command::Run(run_args) => run(&run_args),
+        Command::Tutorial(t) => crate::tutorial::run(&t),
     }
 }
 

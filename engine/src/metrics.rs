@@ -91,10 +91,48 @@ pub const LATENCY_BUCKETS: &[f64] = &[
     0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0,
 ];
 
-/// Index of `v` seconds in `LATENCY_BUCKETS` (`LATENCY_BUCKETS.len()` = the `+Inf` bucket).
+/// Binary exponents whose octave `[2^e, 2^(e+1))` may hold a latency bound: below it
+/// every value is under the first bound, above it over the last.
+const BUCKET_MIN_EXP: i64 = -11;
+const BUCKET_MAX_EXP: i64 = 4;
+
+/// For each octave from `2^BUCKET_MIN_EXP`, how many bounds lie below its start.
+const BUCKET_START: [u8; (BUCKET_MAX_EXP - BUCKET_MIN_EXP + 1) as usize] = {
+    let mut table = [0u8; (BUCKET_MAX_EXP - BUCKET_MIN_EXP + 1) as usize];
+    let mut k = 0;
+    while k < table.len() {
+        let start = f64::from_bits(((k as i64 + BUCKET_MIN_EXP + 1023) as u64) << 52);
+        let mut n = 0;
+        while n < LATENCY_BUCKETS.len() && LATENCY_BUCKETS[n] < start {
+            n += 1;
+        }
+        table[k] = n as u8;
+        k += 1;
+    }
+    table
+};
+
+/// Index of `v` seconds in `LATENCY_BUCKETS` (`LATENCY_BUCKETS.len()` = the `+Inf` bucket):
+/// the number of bounds below `v`, as `partition_point` would give, in O(1) — the
+/// float's exponent picks its octave, and an octave holds at most two bounds.
 #[inline]
 pub fn latency_bucket(v: f64) -> usize {
-    LATENCY_BUCKETS.partition_point(|&le| le < v)
+    // Not positive, or NaN: below every bound.
+    if v.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
+        return 0;
+    }
+    let e = ((v.to_bits() >> 52) & 0x7ff) as i64 - 1023;
+    if e < BUCKET_MIN_EXP {
+        return 0;
+    }
+    if e > BUCKET_MAX_EXP {
+        return LATENCY_BUCKETS.len();
+    }
+    let mut i = BUCKET_START[(e - BUCKET_MIN_EXP) as usize] as usize;
+    while i < LATENCY_BUCKETS.len() && LATENCY_BUCKETS[i] < v {
+        i += 1;
+    }
+    i
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -784,6 +822,42 @@ pub fn histogram_quantile(q: f64, bounds: &[f64], cumulative: &[u64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn latency_bucket_agrees_with_a_binary_search_everywhere() {
+        let reference = |v: f64| LATENCY_BUCKETS.partition_point(|&le| le < v);
+        let mut values = vec![
+            0.0,
+            -0.0,
+            -1.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            5e-324,
+            f64::MAX,
+        ];
+        for &b in LATENCY_BUCKETS {
+            for x in [b, b * 0.5, b * 2.0] {
+                values.extend([
+                    x,
+                    f64::from_bits(x.to_bits() - 1),
+                    f64::from_bits(x.to_bits() + 1),
+                ]);
+            }
+        }
+        let mut x = 1e-7;
+        while x < 1e3 {
+            values.push(x);
+            x *= 1.0007;
+        }
+        for v in values {
+            assert_eq!(latency_bucket(v), reference(v), "v = {v:e}");
+        }
+        assert!(BUCKET_START.windows(2).all(|w| w[1] - w[0] <= 2));
+        assert!(LATENCY_BUCKETS[0] >= f64::powi(2.0, BUCKET_MIN_EXP as i32));
+        assert!(*LATENCY_BUCKETS.last().unwrap() < f64::powi(2.0, BUCKET_MAX_EXP as i32 + 1));
+    }
 
     const REQS: MetricSpec = MetricSpec::counter("reqs_total", "Requests.", &["code"]);
     const LAT: MetricSpec = MetricSpec::histogram("lat_seconds", "Latency.", &[], &[0.1, 0.2, 0.4]);

@@ -89,6 +89,30 @@ pub struct Effect {
     /// (Database hop) the connection is not returned to the pool for this long after the
     /// query (a leak, until the pool's leak detection reclaims it).
     pub hold_connection_ns: Nanos,
+    /// (Network hop, response to the client) cap the link the response crosses at this
+    /// many bytes per second; 0 = no cap from this scenario.
+    pub link_bytes_per_s: f64,
+    /// (Network hop, response to the client) the connection drops part-way through the
+    /// body: the server sent 200, the client gets an incomplete response.
+    pub truncated: bool,
+    /// (Disk hop) other I/O, in bytes, queued at the disk ahead of this write.
+    pub io_bytes: u64,
+    /// (Dependency hop) the dependency calls an inner service this way (a service chain).
+    pub chain: Option<ChainCall>,
+}
+
+/// How a dependency calls the next service in a chain (A → B → C): B's timeout and
+/// retries on C, C's mean latency, and the timeout A (the caller) puts on B.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChainCall {
+    /// A's timeout on its call to B.
+    pub outer_timeout_ns: Nanos,
+    /// B's timeout on each attempt at C.
+    pub inner_timeout_ns: Nanos,
+    /// B's retries on C after a timeout.
+    pub inner_retries: u32,
+    /// C's mean response time (exponential).
+    pub inner_latency_ns: Nanos,
 }
 
 impl Effect {
@@ -103,6 +127,10 @@ impl Effect {
         disk_bytes: 0,
         scan_rows: 0,
         hold_connection_ns: 0,
+        link_bytes_per_s: 0.0,
+        truncated: false,
+        io_bytes: 0,
+        chain: None,
     };
 
     /// A plain delay.
@@ -136,6 +164,13 @@ impl Effect {
             disk_bytes: self.disk_bytes.saturating_add(other.disk_bytes),
             scan_rows: self.scan_rows.max(other.scan_rows),
             hold_connection_ns: self.hold_connection_ns.max(other.hold_connection_ns),
+            link_bytes_per_s: match (self.link_bytes_per_s, other.link_bytes_per_s) {
+                (a, b) if a > 0.0 && b > 0.0 => a.min(b),
+                (a, b) => a.max(b),
+            },
+            truncated: self.truncated || other.truncated,
+            io_bytes: self.io_bytes.saturating_add(other.io_bytes),
+            chain: self.chain.or(other.chain),
         }
     }
 }
@@ -283,7 +318,14 @@ pub struct Scenarios {
     list: Vec<ActiveScenario>,
     /// Fast path: no scenario switched on means `strike` is free.
     any_enabled: bool,
+    /// For each component (`Component as usize`), the positions in `list` of the
+    /// scenarios that strike it, so a hop asks only those.
+    by_component: [Vec<u16>; COMPONENTS],
 }
+
+/// How many `Component`s there are.
+const COMPONENTS: usize = 8;
+const _: () = assert!(Component::Disk as usize + 1 == COMPONENTS);
 
 impl Scenarios {
     /// Switches `meta` on at `now` with `params` (already validated), or back on with new
@@ -319,6 +361,14 @@ impl Scenarios {
             self.list.push(active);
             self.list
                 .sort_by_key(|s| crate::catalog::scenario_rank(s.meta.id));
+            for (c, positions) in self.by_component.iter_mut().enumerate() {
+                positions.clear();
+                for (i, s) in self.list.iter().enumerate() {
+                    if s.meta.strikes.iter().any(|&k| k as usize == c) {
+                        positions.push(i as u16);
+                    }
+                }
+            }
         }
         self.any_enabled = true;
     }
@@ -363,8 +413,12 @@ impl Scenarios {
             return Effect::NONE;
         }
         let mut effect = Effect::NONE;
-        for s in &mut self.list {
-            if !s.meta.strikes.contains(&hop.component) || !s.is_active(now) {
+        let Some(positions) = self.by_component.get(hop.component as usize) else {
+            return effect;
+        };
+        for &i in positions {
+            let s = &mut self.list[i as usize];
+            if !s.is_active(now) {
                 continue;
             }
             let active_since = s.active_since();

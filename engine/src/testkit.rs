@@ -144,3 +144,21 @@ pub fn series_values(lab: &Lab, name: &str, label: &str) -> Vec<f64> {
         .map(|k| m.points(k.index).into_iter().map(|p| p.1).collect())
         .unwrap_or_default()
 }
+
+/// Sampled values of the first series of metric `name` (for metrics without labels),
+/// oldest first (empty when there is none).
+pub fn values_of(lab: &Lab, name: &str) -> Vec<f64> {
+    let m = lab.metrics();
+    m.series_keys()
+        .find(|k| k.name == name)
+        .map(|k| m.points(k.index).into_iter().map(|p| p.1).collect())
+        .unwrap_or_default()
+}
+
+/// Quantile `q` of histogram `name` over all its series, the whole run so far.
+pub fn quantile_all(lab: &Lab, name: &str, q: f64) -> f64 {
+    match lab.metrics().family_histogram(name) {
+        Some((bounds, cum, _)) => crate::metrics::histogram_quantile(q, bounds, &cum),
+        None => f64::NAN,
+    }
+}

@@ -10,6 +10,7 @@ pub mod breaker;
 pub mod bulkhead;
 pub mod cache_warming;
 pub mod coalescing;
+pub mod deadline_propagation;
 pub mod load_shedding;
 pub mod optimistic_locking;
 pub mod pool_sizing;
@@ -37,4 +38,5 @@ pub static ALL: &[&MitigationMeta] = &[
     &add_index::META,
     &pool_sizing::META,
     &autoscaling::META,
+    &deadline_propagation::META,
 ];

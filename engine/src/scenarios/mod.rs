@@ -27,8 +27,11 @@ pub mod database {
 pub mod resources {
     //! Scenarios that use up a resource of the service: CPU, memory, disk.
     pub mod algorithmic_degradation;
+    pub mod bandwidth_limit;
     pub mod cpu_spike;
     pub mod disk_full;
+    pub mod disk_io_saturation;
+    pub mod file_descriptor_leak;
     pub mod memory_leak;
     pub mod memory_pressure;
     pub mod resource_starvation;
@@ -81,8 +84,11 @@ pub mod http {
 
 pub mod api {
     //! Scenarios at the edges between services: names, quotas, contracts.
+    pub mod api_version_mismatch;
     pub mod dns_resolution_failure;
+    pub mod partial_response;
     pub mod rate_limit;
+    pub mod timeout_cascade;
 }
 
 /// The catalogue of scenarios, in display order.
@@ -125,4 +131,10 @@ pub static ALL: &[&ScenarioMeta] = &[
     &database::n_plus_one_query::META,
     &caching::cache_warming_failure::META,
     &caching::cache_invalidation_race::META,
+    &api::timeout_cascade::META,
+    &api::partial_response::META,
+    &api::api_version_mismatch::META,
+    &resources::file_descriptor_leak::META,
+    &resources::disk_io_saturation::META,
+    &resources::bandwidth_limit::META,
 ];

@@ -87,7 +87,7 @@ fn md1_matches_pollaczek_khinchine() {
 }
 
 #[test]
-fn percentiles_past_the_exact_cap_come_from_a_uniform_reservoir() {
+fn percentiles_past_the_exact_cap_come_from_the_histogram_of_every_latency() {
     // 4.5M requests > the 4M kept exactly. M/M/1 sojourn times are exponential with mean
     // E[S] / (1 − ρ) = 20 ms, so p99 = 20 ms × ln 100 ≈ 92.1 ms and p50 = 20 ms × ln 2.
     let mut cfg = LabConfig::new("queue");
@@ -96,7 +96,7 @@ fn percentiles_past_the_exact_cap_come_from_a_uniform_reservoir() {
     let mut lab = Lab::new(&cfg).unwrap();
     lab.run_until(engine::time::secs_to_ns(90_000.0));
     let s = lab.summary();
-    assert_eq!(s.latency_percentiles, "reservoir");
+    assert_eq!(s.latency_percentiles, "histogram");
     let (p50, p99) = (0.02 * std::f64::consts::LN_2, 0.02 * 100f64.ln());
     assert!(
         (s.latency_p50_s - p50).abs() / p50 < 0.02,

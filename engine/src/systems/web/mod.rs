@@ -27,8 +27,11 @@
 
 mod breaker;
 mod cache;
+mod chain;
 mod client;
 mod cpu;
+mod disk;
+mod net;
 
 use super::{common, Core, Model, SystemMeta, UtilizationMeter};
 use crate::dist::{Dist, Zipf};
@@ -36,8 +39,8 @@ use crate::event::EventQueue;
 use crate::metrics::{CounterId, GaugeId, HistogramId, MetricSpec, Registry, LATENCY_BUCKETS};
 use crate::mitigations::{
     add_index, autoscaling, breaker as breaker_m, bulkhead, cache_warming, coalescing,
-    load_shedding, optimistic_locking, pool_sizing, rate_limiter, read_your_writes, retry_backoff,
-    stale_while_revalidate, timeouts, ttl_jitter,
+    deadline_propagation, load_shedding, optimistic_locking, pool_sizing, rate_limiter,
+    read_your_writes, retry_backoff, stale_while_revalidate, timeouts, ttl_jitter,
 };
 use crate::observe::{Level, LogRecord, Span, SpanStatus, Trace};
 use crate::params::{ParamSet, ParamSpec};
@@ -49,6 +52,53 @@ use cache::{Cache, Lookup};
 use client::{Load, Profile, RetryBudget, RetryPolicy};
 use cpu::Cpu;
 use std::collections::{BTreeMap, VecDeque};
+
+pub use chain::{CHAIN_AFTER_DEADLINE, CHAIN_ATTEMPTS, CHAIN_CALLS, CHAIN_WASTED};
+use disk::DiskIo;
+use net::Link;
+
+pub const LINK_QUEUE_DEPTH: MetricSpec = MetricSpec::gauge(
+    "network_link_queue_depth",
+    "Responses queued or being sent on the uplink to the clients.",
+    &["link"],
+);
+pub const LINK_TRANSMIT: MetricSpec = MetricSpec::histogram(
+    "network_link_transmit_seconds",
+    "Time a response spent on the uplink: waiting for the bytes ahead of it, then sending its own.",
+    &["link", "endpoint"],
+    LATENCY_BUCKETS,
+);
+pub const LINK_BYTES: MetricSpec = MetricSpec::counter(
+    "network_link_bytes_total",
+    "Response bytes sent on the uplink.",
+    &["link"],
+);
+pub const LINK_UTILIZATION: MetricSpec = MetricSpec::gauge(
+    "network_link_utilization_ratio",
+    "Busy share of the uplink over the last sampling interval.",
+    &["link"],
+);
+pub const PARTIAL_RESPONSES: MetricSpec = MetricSpec::counter(
+    "http_partial_responses_total",
+    "Responses cut off before the full body reached the client (the server counted them as 200).",
+    &["endpoint"],
+);
+pub const DISK_IO_WAIT: MetricSpec = MetricSpec::histogram(
+    "disk_io_wait_seconds",
+    "Time a write-ahead-log write took to reach the disk, queueing included.",
+    &[],
+    LATENCY_BUCKETS,
+);
+pub const DISK_IO_BACKLOG: MetricSpec = MetricSpec::gauge(
+    "disk_io_queue_seconds",
+    "Seconds of I/O queued at the database disk (how long a new write would wait).",
+    &[],
+);
+pub const DISK_IO_UTILIZATION: MetricSpec = MetricSpec::gauge(
+    "disk_io_utilization_ratio",
+    "Busy share of the database disk over the last sampling interval.",
+    &[],
+);
 
 pub const DB_POOL_IN_USE: MetricSpec = MetricSpec::gauge(
     "db_pool_in_use",
@@ -283,6 +333,10 @@ pub static META: SystemMeta = SystemMeta {
         ParamSpec::float("disk_capacity_gb", "GB", 20.0, 0.001, 1_000_000.0, "Disk of the database server."),
         ParamSpec::float("disk_used_gb", "GB", 12.0, 0.0, 1_000_000.0, "Space in use at the start (data, logs)."),
         ParamSpec::float("write_kb", "KB", 4.0, 0.0, 1_048_576.0, "Bytes an order writes to disk (write-ahead log)."),
+        ParamSpec::float("disk_io_mb_per_s", "MB/s", 200.0, 0.001, 1_000_000.0, "I/O bandwidth of the database disk; write-ahead-log writes queue for it (FIFO)."),
+        ParamSpec::float("uplink_mbps", "Mbit/s", 0.0, 0.0, 10_000_000.0, "Bandwidth of the uplink every response crosses to the clients; 0 = never a bottleneck."),
+        ParamSpec::float("product_response_kb", "KB", 20.0, 0.0, 1_048_576.0, "Size of a GET /product response."),
+        ParamSpec::float("order_response_kb", "KB", 1.0, 0.0, 1_048_576.0, "Size of a POST /order response."),
         ParamSpec::float("disk_cleanup_mb_per_s", "MB/s", 1.0, 0.0, 1_000_000.0, "Space log rotation and compaction free per second, down to the starting use."),
         ParamSpec::float("payment_latency_ms", "ms", 20.0, 0.01, 60_000.0, "Mean latency of the payment dependency (log-normal, cv 0.5)."),
         ParamSpec::float("payment_error_rate", "", 0.0, 0.0, 1.0, "Share of payment calls that fail on their own."),
@@ -322,6 +376,9 @@ pub static META: SystemMeta = SystemMeta {
         INSTANCE_UP,
         DISK_AVAILABLE,
         DISK_WRITE_FAILURES,
+        DISK_IO_WAIT,
+        DISK_IO_BACKLOG,
+        DISK_IO_UTILIZATION,
         DB_ROWS_SCANNED,
         CPU_UTILIZATION,
     ],
@@ -341,6 +398,8 @@ pub static META: SystemMeta = SystemMeta {
 const SERVICE: &str = "api";
 const DATABASE: &str = "postgres";
 const PAYMENT: &str = "payment";
+const LEDGER: &str = "ledger";
+const UPLINK: &str = "uplink";
 const ENDPOINTS: [&str; 2] = ["GET /product", "POST /order"];
 const QUERY_TYPES: [&str; 2] = ["read", "write"];
 const NONE: u32 = u32::MAX;
@@ -379,6 +438,16 @@ enum Ev {
     CpuTick {
         instance: u32,
         version: u32,
+    },
+    /// The last byte of a response left on the uplink.
+    Sent {
+        req: u32,
+        seq: u64,
+    },
+    /// A write's log record is on disk: the order commits.
+    DiskDone {
+        req: u32,
+        seq: u64,
     },
 }
 
@@ -439,6 +508,15 @@ struct Req {
     tx_retries: u32,
     dep_timed_out: bool,
     db_timed_out: bool,
+    /// The response has been handed to the uplink (and sent, if the link limits it).
+    sent: bool,
+    /// When its first byte went out on a limited uplink (0 = not limited).
+    send_start: Nanos,
+    /// The connection dropped part-way through the body.
+    truncated: bool,
+    /// When its write-ahead-log write was queued at the disk, and when it is on disk.
+    disk_start: Nanos,
+    disk_done: Nanos,
 }
 
 struct Instance {
@@ -521,6 +599,7 @@ struct Policies {
     rate_limit: Option<(f64, f64)>,
     indexed: bool,
     stale_grace_ns: Nanos,
+    deadline_propagation: bool,
 }
 
 struct Ids {
@@ -572,6 +651,13 @@ struct LazyIds {
     bulkhead_in_use: Option<GaugeId>,
     rate_limited: Option<CounterId>,
     stale_served: Option<CounterId>,
+    /// Uplink metrics, registered when the uplink first limits a response.
+    link: Option<(GaugeId, CounterId, GaugeId, [HistogramId; 2])>,
+    partial: [Option<CounterId>; 2],
+    /// `http_requests_total{status="400"}`, registered at the first bad request.
+    bad_request: [Option<CounterId>; 2],
+    /// Service chain: (ledger success, ledger timeout, after deadline, wasted, attempts).
+    chain: Option<(CounterId, CounterId, CounterId, CounterId, HistogramId)>,
 }
 
 pub struct WebModel {
@@ -631,6 +717,12 @@ pub struct WebModel {
     disk_cleanup_per_s: f64,
     disk_available: GaugeId,
     disk_failures: CounterId,
+    disk_io: DiskIo,
+    disk_io_busy_at_sample: Nanos,
+    disk_io_ids: (HistogramId, GaugeId, GaugeId),
+    uplink: Link,
+    uplink_busy_at_sample: Nanos,
+    response_bytes: [f64; 2],
     /// Payment calls in flight, per instance (for the bulkhead).
     payment_in_flight: Vec<u32>,
     resource_ids: Option<(GaugeId, HistogramId)>,
@@ -811,6 +903,19 @@ impl WebModel {
             disk_cleanup_per_s: p.f64("disk_cleanup_mb_per_s") * 1e6,
             disk_available: core.metrics.gauge(&DISK_AVAILABLE, &[]),
             disk_failures: core.metrics.counter(&DISK_WRITE_FAILURES, &[]),
+            disk_io: DiskIo::new(p.f64("disk_io_mb_per_s") * 1e6),
+            disk_io_busy_at_sample: 0,
+            disk_io_ids: (
+                core.metrics.histogram(&DISK_IO_WAIT, &[]),
+                core.metrics.gauge(&DISK_IO_BACKLOG, &[]),
+                core.metrics.gauge(&DISK_IO_UTILIZATION, &[]),
+            ),
+            uplink: Link::new(p.f64("uplink_mbps") * 1e6 / 8.0),
+            uplink_busy_at_sample: 0,
+            response_bytes: [
+                p.f64("product_response_kb") * 1024.0,
+                p.f64("order_response_kb") * 1024.0,
+            ],
             payment_in_flight: vec![0; n],
             resource_ids: None,
             base_pool_size: p.i64("db_pool_size").max(1) as u64,
@@ -1795,6 +1900,14 @@ impl WebModel {
             return false;
         }
         self.disk_used += bytes;
+        let done = self
+            .disk_io
+            .write(core.now, effect.io_bytes as f64, self.write_bytes);
+        core.metrics
+            .observe(self.disk_io_ids.0, ns_to_secs(done - core.now));
+        let rr = &mut self.reqs[id as usize];
+        rr.disk_start = core.now;
+        rr.disk_done = done;
         true
     }
 
@@ -1876,6 +1989,19 @@ impl WebModel {
             self.respond(core, id, Some(500), true);
             return;
         }
+        let done = self.reqs[id as usize].disk_done;
+        self.events.schedule(
+            done,
+            Ev::DiskDone {
+                req: id,
+                seq: r.seq,
+            },
+        );
+    }
+
+    /// The write's log record is on disk: the order commits and payment is called.
+    fn disk_done(&mut self, core: &mut Core, id: u32) {
+        let r = self.reqs[id as usize];
         self.commit_write(core, r.key);
         self.call_payment(core, id);
     }
@@ -1967,8 +2093,35 @@ impl WebModel {
             rr.fail_status = Some(effect.fail_status.unwrap_or(502));
             rr.failed_at = Some(Component::Dependency);
         }
-        let latency = secs_to_ns(self.payment.sample(&mut self.work_rng) * effect.work_factor)
+        let mut latency = secs_to_ns(self.payment.sample(&mut self.work_rng) * effect.work_factor)
             + effect.delay_ns;
+        if let Some(spec) = effect.chain {
+            let propagate = self.policies.deadline_propagation;
+            let out = chain::call(&spec, latency, propagate, &mut self.work_rng);
+            let ids = *self.lazy.chain.get_or_insert_with(|| {
+                let m = &mut core.metrics;
+                (
+                    m.counter(&CHAIN_CALLS, &[LEDGER, "success"]),
+                    m.counter(&CHAIN_CALLS, &[LEDGER, "timeout"]),
+                    m.counter(&CHAIN_AFTER_DEADLINE, &[LEDGER]),
+                    m.counter(&CHAIN_WASTED, &[LEDGER]),
+                    m.histogram(&CHAIN_ATTEMPTS, &[LEDGER]),
+                )
+            });
+            let m = &mut core.metrics;
+            m.add(ids.0, f64::from(out.inner_calls - out.inner_timeouts));
+            m.add(ids.1, f64::from(out.inner_timeouts));
+            m.add(ids.2, f64::from(out.after_deadline));
+            m.add(ids.3, out.wasted_s);
+            m.observe(ids.4, f64::from(out.inner_calls));
+            latency = out.waited_ns;
+            let rr = &mut self.reqs[id as usize];
+            if let Some(status) = out.status {
+                rr.fail_status = Some(status);
+                rr.failed_at = Some(Component::Dependency);
+            }
+        }
+        let rr = &mut self.reqs[id as usize];
         let mut end = core.now + latency + rtt;
         if let Some(limit) = self.policies.dependency_timeout_ns {
             if latency > limit {
@@ -2019,18 +2172,111 @@ impl WebModel {
         self.respond(core, id, r.fail_status, true);
     }
 
+    // ---- uplink and disk I/O ----------------------------------------------------------
+
+    /// Hands a successful response to the uplink: scenarios strike the network hop here
+    /// (a throttled link, a dropped connection). Returns when its last byte is sent if
+    /// the link limits it; the worker stays busy writing until then.
+    fn send_response(&mut self, core: &mut Core, id: u32) -> Option<Nanos> {
+        let r = self.reqs[id as usize];
+        let e = r.endpoint as usize;
+        let hop = Hop::new(Component::Network, r.instance, ENDPOINTS[e]);
+        let effect = self.strike(core, hop, r.seq);
+        let rr = &mut self.reqs[id as usize];
+        rr.sent = true;
+        if effect.truncated {
+            rr.truncated = true;
+            let c = *self.lazy.partial[e]
+                .get_or_insert_with(|| core.metrics.counter(&PARTIAL_RESPONSES, &[ENDPOINTS[e]]));
+            core.metrics.inc(c);
+            if core.logs.admits(core.now) {
+                core.logs.push(LogRecord {
+                    t_ns: core.now,
+                    level: Level::Error,
+                    service: "lb",
+                    message: "upstream prematurely closed connection while sending response",
+                    fields: vec![
+                        ("endpoint", ENDPOINTS[e].into()),
+                        ("instance", format!("api-{}", r.instance)),
+                        ("upstream_status", "200".into()),
+                    ],
+                    trace_id: Some(r.seq),
+                });
+            }
+        }
+        let rate = self.uplink.rate(effect.link_bytes_per_s)?;
+        let bytes = self.response_bytes[e];
+        let sending = self.uplink.send(core.now, bytes, rate);
+        let ids = *self.lazy.link.get_or_insert_with(|| {
+            let m = &mut core.metrics;
+            (
+                m.gauge(&LINK_QUEUE_DEPTH, &[UPLINK]),
+                m.counter(&LINK_BYTES, &[UPLINK]),
+                m.gauge(&LINK_UTILIZATION, &[UPLINK]),
+                [
+                    m.histogram(&LINK_TRANSMIT, &[UPLINK, ENDPOINTS[0]]),
+                    m.histogram(&LINK_TRANSMIT, &[UPLINK, ENDPOINTS[1]]),
+                ],
+            )
+        });
+        core.metrics.add(ids.1, bytes);
+        core.metrics
+            .observe(ids.3[e], ns_to_secs(sending.done - core.now));
+        self.reqs[id as usize].send_start = core.now;
+        (sending.done > core.now).then_some(sending.done)
+    }
+
+    /// Gauges of the uplink and the disk, once per sample.
+    fn io_tick(&mut self, core: &mut Core) {
+        let interval = crate::time::NS_PER_SEC as f64;
+        let busy = self.disk_io.busy_ns - self.disk_io_busy_at_sample;
+        self.disk_io_busy_at_sample = self.disk_io.busy_ns;
+        let (_, backlog, util) = self.disk_io_ids;
+        core.metrics.set(backlog, self.disk_io.backlog_s(core.now));
+        core.metrics
+            .set(util, (busy as f64 / interval).clamp(0.0, 1.0));
+        if let Some((depth, _, util, _)) = self.lazy.link {
+            let busy = self.uplink.busy_ns - self.uplink_busy_at_sample;
+            self.uplink_busy_at_sample = self.uplink.busy_ns;
+            core.metrics.set(depth, self.uplink.depth(core.now) as f64);
+            core.metrics
+                .set(util, (busy as f64 / interval).clamp(0.0, 1.0));
+        }
+    }
+
     // ---- responses -------------------------------------------------------------------
 
     /// Answers request `id` (200 unless `fail`), frees its worker if it held one and
     /// hands the worker on, then delivers the answer to the client if it still waits.
     fn respond(&mut self, core: &mut Core, id: u32, fail: Option<u16>, held_worker: bool) {
         let r = self.reqs[id as usize];
+        if fail.is_none() && held_worker && !r.background && !r.sent {
+            if let Some(done) = self.send_response(core, id) {
+                self.events.schedule(
+                    done,
+                    Ev::Sent {
+                        req: id,
+                        seq: r.seq,
+                    },
+                );
+                return;
+            }
+        }
+        let r = self.reqs[id as usize];
         self.free_reqs.push(id);
         if r.background {
             return; // a cache refresh: nobody waits for it
         }
-        let ep = &self.ids.endpoints[r.endpoint as usize];
+        let e = r.endpoint as usize;
+        if fail == Some(400) && self.lazy.bad_request[e].is_none() {
+            self.lazy.bad_request[e] = Some(
+                core.metrics
+                    .counter(&common::HTTP_REQUESTS, &[SERVICE, ENDPOINTS[e], "400"]),
+            );
+        }
+        let ep = &self.ids.endpoints[e];
         let counter = match fail {
+            Some(400) => self.lazy.bad_request[e].unwrap_or(ep.failed),
             None => ep.ok,
             Some(503) => ep.rejected,
             Some(502) => ep.bad_gateway,
@@ -2066,7 +2312,10 @@ impl WebModel {
                 trace_id: Some(r.seq),
             });
         }
-        if core.traces.wants(core.now, r.seq, fail.is_some()) {
+        if core
+            .traces
+            .wants(core.now, r.seq, fail.is_some() || r.truncated)
+        {
             self.record_trace(core, &r, fail, held_worker);
         }
         if held_worker {
@@ -2079,7 +2328,8 @@ impl WebModel {
             core.metrics.inc(self.ids.wasted);
             return;
         }
-        self.client_outcome(core, r.call, fail.is_none(), false);
+        // A truncated body is an error to the client, whatever the server counted.
+        self.client_outcome(core, r.call, fail.is_none() && !r.truncated, false);
     }
 
     fn client_timeout(&mut self, core: &mut Core, call: u32, generation: u32, attempt: u32) {
@@ -2112,6 +2362,7 @@ impl WebModel {
                 (Some(Component::Dependency), 504) => "payment call timed out",
                 (Some(Component::Disk), _) => "write failed: no space left on device",
                 (_, 401) => "token rejected: expired",
+                (_, 400) => "bad request",
                 (Some(Component::Dependency), 503) => {
                     "payment call rejected by open circuit breaker"
                 }
@@ -2251,7 +2502,13 @@ impl WebModel {
                 } else {
                     (
                         "INSERT order",
-                        if r.dep_start > 0 { r.dep_start } else { end },
+                        if r.disk_start > 0 {
+                            r.disk_start
+                        } else if r.dep_start > 0 {
+                            r.dep_start
+                        } else {
+                            end
+                        },
                     )
                 };
                 child(
@@ -2261,6 +2518,31 @@ impl WebModel {
                     db_end,
                     status_of(Component::Database),
                     vec![],
+                );
+            }
+            if r.disk_start > 0 {
+                child(
+                    DATABASE,
+                    "WAL write",
+                    r.disk_start,
+                    r.disk_done.min(end),
+                    status_of(Component::Disk),
+                    vec![],
+                );
+            }
+            if r.send_start > 0 || r.truncated {
+                let from = if r.send_start > 0 { r.send_start } else { end };
+                child(
+                    "lb",
+                    "send response",
+                    from,
+                    end,
+                    if r.truncated {
+                        SpanStatus::Error
+                    } else {
+                        SpanStatus::Ok
+                    },
+                    vec![("http.response.truncated", r.truncated.to_string())],
                 );
             }
             if r.dep_start > 0 {
@@ -2324,11 +2606,21 @@ impl Model for WebModel {
                 }
             }
             Ev::CpuTick { instance, version } => self.cpu_tick(core, instance as usize, version),
+            Ev::Sent { req, seq } | Ev::DiskDone { req, seq }
+                if self.reqs[req as usize].seq != seq => {}
+            Ev::Sent { req, .. } | Ev::DiskDone { req, .. } if self.died(req) => {
+                // A sent read already finished its cache fill; a new filler may own the key.
+                self.reqs[req as usize].filling = false;
+                self.lost_in_crash(core, req, false)
+            }
+            Ev::Sent { req, .. } => self.respond(core, req, None, true),
+            Ev::DiskDone { req, .. } => self.disk_done(core, req),
         }
     }
 
     fn on_sample(&mut self, core: &mut Core) {
         self.memory_tick(core);
+        self.io_tick(core);
         self.autoscale_tick(core);
         core.settle();
         let depth = self.queue_depth() as f64;
@@ -2406,6 +2698,7 @@ impl Model for WebModel {
                 .get(pool_sizing::META.id)
                 .map(|p| p.i64("db_pool_size").max(1) as u64),
             indexed: m.is_on(add_index::META.id),
+            deadline_propagation: m.is_on(deadline_propagation::META.id),
             rate_limit: m
                 .get(rate_limiter::META.id)
                 .map(|p| (p.f64("rate_rps_per_client"), p.f64("burst"))),

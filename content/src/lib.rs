@@ -1,0 +1,62 @@
+//! Systems Design Lab tutorials as data: the format (`content/README.md`), the library
+//! embedded at compile time from `content/series.toml` and `content/tutorials/` (parsed
+//! by `build.rs`, so the browser gets no TOML parser), its validation (`load`) and the
+//! step checker (`check`).
+//!
+//! ```no_run
+//! let t = content::find("latency-baseline").expect("exists");
+//! let step = &t.steps[0];
+//! let mut lab = engine::Lab::new(&step.lab_config().unwrap()).unwrap();
+//! lab.run_until(step.action.run_for_ns());
+//! ```
+
+pub mod check;
+pub mod error;
+pub mod load;
+pub mod model;
+pub mod raw;
+
+pub use error::ContentError;
+pub use load::Library;
+pub use model::*;
+
+use std::sync::OnceLock;
+
+/// The files as `build.rs` parsed them (see `raw`).
+mod embedded {
+    use crate::raw::*;
+    use std::collections::BTreeMap;
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+
+/// The embedded library (parsed once). Content that failed validation is left out and
+/// listed in `errors()`; the native tests keep that list empty.
+pub fn library() -> &'static Library {
+    static LIB: OnceLock<Library> = OnceLock::new();
+    LIB.get_or_init(|| load::load_raw(embedded::series(), embedded::tutorials()))
+}
+
+/// Every series, in index order.
+pub fn series() -> &'static [Series] {
+    &library().series
+}
+
+/// Every tutorial, by series order then number.
+pub fn tutorials() -> &'static [Tutorial] {
+    &library().tutorials
+}
+
+/// The tutorials of one series, in order.
+pub fn tutorials_in(series_id: &str) -> impl Iterator<Item = &'static Tutorial> + '_ {
+    tutorials().iter().filter(move |t| t.series == series_id)
+}
+
+/// The tutorial with this id.
+pub fn find(id: &str) -> Option<&'static Tutorial> {
+    tutorials().iter().find(|t| t.id == id)
+}
+
+/// Problems in the embedded content (empty in a release: the tests fail otherwise).
+pub fn errors() -> &'static [ContentError] {
+    &library().errors
+}

@@ -1,0 +1,302 @@
+//! The tutorial types the UI and the tests use: a series, a tutorial, its steps (text, lab
+//! action, expected outcome), code examples, exercises, quiz and reading. All fields are
+//! public and already validated by the loader (`crate::load`).
+
+use crate::error::ContentError;
+use engine::LabConfig;
+use std::fmt;
+
+/// A series of tutorials (`content/series.toml`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    /// Position in the index (ascending).
+    pub order: u32,
+}
+
+/// One tutorial (`content/tutorials/<series>/<nn>-<id>.toml`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tutorial {
+    pub id: String,
+    /// Id of its `Series`.
+    pub series: String,
+    /// Position in the series (the `nn` of the file name, from 1).
+    pub number: u32,
+    pub title: String,
+    pub objectives: Vec<String>,
+    /// Ids of tutorials to do first.
+    pub prerequisites: Vec<String>,
+    /// Estimated time to complete.
+    pub minutes: u32,
+    pub steps: Vec<Step>,
+    pub code: Vec<CodeExample>,
+    pub exercises: Vec<Exercise>,
+    pub quiz: Vec<Question>,
+    pub reading: Vec<Reading>,
+    /// Source file, relative to `content/`.
+    pub file: String,
+}
+
+impl Tutorial {
+    /// Step `number` (1-based), if there is one.
+    pub fn step(&self, number: usize) -> Option<&Step> {
+        number.checked_sub(1).and_then(|i| self.steps.get(i))
+    }
+}
+
+/// What a step asks the learner to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepKind {
+    /// Look at the system as it is.
+    Observe,
+    /// Switch a failure on.
+    Inject,
+    /// Find the cause in metrics, logs or traces.
+    Diagnose,
+    /// Switch a mitigation on; its expectation does not hold without it.
+    Mitigate,
+    /// Confirm the fix under other conditions.
+    Verify,
+}
+
+impl StepKind {
+    pub const ALL: [StepKind; 5] = [
+        StepKind::Observe,
+        StepKind::Inject,
+        StepKind::Diagnose,
+        StepKind::Mitigate,
+        StepKind::Verify,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::Observe => "observe",
+            StepKind::Inject => "inject",
+            StepKind::Diagnose => "diagnose",
+            StepKind::Mitigate => "mitigate",
+            StepKind::Verify => "verify",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<StepKind> {
+        StepKind::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+}
+
+impl fmt::Display for StepKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One step of a tutorial.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// 1-based position in the tutorial.
+    pub number: usize,
+    pub title: String,
+    pub kind: StepKind,
+    /// Markdown. Render it as text (never as raw HTML).
+    pub text: String,
+    pub action: Action,
+    pub expect: Expect,
+    pub hints: Vec<String>,
+}
+
+impl Step {
+    /// The lab this step runs: replaces `config` with it (system, seed, scenarios,
+    /// mitigations, parameters). On error `config` is left as it was.
+    pub fn apply_to(&self, config: &mut LabConfig) -> Result<(), ContentError> {
+        *config = self.lab_config()?;
+        Ok(())
+    }
+
+    /// The lab this step runs.
+    pub fn lab_config(&self) -> Result<LabConfig, ContentError> {
+        self.action
+            .lab_config(true)
+            .map_err(|(field, e)| ContentError::new("", field, e.to_string()).at_step(self.number))
+    }
+
+    /// The same lab with the step's mitigations off (what a "mitigate" step is compared
+    /// against).
+    pub fn lab_config_without_mitigations(&self) -> Result<LabConfig, ContentError> {
+        self.action
+            .lab_config(false)
+            .map_err(|(field, e)| ContentError::new("", field, e.to_string()).at_step(self.number))
+    }
+}
+
+/// How a step sets up the lab. The loader fills `system`, `seed`, `speed` and the base
+/// parameters from the tutorial's `[lab]` table where the step does not give them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Action {
+    pub system: String,
+    pub seed: u64,
+    /// Suggested playback speed (virtual seconds per wall second) for the UI.
+    pub speed: f64,
+    pub scenarios: Vec<String>,
+    pub mitigations: Vec<String>,
+    /// Parameters as `LabConfig::set` takes them: `workers`, `fixed-latency.delay_ms`.
+    pub params: Vec<(String, String)>,
+    /// Virtual seconds to run before checking.
+    pub run_for_s: f64,
+}
+
+impl Action {
+    /// Virtual time to run, in nanoseconds.
+    pub fn run_for_ns(&self) -> engine::time::Nanos {
+        (self.run_for_s * 1e9) as engine::time::Nanos
+    }
+
+    /// Builds the configuration; `with_mitigations == false` leaves the mitigations and
+    /// their parameters out. An error names the field (`action.params.workers`).
+    pub fn lab_config(
+        &self,
+        with_mitigations: bool,
+    ) -> Result<LabConfig, (String, engine::LabError)> {
+        let mut cfg = LabConfig::new(&self.system);
+        cfg.seed = self.seed;
+        engine::catalog::find_system(&self.system).map_err(|e| ("action.system".to_string(), e))?;
+        let is_mitigation = |key: &str| {
+            key.split_once('.')
+                .is_some_and(|(id, _)| self.mitigations.iter().any(|m| m == id))
+        };
+        // System parameters first: a scenario's applicability can depend on them.
+        for (key, raw) in self.params.iter().filter(|(k, _)| !k.contains('.')) {
+            cfg.set(key, raw)
+                .map_err(|e| (format!("action.params.{key}"), e))?;
+        }
+        for (i, id) in self.scenarios.iter().enumerate() {
+            cfg.enable_scenario(id)
+                .map_err(|e| (format!("action.scenarios[{i}]"), e))?;
+        }
+        if with_mitigations {
+            for (i, id) in self.mitigations.iter().enumerate() {
+                cfg.enable_mitigation(id)
+                    .map_err(|e| (format!("action.mitigations[{i}]"), e))?;
+            }
+        }
+        for (key, raw) in self.params.iter().filter(|(k, _)| k.contains('.')) {
+            if !with_mitigations && is_mitigation(key) {
+                continue;
+            }
+            cfg.set(key, raw)
+                .map_err(|e| (format!("action.params.{key}"), e))?;
+        }
+        Ok(cfg)
+    }
+}
+
+/// The expected outcome of a step: conditions (in `engine::query` syntax) that must all
+/// hold at the same sample, within a window of virtual time or at the end of the run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expect {
+    /// Each `expr (>|>=|<|<=|==|!=) number`; the first is the one reported.
+    pub conditions: Vec<String>,
+    pub holds: Holds,
+}
+
+/// When the conditions must hold.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Holds {
+    /// At some sample in the first `seconds` of virtual time.
+    Within { seconds: f64 },
+    /// At the latest sample, once the lab has run at least `after_s` (the step's
+    /// `run_for_s`).
+    AtEnd { after_s: f64 },
+}
+
+impl fmt::Display for Holds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Holds::Within { seconds } => write!(f, "within {seconds} s"),
+            Holds::AtEnd { after_s } => write!(f, "at the end (after {after_s} s)"),
+        }
+    }
+}
+
+/// A short example of the mitigation in code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodeExample {
+    /// `rust`, `python`, `go`, `java`, `typescript`…
+    pub language: String,
+    pub title: String,
+    pub source: String,
+}
+
+/// An exercise with its worked solution (both Markdown).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exercise {
+    pub prompt: String,
+    pub solution: String,
+}
+
+/// A quiz question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Question {
+    /// 1-based position in the quiz.
+    pub number: usize,
+    pub prompt: String,
+    pub answer: Answer,
+}
+
+/// The kind of answer a question takes, with what counts as right.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// Exactly one choice is correct.
+    Single(Vec<Choice>),
+    /// One or more choices are correct; all of them and nothing else is right.
+    Multiple(Vec<Choice>),
+    /// A number within `tolerance` (absolute) of `value`.
+    Numeric {
+        value: f64,
+        tolerance: f64,
+        unit: String,
+        explanation: String,
+    },
+}
+
+/// A choice with its explanation (shown after answering).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choice {
+    pub text: String,
+    pub correct: bool,
+    pub explanation: String,
+}
+
+impl Question {
+    /// Whether selecting exactly the choices `picked` (indices) is right. Always false
+    /// for a numeric question.
+    pub fn is_right_choice(&self, picked: &[usize]) -> bool {
+        let choices = match &self.answer {
+            Answer::Single(c) | Answer::Multiple(c) => c,
+            Answer::Numeric { .. } => return false,
+        };
+        let mut picked: Vec<usize> = picked.to_vec();
+        picked.sort_unstable();
+        picked.dedup();
+        let right: Vec<usize> = (0..choices.len()).filter(|&i| choices[i].correct).collect();
+        picked == right
+    }
+
+    /// Whether `given` is within tolerance. Always false for a choice question.
+    pub fn is_right_number(&self, given: f64) -> bool {
+        match &self.answer {
+            Answer::Numeric {
+                value, tolerance, ..
+            } => given.is_finite() && (given - value).abs() <= *tolerance,
+            _ => false,
+        }
+    }
+}
+
+/// A further-reading link.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    pub title: String,
+    /// `https://…` or a relative link within the site.
+    pub url: String,
+}
