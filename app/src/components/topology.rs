@@ -107,13 +107,22 @@ pub fn TopologyPanel() -> impl IntoView {
                 let parts: Vec<&str> = n.detail.split(", ").collect();
                 let line1 = parts.iter().take(2).copied().collect::<Vec<_>>().join(", ");
                 let line2 = parts.iter().skip(2).copied().collect::<Vec<_>>().join(", ");
+                let (text1, text2) = (line1.clone(), line2.clone());
                 view! {
                     <g
                         class=class
                         role="button"
                         tabindex="0"
                         aria-pressed=(focus == Some(spec.id)).to_string()
-                        aria-label=format!("{}. Show only its logs and traces.", node_summary(n))
+                        aria-label=format!(
+                            "{} {}{} {} {}. {}. Show only its logs and traces.",
+                            spec.label,
+                            health_word(n),
+                            if struck { " · ⚡ struck" } else { "" },
+                            line1,
+                            line2,
+                            node_summary(n),
+                        )
                         data-testid=format!("topo-node-{}", spec.id)
                         data-health=health_word(n)
                         data-struck=struck.to_string()
@@ -132,8 +141,8 @@ pub fn TopologyPanel() -> impl IntoView {
                             {health_word(n)}
                             {struck.then_some(" · ⚡ struck")}
                         </text>
-                        <text x="10" y="56" class="topo-detail">{line1}</text>
-                        <text x="10" y="70" class="topo-detail">{line2}</text>
+                        <text x="10" y="56" class="topo-detail">{text1}</text>
+                        <text x="10" y="70" class="topo-detail">{text2}</text>
                     </g>
                 }
             })
