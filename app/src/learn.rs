@@ -37,7 +37,12 @@ impl Learn {
     /// Loads saved progress (putting unreadable data aside), follows the page's deep
     /// link, saves on every change, and provides the handle.
     pub fn provide() -> Learn {
-        let (progress, notice) = load_progress();
+        let (mut progress, notice) = load_progress();
+        // Launched from a course's LMS: its suspend data holds the progress made in
+        // earlier sessions (perhaps on another computer).
+        if let Some(saved) = crate::lms::saved_progress().and_then(|s| Progress::parse(&s).ok()) {
+            progress.merge(saved);
+        }
         let learn = Learn {
             progress: RwSignal::new(progress),
             open: RwSignal::new(None),
@@ -46,7 +51,8 @@ impl Learn {
             save_error: RwSignal::new(None),
             focus_heading: StoredValue::new(false),
         };
-        if let Some(link) = parse_query(&web::location_search()) {
+        let deep_link = parse_query(&web::location_search());
+        if let Some(link) = deep_link.clone() {
             match resolve(&link, &|id| {
                 content::find(id).map(|t| (t.id.as_str(), t.steps.len()))
             }) {
@@ -65,6 +71,17 @@ impl Learn {
                 format!("Your progress could not be saved: {e}. Export it to keep it.")
             });
             learn.save_error.set(result.err());
+            // In a SCORM package each tutorial is its own item, launched by deep link:
+            // report that tutorial's completion and quiz score, and keep the progress in
+            // the course. Without an LMS these do nothing.
+            crate::lms::save_progress(&json);
+            let launched = deep_link.as_ref().map(|l| l.tutorial.as_str());
+            if let Some(t) = launched.and_then(|id| learn.progress.with(|p| p.get(id).cloned())) {
+                let score = t
+                    .score
+                    .map(|s| 100.0 * f64::from(s.correct) / f64::from(s.total.max(1)));
+                crate::lms::report_progress(t.completed, score);
+            }
         });
         provide_context(learn);
         learn

@@ -44,9 +44,10 @@ pub fn App() -> impl IntoView {
     let sim = Sim::new().provide();
     hooks::use_sim_loop(sim);
     hooks::use_space_toggles_play(sim);
-    learn::Learn::provide();
     // Inside a course's SCORM package, report to the LMS (standalone: nothing happens).
     lms::connect();
+    // After the LMS: progress saved in the course (suspend data) is merged in.
+    learn::Learn::provide();
     // An embed (`?embed=1&scenario=…`) is its own compact page; its query stays as given.
     let (link, mut link_problems) = embed::LinkState::parse(&host::query());
     if link.embed {
