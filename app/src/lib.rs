@@ -16,7 +16,6 @@ pub mod lms;
 pub mod markdown;
 pub mod progress;
 pub mod sim;
-pub mod tutorial_markdown;
 pub mod url_state;
 pub mod web;
 pub mod web_share;

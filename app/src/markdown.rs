@@ -276,6 +276,31 @@ pub fn render(src: &str) -> impl IntoView {
     render_with(src, 0)
 }
 
+/// Heading offset for tutorial prose: it sits under the panel's `h4`, so its `#` is `h5`.
+pub const TEXT_HEADINGS: u8 = 4;
+
+/// One paragraph's worth of Markdown inline (quiz prompts, short notes): line breaks
+/// become spaces, block syntax is not interpreted.
+pub fn render_inline(src: &str) -> impl IntoView {
+    let joined: Vec<&str> = src.split_whitespace().collect();
+    inlines_view(inline(&joined.join(" ")))
+}
+
+/// A code block or diagram: labelled with its language for screen readers, scrollable
+/// and focusable so a keyboard can scroll it.
+pub fn code_view(lang: &str, text: &str) -> impl IntoView {
+    let label = if lang == "text" || lang.is_empty() {
+        "Diagram or example".to_string()
+    } else {
+        format!("Code ({lang})")
+    };
+    view! {
+        <pre class="md-code" tabindex="0" role="region" aria-label=label>
+            <code data-lang=lang.to_string()>{text.to_string()}</code>
+        </pre>
+    }
+}
+
 pub fn render_with(src: &str, heading_offset: u8) -> impl IntoView {
     parse(src)
         .into_iter()
@@ -308,18 +333,7 @@ fn block_view(block: Block, offset: u8) -> AnyView {
                 view! { <ul>{items}</ul> }.into_any()
             }
         }
-        Block::Code { lang, text } => {
-            // A diagram or code: scrollable, and focusable so a keyboard can scroll it.
-            let label = if lang == "text" || lang.is_empty() {
-                "Diagram or example".to_string()
-            } else {
-                format!("Code ({lang})")
-            };
-            view! {
-                <pre class="md-code" tabindex="0" role="region" aria-label=label><code>{text}</code></pre>
-            }
-            .into_any()
-        }
+        Block::Code { lang, text } => code_view(&lang, &text).into_any(),
         Block::Table { head, rows } => view! {
             <div class="md-table" tabindex="0" role="region" aria-label="Table">
                 <table>

@@ -3,8 +3,8 @@
 //! the result saved in progress (completing the tutorial when every step has passed).
 
 use crate::learn::Learn;
+use crate::markdown::{render_inline, render_with, TEXT_HEADINGS};
 use crate::progress::{Given, QuizAnswer};
-use crate::tutorial_markdown::{render, render_inline};
 use crate::web;
 use content::{Answer, Question, Tutorial};
 use leptos::prelude::*;
@@ -185,7 +185,7 @@ fn QuestionView(
                 };
                 view! {
                     <p class:right=right class:wrong=!right><strong>{head}</strong></p>
-                    <div class="md">{render(explanation)}</div>
+                    <div class="md">{render_with(explanation, TEXT_HEADINGS)}</div>
                 }
                 .into_any()
             }

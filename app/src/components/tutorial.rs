@@ -5,8 +5,8 @@
 
 use crate::components::quiz::Quiz;
 use crate::learn::Learn;
+use crate::markdown::{code_view, render_with, safe_href, TEXT_HEADINGS};
 use crate::sim::{Setup, Sim, Speed};
-use crate::tutorial_markdown::{code_view, render, safe_url};
 use crate::web;
 use content::{Action, Step, Tutorial};
 use leptos::prelude::*;
@@ -279,7 +279,7 @@ fn StepView(tutorial: &'static Tutorial, index: usize) -> impl IntoView {
                 <span class="badge">{step.kind.as_str()}</span>
                 {move || passed().then(|| view! { <span class="badge done" data-testid="step-passed">"✓ passed"</span> })}
             </p>
-            <div class="md">{render(&step.text)}</div>
+            <div class="md">{render_with(&step.text, TEXT_HEADINGS)}</div>
             <p class="step-action" data-testid="step-action">
                 <strong>"Apply sets up: "</strong>{describe(&step.action)}"."
             </p>
@@ -305,7 +305,7 @@ fn StepView(tutorial: &'static Tutorial, index: usize) -> impl IntoView {
             {(hint_count > 0).then(|| view! {
                 <div class="hints">
                     <ol class="hint-list" data-testid="hints">
-                        {move || hints.iter().take(hints_shown.get()).map(|h| view! { <li class="md">{render(h)}</li> }).collect_view()}
+                        {move || hints.iter().take(hints_shown.get()).map(|h| view! { <li class="md">{render_with(h, TEXT_HEADINGS)}</li> }).collect_view()}
                     </ol>
                     <Show when=move || { hints_shown.get() < hint_count }>
                         <button type="button" data-testid="hint-next" on:click=move |_| hints_shown.update(|n| *n += 1)>
@@ -337,10 +337,10 @@ fn WrapUp(tutorial: &'static Tutorial) -> impl IntoView {
                     <ol class="exercises">
                         {tutorial.exercises.iter().enumerate().map(|(i, e)| view! {
                             <li data-testid=format!("exercise-{}", i + 1)>
-                                <div class="md">{render(&e.prompt)}</div>
+                                <div class="md">{render_with(&e.prompt, TEXT_HEADINGS)}</div>
                                 <details>
                                     <summary>"Show the solution"</summary>
-                                    <div class="md">{render(&e.solution)}</div>
+                                    <div class="md">{render_with(&e.solution, TEXT_HEADINGS)}</div>
                                 </details>
                             </li>
                         }).collect_view()}
@@ -352,7 +352,7 @@ fn WrapUp(tutorial: &'static Tutorial) -> impl IntoView {
                 <section aria-labelledby="wrap-reading">
                     <h5 id="wrap-reading">"Further reading"</h5>
                     <ul>
-                        {tutorial.reading.iter().map(|r| if safe_url(&r.url) {
+                        {tutorial.reading.iter().map(|r| if safe_href(&r.url) {
                             view! { <li><a href=r.url.clone() rel="noopener noreferrer">{r.title.clone()}</a></li> }.into_any()
                         } else {
                             view! { <li>{r.title.clone()}</li> }.into_any()

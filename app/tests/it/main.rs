@@ -15,4 +15,3 @@ mod markdown;
 mod page;
 mod progress;
 mod sim;
-mod tutorial_markdown;

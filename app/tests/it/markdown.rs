@@ -2,7 +2,9 @@
 //! link to anything but http(s) and relative addresses.
 
 use leptos::prelude::*;
-use sdl_app::markdown::{inline, parse, render, safe_href, Block, Inline};
+use sdl_app::markdown::{
+    inline, parse, render, render_inline, render_with, safe_href, Block, Inline, TEXT_HEADINGS,
+};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -129,6 +131,33 @@ fn html_in_the_text_stays_text() {
         .contains("<script>alert(1)</script>"));
     assert_eq!(host.query_selector_all("a").unwrap().length(), 0);
     assert_eq!(host.query_selector_all("strong").unwrap().length(), 1);
+    drop(handle);
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+fn tutorial_prose_headings_nest_and_inline_text_stays_one_line() {
+    let document = document();
+    let host = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&host).unwrap();
+    let handle = leptos::mount::mount_to(host.clone().unchecked_into(), move || {
+        view! {
+            <div class="a">{render_with("# Step\n\n```rust\nlet x = 1;\n```", TEXT_HEADINGS)}</div>
+            <p class="b">{render_inline("p99 above\n**400 ms**\n\n# not a heading")}</p>
+        }
+    });
+    let a = host.query_selector(".a").unwrap().unwrap();
+    assert_eq!(a.query_selector_all("h5").unwrap().length(), 1);
+    assert_eq!(a.query_selector_all("h1").unwrap().length(), 0);
+    let code = a.query_selector("pre code").unwrap().unwrap();
+    assert_eq!(code.get_attribute("data-lang").as_deref(), Some("rust"));
+    let b = host.query_selector(".b").unwrap().unwrap();
+    assert_eq!(b.query_selector_all("h1, h5, p").unwrap().length(), 0);
+    assert_eq!(b.query_selector_all("strong").unwrap().length(), 1);
+    assert_eq!(
+        b.text_content().unwrap(),
+        "p99 above 400 ms # not a heading"
+    );
     drop(handle);
     host.remove();
 }
