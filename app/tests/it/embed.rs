@@ -65,7 +65,8 @@ fn a_link_from_a_running_lab_restores_it() {
         let query = LinkState::of(&sim).to_query();
         assert_eq!(
             query,
-            "?on=fixed-latency,timeouts&seed=42&speed=100&paused=1&fixed-latency.delay_ms=300"
+            "?seed=42&speed=100&s=fixed-latency&m=timeouts&paused=1&fixed-latency.delay_ms=300",
+            "the full lab's link keys (s, m), so Open in full lab reads it"
         );
 
         let (state, problems) = LinkState::parse(&query);
