@@ -26,7 +26,8 @@ fn health_word(n: &NodeState) -> &'static str {
     n.health.as_str()
 }
 
-/// What a screen reader hears for a node.
+/// A node's description for screen readers (its `<desc>`): health with its reasons,
+/// the readings, and the scenarios striking it.
 fn node_summary(n: &NodeState) -> String {
     let mut s = format!("{}: {}", n.spec.label, health_word(n));
     if !n.reasons.is_empty() {
@@ -114,15 +115,9 @@ pub fn TopologyPanel() -> impl IntoView {
                         role="button"
                         tabindex="0"
                         aria-pressed=(focus == Some(spec.id)).to_string()
-                        aria-label=format!(
-                            "{} {}{} {} {}. {}. Show only its logs and traces.",
-                            spec.label,
-                            health_word(n),
-                            if struck { " · ⚡ struck" } else { "" },
-                            line1,
-                            line2,
-                            node_summary(n),
-                        )
+                        // Named by its visible text (label, health, readings), so what a
+                        // screen reader says is what the diagram shows; the group's label
+                        // says that choosing one filters the logs and traces.
                         data-testid=format!("topo-node-{}", spec.id)
                         data-health=health_word(n)
                         data-struck=struck.to_string()
@@ -135,6 +130,7 @@ pub fn TopologyPanel() -> impl IntoView {
                             }
                         }
                     >
+                        <desc>{node_summary(n)}</desc>
                         <rect width=NODE_W height=NODE_H rx="8"></rect>
                         <text x="10" y="20" class="topo-label">{spec.label}</text>
                         <text x="10" y="38" class="topo-health">

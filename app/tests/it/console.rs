@@ -113,7 +113,17 @@ async fn the_topology_draws_each_component_and_choosing_one_filters_the_logs() {
     assert_eq!(nodes.len(), expected.len());
     for n in &nodes {
         assert_eq!(n.get_attribute("role").as_deref(), Some("button"));
-        assert!(n.get_attribute("aria-label").is_some_and(|l| !l.is_empty()));
+        // Named by its visible text, described by its <desc>.
+        assert!(n.get_attribute("aria-label").is_none());
+        assert!(n
+            .text_content()
+            .is_some_and(|t| t.contains(':') || !t.trim().is_empty()));
+        assert!(n
+            .query_selector("desc")
+            .ok()
+            .flatten()
+            .and_then(|d| d.text_content())
+            .is_some_and(|d| !d.is_empty()));
         assert!(n.get_attribute("data-health").is_some());
     }
     assert_eq!(page.all("[data-testid^=topo-row-]").len(), expected.len());
