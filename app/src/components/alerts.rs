@@ -264,7 +264,7 @@ pub fn AlertsPanel() -> impl IntoView {
                                         >
                                             <div
                                                 class=if b.remaining < 0.25 { "meter-fill low" } else { "meter-fill" }
-                                                style=format!("width: {left:.1}%")
+                                                style:width=format!("{left:.1}%")
                                             ></div>
                                         </div>
                                         <p class="muted">

@@ -433,7 +433,7 @@ pub fn Chart(
                             let left = (x_of(t) / W * 100.0).clamp(0.0, 100.0);
                             let side = if left > 50.0 { "tooltip tooltip-left" } else { "tooltip" };
                             view! {
-                                <div class=side style=format!("left: {left:.1}%") aria-hidden="true">
+                                <div class=side style:left=format!("{left:.1}%") aria-hidden="true">
                                     {text}
                                 </div>
                             }

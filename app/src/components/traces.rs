@@ -220,7 +220,7 @@ fn Waterfall() -> impl IntoView {
                         <td class="span-attrs">{attrs}</td>
                         <td class="span-bar-cell" aria-hidden="true">
                             <div class="span-track">
-                                <div class="span-bar" style=format!("left:{left:.2}%;width:{width:.2}%")></div>
+                                <div class="span-bar" style:left=format!("{left:.2}%") style:width=format!("{width:.2}%")></div>
                             </div>
                         </td>
                     </tr>
