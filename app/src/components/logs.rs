@@ -149,7 +149,7 @@ pub fn LogPanel() -> impl IntoView {
                     )
                 }}
             </p>
-            <ol class="log-lines" data-testid="log-lines" aria-label="Log lines, newest first">
+            <ol class="log-lines" data-testid="log-lines" tabindex="0" aria-label="Log lines, newest first">
                 <For
                     each=move || matching.get().2
                     key=|l| (l.key, l.sampled)
