@@ -42,6 +42,8 @@ export class DashboardPage extends LabPage {
 
   /** Moves the pointer to a fraction (0..1) of a chart's plot width, mid-height. */
   async hoverAt(name: string, fraction: number): Promise<void> {
+    // The mouse hovers what is on screen: bring the plot into view first.
+    await this.plot(name).scrollIntoViewIfNeeded();
     const box = await this.plot(name).locator('svg').boundingBox();
     if (!box) throw new Error(`chart ${name} has no plot box`);
     await this.page.mouse.move(box.x + box.width * fraction, box.y + box.height / 2);
