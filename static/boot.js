@@ -5,7 +5,10 @@
 const tag = document.querySelector('script[data-sdl-js]');
 const base = document.baseURI;
 const app = await import(new URL(tag.dataset.sdlJs, base).href);
-await app.default({ module_or_path: new URL(tag.dataset.sdlWasm, base) });
+const wasm = await app.default({ module_or_path: new URL(tag.dataset.sdlWasm, base) });
+// Same event as Trunk's own loader, so tools that wait for it (the page bench reads the
+// instance's memory from it) keep working.
+dispatchEvent(new CustomEvent('TrunkApplicationStarted', { detail: { wasm } }));
 
 // The lab's small public API for host pages and course packages (app/src/lms.rs).
 window.sdlLab = Object.freeze({
