@@ -158,9 +158,9 @@ pub fn parse_query(search: &str) -> Option<DeepLink> {
     let mut step = None;
     for pair in search.trim_start_matches('?').split('&') {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        match percent_decode(key).as_str() {
-            "tutorial" if tutorial.is_none() => tutorial = Some(percent_decode(value)),
-            "step" if step.is_none() => step = Some(percent_decode(value)),
+        match engine::share::decode(key).as_str() {
+            "tutorial" if tutorial.is_none() => tutorial = Some(engine::share::decode(value)),
+            "step" if step.is_none() => step = Some(engine::share::decode(value)),
             _ => {}
         }
     }
@@ -204,30 +204,4 @@ pub fn resolve(
             ),
         )),
     }
-}
-
-/// Decodes `%XX` escapes and `+` (as a space); invalid escapes stay as written.
-fn percent_decode(raw: &str) -> String {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(hi), Some(lo)) => {
-                    out.push(hi * 16 + lo);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex(b: u8) -> Option<u8> {
-    (b as char).to_digit(16).map(|d| d as u8)
 }
