@@ -461,15 +461,19 @@ mod tests {
         assert_eq!(seen, vec![Change::Pending, Change::Cleared]);
     }
 
+    /// Every transition to firing so far.
+    fn firings(lab: &Lab) -> Vec<&Transition> {
+        lab.alerts()
+            .history()
+            .filter(|t| t.change == Change::Firing)
+            .collect()
+    }
+
     #[test]
     fn default_rules_stay_quiet_at_baseline() {
         let mut lab = lab_with(None);
         lab.advance(180 * NS_PER_SEC);
-        let fired: Vec<_> = lab
-            .alerts()
-            .history()
-            .filter(|t| t.change == Change::Firing)
-            .collect();
+        let fired = firings(&lab);
         assert!(fired.is_empty(), "{fired:?}");
         let budget = ErrorBudget::of(&lab, &Slo::default()).expect("requests answered");
         assert!(budget.remaining > 0.5, "{budget:?}");
@@ -499,11 +503,7 @@ mod tests {
     fn default_rules_stay_quiet_near_capacity_without_the_storm() {
         let mut lab = storm_lab(false);
         lab.advance(120 * NS_PER_SEC);
-        let fired: Vec<_> = lab
-            .alerts()
-            .history()
-            .filter(|t| t.change == Change::Firing)
-            .collect();
+        let fired = firings(&lab);
         assert!(fired.is_empty(), "{fired:?}");
     }
 

@@ -32,6 +32,7 @@
 use crate::metrics::{CounterId, GaugeId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
+use crate::scenarios::http::rate_limit_429::{BURST, QUOTA_RPS};
 use crate::time::{ms_to_ns, ns_to_secs, secs_to_ns, Nanos, NS_PER_SEC};
 
 const LIMITED: MetricSpec = MetricSpec::counter(
@@ -57,22 +58,8 @@ pub static META: ScenarioMeta = ScenarioMeta {
     summary: "Instant retries against the payment API's rate limit get the API key blocked: all orders fail.",
     source: crate::doc_of!("scenarios/api/rate_limit.rs"),
     own_params: &[
-        ParamSpec::float(
-            "quota_rps",
-            "req/s",
-            30.0,
-            0.0,
-            1_000_000.0,
-            "Calls per second the provider allows the service's API key.",
-        ),
-        ParamSpec::float(
-            "burst",
-            "calls",
-            30.0,
-            1.0,
-            1_000_000.0,
-            "Calls the quota bucket holds when full.",
-        ),
+        QUOTA_RPS,
+        BURST,
         ParamSpec::int(
             "client_retries",
             "retries",

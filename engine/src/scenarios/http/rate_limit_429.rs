@@ -46,6 +46,25 @@ const TOKENS: MetricSpec = MetricSpec::gauge(
     &["dependency"],
 );
 
+/// The provider's quota on the service's API key (shared with `rate-limit`, which
+/// strikes the same bucket).
+pub(crate) const QUOTA_RPS: ParamSpec = ParamSpec::float(
+    "quota_rps",
+    "req/s",
+    30.0,
+    0.0,
+    1_000_000.0,
+    "Calls per second the provider allows the service's API key.",
+);
+pub(crate) const BURST: ParamSpec = ParamSpec::float(
+    "burst",
+    "calls",
+    30.0,
+    1.0,
+    1_000_000.0,
+    "Calls the quota bucket holds when full.",
+);
+
 pub static META: ScenarioMeta = ScenarioMeta {
     id: "429-rate-limit",
     title: "429 Too Many Requests",
@@ -53,22 +72,8 @@ pub static META: ScenarioMeta = ScenarioMeta {
     summary: "The payment API's quota is below the order rate: the excess is refused with 429.",
     source: crate::doc_of!("scenarios/http/rate_limit_429.rs"),
     own_params: &[
-        ParamSpec::float(
-            "quota_rps",
-            "req/s",
-            30.0,
-            0.0,
-            1_000_000.0,
-            "Calls per second the provider allows the service's API key.",
-        ),
-        ParamSpec::float(
-            "burst",
-            "calls",
-            30.0,
-            1.0,
-            1_000_000.0,
-            "Calls the quota bucket holds when full.",
-        ),
+        QUOTA_RPS,
+        BURST,
         ParamSpec::float(
             "reject_ms",
             "ms",
