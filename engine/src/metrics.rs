@@ -628,6 +628,37 @@ impl Registry {
         Some((bounds, cum, sum))
     }
 
+    /// How many observations of histogram family `name` fell in each bucket during
+    /// `(from, to]` (per bucket, not cumulative; the last is `+Inf`), summed over the
+    /// family's series and read from the samples at or before each end — the columns of
+    /// a heatmap. `None` if `name` is not a registered histogram.
+    pub fn family_buckets_between(
+        &self,
+        name: &str,
+        from: Nanos,
+        to: Nanos,
+    ) -> Option<(&'static [f64], Vec<u64>)> {
+        let fam = &self.families[*self.by_name.get(name)?];
+        if fam.spec.kind != MetricKind::Histogram {
+            return None;
+        }
+        let mut out = vec![0u64; fam.spec.buckets.len() + 1];
+        for &s in &fam.series {
+            let Some((_, end)) = self.buckets_at(s, to) else {
+                continue;
+            };
+            let start = self.buckets_at(s, from).map(|p| p.1);
+            let mut below = 0;
+            for (k, slot) in out.iter_mut().enumerate() {
+                let before = start.as_ref().and_then(|v| v.get(k)).copied().unwrap_or(0);
+                let upto = end.get(k).copied().unwrap_or(0).saturating_sub(before);
+                *slot += upto.saturating_sub(below);
+                below = upto;
+            }
+        }
+        Some((fam.spec.buckets, out))
+    }
+
     /// Cumulative buckets of histogram series `series` at its sample `i` (oldest = 0).
     pub fn histogram_sample(&self, series: usize, i: usize) -> Option<(Nanos, Vec<u64>)> {
         match &self.series.get(series)?.history {
@@ -907,6 +938,36 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("lat_seconds_count 2\n"), "{text}");
+    }
+
+    #[test]
+    fn bucket_columns_count_each_window_once() {
+        const BY_PATH: MetricSpec =
+            MetricSpec::histogram("lat_seconds", "Latency.", &["path"], &[0.1, 0.2, 0.4]);
+        let mut r = Registry::new(8);
+        let a = r.histogram(&BY_PATH, &["/a"]);
+        let b = r.histogram(&BY_PATH, &["/b"]);
+        r.counter(&REQS, &["200"]);
+        r.sample(0);
+        r.observe(a, 0.05);
+        r.observe(b, 0.15);
+        r.sample(10);
+        r.observe(a, 0.3);
+        r.observe(a, 9.0);
+        r.observe(b, 0.05);
+        r.sample(20);
+        let col = |from, to| r.family_buckets_between("lat_seconds", from, to).unwrap().1;
+        assert_eq!(col(0, 10), vec![1, 1, 0, 0]);
+        assert_eq!(
+            col(10, 20),
+            vec![1, 0, 1, 1],
+            "per bucket, +Inf last, both series"
+        );
+        assert_eq!(col(0, 20), vec![2, 1, 1, 1]);
+        // An end between samples reads the sample before it.
+        assert_eq!(col(5, 15), col(0, 10));
+        assert!(r.family_buckets_between("reqs_total", 0, 20).is_none());
+        assert!(r.family_buckets_between("nope", 0, 20).is_none());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 // The dashboard as an on-call engineer uses it: the time range sets the x-axis span, a
 // crosshair reads out the values at an instant, a scenario's panels come and go with its
-// switch, an alert fires under a fault, shortcuts work (and stay out of text fields), and
+// switch, the latency heatmap draws, an alert fires under a fault, shortcuts work (and stay out of text fields), and
 // all of it is accessible in both themes and on a phone.
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
@@ -138,6 +138,30 @@ test('? opens the shortcuts dialog, Esc closes it; shortcuts stay out of text fi
   await expect.poll(() => dash.virtualSeconds()).toBe(0);
 });
 
+test('the latency heatmap draws where requests fell, with a text alternative', async ({ page }) => {
+  const dash = new DashboardPage(page);
+  await dash.open();
+  await dash.setSpeed('100');
+  await expect.poll(() => dash.virtualSeconds()).toBeGreaterThan(20);
+  const details = page.getByTestId('latency-heatmap-details');
+  await details.locator('summary').click();
+  const heatmap = page.getByTestId('latency-heatmap');
+  await expect(heatmap.getByTestId('heatmap-summary')).toContainText(/\d+ observations: .* ms: /);
+  const canvas = heatmap.locator('canvas');
+  await expect(canvas).toHaveAttribute('aria-hidden', 'true');
+  const painted = await canvas.evaluate((el: HTMLCanvasElement) => {
+    const data = el.getContext('2d')!.getImageData(0, 0, el.width, el.height).data;
+    let n = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
+    return { n, w: el.width, h: el.height };
+  });
+  expect(painted.w).toBeGreaterThan(0);
+  expect(painted.n, JSON.stringify(painted)).toBeGreaterThan(0);
+  // Closed, it is gone (and costs nothing per sample).
+  await details.locator('summary').click();
+  await expect(heatmap).toHaveCount(0);
+});
+
 for (const colorScheme of ['light', 'dark'] as const) {
   test(`dashboard with panels, alerts and the dialog is axe-clean (${colorScheme})`, async ({ page }) => {
     // axe over the whole page (every switch and its form, the panels) takes most of a
@@ -152,6 +176,8 @@ for (const colorScheme of ['light', 'dark'] as const) {
     await expect.poll(() => dash.virtualSeconds()).toBeGreaterThan(40);
     await dash.pause();
     await dash.hoverAt('latency', 0.5);
+    await page.getByTestId('latency-heatmap-details').locator('summary').click();
+    await expect(page.getByTestId('latency-heatmap')).toBeVisible();
     const analyze = async (within?: string) => {
       const builder = new AxeBuilder({ page });
       if (within) builder.include(within);
@@ -175,6 +201,8 @@ test('at 375 px the dashboard, panels and alerts fit without horizontal scrollin
   await expect(dash.panels('retry-storm')).toBeVisible();
   await dash.setSpeed('100');
   await expect.poll(() => dash.virtualSeconds()).toBeGreaterThan(40);
+  await page.getByTestId('latency-heatmap-details').locator('summary').click();
+  await expect(page.getByTestId('latency-heatmap')).toBeVisible();
   const overflow = await page.evaluate(() => ({
     scroll: document.documentElement.scrollWidth,
     client: document.documentElement.clientWidth,

@@ -7,6 +7,7 @@
 use crate::components::alerts::{AlertFeed, AlertsPanel};
 use crate::components::chart::{Chart, Line, Points};
 use crate::components::compare::BaselineStore;
+use crate::components::heatmap::Heatmap;
 use crate::components::integrity::IntegrityPanel;
 use crate::components::panels::ActivePanels;
 use crate::format::{virtual_time, Quantity};
@@ -43,6 +44,8 @@ pub fn Dashboard() -> impl IntoView {
     let sim = Sim::expect();
     let alerts = AlertFeed::new(sim);
     provide_context(alerts);
+    // Drawn only while open: a closed heatmap costs nothing per sample.
+    let heatmap_open = RwSignal::new(false);
     let live_text = move || {
         sim.announce.track();
         sim.playing.track();
@@ -139,6 +142,27 @@ pub fn Dashboard() -> impl IntoView {
                     bands=alerts.bands(&["utilization"])
                 />
             </div>
+            <details
+                class="heatmap-details"
+                data-testid="latency-heatmap-details"
+                on:toggle=move |ev| {
+                    use wasm_bindgen::JsCast;
+                    let open = ev
+                        .target()
+                        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                        .is_some_and(|el| el.has_attribute("open"));
+                    heatmap_open.set(open);
+                }
+            >
+                <summary>"Latency heatmap: where every request's time fell"</summary>
+                <Show when=move || heatmap_open.get()>
+                    <Heatmap
+                        metric="http_request_duration_seconds"
+                        quantity=Quantity::Seconds
+                        testid="latency-heatmap"
+                    />
+                </Show>
+            </details>
             <IntegrityPanel />
         </section>
         <AlertsPanel />

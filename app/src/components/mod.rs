@@ -10,6 +10,7 @@ pub mod embed_button;
 pub mod embed_lab;
 pub mod export;
 pub mod focus;
+pub mod heatmap;
 pub mod integrity;
 pub mod logs;
 pub mod panels;

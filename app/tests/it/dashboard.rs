@@ -68,3 +68,40 @@ fn every_declared_metric_becomes_valid_panel_queries() {
     }
     assert!(n > 20, "only {n} panel lines");
 }
+
+/// The latency heatmap shows the two modes percentiles blur: with the resolver failing,
+/// most orders are fast and the failed ones sit at the 5 s resolver timeout.
+#[wasm_bindgen_test]
+fn a_heatmap_counts_every_request_and_shows_both_modes() {
+    use sdl_app::components::heatmap::{HeatGrid, MAX_COLUMNS};
+    let mut cfg = engine::LabConfig::new("web");
+    cfg.seed = 3;
+    cfg.enable("dns-resolution-failure").unwrap();
+    let mut lab = engine::Lab::new(&cfg).unwrap();
+    lab.advance(200_000_000_000);
+    let times: Vec<u64> = lab
+        .series("throughput_rps")
+        .unwrap()
+        .iter()
+        .map(|p| p.0)
+        .filter(|t| *t > 0)
+        .collect();
+    assert!(times.len() > MAX_COLUMNS, "{} samples", times.len());
+    let grid = HeatGrid::build(&lab, "http_request_duration_seconds", &times, MAX_COLUMNS);
+    assert!(grid.counts.len() <= MAX_COLUMNS && grid.counts.len() >= MAX_COLUMNS / 2);
+    // Every request answered by the last sample is in exactly one cell.
+    let answered = Query::parse("sum(increase(http_request_duration_seconds[1h]))")
+        .unwrap()
+        .eval_at(&lab, *times.last().unwrap());
+    assert_eq!(grid.total() as f64, answered);
+    let summary = grid.summary(Quantity::Seconds);
+    assert!(summary.contains(" ms: "), "a fast mode: {summary}");
+    assert!(
+        summary.contains("; then 5 s – 10 s: "),
+        "the resolver-timeout mode, apart from the fast one: {summary}"
+    );
+    assert_eq!(
+        grid.row_label(0, Quantity::Seconds).starts_with("up to"),
+        grid.first_row == 0
+    );
+}
