@@ -53,6 +53,93 @@ pub struct Hop {
     pub key: Option<u32>,
     /// How many instances of the struck component the system runs.
     pub fleet: u32,
+    /// (Network hop) the link a message is crossing; `None` for the uplink to the
+    /// clients (bandwidth, truncated bodies). `instance` names the service instance at
+    /// its end.
+    pub edge: Option<Edge>,
+}
+
+/// The network links of a system, one per edge of its topology: a message between two
+/// parts crosses one. Links at a service instance exist once per instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Edge {
+    /// Clients ↔ load balancer (one link).
+    ClientLb,
+    /// Load balancer ↔ service instance i.
+    LbApi,
+    /// Service instance i ↔ the cache.
+    ApiCache,
+    /// Service instance i ↔ the primary database.
+    ApiDatabase,
+    /// Service instance i ↔ the read replica.
+    ApiReplica,
+    /// Service instance i ↔ the payment dependency.
+    ApiPayment,
+    /// Service instance i ↔ the DNS resolver.
+    ApiDns,
+}
+
+impl Edge {
+    pub const ALL: [Edge; 7] = [
+        Edge::ClientLb,
+        Edge::LbApi,
+        Edge::ApiCache,
+        Edge::ApiDatabase,
+        Edge::ApiReplica,
+        Edge::ApiPayment,
+        Edge::ApiDns,
+    ];
+    /// The names parameters use, in `ALL` order.
+    pub const NAMES: &'static [&'static str] = &[
+        "client_lb",
+        "lb_api",
+        "api_cache",
+        "api_database",
+        "api_replica",
+        "api_payment",
+        "api_dns",
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        Edge::NAMES[self as usize]
+    }
+
+    pub fn parse(name: &str) -> Option<Edge> {
+        Edge::NAMES
+            .iter()
+            .position(|&n| n == name)
+            .map(|i| Edge::ALL[i])
+    }
+
+    /// Whether the link exists once per service instance (else once per system).
+    pub fn per_instance(self) -> bool {
+        self != Edge::ClientLb
+    }
+}
+
+/// What a scenario does to a network link (a `Network` hop with an `edge`): added on top
+/// of the link's own latency and jitter. `loss` 1 is a partition.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LinkFault {
+    /// Extra one-way latency.
+    pub latency_ns: Nanos,
+    /// Extra one-way jitter: uniform in [0, jitter).
+    pub jitter_ns: Nanos,
+    /// Chance that an exchange across the link (the message or its answer) is lost.
+    pub loss: f64,
+}
+
+impl LinkFault {
+    pub const NONE: LinkFault = LinkFault {
+        latency_ns: 0,
+        jitter_ns: 0,
+        loss: 0.0,
+    };
+
+    pub fn is_none(&self) -> bool {
+        self.latency_ns == 0 && self.jitter_ns == 0 && self.loss <= 0.0
+    }
 }
 
 impl Hop {
@@ -63,6 +150,7 @@ impl Hop {
             endpoint,
             key: None,
             fleet: 1,
+            edge: None,
         }
     }
 }
@@ -119,6 +207,24 @@ pub struct Effect {
     pub io_bytes: u64,
     /// (Dependency hop) the dependency calls an inner service this way (a service chain).
     pub chain: Option<ChainCall>,
+    /// (Network hop on a link) extra latency, jitter and loss on the link.
+    pub link: LinkFault,
+    /// (Network hop on the `ApiDns` link) the resolver behaves like this instead.
+    pub dns: Option<DnsFault>,
+}
+
+/// A failing DNS resolver, as a scenario sets it: the shared resolver part uses these
+/// instead of its own parameters while the scenario strikes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DnsFault {
+    /// Share of lookups that fail.
+    pub failure_rate: f64,
+    /// How long a failing lookup hangs.
+    pub timeout_ns: Nanos,
+    /// How long a lookup that works takes.
+    pub lookup_ns: Nanos,
+    /// How long an instance caches a good answer.
+    pub ttl_ns: Nanos,
 }
 
 /// Transaction isolation levels, as PostgreSQL implements them.
@@ -202,6 +308,8 @@ impl Effect {
         truncated: false,
         io_bytes: 0,
         chain: None,
+        link: LinkFault::NONE,
+        dns: None,
     };
 
     /// A plain delay.
@@ -254,6 +362,13 @@ impl Effect {
             truncated: self.truncated || other.truncated,
             io_bytes: self.io_bytes.saturating_add(other.io_bytes),
             chain: self.chain.or(other.chain),
+            link: LinkFault {
+                latency_ns: self.link.latency_ns.saturating_add(other.link.latency_ns),
+                jitter_ns: self.link.jitter_ns.saturating_add(other.link.jitter_ns),
+                // Independent losses: an exchange gets through only if it survives both.
+                loss: 1.0 - (1.0 - self.link.loss) * (1.0 - other.link.loss),
+            },
+            dns: self.dns.or(other.dns),
         }
     }
 }
