@@ -515,11 +515,9 @@ fn eval(e: &Expr, lab: &Lab, t: Nanos) -> Value {
                 let Some((_, now)) = reg.buckets_at(s, t) else {
                     continue;
                 };
-                // Before the window: the sample at its start (if any), else nothing yet.
-                let before = match start.checked_sub(1) {
-                    Some(b) => reg.buckets_at(s, b).map(|p| p.1),
-                    None => None,
-                };
+                // The window is (start, t], as for rate(): subtract the sample at its
+                // start (the latest at or before it), else nothing was counted yet.
+                let before = reg.buckets_at(s, start).map(|p| p.1);
                 for (j, c) in now.iter().enumerate() {
                     let b = before.as_ref().and_then(|v| v.get(j)).copied().unwrap_or(0);
                     if let Some(slot) = sum.get_mut(j) {
@@ -1328,6 +1326,32 @@ mod tests {
             .eval(&lab)
             .is_nan());
         let _ = lab.summary();
+    }
+
+    /// A quantile's window is (t - w, t], like rate()'s: the bucket counts at t minus
+    /// those of the sample at t - w, summed over the family's series.
+    #[test]
+    fn a_quantile_counts_exactly_the_window_of_samples() {
+        let lab = testkit::run(&testkit::config("web", 2, &["slow-db-query"], &[]), 40);
+        let t = latest_sample(&lab).unwrap();
+        let reg = lab.metrics();
+        let (spec, series) = reg.family_series("db_query_duration_seconds").unwrap();
+        let mut sum = vec![0u64; spec.buckets.len() + 1];
+        for (s, _) in series {
+            let now = reg.buckets_at(s, t).unwrap().1;
+            let before = reg
+                .buckets_at(s, t - 5 * crate::time::NS_PER_SEC)
+                .unwrap()
+                .1;
+            for (k, slot) in sum.iter_mut().enumerate() {
+                *slot += now[k] - before[k];
+            }
+        }
+        let want = metrics::histogram_quantile(0.9, spec.buckets, &sum);
+        let got = Query::parse("histogram_quantile(0.9, db_query_duration_seconds[5s])")
+            .unwrap()
+            .eval(&lab);
+        assert!(want.is_finite() && got == want, "{got} vs {want}");
     }
 
     #[test]

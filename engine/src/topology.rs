@@ -300,7 +300,14 @@ impl Q<'_> {
     /// `sum(rate(name{keep}[window]))`; for a histogram, the rate of its `_count`.
     fn rate(&self, name: &str, keep: &dyn Fn(&[String]) -> bool) -> f64 {
         self.matching(name, keep)
-            .map(|i| rate(&self.reg.points(i), self.end, WINDOW_NS))
+            .map(|i| {
+                let start = self.end.saturating_sub(WINDOW_NS);
+                rate(
+                    &self.reg.values_between(i, start, self.end),
+                    self.end,
+                    WINDOW_NS,
+                )
+            })
             .sum()
     }
 
@@ -316,12 +323,15 @@ impl Q<'_> {
         let start = self.end.saturating_sub(WINDOW_NS);
         let mut sum = vec![0u64; spec.buckets.len() + 1];
         for i in self.matching(name, keep) {
-            let n = self.reg.sample_count(i);
-            let samples: Vec<(Nanos, Vec<u64>)> = (0..n)
-                .filter_map(|j| self.reg.histogram_sample(i, j))
-                .filter(|(t, _)| *t >= start && *t <= self.end)
-                .collect();
-            if let (Some(first), Some(last)) = (samples.first(), samples.last()) {
+            // Only the window's first and last samples matter: two binary searches, not
+            // a walk over the whole history (this runs every frame the console is open).
+            let times = self.reg.values_between(i, start, self.end);
+            let (Some(&(t0, _)), Some(&(t1, _))) = (times.first(), times.last()) else {
+                continue;
+            };
+            let first = self.reg.buckets_at(i, t0);
+            let last = self.reg.buckets_at(i, t1);
+            if let (Some(first), Some(last)) = (first, last) {
                 for (k, out) in sum.iter_mut().enumerate() {
                     let a = first.1.get(k).copied().unwrap_or(0);
                     let b = last.1.get(k).copied().unwrap_or(0);
@@ -335,7 +345,7 @@ impl Q<'_> {
     /// The latest sampled values of the gauges `name{keep}`.
     fn gauges(&self, name: &str, keep: &dyn Fn(&[String]) -> bool) -> Vec<f64> {
         self.matching(name, keep)
-            .filter_map(|i| self.reg.points(i).last().map(|p| p.1))
+            .filter_map(|i| self.reg.value_at(i, self.end).map(|p| p.1))
             .collect()
     }
 }
@@ -714,6 +724,44 @@ mod tests {
         assert!(
             into_lb >= golden,
             "all answers ≥ ok answers: {into_lb} {golden}"
+        );
+    }
+
+    /// Readings look at the window only (binary searches into the history), and must
+    /// agree with the query language evaluating the same expressions over the whole
+    /// history, long after the window.
+    #[test]
+    fn readings_agree_with_the_query_language_late_in_a_run() {
+        let lab = run("web", &[("slow-db-query", &[])], 90);
+        let view = snapshot(&lab);
+        let at = |expr: &str| {
+            crate::query::Query::parse(expr)
+                .expect(expr)
+                .eval_at(&lab, view.t_ns)
+        };
+        for e in &view.edges {
+            // The query language takes a histogram's rate as the rate of its count.
+            let selector = e.spec.rate_of.replacen("_seconds_count", "_seconds", 1);
+            if selector.contains(" + ") {
+                continue;
+            }
+            let want = at(&format!("sum(rate({selector}[5s]))"));
+            assert!(
+                (e.rate_rps - want).abs() <= 1e-9 * want.max(1.0),
+                "{} → {}: {} vs {want}",
+                e.spec.from,
+                e.spec.to,
+                e.rate_rps
+            );
+        }
+        let db = view.node("database").expect("database node");
+        let p99 = at("histogram_quantile(0.99, db_query_duration_seconds[5s])");
+        assert!(p99 > DB_SLOW_P99_S, "slow-db-query makes db p99 {p99} s");
+        assert_ne!(db.health, Health::Ok, "{:?}", db.reasons);
+        assert!(
+            db.detail.contains(&format!("query p99 {}", secs(p99))),
+            "the database's reading is the query p99 {p99}: {}",
+            db.detail
         );
     }
 
