@@ -207,7 +207,9 @@ pub struct Effect {
     pub io_bytes: u64,
     /// (Dependency hop) the dependency calls an inner service this way (a service chain).
     pub chain: Option<ChainCall>,
-    /// (Network hop on a link) extra latency, jitter and loss on the link.
+    /// (Network hop on a link) extra latency, jitter and loss on the link. It must depend
+    /// only on the hop (edge, instance, fleet) while the scenario is active: systems reuse
+    /// it until a scenario starts, stops or changes (`Scenarios::state`).
     pub link: LinkFault,
     /// (Network hop on the `ApiDns` link) the resolver behaves like this instead.
     pub dns: Option<DnsFault>,
@@ -519,6 +521,8 @@ pub struct Scenarios {
     /// For each component (`Component as usize`), the positions in `list` of the
     /// scenarios that strike it, so a hop asks only those.
     by_component: [Vec<u16>; COMPONENTS],
+    /// Bumped whenever a scenario is switched on or off or reconfigured.
+    version: u64,
 }
 
 /// How many `Component`s there are.
@@ -542,6 +546,7 @@ impl Scenarios {
             s.enabled_at = now;
             s.set_window();
             s.instance.configure(&s.params, metrics);
+            self.version += 1;
         } else {
             let mut instance = (meta.build)();
             instance.configure(&params, metrics);
@@ -557,6 +562,7 @@ impl Scenarios {
             };
             active.set_window();
             self.list.push(active);
+            self.version += 1;
             self.list
                 .sort_by_key(|s| crate::catalog::scenario_rank(s.meta.id));
             for (c, positions) in self.by_component.iter_mut().enumerate() {
@@ -572,6 +578,7 @@ impl Scenarios {
     }
 
     pub fn disable(&mut self, id: &str) {
+        self.version += 1;
         for s in &mut self.list {
             if s.meta.id == id {
                 s.enabled = false;
@@ -582,6 +589,7 @@ impl Scenarios {
 
     /// Replaces the parameters of a switched-on scenario.
     pub fn reconfigure(&mut self, id: &str, params: ParamSet, metrics: &mut Registry) {
+        self.version += 1;
         if let Some(s) = self.list.iter_mut().find(|s| s.meta.id == id) {
             s.params = params;
             s.set_window();
@@ -595,6 +603,28 @@ impl Scenarios {
 
     pub fn iter(&self) -> impl Iterator<Item = &ActiveScenario> {
         self.list.iter()
+    }
+
+    /// Which scenarios striking `component` are active at `now`, as a value that changes
+    /// whenever that set or any scenario's parameters change: a system may reuse an
+    /// effect struck while the state was the same, where effects depend only on the hop
+    /// (link faults: see `Effect::link`). `None` when it cannot tell (over 64 scenarios).
+    #[inline]
+    pub fn state(&self, now: Nanos, component: Component) -> Option<(u64, u64)> {
+        if !self.any_enabled {
+            return Some((0, 0));
+        }
+        let positions = self.by_component.get(component as usize)?;
+        if positions.len() > 64 {
+            return None;
+        }
+        let mut bits = 0u64;
+        for (k, &i) in positions.iter().enumerate() {
+            if self.list[i as usize].is_active(now) {
+                bits |= 1 << k;
+            }
+        }
+        Some((self.version, bits))
     }
 
     /// Lets every active scenario act on `hop`; their effects add up.

@@ -73,6 +73,12 @@ pub(super) struct Links {
     /// How long a caller without a timeout of its own waits for a lost exchange.
     pub connect_timeout_ns: Nanos,
     touched: BTreeMap<(Edge, u32), (HistogramId, CounterId, GaugeId)>,
+    /// Bit `edge` set once any link of that edge is in `touched` (the hot path's check).
+    touched_edges: u8,
+    /// The fault last struck on each link (index `instance * edges + edge`) and the
+    /// scenarios' state it was struck in: reused while that state holds, so a crossing
+    /// asks the scenarios only when one started, stopped or changed.
+    memo: Vec<Option<((u64, u64), LinkFault)>>,
 }
 
 impl Links {
@@ -93,6 +99,8 @@ impl Links {
             own_loss,
             connect_timeout_ns,
             touched: BTreeMap::new(),
+            touched_edges: 0,
+            memo: Vec::new(),
         }
     }
 
@@ -129,21 +137,42 @@ impl Crossing {
 impl WebModel {
     /// What scenarios do to the link `edge` at `instance` now.
     pub(super) fn link_fault(
-        &self,
+        &mut self,
         core: &mut Core,
         edge: Edge,
         instance: u32,
         endpoint: &'static str,
         trace: Option<u64>,
     ) -> LinkFault {
+        let state = core.scenarios.state(core.now, Component::Network);
+        if state == Some((0, 0)) {
+            return LinkFault::NONE;
+        }
+        let fleet = self.instances.len() as u32;
+        // A fleet change (autoscaling) changes which instances a share covers.
+        let state = state.map(|(version, bits)| (version ^ (u64::from(fleet) << 48), bits));
+        let slot = instance as usize * Edge::ALL.len() + edge as usize;
+        if let (Some(state), Some(Some((s, fault)))) = (state, self.links.memo.get(slot)) {
+            if *s == state {
+                return *fault;
+            }
+        }
         let hop = Hop {
             edge: Some(edge),
-            fleet: self.instances.len() as u32,
+            fleet,
             ..Hop::new(Component::Network, instance, endpoint)
         };
-        core.scenarios
+        let fault = core
+            .scenarios
             .strike(core.now, &hop, &mut core.metrics, &mut core.logs, trace)
-            .link
+            .link;
+        if let Some(state) = state {
+            if self.links.memo.len() <= slot {
+                self.links.memo.resize(slot + 1, None);
+            }
+            self.links.memo[slot] = Some((state, fault));
+        }
+        fault
     }
 
     /// One message's time across `edge` one way, with `fault` on top of its own.
@@ -188,7 +217,9 @@ impl WebModel {
         let loss = self.links.loss_of(edge, fault);
         let lost = loss > 0.0 && self.net_rng.chance(loss);
         let key = (edge, if edge.per_instance() { instance } else { 0 });
-        if !fault.is_none() || loss > 0.0 || self.links.touched.contains_key(&key) {
+        let seen = self.links.touched_edges & (1 << edge as u8) != 0
+            && self.links.touched.contains_key(&key);
+        if seen || !fault.is_none() || loss > 0.0 {
             let (latency, dropped, up) = self.link_ids(core, key);
             if lost {
                 core.metrics.inc(dropped);
@@ -217,6 +248,7 @@ impl WebModel {
     }
 
     fn link_ids(&mut self, core: &mut Core, key: (Edge, u32)) -> (HistogramId, CounterId, GaugeId) {
+        self.links.touched_edges |= 1 << key.0 as u8;
         *self.links.touched.entry(key).or_insert_with(|| {
             let (from, to) = ends(key.0, key.1);
             let labels = [from.as_str(), to.as_str()];
@@ -231,12 +263,9 @@ impl WebModel {
 
     /// Whether a scenario has touched any link of `edge` (from then on it is modelled
     /// on every crossing; before, a link without latency costs nothing).
+    #[inline]
     pub(super) fn links_touched(&self, edge: Edge) -> bool {
-        self.links
-            .touched
-            .range((edge, 0)..=(edge, u32::MAX))
-            .next()
-            .is_some()
+        self.links.touched_edges & (1 << edge as u8) != 0
     }
 
     /// How long a caller whose own timeout is `own` (if any) waits for a lost exchange.
@@ -263,7 +292,7 @@ impl WebModel {
     /// counts as failed (the instance is ejected until a check gets through).
     pub(super) fn health_check_passes(&mut self, core: &mut Core, i: usize) -> bool {
         let fault = self.link_fault(core, Edge::LbApi, i as u32, super::ENDPOINTS[0], None);
-        if fault.is_none() && !self.links.touched.contains_key(&(Edge::LbApi, i as u32)) {
+        if fault.is_none() && !self.links_touched(Edge::LbApi) {
             return true;
         }
         !self
