@@ -328,4 +328,22 @@ mod tests {
         assert_eq!(links.loss_of(Edge::ClientLb, &cut), 1.0);
         assert_eq!(links.loss_of(Edge::ApiDatabase, &cut), 1.0);
     }
+
+    #[test]
+    fn the_systems_own_loss_drops_backend_exchanges_at_about_its_rate() {
+        use crate::testkit::*;
+        let lab = run(&config("web", 731, &[], &[("network_loss", "0.05")]), 30);
+        let dropped = total(&lab, "network_packets_dropped_total");
+        let crossed = total(&lab, "network_link_latency_seconds") / 2.0;
+        let share = dropped / (dropped + crossed);
+        assert!((0.04..0.06).contains(&share), "lost share {share}");
+        // Lost cache lookups become misses; lost queries and payment calls fail with 504.
+        let timeouts =
+            responses(&lab, "GET /product", "504") + responses(&lab, "POST /order", "504");
+        assert!(
+            timeouts > 0.3 * dropped && timeouts < dropped,
+            "{timeouts} of {dropped}"
+        );
+        assert!(!registered(&lab, "network_link_up") || total(&lab, "network_link_up") > 0.0);
+    }
 }
