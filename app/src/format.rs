@@ -16,6 +16,8 @@ pub enum Quantity {
     PerSecond,
     /// A number without a unit (a flag, attempts per call, a level).
     Plain,
+    /// An amount of memory or storage, shown with a decimal prefix (`8 GB`).
+    Bytes,
 }
 
 impl Quantity {
@@ -28,6 +30,7 @@ impl Quantity {
             Quantity::Count => "requests",
             Quantity::PerSecond => "/s",
             Quantity::Plain => "",
+            Quantity::Bytes => "bytes",
         }
     }
 
@@ -36,7 +39,11 @@ impl Quantity {
         match self {
             Quantity::Ratio => v * 100.0,
             Quantity::Seconds => v * 1000.0,
-            Quantity::Rate | Quantity::Count | Quantity::PerSecond | Quantity::Plain => v,
+            Quantity::Rate
+            | Quantity::Count
+            | Quantity::PerSecond
+            | Quantity::Plain
+            | Quantity::Bytes => v,
         }
     }
 
@@ -45,6 +52,7 @@ impl Quantity {
         match self {
             Quantity::Count | Quantity::Plain => sig(top),
             Quantity::PerSecond => format!("{}/s", sig(top)),
+            Quantity::Bytes => bytes(top),
             _ => format!("{} {}", sig(top), self.unit()),
         }
     }
@@ -61,8 +69,21 @@ impl Quantity {
             Quantity::Rate => format!("{} req/s", sig(v)),
             Quantity::Count | Quantity::Plain => sig(v),
             Quantity::PerSecond => format!("{}/s", sig(v)),
+            Quantity::Bytes => bytes(v),
         }
     }
+}
+
+/// Bytes with a decimal prefix and three significant digits: `512 B`, `1.5 MB`, `8 GB`.
+pub fn bytes(v: f64) -> String {
+    const PREFIXES: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut x = v;
+    let mut i = 0;
+    while x.abs() >= 1000.0 && i + 1 < PREFIXES.len() {
+        x /= 1000.0;
+        i += 1;
+    }
+    format!("{} {}", sig(x), PREFIXES[i])
 }
 
 /// Three significant digits, without a trailing `.0`.

@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
     }
     let share = url_state::use_url_state(sim);
     BaselineStore::provide();
+    components::focus::ComponentFocus::provide();
     let in_lab = move || share.view.with(|v| *v == url_state::View::Lab);
     let nav = move |view: url_state::View| {
         move |ev: leptos::ev::MouseEvent| {

@@ -4,7 +4,7 @@
 use crate::metrics::MetricSpec;
 use crate::mitigation::MitigationMeta;
 use crate::params::ParamSpec;
-use crate::scenario::ScenarioMeta;
+use crate::scenario::{Component, ScenarioMeta};
 use crate::systems::SystemMeta;
 use crate::LabError;
 use serde::Serialize;
@@ -54,6 +54,13 @@ impl Switch {
         match self {
             Switch::Scenario(s) => s.params(),
             Switch::Mitigation(m) => m.params.iter().collect(),
+        }
+    }
+    /// The system parts it acts on: a scenario's struck components, a mitigation's.
+    pub fn components(&self) -> &'static [Component] {
+        match self {
+            Switch::Scenario(s) => s.strikes,
+            Switch::Mitigation(m) => m.acts_on,
         }
     }
     /// Fixed order of switches in a run: scenarios, then mitigations, each in catalogue order.

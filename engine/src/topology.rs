@@ -60,6 +60,9 @@ pub struct NodeSpec {
     pub row: u8,
     /// Which metrics decide its health, for the legend and screen readers.
     pub signals: &'static str,
+    /// The metric families that describe it: what the dashboard shows when a learner
+    /// narrows it to this component (those the run has registered).
+    pub metrics: &'static [&'static str],
 }
 
 /// A request path between two nodes.
@@ -134,6 +137,7 @@ const CLIENTS: NodeSpec = NodeSpec {
     col: 0,
     row: 1,
     signals: "client_requests_total{outcome}: share of calls ending in error or timeout",
+    metrics: &["client_requests_total", "client_request_duration_seconds"],
 };
 const LB: NodeSpec = NodeSpec {
     id: "load_balancer",
@@ -143,6 +147,7 @@ const LB: NodeSpec = NodeSpec {
     col: 1,
     row: 1,
     signals: "instance_up: instances in rotation; http_requests_total{status=\"503\"|\"429\"}: requests turned away",
+    metrics: &["instance_up", "instance_restarts_total", "network_link_utilization_ratio", "network_link_queue_depth"],
 };
 const API: NodeSpec = NodeSpec {
     id: "api",
@@ -152,6 +157,7 @@ const API: NodeSpec = NodeSpec {
     col: 2,
     row: 1,
     signals: "http_requests_total{status=~\"5..\"}: error share; http_request_duration_seconds: p99; service_utilization_ratio: saturation",
+    metrics: &["http_requests_total", "http_request_duration_seconds", "service_utilization_ratio", "service_queue_depth", "process_cpu_utilization_ratio", "process_memory_bytes", "gc_pause_seconds"],
 };
 const CACHE: NodeSpec = NodeSpec {
     id: "cache",
@@ -162,6 +168,14 @@ const CACHE: NodeSpec = NodeSpec {
     row: 0,
     signals:
         "cache_hits_total / cache_miss_total: hit ratio; cache_concurrent_requests: fills in flight",
+    metrics: &[
+        "cache_hit_rate",
+        "cache_hits_total",
+        "cache_miss_total",
+        "cache_concurrent_requests",
+        "cache_backend_queries_total",
+        "cache_evictions_total",
+    ],
 };
 const DATABASE: NodeSpec = NodeSpec {
     id: "database",
@@ -171,6 +185,7 @@ const DATABASE: NodeSpec = NodeSpec {
     col: 3,
     row: 1,
     signals: "db_query_duration_seconds: p99; db_pool_wait_seconds: p99; disk_write_failures_total, db_lock_timeouts_total: rate",
+    metrics: &["db_query_duration_seconds", "db_pool_in_use", "db_pool_wait_seconds", "db_lock_wait_seconds", "db_lock_timeouts_total", "disk_available_bytes", "disk_io_utilization_ratio"],
 };
 const REPLICA: NodeSpec = NodeSpec {
     id: "replica",
@@ -180,6 +195,7 @@ const REPLICA: NodeSpec = NodeSpec {
     col: 3,
     row: 2,
     signals: "replication_lag_seconds: how far it trails the primary",
+    metrics: &["replication_lag_seconds", "stale_reads_total"],
 };
 const PAYMENT: NodeSpec = NodeSpec {
     id: "payment",
@@ -190,6 +206,10 @@ const PAYMENT: NodeSpec = NodeSpec {
     row: 3,
     signals:
         "dependency_requests_total{outcome}: error share; dependency_request_duration_seconds: p99",
+    metrics: &[
+        "dependency_requests_total",
+        "dependency_request_duration_seconds",
+    ],
 };
 const ARRIVALS: NodeSpec = NodeSpec {
     id: "arrivals",
@@ -199,6 +219,7 @@ const ARRIVALS: NodeSpec = NodeSpec {
     col: 0,
     row: 0,
     signals: "http_requests_total: arrival rate",
+    metrics: &["http_requests_total"],
 };
 const QUEUE: NodeSpec = NodeSpec {
     id: "queue",
@@ -208,6 +229,7 @@ const QUEUE: NodeSpec = NodeSpec {
     col: 1,
     row: 0,
     signals: "http_requests_total{status=\"503\"}: turned away when full; service_queue_wait_seconds: p99",
+    metrics: &["service_queue_depth", "service_queue_wait_seconds", "http_requests_total"],
 };
 const WORKERS: NodeSpec = NodeSpec {
     id: "workers",
@@ -217,6 +239,11 @@ const WORKERS: NodeSpec = NodeSpec {
     col: 2,
     row: 0,
     signals: "service_utilization_ratio: saturation; http_requests_total{status=\"500\"}: failures",
+    metrics: &[
+        "service_utilization_ratio",
+        "service_workers_busy",
+        "http_request_duration_seconds",
+    ],
 };
 
 /// Latency p99 above which a hop is degraded / failing, in seconds.
@@ -673,6 +700,23 @@ mod tests {
         let mut lab = Lab::new(&cfg).expect("lab builds");
         lab.run_until(secs * NS_PER_SEC);
         lab
+    }
+
+    /// The dashboard draws a focused component's metrics from their declarations.
+    #[test]
+    fn every_node_metric_is_declared() {
+        for system in ["web", "queue"] {
+            for node in layout(system, true, true).0 {
+                assert!(!node.metrics.is_empty(), "{}", node.id);
+                for m in node.metrics {
+                    assert!(
+                        crate::catalog::find_metric(m).is_some(),
+                        "{}: `{m}` is not a declared metric",
+                        node.id
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 // The lab console: the log filter, log line → trace, the trace waterfall with an error
-// span under a failure scenario, the topology marking a struck component and filtering
-// to it, axe on each tab, and a 375 px phone.
+// span under a failure scenario, the topology marking a struck component and narrowing
+// the console and the dashboard to it, axe on each tab, and a 375 px phone.
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { ConsolePage, type ConsoleTab } from '../pages/console-page';
@@ -111,6 +111,35 @@ test('the topology marks the struck component, and choosing it filters logs and 
   await con.openTab('traces');
   await expect(con.traceItems.first()).toBeVisible();
   await page.getByTestId('console-focus-clear').click();
+  await expect(con.focusNote).toHaveCount(0);
+});
+
+test('choosing a component on the topology narrows the dashboard to it', async ({ page }) => {
+  const { lab, con } = await openWithFailure(page);
+  await lab.scenarioToggle('slow-db-query').check();
+  const failureGroup = page.getByTestId(`panels-${FAILURE}`);
+  const dbGroup = page.getByTestId('panels-slow-db-query');
+  await expect(failureGroup).toBeVisible();
+  await expect(dbGroup).toBeVisible();
+  await con.openTab('topology');
+  await con.topoNode('database').click();
+
+  const banner = page.getByTestId('dashboard-focus');
+  await expect(banner).toContainText('Database (postgres)');
+  await expect(banner).toContainText('1 other switched-on group is hidden');
+  const own = page.getByTestId('panels-component-database');
+  await expect(own.getByTestId('panel-component-database-db_query_duration_seconds')).toBeVisible();
+  // The database's scenario stays; the payment failure does not act on the database.
+  await expect(dbGroup).toBeVisible();
+  await expect(failureGroup).toHaveCount(0);
+  await expect(con.focusNote).toContainText('Database (postgres)');
+  const axe = await new AxeBuilder({ page }).include('.dashboard-column').analyze();
+  expect(axe.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+
+  await page.getByTestId('dashboard-focus-clear').click();
+  await expect(banner).toHaveCount(0);
+  await expect(own).toHaveCount(0);
+  await expect(failureGroup).toBeVisible();
   await expect(con.focusNote).toHaveCount(0);
 });
 

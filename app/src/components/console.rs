@@ -44,7 +44,7 @@ pub struct Console {
     pub log_paused: RwSignal<bool>,
     pub traces: RwSignal<Vec<Trace>>,
     pub topology: RwSignal<Option<TopologyView>>,
-    /// The component logs and traces are narrowed to.
+    /// The component the dashboard, logs and traces are narrowed to (`ComponentFocus`).
     pub focus: RwSignal<Option<NodeSpec>>,
     /// The trace shown in the waterfall (a copy: it stays when the buffer moves on).
     pub selected: RwSignal<Option<Trace>>,
@@ -60,7 +60,7 @@ impl Console {
             log_paused: RwSignal::new(false),
             traces: RwSignal::new(Vec::new()),
             topology: RwSignal::new(None),
-            focus: RwSignal::new(None),
+            focus: crate::components::focus::ComponentFocus::get_or_new().0,
             selected: RwSignal::new(None),
             last: StoredValue::new((u32::MAX, u64::MAX, "", false)),
         }
@@ -143,14 +143,10 @@ impl Console {
         }
     }
 
-    /// Narrows logs and traces to a component, or clears the filter when it is chosen again.
+    /// Narrows the dashboard, logs and traces to a component, or clears the filter when
+    /// it is chosen again.
     pub fn toggle_focus(&self, node: NodeSpec) {
-        self.focus.update(|f| {
-            *f = match f {
-                Some(current) if current.id == node.id => None,
-                _ => Some(node),
-            }
-        });
+        crate::components::focus::ComponentFocus(self.focus).toggle(node);
     }
 }
 

@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod embed_button;
 pub mod embed_lab;
 pub mod export;
+pub mod focus;
 pub mod integrity;
 pub mod logs;
 pub mod panels;

@@ -8,6 +8,7 @@
 //! or a tutorial check computes from the same expression.
 
 use crate::components::chart::{Chart, Line, Points};
+use crate::components::focus::ComponentFocus;
 use crate::format::Quantity;
 use crate::sim::{Sim, TimeRange};
 use engine::catalog::{self, Switch};
@@ -50,6 +51,8 @@ pub fn panel_lines(spec: &MetricSpec) -> (Quantity, Vec<PanelLine>) {
         MetricKind::Gauge => (
             if name.ends_with("_seconds") {
                 Quantity::Seconds
+            } else if name.ends_with("_bytes") {
+                Quantity::Bytes
             } else if name.ends_with("_ratio") {
                 Quantity::Ratio
             } else {
@@ -146,18 +149,57 @@ pub fn ActivePanels() -> impl IntoView {
         on.sort_by_key(|s| s.rank());
         on.into_iter().map(|s| s.id()).collect::<Vec<_>>()
     });
+    // Narrowed to a component (chosen on the topology): its own metrics that the run
+    // has, and only the switches acting on it.
+    let focus = ComponentFocus::get_or_new();
+    let node_metrics = Memo::new(move |_| {
+        let node = focus.0.get()?;
+        sim.generation.track();
+        active.track();
+        let specs: Vec<&'static MetricSpec> = node
+            .metrics
+            .iter()
+            .filter(|m| {
+                sim.with_lab(|lab| lab.metrics().spec(m).is_some())
+                    .unwrap_or(false)
+            })
+            .filter_map(|m| catalog::find_metric(m))
+            .collect();
+        Some((node, specs))
+    });
+    let shown = Memo::new(move |_| {
+        let node = focus.0.get();
+        active
+            .get()
+            .into_iter()
+            .filter(|id| {
+                node.is_none_or(|n| {
+                    catalog::find_switch(id)
+                        .is_ok_and(|sw| sw.components().iter().any(|c| n.components.contains(c)))
+                })
+            })
+            .collect::<Vec<_>>()
+    });
     let store = RwSignal::new(Store::new());
     let parsed = StoredValue::new_local(BTreeMap::<String, Option<Query>>::new());
     Effect::new(move |prev: Option<(u32, TimeRange)>| {
         let key = (sim.generation.get(), sim.range.get());
         sim.readout.track();
-        let exprs: Vec<String> = active.with(|ids| {
+        let mut specs: Vec<&'static MetricSpec> = shown.with(|ids| {
             ids.iter()
                 .filter_map(|id| catalog::find_switch(id).ok())
                 .flat_map(|sw| metrics_of(sw).iter())
-                .flat_map(|spec| panel_lines(spec).1.into_iter().map(|l| l.expr))
                 .collect()
         });
+        node_metrics.with(|n| {
+            if let Some((_, node_specs)) = n {
+                specs.extend(node_specs.iter().copied());
+            }
+        });
+        let exprs: Vec<String> = specs
+            .into_iter()
+            .flat_map(|spec| panel_lines(spec).1.into_iter().map(|l| l.expr))
+            .collect();
         let times: Vec<u64> = sim
             .readout
             .with_untracked(|r| r.series("throughput_rps").iter().map(|p| p.0).collect());
@@ -224,7 +266,38 @@ pub fn ActivePanels() -> impl IntoView {
                     </For>
                 </ul>
             </Show>
-            <For each=move || active.get() key=|id| *id let:id>
+            {move || {
+                node_metrics
+                    .get()
+                    .map(|(node, specs)| {
+                        let hidden = active.with(|a| a.len()) - shown.with(|s| s.len());
+                        let group = format!("component-{}", node.id);
+                        view! {
+                            <div class="focus-banner" data-testid="dashboard-focus" role="status">
+                                <p>
+                                    "Narrowed to " <strong>{node.label}</strong>
+                                    ": its metrics, and the switches acting on it. The golden signals above stay system-wide."
+                                    {(hidden > 0)
+                                        .then(|| {
+                                            format!(
+                                                " {hidden} other switched-on group{} hidden.",
+                                                if hidden == 1 { " is" } else { "s are" },
+                                            )
+                                        })}
+                                </p>
+                                <button
+                                    type="button"
+                                    data-testid="dashboard-focus-clear"
+                                    on:click=move |_| focus.0.set(None)
+                                >
+                                    "Show all panels"
+                                </button>
+                            </div>
+                            <Panels group=group title=node.label.to_string() specs=specs store=store />
+                        }
+                    })
+            }}
+            <For each=move || shown.get() key=|id| *id let:id>
                 <PanelGroup id=id store=store />
             </For>
         </section>
@@ -237,21 +310,39 @@ fn PanelGroup(id: &'static str, store: RwSignal<Store>) -> impl IntoView {
     let Ok(sw) = catalog::find_switch(id) else {
         return ().into_any();
     };
-    let title = title_of(sw);
-    let heading_id = format!("panels-{id}-title");
-    let labelled_by = heading_id.clone();
-    let specs = metrics_of(sw);
     view! {
-        <section class="panel-group" data-testid=format!("panels-{id}") aria-labelledby=labelled_by>
+        <Panels
+            group=id.to_string()
+            title=title_of(sw).to_string()
+            specs=metrics_of(sw).iter().collect()
+            store=store
+        />
+    }
+    .into_any()
+}
+
+/// A titled group of panels, one per metric; `group` names its test ids
+/// (`panels-{group}`, `panel-{group}-{metric}`).
+#[component]
+fn Panels(
+    group: String,
+    title: String,
+    specs: Vec<&'static MetricSpec>,
+    store: RwSignal<Store>,
+) -> impl IntoView {
+    let heading_id = format!("panels-{group}-title");
+    let labelled_by = heading_id.clone();
+    view! {
+        <section class="panel-group" data-testid=format!("panels-{group}") aria-labelledby=labelled_by>
             <h3 id=heading_id>{title}</h3>
             {if specs.is_empty() {
-                view! { <p class="muted">"It declares no metrics of its own: watch the golden signals."</p> }
+                view! { <p class="muted">"No metrics of its own in this run: watch the golden signals."</p> }
                     .into_any()
             } else {
                 view! {
                     <div class="charts">
                         {specs
-                            .iter()
+                            .into_iter()
                             .map(|spec| {
                                 let (quantity, lines) = panel_lines(spec);
                                 let exprs: Vec<String> = lines.iter().map(|l| l.expr.clone()).collect();
@@ -262,7 +353,7 @@ fn PanelGroup(id: &'static str, store: RwSignal<Store>) -> impl IntoView {
                                 });
                                 view! {
                                     <Chart
-                                        testid=format!("panel-{id}-{}", spec.name)
+                                        testid=format!("panel-{group}-{}", spec.name)
                                         title=spec.name
                                         quantity=quantity
                                         lines=lines.iter().map(|l| Line::new(l.label.clone(), l.class)).collect()
@@ -278,5 +369,4 @@ fn PanelGroup(id: &'static str, store: RwSignal<Store>) -> impl IntoView {
             }}
         </section>
     }
-    .into_any()
 }

@@ -1,8 +1,8 @@
 //! The topology panel: the running system as an SVG diagram drawn from
 //! `engine::topology::snapshot` — each component coloured by health and labelled with it
 //! in words, request rates on the edges, components struck by an active scenario
-//! outlined and marked. Choosing a component (click, Enter or Space) narrows the logs and
-//! traces to it. A table below says the same in text for screen readers and small screens.
+//! outlined and marked. Choosing a component (click, Enter or Space) narrows the dashboard
+//! (its metrics, the switches acting on it), the logs and the traces to it. A table below says the same in text for screen readers and small screens.
 
 use crate::components::console::Console;
 use crate::format::Quantity;
@@ -117,7 +117,7 @@ pub fn TopologyPanel() -> impl IntoView {
                         aria-pressed=(focus == Some(spec.id)).to_string()
                         // Named by its visible text (label, health, readings), so what a
                         // screen reader says is what the diagram shows; the group's label
-                        // says that choosing one filters the logs and traces.
+                        // says that choosing one narrows the dashboard, logs and traces.
                         data-testid=format!("topo-node-{}", spec.id)
                         data-health=health_word(n)
                         data-struck=struck.to_string()
@@ -152,7 +152,7 @@ pub fn TopologyPanel() -> impl IntoView {
                     width=format!("{width:.0}")
                     height=format!("{height:.0}")
                     role="group"
-                    aria-label="System diagram: choose a component to filter logs and traces"
+                    aria-label="System diagram: choose a component to narrow the dashboard, logs and traces to it"
                 >
                     <defs>
                         <marker id="topo-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">

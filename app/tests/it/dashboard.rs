@@ -36,6 +36,12 @@ fn panel_units_read_naturally() {
     assert_eq!(Quantity::PerSecond.format(12.0), "12/s");
     assert_eq!(Quantity::Plain.format(0.5), "0.5");
     assert_eq!(Quantity::Plain.unit(), "");
+    assert_eq!(Quantity::Bytes.format(8e9), "8 GB");
+    assert_eq!(Quantity::Bytes.format(1_536_000.0), "1.54 MB");
+    assert_eq!(Quantity::Bytes.format(512.0), "512 B");
+    assert_eq!(Quantity::Bytes.axis_label(1e10), "10 GB");
+    let (unit, _) = panel_lines(engine::catalog::find_metric("disk_available_bytes").unwrap());
+    assert_eq!(unit, Quantity::Bytes);
 }
 
 #[wasm_bindgen_test]
