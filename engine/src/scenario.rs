@@ -53,6 +53,93 @@ pub struct Hop {
     pub key: Option<u32>,
     /// How many instances of the struck component the system runs.
     pub fleet: u32,
+    /// (Network hop) the link a message is crossing; `None` for the uplink to the
+    /// clients (bandwidth, truncated bodies). `instance` names the service instance at
+    /// its end.
+    pub edge: Option<Edge>,
+}
+
+/// The network links of a system, one per edge of its topology: a message between two
+/// parts crosses one. Links at a service instance exist once per instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Edge {
+    /// Clients ↔ load balancer (one link).
+    ClientLb,
+    /// Load balancer ↔ service instance i.
+    LbApi,
+    /// Service instance i ↔ the cache.
+    ApiCache,
+    /// Service instance i ↔ the primary database.
+    ApiDatabase,
+    /// Service instance i ↔ the read replica.
+    ApiReplica,
+    /// Service instance i ↔ the payment dependency.
+    ApiPayment,
+    /// Service instance i ↔ the DNS resolver.
+    ApiDns,
+}
+
+impl Edge {
+    pub const ALL: [Edge; 7] = [
+        Edge::ClientLb,
+        Edge::LbApi,
+        Edge::ApiCache,
+        Edge::ApiDatabase,
+        Edge::ApiReplica,
+        Edge::ApiPayment,
+        Edge::ApiDns,
+    ];
+    /// The names parameters use, in `ALL` order.
+    pub const NAMES: &'static [&'static str] = &[
+        "client_lb",
+        "lb_api",
+        "api_cache",
+        "api_database",
+        "api_replica",
+        "api_payment",
+        "api_dns",
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        Edge::NAMES[self as usize]
+    }
+
+    pub fn parse(name: &str) -> Option<Edge> {
+        Edge::NAMES
+            .iter()
+            .position(|&n| n == name)
+            .map(|i| Edge::ALL[i])
+    }
+
+    /// Whether the link exists once per service instance (else once per system).
+    pub fn per_instance(self) -> bool {
+        self != Edge::ClientLb
+    }
+}
+
+/// What a scenario does to a network link (a `Network` hop with an `edge`): added on top
+/// of the link's own latency and jitter. `loss` 1 is a partition.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LinkFault {
+    /// Extra one-way latency.
+    pub latency_ns: Nanos,
+    /// Extra one-way jitter: uniform in [0, jitter).
+    pub jitter_ns: Nanos,
+    /// Chance that an exchange across the link (the message or its answer) is lost.
+    pub loss: f64,
+}
+
+impl LinkFault {
+    pub const NONE: LinkFault = LinkFault {
+        latency_ns: 0,
+        jitter_ns: 0,
+        loss: 0.0,
+    };
+
+    pub fn is_none(&self) -> bool {
+        self.latency_ns == 0 && self.jitter_ns == 0 && self.loss <= 0.0
+    }
 }
 
 impl Hop {
@@ -63,6 +150,7 @@ impl Hop {
             endpoint,
             key: None,
             fleet: 1,
+            edge: None,
         }
     }
 }
@@ -119,6 +207,26 @@ pub struct Effect {
     pub io_bytes: u64,
     /// (Dependency hop) the dependency calls an inner service this way (a service chain).
     pub chain: Option<ChainCall>,
+    /// (Network hop on a link) extra latency, jitter and loss on the link. It must depend
+    /// only on the hop (edge, instance, fleet) while the scenario is active: systems reuse
+    /// it until a scenario starts, stops or changes (`Scenarios::state`).
+    pub link: LinkFault,
+    /// (Network hop on the `ApiDns` link) the resolver behaves like this instead.
+    pub dns: Option<DnsFault>,
+}
+
+/// A failing DNS resolver, as a scenario sets it: the shared resolver part uses these
+/// instead of its own parameters while the scenario strikes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DnsFault {
+    /// Share of lookups that fail.
+    pub failure_rate: f64,
+    /// How long a failing lookup hangs.
+    pub timeout_ns: Nanos,
+    /// How long a lookup that works takes.
+    pub lookup_ns: Nanos,
+    /// How long an instance caches a good answer.
+    pub ttl_ns: Nanos,
 }
 
 /// Transaction isolation levels, as PostgreSQL implements them.
@@ -202,6 +310,8 @@ impl Effect {
         truncated: false,
         io_bytes: 0,
         chain: None,
+        link: LinkFault::NONE,
+        dns: None,
     };
 
     /// A plain delay.
@@ -254,6 +364,13 @@ impl Effect {
             truncated: self.truncated || other.truncated,
             io_bytes: self.io_bytes.saturating_add(other.io_bytes),
             chain: self.chain.or(other.chain),
+            link: LinkFault {
+                latency_ns: self.link.latency_ns.saturating_add(other.link.latency_ns),
+                jitter_ns: self.link.jitter_ns.saturating_add(other.link.jitter_ns),
+                // Independent losses: an exchange gets through only if it survives both.
+                loss: 1.0 - (1.0 - self.link.loss) * (1.0 - other.link.loss),
+            },
+            dns: self.dns.or(other.dns),
         }
     }
 }
@@ -404,6 +521,8 @@ pub struct Scenarios {
     /// For each component (`Component as usize`), the positions in `list` of the
     /// scenarios that strike it, so a hop asks only those.
     by_component: [Vec<u16>; COMPONENTS],
+    /// Bumped whenever a scenario is switched on or off or reconfigured.
+    version: u64,
 }
 
 /// How many `Component`s there are.
@@ -427,6 +546,7 @@ impl Scenarios {
             s.enabled_at = now;
             s.set_window();
             s.instance.configure(&s.params, metrics);
+            self.version += 1;
         } else {
             let mut instance = (meta.build)();
             instance.configure(&params, metrics);
@@ -442,6 +562,7 @@ impl Scenarios {
             };
             active.set_window();
             self.list.push(active);
+            self.version += 1;
             self.list
                 .sort_by_key(|s| crate::catalog::scenario_rank(s.meta.id));
             for (c, positions) in self.by_component.iter_mut().enumerate() {
@@ -457,6 +578,7 @@ impl Scenarios {
     }
 
     pub fn disable(&mut self, id: &str) {
+        self.version += 1;
         for s in &mut self.list {
             if s.meta.id == id {
                 s.enabled = false;
@@ -467,6 +589,7 @@ impl Scenarios {
 
     /// Replaces the parameters of a switched-on scenario.
     pub fn reconfigure(&mut self, id: &str, params: ParamSet, metrics: &mut Registry) {
+        self.version += 1;
         if let Some(s) = self.list.iter_mut().find(|s| s.meta.id == id) {
             s.params = params;
             s.set_window();
@@ -480,6 +603,28 @@ impl Scenarios {
 
     pub fn iter(&self) -> impl Iterator<Item = &ActiveScenario> {
         self.list.iter()
+    }
+
+    /// Which scenarios striking `component` are active at `now`, as a value that changes
+    /// whenever that set or any scenario's parameters change: a system may reuse an
+    /// effect struck while the state was the same, where effects depend only on the hop
+    /// (link faults: see `Effect::link`). `None` when it cannot tell (over 64 scenarios).
+    #[inline]
+    pub fn state(&self, now: Nanos, component: Component) -> Option<(u64, u64)> {
+        if !self.any_enabled {
+            return Some((0, 0));
+        }
+        let positions = self.by_component.get(component as usize)?;
+        if positions.len() > 64 {
+            return None;
+        }
+        let mut bits = 0u64;
+        for (k, &i) in positions.iter().enumerate() {
+            if self.list[i as usize].is_active(now) {
+                bits |= 1 << k;
+            }
+        }
+        Some((self.version, bits))
     }
 
     /// Lets every active scenario act on `hop`; their effects add up.

@@ -66,6 +66,7 @@ pub mod caching {
 pub mod network {
     //! Scenarios in the network between parts.
     pub mod clock_skew;
+    pub mod network_degradation;
     pub mod network_partition;
 }
 
@@ -149,4 +150,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &resources::file_descriptor_leak::META,
     &resources::disk_io_saturation::META,
     &resources::bandwidth_limit::META,
+    &network::network_degradation::META,
 ];

@@ -1,8 +1,9 @@
 //! # DNS resolution failure
 //!
-//! Every payment call needs the provider's address. Each instance caches the DNS answer
-//! for `record_ttl_s`; when it expires, the next calls ask the resolver again. The
-//! resolver is failing: a lookup now fails with probability `failure_rate`, and a failed
+//! Every payment call needs the provider's address, from the system's DNS resolver part
+//! (`dns_*` parameters of the web system). Each instance caches the DNS answer for
+//! `record_ttl_s`; when it expires, the next calls ask the resolver again. The scenario
+//! makes the resolver fail, replacing its parameters with its own: a lookup now fails with probability `failure_rate`, and a failed
 //! lookup hangs for `resolve_timeout_ms` (the resolver's timeout) before the call fails
 //! with 503 — there is nobody to call. A lookup that succeeds (`lookup_ms`) refills the
 //! instance's cache and orders work again until the record expires. So failures come in
@@ -19,7 +20,7 @@
 //! - `dns_lookups_total{outcome}` and `dns_lookup_duration_seconds`: failed lookups sit at
 //!   the resolver timeout.
 //! - `POST /order` 503s and latency at the resolver timeout; error logs "payment call
-//!   failed" with status 503; the trace's payment span is all lookup, no provider.
+//!   failed: DNS lookup of the provider failed" with status 503; the trace's payment span is all lookup, no provider.
 //! - `dependency_request_duration_seconds` gains a second mode at the resolver timeout.
 //!
 //! ## How to fix it
@@ -29,22 +30,13 @@
 //! (stale-if-error), longer TTLs, and a redundant resolver.
 //! Mitigations: `retry-backoff`.
 
-use crate::metrics::{CounterId, HistogramId, MetricSpec, Registry, LATENCY_BUCKETS};
+use crate::metrics::Registry;
 use crate::params::{ParamSet, ParamSpec};
-use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
-use crate::time::{ms_to_ns, ns_to_secs, secs_to_ns, Nanos};
-
-const LOOKUPS: MetricSpec = MetricSpec::counter(
-    "dns_lookups_total",
-    "DNS lookups of the payment provider's name, by outcome (success, failure).",
-    &["outcome"],
-);
-const LOOKUP_DURATION: MetricSpec = MetricSpec::histogram(
-    "dns_lookup_duration_seconds",
-    "Time a DNS lookup of the payment provider's name took.",
-    &[],
-    LATENCY_BUCKETS,
-);
+use crate::scenario::{
+    no_check, Component, DnsFault, Edge, Effect, Hop, Scenario, ScenarioMeta, StrikeCx,
+};
+use crate::systems::web::{DNS_DURATION, DNS_LOOKUPS};
+use crate::time::{ms_to_ns, secs_to_ns};
 
 pub static META: ScenarioMeta = ScenarioMeta {
     id: "dns-resolution-failure",
@@ -86,68 +78,38 @@ pub static META: ScenarioMeta = ScenarioMeta {
             "How long an instance caches a successful answer.",
         ),
     ],
-    metrics: &[LOOKUPS, LOOKUP_DURATION],
-    strikes: &[Component::Dependency],
+    metrics: &[DNS_LOOKUPS, DNS_DURATION],
+    // The resolver sits on the way to payment: the diagram marks the payment node.
+    strikes: &[Component::Network, Component::Dependency],
     mitigations: &["retry-backoff"],
     build: || Box::new(DnsResolutionFailure::default()),
     check: no_check,
 };
 
+/// The resolver behaviour it imposes on the shared resolver part (`systems/web/dns.rs`).
 #[derive(Default)]
 struct DnsResolutionFailure {
-    failure_rate: f64,
-    timeout_ns: Nanos,
-    lookup_ns: Nanos,
-    ttl_ns: Nanos,
-    /// Until when each instance's cached answer is good.
-    cached_until: Vec<Nanos>,
-    ok: Option<CounterId>,
-    failed: Option<CounterId>,
-    duration: Option<HistogramId>,
+    fault: Option<DnsFault>,
 }
 
 impl Scenario for DnsResolutionFailure {
-    fn configure(&mut self, params: &ParamSet, metrics: &mut Registry) {
-        self.failure_rate = params.f64("failure_rate");
-        self.timeout_ns = ms_to_ns(params.f64("resolve_timeout_ms"));
-        self.lookup_ns = ms_to_ns(params.f64("lookup_ms"));
-        self.ttl_ns = secs_to_ns(params.f64("record_ttl_s"));
-        self.ok = Some(metrics.counter(&LOOKUPS, &["success"]));
-        self.failed = Some(metrics.counter(&LOOKUPS, &["failure"]));
-        self.duration = Some(metrics.histogram(&LOOKUP_DURATION, &[]));
+    fn configure(&mut self, params: &ParamSet, _metrics: &mut Registry) {
+        self.fault = Some(DnsFault {
+            failure_rate: params.f64("failure_rate"),
+            timeout_ns: ms_to_ns(params.f64("resolve_timeout_ms")),
+            lookup_ns: ms_to_ns(params.f64("lookup_ms")),
+            ttl_ns: secs_to_ns(params.f64("record_ttl_s")),
+        });
     }
 
-    fn strike(&mut self, cx: &mut StrikeCx<'_>, hop: &Hop) -> Effect {
-        let i = hop.instance as usize;
-        if self.cached_until.len() <= i {
-            self.cached_until.resize(i + 1, 0);
-        }
-        if cx.now < self.cached_until[i] {
+    fn strike(&mut self, _cx: &mut StrikeCx<'_>, hop: &Hop) -> Effect {
+        if hop.edge != Some(Edge::ApiDns) {
             return Effect::NONE;
         }
-        let fails = cx.rng.chance(self.failure_rate);
-        let took = if fails {
-            self.timeout_ns
-        } else {
-            self.lookup_ns
-        };
-        if let Some(h) = self.duration {
-            cx.metrics.observe(h, ns_to_secs(took));
+        Effect {
+            dns: self.fault,
+            ..Effect::NONE
         }
-        if let Some(c) = if fails { self.failed } else { self.ok } {
-            cx.metrics.inc(c);
-        }
-        if fails {
-            return Effect {
-                delay_ns: took,
-                // No address, no call: the provider does no work.
-                work_factor: 0.0,
-                fail_status: Some(503),
-                ..Effect::NONE
-            };
-        }
-        self.cached_until[i] = cx.now.saturating_add(took).saturating_add(self.ttl_ns);
-        Effect::delay(took)
     }
 }
 
@@ -157,13 +119,17 @@ mod tests {
 
     #[test]
     fn declared_metrics_move_only_when_on() {
+        // The resolver is a standing part: off, its lookups all succeed, once per instance
+        // and TTL (60 s: one each in 30 s).
         let off = run(&config("web", 381, &[], &[]), 30);
-        assert!(!registered(&off, "dns_lookups_total"));
-        let on = run(&config("web", 381, &["dns-resolution-failure"], &[]), 30);
-        let lookups = |o: &str| {
-            on.metrics()
+        let lookups_in = |lab: &crate::sim::Lab, o: &str| {
+            lab.metrics()
                 .family_total_where("dns_lookups_total", |_, v| v[0] == o)
         };
+        assert_eq!(lookups_in(&off, "failure"), 0.0);
+        assert_eq!(lookups_in(&off, "success"), 4.0);
+        let on = run(&config("web", 381, &["dns-resolution-failure"], &[]), 30);
+        let lookups = |o: &str| lookups_in(&on, o);
         // Four instances, one good answer per expiry each: ~4 × 30 / 5 successes, and
         // about four failures before each.
         assert!(

@@ -90,7 +90,8 @@ impl Scenario for PartialResponse {
     }
 
     fn strike(&mut self, cx: &mut StrikeCx<'_>, hop: &Hop) -> Effect {
-        if self.endpoint != "both" && self.endpoint != hop.endpoint {
+        // Only the response to the client, not the links between parts.
+        if hop.edge.is_some() || (self.endpoint != "both" && self.endpoint != hop.endpoint) {
             return Effect::NONE;
         }
         if !cx.rng.chance(self.share) {

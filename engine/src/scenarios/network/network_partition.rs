@@ -1,10 +1,15 @@
 //! # Network partition
 //!
-//! The network between some service instances and one of their backends is cut: a
-//! switch fails, a security-group change, a zone loses its uplink. Packets are dropped, so
-//! a call across the cut hangs until its connect timeout (`connect_timeout_ms`) and then
-//! fails. Only the instances on the wrong side (`share_cut` of them) are affected; the
-//! load balancer's health checks still pass, because the instances themselves are up.
+//! The network between some service instances and one of their neighbours is cut: a
+//! switch fails, a security-group change, a zone loses its uplink. The scenario cuts one
+//! of the system's shared network links (`link`, e.g. `api_database`: instance ↔
+//! primary database) for `share_cut` of the instances: every exchange across it is lost
+//! (`loss` 1; below 1 the link only drops that share). A call across the cut hangs until
+//! the caller's timeout (the system's `network_connect_timeout_ms`, or the `timeouts`
+//! mitigation's when it is tighter) and then fails with 504. Only the instances on the
+//! wrong side are affected; the load balancer's health checks still pass, because the
+//! instances themselves are up — unless the cut link is the load balancer's own
+//! (`lb_api`): then its checks fail too and it ejects the cut instances.
 //!
 //! ```text
 //!   api-0 ─╳─╳─╳─ database          (cut: calls hang, then fail)
@@ -14,43 +19,42 @@
 //! ```
 //!
 //! ## What to look at
-//! - `network_partition_active` and `network_requests_dropped_total{link}`.
+//! - `network_partition_active`, `network_link_up{from,to}` (0 on the cut links) and
+//!   `network_packets_dropped_total{from,to}`.
 //! - 504s and latency at the connect timeout, from some instances only: the trace
-//!   attribute `instance` and the logs' `instance` field show which.
+//!   attributes `instance` and `network.lost_on`, and the logs' `instance` field and the
+//!   "message lost on network link" lines show which.
 //!
 //! ## How to fix it
 //! Route around it: `retry-backoff` sends the retry through the load balancer to
 //! (probably) another instance; outlier detection that ejects instances failing their
 //! calls does it for good. Then repair the network.
 
-use crate::metrics::{CounterId, GaugeId, MetricSpec, Registry};
+use crate::metrics::{GaugeId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
-use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
-use crate::time::{ms_to_ns, Nanos};
+use crate::scenario::{
+    no_check, Component, Edge, Effect, Hop, LinkFault, Scenario, ScenarioMeta, StrikeCx,
+};
+use crate::systems::web::{LINK_DROPPED, LINK_UP};
 
 const ACTIVE: MetricSpec = MetricSpec::gauge(
     "network_partition_active",
     "1 while the partition is in place.",
     &[],
 );
-const DROPPED: MetricSpec = MetricSpec::counter(
-    "network_requests_dropped_total",
-    "Calls lost to the partition, by link.",
-    &["link"],
-);
 
 pub static META: ScenarioMeta = ScenarioMeta {
     id: "network-partition",
     title: "Network partition",
     category: "network",
-    summary: "Some instances lose their link to the database (or cache, or payment).",
+    summary: "Some instances lose their link to the database (or any other neighbour).",
     source: crate::doc_of!("scenarios/network/network_partition.rs"),
     own_params: &[
         ParamSpec::choice(
             "link",
-            "database",
-            &["database", "cache", "payment"],
-            "Which backend the cut instances cannot reach.",
+            "api_database",
+            Edge::NAMES,
+            "Which network link is cut: client_lb (clients ↔ load balancer), lb_api (load balancer ↔ instance), or from an instance to api_cache, api_database, api_replica, api_payment, api_dns.",
         ),
         ParamSpec::float(
             "share_cut",
@@ -58,7 +62,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
             0.5,
             0.0,
             1.0,
-            "Share of instances on the wrong side of the cut.",
+            "Share of instances on the wrong side of the cut (links at an instance).",
         ),
         ParamSpec::float(
             "loss",
@@ -66,19 +70,17 @@ pub static META: ScenarioMeta = ScenarioMeta {
             1.0,
             0.0,
             1.0,
-            "Share of packets lost across the cut (1 = total partition).",
-        ),
-        ParamSpec::float(
-            "connect_timeout_ms",
-            "ms",
-            1000.0,
-            1.0,
-            600_000.0,
-            "How long a call across the cut hangs before failing.",
+            "Share of exchanges lost across the cut (1 = total partition).",
         ),
     ],
-    metrics: &[ACTIVE, DROPPED],
-    strikes: &[Component::Database, Component::Cache, Component::Dependency],
+    metrics: &[ACTIVE, LINK_DROPPED, LINK_UP],
+    // The link, and for the diagram the parts behind it.
+    strikes: &[
+        Component::Network,
+        Component::Database,
+        Component::Cache,
+        Component::Dependency,
+    ],
     mitigations: &["retry-backoff"],
     build: || Box::new(NetworkPartition::default()),
     check: no_check,
@@ -86,44 +88,37 @@ pub static META: ScenarioMeta = ScenarioMeta {
 
 #[derive(Default)]
 struct NetworkPartition {
-    link: Option<Component>,
+    link: Option<Edge>,
     share: f64,
     loss: f64,
-    timeout: Nanos,
-    dropped: Option<CounterId>,
     active: Option<GaugeId>,
+}
+
+/// Whether `instance` of `fleet` is among the first `share` of the instances (api-0 first).
+pub(crate) fn on_cut_side(instance: u32, fleet: u32, share: f64) -> bool {
+    (f64::from(instance) + 0.5) / f64::from(fleet.max(1)) < share
 }
 
 impl Scenario for NetworkPartition {
     fn configure(&mut self, params: &ParamSet, metrics: &mut Registry) {
-        let link = params.choice("link");
-        self.link = Some(match link {
-            "cache" => Component::Cache,
-            "payment" => Component::Dependency,
-            _ => Component::Database,
-        });
+        self.link = Edge::parse(params.choice("link"));
         self.share = params.f64("share_cut");
         self.loss = params.f64("loss");
-        self.timeout = ms_to_ns(params.f64("connect_timeout_ms"));
-        self.dropped = Some(metrics.counter(&DROPPED, &[link]));
         self.active = Some(metrics.gauge(&ACTIVE, &[]));
     }
 
-    fn strike(&mut self, cx: &mut StrikeCx<'_>, hop: &Hop) -> Effect {
-        if Some(hop.component) != self.link {
+    fn strike(&mut self, _cx: &mut StrikeCx<'_>, hop: &Hop) -> Effect {
+        let Some(edge) = hop.edge.filter(|&e| Some(e) == self.link) else {
             return Effect::NONE;
-        }
-        // The first `share_cut` of the instances (api-0 first) are on the wrong side.
-        let cut = (hop.instance as f64 + 0.5) / f64::from(hop.fleet.max(1)) < self.share;
-        if !cut || !cx.rng.chance(self.loss) {
+        };
+        if edge.per_instance() && !on_cut_side(hop.instance, hop.fleet, self.share) {
             return Effect::NONE;
-        }
-        if let Some(c) = self.dropped {
-            cx.metrics.inc(c);
         }
         Effect {
-            delay_ns: self.timeout,
-            fail_status: Some(504),
+            link: LinkFault {
+                loss: self.loss,
+                ..LinkFault::NONE
+            },
             ..Effect::NONE
         }
     }
@@ -142,10 +137,18 @@ mod tests {
     #[test]
     fn declared_metrics_move_only_when_on() {
         let off = run(&config("web", 61, &[], &[]), 30);
-        assert!(!registered(&off, "network_requests_dropped_total"));
+        assert!(!registered(&off, "network_packets_dropped_total"));
+        assert!(!registered(&off, "network_link_up"));
         let on = run(&config("web", 61, &["network-partition"], &[]), 30);
-        assert!(total(&on, "network_requests_dropped_total") > 100.0);
+        assert!(total(&on, "network_packets_dropped_total") > 100.0);
         assert_eq!(total(&on, "network_partition_active"), 1.0);
+        // api-0 and api-1 are cut from the primary; the other two links are up.
+        assert_eq!(
+            series_values(&on, "network_link_up", "api-0").last(),
+            Some(&0.0)
+        );
+        assert_eq!(series_values(&on, "network_link_up", "api-3").last(), None);
+        assert_eq!(total(&on, "network_link_up"), 0.0);
     }
 
     #[test]

@@ -70,7 +70,11 @@ impl Scenario for BandwidthLimit {
         self.cap = Some(metrics.gauge(&CAP, &["uplink"]));
     }
 
-    fn strike(&mut self, _cx: &mut StrikeCx<'_>, _hop: &Hop) -> Effect {
+    fn strike(&mut self, _cx: &mut StrikeCx<'_>, hop: &Hop) -> Effect {
+        // Only the uplink to the clients, not the links between parts.
+        if hop.edge.is_some() {
+            return Effect::NONE;
+        }
         Effect {
             link_bytes_per_s: self.bytes_per_s,
             ..Effect::NONE

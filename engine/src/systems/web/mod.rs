@@ -18,6 +18,11 @@
 //!    retries)                       └──────────────────────────────────────────┘
 //! ```
 //!
+//! Every message between two parts crosses a network link with its own latency, jitter
+//! and loss (`link.rs`: clients ↔ load balancer ↔ api-i ↔ cache, database, replica,
+//! payment, DNS resolver); payment calls resolve the provider's name through a DNS
+//! resolver with a per-instance TTL cache (`dns.rs`).
+//!
 //! ## What to look at
 //! - Golden signals: `http_requests_total` (traffic, errors by status),
 //!   `http_request_duration_seconds` (latency), `service_utilization_ratio` and
@@ -40,6 +45,8 @@ pub use db::{DATA_ANOMALIES, DB_DEADLOCKS, DB_SERIALIZATION_FAILURES};
 pub use mq::{CALLBACKS, CALLBACKS_GIVEN_UP, CALLBACK_BACKLOG, MQ_AGE, MQ_LAG, MQ_PUBLISHED};
 pub use write_behind::{WB_BACKLOG, WB_FLUSHED, WB_LAG};
 mod disk;
+mod dns;
+mod link;
 mod net;
 
 use super::{common, Core, Model, SystemMeta, UtilizationMeter};
@@ -55,7 +62,7 @@ use crate::mitigations::{
 use crate::observe::{Level, LogRecord, Span, SpanStatus, Trace};
 use crate::params::{ParamSet, ParamSpec};
 use crate::rng::Xoshiro256PlusPlus as Rng;
-use crate::scenario::{Component, Effect, Hop};
+use crate::scenario::{Component, Edge, Effect, Hop};
 use crate::time::{ms_to_ns, ns_to_secs, secs_to_ns, Nanos};
 use breaker::{Admit, Breaker, BreakerConfig};
 use cache::{Cache, Lookup};
@@ -66,6 +73,9 @@ use std::collections::{BTreeMap, VecDeque};
 pub use chain::{CHAIN_AFTER_DEADLINE, CHAIN_ATTEMPTS, CHAIN_CALLS, CHAIN_WASTED};
 use disk::DiskIo;
 use net::Link;
+
+pub use dns::{DNS_DURATION, DNS_LOOKUPS};
+pub use link::{LINK_DROPPED, LINK_LATENCY, LINK_UP};
 
 pub const LINK_QUEUE_DEPTH: MetricSpec = MetricSpec::gauge(
     "network_link_queue_depth",
@@ -353,6 +363,12 @@ pub static META: SystemMeta = SystemMeta {
         ParamSpec::boolean("message_queue", false, "Orders publish their events (created, paid) to a partitioned message queue read by a consumer group."),
         ParamSpec::int("mq_partitions", "partitions", 4, 1, 256, "Partitions of the message queue, one consumer each."),
         ParamSpec::float("mq_consumer_ms", "ms", 10.0, 0.0, 60_000.0, "Mean time a consumer takes per message (exponential)."),
+        ParamSpec::float("network_loss", "", 0.0, 0.0, 1.0, "Chance that an exchange between a service instance and a backend is lost; the caller waits for its timeout."),
+        ParamSpec::float("network_connect_timeout_ms", "ms", 1000.0, 1.0, 600_000.0, "How long a caller without a timeout of its own waits for a lost network exchange before failing (504)."),
+        ParamSpec::float("dns_lookup_ms", "ms", 2.0, 0.0, 60_000.0, "Time the DNS resolver takes to answer a lookup of the payment provider's name."),
+        ParamSpec::float("dns_ttl_s", "s", 60.0, 0.0, 86_400.0, "How long an instance caches a DNS answer; calls in between resolve for free."),
+        ParamSpec::float("dns_failure_rate", "", 0.0, 0.0, 1.0, "Share of DNS lookups that fail (the payment call then fails with 503)."),
+        ParamSpec::float("dns_timeout_ms", "ms", 5000.0, 0.0, 600_000.0, "How long a failing DNS lookup hangs before it gives up."),
     ],
     metrics: &[
         common::HTTP_REQUESTS,
@@ -394,6 +410,11 @@ pub static META: SystemMeta = SystemMeta {
         DISK_IO_UTILIZATION,
         DB_ROWS_SCANNED,
         CPU_UTILIZATION,
+        LINK_LATENCY,
+        LINK_DROPPED,
+        LINK_UP,
+        DNS_LOOKUPS,
+        DNS_DURATION,
     ],
     components: &[
         Component::Client,
@@ -465,6 +486,24 @@ enum Ev {
     },
     /// An event of the parts in `db.rs`, `write_behind.rs` and `mq.rs`.
     Part(PartEv),
+    /// An attempt crossed the clients' link and reaches the load balancer.
+    AtLb {
+        call: u32,
+        generation: u32,
+        attempt: u32,
+    },
+    /// A request crossed the load balancer's link to its instance.
+    Deliver(u32),
+    /// The load balancer gave up on a request lost on the link to its instance (504).
+    LinkLost(u32),
+    /// An answer crossed the links back to the client (or the client gave up on a lost one).
+    ClientAnswer {
+        call: u32,
+        generation: u32,
+        attempt: u32,
+        ok: bool,
+        timed_out: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -502,6 +541,8 @@ struct Call {
     attempt: u32,
     max_attempts: u32,
     done: bool,
+    /// The current attempt's answer's way back across the clients' link.
+    back_ns: Nanos,
 }
 
 /// One attempt inside the service.
@@ -565,6 +606,12 @@ struct Req {
     /// When its write-ahead-log write was queued at the disk, and when it is on disk.
     disk_start: Nanos,
     disk_done: Nanos,
+    /// The network link an exchange of this request was lost on.
+    lost_on: Option<crate::scenario::Edge>,
+    /// The answer's way back across the clients' link and the load balancer's link.
+    back_ns: [Nanos; 2],
+    /// Resolving the payment provider's name failed (`dns.rs`).
+    dns_failed: bool,
 }
 
 struct Instance {
@@ -785,8 +832,10 @@ pub struct WebModel {
     clients: u64,
     /// Per-client token buckets: (tokens, last refill).
     buckets: Vec<(f64, Nanos)>,
-    net_latency_ns: Nanos,
-    net_jitter_ns: Nanos,
+    /// The network links between the parts (`link.rs`).
+    links: link::Links,
+    /// The DNS resolver payment calls go through (`dns.rs`).
+    dns: dns::Resolver,
     net_rng: Rng,
     scan_ns_per_row: f64,
     rows_scanned: [Option<CounterId>; 2],
@@ -978,8 +1027,22 @@ impl WebModel {
             leaked_gauge_conn: None,
             clients: p.i64("clients").max(1) as u64,
             buckets: Vec::new(),
-            net_latency_ns: ms_to_ns(p.f64("network_latency_ms")),
-            net_jitter_ns: ms_to_ns(p.f64("network_jitter_ms")),
+            links: link::Links::new(
+                ms_to_ns(p.f64("network_latency_ms")),
+                ms_to_ns(p.f64("network_jitter_ms")),
+                p.f64("network_loss"),
+                ms_to_ns(p.f64("network_connect_timeout_ms")),
+            ),
+            dns: dns::Resolver::new(
+                crate::scenario::DnsFault {
+                    failure_rate: p.f64("dns_failure_rate"),
+                    timeout_ns: ms_to_ns(p.f64("dns_timeout_ms")),
+                    lookup_ns: ms_to_ns(p.f64("dns_lookup_ms")),
+                    ttl_ns: secs_to_ns(p.f64("dns_ttl_s")),
+                },
+                core.rng(7),
+                &mut core.metrics,
+            ),
             net_rng: core.rng(6),
             scan_ns_per_row: p.f64("scan_ns_per_row"),
             rows_scanned: [None, None],
@@ -1068,6 +1131,7 @@ impl WebModel {
             attempt: 0,
             max_attempts: policy.max_attempts,
             done: false,
+            back_ns: 0,
         };
         let id = if let Some(i) = self.free_calls.pop() {
             let generation = self.calls[i as usize].generation.wrapping_add(1);
@@ -1091,8 +1155,8 @@ impl WebModel {
     fn send(&mut self, core: &mut Core, call_id: u32) {
         let call = &mut self.calls[call_id as usize];
         call.attempt += 1;
-        let (attempt, endpoint, key, call_generation) =
-            (call.attempt, call.endpoint, call.key, call.generation);
+        call.back_ns = 0;
+        let (attempt, endpoint, call_generation) = (call.attempt, call.endpoint, call.generation);
         if self.client_timeout_ns > 0 {
             self.events.schedule_timer(
                 0,
@@ -1104,6 +1168,51 @@ impl WebModel {
                 },
             );
         }
+        // The clients' link to the load balancer.
+        let fault = self.link_fault(core, Edge::ClientLb, 0, ENDPOINTS[endpoint as usize], None);
+        if !fault.is_none() || self.links_touched(Edge::ClientLb) {
+            let link = self.cross_with(core, Edge::ClientLb, 0, &fault, None);
+            if link.lost {
+                // Nothing reaches the load balancer: the client waits for its timeout.
+                let own = (self.client_timeout_ns > 0).then_some(self.client_timeout_ns);
+                self.events.schedule(
+                    core.now + self.lost_wait(own),
+                    Ev::ClientAnswer {
+                        call: call_id,
+                        generation: call_generation,
+                        attempt,
+                        ok: false,
+                        timed_out: true,
+                    },
+                );
+                return;
+            }
+            self.calls[call_id as usize].back_ns = link.back_ns;
+            if link.there_ns > 0 {
+                self.events.schedule(
+                    core.now + link.there_ns,
+                    Ev::AtLb {
+                        call: call_id,
+                        generation: call_generation,
+                        attempt,
+                    },
+                );
+                return;
+            }
+        }
+        self.at_lb(core, call_id);
+    }
+
+    /// An attempt reaches the load balancer: rate limit, pick an instance, forward.
+    fn at_lb(&mut self, core: &mut Core, call_id: u32) {
+        let call = &self.calls[call_id as usize];
+        let (attempt, endpoint, key, call_generation, client_back) = (
+            call.attempt,
+            call.endpoint,
+            call.key,
+            call.generation,
+            call.back_ns,
+        );
         let seq = core.arrive();
         let picked = self.pick_instance();
         let instance = picked.unwrap_or(0);
@@ -1118,6 +1227,7 @@ impl WebModel {
             instance: instance as u32,
             endpoint,
             key,
+            back_ns: [client_back, 0],
             ..Req::default()
         };
         let id = if let Some(i) = self.free_reqs.pop() {
@@ -1156,6 +1266,42 @@ impl WebModel {
             self.respond(core, id, Some(502), false);
             return;
         }
+        // The load balancer's link to the instance.
+        let fault = self.link_fault(
+            core,
+            Edge::LbApi,
+            instance as u32,
+            ENDPOINTS[endpoint as usize],
+            Some(seq),
+        );
+        if !fault.is_none() || self.links_touched(Edge::LbApi) {
+            let link = self.cross_with(core, Edge::LbApi, instance as u32, &fault, Some(seq));
+            if link.lost {
+                let r = &mut self.reqs[id as usize];
+                r.failed_at = Some(Component::Network);
+                r.lost_on = Some(Edge::LbApi);
+                self.events
+                    .schedule(core.now + self.lost_wait(None), Ev::LinkLost(id));
+                return;
+            }
+            self.reqs[id as usize].back_ns[1] = link.back_ns;
+            if link.there_ns > 0 {
+                self.events
+                    .schedule(core.now + link.there_ns, Ev::Deliver(id));
+                return;
+            }
+        }
+        self.reach_instance(core, id);
+    }
+
+    /// A request reaches its instance: a free worker takes it, or it queues.
+    fn reach_instance(&mut self, core: &mut Core, id: u32) {
+        if self.died(id) {
+            // The instance crashed while the request was on its way: connection reset.
+            self.respond(core, id, Some(502), false);
+            return;
+        }
+        let instance = self.reqs[id as usize].instance as usize;
         let inst = &mut self.instances[instance];
         if let Some(max) = self.policies.shed_queue_length {
             if inst.busy >= self.workers && inst.waiting.len() >= max {
@@ -1391,11 +1537,18 @@ impl WebModel {
                 r.fail_status = effect.fail_status;
                 r.failed_at = Some(Component::Cache);
             }
-            let rtt = self.net() + self.net();
-            self.events.schedule(
-                core.now + rtt + self.cache_latency_ns + effect.delay_ns,
-                Ev::CacheDone(id),
-            );
+            let (instance, seq) = (r.instance, r.seq);
+            let link = self.cross(core, Edge::ApiCache, instance, ENDPOINTS[0], seq);
+            let mut done = core.now + link.rtt() + self.cache_latency_ns + effect.delay_ns;
+            if link.lost {
+                // No answer from the cache: after the timeout the read goes to the database.
+                let r = &mut self.reqs[id as usize];
+                r.fail_status = Some(504);
+                r.failed_at = Some(Component::Cache);
+                r.lost_on = Some(Edge::ApiCache);
+                done = core.now + self.lost_wait(None);
+            }
+            self.events.schedule(done, Ev::CacheDone(id));
             return;
         }
         self.acquire_connection(core, id);
@@ -1482,14 +1635,6 @@ impl WebModel {
         self.fills_peak = self.fills_peak.max(self.fills_in_flight);
         core.metrics.inc(self.ids.cache_backend);
         self.acquire_connection(core, id);
-    }
-
-    /// A network hop's latency: the base plus uniform jitter.
-    fn net(&mut self) -> Nanos {
-        if self.net_jitter_ns == 0 {
-            return self.net_latency_ns;
-        }
-        self.net_latency_ns + (self.net_jitter_ns as f64 * self.net_rng.next_f64()) as Nanos
     }
 
     // ---- database ------------------------------------------------------------------
@@ -1627,9 +1772,23 @@ impl WebModel {
         if self.first_of_two_statements(core, id) {
             return;
         }
-        let rtt = self.net() + self.net();
+        let r = self.reqs[id as usize];
+        let edge = if r.endpoint == 0 && self.read_replica {
+            Edge::ApiReplica
+        } else {
+            Edge::ApiDatabase
+        };
+        let endpoint = ENDPOINTS[r.endpoint as usize];
+        let link = self.cross(core, edge, r.instance, endpoint, r.seq);
         let r = &mut self.reqs[id as usize];
-        let mut end = core.now + rtt + r.query_ns;
+        let mut end = core.now + link.rtt() + r.query_ns;
+        if link.lost {
+            // The query or its answer never arrives: the caller waits for its timeout.
+            end = core.now + self.links.connect_timeout_ns;
+            r.fail_status = Some(504);
+            r.failed_at = Some(Component::Database);
+            r.lost_on = Some(edge);
+        }
         if let Some(limit) = self.policies.db_timeout_ns {
             let deadline = r.cpu_done + limit;
             if end > deadline {
@@ -1751,6 +1910,7 @@ impl WebModel {
 
     fn restart(&mut self, core: &mut Core, i: usize) {
         self.instances[i].up = true;
+        self.dns.forget(i);
         if core.logs.admits(core.now) {
             core.logs.push(LogRecord {
                 t_ns: core.now,
@@ -1905,8 +2065,10 @@ impl WebModel {
             core.metrics.set(g, leaked_total);
         }
         if core.now % self.health_interval_ns < crate::time::NS_PER_SEC {
-            for inst in &mut self.instances {
-                inst.healthy_in_lb = inst.up;
+            for i in 0..self.instances.len() {
+                // A check lost on the load balancer's link to the instance fails too.
+                let up = self.instances[i].up && self.health_check_passes(core, i);
+                self.instances[i].healthy_in_lb = up;
             }
         }
         let sample_ns = crate::time::NS_PER_SEC as f64;
@@ -2160,9 +2322,24 @@ impl WebModel {
         }
         self.payment_in_flight[inst] += 1;
         let hop = Hop::new(Component::Dependency, r.instance, ENDPOINTS[1]);
-        let effect = self.strike(core, hop, r.seq);
-        let rtt = self.net() + self.net();
+        let mut effect = self.strike(core, hop, r.seq);
+        let dns = self.resolve(core, r.instance, r.seq);
+        if dns.failed {
+            // No address, no call: the provider does no work.
+            effect.delay_ns = effect.delay_ns.saturating_add(dns.took_ns);
+            effect.work_factor = 0.0;
+            effect.fail_status = Some(503);
+        } else {
+            effect.delay_ns = effect.delay_ns.saturating_add(dns.took_ns);
+        }
+        let link = if dns.failed {
+            link::Crossing::NONE
+        } else {
+            self.cross(core, Edge::ApiPayment, r.instance, ENDPOINTS[1], r.seq)
+        };
+        let rtt = link.rtt();
         let rr = &mut self.reqs[id as usize];
+        rr.dns_failed = dns.failed;
         rr.probe = probe;
         rr.dep_start = core.now;
         rr.callbacks = effect.callbacks;
@@ -2200,6 +2377,13 @@ impl WebModel {
             }
         }
         let rr = &mut self.reqs[id as usize];
+        if link.lost {
+            // The call or its answer is lost: the caller waits for its timeout.
+            latency = self.links.connect_timeout_ns;
+            rr.fail_status = Some(504);
+            rr.failed_at = Some(Component::Dependency);
+            rr.lost_on = Some(Edge::ApiPayment);
+        }
         let mut end = core.now + latency + rtt;
         if let Some(limit) = self.policies.dependency_timeout_ns {
             if latency > limit {
@@ -2413,22 +2597,53 @@ impl WebModel {
             return;
         }
         // A truncated body is an error to the client, whatever the server counted.
-        self.client_outcome(core, r.call, fail.is_none() && !r.truncated, false);
+        let ok = fail.is_none() && !r.truncated;
+        // The answer crosses the links back: load balancer ← instance, clients ← load balancer.
+        let back = r.back_ns[0] + r.back_ns[1];
+        if back > 0 {
+            self.events.schedule(
+                core.now + back,
+                Ev::ClientAnswer {
+                    call: r.call,
+                    generation: r.call_generation,
+                    attempt: r.attempt,
+                    ok,
+                    timed_out: false,
+                },
+            );
+            return;
+        }
+        self.client_outcome(core, r.call, ok, false);
     }
 
     fn client_timeout(&mut self, core: &mut Core, call: u32, generation: u32, attempt: u32) {
+        self.client_answer(core, call, generation, attempt, false, true);
+    }
+
+    /// An answer (or a timeout) for one attempt reaches the client, if it still waits.
+    fn client_answer(
+        &mut self,
+        core: &mut Core,
+        call: u32,
+        generation: u32,
+        attempt: u32,
+        ok: bool,
+        timed_out: bool,
+    ) {
         let c = self.calls[call as usize];
         if c.done || c.attempt != attempt || c.generation != generation {
             return;
         }
-        self.client_outcome(core, call, false, true);
+        self.client_outcome(core, call, ok, timed_out);
     }
 
     fn log_failure(&self, core: &mut Core, r: &Req, status: u16, held_worker: bool) {
         if !core.logs.admits(core.now) {
             return;
         }
-        let message = if !held_worker {
+        let message = if !held_worker && r.lost_on == Some(Edge::LbApi) {
+            "upstream connect timed out: network link to the instance lost"
+        } else if !held_worker {
             match status {
                 504 => "request expired in queue (server timeout)",
                 _ => "request rejected (queue full or shed)",
@@ -2447,6 +2662,9 @@ impl WebModel {
                 (Some(Component::Disk), _) => "write failed: no space left on device",
                 (_, 401) => "token rejected: expired",
                 (_, 400) => "bad request",
+                (Some(Component::Dependency), 503) if r.dns_failed => {
+                    "payment call failed: DNS lookup of the provider failed"
+                }
                 (Some(Component::Dependency), 503) => {
                     "payment call rejected by open circuit breaker"
                 }
@@ -2514,6 +2732,12 @@ impl WebModel {
                 ("attempt", r.attempt.to_string()),
             ],
         }];
+        if let Some(edge) = r.lost_on {
+            let (from, to) = link::ends(edge, r.instance);
+            spans[0]
+                .attributes
+                .push(("network.lost_on", format!("{from} → {to}")));
+        }
         let mut child = |service,
                          operation,
                          start: Nanos,
@@ -2713,6 +2937,25 @@ impl Model for WebModel {
                 self.lost_in_crash(core, req, false)
             }
             Ev::Sent { req, .. } => self.respond(core, req, None, true),
+            Ev::AtLb {
+                call,
+                generation,
+                attempt,
+            } => {
+                let c = self.calls[call as usize];
+                if !c.done && c.generation == generation && c.attempt == attempt {
+                    self.at_lb(core, call);
+                }
+            }
+            Ev::Deliver(id) => self.reach_instance(core, id),
+            Ev::LinkLost(id) => self.respond(core, id, Some(504), false),
+            Ev::ClientAnswer {
+                call,
+                generation,
+                attempt,
+                ok,
+                timed_out,
+            } => self.client_answer(core, call, generation, attempt, ok, timed_out),
             Ev::DiskDone { req, .. } => self.disk_done(core, req),
         }
     }
@@ -2721,6 +2964,7 @@ impl Model for WebModel {
         self.memory_tick(core);
         self.parts_sample(core);
         self.io_tick(core);
+        self.links_sample(core);
         self.autoscale_tick(core);
         core.settle();
         let depth = self.queue_depth() as f64;
