@@ -116,6 +116,7 @@ pub fn current_state(sim: Sim, with_t: bool) -> LabState {
         t_ns: with_t.then(|| sim.now_ns.get_untracked()),
         params: sim.system_params.get_untracked(),
         switches,
+        rules: Vec::new(),
     }
 }
 

@@ -70,6 +70,8 @@ pub struct RunArgs {
     pub scenarios: Vec<String>,
     pub mitigations: Vec<String>,
     pub sets: Vec<(String, String)>,
+    /// Alert rules of the user's own (`NAME: CONDITION [for DURATION] [critical]`).
+    pub rules: Vec<String>,
     pub seed: u64,
     pub duration_ns: Nanos,
     pub warmup_ns: Nanos,
@@ -93,7 +95,7 @@ USAGE:
   sdl list [--format text|json]
   sdl describe ID [--format text|json]
   sdl run [--system queue|web] [--scenario ID[,ID…]] [--mitigation ID[,ID…]]
-          [--set KEY=VALUE]…
+          [--set KEY=VALUE]… [--rule 'NAME: CONDITION [for 30s] [critical]']…
           [--seed N] [--duration 600s] [--warmup 60s] [--format json|prom|csv]
           [--link 'system=web&seed=7&s=retry-storm&t=120']
   sdl tutorial list
@@ -101,6 +103,9 @@ USAGE:
 
   KEY is a system parameter by bare name (--set workers=4) or a scenario's or
   mitigation's parameter as ID.name (--set fixed-latency.delay_ms=200). Durations take ms, s, m or h.
+  The SLOs are set the same way (--set slo.latency_ms=300, --set slo.availability_pct=99.5);
+  --rule adds an alert rule beside the defaults, e.g.
+  --rule 'SlowDb: histogram_quantile(0.99, rate(db_query_duration_seconds[1m])) > 0.1 for 30s'.
   --link takes a lab link from the page (its query string or the whole address):
   the same system, seed, switches and parameters, run for its `t` (the page shows
   the same summary). Flags after it override it.
@@ -227,6 +232,7 @@ fn apply_link(run: &mut RunArgs, raw: &str) -> Result<(), UsageError> {
     run.system = state.system;
     run.seed = state.seed;
     run.sets.extend(state.params);
+    run.rules.extend(state.rules);
     for sw in state.switches {
         let is_scenario = engine::catalog::find_scenario(&sw.id).is_ok();
         let list = if is_scenario {
@@ -255,6 +261,7 @@ fn parse_run(rest: &[String]) -> Result<RunArgs, UsageError> {
         scenarios: Vec::new(),
         mitigations: Vec::new(),
         sets: Vec::new(),
+        rules: Vec::new(),
         seed: 1,
         duration_ns: 600 * engine::time::NS_PER_SEC,
         warmup_ns: 0,
@@ -315,6 +322,7 @@ fn parse_run(rest: &[String]) -> Result<RunArgs, UsageError> {
                     )));
                 }
             }
+            "rule" => run.rules.push(flags.value(k, v)?),
             "link" => apply_link(&mut run, &flags.value(k, v)?)?,
             "warmup" => run.warmup_ns = parse_duration(&flags.value(k, v)?)?,
             "format" => {
@@ -338,6 +346,7 @@ fn parse_run(rest: &[String]) -> Result<RunArgs, UsageError> {
                         "scenario",
                         "mitigation",
                         "set",
+                        "rule",
                         "seed",
                         "duration",
                         "warmup",

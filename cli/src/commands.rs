@@ -129,6 +129,9 @@ pub fn config(a: &RunArgs) -> Result<LabConfig, UsageError> {
     for (k, v) in &a.sets {
         cfg.set(k, v)?;
     }
+    for rule in &a.rules {
+        cfg.add_rule(rule)?;
+    }
     Ok(cfg)
 }
 
@@ -157,6 +160,7 @@ fn run(a: &RunArgs) -> Result<String, UsageError> {
                 "events": lab.events(),
                 "sample_interval_s": cfg.sample_interval_ns / NS_PER_SEC,
                 "digest": lab.digest(),
+                "rules": lab.alerts().alerts().iter().map(|a| a.rule.to_text()).collect::<Vec<_>>(),
                 "alerts": lab.alerts().history().collect::<Vec<_>>(),
                 "error_budget": lab.error_budget(),
             });

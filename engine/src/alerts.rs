@@ -21,6 +21,12 @@ use std::fmt;
 
 /// Transitions kept per run; older ones are dropped first.
 pub const HISTORY_CAP: usize = 256;
+/// Rules of their own a learner may add to a run, beside the defaults.
+pub const MAX_CUSTOM_RULES: usize = 20;
+/// The longest `for` a rule may wait before it fires (one virtual day).
+pub const MAX_FOR_NS: Nanos = 86_400 * NS_PER_SEC;
+/// The longest rule name.
+const MAX_NAME_LEN: usize = 64;
 
 /// The SLO parameters, set as `slo.<name>` (e.g. `slo.latency_ms=300`).
 pub const SLO_PARAMS: &[ParamSpec] = &[
@@ -131,14 +137,118 @@ impl Rule {
             summary: summary.to_string(),
         })
     }
+
+    /// Reads a rule written as one line, Prometheus-style:
+    /// `NAME: CONDITION [for DURATION] [warning|critical]`, e.g.
+    /// `SlowOrders: histogram_quantile(0.99, rate(http_request_duration_seconds[1m])) > 0.5 for 1m critical`.
+    /// The condition's metrics must exist in the catalogue; `for` defaults to 0 (fire at
+    /// once) and the severity to warning. Every refusal names what is wrong.
+    pub fn parse(text: &str) -> Result<Rule, String> {
+        let text = text.trim();
+        let Some((name, rest)) = text.split_once(':') else {
+            return Err(format!(
+                "alert rule `{text}`: expected `NAME: CONDITION [for DURATION] [warning|critical]`, e.g. `SlowP99: latency_p99_s > 0.5 for 30s`"
+            ));
+        };
+        let name = name.trim();
+        check_rule_name(name)?;
+        let mut body = rest.trim();
+        let mut severity = Severity::Warning;
+        for s in [Severity::Warning, Severity::Critical] {
+            if let Some(head) = body.strip_suffix(s.as_str()) {
+                if head.ends_with(char::is_whitespace) {
+                    severity = s;
+                    body = head.trim_end();
+                }
+            }
+        }
+        let mut for_ns = 0;
+        if let Some(at) = body.rfind(" for ") {
+            let raw = body[at + 5..].trim();
+            for_ns = crate::time::parse_duration(raw)
+                .map_err(|e| format!("alert rule `{name}`: {e} (after `for`)"))?;
+            if for_ns > MAX_FOR_NS {
+                return Err(format!(
+                    "alert rule `{name}`: `for {raw}` is too long (allowed: up to 24h)"
+                ));
+            }
+            body = body[..at].trim_end();
+        }
+        if body.is_empty() {
+            return Err(format!(
+                "alert rule `{name}`: the condition is missing (e.g. `latency_p99_s > 0.5`)"
+            ));
+        }
+        let condition = Condition::parse(body).map_err(|e| format!("alert rule `{name}`: {e}"))?;
+        condition
+            .query()
+            .validate()
+            .map_err(|e| format!("alert rule `{name}`: {e}"))?;
+        let summary = if for_ns == 0 {
+            format!("{condition}")
+        } else {
+            format!("{condition} for {}", duration_text(for_ns))
+        };
+        Ok(Rule {
+            name: name.to_string(),
+            condition,
+            for_ns,
+            severity,
+            summary,
+        })
+    }
+
+    /// The rule as `Rule::parse` reads it (`NAME: CONDITION for DURATION SEVERITY`).
+    pub fn to_text(&self) -> String {
+        let mut out = format!("{}: {}", self.name, self.condition);
+        if self.for_ns > 0 {
+            out.push_str(" for ");
+            out.push_str(&duration_text(self.for_ns));
+        }
+        if self.severity != Severity::Warning {
+            out.push(' ');
+            out.push_str(self.severity.as_str());
+        }
+        out
+    }
 }
+
+/// A duration as `parse_duration` reads it back exactly (`2h`, `5m`, `30s`, `1.5s`).
+fn duration_text(ns: Nanos) -> String {
+    const MIN: Nanos = 60 * NS_PER_SEC;
+    if ns > 0 && ns % (60 * MIN) == 0 {
+        format!("{}h", ns / (60 * MIN))
+    } else if ns > 0 && ns % MIN == 0 {
+        format!("{}m", ns / MIN)
+    } else {
+        format!("{}s", crate::share::format_seconds(ns))
+    }
+}
+
+/// A rule name is a Prometheus alert name: a letter, then letters, digits and `_`.
+fn check_rule_name(name: &str) -> Result<(), String> {
+    let ok = name.len() <= MAX_NAME_LEN
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "alert rule name `{name}` is not allowed (allowed: a letter, then letters, digits or `_`, up to {MAX_NAME_LEN} characters)"
+        ))
+    }
+}
+
+/// Names of the default rules, which a learner's rule may not reuse.
+pub const DEFAULT_RULE_NAMES: [&str; 3] = ["LatencySLOBreach", "HighErrorRate", "Saturation"];
 
 /// The default rules for `slo`: p99 over the latency objective, more than 1 % errors,
 /// utilisation over 90 %.
 pub fn default_rules(slo: &Slo) -> Vec<Rule> {
+    let [latency, errors, saturation] = DEFAULT_RULE_NAMES;
     let specs = [
         (
-            "LatencySLOBreach",
+            latency,
             format!("latency_p99_s > {}", slo.latency_p99_s),
             30 * NS_PER_SEC,
             Severity::Warning,
@@ -148,14 +258,14 @@ pub fn default_rules(slo: &Slo) -> Vec<Rule> {
             ),
         ),
         (
-            "HighErrorRate",
+            errors,
             "error_rate > 0.01".to_string(),
             30 * NS_PER_SEC,
             Severity::Critical,
             "More than 1 % of requests have been failing for 30 s".to_string(),
         ),
         (
-            "Saturation",
+            saturation,
             "utilization > 0.9".to_string(),
             60 * NS_PER_SEC,
             Severity::Warning,
@@ -572,6 +682,142 @@ mod tests {
         let lab = Lab::new(&cfg).unwrap();
         let rule = &lab.alerts().alerts()[0].rule;
         assert_eq!(rule.condition.to_string(), "latency_p99_s > 0.4");
+    }
+
+    #[test]
+    fn a_rule_reads_from_one_line_and_writes_back_the_same() {
+        let r = Rule::parse(
+            "SlowDb: histogram_quantile(0.99, rate(db_query_duration_seconds[1m])) > 0.1 for 90s critical",
+        )
+        .unwrap();
+        assert_eq!(r.name, "SlowDb");
+        assert_eq!(r.for_ns, 90 * NS_PER_SEC);
+        assert_eq!(r.severity, Severity::Critical);
+        assert_eq!(r.condition.threshold(), 0.1);
+        let text = r.to_text();
+        assert!(text.ends_with("for 90s critical"), "{text}");
+        assert_eq!(Rule::parse(&text).unwrap().to_text(), text);
+
+        let plain = Rule::parse("  Busy :utilization>0.5 ").unwrap();
+        assert_eq!((plain.for_ns, plain.severity), (0, Severity::Warning));
+        assert_eq!(plain.to_text(), "Busy: utilization > 0.5");
+        assert_eq!(
+            Rule::parse("Slow: latency_p99_s > 1 for 2m")
+                .unwrap()
+                .to_text(),
+            "Slow: latency_p99_s > 1 for 2m"
+        );
+    }
+
+    #[test]
+    fn a_bad_rule_is_refused_with_what_is_wrong() {
+        let cases = [
+            ("latency_p99_s > 1", "expected `NAME: CONDITION"),
+            ("9lives: latency_p99_s > 1", "name `9lives` is not allowed"),
+            ("Bad Name: latency_p99_s > 1", "is not allowed"),
+            ("X: ", "the condition is missing"),
+            ("X: latency_p99_s > 1 for soon", "bad duration `soon`"),
+            ("X: latency_p99_s > 1 for 48h", "too long"),
+            ("X: nope_total > 1", "unknown metric `nope_total`"),
+            ("X: rate(db_pool_in_use[1m]) > 1", "gauge"),
+            ("X: latency_p99_s", "alert rule `X`"),
+        ];
+        for (text, want) in cases {
+            let e = Rule::parse(text).unwrap_err();
+            assert!(e.contains(want), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_learners_rule_fires_like_a_default_one() {
+        let mut cfg = LabConfig::new("web");
+        cfg.add_rule("Slow: latency_p99_s > 0.2 for 10s critical")
+            .unwrap();
+        let mut lab = Lab::new(&cfg).unwrap();
+        lab.advance(20 * NS_PER_SEC);
+        set_slow(&mut lab, true);
+        lab.advance(30 * NS_PER_SEC);
+        let seen = changes(&lab, "Slow");
+        assert_eq!(
+            seen.iter().map(|c| c.1).collect::<Vec<_>>(),
+            [Change::Pending, Change::Firing]
+        );
+        let fired = firings(&lab);
+        assert_eq!(fired[0].severity, Severity::Critical);
+        assert_eq!(lab.alerts().alerts().len(), DEFAULT_RULE_NAMES.len() + 1);
+    }
+
+    #[test]
+    fn a_rule_added_late_shows_what_it_would_have_done_from_the_start() {
+        let rule = "Slow: latency_p99_s > 0.2 for 10s";
+        let drive = |lab: &mut Lab| {
+            lab.advance(20 * NS_PER_SEC);
+            set_slow(lab, true);
+            lab.advance(30 * NS_PER_SEC);
+            set_slow(lab, false);
+            lab.advance(30 * NS_PER_SEC);
+        };
+        let mut from_start = {
+            let mut cfg = LabConfig::new("web");
+            cfg.add_rule(rule).unwrap();
+            Lab::new(&cfg).unwrap()
+        };
+        drive(&mut from_start);
+        let mut late = lab_with(None);
+        drive(&mut late);
+        assert!(changes(&late, "Slow").is_empty());
+        assert_eq!(late.add_rule(rule).unwrap(), "Slow");
+        let want = changes(&from_start, "Slow");
+        assert_eq!(want.len(), 3, "{want:?}");
+        assert_eq!(changes(&late, "Slow"), want);
+        assert_eq!(late.config().custom_rules(), [rule]);
+        // The next samples go on from the replayed states.
+        late.advance(5 * NS_PER_SEC);
+        from_start.advance(5 * NS_PER_SEC);
+        assert_eq!(changes(&late, "Slow"), changes(&from_start, "Slow"));
+
+        assert!(late.remove_rule("Slow"));
+        assert!(!late.remove_rule("Slow"));
+        assert!(changes(&late, "Slow").is_empty());
+    }
+
+    #[test]
+    fn rule_names_are_unique_and_the_defaults_are_kept() {
+        let mut cfg = LabConfig::new("web");
+        let e = cfg.add_rule("Saturation: utilization > 0.5").unwrap_err();
+        assert!(e.to_string().contains("belongs to a default rule"), "{e}");
+        cfg.add_rule("Busy: utilization > 0.5").unwrap();
+        cfg.add_rule("Busy: utilization > 0.7 for 1m").unwrap();
+        assert_eq!(cfg.custom_rules(), ["Busy: utilization > 0.7 for 1m"]);
+        for i in 1..MAX_CUSTOM_RULES {
+            cfg.add_rule(&format!("R{i}: utilization > 0.5")).unwrap();
+        }
+        let e = cfg.add_rule("OneTooMany: utilization > 0.5").unwrap_err();
+        assert!(e.to_string().contains("at most"), "{e}");
+        assert!(cfg.remove_rule("R3"));
+        cfg.add_rule("OneTooMany: utilization > 0.5").unwrap();
+    }
+
+    #[test]
+    fn changing_the_slo_live_moves_the_latency_alert_without_a_new_run() {
+        let mut lab = lab_with(None);
+        set_slow(&mut lab, true);
+        lab.advance(60 * NS_PER_SEC);
+        assert_eq!(
+            changes(&lab, "LatencySLOBreach").last().map(|c| c.1),
+            Some(Change::Firing)
+        );
+        let events = lab.events();
+        lab.set_param("slo.latency_ms", "1000").unwrap();
+        assert_eq!(lab.events(), events, "the run goes on");
+        assert!(changes(&lab, "LatencySLOBreach").is_empty());
+        assert_eq!(
+            lab.alerts().alerts()[0].rule.condition.to_string(),
+            "latency_p99_s > 1"
+        );
+        lab.set_param("slo.availability_pct", "99").unwrap();
+        assert_eq!(lab.error_budget().unwrap().target, 0.99);
+        assert!(lab.set_param("slo.latency_ms", "-1").is_err());
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub enum LabError {
     NotApplicable { key: String, detail: String },
     /// A system parameter changed while running; the run must be rebuilt to apply it.
     RequiresReset { key: String },
+    /// An alert rule could not be read or added; `detail` names the rule and the problem.
+    InvalidRule { detail: String },
 }
 
 impl fmt::Display for LabError {
@@ -87,6 +89,7 @@ impl fmt::Display for LabError {
                 f,
                 "system parameter `{key}` applies on reset; change it in the configuration and start a new run"
             ),
+            LabError::InvalidRule { detail } => f.write_str(detail),
         }
     }
 }

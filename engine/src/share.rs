@@ -57,6 +57,8 @@ pub struct LabState {
     pub params: BTreeMap<String, String>,
     /// Switched-on scenarios then mitigations, in catalogue order.
     pub switches: Vec<SwitchOn>,
+    /// The learner's own alert rules (`Rule::parse` text), in the order added.
+    pub rules: Vec<String>,
 }
 
 impl Default for LabState {
@@ -69,6 +71,7 @@ impl Default for LabState {
             t_ns: None,
             params: BTreeMap::new(),
             switches: Vec::new(),
+            rules: Vec::new(),
         }
     }
 }
@@ -98,6 +101,9 @@ impl LabState {
                 cfg.set(&format!("{}.{k}", sw.id), v)?;
             }
         }
+        for rule in &self.rules {
+            cfg.add_rule(rule)?;
+        }
         Ok(cfg)
     }
 
@@ -121,6 +127,9 @@ impl LabState {
                     pairs.push((format!("{}.{k}", sw.id), v.clone()));
                 }
             }
+        }
+        for rule in &self.rules {
+            pairs.push(("rule".into(), rule.clone()));
         }
         if let Some(t) = self.t_ns {
             pairs.push(("t".into(), format_seconds(t)));
@@ -153,6 +162,7 @@ impl LabState {
             params: self.params.clone(),
             scenarios,
             mitigations,
+            rules: self.rules.clone(),
         }
     }
 }
@@ -181,6 +191,7 @@ pub fn parse_query(query: &str) -> ParsedLink {
     let mut system_params: Vec<(String, String)> = Vec::new();
     let mut switch_ids: Vec<String> = Vec::new();
     let mut switch_params: Vec<(String, String, String)> = Vec::new();
+    let mut rules: Vec<String> = Vec::new();
     let state = &mut out.state;
     for part in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = match part.split_once('=') {
@@ -223,6 +234,7 @@ pub fn parse_query(query: &str) -> ParsedLink {
                     "invalid value `{value}` for `paused`: expected 1 or 0"
                 )),
             },
+            "rule" => rules.push(value),
             "view" => out.view = Some(value),
             "item" => out.item = Some(value),
             // A tutorial deep link (`?tutorial=<id>&step=<n>`), read by the app's tutorial panel.
@@ -236,6 +248,8 @@ pub fn parse_query(query: &str) -> ParsedLink {
                     }
                 }
             }
+            // The objectives are set like system parameters (`slo.latency_ms=300`).
+            _ if key.starts_with("slo.") => system_params.push((key, value)),
             _ => match key.split_once('.') {
                 Some((id, name)) => {
                     switch_params.push((id.to_string(), name.to_string(), value));
@@ -291,6 +305,13 @@ pub fn parse_query(query: &str) -> ParsedLink {
         };
         problems.push(message);
     }
+    for text in rules {
+        match cfg.add_rule(&text) {
+            Ok(_) => {}
+            Err(e) => problems.push(format!("{e}; the rule was left out")),
+        }
+    }
+    state.rules = cfg.custom_rules().to_vec();
     out.ignored = problems.finish();
     out
 }
@@ -457,6 +478,10 @@ pub struct ConfigFile {
     pub scenarios: Vec<SwitchOn>,
     #[serde(default)]
     pub mitigations: Vec<SwitchOn>,
+    /// The learner's own alert rules (`NAME: CONDITION for DURATION SEVERITY`); files
+    /// written before rules existed have none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<String>,
 }
 
 fn default_speed() -> String {
@@ -514,6 +539,7 @@ impl ConfigFile {
             t_ns: self.t_ns,
             params: self.params,
             switches,
+            rules: self.rules,
         };
         let problems = problems.finish();
         if !problems.is_empty() {
@@ -758,6 +784,50 @@ mod tests {
             "{json}"
         );
         assert_eq!(read_file(&json), Ok(state));
+    }
+
+    #[test]
+    fn slos_and_alert_rules_travel_in_links_and_files() {
+        let rule = "SlowDb: histogram_quantile(0.99, rate(db_query_duration_seconds[1m])) > 0.1 for 30s critical";
+        let q = format!(
+            "seed=3&slo.latency_ms=400&slo.availability_pct=99.5&rule={}&rule={}",
+            encode(rule),
+            encode("Busy: utilization > 0.8")
+        );
+        let parsed = link(&q);
+        assert!(parsed.ignored.is_empty(), "{:?}", parsed.ignored);
+        let s = &parsed.state;
+        assert_eq!(s.rules, [rule, "Busy: utilization > 0.8"]);
+        assert_eq!(
+            s.params.get("slo.latency_ms").map(String::as_str),
+            Some("400")
+        );
+        let cfg = s.config().unwrap();
+        assert_eq!(cfg.slo.latency_p99_s, 0.4);
+        assert_eq!(cfg.custom_rules().len(), 2);
+        assert_eq!(&link(&s.to_query()).state, s);
+        let json = serde_json::to_string(&s.to_file()).unwrap();
+        assert_eq!(read_file(&json).as_ref(), Ok(s));
+        // A file from before rules existed still reads.
+        let old = r#"{"format":"sdl-lab-config","version":1,"system":"web","seed":1}"#;
+        assert_eq!(read_file(old).map(|s| s.rules), Ok(vec![]));
+    }
+
+    #[test]
+    fn a_bad_rule_or_slo_in_a_link_is_left_out_with_why() {
+        let parsed = link(&format!(
+            "slo.latency_ms=-3&rule={}&rule={}&rule={}",
+            encode("Ok: utilization > 0.5"),
+            encode("Broken: nope_total > 1"),
+            encode("Saturation: utilization > 0.1"),
+        ));
+        assert_eq!(parsed.state.rules, ["Ok: utilization > 0.5"]);
+        assert!(parsed.state.params.is_empty());
+        let all = parsed.ignored.join(" | ");
+        assert!(all.contains("slo.latency_ms"), "{all}");
+        assert!(all.contains("unknown metric `nope_total`"), "{all}");
+        assert!(all.contains("belongs to a default rule"), "{all}");
+        assert!(all.contains("the rule was left out"), "{all}");
     }
 
     #[test]

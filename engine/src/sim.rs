@@ -2,7 +2,9 @@
 //! runs to an end time and the UI advances frame by frame, the golden signals sampled
 //! from it, its exact summary and its digest.
 
-use crate::alerts::{default_rules, Alerts, ErrorBudget, Rule, Slo};
+use crate::alerts::{
+    default_rules, Alerts, ErrorBudget, Rule, Slo, DEFAULT_RULE_NAMES, MAX_CUSTOM_RULES,
+};
 use crate::catalog::{find_mitigation, find_scenario, find_switch, find_system, Switch};
 use crate::metrics::{histogram_quantile, Ring, LATENCY_BUCKETS};
 use crate::observe::{LogRecord, Trace};
@@ -29,6 +31,9 @@ pub struct LabConfig {
     pub history_len: usize,
     /// Service-level objectives: the default alert rules and the error budget use them.
     pub slo: Slo,
+    /// Alert rules of the learner's own, beside the defaults, as `Rule::parse` reads
+    /// them (validated, canonical text, unique names).
+    custom_rules: Vec<String>,
     system_params: BTreeMap<String, String>,
     /// Switched-on scenarios and mitigations with their raw parameter overrides, in a
     /// fixed order (`Switch::rank`).
@@ -46,9 +51,58 @@ impl LabConfig {
             sample_interval_ns: NS_PER_SEC,
             history_len: 3600,
             slo: Slo::default(),
+            custom_rules: Vec::new(),
             system_params: BTreeMap::new(),
             switches: BTreeMap::new(),
         }
+    }
+
+    /// Adds an alert rule written `NAME: CONDITION [for DURATION] [warning|critical]`
+    /// (see `Rule::parse`); a rule of the same name is replaced. Returns its name.
+    pub fn add_rule(&mut self, text: &str) -> Result<String, LabError> {
+        let invalid = |detail: String| LabError::InvalidRule { detail };
+        let rule = Rule::parse(text).map_err(invalid)?;
+        if DEFAULT_RULE_NAMES.contains(&rule.name.as_str()) {
+            return Err(invalid(format!(
+                "alert rule name `{}` belongs to a default rule (taken: {}); choose another name",
+                rule.name,
+                DEFAULT_RULE_NAMES.join(", ")
+            )));
+        }
+        let canonical = rule.to_text();
+        let same = |t: &String| t.split_once(':').is_some_and(|(n, _)| n == rule.name);
+        match self.custom_rules.iter().position(same) {
+            Some(i) => self.custom_rules[i] = canonical,
+            None if self.custom_rules.len() >= MAX_CUSTOM_RULES => {
+                return Err(invalid(format!(
+                    "alert rule `{}`: a run holds at most {MAX_CUSTOM_RULES} rules of your own; remove one first",
+                    rule.name
+                )))
+            }
+            None => self.custom_rules.push(canonical),
+        }
+        Ok(rule.name)
+    }
+
+    /// Removes the learner's rule `name`; false when there is none.
+    pub fn remove_rule(&mut self, name: &str) -> bool {
+        let before = self.custom_rules.len();
+        self.custom_rules
+            .retain(|t| t.split_once(':').is_none_or(|(n, _)| n != name));
+        self.custom_rules.len() != before
+    }
+
+    /// The learner's own rules, as text, in the order they were added.
+    pub fn custom_rules(&self) -> &[String] {
+        &self.custom_rules
+    }
+
+    /// Every rule a run evaluates: the defaults for the SLO, then the learner's.
+    pub fn alert_rules(&self) -> Vec<Rule> {
+        let mut rules = default_rules(&self.slo);
+        // Stored rules were validated when added.
+        rules.extend(self.custom_rules.iter().filter_map(|t| Rule::parse(t).ok()));
+        rules
     }
 
     fn system_meta(&self) -> Result<&'static SystemMeta, LabError> {
@@ -409,7 +463,7 @@ impl Lab {
                 })
                 .collect(),
             golden: Golden::default(),
-            alerts: Alerts::new(default_rules(&config.slo)),
+            alerts: Alerts::new(config.alert_rules()),
             digest: Digest::START,
             events: 0,
             summary_cache: None,
@@ -578,6 +632,36 @@ impl Lab {
         self.alerts = Alerts::new(rules);
     }
 
+    /// Adds (or replaces, by name) one of the learner's alert rules now, without
+    /// restarting the run; see `LabConfig::add_rule`. Returns its name.
+    pub fn add_rule(&mut self, text: &str) -> Result<String, LabError> {
+        let name = self.config.add_rule(text)?;
+        self.rebuild_alerts();
+        Ok(name)
+    }
+
+    /// Removes one of the learner's alert rules now; false when there is none.
+    pub fn remove_rule(&mut self, name: &str) -> bool {
+        let removed = self.config.remove_rule(name);
+        if removed {
+            self.rebuild_alerts();
+        }
+        removed
+    }
+
+    /// Rebuilds the alerts from the configuration's SLO and rules and evaluates them
+    /// over every sample the run still holds, in order, so a rule added or changed late
+    /// shows when it would have been pending and firing: the same transitions a run that
+    /// had it from the start gives, as far back as the history reaches.
+    fn rebuild_alerts(&mut self) {
+        let mut alerts = Alerts::new(self.config.alert_rules());
+        let times: Vec<Nanos> = self.golden_series[0].ring.iter().map(|(t, _)| t).collect();
+        for t in times {
+            alerts.evaluate(self, t);
+        }
+        self.alerts = alerts;
+    }
+
     /// The availability error budget at the latest sample (see `alerts::ErrorBudget`).
     pub fn error_budget(&self) -> Option<ErrorBudget> {
         ErrorBudget::of(self, &self.config.slo)
@@ -661,12 +745,11 @@ impl Lab {
     /// System parameters shape the topology and need a new run: they return
     /// `RequiresReset` (after validating the value).
     pub fn set_param(&mut self, key: &str, raw: &str) -> Result<(), LabError> {
-        if let Some(name) = key.strip_prefix("slo.") {
-            // The alert rules are built from the SLO with the run.
-            self.config.slo.clone().set(name, raw)?;
-            return Err(LabError::RequiresReset {
-                key: key.to_string(),
-            });
+        if key.starts_with("slo.") {
+            // The default rules and the budget follow the objectives at once.
+            self.config.set(key, raw)?;
+            self.rebuild_alerts();
+            return Ok(());
         }
         match key.split_once('.') {
             None => {

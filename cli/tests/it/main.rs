@@ -249,6 +249,48 @@ fn run_json_lists_alert_transitions_and_the_error_budget() {
 }
 
 #[test]
+fn a_rule_of_ones_own_runs_beside_the_defaults() {
+    let rule = "SlowHandler: histogram_quantile(0.99, rate(http_request_duration_seconds[30s])) > 0.12 for 10s critical";
+    let v = json(&[
+        "run",
+        "--scenario",
+        "fixed-latency",
+        "--set",
+        "fixed-latency.delay_ms=150",
+        "--set",
+        "slo.latency_ms=2000",
+        "--rule",
+        rule,
+        "--duration",
+        "90s",
+    ]);
+    let rules: Vec<&str> = v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert_eq!(rules.len(), 4, "{rules:?}");
+    assert_eq!(rules[3], rule);
+    let fired: Vec<(&str, &str)> = v["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["alert"].as_str().unwrap(),
+                t["severity"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(fired.contains(&("SlowHandler", "critical")), "{fired:?}");
+    assert!(
+        !fired.iter().any(|(a, _)| *a == "LatencySLOBreach"),
+        "{fired:?}"
+    );
+}
+
+#[test]
 fn bad_input_exits_2_with_one_clear_line() {
     let cases: &[(&[&str], &[&str])] = &[
         (
@@ -270,6 +312,14 @@ fn bad_input_exits_2_with_one_clear_line() {
         (
             &["run", "--set", "slo.colour=red"],
             &["slo.colour", "slo.latency_ms"],
+        ),
+        (
+            &["run", "--rule", "Slow: latency_p99_s >> 1"],
+            &["alert rule `Slow`"],
+        ),
+        (
+            &["run", "--rule", "latency_p99_s > 1"],
+            &["NAME: CONDITION"],
         ),
         (
             &["run", "--set", "fixed-latency.delay_ms=10"],
