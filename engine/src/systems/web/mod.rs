@@ -46,6 +46,7 @@ pub use mq::{CALLBACKS, CALLBACKS_GIVEN_UP, CALLBACK_BACKLOG, MQ_AGE, MQ_LAG, MQ
 pub use write_behind::{WB_BACKLOG, WB_FLUSHED, WB_LAG};
 mod disk;
 mod dns;
+mod hedge;
 mod link;
 mod net;
 
@@ -55,9 +56,9 @@ use crate::event::EventQueue;
 use crate::metrics::{CounterId, GaugeId, HistogramId, MetricSpec, Registry, LATENCY_BUCKETS};
 use crate::mitigations::{
     add_index, autoscaling, breaker as breaker_m, bulkhead, cache_warming, coalescing,
-    deadline_propagation, load_shedding, lock_ordering, optimistic_locking, partition_by_key,
-    pool_sizing, rate_limiter, read_your_writes, retry_backoff, stale_while_revalidate, timeouts,
-    ttl_jitter, write_through,
+    deadline_propagation, hedging, load_shedding, lock_ordering, optimistic_locking,
+    partition_by_key, pool_sizing, rate_limiter, read_your_writes, retry_backoff,
+    stale_while_revalidate, timeouts, ttl_jitter, write_through,
 };
 use crate::observe::{Level, LogRecord, Span, SpanStatus, Trace};
 use crate::params::{ParamSet, ParamSpec};
@@ -504,6 +505,11 @@ enum Ev {
         ok: bool,
         timed_out: bool,
     },
+    /// A read has waited `hedge_after_ms` at the load balancer: send it a second copy.
+    Hedge {
+        req: u32,
+        seq: u64,
+    },
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -612,6 +618,26 @@ struct Req {
     back_ns: [Nanos; 2],
     /// Resolving the payment provider's name failed (`dns.rs`).
     dns_failed: bool,
+    /// Hedging (`hedge.rs`): the other copy of this read while both run.
+    twin: Option<u32>,
+    /// The load balancer's second copy of a read (the hedge).
+    hedge: bool,
+    /// The other copy answered first: this one stops at its next step.
+    cancelled: bool,
+    /// Answered and its slot freed (a pending hedge timer finds it gone).
+    answered: bool,
+    /// For a hedged read: when the other copy arrived and on which instance.
+    twin_start: Option<(Nanos, u32)>,
+}
+
+impl Req {
+    /// When the load balancer received the request: for a hedge, its first copy's arrival.
+    fn origin(&self) -> Nanos {
+        match (self.hedge, self.twin_start) {
+            (true, Some((first, _))) => first,
+            _ => self.arrival,
+        }
+    }
 }
 
 struct Instance {
@@ -698,6 +724,8 @@ struct Policies {
     write_through: bool,
     partition_by_key: bool,
     deadline_propagation: bool,
+    /// Hedging: (send the second copy after, hedging budget ratio).
+    hedge: Option<(Nanos, f64)>,
 }
 
 struct Ids {
@@ -756,6 +784,8 @@ struct LazyIds {
     bad_request: [Option<CounterId>; 2],
     /// Service chain: (ledger success, ledger timeout, after deadline, wasted, attempts).
     chain: Option<(CounterId, CounterId, CounterId, CounterId, HistogramId)>,
+    /// Hedging: sent, wins, wasted seconds, budget exhausted.
+    hedge: Option<hedge::HedgeIds>,
 }
 
 pub struct WebModel {
@@ -786,6 +816,8 @@ pub struct WebModel {
     lookups: (u64, u64),
     breaker: Option<Breaker>,
     budget: RetryBudget,
+    /// Hedging budget: reads earn tokens, hedges spend them.
+    hedge_budget: RetryBudget,
     read_replica: bool,
     replica_lag_ns: Nanos,
     /// Replica lag added by scenarios at the latest read (for the gauge).
@@ -981,6 +1013,7 @@ impl WebModel {
             lookups: (0, 0),
             breaker: None,
             budget: RetryBudget::default(),
+            hedge_budget: RetryBudget::default(),
             read_replica: p.bool("read_replica"),
             replica_lag_ns: ms_to_ns(p.f64("replica_lag_ms")),
             extra_lag_ns: 0,
@@ -1266,16 +1299,25 @@ impl WebModel {
             self.respond(core, id, Some(502), false);
             return;
         }
-        // The load balancer's link to the instance.
+        if endpoint == 0 {
+            self.arm_hedge(core, id);
+        }
+        self.forward(core, id);
+    }
+
+    /// The load balancer forwards request `id` across its link to the request's instance.
+    fn forward(&mut self, core: &mut Core, id: u32) {
+        let r = &self.reqs[id as usize];
+        let (instance, endpoint, seq) = (r.instance, r.endpoint, r.seq);
         let fault = self.link_fault(
             core,
             Edge::LbApi,
-            instance as u32,
+            instance,
             ENDPOINTS[endpoint as usize],
             Some(seq),
         );
         if !fault.is_none() || self.links_touched(Edge::LbApi) {
-            let link = self.cross_with(core, Edge::LbApi, instance as u32, &fault, Some(seq));
+            let link = self.cross_with(core, Edge::LbApi, instance, &fault, Some(seq));
             if link.lost {
                 let r = &mut self.reqs[id as usize];
                 r.failed_at = Some(Component::Network);
@@ -1296,6 +1338,11 @@ impl WebModel {
 
     /// A request reaches its instance: a free worker takes it, or it queues.
     fn reach_instance(&mut self, core: &mut Core, id: u32) {
+        if self.reqs[id as usize].cancelled {
+            // The other copy of this hedged read answered while it was on its way.
+            self.respond(core, id, None, false);
+            return;
+        }
         if self.died(id) {
             // The instance crashed while the request was on its way: connection reset.
             self.respond(core, id, Some(502), false);
@@ -1445,6 +1492,10 @@ impl WebModel {
     /// Hands a freed worker of `instance` to the next queued request still worth serving.
     fn next_from_queue(&mut self, core: &mut Core, instance: usize) {
         while let Some(next) = self.instances[instance].waiting.pop_front() {
+            if self.reqs[next as usize].cancelled {
+                self.respond(core, next, None, false);
+                continue;
+            }
             let waited = core.now - self.reqs[next as usize].arrival;
             if self.policies.server_timeout_ns.is_some_and(|t| waited > t) {
                 let c = self.timeout_counter(core, "server");
@@ -1470,6 +1521,10 @@ impl WebModel {
     /// The handler computes on its instance's shared cores.
     fn compute(&mut self, core: &mut Core, id: u32) {
         let r = self.reqs[id as usize];
+        if r.cancelled {
+            self.respond(core, id, None, true);
+            return;
+        }
         let inst = &mut self.instances[r.instance as usize];
         inst.cpu
             .advance(core.now, inst.pause_from, inst.paused_until);
@@ -1512,6 +1567,10 @@ impl WebModel {
     fn cpu_done(&mut self, core: &mut Core, id: u32) {
         let r = &mut self.reqs[id as usize];
         r.cpu_done = core.now;
+        if r.cancelled {
+            self.respond(core, id, None, true);
+            return;
+        }
         if r.fail_status.is_some() {
             let status = r.fail_status;
             self.respond(core, id, status, true);
@@ -1556,6 +1615,10 @@ impl WebModel {
 
     fn cache_done(&mut self, core: &mut Core, id: u32) {
         let r = self.reqs[id as usize];
+        if r.cancelled {
+            self.respond(core, id, None, true);
+            return;
+        }
         if r.fail_status.is_some() {
             // A failing cache is a miss, not an error: read through to the database.
             self.reqs[id as usize].fail_status = None;
@@ -1683,6 +1746,12 @@ impl WebModel {
     fn start_query(&mut self, core: &mut Core, id: u32) {
         self.reqs[id as usize].waiting_pool = false;
         let r = self.reqs[id as usize];
+        if r.cancelled && !r.filling {
+            // A cancelled copy of a hedged read got a connection: hand it on unused.
+            self.release_connection(core, r.instance as usize);
+            self.respond(core, id, None, true);
+            return;
+        }
         let pool_wait = core.now - r.cpu_done;
         core.metrics
             .observe(self.ids.pool_wait, ns_to_secs(pool_wait));
@@ -2518,6 +2587,11 @@ impl WebModel {
     /// hands the worker on, then delivers the answer to the client if it still waits.
     fn respond(&mut self, core: &mut Core, id: u32, fail: Option<u16>, held_worker: bool) {
         let r = self.reqs[id as usize];
+        if (r.twin.is_some() || r.cancelled || r.hedge)
+            && self.hedge_lost(core, id, fail, held_worker)
+        {
+            return; // a copy of a hedged read that lost: it ends here, unanswered
+        }
         if fail.is_none() && held_worker && !r.background && !r.sent {
             if let Some(done) = self.send_response(core, id) {
                 self.events.schedule(
@@ -2530,6 +2604,7 @@ impl WebModel {
                 return;
             }
         }
+        self.reqs[id as usize].answered = true;
         let r = self.reqs[id as usize];
         self.free_reqs.push(id);
         if r.background {
@@ -2556,12 +2631,14 @@ impl WebModel {
         };
         let duration = ep.duration;
         core.metrics.inc(counter);
-        let latency = core.now - r.arrival;
+        // A hedged read is timed from its first copy's arrival, whichever copy answered.
+        let origin = r.origin();
+        let latency = core.now - origin;
         let wait = r.start - r.arrival;
         if held_worker {
             core.metrics.observe(self.ids.wait, ns_to_secs(wait));
         }
-        let b = core.depart(r.arrival, wait, fail.is_none());
+        let b = core.depart(origin, wait, fail.is_none());
         core.metrics
             .observe_latency(duration, b, ns_to_secs(latency));
         if let Some(status) = fail {
@@ -2719,8 +2796,8 @@ impl WebModel {
             parent: None,
             service: SERVICE,
             operation: ENDPOINTS[r.endpoint as usize],
-            start_ns: r.arrival,
-            duration_ns: core.now - r.arrival,
+            start_ns: r.origin(),
+            duration_ns: core.now - r.origin(),
             status: if fail.is_some() {
                 SpanStatus::Error
             } else {
@@ -2878,6 +2955,9 @@ impl WebModel {
                 );
             }
         }
+        if let Some((t, instance)) = r.twin_start {
+            hedge::spans(&mut spans, r, t, instance, end);
+        }
         core.traces.push(Trace {
             trace_id: r.seq,
             spans,
@@ -2957,6 +3037,7 @@ impl Model for WebModel {
                 timed_out,
             } => self.client_answer(core, call, generation, attempt, ok, timed_out),
             Ev::DiskDone { req, .. } => self.disk_done(core, req),
+            Ev::Hedge { req, seq } => self.hedge(core, req, seq),
         }
     }
 
@@ -3059,7 +3140,13 @@ impl Model for WebModel {
                     p.i64("max_instances").max(1) as usize,
                 )
             }),
+            hedge: m
+                .get(hedging::META.id)
+                .map(|p| (ms_to_ns(p.f64("hedge_after_ms")), p.f64("max_hedge_ratio"))),
         };
+        if self.policies.hedge.is_some() && self.lazy.hedge.is_none() {
+            self.lazy.hedge = Some(hedge::HedgeIds::register(&mut core.metrics));
+        }
         self.pool_size = self.policies.pool_size.unwrap_or(self.base_pool_size);
         for i in 0..self.instances.len() {
             // A larger pool lets waiting queries start now.
