@@ -213,7 +213,15 @@ pub struct Effect {
     pub link: LinkFault,
     /// (Network hop on the `ApiDns` link) the resolver behaves like this instead.
     pub dns: Option<DnsFault>,
+    /// (Load-balancer hop `FLOOD_HOP`, asked once per metrics sample) one misbehaving
+    /// client — one API key — sends an extra open-loop stream of requests at this rate
+    /// into the load balancer; 0 = none. Flooders of several scenarios add up.
+    pub flood_rps: f64,
 }
+
+/// The endpoint of the load-balancer hop a system strikes once per sample to ask whether
+/// a client floods it (`Effect::flood_rps`); no request is behind it.
+pub const FLOOD_HOP: &str = "flood";
 
 /// A failing DNS resolver, as a scenario sets it: the shared resolver part uses these
 /// instead of its own parameters while the scenario strikes.
@@ -312,6 +320,7 @@ impl Effect {
         chain: None,
         link: LinkFault::NONE,
         dns: None,
+        flood_rps: 0.0,
     };
 
     /// A plain delay.
@@ -371,6 +380,7 @@ impl Effect {
                 loss: 1.0 - (1.0 - self.link.loss) * (1.0 - other.link.loss),
             },
             dns: self.dns.or(other.dns),
+            flood_rps: self.flood_rps + other.flood_rps,
         }
     }
 }

@@ -21,14 +21,18 @@
 //! Every message between two parts crosses a network link with its own latency, jitter
 //! and loss (`link.rs`: clients ↔ load balancer ↔ api-i ↔ cache, database, replica,
 //! payment, DNS resolver); payment calls resolve the provider's name through a DNS
-//! resolver with a per-instance TTL cache (`dns.rs`).
+//! resolver with a per-instance TTL cache (`dns.rs`). A scenario can add a misbehaving
+//! client that floods the load balancer with an open-loop stream of its own
+//! (`flood.rs`); under `hedging` the load balancer sends slow reads a second copy
+//! (`hedge.rs`).
 //!
 //! ## What to look at
 //! - Golden signals: `http_requests_total` (traffic, errors by status),
 //!   `http_request_duration_seconds` (latency), `service_utilization_ratio` and
 //!   `service_queue_depth` (saturation).
 //! - What users see: `client_requests_total{outcome}` and
-//!   `client_request_duration_seconds` (including time-outs and retries).
+//!   `client_request_duration_seconds` (including time-outs and retries; a flooding
+//!   client is counted apart, in `client_class_requests_total{client}`).
 //! - Parts: `cache_hits_total`/`cache_miss_total`, `db_pool_in_use`,
 //!   `db_pool_wait_seconds`, `dependency_requests_total`.
 
@@ -46,6 +50,7 @@ pub use mq::{CALLBACKS, CALLBACKS_GIVEN_UP, CALLBACK_BACKLOG, MQ_AGE, MQ_LAG, MQ
 pub use write_behind::{WB_BACKLOG, WB_FLUSHED, WB_LAG};
 mod disk;
 mod dns;
+mod flood;
 mod hedge;
 mod link;
 mod net;
@@ -76,6 +81,7 @@ use disk::DiskIo;
 use net::Link;
 
 pub use dns::{DNS_DURATION, DNS_LOOKUPS};
+pub use flood::{CLIENT_CLASS_DURATION, CLIENT_CLASS_REQUESTS};
 pub use link::{LINK_DROPPED, LINK_LATENCY, LINK_UP};
 
 pub const LINK_QUEUE_DEPTH: MetricSpec = MetricSpec::gauge(
@@ -416,6 +422,8 @@ pub static META: SystemMeta = SystemMeta {
         LINK_UP,
         DNS_LOOKUPS,
         DNS_DURATION,
+        CLIENT_CLASS_REQUESTS,
+        CLIENT_CLASS_DURATION,
     ],
     components: &[
         Component::Client,
@@ -505,6 +513,8 @@ enum Ev {
         ok: bool,
         timed_out: bool,
     },
+    /// The flooding client (`flood.rs`) sends its next call.
+    FloodArrival,
     /// A read has waited `hedge_after_ms` at the load balancer: send it a second copy.
     Hedge {
         req: u32,
@@ -775,7 +785,8 @@ struct LazyIds {
     coalesced: Option<CounterId>,
     bulkhead_rejections: Option<CounterId>,
     bulkhead_in_use: Option<GaugeId>,
-    rate_limited: Option<CounterId>,
+    /// `rate_limited_total{client}` by client class (`flood::CLASSES`).
+    rate_limited: [Option<CounterId>; 2],
     stale_served: Option<CounterId>,
     /// Uplink metrics, registered when the uplink first limits a response.
     link: Option<(GaugeId, CounterId, GaugeId, [HistogramId; 2])>,
@@ -868,6 +879,8 @@ pub struct WebModel {
     links: link::Links,
     /// The DNS resolver payment calls go through (`dns.rs`).
     dns: dns::Resolver,
+    /// A misbehaving client's extra stream, when a scenario floods (`flood.rs`).
+    flood: flood::Flood,
     net_rng: Rng,
     scan_ns_per_row: f64,
     rows_scanned: [Option<CounterId>; 2],
@@ -1077,6 +1090,7 @@ impl WebModel {
                 &mut core.metrics,
             ),
             net_rng: core.rng(6),
+            flood: flood::Flood::new(core.rng(8)),
             scan_ns_per_row: p.f64("scan_ns_per_row"),
             rows_scanned: [None, None],
             cache_rng: core.rng(5),
@@ -1166,15 +1180,20 @@ impl WebModel {
             done: false,
             back_ns: 0,
         };
-        let id = if let Some(i) = self.free_calls.pop() {
+        let id = self.new_call_slot(call);
+        self.send(core, id);
+    }
+
+    /// Stores `call` in a free slot (a reused slot's generation moves on).
+    fn new_call_slot(&mut self, call: Call) -> u32 {
+        if let Some(i) = self.free_calls.pop() {
             let generation = self.calls[i as usize].generation.wrapping_add(1);
             self.calls[i as usize] = Call { generation, ..call };
             i
         } else {
             self.calls.push(call);
             self.calls.len() as u32 - 1
-        };
-        self.send(core, id);
+        }
     }
 
     fn retry_policy(&self, effect: Effect) -> RetryPolicy {
@@ -1279,10 +1298,11 @@ impl WebModel {
             *tokens = (*tokens + rate * ns_to_secs(core.now - *last)).min(burst);
             *last = core.now;
             if *tokens < 1.0 {
-                let c = *self
-                    .lazy
-                    .rate_limited
-                    .get_or_insert_with(|| core.metrics.counter(&rate_limiter::RATE_LIMITED, &[]));
+                let class = usize::from(self.is_flooder(client as u32));
+                let c = *self.lazy.rate_limited[class].get_or_insert_with(|| {
+                    core.metrics
+                        .counter(&rate_limiter::RATE_LIMITED, &[flood::CLASSES[class]])
+                });
                 core.metrics.inc(c);
                 self.respond(core, id, Some(429), false);
                 return;
@@ -1394,14 +1414,19 @@ impl WebModel {
         }
         let call = &mut self.calls[call_id as usize];
         call.done = true;
-        let outcome = match (ok, timed_out) {
-            (true, _) => self.ids.client_success,
-            (false, true) => self.ids.client_timeout,
-            (false, false) => self.ids.client_error,
-        };
-        core.metrics.inc(outcome);
-        core.metrics
-            .observe(self.ids.client_duration, ns_to_secs(core.now - call.start));
+        let call = *call;
+        let took = ns_to_secs(core.now - call.start);
+        // The flooder's calls are counted apart from what the users see (`flood.rs`).
+        if !self.is_flooder(call.client) {
+            let outcome = match (ok, timed_out) {
+                (true, _) => self.ids.client_success,
+                (false, true) => self.ids.client_timeout,
+                (false, false) => self.ids.client_error,
+            };
+            core.metrics.inc(outcome);
+            core.metrics.observe(self.ids.client_duration, took);
+        }
+        self.count_class(core, call.client, ok, timed_out, took);
         if call.max_attempts > 1 {
             let depth = *self
                 .lazy
@@ -1411,7 +1436,7 @@ impl WebModel {
         }
         let user = call.user;
         self.free_calls.push(call_id);
-        if self.closed_loop {
+        if self.closed_loop && user != NONE {
             let think = secs_to_ns(self.think.sample(&mut self.arrival_rng));
             self.events.schedule(core.now + think, Ev::UserWake(user));
         }
@@ -3038,6 +3063,7 @@ impl Model for WebModel {
             } => self.client_answer(core, call, generation, attempt, ok, timed_out),
             Ev::DiskDone { req, .. } => self.disk_done(core, req),
             Ev::Hedge { req, seq } => self.hedge(core, req, seq),
+            Ev::FloodArrival => self.flood_arrival(core),
         }
     }
 
@@ -3047,6 +3073,7 @@ impl Model for WebModel {
         self.io_tick(core);
         self.links_sample(core);
         self.autoscale_tick(core);
+        self.flood_tick(core);
         core.settle();
         let depth = self.queue_depth() as f64;
         let m = &mut core.metrics;
