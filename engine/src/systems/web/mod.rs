@@ -424,6 +424,17 @@ pub static META: SystemMeta = SystemMeta {
         DNS_DURATION,
         CLIENT_CLASS_REQUESTS,
         CLIENT_CLASS_DURATION,
+        MQ_PUBLISHED,
+        MQ_LAG,
+        MQ_AGE,
+        mq::MQ_REJECTED,
+        CALLBACKS,
+        CALLBACK_BACKLOG,
+        CALLBACKS_GIVEN_UP,
+        CHAIN_CALLS,
+        CHAIN_ATTEMPTS,
+        CHAIN_AFTER_DEADLINE,
+        CHAIN_WASTED,
     ],
     components: &[
         Component::Client,
@@ -628,6 +639,8 @@ struct Req {
     back_ns: [Nanos; 2],
     /// Resolving the payment provider's name failed (`dns.rs`).
     dns_failed: bool,
+    /// Time spent resolving the payment provider's name (0 when cached).
+    dns_ns: Nanos,
     /// Hedging (`hedge.rs`): the other copy of this read while both run.
     twin: Option<u32>,
     /// The load balancer's second copy of a read (the hedge).
@@ -2434,6 +2447,7 @@ impl WebModel {
         let rtt = link.rtt();
         let rr = &mut self.reqs[id as usize];
         rr.dns_failed = dns.failed;
+        rr.dns_ns = dns.took_ns;
         rr.probe = probe;
         rr.dep_start = core.now;
         rr.callbacks = effect.callbacks;
@@ -2800,6 +2814,9 @@ impl WebModel {
                 if let Some(u) = upstream {
                     fields.push(("upstream", u.into()));
                 }
+                if r.dns_failed {
+                    fields.push(("resolver", "dns".into()));
+                }
                 fields
             },
             trace_id: Some(r.seq),
@@ -2978,6 +2995,21 @@ impl WebModel {
                     status_of(Component::Dependency),
                     vec![],
                 );
+                if r.dns_ns > 0 {
+                    // The lookup of the provider's name happens first, inside the call.
+                    child(
+                        "dns",
+                        "resolve payment",
+                        r.dep_start,
+                        (r.dep_start + r.dns_ns).min(end),
+                        if r.dns_failed {
+                            SpanStatus::Error
+                        } else {
+                            SpanStatus::Ok
+                        },
+                        vec![],
+                    );
+                }
             }
         }
         if let Some((t, instance)) = r.twin_start {
