@@ -68,7 +68,7 @@ use crate::mitigations::{
 use crate::observe::{Level, LogRecord, Span, SpanStatus, Trace};
 use crate::params::{ParamSet, ParamSpec};
 use crate::rng::Xoshiro256PlusPlus as Rng;
-use crate::scenario::{Component, Edge, Effect, Hop};
+use crate::scenario::{Component, Edge, Hop, Struck};
 use crate::time::{ms_to_ns, ns_to_secs, secs_to_ns, Nanos};
 use breaker::{Admit, Breaker, BreakerConfig};
 use cache::{Cache, Lookup};
@@ -1156,7 +1156,8 @@ impl WebModel {
             .or_insert_with(|| core.metrics.counter(&load_shedding::LOAD_SHED, &[reason]))
     }
 
-    fn strike(&self, core: &mut Core, hop: Hop, seq: u64) -> Effect {
+    #[inline]
+    fn strike(&self, core: &mut Core, hop: Hop, seq: u64) -> Struck {
         let hop = Hop {
             fleet: self.instances.len() as u32,
             ..hop
@@ -1172,7 +1173,7 @@ impl WebModel {
         let key = self.keys.sample(&mut self.client_rng) as u32;
         let hop = Hop::new(Component::Client, 0, ENDPOINTS[endpoint as usize]);
         let effect = self.strike(core, hop, 0);
-        let policy = self.retry_policy(effect);
+        let policy = self.retry_policy(effect.client_retries);
         if let Some(ratio) = policy.budget_ratio {
             self.budget.earn(ratio);
         }
@@ -1209,8 +1210,9 @@ impl WebModel {
         }
     }
 
-    fn retry_policy(&self, effect: Effect) -> RetryPolicy {
-        match (self.policies.retry, effect.client_retries) {
+    /// The retry policy of a call, given the naive retries scenarios ask for.
+    fn retry_policy(&self, scenario_retries: Option<u32>) -> RetryPolicy {
+        match (self.policies.retry, scenario_retries) {
             (Some(polite), _) => polite,
             (None, Some(n)) => RetryPolicy::naive(n.max(self.naive_retries)),
             (None, None) => RetryPolicy::naive(self.naive_retries),
@@ -1404,7 +1406,7 @@ impl WebModel {
     fn client_outcome(&mut self, core: &mut Core, call_id: u32, ok: bool, timed_out: bool) {
         let call = self.calls[call_id as usize];
         if !ok && call.attempt < call.max_attempts {
-            let policy = self.retry_policy(Effect::NONE);
+            let policy = self.retry_policy(None);
             let allowed = policy.budget_ratio.is_none() || self.budget.try_spend();
             if allowed {
                 let attempts = *self.lazy.retry_attempts.get_or_insert_with(|| {
