@@ -457,6 +457,15 @@ const LEDGER: &str = "ledger";
 const UPLINK: &str = "uplink";
 const ENDPOINTS: [&str; 2] = ["GET /product", "POST /order"];
 const QUERY_TYPES: [&str; 2] = ["read", "write"];
+/// `timeouts_total{layer}` labels; the index constants below name them.
+const TIMEOUT_LAYERS: [&str; 3] = ["server", "database", "dependency"];
+const SERVER: usize = 0;
+const DB: usize = 1;
+const DEPENDENCY: usize = 2;
+/// `load_shed_total{reason}` labels.
+const SHED_REASONS: [&str; 2] = ["queue_length", "queue_delay"];
+const QUEUE_LENGTH: usize = 0;
+const QUEUE_DELAY: usize = 1;
 const NONE: u32 = u32::MAX;
 
 #[derive(Debug, Clone, Copy)]
@@ -653,6 +662,31 @@ struct Req {
     twin_start: Option<(Nanos, u32)>,
 }
 
+/// `n` in decimal, without the formatting machinery (log fields and span attributes are
+/// written for many requests).
+fn decimal(n: u64) -> String {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits[i..].iter().map(|&d| char::from(d)).collect()
+}
+
+/// The name of service instance `i` (`api-3`), as logs, spans and metrics call it.
+fn api_name(i: u32) -> String {
+    let mut name = String::with_capacity(8);
+    name.push_str("api-");
+    name.push_str(&decimal(u64::from(i)));
+    name
+}
+
 impl Req {
     /// When the load balancer received the request: for a hedge, its first copy's arrival.
     fn origin(&self) -> Nanos {
@@ -787,14 +821,16 @@ struct Ids {
 /// Handles of metrics that exist only while a mitigation (or scenario) uses them.
 #[derive(Default)]
 struct LazyIds {
-    timeouts: BTreeMap<&'static str, CounterId>,
+    /// By `TIMEOUT_LAYERS`.
+    timeouts: [Option<CounterId>; 3],
     retry_attempts: Option<CounterId>,
     retry_depth: Option<HistogramId>,
     retry_budget: Option<CounterId>,
     breaker_state: Option<GaugeId>,
     breaker_trips: Option<CounterId>,
     breaker_rejections: Option<CounterId>,
-    shed: BTreeMap<&'static str, CounterId>,
+    /// By `SHED_REASONS`.
+    shed: [Option<CounterId>; 2],
     coalesced: Option<CounterId>,
     bulkhead_rejections: Option<CounterId>,
     bulkhead_in_use: Option<GaugeId>,
@@ -907,6 +943,8 @@ pub struct WebModel {
     lb_rng: Rng,
     client_rng: Rng,
     instances: Vec<Instance>,
+    /// Scratch for the handlers a CPU tick finds done.
+    cpu_done_buf: Vec<u32>,
     calls: Vec<Call>,
     free_calls: Vec<u32>,
     reqs: Vec<Req>,
@@ -1116,6 +1154,7 @@ impl WebModel {
             lb_rng: core.rng(3),
             client_rng: core.rng(4),
             instances,
+            cpu_done_buf: Vec::new(),
             calls: Vec::new(),
             free_calls: Vec::new(),
             reqs: Vec::new(),
@@ -1140,20 +1179,20 @@ impl WebModel {
         model
     }
 
-    fn timeout_counter(&mut self, core: &mut Core, layer: &'static str) -> CounterId {
-        *self
-            .lazy
-            .timeouts
-            .entry(layer)
-            .or_insert_with(|| core.metrics.counter(&timeouts::TIMEOUTS_TOTAL, &[layer]))
+    /// `timeouts_total{layer}` for `TIMEOUT_LAYERS[layer]`, registered at its first use.
+    fn timeout_counter(&mut self, core: &mut Core, layer: usize) -> CounterId {
+        *self.lazy.timeouts[layer].get_or_insert_with(|| {
+            core.metrics
+                .counter(&timeouts::TIMEOUTS_TOTAL, &[TIMEOUT_LAYERS[layer]])
+        })
     }
 
-    fn shed_counter(&mut self, core: &mut Core, reason: &'static str) -> CounterId {
-        *self
-            .lazy
-            .shed
-            .entry(reason)
-            .or_insert_with(|| core.metrics.counter(&load_shedding::LOAD_SHED, &[reason]))
+    /// `load_shed_total{reason}` for `SHED_REASONS[reason]`, registered at its first use.
+    fn shed_counter(&mut self, core: &mut Core, reason: usize) -> CounterId {
+        *self.lazy.shed[reason].get_or_insert_with(|| {
+            core.metrics
+                .counter(&load_shedding::LOAD_SHED, &[SHED_REASONS[reason]])
+        })
     }
 
     #[inline]
@@ -1387,7 +1426,7 @@ impl WebModel {
         let inst = &mut self.instances[instance];
         if let Some(max) = self.policies.shed_queue_length {
             if inst.busy >= self.workers && inst.waiting.len() >= max {
-                let c = self.shed_counter(core, "queue_length");
+                let c = self.shed_counter(core, QUEUE_LENGTH);
                 core.metrics.inc(c);
                 self.respond(core, id, Some(503), false);
                 return;
@@ -1538,7 +1577,7 @@ impl WebModel {
             }
             let waited = core.now - self.reqs[next as usize].arrival;
             if self.policies.server_timeout_ns.is_some_and(|t| waited > t) {
-                let c = self.timeout_counter(core, "server");
+                let c = self.timeout_counter(core, SERVER);
                 core.metrics.inc(c);
                 self.respond(core, next, Some(504), false);
                 continue;
@@ -1548,7 +1587,7 @@ impl WebModel {
                 .shed_queue_delay_ns
                 .is_some_and(|t| waited > t)
             {
-                let c = self.shed_counter(core, "queue_delay");
+                let c = self.shed_counter(core, QUEUE_DELAY);
                 core.metrics.inc(c);
                 self.respond(core, next, Some(503), false);
                 continue;
@@ -1593,15 +1632,18 @@ impl WebModel {
         }
         inst.cpu
             .advance(core.now, inst.pause_from, inst.paused_until);
-        let done = inst.cpu.take_done();
-        if done.is_empty() {
+        // A buffer kept between ticks (taken, so a tick inside `cpu_done` gets its own).
+        let mut done = std::mem::take(&mut self.cpu_done_buf);
+        if inst.cpu.take_done(&mut done) == 0 {
             // A pause pushed the completion out: look again.
             inst.cpu.version = inst.cpu.version.wrapping_add(1);
         }
         self.schedule_cpu_tick(core, i);
-        for id in done {
+        for &id in &done {
             self.cpu_done(core, id);
         }
+        done.clear();
+        self.cpu_done_buf = done;
     }
 
     fn cpu_done(&mut self, core: &mut Core, id: u32) {
@@ -1770,7 +1812,7 @@ impl WebModel {
         self.instances[r.instance as usize]
             .pool_waiting
             .retain(|&w| w != id);
-        let c = self.timeout_counter(core, "database");
+        let c = self.timeout_counter(core, DB);
         core.metrics.inc(c);
         let rr = &mut self.reqs[id as usize];
         rr.waiting_pool = false;
@@ -2317,7 +2359,7 @@ impl WebModel {
             self.release_connection(core, r.instance as usize);
         }
         if r.db_timed_out {
-            let c = self.timeout_counter(core, "database");
+            let c = self.timeout_counter(core, DB);
             core.metrics.inc(c);
             let rr = &mut self.reqs[id as usize];
             rr.fail_status = Some(504);
@@ -2508,7 +2550,7 @@ impl WebModel {
         let inst = self.reqs[id as usize].instance as usize;
         self.payment_in_flight[inst] = self.payment_in_flight[inst].saturating_sub(1);
         if self.reqs[id as usize].dep_timed_out {
-            let c = self.timeout_counter(core, "dependency");
+            let c = self.timeout_counter(core, DEPENDENCY);
             core.metrics.inc(c);
             let r = &mut self.reqs[id as usize];
             r.fail_status = Some(504);
@@ -2627,31 +2669,31 @@ impl WebModel {
     /// Answers request `id` (200 unless `fail`), frees its worker if it held one and
     /// hands the worker on, then delivers the answer to the client if it still waits.
     fn respond(&mut self, core: &mut Core, id: u32, fail: Option<u16>, held_worker: bool) {
-        let r = self.reqs[id as usize];
-        if (r.twin.is_some() || r.cancelled || r.hedge)
-            && self.hedge_lost(core, id, fail, held_worker)
-        {
+        // The request is read field by field, not copied whole: this runs for every one.
+        let r = &self.reqs[id as usize];
+        let hedged = r.twin.is_some() || r.cancelled || r.hedge;
+        if hedged && self.hedge_lost(core, id, fail, held_worker) {
             return; // a copy of a hedged read that lost: it ends here, unanswered
         }
+        let r = &self.reqs[id as usize];
         if fail.is_none() && held_worker && !r.background && !r.sent {
+            let seq = r.seq;
             if let Some(done) = self.send_response(core, id) {
-                self.events.schedule(
-                    done,
-                    Ev::Sent {
-                        req: id,
-                        seq: r.seq,
-                    },
-                );
+                self.events.schedule(done, Ev::Sent { req: id, seq });
                 return;
             }
         }
-        self.reqs[id as usize].answered = true;
-        let r = self.reqs[id as usize];
+        let r = &mut self.reqs[id as usize];
+        r.answered = true;
+        let (origin, arrival, start, instance, seq) =
+            (r.origin(), r.arrival, r.start, r.instance, r.seq);
+        let (call_id, attempt, call_generation) = (r.call, r.attempt, r.call_generation);
+        let (truncated, back) = (r.truncated, r.back_ns[0] + r.back_ns[1]);
+        let (background, e) = (r.background, r.endpoint as usize);
         self.free_reqs.push(id);
-        if r.background {
+        if background {
             return; // a cache refresh: nobody waits for it
         }
-        let e = r.endpoint as usize;
         if fail == Some(400) && self.lazy.bad_request[e].is_none() {
             self.lazy.bad_request[e] = Some(
                 core.metrics
@@ -2673,17 +2715,17 @@ impl WebModel {
         let duration = ep.duration;
         core.metrics.inc(counter);
         // A hedged read is timed from its first copy's arrival, whichever copy answered.
-        let origin = r.origin();
         let latency = core.now - origin;
-        let wait = r.start - r.arrival;
+        let wait = start - arrival;
         if held_worker {
             core.metrics.observe(self.ids.wait, ns_to_secs(wait));
         }
         let b = core.depart(origin, wait, fail.is_none());
         core.metrics
             .observe_latency(duration, b, ns_to_secs(latency));
+        // (The slot is free but not reused before this returns: its fields still hold.)
         if let Some(status) = fail {
-            self.log_failure(core, &r, status, held_worker);
+            self.log_failure(core, &self.reqs[id as usize], status, held_worker);
         } else if latency >= super::SLOW_REQUEST_NS && core.logs.admits(core.now) {
             core.logs.push(LogRecord {
                 t_ns: core.now,
@@ -2691,47 +2733,46 @@ impl WebModel {
                 service: SERVICE,
                 message: "slow request",
                 fields: vec![
-                    ("endpoint", ENDPOINTS[r.endpoint as usize].into()),
-                    ("duration_ms", (latency / 1_000_000).to_string()),
-                    ("instance", format!("api-{}", r.instance)),
+                    ("endpoint", ENDPOINTS[e].into()),
+                    ("duration_ms", decimal(latency / 1_000_000)),
+                    ("instance", api_name(instance)),
                 ],
-                trace_id: Some(r.seq),
+                trace_id: Some(seq),
             });
         }
         if core
             .traces
-            .wants(core.now, r.seq, fail.is_some() || r.truncated)
+            .wants(core.now, seq, fail.is_some() || truncated)
         {
-            self.record_trace(core, &r, fail, held_worker);
+            self.record_trace(core, &self.reqs[id as usize], fail, held_worker);
         }
         if held_worker {
             core.worker_busy(-1);
-            self.instances[r.instance as usize].busy -= 1;
-            self.next_from_queue(core, r.instance as usize);
+            self.instances[instance as usize].busy -= 1;
+            self.next_from_queue(core, instance as usize);
         }
-        let call = self.calls[r.call as usize];
-        if call.done || call.attempt != r.attempt || call.generation != r.call_generation {
+        let call = &self.calls[call_id as usize];
+        if call.done || call.attempt != attempt || call.generation != call_generation {
             core.metrics.inc(self.ids.wasted);
             return;
         }
         // A truncated body is an error to the client, whatever the server counted.
-        let ok = fail.is_none() && !r.truncated;
+        let ok = fail.is_none() && !truncated;
         // The answer crosses the links back: load balancer ← instance, clients ← load balancer.
-        let back = r.back_ns[0] + r.back_ns[1];
         if back > 0 {
             self.events.schedule(
                 core.now + back,
                 Ev::ClientAnswer {
-                    call: r.call,
-                    generation: r.call_generation,
-                    attempt: r.attempt,
+                    call: call_id,
+                    generation: call_generation,
+                    attempt,
                     ok,
                     timed_out: false,
                 },
             );
             return;
         }
-        self.client_outcome(core, r.call, ok, false);
+        self.client_outcome(core, call_id, ok, false);
     }
 
     fn client_timeout(&mut self, core: &mut Core, call: u32, generation: u32, attempt: u32) {
@@ -2800,11 +2841,10 @@ impl WebModel {
             service: SERVICE,
             message,
             fields: {
-                let mut fields = vec![
-                    ("status", status.to_string()),
-                    ("endpoint", ENDPOINTS[r.endpoint as usize].into()),
-                    ("instance", format!("api-{}", r.instance)),
-                ];
+                let mut fields = Vec::with_capacity(5);
+                fields.push(("status", decimal(u64::from(status))));
+                fields.push(("endpoint", ENDPOINTS[r.endpoint as usize].into()));
+                fields.push(("instance", api_name(r.instance)));
                 // Which downstream part failed, by its service name (as in its spans),
                 // so the console can filter a component's log lines.
                 let upstream = match r.failed_at {
@@ -2834,7 +2874,13 @@ impl WebModel {
             }
         };
         let root = r.seq << 8;
-        let mut spans = vec![Span {
+        let mut attributes = Vec::with_capacity(4);
+        attributes.push(("http.status", decimal(u64::from(fail.unwrap_or(200)))));
+        attributes.push(("instance", api_name(r.instance)));
+        attributes.push(("attempt", decimal(u64::from(r.attempt))));
+        // Room for every child span a request can have, so pushing them never regrows.
+        let mut spans = Vec::with_capacity(12);
+        spans.push(Span {
             trace_id: r.seq,
             span_id: root,
             parent: None,
@@ -2847,12 +2893,8 @@ impl WebModel {
             } else {
                 SpanStatus::Ok
             },
-            attributes: vec![
-                ("http.status", fail.unwrap_or(200).to_string()),
-                ("instance", format!("api-{}", r.instance)),
-                ("attempt", r.attempt.to_string()),
-            ],
-        }];
+            attributes,
+        });
         if let Some(edge) = r.lost_on {
             let (from, to) = link::ends(edge, r.instance);
             spans[0]
@@ -3255,5 +3297,19 @@ impl Model for WebModel {
             }
             None => self.breaker = None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{api_name, decimal};
+
+    #[test]
+    fn names_and_numbers_read_as_formatting_writes_them() {
+        for n in [0, 7, 10, 429, 1_000_000, u64::MAX] {
+            assert_eq!(decimal(n), n.to_string());
+        }
+        assert_eq!(api_name(0), "api-0");
+        assert_eq!(api_name(255), "api-255");
     }
 }
