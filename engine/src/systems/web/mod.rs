@@ -3071,9 +3071,9 @@ impl Model for WebModel {
         self.events.peek_time()
     }
 
-    fn step(&mut self, core: &mut Core) {
-        let Some((t, ev)) = self.events.pop() else {
-            return;
+    fn step_through(&mut self, core: &mut Core, last: Nanos) -> bool {
+        let Some((t, ev)) = self.events.pop_through(last) else {
+            return false;
         };
         core.now = t;
         match ev {
@@ -3141,6 +3141,7 @@ impl Model for WebModel {
             Ev::Hedge { req, seq } => self.hedge(core, req, seq),
             Ev::FloodArrival => self.flood_arrival(core),
         }
+        true
     }
 
     fn on_sample(&mut self, core: &mut Core) {
