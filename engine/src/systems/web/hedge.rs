@@ -57,13 +57,15 @@ impl WebModel {
     /// The hedge timer of read `id`: if it still waits for its answer, send a copy.
     pub(super) fn hedge(&mut self, core: &mut Core, id: u32, seq: u64) {
         let r = self.reqs[id as usize];
-        if r.seq != seq || r.answered || r.cancelled || r.twin_start.is_some() {
+        if r.seq != seq || r.answered || r.cancelled || r.background || r.twin_start.is_some() {
             return;
         }
         let Some(ids) = self.lazy.hedge.filter(|_| self.policies.hedge.is_some()) else {
             return; // switched off since
         };
-        let call = &self.calls[r.call as usize];
+        let Some(call) = self.calls.get(r.call as usize) else {
+            return;
+        };
         if call.done || call.attempt != r.attempt || call.generation != r.call_generation {
             return; // the client gave up on it
         }
