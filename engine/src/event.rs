@@ -99,6 +99,20 @@ impl<E> EventQueue<E> {
         self.earliest().map(|(_, t)| t)
     }
 
+    /// The earliest event if it is due at or before `last`.
+    #[inline]
+    pub fn pop_through(&mut self, last: Nanos) -> Option<(Nanos, E)> {
+        let (src, time) = self.earliest()?;
+        if time > last {
+            return None;
+        }
+        let entry = match src {
+            None => self.heap.pop(),
+            Some(i) => self.lanes[i].pop_front(),
+        }?;
+        Some((entry.time, entry.event))
+    }
+
     #[inline]
     pub fn pop(&mut self) -> Option<(Nanos, E)> {
         let entry = match self.earliest()?.0 {

@@ -424,7 +424,11 @@ impl Registry {
     #[inline]
     pub fn observe(&mut self, id: HistogramId, v: f64) {
         let h = &mut self.hists[id.0 as usize];
-        let b = h.bounds.partition_point(|&le| le < v);
+        let b = if h.latency_buckets {
+            latency_bucket(v)
+        } else {
+            h.bounds.partition_point(|&le| le < v)
+        };
         h.counts[b] += 1;
         h.sum += v;
         h.count += 1;

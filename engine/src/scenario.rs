@@ -213,6 +213,45 @@ pub struct Effect {
     pub link: LinkFault,
     /// (Network hop on the `ApiDns` link) the resolver behaves like this instead.
     pub dns: Option<DnsFault>,
+    /// (Load-balancer hop `FLOOD_HOP`, asked once per metrics sample) one misbehaving
+    /// client — one API key — sends an extra open-loop stream of requests at this rate
+    /// into the load balancer; 0 = none. Flooders of several scenarios add up.
+    pub flood_rps: f64,
+}
+
+/// The endpoint of the load-balancer hop a system strikes once per sample to ask whether
+/// a client floods it (`Effect::flood_rps`); no request is behind it.
+pub const FLOOD_HOP: &str = "flood";
+
+/// What `Scenarios::strike` returns: the active scenarios' combined effect, or nothing
+/// when no scenario is active at the hop. It reads as an `Effect` (`Effect::NONE` when
+/// nothing struck); the common case, nothing, returns no whole `Effect` to copy.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Struck(Option<Effect>);
+
+impl Struck {
+    /// Nothing struck.
+    pub const NONE: Struck = Struck(None);
+
+    pub fn effect(self) -> Effect {
+        self.0.unwrap_or(Effect::NONE)
+    }
+}
+
+impl std::ops::Deref for Struck {
+    type Target = Effect;
+
+    #[inline]
+    fn deref(&self) -> &Effect {
+        self.0.as_ref().unwrap_or(&Effect::NONE)
+    }
+}
+
+impl std::ops::DerefMut for Struck {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut Effect {
+        self.0.get_or_insert(Effect::NONE)
+    }
 }
 
 /// A failing DNS resolver, as a scenario sets it: the shared resolver part uses these
@@ -312,6 +351,7 @@ impl Effect {
         chain: None,
         link: LinkFault::NONE,
         dns: None,
+        flood_rps: 0.0,
     };
 
     /// A plain delay.
@@ -330,48 +370,51 @@ impl Effect {
         }
     }
 
+    /// Adds `other` to this effect: the effect of two scenarios striking one hop.
     #[inline]
-    fn merge(self, other: Effect) -> Effect {
-        Effect {
-            delay_ns: self.delay_ns.saturating_add(other.delay_ns),
-            fail_status: self.fail_status.or(other.fail_status),
-            work_factor: self.work_factor * other.work_factor,
-            key: self.key.or(other.key),
-            client_retries: match (self.client_retries, other.client_retries) {
-                (Some(a), Some(b)) => Some(a.max(b)),
-                (a, b) => a.or(b),
-            },
-            replica_lag_ns: self.replica_lag_ns.saturating_add(other.replica_lag_ns),
-            leak_bytes: self.leak_bytes.saturating_add(other.leak_bytes),
-            disk_bytes: self.disk_bytes.saturating_add(other.disk_bytes),
-            scan_rows: self.scan_rows.max(other.scan_rows),
-            hold_connection_ns: self.hold_connection_ns.max(other.hold_connection_ns),
-            tx: self.tx.or(other.tx),
-            second_key: self.second_key.or(other.second_key),
-            write_behind_ns: match (self.write_behind_ns, other.write_behind_ns) {
-                (0, b) => b,
-                (a, 0) => a,
-                (a, b) => a.min(b),
-            },
-            drop_write_buffer: self.drop_write_buffer || other.drop_write_buffer,
-            bypass_cache: self.bypass_cache || other.bypass_cache,
-            partition: self.partition.or(other.partition),
-            callbacks: self.callbacks.or(other.callbacks),
-            link_bytes_per_s: match (self.link_bytes_per_s, other.link_bytes_per_s) {
-                (a, b) if a > 0.0 && b > 0.0 => a.min(b),
-                (a, b) => a.max(b),
-            },
-            truncated: self.truncated || other.truncated,
-            io_bytes: self.io_bytes.saturating_add(other.io_bytes),
-            chain: self.chain.or(other.chain),
-            link: LinkFault {
-                latency_ns: self.link.latency_ns.saturating_add(other.link.latency_ns),
-                jitter_ns: self.link.jitter_ns.saturating_add(other.link.jitter_ns),
-                // Independent losses: an exchange gets through only if it survives both.
-                loss: 1.0 - (1.0 - self.link.loss) * (1.0 - other.link.loss),
-            },
-            dns: self.dns.or(other.dns),
+    fn merge_in(&mut self, other: &Effect) {
+        fn or<T: Copy>(a: &mut Option<T>, b: Option<T>) {
+            if a.is_none() && b.is_some() {
+                *a = b;
+            }
         }
+        self.delay_ns = self.delay_ns.saturating_add(other.delay_ns);
+        or(&mut self.fail_status, other.fail_status);
+        self.work_factor *= other.work_factor;
+        or(&mut self.key, other.key);
+        self.client_retries = match (self.client_retries, other.client_retries) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        self.replica_lag_ns = self.replica_lag_ns.saturating_add(other.replica_lag_ns);
+        self.leak_bytes = self.leak_bytes.saturating_add(other.leak_bytes);
+        self.disk_bytes = self.disk_bytes.saturating_add(other.disk_bytes);
+        self.scan_rows = self.scan_rows.max(other.scan_rows);
+        self.hold_connection_ns = self.hold_connection_ns.max(other.hold_connection_ns);
+        or(&mut self.tx, other.tx);
+        or(&mut self.second_key, other.second_key);
+        self.write_behind_ns = match (self.write_behind_ns, other.write_behind_ns) {
+            (0, b) => b,
+            (a, 0) => a,
+            (a, b) => a.min(b),
+        };
+        self.drop_write_buffer |= other.drop_write_buffer;
+        self.bypass_cache |= other.bypass_cache;
+        or(&mut self.partition, other.partition);
+        or(&mut self.callbacks, other.callbacks);
+        self.link_bytes_per_s = match (self.link_bytes_per_s, other.link_bytes_per_s) {
+            (a, b) if a > 0.0 && b > 0.0 => a.min(b),
+            (a, b) => a.max(b),
+        };
+        self.truncated |= other.truncated;
+        self.io_bytes = self.io_bytes.saturating_add(other.io_bytes);
+        or(&mut self.chain, other.chain);
+        self.link.latency_ns = self.link.latency_ns.saturating_add(other.link.latency_ns);
+        self.link.jitter_ns = self.link.jitter_ns.saturating_add(other.link.jitter_ns);
+        // Independent losses: an exchange gets through only if it survives both.
+        self.link.loss = 1.0 - (1.0 - self.link.loss) * (1.0 - other.link.loss);
+        or(&mut self.dns, other.dns);
+        self.flood_rps += other.flood_rps;
     }
 }
 
@@ -523,6 +566,22 @@ pub struct Scenarios {
     by_component: [Vec<u16>; COMPONENTS],
     /// Bumped whenever a scenario is switched on or off or reconfigured.
     version: u64,
+    /// Which scenarios are active, per component, during `active.window`: every hop
+    /// asks, and the answer changes only when a scenario's window opens or closes.
+    active: ActiveSet,
+}
+
+/// The scenarios active over a stretch of virtual time in which none starts or stops.
+#[derive(Default)]
+struct ActiveSet {
+    /// `[from, until)`: the stretch the sets below hold for.
+    window: (Nanos, Nanos),
+    /// `Scenarios::version` they were computed at (`None`: never).
+    version: Option<u64>,
+    /// Per component: positions in `list` of the active scenarios striking it, in order.
+    positions: [Vec<u16>; COMPONENTS],
+    /// Per component: bit k set when the k-th scenario of `by_component` is active.
+    bits: [u64; COMPONENTS],
 }
 
 /// How many `Component`s there are.
@@ -610,21 +669,65 @@ impl Scenarios {
     /// effect struck while the state was the same, where effects depend only on the hop
     /// (link faults: see `Effect::link`). `None` when it cannot tell (over 64 scenarios).
     #[inline]
-    pub fn state(&self, now: Nanos, component: Component) -> Option<(u64, u64)> {
+    pub fn state(&mut self, now: Nanos, component: Component) -> Option<(u64, u64)> {
         if !self.any_enabled {
             return Some((0, 0));
         }
-        let positions = self.by_component.get(component as usize)?;
-        if positions.len() > 64 {
+        if self.by_component[component as usize].len() > 64 {
             return None;
         }
-        let mut bits = 0u64;
-        for (k, &i) in positions.iter().enumerate() {
-            if self.list[i as usize].is_active(now) {
-                bits |= 1 << k;
+        self.refresh(now);
+        Some((self.version, self.active.bits[component as usize]))
+    }
+
+    /// Whether any scenario striking `component` is active at `now`: when not, a hop
+    /// there needs no `strike` (it would return `Effect::NONE`).
+    #[inline]
+    pub fn acts_on(&mut self, now: Nanos, component: Component) -> bool {
+        if !self.any_enabled {
+            return false;
+        }
+        self.refresh(now);
+        !self.active.positions[component as usize].is_empty()
+    }
+
+    /// Brings the active sets up to `now`: recomputed only when a scenario was switched
+    /// or reconfigured, or `now` left the stretch they hold for.
+    #[inline]
+    fn refresh(&mut self, now: Nanos) {
+        let (from, until) = self.active.window;
+        if self.active.version != Some(self.version) || now < from || now >= until {
+            self.recompute_active(now);
+        }
+    }
+
+    #[inline(never)]
+    fn recompute_active(&mut self, now: Nanos) {
+        let (mut from, mut until) = (0, Nanos::MAX);
+        for s in self.list.iter().filter(|s| s.enabled) {
+            for edge in [s.window.0, s.window.1] {
+                if edge <= now {
+                    from = from.max(edge);
+                } else {
+                    until = until.min(edge);
+                }
             }
         }
-        Some((self.version, bits))
+        let active = &mut self.active;
+        active.window = (from, until);
+        active.version = Some(self.version);
+        for (c, positions) in self.by_component.iter().enumerate() {
+            active.positions[c].clear();
+            active.bits[c] = 0;
+            for (k, &i) in positions.iter().enumerate() {
+                if self.list[i as usize].is_active(now) {
+                    active.positions[c].push(i);
+                    if k < 64 {
+                        active.bits[c] |= 1 << k;
+                    }
+                }
+            }
+        }
     }
 
     /// Lets every active scenario act on `hop`; their effects add up.
@@ -636,33 +739,45 @@ impl Scenarios {
         metrics: &mut Registry,
         logs: &mut LogBuffer,
         trace_id: Option<u64>,
+    ) -> Struck {
+        if !self.acts_on(now, hop.component) {
+            // Not the `Struck::NONE` constant: copying it would copy a whole `Effect`.
+            return Struck(None);
+        }
+        Struck(Some(self.strike_active(now, hop, metrics, logs, trace_id)))
+    }
+
+    /// `strike` for a hop where some scenario is active.
+    #[inline(never)]
+    fn strike_active(
+        &mut self,
+        now: Nanos,
+        hop: &Hop,
+        metrics: &mut Registry,
+        logs: &mut LogBuffer,
+        trace_id: Option<u64>,
     ) -> Effect {
-        if !self.any_enabled {
+        let c = hop.component as usize;
+        if self.active.positions[c].is_empty() {
             return Effect::NONE;
         }
-        let mut effect = Effect::NONE;
-        let mut struck = false;
-        let Some(positions) = self.by_component.get(hop.component as usize) else {
-            return effect;
-        };
-        for &i in positions {
-            let s = &mut self.list[i as usize];
-            if !s.is_active(now) {
-                continue;
-            }
-            let active_since = s.active_since();
+        let mut one = |n: usize| {
+            let s = &mut self.list[self.active.positions[c][n] as usize];
             let mut cx = StrikeCx {
                 now,
-                active_since,
+                active_since: s.active_since(),
                 rng: &mut s.rng,
-                metrics,
-                logs,
+                metrics: &mut *metrics,
+                logs: &mut *logs,
                 trace_id,
             };
-            let e = s.instance.strike(&mut cx, hop);
-            // The first effect is taken as it is (merging with NONE changes nothing).
-            effect = if struck { effect.merge(e) } else { e };
-            struck = true;
+            s.instance.strike(&mut cx, hop)
+        };
+        // The first effect is taken as it is; the others add to it, in catalogue order.
+        let mut effect = one(0);
+        for n in 1..self.active.positions[c].len() {
+            let e = one(n);
+            effect.merge_in(&e);
         }
         effect
     }

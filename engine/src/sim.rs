@@ -515,24 +515,31 @@ impl Lab {
     fn run_bounded(&mut self, end: Nanos, max_events: u64) -> bool {
         let mut budget = max_events;
         loop {
-            let next = self.model.peek_time();
-            // A sample at time t sees every event before t, none at or after it.
-            if self.next_sample <= end && next.is_none_or(|n| self.next_sample <= n) {
-                self.core.now = self.core.now.max(self.next_sample);
-                self.sample();
-                continue;
-            }
-            match next {
-                Some(t) if t <= end => {
-                    if budget == 0 {
-                        return false;
+            // A sample at time t sees every event before t, none at or after it: events
+            // go first while they are due before the next sample (if it is due by `end`)
+            // and by `end`.
+            let sample_due = self.next_sample <= end;
+            let last = if sample_due {
+                self.next_sample.checked_sub(1)
+            } else {
+                Some(end)
+            };
+            if let Some(last) = last {
+                if budget > 0 {
+                    if self.model.step_through(&mut self.core, last) {
+                        budget -= 1;
+                        self.events += 1;
+                        continue;
                     }
-                    budget -= 1;
-                    self.model.step(&mut self.core);
-                    self.events += 1;
+                } else if self.model.peek_time().is_some_and(|t| t <= last) {
+                    return false;
                 }
-                _ => break,
             }
+            if !sample_due {
+                break;
+            }
+            self.core.now = self.core.now.max(self.next_sample);
+            self.sample();
         }
         self.core.now = self.core.now.max(end);
         true

@@ -11,6 +11,7 @@ pub mod bulkhead;
 pub mod cache_warming;
 pub mod coalescing;
 pub mod deadline_propagation;
+pub mod hedging;
 pub mod load_shedding;
 pub mod lock_ordering;
 pub mod optimistic_locking;
@@ -45,4 +46,5 @@ pub static ALL: &[&MitigationMeta] = &[
     &write_through::META,
     &partition_by_key::META,
     &deadline_propagation::META,
+    &hedging::META,
 ];

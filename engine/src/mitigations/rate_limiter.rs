@@ -12,8 +12,12 @@
 //! ```
 //!
 //! ## What to look at
-//! - `rate_limited_total` and 429s in `http_requests_total`.
-//! - Latency and utilisation of admitted traffic stay normal during a spike.
+//! - `rate_limited_total{client}` and 429s in `http_requests_total`: `client="flooder"`
+//!   is the misbehaving client a scenario can add (`rate-limit`), `client="others"`
+//!   everyone else — a limit that refuses many of the others is set too low.
+//! - Latency and utilisation of admitted traffic stay normal during a spike or a flood;
+//!   `client_class_requests_total{client="others"}` shows the other clients' goodput
+//!   back while the flooder is refused.
 
 use crate::metrics::MetricSpec;
 use crate::mitigation::MitigationMeta;
@@ -22,8 +26,8 @@ use crate::scenario::Component;
 
 pub const RATE_LIMITED: MetricSpec = MetricSpec::counter(
     "rate_limited_total",
-    "Requests refused with 429 by the per-client rate limiter.",
-    &[],
+    "Requests refused with 429 by the per-client rate limiter, by client class (flooder, others).",
+    &["client"],
 );
 
 pub static META: MitigationMeta = MitigationMeta {

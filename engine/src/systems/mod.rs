@@ -82,8 +82,9 @@ pub mod common {
 pub trait Model {
     /// Time of the next pending event.
     fn peek_time(&self) -> Option<Nanos>;
-    /// Handles the next event; `core.now` is advanced to its time.
-    fn step(&mut self, core: &mut Core);
+    /// Handles the next event if it is due at or before `last` (`core.now` is advanced
+    /// to its time); false when none is.
+    fn step_through(&mut self, core: &mut Core, last: Nanos) -> bool;
     /// Keeps gauges current just before a metrics sample.
     fn on_sample(&mut self, core: &mut Core);
     /// Total workers (capacity for utilisation).

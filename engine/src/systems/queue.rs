@@ -340,15 +340,16 @@ impl Model for QueueModel {
         self.events.peek_time()
     }
 
-    fn step(&mut self, core: &mut Core) {
-        let Some((t, ev)) = self.events.pop() else {
-            return;
+    fn step_through(&mut self, core: &mut Core, last: Nanos) -> bool {
+        let Some((t, ev)) = self.events.pop_through(last) else {
+            return false;
         };
         core.now = t;
         match ev {
             Ev::Arrival => self.arrival(core),
             Ev::Departure(id) => self.departure(core, id),
         }
+        true
     }
 
     fn on_sample(&mut self, core: &mut Core) {

@@ -188,3 +188,70 @@ fn database_timeout_bounds_the_wait_for_a_connection() {
         .family_total_where("timeouts_total", |_, v| v[0] == "database");
     assert!(db_timeouts > 100.0);
 }
+
+#[test]
+fn hedging_budget_caps_the_copies_when_every_read_is_slow() {
+    // Every request is slower than the hedge delay (an overload would look the same):
+    // without a cap nearly every read is sent twice; the budget keeps it to its share.
+    let slow = [
+        ("fixed-latency.delay_ms", "100"),
+        ("fixed-latency.probability", "1"),
+    ];
+    let uncapped = [slow[0], slow[1], ("hedging.max_hedge_ratio", "1")];
+    let capped = [slow[0], slow[1], ("hedging.max_hedge_ratio", "0.05")];
+    let share = |l: &Lab| {
+        l.metrics().family_total("hedged_requests_total")
+            / l.metrics()
+                .family_total_where("http_requests_total", |_, v| v[1] == "GET /product")
+    };
+    let all = lab(&["fixed-latency", "hedging"], &uncapped, 30);
+    let few = lab(&["fixed-latency", "hedging"], &capped, 30);
+    assert!(share(&all) > 0.9, "{}", share(&all));
+    assert!(share(&few) < 0.07, "{}", share(&few));
+    assert!(few.metrics().family_total("hedge_budget_exhausted_total") > 1000.0);
+    // Both copies are as slow: hedging cannot help, and nobody sees an error from it.
+    for l in [&all, &few] {
+        let g = l.golden();
+        assert!(g.error_rate == 0.0 && g.latency_p50_s > 0.1, "{g:?}");
+    }
+}
+
+#[test]
+fn hedged_copies_leave_nothing_behind_through_crashes_and_lost_links() {
+    // Instances crash (memory leak) and links lose exchanges while reads are hedged:
+    // every copy ends once, so requests in flight and busy workers return to zero.
+    let mut cfg = LabConfig::new("web");
+    cfg.seed = 5;
+    for id in [
+        "hedging",
+        "memory-leak",
+        "network-degradation",
+        "tail-latency",
+    ] {
+        cfg.enable(id).unwrap();
+    }
+    cfg.set("hedging.hedge_after_ms", "5").unwrap();
+    cfg.set("hedging.max_hedge_ratio", "1").unwrap();
+    cfg.set("memory-leak.leak_kb_per_request", "200").unwrap();
+    cfg.set("network-degradation.edge", "lb_api").unwrap();
+    cfg.set("network-degradation.loss", "0.05").unwrap();
+    cfg.set("network-degradation.jitter_ms", "20").unwrap();
+    let mut l = Lab::new(&cfg).unwrap();
+    l.run_until(120 * S);
+    assert!(l.metrics().family_total("hedged_requests_total") > 1000.0);
+    assert!(l.metrics().family_total("instance_restarts_total") >= 1.0);
+    for id in ["memory-leak", "network-degradation", "tail-latency"] {
+        l.set_enabled(id, false).unwrap();
+    }
+    l.run_until(180 * S);
+    let gauge = |name: &str| {
+        let key = l.metrics().series_keys().find(|k| k.name == name).unwrap();
+        l.metrics().points(key.index).last().unwrap().1
+    };
+    // About 200 req/s × 10 ms in flight once healthy; a leaked copy would stay counted.
+    assert!(gauge("http_requests_in_flight") < 20.0);
+    assert!(gauge("service_workers_busy") < 20.0);
+    let s = l.summary();
+    assert!(s.requests_total >= s.requests_completed + s.errors_total);
+    assert!(s.requests_total - s.requests_completed - s.errors_total < 20);
+}

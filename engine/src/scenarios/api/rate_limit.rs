@@ -1,38 +1,57 @@
-//! # Rate limit (and what hammering it earns)
+//! # Rate limits, both ways: a flooding client and a hammered quota
 //!
-//! The payment API limits the service's API key to `quota_rps` calls a second (a token
-//! bucket holding `burst`), like `429-rate-limit`. What this scenario adds is how rate
-//! limiters treat clients that ignore them: clients retry a refused order at once,
-//! `client_retries` times, so every 429 comes back within milliseconds and is refused
-//! again. The provider counts refused calls; more than `abuse_threshold` in one second and
-//! it blocks the key for `block_s` seconds — every call refused, orders that were within
-//! the quota included (GitHub's secondary limits, a WAF's "block for duration"). After
-//! the block the bucket is full, the retries hammer it again, and the key is blocked again.
+//! **Inbound: one client floods the service.** One API client — a scraper walking the
+//! catalogue, an integration stuck in a loop — sends `flood_rps` requests a second
+//! (`GET /product`, most of them cache misses) on top of everyone else's traffic. It is
+//! the web system's misbehaving-client part, switched on by this scenario. Nothing in
+//! the service tells it apart: the flood takes the workers, the CPU and the connection
+//! pools, the accept queues fill, and every client — not only the flooder — waits longer
+//! and gets 503s.
 //!
-//! The lab cannot add a flood of clients from a scenario, so the limit sits at a
-//! third-party API the service depends on, where it usually hurts first.
+//! **Outbound: hammering a quota.** The payment API limits the service's API key to
+//! `quota_rps` calls a second (a token bucket holding `burst`), like `429-rate-limit`.
+//! Clients retry a failed call at once, `client_retries` times, so every 429 comes back
+//! within milliseconds and is refused again. The provider counts refused calls; more than
+//! `abuse_threshold` in one second and it blocks the key for `block_s` seconds — every
+//! call refused, orders within the quota included (GitHub's secondary limits, a WAF's
+//! "block for duration"). After the block the bucket is full, the retries hammer it
+//! again, and the key is blocked again.
 //!
 //! ```text
+//!   flooder ▇▇▇▇▇▇▇▇ ─┐
+//!   clients ▁▁▁▁▁▁▁▁ ─┴─▶ load balancer ──▶ api (saturated: everyone slow, 503s)
 //!   orders ──▶ payment API [ quota_rps ] ──429──▶ instant retry ──429──▶ retry ──429
 //!                 refused > abuse_threshold in 1 s ──▶ key blocked for block_s: all 429
 //! ```
 //!
 //! ## What to look at
+//! - `client_class_requests_total{client,outcome}` and
+//!   `client_class_request_duration_seconds{client}`: the flooder (`client="flooder"`)
+//!   beside every other client (`client="others"`); `client_requests_total` and
+//!   `client_request_duration_seconds` are the other clients alone. Their latency jumps
+//!   while `service_utilization_ratio` sits at 1 and `http_requests_total{status="503"}`
+//!   climbs.
 //! - `api_rate_limited_total{dependency,reason}`: refusals over quota and refusals while
 //!   blocked; `api_key_blocked` (1 while blocked) and `api_key_blocks_total`.
 //! - `http_requests_total{endpoint="POST /order",status="429"}` far above the share of
 //!   orders that exceed the quota; `retry_attempts_total` close to the number of 429s.
 //!
 //! ## How to fix it
-//! Back off: `retry-backoff` replaces the instant retries with a few jittered, budgeted
-//! ones, the refusals per second stay under the abuse threshold, the key is never
-//! blocked, and only the orders over the quota fail. Honour `Retry-After`, queue work at
-//! the quota's pace, and ask for a bigger quota. Mitigations: `retry-backoff`.
+//! Inbound, limit each client: `rate-limiter` gives every API key a token bucket at the
+//! load balancer, so the flooder gets 429s at once, before it takes a worker
+//! (`rate_limited_total{client="flooder"}`), and the other clients' latency and goodput
+//! come back. Outbound, back off: `retry-backoff` replaces the instant retries with a
+//! few jittered, budgeted ones, the refusals per second stay under the abuse threshold,
+//! the key is never blocked, and only the orders over the quota fail (the limiter then
+//! refuses none of the other clients' retries either). Honour `Retry-After`, queue work
+//! at the quota's pace, and ask for a bigger quota. Mitigations: `rate-limiter`,
+//! `retry-backoff`.
 
 use crate::metrics::{CounterId, GaugeId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
 use crate::scenarios::http::rate_limit_429::{BURST, QUOTA_RPS};
+use crate::systems::web::{CLIENT_CLASS_DURATION, CLIENT_CLASS_REQUESTS};
 use crate::time::{ms_to_ns, ns_to_secs, secs_to_ns, Nanos, NS_PER_SEC};
 
 const LIMITED: MetricSpec = MetricSpec::counter(
@@ -53,9 +72,9 @@ const BLOCKS: MetricSpec = MetricSpec::counter(
 
 pub static META: ScenarioMeta = ScenarioMeta {
     id: "rate-limit",
-    title: "Rate limit (and what hammering it earns)",
+    title: "Rate limits, both ways: a flooding client and a hammered quota",
     category: "api",
-    summary: "Instant retries against the payment API's rate limit get the API key blocked: all orders fail.",
+    summary: "One client floods the service and slows everyone; instant retries against the payment API's quota get the key blocked.",
     source: crate::doc_of!("scenarios/api/rate_limit.rs"),
     own_params: &[
         QUOTA_RPS,
@@ -84,10 +103,28 @@ pub static META: ScenarioMeta = ScenarioMeta {
             86_400.0,
             "How long the key stays blocked.",
         ),
+        ParamSpec::float(
+            "flood_rps",
+            "req/s",
+            5000.0,
+            0.0,
+            1_000_000.0,
+            "Requests per second one misbehaving client sends to the service (GET /product); 0 = no flood.",
+        ),
     ],
-    metrics: &[LIMITED, BLOCKED, BLOCKS],
-    strikes: &[Component::Client, Component::Dependency],
-    mitigations: &["retry-backoff"],
+    metrics: &[
+        LIMITED,
+        BLOCKED,
+        BLOCKS,
+        CLIENT_CLASS_REQUESTS,
+        CLIENT_CLASS_DURATION,
+    ],
+    strikes: &[
+        Component::Client,
+        Component::LoadBalancer,
+        Component::Dependency,
+    ],
+    mitigations: &["rate-limiter", "retry-backoff"],
     build: || Box::new(RateLimit::default()),
     check: no_check,
 };
@@ -99,6 +136,7 @@ struct RateLimit {
     retries: u32,
     threshold: u64,
     block_ns: Nanos,
+    flood_rps: f64,
     /// (tokens, last refill); `None` until the first call (the bucket starts full).
     bucket: Option<(f64, Nanos)>,
     /// The current one-second window and the refusals counted in it.
@@ -132,6 +170,7 @@ impl Scenario for RateLimit {
         self.retries = params.i64("client_retries").max(0) as u32;
         self.threshold = params.i64("abuse_threshold").max(1) as u64;
         self.block_ns = secs_to_ns(params.f64("block_s"));
+        self.flood_rps = params.f64("flood_rps");
         self.over_quota = Some(metrics.counter(&LIMITED, &["payment", "quota"]));
         self.while_blocked = Some(metrics.counter(&LIMITED, &["payment", "blocked"]));
         self.blocks = Some(metrics.counter(&BLOCKS, &["payment"]));
@@ -139,11 +178,20 @@ impl Scenario for RateLimit {
     }
 
     fn strike(&mut self, cx: &mut StrikeCx<'_>, hop: &Hop) -> Effect {
-        if hop.component == Component::Client {
-            return Effect {
-                client_retries: Some(self.retries),
-                ..Effect::NONE
-            };
+        match hop.component {
+            Component::Client => {
+                return Effect {
+                    client_retries: Some(self.retries),
+                    ..Effect::NONE
+                }
+            }
+            Component::LoadBalancer => {
+                return Effect {
+                    flood_rps: self.flood_rps,
+                    ..Effect::NONE
+                }
+            }
+            _ => {}
         }
         self.now = cx.now;
         if cx.now < self.blocked_until {
@@ -197,32 +245,79 @@ mod tests {
             })
     }
 
+    /// Calls of client class `class` (flooder, others) that ended with `outcome`.
+    fn class_calls(lab: &crate::sim::Lab, class: &str, outcome: &str) -> f64 {
+        lab.metrics()
+            .family_total_where("client_class_requests_total", |_, v| {
+                v[0] == class && v[1] == outcome
+            })
+    }
+
+    /// The inbound side alone: no instant retries, and a quota orders never reach.
+    const INBOUND_ONLY: [(&str, &str); 2] = [
+        ("rate-limit.client_retries", "0"),
+        ("rate-limit.quota_rps", "1000"),
+    ];
+
+    fn inbound(seed: u64, switches: &[&str], flood_rps: &str) -> crate::sim::Lab {
+        let mut sets = INBOUND_ONLY.to_vec();
+        sets.push(("rate-limit.flood_rps", flood_rps));
+        run(&config("web", seed, switches, &sets), 60)
+    }
+
     #[test]
     fn declared_metrics_move_only_when_on() {
         let off = run(&config("web", 421, &[], &[]), 30);
         assert!(!registered(&off, "api_rate_limited_total"));
         assert!(!registered(&off, "api_key_blocked"));
+        assert!(!registered(&off, "client_class_requests_total"));
         let on = run(&config("web", 421, &["rate-limit"], &[]), 30);
         assert!(refused(&on, "quota") > 100.0);
         assert!(refused(&on, "blocked") > 100.0);
         assert!(total(&on, "api_key_blocks_total") >= 1.0);
+        // The flood starts at the first sample: ~5000 calls a second from then on.
+        let flood: f64 = ["success", "error", "timeout"]
+            .iter()
+            .map(|o| class_calls(&on, "flooder", o))
+            .sum();
+        assert!((130_000.0..150_000.0).contains(&flood), "{flood}");
+        assert!(total(&on, "client_class_request_duration_seconds") > flood);
     }
 
     #[test]
     fn symptom_appears() {
-        // A quarter of the orders exceed the quota, but instant retries get the key
-        // blocked again and again: most orders fail, and the provider sees a storm.
+        // Inbound: one client's flood saturates the service, and every other client's
+        // calls slow down several times over and fail with 503s.
+        let calm = inbound(422, &["rate-limit"], "0");
+        let flooded = inbound(422, &["rate-limit"], "5000");
+        let p50 = |l: &crate::sim::Lab| quantile_all(l, "client_request_duration_seconds", 0.5);
+        assert!(
+            p50(&flooded) > 5.0 * p50(&calm),
+            "other clients' p50 {} → {}",
+            p50(&calm),
+            p50(&flooded)
+        );
+        let failed =
+            |l: &crate::sim::Lab| client_outcomes(l, "error") / total(l, "client_requests_total");
+        assert_eq!(failed(&calm), 0.0);
+        assert!(failed(&flooded) > 0.1, "{}", failed(&flooded));
+        assert!(flooded.golden().utilization > 0.95);
+        assert!(responses(&flooded, "GET /product", "503") > 10_000.0);
+
+        // Outbound (the defaults: both sides): a quarter of the orders exceed the quota,
+        // but instant retries get the key blocked again and again: most orders fail, and
+        // the provider sees a storm.
         let lab = run(&config("web", 422, &["rate-limit"], &[]), 90);
+        let order_calls = total(&lab, "client_requests_total") * 0.2;
         let orders = lab
             .metrics()
             .family_total_where("http_requests_total", |_, v| v[1] == "POST /order");
-        let calls_per_order = orders / (total(&lab, "client_requests_total") * 0.2);
         assert!(
-            calls_per_order > 2.0,
-            "attempts per order {calls_per_order}"
+            orders / order_calls > 2.0,
+            "attempts per order {}",
+            orders / order_calls
         );
         let failed = client_outcomes(&lab, "error");
-        let order_calls = total(&lab, "client_requests_total") * 0.2;
         assert!(
             failed > 0.5 * order_calls,
             "{failed} of ~{order_calls} orders fail, though only a quarter exceed the quota"
@@ -232,13 +327,55 @@ mod tests {
 
     #[test]
     fn mitigation_reduces_symptom() {
-        // Budgeted, jittered retries stay under the abuse threshold: no block, and only
-        // the orders over the quota fail.
-        let hammering = run(&config("web", 423, &["rate-limit"], &[]), 90);
-        let polite = run(
-            &config("web", 423, &["rate-limit", "retry-backoff"], &[]),
+        // Inbound: a token bucket per client at the load balancer refuses the flooder
+        // with 429 before it takes a worker; the other clients get their service back.
+        let calm = inbound(423, &["rate-limit"], "0");
+        let flooded = inbound(423, &["rate-limit"], "5000");
+        let limited = inbound(423, &["rate-limit", "rate-limiter"], "5000");
+        let flooder_refused = limited
+            .metrics()
+            .family_total_where("rate_limited_total", |_, v| v[0] == "flooder");
+        let flooder_calls =
+            class_calls(&limited, "flooder", "error") + class_calls(&limited, "flooder", "success");
+        assert!(
+            flooder_refused > 0.99 * flooder_calls,
+            "{flooder_refused} of {flooder_calls}"
+        );
+        assert!(responses(&limited, "GET /product", "429") >= flooder_refused);
+        let goodput = |l: &crate::sim::Lab| client_outcomes(l, "success");
+        assert!(
+            goodput(&limited) > 0.99 * goodput(&calm) && goodput(&flooded) < 0.9 * goodput(&calm),
+            "other clients' successes: calm {}, flooded {}, limited {}",
+            goodput(&calm),
+            goodput(&flooded),
+            goodput(&limited)
+        );
+        let p50 = |l: &crate::sim::Lab| quantile_all(l, "client_request_duration_seconds", 0.5);
+        assert!(
+            p50(&limited) < 1.5 * p50(&calm),
+            "{} vs {}",
+            p50(&limited),
+            p50(&calm)
+        );
+        assert!(limited.golden().utilization < 0.3);
+
+        // Outbound: budgeted, jittered retries stay under the abuse threshold: no block,
+        // only the orders over the quota fail, and the limiter refuses none of the other
+        // clients' retries.
+        let hammering = run(
+            &config("web", 423, &["rate-limit", "rate-limiter"], &[]),
             90,
         );
+        let polite = run(
+            &config(
+                "web",
+                423,
+                &["rate-limit", "rate-limiter", "retry-backoff"],
+                &[],
+            ),
+            90,
+        );
+        assert!(total(&hammering, "api_key_blocks_total") >= 1.0);
         assert_eq!(total(&polite, "api_key_blocks_total"), 0.0);
         let (before, after) = (
             client_outcomes(&hammering, "error"),
@@ -249,5 +386,11 @@ mod tests {
             "failed orders {before} → {after} with backoff"
         );
         assert!(failed_orders(&polite) < failed_orders(&hammering) * 0.2);
+        let others_refused = |l: &crate::sim::Lab| {
+            l.metrics()
+                .family_total_where("rate_limited_total", |_, v| v[0] == "others")
+        };
+        assert!(others_refused(&hammering) > 0.0);
+        assert_eq!(others_refused(&polite), 0.0);
     }
 }

@@ -4,15 +4,17 @@
 //! change costs O(log k) and only the earliest completion is ever scheduled.
 
 use crate::time::Nanos;
-use std::collections::BTreeSet;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 pub struct Cpu {
     cores: f64,
     /// CPU time each running job has received since the origin, in nanoseconds.
     virtual_ns: f64,
     last: Nanos,
-    /// (virtual finish, request id), earliest first.
-    jobs: BTreeSet<(u64, u32)>,
+    /// (virtual finish, request id), earliest on top (a min-heap: a handful of jobs per
+    /// instance, added and removed on every request, without a node allocation each).
+    jobs: BinaryHeap<Reverse<(u64, u32)>>,
     /// Bumped whenever the earliest completion may have moved: older ticks are stale.
     pub version: u32,
     /// ∫ busy cores dt, for utilisation.
@@ -25,7 +27,7 @@ impl Cpu {
             cores: cores.max(1e-3),
             virtual_ns: 0.0,
             last: 0,
-            jobs: BTreeSet::new(),
+            jobs: BinaryHeap::new(),
             version: 0,
             busy_core_ns: 0.0,
         }
@@ -58,30 +60,32 @@ impl Cpu {
     /// Starts a job needing `work_ns` of CPU (call `advance` first).
     pub fn add(&mut self, id: u32, work_ns: Nanos) {
         let finish = (self.virtual_ns + work_ns as f64).ceil() as u64;
-        self.jobs.insert((finish, id));
+        self.jobs.push(Reverse((finish, id)));
         self.version = self.version.wrapping_add(1);
     }
 
-    /// Jobs whose work is done (call `advance` first).
-    pub fn take_done(&mut self) -> Vec<u32> {
-        let mut done = Vec::new();
-        while let Some(&(finish, id)) = self.jobs.first() {
+    /// Moves the jobs whose work is done into `done`, earliest first (call `advance`
+    /// first); returns how many.
+    pub fn take_done(&mut self, done: &mut Vec<u32>) -> usize {
+        let before = done.len();
+        while let Some(&Reverse((finish, id))) = self.jobs.peek() {
             if finish as f64 > self.virtual_ns + 1.0 {
                 break;
             }
-            self.jobs.pop_first();
+            self.jobs.pop();
             done.push(id);
         }
-        if !done.is_empty() {
+        let n = done.len() - before;
+        if n > 0 {
             self.version = self.version.wrapping_add(1);
         }
-        done
+        n
     }
 
     /// When the earliest job will finish if nothing changes (after a pause ending at
     /// `resume`, if it has not ended yet).
     pub fn next_completion(&self, now: Nanos, resume: Nanos) -> Option<Nanos> {
-        let &(finish, _) = self.jobs.first()?;
+        let &Reverse((finish, _)) = self.jobs.peek()?;
         let remaining = (finish as f64 - self.virtual_ns).max(0.0);
         Some(now.max(resume) + (remaining / self.rate()).ceil() as Nanos)
     }
@@ -105,7 +109,9 @@ mod tests {
         }
         assert_eq!(cpu.next_completion(0, 0), Some(20));
         cpu.advance(20, 0, 0);
-        assert_eq!(cpu.take_done().len(), 4);
+        let mut done = Vec::new();
+        assert_eq!(cpu.take_done(&mut done), 4);
+        assert_eq!(done, vec![0, 1, 2, 3]);
     }
 
     #[test]
@@ -113,9 +119,11 @@ mod tests {
         let mut cpu = Cpu::new(1.0);
         cpu.add(7, 10);
         cpu.advance(12, 5, 10); // 5 ns of the 12 were a pause: 7 ns of work done
-        assert!(cpu.take_done().is_empty());
+        let mut done = Vec::new();
+        assert_eq!(cpu.take_done(&mut done), 0);
         assert_eq!(cpu.next_completion(12, 10), Some(15));
         cpu.advance(15, 5, 10);
-        assert_eq!(cpu.take_done(), vec![7]);
+        cpu.take_done(&mut done);
+        assert_eq!(done, vec![7]);
     }
 }

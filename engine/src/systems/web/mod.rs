@@ -21,14 +21,18 @@
 //! Every message between two parts crosses a network link with its own latency, jitter
 //! and loss (`link.rs`: clients ↔ load balancer ↔ api-i ↔ cache, database, replica,
 //! payment, DNS resolver); payment calls resolve the provider's name through a DNS
-//! resolver with a per-instance TTL cache (`dns.rs`).
+//! resolver with a per-instance TTL cache (`dns.rs`). A scenario can add a misbehaving
+//! client that floods the load balancer with an open-loop stream of its own
+//! (`flood.rs`); under `hedging` the load balancer sends slow reads a second copy
+//! (`hedge.rs`).
 //!
 //! ## What to look at
 //! - Golden signals: `http_requests_total` (traffic, errors by status),
 //!   `http_request_duration_seconds` (latency), `service_utilization_ratio` and
 //!   `service_queue_depth` (saturation).
 //! - What users see: `client_requests_total{outcome}` and
-//!   `client_request_duration_seconds` (including time-outs and retries).
+//!   `client_request_duration_seconds` (including time-outs and retries; a flooding
+//!   client is counted apart, in `client_class_requests_total{client}`).
 //! - Parts: `cache_hits_total`/`cache_miss_total`, `db_pool_in_use`,
 //!   `db_pool_wait_seconds`, `dependency_requests_total`.
 
@@ -46,6 +50,8 @@ pub use mq::{CALLBACKS, CALLBACKS_GIVEN_UP, CALLBACK_BACKLOG, MQ_AGE, MQ_LAG, MQ
 pub use write_behind::{WB_BACKLOG, WB_FLUSHED, WB_LAG};
 mod disk;
 mod dns;
+mod flood;
+mod hedge;
 mod link;
 mod net;
 
@@ -55,14 +61,14 @@ use crate::event::EventQueue;
 use crate::metrics::{CounterId, GaugeId, HistogramId, MetricSpec, Registry, LATENCY_BUCKETS};
 use crate::mitigations::{
     add_index, autoscaling, breaker as breaker_m, bulkhead, cache_warming, coalescing,
-    deadline_propagation, load_shedding, lock_ordering, optimistic_locking, partition_by_key,
-    pool_sizing, rate_limiter, read_your_writes, retry_backoff, stale_while_revalidate, timeouts,
-    ttl_jitter, write_through,
+    deadline_propagation, hedging, load_shedding, lock_ordering, optimistic_locking,
+    partition_by_key, pool_sizing, rate_limiter, read_your_writes, retry_backoff,
+    stale_while_revalidate, timeouts, ttl_jitter, write_through,
 };
 use crate::observe::{Level, LogRecord, Span, SpanStatus, Trace};
 use crate::params::{ParamSet, ParamSpec};
 use crate::rng::Xoshiro256PlusPlus as Rng;
-use crate::scenario::{Component, Edge, Effect, Hop};
+use crate::scenario::{Component, Edge, Hop, Struck};
 use crate::time::{ms_to_ns, ns_to_secs, secs_to_ns, Nanos};
 use breaker::{Admit, Breaker, BreakerConfig};
 use cache::{Cache, Lookup};
@@ -75,6 +81,7 @@ use disk::DiskIo;
 use net::Link;
 
 pub use dns::{DNS_DURATION, DNS_LOOKUPS};
+pub use flood::{CLIENT_CLASS_DURATION, CLIENT_CLASS_REQUESTS};
 pub use link::{LINK_DROPPED, LINK_LATENCY, LINK_UP};
 
 pub const LINK_QUEUE_DEPTH: MetricSpec = MetricSpec::gauge(
@@ -415,6 +422,19 @@ pub static META: SystemMeta = SystemMeta {
         LINK_UP,
         DNS_LOOKUPS,
         DNS_DURATION,
+        CLIENT_CLASS_REQUESTS,
+        CLIENT_CLASS_DURATION,
+        MQ_PUBLISHED,
+        MQ_LAG,
+        MQ_AGE,
+        mq::MQ_REJECTED,
+        CALLBACKS,
+        CALLBACK_BACKLOG,
+        CALLBACKS_GIVEN_UP,
+        CHAIN_CALLS,
+        CHAIN_ATTEMPTS,
+        CHAIN_AFTER_DEADLINE,
+        CHAIN_WASTED,
     ],
     components: &[
         Component::Client,
@@ -437,6 +457,15 @@ const LEDGER: &str = "ledger";
 const UPLINK: &str = "uplink";
 const ENDPOINTS: [&str; 2] = ["GET /product", "POST /order"];
 const QUERY_TYPES: [&str; 2] = ["read", "write"];
+/// `timeouts_total{layer}` labels; the index constants below name them.
+const TIMEOUT_LAYERS: [&str; 3] = ["server", "database", "dependency"];
+const SERVER: usize = 0;
+const DB: usize = 1;
+const DEPENDENCY: usize = 2;
+/// `load_shed_total{reason}` labels.
+const SHED_REASONS: [&str; 2] = ["queue_length", "queue_delay"];
+const QUEUE_LENGTH: usize = 0;
+const QUEUE_DELAY: usize = 1;
 const NONE: u32 = u32::MAX;
 
 #[derive(Debug, Clone, Copy)]
@@ -503,6 +532,13 @@ enum Ev {
         attempt: u32,
         ok: bool,
         timed_out: bool,
+    },
+    /// The flooding client (`flood.rs`) sends its next call.
+    FloodArrival,
+    /// A read has waited `hedge_after_ms` at the load balancer: send it a second copy.
+    Hedge {
+        req: u32,
+        seq: u64,
     },
 }
 
@@ -612,6 +648,53 @@ struct Req {
     back_ns: [Nanos; 2],
     /// Resolving the payment provider's name failed (`dns.rs`).
     dns_failed: bool,
+    /// Time spent resolving the payment provider's name (0 when cached).
+    dns_ns: Nanos,
+    /// Hedging (`hedge.rs`): the other copy of this read while both run.
+    twin: Option<u32>,
+    /// The load balancer's second copy of a read (the hedge).
+    hedge: bool,
+    /// The other copy answered first: this one stops at its next step.
+    cancelled: bool,
+    /// Answered and its slot freed (a pending hedge timer finds it gone).
+    answered: bool,
+    /// For a hedged read: when the other copy arrived and on which instance.
+    twin_start: Option<(Nanos, u32)>,
+}
+
+/// `n` in decimal, without the formatting machinery (log fields and span attributes are
+/// written for many requests).
+fn decimal(n: u64) -> String {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits[i..].iter().map(|&d| char::from(d)).collect()
+}
+
+/// The name of service instance `i` (`api-3`), as logs, spans and metrics call it.
+fn api_name(i: u32) -> String {
+    let mut name = String::with_capacity(8);
+    name.push_str("api-");
+    name.push_str(&decimal(u64::from(i)));
+    name
+}
+
+impl Req {
+    /// When the load balancer received the request: for a hedge, its first copy's arrival.
+    fn origin(&self) -> Nanos {
+        match (self.hedge, self.twin_start) {
+            (true, Some((first, _))) => first,
+            _ => self.arrival,
+        }
+    }
 }
 
 struct Instance {
@@ -698,6 +781,8 @@ struct Policies {
     write_through: bool,
     partition_by_key: bool,
     deadline_propagation: bool,
+    /// Hedging: (send the second copy after, hedging budget ratio).
+    hedge: Option<(Nanos, f64)>,
 }
 
 struct Ids {
@@ -736,18 +821,21 @@ struct Ids {
 /// Handles of metrics that exist only while a mitigation (or scenario) uses them.
 #[derive(Default)]
 struct LazyIds {
-    timeouts: BTreeMap<&'static str, CounterId>,
+    /// By `TIMEOUT_LAYERS`.
+    timeouts: [Option<CounterId>; 3],
     retry_attempts: Option<CounterId>,
     retry_depth: Option<HistogramId>,
     retry_budget: Option<CounterId>,
     breaker_state: Option<GaugeId>,
     breaker_trips: Option<CounterId>,
     breaker_rejections: Option<CounterId>,
-    shed: BTreeMap<&'static str, CounterId>,
+    /// By `SHED_REASONS`.
+    shed: [Option<CounterId>; 2],
     coalesced: Option<CounterId>,
     bulkhead_rejections: Option<CounterId>,
     bulkhead_in_use: Option<GaugeId>,
-    rate_limited: Option<CounterId>,
+    /// `rate_limited_total{client}` by client class (`flood::CLASSES`).
+    rate_limited: [Option<CounterId>; 2],
     stale_served: Option<CounterId>,
     /// Uplink metrics, registered when the uplink first limits a response.
     link: Option<(GaugeId, CounterId, GaugeId, [HistogramId; 2])>,
@@ -756,6 +844,8 @@ struct LazyIds {
     bad_request: [Option<CounterId>; 2],
     /// Service chain: (ledger success, ledger timeout, after deadline, wasted, attempts).
     chain: Option<(CounterId, CounterId, CounterId, CounterId, HistogramId)>,
+    /// Hedging: sent, wins, wasted seconds, budget exhausted.
+    hedge: Option<hedge::HedgeIds>,
 }
 
 pub struct WebModel {
@@ -786,6 +876,8 @@ pub struct WebModel {
     lookups: (u64, u64),
     breaker: Option<Breaker>,
     budget: RetryBudget,
+    /// Hedging budget: reads earn tokens, hedges spend them.
+    hedge_budget: RetryBudget,
     read_replica: bool,
     replica_lag_ns: Nanos,
     /// Replica lag added by scenarios at the latest read (for the gauge).
@@ -836,6 +928,8 @@ pub struct WebModel {
     links: link::Links,
     /// The DNS resolver payment calls go through (`dns.rs`).
     dns: dns::Resolver,
+    /// A misbehaving client's extra stream, when a scenario floods (`flood.rs`).
+    flood: flood::Flood,
     net_rng: Rng,
     scan_ns_per_row: f64,
     rows_scanned: [Option<CounterId>; 2],
@@ -849,6 +943,8 @@ pub struct WebModel {
     lb_rng: Rng,
     client_rng: Rng,
     instances: Vec<Instance>,
+    /// Scratch for the handlers a CPU tick finds done.
+    cpu_done_buf: Vec<u32>,
     calls: Vec<Call>,
     free_calls: Vec<u32>,
     reqs: Vec<Req>,
@@ -981,6 +1077,7 @@ impl WebModel {
             lookups: (0, 0),
             breaker: None,
             budget: RetryBudget::default(),
+            hedge_budget: RetryBudget::default(),
             read_replica: p.bool("read_replica"),
             replica_lag_ns: ms_to_ns(p.f64("replica_lag_ms")),
             extra_lag_ns: 0,
@@ -1044,6 +1141,7 @@ impl WebModel {
                 &mut core.metrics,
             ),
             net_rng: core.rng(6),
+            flood: flood::Flood::new(core.rng(8)),
             scan_ns_per_row: p.f64("scan_ns_per_row"),
             rows_scanned: [None, None],
             cache_rng: core.rng(5),
@@ -1056,6 +1154,7 @@ impl WebModel {
             lb_rng: core.rng(3),
             client_rng: core.rng(4),
             instances,
+            cpu_done_buf: Vec::new(),
             calls: Vec::new(),
             free_calls: Vec::new(),
             reqs: Vec::new(),
@@ -1080,23 +1179,24 @@ impl WebModel {
         model
     }
 
-    fn timeout_counter(&mut self, core: &mut Core, layer: &'static str) -> CounterId {
-        *self
-            .lazy
-            .timeouts
-            .entry(layer)
-            .or_insert_with(|| core.metrics.counter(&timeouts::TIMEOUTS_TOTAL, &[layer]))
+    /// `timeouts_total{layer}` for `TIMEOUT_LAYERS[layer]`, registered at its first use.
+    fn timeout_counter(&mut self, core: &mut Core, layer: usize) -> CounterId {
+        *self.lazy.timeouts[layer].get_or_insert_with(|| {
+            core.metrics
+                .counter(&timeouts::TIMEOUTS_TOTAL, &[TIMEOUT_LAYERS[layer]])
+        })
     }
 
-    fn shed_counter(&mut self, core: &mut Core, reason: &'static str) -> CounterId {
-        *self
-            .lazy
-            .shed
-            .entry(reason)
-            .or_insert_with(|| core.metrics.counter(&load_shedding::LOAD_SHED, &[reason]))
+    /// `load_shed_total{reason}` for `SHED_REASONS[reason]`, registered at its first use.
+    fn shed_counter(&mut self, core: &mut Core, reason: usize) -> CounterId {
+        *self.lazy.shed[reason].get_or_insert_with(|| {
+            core.metrics
+                .counter(&load_shedding::LOAD_SHED, &[SHED_REASONS[reason]])
+        })
     }
 
-    fn strike(&self, core: &mut Core, hop: Hop, seq: u64) -> Effect {
+    #[inline]
+    fn strike(&self, core: &mut Core, hop: Hop, seq: u64) -> Struck {
         let hop = Hop {
             fleet: self.instances.len() as u32,
             ..hop
@@ -1112,7 +1212,7 @@ impl WebModel {
         let key = self.keys.sample(&mut self.client_rng) as u32;
         let hop = Hop::new(Component::Client, 0, ENDPOINTS[endpoint as usize]);
         let effect = self.strike(core, hop, 0);
-        let policy = self.retry_policy(effect);
+        let policy = self.retry_policy(effect.client_retries);
         if let Some(ratio) = policy.budget_ratio {
             self.budget.earn(ratio);
         }
@@ -1133,19 +1233,25 @@ impl WebModel {
             done: false,
             back_ns: 0,
         };
-        let id = if let Some(i) = self.free_calls.pop() {
+        let id = self.new_call_slot(call);
+        self.send(core, id);
+    }
+
+    /// Stores `call` in a free slot (a reused slot's generation moves on).
+    fn new_call_slot(&mut self, call: Call) -> u32 {
+        if let Some(i) = self.free_calls.pop() {
             let generation = self.calls[i as usize].generation.wrapping_add(1);
             self.calls[i as usize] = Call { generation, ..call };
             i
         } else {
             self.calls.push(call);
             self.calls.len() as u32 - 1
-        };
-        self.send(core, id);
+        }
     }
 
-    fn retry_policy(&self, effect: Effect) -> RetryPolicy {
-        match (self.policies.retry, effect.client_retries) {
+    /// The retry policy of a call, given the naive retries scenarios ask for.
+    fn retry_policy(&self, scenario_retries: Option<u32>) -> RetryPolicy {
+        match (self.policies.retry, scenario_retries) {
             (Some(polite), _) => polite,
             (None, Some(n)) => RetryPolicy::naive(n.max(self.naive_retries)),
             (None, None) => RetryPolicy::naive(self.naive_retries),
@@ -1246,10 +1352,11 @@ impl WebModel {
             *tokens = (*tokens + rate * ns_to_secs(core.now - *last)).min(burst);
             *last = core.now;
             if *tokens < 1.0 {
-                let c = *self
-                    .lazy
-                    .rate_limited
-                    .get_or_insert_with(|| core.metrics.counter(&rate_limiter::RATE_LIMITED, &[]));
+                let class = usize::from(self.is_flooder(client as u32));
+                let c = *self.lazy.rate_limited[class].get_or_insert_with(|| {
+                    core.metrics
+                        .counter(&rate_limiter::RATE_LIMITED, &[flood::CLASSES[class]])
+                });
                 core.metrics.inc(c);
                 self.respond(core, id, Some(429), false);
                 return;
@@ -1266,16 +1373,25 @@ impl WebModel {
             self.respond(core, id, Some(502), false);
             return;
         }
-        // The load balancer's link to the instance.
+        if endpoint == 0 {
+            self.arm_hedge(core, id);
+        }
+        self.forward(core, id);
+    }
+
+    /// The load balancer forwards request `id` across its link to the request's instance.
+    fn forward(&mut self, core: &mut Core, id: u32) {
+        let r = &self.reqs[id as usize];
+        let (instance, endpoint, seq) = (r.instance, r.endpoint, r.seq);
         let fault = self.link_fault(
             core,
             Edge::LbApi,
-            instance as u32,
+            instance,
             ENDPOINTS[endpoint as usize],
             Some(seq),
         );
         if !fault.is_none() || self.links_touched(Edge::LbApi) {
-            let link = self.cross_with(core, Edge::LbApi, instance as u32, &fault, Some(seq));
+            let link = self.cross_with(core, Edge::LbApi, instance, &fault, Some(seq));
             if link.lost {
                 let r = &mut self.reqs[id as usize];
                 r.failed_at = Some(Component::Network);
@@ -1296,6 +1412,11 @@ impl WebModel {
 
     /// A request reaches its instance: a free worker takes it, or it queues.
     fn reach_instance(&mut self, core: &mut Core, id: u32) {
+        if self.reqs[id as usize].cancelled {
+            // The other copy of this hedged read answered while it was on its way.
+            self.respond(core, id, None, false);
+            return;
+        }
         if self.died(id) {
             // The instance crashed while the request was on its way: connection reset.
             self.respond(core, id, Some(502), false);
@@ -1305,7 +1426,7 @@ impl WebModel {
         let inst = &mut self.instances[instance];
         if let Some(max) = self.policies.shed_queue_length {
             if inst.busy >= self.workers && inst.waiting.len() >= max {
-                let c = self.shed_counter(core, "queue_length");
+                let c = self.shed_counter(core, QUEUE_LENGTH);
                 core.metrics.inc(c);
                 self.respond(core, id, Some(503), false);
                 return;
@@ -1324,7 +1445,7 @@ impl WebModel {
     fn client_outcome(&mut self, core: &mut Core, call_id: u32, ok: bool, timed_out: bool) {
         let call = self.calls[call_id as usize];
         if !ok && call.attempt < call.max_attempts {
-            let policy = self.retry_policy(Effect::NONE);
+            let policy = self.retry_policy(None);
             let allowed = policy.budget_ratio.is_none() || self.budget.try_spend();
             if allowed {
                 let attempts = *self.lazy.retry_attempts.get_or_insert_with(|| {
@@ -1347,14 +1468,19 @@ impl WebModel {
         }
         let call = &mut self.calls[call_id as usize];
         call.done = true;
-        let outcome = match (ok, timed_out) {
-            (true, _) => self.ids.client_success,
-            (false, true) => self.ids.client_timeout,
-            (false, false) => self.ids.client_error,
-        };
-        core.metrics.inc(outcome);
-        core.metrics
-            .observe(self.ids.client_duration, ns_to_secs(core.now - call.start));
+        let call = *call;
+        let took = ns_to_secs(core.now - call.start);
+        // The flooder's calls are counted apart from what the users see (`flood.rs`).
+        if !self.is_flooder(call.client) {
+            let outcome = match (ok, timed_out) {
+                (true, _) => self.ids.client_success,
+                (false, true) => self.ids.client_timeout,
+                (false, false) => self.ids.client_error,
+            };
+            core.metrics.inc(outcome);
+            core.metrics.observe(self.ids.client_duration, took);
+        }
+        self.count_class(core, call.client, ok, timed_out, took);
         if call.max_attempts > 1 {
             let depth = *self
                 .lazy
@@ -1364,7 +1490,7 @@ impl WebModel {
         }
         let user = call.user;
         self.free_calls.push(call_id);
-        if self.closed_loop {
+        if self.closed_loop && user != NONE {
             let think = secs_to_ns(self.think.sample(&mut self.arrival_rng));
             self.events.schedule(core.now + think, Ev::UserWake(user));
         }
@@ -1445,9 +1571,13 @@ impl WebModel {
     /// Hands a freed worker of `instance` to the next queued request still worth serving.
     fn next_from_queue(&mut self, core: &mut Core, instance: usize) {
         while let Some(next) = self.instances[instance].waiting.pop_front() {
+            if self.reqs[next as usize].cancelled {
+                self.respond(core, next, None, false);
+                continue;
+            }
             let waited = core.now - self.reqs[next as usize].arrival;
             if self.policies.server_timeout_ns.is_some_and(|t| waited > t) {
-                let c = self.timeout_counter(core, "server");
+                let c = self.timeout_counter(core, SERVER);
                 core.metrics.inc(c);
                 self.respond(core, next, Some(504), false);
                 continue;
@@ -1457,7 +1587,7 @@ impl WebModel {
                 .shed_queue_delay_ns
                 .is_some_and(|t| waited > t)
             {
-                let c = self.shed_counter(core, "queue_delay");
+                let c = self.shed_counter(core, QUEUE_DELAY);
                 core.metrics.inc(c);
                 self.respond(core, next, Some(503), false);
                 continue;
@@ -1470,6 +1600,10 @@ impl WebModel {
     /// The handler computes on its instance's shared cores.
     fn compute(&mut self, core: &mut Core, id: u32) {
         let r = self.reqs[id as usize];
+        if r.cancelled {
+            self.respond(core, id, None, true);
+            return;
+        }
         let inst = &mut self.instances[r.instance as usize];
         inst.cpu
             .advance(core.now, inst.pause_from, inst.paused_until);
@@ -1498,20 +1632,27 @@ impl WebModel {
         }
         inst.cpu
             .advance(core.now, inst.pause_from, inst.paused_until);
-        let done = inst.cpu.take_done();
-        if done.is_empty() {
+        // A buffer kept between ticks (taken, so a tick inside `cpu_done` gets its own).
+        let mut done = std::mem::take(&mut self.cpu_done_buf);
+        if inst.cpu.take_done(&mut done) == 0 {
             // A pause pushed the completion out: look again.
             inst.cpu.version = inst.cpu.version.wrapping_add(1);
         }
         self.schedule_cpu_tick(core, i);
-        for id in done {
+        for &id in &done {
             self.cpu_done(core, id);
         }
+        done.clear();
+        self.cpu_done_buf = done;
     }
 
     fn cpu_done(&mut self, core: &mut Core, id: u32) {
         let r = &mut self.reqs[id as usize];
         r.cpu_done = core.now;
+        if r.cancelled {
+            self.respond(core, id, None, true);
+            return;
+        }
         if r.fail_status.is_some() {
             let status = r.fail_status;
             self.respond(core, id, status, true);
@@ -1556,6 +1697,10 @@ impl WebModel {
 
     fn cache_done(&mut self, core: &mut Core, id: u32) {
         let r = self.reqs[id as usize];
+        if r.cancelled {
+            self.respond(core, id, None, true);
+            return;
+        }
         if r.fail_status.is_some() {
             // A failing cache is a miss, not an error: read through to the database.
             self.reqs[id as usize].fail_status = None;
@@ -1667,7 +1812,7 @@ impl WebModel {
         self.instances[r.instance as usize]
             .pool_waiting
             .retain(|&w| w != id);
-        let c = self.timeout_counter(core, "database");
+        let c = self.timeout_counter(core, DB);
         core.metrics.inc(c);
         let rr = &mut self.reqs[id as usize];
         rr.waiting_pool = false;
@@ -1683,6 +1828,12 @@ impl WebModel {
     fn start_query(&mut self, core: &mut Core, id: u32) {
         self.reqs[id as usize].waiting_pool = false;
         let r = self.reqs[id as usize];
+        if r.cancelled && !r.filling {
+            // A cancelled copy of a hedged read got a connection: hand it on unused.
+            self.release_connection(core, r.instance as usize);
+            self.respond(core, id, None, true);
+            return;
+        }
         let pool_wait = core.now - r.cpu_done;
         core.metrics
             .observe(self.ids.pool_wait, ns_to_secs(pool_wait));
@@ -2208,7 +2359,7 @@ impl WebModel {
             self.release_connection(core, r.instance as usize);
         }
         if r.db_timed_out {
-            let c = self.timeout_counter(core, "database");
+            let c = self.timeout_counter(core, DB);
             core.metrics.inc(c);
             let rr = &mut self.reqs[id as usize];
             rr.fail_status = Some(504);
@@ -2340,6 +2491,7 @@ impl WebModel {
         let rtt = link.rtt();
         let rr = &mut self.reqs[id as usize];
         rr.dns_failed = dns.failed;
+        rr.dns_ns = dns.took_ns;
         rr.probe = probe;
         rr.dep_start = core.now;
         rr.callbacks = effect.callbacks;
@@ -2398,7 +2550,7 @@ impl WebModel {
         let inst = self.reqs[id as usize].instance as usize;
         self.payment_in_flight[inst] = self.payment_in_flight[inst].saturating_sub(1);
         if self.reqs[id as usize].dep_timed_out {
-            let c = self.timeout_counter(core, "dependency");
+            let c = self.timeout_counter(core, DEPENDENCY);
             core.metrics.inc(c);
             let r = &mut self.reqs[id as usize];
             r.fail_status = Some(504);
@@ -2517,25 +2669,31 @@ impl WebModel {
     /// Answers request `id` (200 unless `fail`), frees its worker if it held one and
     /// hands the worker on, then delivers the answer to the client if it still waits.
     fn respond(&mut self, core: &mut Core, id: u32, fail: Option<u16>, held_worker: bool) {
-        let r = self.reqs[id as usize];
+        // The request is read field by field, not copied whole: this runs for every one.
+        let r = &self.reqs[id as usize];
+        let hedged = r.twin.is_some() || r.cancelled || r.hedge;
+        if hedged && self.hedge_lost(core, id, fail, held_worker) {
+            return; // a copy of a hedged read that lost: it ends here, unanswered
+        }
+        let r = &self.reqs[id as usize];
         if fail.is_none() && held_worker && !r.background && !r.sent {
+            let seq = r.seq;
             if let Some(done) = self.send_response(core, id) {
-                self.events.schedule(
-                    done,
-                    Ev::Sent {
-                        req: id,
-                        seq: r.seq,
-                    },
-                );
+                self.events.schedule(done, Ev::Sent { req: id, seq });
                 return;
             }
         }
-        let r = self.reqs[id as usize];
+        let r = &mut self.reqs[id as usize];
+        r.answered = true;
+        let (origin, arrival, start, instance, seq) =
+            (r.origin(), r.arrival, r.start, r.instance, r.seq);
+        let (call_id, attempt, call_generation) = (r.call, r.attempt, r.call_generation);
+        let (truncated, back) = (r.truncated, r.back_ns[0] + r.back_ns[1]);
+        let (background, e) = (r.background, r.endpoint as usize);
         self.free_reqs.push(id);
-        if r.background {
+        if background {
             return; // a cache refresh: nobody waits for it
         }
-        let e = r.endpoint as usize;
         if fail == Some(400) && self.lazy.bad_request[e].is_none() {
             self.lazy.bad_request[e] = Some(
                 core.metrics
@@ -2556,16 +2714,18 @@ impl WebModel {
         };
         let duration = ep.duration;
         core.metrics.inc(counter);
-        let latency = core.now - r.arrival;
-        let wait = r.start - r.arrival;
+        // A hedged read is timed from its first copy's arrival, whichever copy answered.
+        let latency = core.now - origin;
+        let wait = start - arrival;
         if held_worker {
             core.metrics.observe(self.ids.wait, ns_to_secs(wait));
         }
-        let b = core.depart(r.arrival, wait, fail.is_none());
+        let b = core.depart(origin, wait, fail.is_none());
         core.metrics
             .observe_latency(duration, b, ns_to_secs(latency));
+        // (The slot is free but not reused before this returns: its fields still hold.)
         if let Some(status) = fail {
-            self.log_failure(core, &r, status, held_worker);
+            self.log_failure(core, &self.reqs[id as usize], status, held_worker);
         } else if latency >= super::SLOW_REQUEST_NS && core.logs.admits(core.now) {
             core.logs.push(LogRecord {
                 t_ns: core.now,
@@ -2573,47 +2733,46 @@ impl WebModel {
                 service: SERVICE,
                 message: "slow request",
                 fields: vec![
-                    ("endpoint", ENDPOINTS[r.endpoint as usize].into()),
-                    ("duration_ms", (latency / 1_000_000).to_string()),
-                    ("instance", format!("api-{}", r.instance)),
+                    ("endpoint", ENDPOINTS[e].into()),
+                    ("duration_ms", decimal(latency / 1_000_000)),
+                    ("instance", api_name(instance)),
                 ],
-                trace_id: Some(r.seq),
+                trace_id: Some(seq),
             });
         }
         if core
             .traces
-            .wants(core.now, r.seq, fail.is_some() || r.truncated)
+            .wants(core.now, seq, fail.is_some() || truncated)
         {
-            self.record_trace(core, &r, fail, held_worker);
+            self.record_trace(core, &self.reqs[id as usize], fail, held_worker);
         }
         if held_worker {
             core.worker_busy(-1);
-            self.instances[r.instance as usize].busy -= 1;
-            self.next_from_queue(core, r.instance as usize);
+            self.instances[instance as usize].busy -= 1;
+            self.next_from_queue(core, instance as usize);
         }
-        let call = self.calls[r.call as usize];
-        if call.done || call.attempt != r.attempt || call.generation != r.call_generation {
+        let call = &self.calls[call_id as usize];
+        if call.done || call.attempt != attempt || call.generation != call_generation {
             core.metrics.inc(self.ids.wasted);
             return;
         }
         // A truncated body is an error to the client, whatever the server counted.
-        let ok = fail.is_none() && !r.truncated;
+        let ok = fail.is_none() && !truncated;
         // The answer crosses the links back: load balancer ← instance, clients ← load balancer.
-        let back = r.back_ns[0] + r.back_ns[1];
         if back > 0 {
             self.events.schedule(
                 core.now + back,
                 Ev::ClientAnswer {
-                    call: r.call,
-                    generation: r.call_generation,
-                    attempt: r.attempt,
+                    call: call_id,
+                    generation: call_generation,
+                    attempt,
                     ok,
                     timed_out: false,
                 },
             );
             return;
         }
-        self.client_outcome(core, r.call, ok, false);
+        self.client_outcome(core, call_id, ok, false);
     }
 
     fn client_timeout(&mut self, core: &mut Core, call: u32, generation: u32, attempt: u32) {
@@ -2682,11 +2841,10 @@ impl WebModel {
             service: SERVICE,
             message,
             fields: {
-                let mut fields = vec![
-                    ("status", status.to_string()),
-                    ("endpoint", ENDPOINTS[r.endpoint as usize].into()),
-                    ("instance", format!("api-{}", r.instance)),
-                ];
+                let mut fields = Vec::with_capacity(5);
+                fields.push(("status", decimal(u64::from(status))));
+                fields.push(("endpoint", ENDPOINTS[r.endpoint as usize].into()));
+                fields.push(("instance", api_name(r.instance)));
                 // Which downstream part failed, by its service name (as in its spans),
                 // so the console can filter a component's log lines.
                 let upstream = match r.failed_at {
@@ -2697,6 +2855,9 @@ impl WebModel {
                 };
                 if let Some(u) = upstream {
                     fields.push(("upstream", u.into()));
+                }
+                if r.dns_failed {
+                    fields.push(("resolver", "dns".into()));
                 }
                 fields
             },
@@ -2713,25 +2874,27 @@ impl WebModel {
             }
         };
         let root = r.seq << 8;
-        let mut spans = vec![Span {
+        let mut attributes = Vec::with_capacity(4);
+        attributes.push(("http.status", decimal(u64::from(fail.unwrap_or(200)))));
+        attributes.push(("instance", api_name(r.instance)));
+        attributes.push(("attempt", decimal(u64::from(r.attempt))));
+        // Room for every child span a request can have, so pushing them never regrows.
+        let mut spans = Vec::with_capacity(12);
+        spans.push(Span {
             trace_id: r.seq,
             span_id: root,
             parent: None,
             service: SERVICE,
             operation: ENDPOINTS[r.endpoint as usize],
-            start_ns: r.arrival,
-            duration_ns: core.now - r.arrival,
+            start_ns: r.origin(),
+            duration_ns: core.now - r.origin(),
             status: if fail.is_some() {
                 SpanStatus::Error
             } else {
                 SpanStatus::Ok
             },
-            attributes: vec![
-                ("http.status", fail.unwrap_or(200).to_string()),
-                ("instance", format!("api-{}", r.instance)),
-                ("attempt", r.attempt.to_string()),
-            ],
-        }];
+            attributes,
+        });
         if let Some(edge) = r.lost_on {
             let (from, to) = link::ends(edge, r.instance);
             spans[0]
@@ -2876,7 +3039,25 @@ impl WebModel {
                     status_of(Component::Dependency),
                     vec![],
                 );
+                if r.dns_ns > 0 {
+                    // The lookup of the provider's name happens first, inside the call.
+                    child(
+                        "dns",
+                        "resolve payment",
+                        r.dep_start,
+                        (r.dep_start + r.dns_ns).min(end),
+                        if r.dns_failed {
+                            SpanStatus::Error
+                        } else {
+                            SpanStatus::Ok
+                        },
+                        vec![],
+                    );
+                }
             }
+        }
+        if let Some((t, instance)) = r.twin_start {
+            hedge::spans(&mut spans, r, t, instance, end);
         }
         core.traces.push(Trace {
             trace_id: r.seq,
@@ -2890,9 +3071,9 @@ impl Model for WebModel {
         self.events.peek_time()
     }
 
-    fn step(&mut self, core: &mut Core) {
-        let Some((t, ev)) = self.events.pop() else {
-            return;
+    fn step_through(&mut self, core: &mut Core, last: Nanos) -> bool {
+        let Some((t, ev)) = self.events.pop_through(last) else {
+            return false;
         };
         core.now = t;
         match ev {
@@ -2957,7 +3138,10 @@ impl Model for WebModel {
                 timed_out,
             } => self.client_answer(core, call, generation, attempt, ok, timed_out),
             Ev::DiskDone { req, .. } => self.disk_done(core, req),
+            Ev::Hedge { req, seq } => self.hedge(core, req, seq),
+            Ev::FloodArrival => self.flood_arrival(core),
         }
+        true
     }
 
     fn on_sample(&mut self, core: &mut Core) {
@@ -2966,6 +3150,7 @@ impl Model for WebModel {
         self.io_tick(core);
         self.links_sample(core);
         self.autoscale_tick(core);
+        self.flood_tick(core);
         core.settle();
         let depth = self.queue_depth() as f64;
         let m = &mut core.metrics;
@@ -3059,7 +3244,13 @@ impl Model for WebModel {
                     p.i64("max_instances").max(1) as usize,
                 )
             }),
+            hedge: m
+                .get(hedging::META.id)
+                .map(|p| (ms_to_ns(p.f64("hedge_after_ms")), p.f64("max_hedge_ratio"))),
         };
+        if self.policies.hedge.is_some() && self.lazy.hedge.is_none() {
+            self.lazy.hedge = Some(hedge::HedgeIds::register(&mut core.metrics));
+        }
         self.pool_size = self.policies.pool_size.unwrap_or(self.base_pool_size);
         for i in 0..self.instances.len() {
             // A larger pool lets waiting queries start now.
@@ -3107,5 +3298,19 @@ impl Model for WebModel {
             }
             None => self.breaker = None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{api_name, decimal};
+
+    #[test]
+    fn names_and_numbers_read_as_formatting_writes_them() {
+        for n in [0, 7, 10, 429, 1_000_000, u64::MAX] {
+            assert_eq!(decimal(n), n.to_string());
+        }
+        assert_eq!(api_name(0), "api-0");
+        assert_eq!(api_name(255), "api-255");
     }
 }
