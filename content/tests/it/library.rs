@@ -79,3 +79,19 @@ fn the_codec_round_trips_every_kind_of_value() {
     let ok: Result<Vec<Option<u32>>, String> = Ok(vec![None, Some(0), Some(u32::MAX)]);
     assert_eq!(decode::<Result<Vec<Option<u32>>, String>>(&encode(&ok)), ok);
 }
+
+/// The index order: series by `order` (then id), tutorials by their series' position and
+/// then their number.
+#[test]
+fn series_and_tutorials_are_in_index_order() {
+    let series = content::series();
+    for w in series.windows(2) {
+        assert!((w[0].order, &w[0].id) < (w[1].order, &w[1].id), "{w:?}");
+    }
+    let position = |id: &str| series.iter().position(|s| s.id == id).expect("known");
+    let keys: Vec<(usize, u32)> = content::tutorials()
+        .iter()
+        .map(|t| (position(&t.series), t.number))
+        .collect();
+    assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+}
