@@ -6,6 +6,8 @@
 #                              regenerates docs/benchmarks.md
 #   scripts/bench.sh --quick   smoke run for CI (a minute with builds): same steps, tiny sizes;
 #                              writes bench/results/raw/ only, so committed numbers stay
+#   scripts/bench.sh --bundle  only the bundle: gzip -9 of dist/'s .wasm, .js and .css
+#                              against the 600 KB target (build dist/ first: make build)
 #
 # Idempotent: the virtual environment is created and filled once (again only when
 # bench/peers/requirements.txt changes). Respects CARGO_TARGET_DIR.
@@ -18,15 +20,54 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 QUICK=""
+BUNDLE_ONLY=""
 for arg in "$@"; do
   case "$arg" in
     --quick) QUICK="--quick" ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "bench.sh: unknown argument '$arg' (known: --quick)" >&2; exit 2 ;;
+    --bundle) BUNDLE_ONLY=1 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench.sh: unknown argument '$arg' (known: --quick, --bundle)" >&2; exit 2 ;;
   esac
 done
 
 say() { printf '[bench] %s\n' "$*" >&2; }
+
+# Issue 7's target for what a browser downloads: wasm + js + css, gzipped, ≤ 600 KB
+# (KiB, as the report counts it).
+BUNDLE_TARGET_BYTES=$((600 * 1024))
+
+# bundle_files: dist/'s .wasm, .js and .css (not the staging folder), sorted.
+bundle_files() {
+  find dist -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' \) \
+    -not -path 'dist/.stage/*' | LC_ALL=C sort
+}
+
+# bundle_line: one line with the gzipped total, its parts and the target, on stdout.
+bundle_line() {
+  local f gz wasm=0 js=0 css=0 total verdict
+  while read -r f; do
+    gz=$(gzip -9 -c "$f" | wc -c)
+    case "$f" in
+      *.wasm) wasm=$((wasm + gz)) ;;
+      *.js) js=$((js + gz)) ;;
+      *.css) css=$((css + gz)) ;;
+    esac
+  done < <(bundle_files)
+  total=$((wasm + js + css))
+  if [ "$total" -le "$BUNDLE_TARGET_BYTES" ]; then verdict="met"; else verdict="MISSED"; fi
+  printf 'bundle (gzip -9): %s B = %s KB (wasm %s B, js %s B, css %s B); target <= 600 KB (%s B): %s\n' \
+    "$total" "$(awk -v b="$total" 'BEGIN { printf "%.1f", b / 1024 }')" "$wasm" "$js" "$css" \
+    "$BUNDLE_TARGET_BYTES" "$verdict"
+}
+
+if [ -n "$BUNDLE_ONLY" ]; then
+  if [ ! -f dist/index.html ]; then
+    echo "bench.sh --bundle: dist/ is not built (make build)" >&2
+    exit 1
+  fi
+  bundle_line
+  exit 0
+fi
 # A smoke run (--quick, what CI runs) fails when any part fails, so the suite cannot
 # rot; a full run leaves a failed row out and goes on.
 FAILED_PARTS=()
@@ -109,8 +150,7 @@ fi
 # 5. Bundle size of the built site, gzipped as a server would send it.
 BUNDLE=()
 if [ -d dist ]; then
-  mapfile -t files < <(find dist -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' \) \
-    -not -path 'dist/.stage/*' | LC_ALL=C sort)
+  mapfile -t files < <(bundle_files)
   if [ "${#files[@]}" -gt 0 ]; then
     say "bundle: ${#files[@]} files in dist/"
     {
@@ -124,6 +164,7 @@ if [ -d dist ]; then
       printf ']}\n'
     } > "$RAW/bundle.json"
     BUNDLE=(--bundle "$RAW/bundle.json")
+    say "$(bundle_line)"
   fi
 fi
 

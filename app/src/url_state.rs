@@ -98,7 +98,7 @@ fn run_choices(s: &LabState) -> LabState {
 
 /// The lab's state now. `with_t` adds the virtual time (a link then runs there first).
 pub fn current_state(sim: Sim, with_t: bool) -> LabState {
-    let mut switches: Vec<SwitchOn> = sim.switches.with_untracked(|all| {
+    let switches: Vec<SwitchOn> = sim.switches.with_untracked(|all| {
         all.iter()
             .filter(|(_, s)| s.on)
             .map(|(id, s)| SwitchOn {
@@ -107,7 +107,7 @@ pub fn current_state(sim: Sim, with_t: bool) -> LabState {
             })
             .collect()
     });
-    switches.sort_by_key(|s| find_switch(&s.id).map_or((2, usize::MAX), |sw| sw.rank()));
+    let switches = engine::catalog::in_switch_order(switches, |s| &s.id);
     LabState {
         system: sim.system.get_untracked().to_string(),
         seed: sim.seed.get_untracked(),

@@ -589,6 +589,7 @@ const REPRODUCE: &str = "## How to reproduce
 ```sh
 scripts/bench.sh            # full run: minutes; rewrites this page and bench/results/latest.json
 scripts/bench.sh --quick    # smoke run for CI: about a minute with the builds; writes bench/results/raw/ only
+scripts/bench.sh --bundle   # the gzipped bundle of the built dist/ against the 600 KB target, in a second
 cargo run --release -p sdl-bench -- --quick   # the engine alone, natively
 ```
 

@@ -1,7 +1,7 @@
 //! Systems Design Lab tutorials as data: the format (`content/README.md`), the library
 //! embedded at compile time from `content/series.toml` and `content/tutorials/` (parsed
-//! by `build.rs`, so the browser gets no TOML parser), its validation (`load`) and the
-//! step checker (`check`).
+//! by `build.rs` and embedded as compact data, `codec`, so the browser gets no TOML
+//! parser), its validation (`load`) and the step checker (`check`).
 //!
 //! ```no_run
 //! let t = content::find("latency-baseline").expect("exists");
@@ -11,6 +11,7 @@
 //! ```
 
 pub mod check;
+pub mod codec;
 pub mod error;
 pub mod load;
 pub mod model;
@@ -22,18 +23,21 @@ pub use model::*;
 
 use std::sync::OnceLock;
 
-/// The files as `build.rs` parsed them (see `raw`).
-mod embedded {
-    use crate::raw::*;
-    use std::collections::BTreeMap;
-    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
-}
+/// The files as `build.rs` parsed them, in the form of `codec`.
+static EMBEDDED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/embedded.bin"));
 
-/// The embedded library (parsed once). Content that failed validation is left out and
-/// listed in `errors()`; the native tests keep that list empty.
+/// The embedded library (read and validated on first use). Content that failed
+/// validation is left out and listed in `errors()`; the native tests keep that list empty.
 pub fn library() -> &'static Library {
     static LIB: OnceLock<Library> = OnceLock::new();
-    LIB.get_or_init(|| load::load_raw(embedded::series(), embedded::tutorials()))
+    LIB.get_or_init(|| {
+        let (series, files): codec::Embedded = codec::decode(EMBEDDED);
+        let (names, tutorials): (Vec<String>, Vec<_>) = files.into_iter().unzip();
+        load::load_raw(
+            series,
+            names.iter().map(String::as_str).zip(tutorials).collect(),
+        )
+    })
 }
 
 /// Every series, in index order.

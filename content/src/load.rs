@@ -66,7 +66,7 @@ pub fn convert_series(file: &str, raw: RawSeriesFile) -> Result<Vec<Series>, Vec
             order: s.order,
         });
     }
-    out.sort_by(|a, b| a.order.cmp(&b.order).then(a.id.cmp(&b.id)));
+    sort_short_by(&mut out, |a, b| a.order.cmp(&b.order).then(a.id.cmp(&b.id)));
     if errors.is_empty() {
         Ok(out)
     } else {
@@ -308,7 +308,11 @@ pub fn load_raw(
             Err(e) => lib.errors.extend(e),
         }
     }
-    let ids: BTreeSet<&str> = lib.tutorials.iter().map(|t| t.id.as_str()).collect();
+    // Maps and sets here are filled by `extend` (one insert per item), not `collect`,
+    // which sorts its input first: each collected type adds a copy of the standard
+    // library's sort to the browser bundle.
+    let mut ids: BTreeSet<&str> = BTreeSet::new();
+    ids.extend(lib.tutorials.iter().map(|t| t.id.as_str()));
     for t in &lib.tutorials {
         for (i, p) in t.prerequisites.iter().enumerate() {
             if !ids.contains(p.as_str()) || p == &t.id {
@@ -352,17 +356,28 @@ pub fn load_raw(
             }
         }
     }
-    let order: BTreeMap<&str, u32> = lib
-        .series
-        .iter()
-        .map(|s| (s.id.as_str(), s.order))
-        .collect();
-    lib.tutorials.sort_by(|a, b| {
+    let mut order: BTreeMap<&str, u32> = BTreeMap::new();
+    order.extend(lib.series.iter().map(|s| (s.id.as_str(), s.order)));
+    sort_short_by(&mut lib.tutorials, |a, b| {
         let oa = order.get(a.series.as_str()).copied().unwrap_or(u32::MAX);
         let ob = order.get(b.series.as_str()).copied().unwrap_or(u32::MAX);
         (oa, &a.series, a.number).cmp(&(ob, &b.series, b.number))
     });
     lib
+}
+
+/// Sorts a short list stably, as `sort_by` does, by insertion: the lists here are the
+/// series and the tutorials, tens of items. Each `sort_by` over a new type adds a copy
+/// of the standard library's sort (3–7 KB) to the browser bundle; this is a few hundred
+/// bytes.
+fn sort_short_by<T>(items: &mut [T], mut cmp: impl FnMut(&T, &T) -> std::cmp::Ordering) {
+    for i in 1..items.len() {
+        let mut j = i;
+        while j > 0 && cmp(&items[j - 1], &items[j]).is_gt() {
+            items.swap(j - 1, j);
+            j -= 1;
+        }
+    }
 }
 
 struct Errors<'a> {
@@ -403,12 +418,8 @@ fn convert_step(errs: &mut Errors, lab: &RawLab, number: usize, s: &RawStep) -> 
         );
     }
     let a = &s.action;
-    let mut params: BTreeMap<String, String> = lab
-        .params
-        .iter()
-        .map(|(k, v)| (k.clone(), v.to_raw()))
-        .collect();
-    for (k, v) in &a.params {
+    let mut params: BTreeMap<String, String> = BTreeMap::new();
+    for (k, v) in lab.params.iter().chain(&a.params) {
         params.insert(k.clone(), v.to_raw());
     }
     let speed = a.speed.or(lab.speed).unwrap_or(1.0);

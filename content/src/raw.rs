@@ -1,7 +1,7 @@
 //! The tutorial files as written: what `series.toml` and each tutorial TOML hold, before
 //! validation. `build.rs` parses the files into these (natively, with `toml`) and embeds
-//! them as Rust values, so the browser bundle carries no TOML parser; `load` validates
-//! them into the public types.
+//! them in the compact form of `codec`, so the browser bundle carries no TOML parser and
+//! no code per value; `load` validates them into the public types.
 
 use std::collections::BTreeMap;
 

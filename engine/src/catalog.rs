@@ -118,6 +118,29 @@ pub fn find_scenario(id: &str) -> Result<&'static ScenarioMeta, LabError> {
 }
 
 /// Position of a scenario in the catalogue: fixes the order scenarios act in a run.
+/// `items` in catalogue order, as a stable `sort_by_key` on `find_switch(id)`'s
+/// `Switch::rank` gives them: scenarios then mitigations, each as listed; ids that name
+/// no switch last; items with the same id in their order. Without a sort: each
+/// `sort_by_key` over a new type adds a copy of the standard library's sort (3–7 KB)
+/// to the browser bundle.
+pub fn in_switch_order<T>(items: Vec<T>, id: impl Fn(&T) -> &str) -> Vec<T> {
+    let mut rest: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    let mut out = Vec::with_capacity(rest.len());
+    let known = scenarios()
+        .iter()
+        .map(|s| s.id)
+        .chain(mitigations().iter().map(|m| m.id));
+    for switch in known {
+        for slot in rest.iter_mut() {
+            if slot.as_ref().is_some_and(|t| id(t) == switch) {
+                out.extend(slot.take());
+            }
+        }
+    }
+    out.extend(rest.into_iter().flatten());
+    out
+}
+
 pub fn scenario_rank(id: &str) -> usize {
     scenarios()
         .iter()

@@ -219,12 +219,15 @@ pub struct ParamSet {
 impl ParamSet {
     /// Every parameter at its default.
     pub fn defaults<'a>(specs: impl IntoIterator<Item = &'a ParamSpec>) -> ParamSet {
-        ParamSet {
-            values: specs
+        // One insert per parameter rather than `collect`, which would sort them first
+        // with one more copy of the standard library's sort in the browser bundle.
+        let mut values = BTreeMap::new();
+        values.extend(
+            specs
                 .into_iter()
-                .map(|s| (s.name.to_string(), s.default_value()))
-                .collect(),
-        }
+                .map(|s| (s.name.to_string(), s.default_value())),
+        );
+        ParamSet { values }
     }
 
     pub fn insert(&mut self, name: &str, value: ParamValue) {

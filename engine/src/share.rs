@@ -11,7 +11,7 @@
 //! itself is read by the caller (the engine has no JSON parser); this module checks what
 //! it contains.
 
-use crate::catalog::{find_switch, find_system, Switch};
+use crate::catalog::{find_switch, find_system, in_switch_order, Switch};
 use crate::time::{parse_duration, Nanos, NS_PER_SEC};
 use crate::{LabConfig, LabError};
 use serde::{Deserialize, Serialize};
@@ -171,10 +171,6 @@ fn switch_kind(id: &str) -> u8 {
     find_switch(id).map_or(2, |s| s.rank().0)
 }
 
-fn switch_rank(id: &str) -> (u8, usize) {
-    find_switch(id).map_or((2, usize::MAX), |s| s.rank())
-}
-
 /// Reads a lab link's query string (with or without the leading `?`). Never fails:
 /// every key or value that cannot be used is left out with a message in `ignored`.
 pub fn parse_query(query: &str) -> ParsedLink {
@@ -269,8 +265,7 @@ pub fn parse_query(query: &str) -> ParsedLink {
             Err(e) => problems.push(e.to_string()),
         }
     }
-    switch_ids.sort_by_key(|id| switch_rank(id));
-    for id in switch_ids {
+    for id in in_switch_order(switch_ids, |id| id) {
         let mut trial = cfg.clone();
         if let Err(e) = trial.enable(&id) {
             problems.push(format!("{e}; it was left off"));
@@ -528,9 +523,10 @@ impl ConfigFile {
                 }
             }
         }
-        let mut switches: Vec<SwitchOn> =
-            self.scenarios.into_iter().chain(self.mitigations).collect();
-        switches.sort_by_key(|s| switch_rank(&s.id));
+        let switches = in_switch_order(
+            self.scenarios.into_iter().chain(self.mitigations).collect(),
+            |s: &SwitchOn| &s.id,
+        );
         let state = LabState {
             system: self.system,
             seed: self.seed,

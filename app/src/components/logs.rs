@@ -193,7 +193,7 @@ fn LogRow(line: LogLine, sim: Sim, console: Console) -> impl IntoView {
     view! {
         <li class=format!("log-line level-{level}") data-testid="log-line" data-level=level>
             <span class="log-time">{virtual_time(line.t_ns)}</span>
-            <span class="log-level">{level.to_uppercase()}</span>
+            <span class="log-level">{level.to_ascii_uppercase()}</span>
             <span class="log-service">{line.service}</span>
             <span class="log-message">{line.message}</span>
             <span class="log-fields">{fields}</span>

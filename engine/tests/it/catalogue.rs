@@ -162,3 +162,26 @@ fn every_scenario_ships_its_three_tests_in_its_file() {
         }
     }
 }
+
+/// `in_switch_order` gives what a stable sort by `Switch::rank` gives (unknown ids
+/// last, equal ids in their order), which links and config files relied on before.
+#[test]
+fn in_switch_order_is_a_stable_sort_by_rank() {
+    let mut items: Vec<(String, usize)> = Vec::new();
+    let ids = catalog::scenarios()
+        .iter()
+        .map(|s| s.id)
+        .chain(catalog::mitigations().iter().map(|m| m.id))
+        .chain(["no-such-switch", "another-unknown"]);
+    for (i, id) in ids.enumerate() {
+        // Scrambled, with some ids twice.
+        let copies = 1 + usize::from(i % 3 == 0);
+        for c in 0..copies {
+            items.push((id.to_string(), (i * 7919 + c * 31) % 1000));
+        }
+    }
+    items.sort_by_key(|(_, scramble)| *scramble);
+    let mut expected = items.clone();
+    expected.sort_by_key(|(id, _)| catalog::find_switch(id).map_or((2, usize::MAX), |s| s.rank()));
+    assert_eq!(catalog::in_switch_order(items, |(id, _)| id), expected);
+}
