@@ -1,6 +1,7 @@
 //! The log panel: a live tail of the run's structured log lines, filtered by level,
-//! component and text, showing the newest `SHOWN` matches, newest first. The tail can be paused to read;
-//! a line whose request was traced opens that trace.
+//! component and text (by the engine: see `Console::refresh`), showing the newest `SHOWN`
+//! matches, newest first. The tail can be paused to read; a line whose request was traced
+//! opens that trace.
 
 use crate::components::console::{Console, LogLine};
 use crate::format::virtual_time;
@@ -38,35 +39,12 @@ pub fn matches(line: &LogRecord, min: Level, text: &str) -> bool {
 pub fn LogPanel() -> impl IntoView {
     let sim = Sim::expect();
     let console = Console::expect();
-    let min_level = RwSignal::new(Level::Debug);
-    let text = RwSignal::new(String::new());
-
-    let matching = Memo::new(move |_| {
-        let min = min_level.get();
-        let needle = text.get().trim().to_lowercase();
-        let focus = console.focus.get();
-        console.logs.with(|lines| {
-            let all: Vec<&LogLine> = lines
-                .iter()
-                .filter(|l| matches(&l.record, min, &needle))
-                .filter(|l| focus.is_none_or(|node| node.matches_log(&l.record)))
-                .collect();
-            let total = all.len();
-            // Newest first: the tail is at the top, where it stays in view.
-            let shown: Vec<LogLine> = all.iter().rev().take(SHOWN).map(|l| (*l).clone()).collect();
-            (total, lines.len(), shown)
-        })
+    let (min_level, text) = (console.log_level, console.log_text);
+    // The components of the running system (for the filter), known without asking.
+    let components = Memo::new(move |_| {
+        sim.generation.track();
+        sim.layout().0
     });
-
-    let components = move || {
-        console
-            .topology
-            .with(|t| {
-                t.as_ref()
-                    .map(|t| t.nodes.iter().map(|n| n.spec).collect::<Vec<_>>())
-            })
-            .unwrap_or_default()
-    };
 
     view! {
         <div class="log-panel">
@@ -98,14 +76,15 @@ pub fn LogPanel() -> impl IntoView {
                         prop:value=move || console.focus.get().map_or("", |n| n.id)
                         on:change=move |ev| {
                             let v = event_target_value(&ev);
-                            let node = components().into_iter().find(|n| n.id == v);
+                            let node = components.get_untracked().into_iter().find(|n| n.id == v);
                             console.focus.set(node);
                         }
                     >
                         <option value="">"All components"</option>
                         {move || {
                             let focused = console.focus.get().map(|n| n.id);
-                            components()
+                            components
+                                .get()
                                 .into_iter()
                                 .map(|n| {
                                     view! {
@@ -140,18 +119,20 @@ pub fn LogPanel() -> impl IntoView {
             </div>
             <p class="console-count" data-testid="log-count">
                 {move || {
-                    let (total, all, shown) = matching.get();
                     let paused = if console.log_paused.get() { " Tail paused." } else { "" };
-                    format!(
-                        "{} of {all} lines match; showing the newest {}.{paused}",
-                        total,
-                        shown.len(),
-                    )
+                    console.logs.with(|l| {
+                        format!(
+                            "{} of {} lines match; showing the newest {}.{paused}",
+                            l.matching,
+                            l.held,
+                            l.lines.len(),
+                        )
+                    })
                 }}
             </p>
             <ol class="log-lines" data-testid="log-lines" tabindex="0" aria-label="Log lines, newest first">
                 <For
-                    each=move || matching.get().2
+                    each=move || console.logs.with(|l| l.lines.clone())
                     key=|l| (l.key, l.sampled)
                     children=move |line| view! { <LogRow line=line sim=sim console=console /> }
                 />

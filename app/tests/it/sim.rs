@@ -9,7 +9,7 @@ use wasm_bindgen_test::wasm_bindgen_test;
 /// Runs `f` with a fresh reactive owner, as a component would.
 fn with_sim<T>(f: impl FnOnce(Sim) -> T) -> T {
     let owner = Owner::new();
-    owner.with(|| f(Sim::new()))
+    owner.with(|| f(Sim::in_page()))
 }
 
 /// A clock that never runs out of frame budget.
@@ -27,7 +27,7 @@ fn a_new_lab_runs_the_default_system() {
         for _ in 0..10 {
             sim.frame(100.0, &frozen_clock);
         }
-        sim.publish(false);
+        sim.publish();
         assert_eq!(sim.now_ns.get_untracked(), 10_000_000_000);
         let g = sim.readout.get_untracked().golden;
         assert!(g.throughput_rps > 0.0, "{g:?}");
@@ -43,7 +43,7 @@ fn paused_lab_does_not_move() {
     with_sim(|sim| {
         sim.playing.set(false);
         sim.frame(100.0, &frozen_clock);
-        sim.publish(false);
+        sim.publish();
         assert_eq!(sim.now_ns.get_untracked(), 0);
     });
 }
@@ -79,7 +79,7 @@ fn refused_system_value_keeps_the_run() {
 fn valid_system_value_resets_with_it() {
     with_sim(|sim| {
         sim.frame(100.0, &frozen_clock);
-        sim.publish(false);
+        sim.publish();
         assert!(sim.now_ns.get_untracked() > 0);
         assert_eq!(sim.apply_system_param("workers", "8"), Ok(()));
         assert_eq!(sim.now_ns.get_untracked(), 0, "a new run starts at 0");
@@ -100,7 +100,7 @@ fn fixed_latency_lifts_p99_live() {
         for _ in 0..20 {
             sim.frame(100.0, &frozen_clock);
         }
-        sim.publish(false);
+        sim.publish();
         let before = sim.readout.get_untracked().golden.latency_p99_s;
         let generation = sim.generation.get_untracked();
         sim.apply_switch_param("fixed-latency", "delay_ms", "300")
@@ -109,7 +109,7 @@ fn fixed_latency_lifts_p99_live() {
         for _ in 0..20 {
             sim.frame(100.0, &frozen_clock);
         }
-        sim.publish(false);
+        sim.publish();
         let after = sim.readout.get_untracked().golden.latency_p99_s;
         assert_eq!(
             sim.generation.get_untracked(),
