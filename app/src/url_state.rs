@@ -225,7 +225,11 @@ pub fn use_url_state(sim: Sim) -> Share {
         sim.speed.track();
         sim.system_params.track();
         sim.switches.track();
-        sim.playing.track();
+        if !sim.playing.get() {
+            // Paused, the link carries the time; the engine may report a last step after
+            // it heard the pause.
+            sim.now_ns.track();
+        }
         sim.generation.track();
         let view = share.view.get();
         share.replay.track();
