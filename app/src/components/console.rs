@@ -1,8 +1,9 @@
 //! The lab console under the dashboard: a tab list (Logs, Traces, Topology) over
 //! snapshots of the run's logs, sampled traces and topology. Snapshots are asked of the
 //! engine a few times a second (`REFRESH_MS`), not every frame, and only for what the
-//! open tab shows (at once when a tab or filter changes); the engine filters the logs
-//! (level, text, component) and sends the newest matches. A component chosen in the topology (or the log filter) narrows the
+//! open tab shows, while the console is in view (or at once when a tab or filter
+//! changes); the engine filters the logs (level, text, component) and sends the newest
+//! matches. A component chosen in the topology (or the log filter) narrows the
 //! logs and traces to it. Other tabs can be added to `TABS`.
 
 use crate::components::logs::{LogPanel, SHOWN};
@@ -17,6 +18,8 @@ use std::time::Duration;
 
 /// Wall time between snapshots of the run.
 pub const REFRESH_MS: u64 = 300;
+/// How near the viewport the console must be for its live views to refresh.
+const IN_VIEW_MARGIN_PX: u32 = 200;
 
 /// The tabs, in order: `(id, label)`.
 pub const TABS: [(&str, &str); 3] = [
@@ -187,13 +190,26 @@ pub fn ConsolePanel() -> impl IntoView {
     let sim = Sim::expect();
     let console = Console::new();
     provide_context(console);
+    // The live tail is copied only while the console can be seen: rows nobody sees
+    // would cost the page a relayout every refresh.
+    let section = NodeRef::<leptos::html::Section>::new();
+    let in_view = crate::host::use_in_view(section, IN_VIEW_MARGIN_PX);
     console.refresh(sim, false);
     if let Ok(handle) = set_interval_with_handle(
-        move || console.refresh(sim, false),
+        move || {
+            if in_view.get_untracked() {
+                console.refresh(sim, false);
+            }
+        },
         Duration::from_millis(REFRESH_MS),
     ) {
         on_cleanup(move || handle.clear());
     }
+    Effect::new(move |_| {
+        if in_view.get() {
+            console.refresh(sim, false);
+        }
+    });
     // A tab or filter change shows fresh data at once, not after the next tick.
     Effect::new(move |_| {
         console.tab.track();
@@ -245,7 +261,7 @@ pub fn ConsolePanel() -> impl IntoView {
     };
 
     view! {
-        <section class="console" aria-labelledby="console-title" data-testid="console">
+        <section class="console" aria-labelledby="console-title" data-testid="console" node_ref=section>
             <h2 id="console-title">"Console"</h2>
             <div class="tabs" role="tablist" aria-label="Console views" on:keydown=on_key>
                 {TABS
