@@ -219,6 +219,11 @@ impl Report {
             page.virtual_s_per_wall_s,
             "",
         );
+        row(
+            "virtual s per wall s over the long run",
+            page.virtual_s_per_wall_s_long_run,
+            "",
+        );
         let after = page
             .long_run_s
             .map_or("after the long run".to_string(), |s| {
@@ -226,12 +231,34 @@ impl Report {
             });
         row("JS heap at start", page.js_heap_start_mb, "MB");
         row(&format!("JS heap {after}"), page.js_heap_10min_mb, "MB");
-        row("wasm memory at start", page.wasm_memory_start_mb, "MB");
+        row("page wasm memory at start", page.wasm_memory_start_mb, "MB");
         row(
-            &format!("wasm memory {after}"),
+            &format!("page wasm memory {after}"),
             page.wasm_memory_end_mb,
             "MB",
         );
+        if page.engine_in_worker == Some(true) {
+            row(
+                "engine worker wasm memory at start",
+                page.engine_wasm_memory_start_mb,
+                "MB",
+            );
+            row(
+                &format!("engine worker wasm memory {after}"),
+                page.engine_wasm_memory_end_mb,
+                "MB",
+            );
+            row(
+                "engine worker JS heap at start",
+                page.engine_js_heap_start_mb,
+                "MB",
+            );
+            row(
+                &format!("engine worker JS heap {after}"),
+                page.engine_js_heap_end_mb,
+                "MB",
+            );
+        }
         Some(t)
     }
 
@@ -616,12 +643,15 @@ in Debian's Chromium (`--enable-precise-memory-info`):
 
 - *first chart*: navigation start to the first throughput line with two points drawn
   (the page opens at 10×, so the first sample lands 100 ms of wall time in), median of
-  5 warm loads;
+  5 warm loads after one load that fills the cache;
 - *frame time*: intervals between animation frames over 15 s while `web` simulates
   10k requests/s on 50 instances with `fixed-latency`, `cache-stampede` and `error-burst`
-  on, at 10× speed — p95 and p50;
-- *memory*: the JS heap (`performance.memory`) and the WebAssembly linear memory at the
-  start and after 10 minutes of that load (5 s in `--quick`).
+  on, at 10× speed — p95 and p50; with it, the virtual seconds simulated per wall
+  second (the engine runs in a Web Worker, so the page only draws);
+- *memory*: the page's JS heap (`performance.memory`) and WebAssembly memory, and the
+  engine worker's WebAssembly memory (which it reports) and JS heap (through the
+  DevTools protocol), at the start and after 30 minutes of that load (5 s in
+  `--quick`), read every minute along the way.
 
 It writes one JSON file in the runners' format (`bench/src/results.rs`):
 
@@ -632,7 +662,8 @@ It writes one JSON file in the runners' format (`bench/src/results.rs`):
   \"page\": { \"first_chart_ms\": 0.0, \"frame_time_p95_ms\": 0.0, \"frame_time_p50_ms\": 0.0,
             \"js_heap_start_mb\": 0.0, \"js_heap_10min_mb\": 0.0,
             \"wasm_memory_start_mb\": 0.0, \"wasm_memory_end_mb\": 0.0,
-            \"long_run_s\": 600, \"virtual_s_per_wall_s\": 10.0, \"browser\": \"…\" }
+            \"engine_wasm_memory_start_mb\": 0.0, \"engine_wasm_memory_end_mb\": 0.0,
+            \"long_run_s\": 1800, \"virtual_s_per_wall_s\": 10.0, \"browser\": \"…\" }
 }
 ```
 
