@@ -273,13 +273,6 @@ impl Sim {
             generation: RwSignal::new(0),
             announce: RwSignal::new(0),
         };
-        // The engine follows play/pause and speed however they are set.
-        Effect::new(move |_| {
-            let playing = sim.playing.get();
-            let speed = sim.speed.get();
-            sim.send(Command::Play(playing));
-            sim.send(Command::Speed(speed));
-        });
         on_cleanup(move || {
             // Terminates the worker (if any) with its owner.
             let _ = sim.backend.try_update_value(|b| b.take());
@@ -302,6 +295,14 @@ impl Sim {
             flush_due: false,
             ready: false,
         }));
+        // The worker follows play/pause and speed however they are set (an engine in the
+        // page reads them each frame).
+        Effect::new(move |_| {
+            let playing = self.playing.get();
+            let speed = self.speed.get();
+            self.send(Command::Play(playing));
+            self.send(Command::Speed(speed));
+        });
         set_timeout(
             move || {
                 let started = self

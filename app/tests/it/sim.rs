@@ -174,3 +174,57 @@ fn every_mitigation_switches_live_or_says_why_not() {
         );
     });
 }
+
+#[wasm_bindgen_test]
+fn a_link_time_is_reached_while_paused() {
+    with_sim(|sim| {
+        sim.playing.set(false);
+        sim.run_to(25_000_000_000);
+        assert!(sim.replaying.get_untracked());
+        sim.frame(16.0, &frozen_clock);
+        sim.publish();
+        assert_eq!(sim.now_ns.get_untracked(), 25_000_000_000);
+        assert!(!sim.replaying.get_untracked());
+        // Every sample on the way reached the charts (the one at 0 is left out).
+        assert_eq!(
+            sim.readout.get_untracked().series("throughput_rps").len(),
+            25
+        );
+    });
+}
+
+#[wasm_bindgen_test]
+fn a_view_has_one_question_out_and_the_newest_waiting_wins() {
+    use sdl_app::protocol::{Answer, Ask};
+    use sdl_app::sim::Asker;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    with_sim(|sim| {
+        let asker = Asker::new();
+        let heard = Rc::new(RefCell::new(Vec::new()));
+        let ask = |names: &[&str]| Ask::Metrics {
+            names: names.iter().map(|n| n.to_string()).collect(),
+        };
+        let log = heard.clone();
+        asker.ask(sim, ask(&["http_requests_total"]), move |a| {
+            log.borrow_mut().push(("first", a.clone()));
+            // Asked while the first is still out: these wait, the newer replacing the
+            // older, and go once it is answered.
+            let older = log.clone();
+            asker.ask(sim, ask(&["nope"]), move |a| {
+                older.borrow_mut().push(("older", a));
+            });
+            let newer = log.clone();
+            asker.ask(sim, ask(&["nope", "http_requests_total"]), move |a| {
+                newer.borrow_mut().push(("newer", a));
+            });
+        });
+        assert_eq!(
+            *heard.borrow(),
+            vec![
+                ("first", Answer::Metrics(vec![true])),
+                ("newer", Answer::Metrics(vec![false, true])),
+            ]
+        );
+    });
+}
