@@ -232,6 +232,10 @@ impl Sim {
         let sim = Sim::build();
         sim.start_worker();
         sim.reset();
+        // The first run goes now, not when the page has been drawn: the engine builds it
+        // and starts the clock meanwhile (what the page changes while it is drawn follows
+        // in the next batch).
+        sim.flush();
         sim
     }
 
