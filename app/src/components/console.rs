@@ -6,7 +6,7 @@
 //! matches. A component chosen in the topology (or the log filter) narrows the
 //! logs and traces to it. Other tabs can be added to `TABS`.
 
-use crate::components::logs::{LogPanel, SHOWN};
+use crate::components::logs::{LogPanel, ROWS_AT_ONCE};
 use crate::components::topology::TopologyPanel;
 use crate::components::traces::TracePanel;
 use crate::protocol::{Answer, Ask, LogFilter, TraceW};
@@ -38,7 +38,7 @@ pub struct LogLine {
     pub sampled: bool,
 }
 
-/// The log lines that pass the filters: the newest `logs::SHOWN`, newest first, and
+/// The log lines that pass the filters: the newest `Console::log_rows`, newest first, and
 /// how many matched of how many the run holds.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LogView {
@@ -52,6 +52,9 @@ pub struct LogView {
 pub struct Console {
     pub tab: RwSignal<&'static str>,
     pub logs: RwSignal<LogView>,
+    /// How many of the newest matching lines the log list draws (it grows as the list
+    /// is scrolled; see `logs::ROWS_AT_ONCE`).
+    pub log_rows: RwSignal<usize>,
     pub log_paused: RwSignal<bool>,
     /// The log filters: lowest level shown, and text a line must contain.
     pub log_level: RwSignal<Level>,
@@ -72,6 +75,7 @@ impl Console {
         Console {
             tab: RwSignal::new(TABS[0].0),
             logs: RwSignal::new(LogView::default()),
+            log_rows: RwSignal::new(ROWS_AT_ONCE),
             log_paused: RwSignal::new(false),
             log_level: RwSignal::new(Level::Debug),
             log_text: RwSignal::new(String::new()),
@@ -110,7 +114,7 @@ impl Console {
             text: self.log_text.with_untracked(|t| t.trim().to_lowercase()),
             focus: self.focus.with_untracked(|f| f.map(|n| n.id.to_string())),
             frozen: paused && !reset,
-            max: SHOWN,
+            max: self.log_rows.get_untracked(),
         });
         let ask = Ask::Console {
             logs,
@@ -216,6 +220,7 @@ pub fn ConsolePanel() -> impl IntoView {
         console.log_paused.track();
         console.log_level.track();
         console.log_text.track();
+        console.log_rows.track();
         console.focus.track();
         console.refresh(sim, true);
     });

@@ -1,7 +1,7 @@
 //! The log panel: a live tail of the run's structured log lines, filtered by level,
-//! component and text (by the engine: see `Console::refresh`), showing the newest `SHOWN`
-//! matches, newest first. The tail can be paused to read; a line whose request was traced
-//! opens that trace.
+//! component and text (by the engine: see `Console::refresh`), showing up to the newest
+//! `SHOWN` matches, newest first: `ROWS_AT_ONCE` at first, more as the list is scrolled.
+//! The tail can be paused to read; a line whose request was traced opens that trace.
 
 use crate::components::console::{Console, LogLine};
 use crate::format::virtual_time;
@@ -9,8 +9,12 @@ use crate::sim::Sim;
 use engine::observe::{Level, LogRecord};
 use leptos::prelude::*;
 
-/// Matching lines rendered at most (the newest).
+/// Matching lines listed at most (the newest).
 pub const SHOWN: usize = 200;
+/// Rows drawn at first, and added each time the list is scrolled near its end. The list
+/// shows about 20 at a time; at 10× the tail brings some 150 new lines every refresh, and
+/// building rows nobody scrolled to would cost the page a long frame each time.
+pub const ROWS_AT_ONCE: usize = 50;
 
 /// The level choices: `(value, label, lowest level shown)`.
 const LEVELS: [(&str, &str, Level); 4] = [
@@ -40,6 +44,7 @@ pub fn LogPanel() -> impl IntoView {
     let sim = Sim::expect();
     let console = Console::expect();
     let (min_level, text) = (console.log_level, console.log_text);
+    let rows = console.log_rows;
     // The components of the running system (for the filter), known without asking.
     let components = Memo::new(move |_| {
         sim.generation.track();
@@ -130,7 +135,27 @@ pub fn LogPanel() -> impl IntoView {
                     })
                 }}
             </p>
-            <ol class="log-lines" data-testid="log-lines" tabindex="0" aria-label="Log lines, newest first">
+            <ol
+                class="log-lines"
+                data-testid="log-lines"
+                tabindex="0"
+                aria-label="Log lines, newest first"
+                on:scroll=move |ev| {
+                    use wasm_bindgen::JsCast;
+                    let Some(list) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
+                        return;
+                    };
+                    let top = list.scroll_top();
+                    let near_end = top + 2 * list.client_height() >= list.scroll_height();
+                    let drawn = rows.get_untracked();
+                    if near_end && drawn < SHOWN {
+                        rows.set((drawn + ROWS_AT_ONCE).min(SHOWN));
+                    } else if top == 0 && drawn > ROWS_AT_ONCE {
+                        // Back at the newest lines: the tail is cheap to follow again.
+                        rows.set(ROWS_AT_ONCE);
+                    }
+                }
+            >
                 <For
                     each=move || console.logs.with(|l| l.lines.clone())
                     key=|l| (l.key, l.sampled)
