@@ -215,6 +215,11 @@ impl Report {
         );
         row("p50 frame time, same load", page.frame_time_p50_ms, "ms");
         row(
+            "frames that missed a vsync (> 25 ms), same load",
+            page.long_frames_pct,
+            "%",
+        );
+        row(
             "virtual s per wall s, same load (10 = keeps up)",
             page.virtual_s_per_wall_s,
             "",

@@ -45,6 +45,9 @@ pub struct PageResult {
     /// Median frame time under the same load.
     #[serde(default)]
     pub frame_time_p50_ms: Option<f64>,
+    /// Share of frames that missed a vsync under that load, in percent.
+    #[serde(default)]
+    pub long_frames_pct: Option<f64>,
     /// The page's WebAssembly linear memory at the start and at the end of the long run;
     /// it only grows, so a flat figure means bounded buffers. With the engine in its
     /// worker this is the page's own (charts, history); the engine's is below.
