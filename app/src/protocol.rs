@@ -129,11 +129,13 @@ pub struct LogFilter {
     pub max: usize,
 }
 
-/// The answer to an `Ask` of the same name; `Nothing` when there is no run (or the run
-/// it was about has been replaced).
+/// The answer to an `Ask` of the same name; `Nothing` when there is no run. `Stale` is
+/// the page's own: the run the question was about has been replaced since (views keep
+/// what they show; they ask again for the new run).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Answer {
     Nothing,
+    Stale,
     Panels(Vec<Vec<(u64, Num)>>),
     Metrics(Vec<bool>),
     Console(ConsoleData),

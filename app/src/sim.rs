@@ -347,7 +347,7 @@ impl Sim {
             })
             .unwrap_or_default();
         for (_, callback) in waiting {
-            callback(Answer::Nothing);
+            callback(Answer::Stale);
         }
         let run_to = self.run_to.get_value();
         self.reset();
@@ -435,7 +435,8 @@ impl Sim {
     }
 
     /// Asks the engine a question; `on_answer` gets the answer (`Answer::Nothing` when
-    /// there is no run, or the run changed before it was answered). In the page the
+    /// there is no run, `Answer::Stale` when the run changed before it was answered). In
+    /// the page the
     /// answer comes at once; from the worker, within a few milliseconds.
     pub fn ask(&self, ask: Ask, on_answer: impl FnOnce(Answer) + 'static) {
         let Some(id) = self.inbox.try_update_value(|i| {
@@ -455,7 +456,7 @@ impl Sim {
         if run == self.generation.get_untracked() {
             callback(answer);
         } else {
-            callback(Answer::Nothing);
+            callback(Answer::Stale);
         }
     }
 

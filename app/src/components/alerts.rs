@@ -80,6 +80,7 @@ impl AlertFeed {
             asker.ask(sim, Ask::Alerts, move |answer| {
                 let next = match answer {
                     Answer::Alerts(w) => AlertsView::of(w),
+                    Answer::Stale => return,
                     _ => AlertsView::default(),
                 };
                 if view.with_untracked(|v| *v != next) {

@@ -109,6 +109,7 @@ impl BaselineStore {
 fn ask_figures(sim: Sim, asker: Asker, then: impl FnOnce(Option<Figures>) + 'static) {
     asker.ask(sim, Ask::Summary, move |answer| match answer {
         Answer::Summary(f) => then(Some(f)),
+        Answer::Stale => {}
         _ => then(None),
     });
 }

@@ -148,6 +148,7 @@ impl Console {
                         .set(traces.into_iter().map(TraceW::trace).collect());
                 }
             }
+            Answer::Stale => {}
             _ => {
                 console.topology.set(None);
                 console.logs.set(LogView::default());

@@ -204,6 +204,7 @@ pub fn Heatmap(
         asker.ask(sim, ask, move |answer| {
             let next = match answer {
                 Answer::Heatmap(g) => g,
+                Answer::Stale => return,
                 _ => HeatGrid::default(),
             };
             if grid.with_untracked(|g| *g != next) {
