@@ -264,6 +264,29 @@ impl Report {
                 "MB",
             );
         }
+        // Memory over the long run once its buffers filled (after the first 5 minutes):
+        // the lowest and highest readings; a flat run has them equal or close.
+        let settled: Vec<_> = page
+            .memory_samples
+            .iter()
+            .filter(|m| m.t_s >= 300.0)
+            .collect();
+        let mut range =
+            |name: &str, pick: &dyn Fn(&crate::results::MemorySample) -> Option<f64>| {
+                let vs: Vec<f64> = settled.iter().filter_map(|m| pick(m)).collect();
+                if vs.len() >= 2 {
+                    let lo = vs.iter().copied().fold(f64::INFINITY, f64::min);
+                    let hi = vs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                    t.row(vec![
+                        format!("{name}, from 5 min to the end ({} readings)", vs.len()),
+                        format!("{}–{} MB", sig3(lo), sig3(hi)),
+                    ]);
+                }
+            };
+        range("page JS heap", &|m| m.js_heap_mb);
+        range("page wasm memory", &|m| m.wasm_mb);
+        range("engine worker wasm memory", &|m| m.engine_wasm_mb);
+        range("engine worker JS heap", &|m| m.engine_js_heap_mb);
         Some(t)
     }
 

@@ -77,8 +77,26 @@ pub struct PageResult {
     pub engine_js_heap_start_mb: Option<f64>,
     #[serde(default)]
     pub engine_js_heap_end_mb: Option<f64>,
+    /// Memory read along the long run (every minute in a full run).
+    #[serde(default)]
+    pub memory_samples: Vec<MemorySample>,
     #[serde(default)]
     pub browser: Option<String>,
+}
+
+/// The page's and the engine worker's memory at one moment of the long run, in MB.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct MemorySample {
+    /// Seconds into the long run.
+    pub t_s: f64,
+    #[serde(default)]
+    pub js_heap_mb: Option<f64>,
+    #[serde(default)]
+    pub wasm_mb: Option<f64>,
+    #[serde(default)]
+    pub engine_wasm_mb: Option<f64>,
+    #[serde(default)]
+    pub engine_js_heap_mb: Option<f64>,
 }
 
 /// Sizes of the built site's files (`dist/`), as shipped and gzipped (`gzip -9`).
