@@ -29,6 +29,16 @@ pub struct Recipe {
     pub switches: BTreeMap<String, BTreeMap<String, String>>,
 }
 
+/// Commands sent together, in order, and when they were sent (ms since the Unix epoch,
+/// the page's high-resolution clock: `performance.timeOrigin + performance.now()`). An
+/// idle engine starts its clock from then, so the time the message took to arrive (the
+/// first one waits for the worker to start) is simulated too, as in the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Batch {
+    pub sent_ms: f64,
+    pub commands: Vec<Command>,
+}
+
 /// A change to the running simulation, or a question about it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Command {

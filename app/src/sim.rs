@@ -427,8 +427,7 @@ impl Sim {
             {
                 *flush_due = false;
                 if !outbox.is_empty() {
-                    link.post(outbox);
-                    outbox.clear();
+                    link.post(std::mem::take(outbox));
                 }
             }
         });

@@ -14,7 +14,7 @@
 //! page bench).
 
 use crate::engine_host::EngineHost;
-use crate::protocol::{decode, encode, Command, FromEngine};
+use crate::protocol::{decode, encode, Batch, Command, FromEngine};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
@@ -39,10 +39,19 @@ fn get(target: &JsValue, key: &str) -> Option<JsValue> {
         .filter(|v| !v.is_undefined() && !v.is_null())
 }
 
+fn performance() -> Option<web_sys::Performance> {
+    get(&js_sys::global(), "performance").and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
+}
+
+/// This thread's monotonic clock, in ms.
 fn clock_ms() -> f64 {
-    get(&js_sys::global(), "performance")
-        .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
-        .map_or(0.0, |p| p.now())
+    performance().map_or(0.0, |p| p.now())
+}
+
+/// Milliseconds since the Unix epoch on the high-resolution clock, comparable between
+/// the page and its worker.
+fn epoch_ms() -> f64 {
+    performance().map_or(0.0, |p| p.time_origin() + p.now())
 }
 
 /// True inside a worker (no `window`): the app must not mount there.
@@ -111,10 +120,14 @@ impl EngineWorker {
     }
 
     /// Sends commands, in order, as one message.
-    pub fn post(&self, commands: &[Command]) {
+    pub fn post(&self, commands: Vec<Command>) {
+        let batch = Batch {
+            sent_ms: epoch_ms(),
+            commands,
+        };
         let _ = self
             .worker
-            .post_message(&JsValue::from_str(&encode(&commands)));
+            .post_message(&JsValue::from_str(&encode(&batch)));
     }
 }
 
@@ -232,22 +245,26 @@ impl Loop {
 
     /// A batch of commands from the page.
     fn receive(self: &Rc<Self>, text: &str) {
-        let commands: Vec<Command> = match decode(text) {
-            Ok(c) => c,
+        let batch: Batch = match decode(text) {
+            Ok(b) => b,
             Err(e) => {
                 web_sys::console::error_1(&format!("engine: unreadable message: {e}").into());
                 return;
             }
         };
-        for command in commands {
+        if self.last_ms.get().is_none() {
+            // Idle: the clock starts when the page sent this (on this thread's clock).
+            let origin = performance().map_or(0.0, |p| p.time_origin());
+            let now = clock_ms();
+            self.last_ms
+                .set(Some((batch.sent_ms - origin).clamp(now - 1_000.0, now)));
+        }
+        for command in batch.commands {
             let answered = self.host.borrow_mut().apply(command);
             if let Some((id, answer)) = answered {
                 let run = self.host.borrow().run();
                 self.post_text(encode(&FromEngine::Answer { id, run, answer }));
             }
-        }
-        if self.last_ms.get().is_none() {
-            self.last_ms.set(Some(clock_ms()));
         }
         self.post_tick(clock_ms(), true);
         self.schedule();
