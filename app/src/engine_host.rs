@@ -32,6 +32,9 @@ pub const MAX_GAP_MS: f64 = 100.0;
 const MAX_OWED_MS: f64 = 250.0;
 /// How long "lagging" stays up after the run last let time go.
 const LAG_HOLD_MS: f64 = 1_000.0;
+/// Log snapshots kept for a paused tail: the one shown, and those the page may have
+/// asked for before it paused (one on its way, one waiting).
+const HELD_SNAPSHOTS: usize = 3;
 
 /// The configuration `recipe` describes, and the switches it asks for that cannot be on
 /// with it (left off), each with the engine's message.
@@ -147,8 +150,10 @@ pub struct EngineHost {
     reported_t: Option<u64>,
     /// Panel queries by expression (parsed once).
     parsed: BTreeMap<String, Option<Query>>,
-    /// The log lines of the last live look at the logs: a paused tail filters these.
-    held_logs: Vec<LogRecord>,
+    /// The last snapshots of the run's log lines, numbered: a paused tail filters the
+    /// one it shows (the page may have paused while a newer one was on its way).
+    held_logs: Vec<(u32, Vec<LogRecord>)>,
+    next_snapshot: u32,
 }
 
 impl Default for EngineHost {
@@ -175,6 +180,7 @@ impl EngineHost {
             reported_t: None,
             parsed: BTreeMap::new(),
             held_logs: Vec::new(),
+            next_snapshot: 0,
         }
     }
 
@@ -441,10 +447,26 @@ impl EngineHost {
                 topology,
             } => {
                 let logs = logs.as_ref().map(|f| {
-                    if !f.frozen || self.held_logs.is_empty() {
-                        self.held_logs = lab.logs().cloned().collect();
+                    let held = f
+                        .frozen
+                        .and_then(|n| self.held_logs.iter().position(|(id, _)| *id == n));
+                    let i = match held {
+                        Some(i) => i,
+                        None => {
+                            self.next_snapshot = self.next_snapshot.wrapping_add(1);
+                            self.held_logs
+                                .push((self.next_snapshot, lab.logs().cloned().collect()));
+                            if self.held_logs.len() > HELD_SNAPSHOTS {
+                                self.held_logs.remove(0);
+                            }
+                            self.held_logs.len() - 1
+                        }
+                    };
+                    let (snapshot, lines) = &self.held_logs[i];
+                    LogsW {
+                        snapshot: *snapshot,
+                        ..filter_logs(lab, lines, f)
                     }
-                    filter_logs(lab, &self.held_logs, f)
                 });
                 Answer::Console(ConsoleData {
                     topology: topology.then(|| TopologyW::of(&topology::snapshot(lab))),
@@ -508,6 +530,7 @@ fn filter_logs(lab: &Lab, held: &[LogRecord], f: &LogFilter) -> LogsW {
         .filter(|(_, r)| focus.is_none_or(|node| node.matches_log(r)))
         .collect();
     LogsW {
+        snapshot: 0,
         matching: matching.len(),
         held: held.len(),
         lines: matching

@@ -133,8 +133,9 @@ pub struct LogFilter {
     pub text: String,
     /// A topology node id the lines must concern.
     pub focus: Option<String>,
-    /// The tail is paused: filter the lines held since it was paused, not new ones.
-    pub frozen: bool,
+    /// The tail is paused on the snapshot with this number (`LogsW::snapshot`): filter
+    /// those lines, not new ones. `None`: the lines the run holds now.
+    pub frozen: Option<u32>,
     /// The newest this many matches.
     pub max: usize,
 }
@@ -165,9 +166,11 @@ pub struct ConsoleData {
     pub traces: Option<Vec<TraceW>>,
 }
 
-/// The matching log lines: how many match of how many held, and the newest (newest last).
+/// The matching log lines: how many match of how many held, and the newest (newest
+/// first), from the numbered snapshot of the run's lines.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LogsW {
+    pub snapshot: u32,
     pub matching: usize,
     pub held: usize,
     pub lines: Vec<LogLineW>,

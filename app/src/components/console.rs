@@ -67,6 +67,8 @@ pub struct Console {
     pub selected: RwSignal<Option<Trace>>,
     /// What the last snapshot was of: (run generation, virtual time, tab, paused).
     last: StoredValue<(u32, u64, &'static str, bool)>,
+    /// The engine's log snapshot the list shows (a paused tail filters it).
+    shown_snapshot: StoredValue<Option<u32>>,
     asker: Asker,
 }
 
@@ -84,6 +86,7 @@ impl Console {
             focus: crate::components::focus::ComponentFocus::get_or_new().0,
             selected: RwSignal::new(None),
             last: StoredValue::new((u32::MAX, u64::MAX, "", false)),
+            shown_snapshot: StoredValue::new(None),
             asker: Asker::new(),
         }
     }
@@ -93,7 +96,8 @@ impl Console {
     }
 
     /// Asks the engine for what the open tab shows, unless nothing changed since the last
-    /// time (`force`: a filter changed).
+    /// time (`force`: a filter changed). A paused tail keeps its lines: they are asked
+    /// for again only to filter them anew.
     pub fn refresh(&self, sim: Sim, force: bool) {
         let generation = sim.generation.get_untracked();
         let now = sim.now_ns.get_untracked();
@@ -109,13 +113,19 @@ impl Console {
             self.selected.set(None);
             self.focus.set(None);
         }
-        let logs = (tab == "logs").then(|| LogFilter {
+        let frozen = paused && !reset;
+        let logs = (tab == "logs" && (force || !frozen)).then(|| LogFilter {
             min_level: self.log_level.get_untracked(),
             text: self.log_text.with_untracked(|t| t.trim().to_lowercase()),
             focus: self.focus.with_untracked(|f| f.map(|n| n.id.to_string())),
-            frozen: paused && !reset,
+            frozen: if frozen {
+                self.shown_snapshot.get_value()
+            } else {
+                None
+            },
             max: self.log_rows.get_untracked(),
         });
+        let live = logs.as_ref().is_some_and(|f| f.frozen.is_none());
         let ask = Ask::Console {
             logs,
             traces: tab == "traces",
@@ -127,7 +137,11 @@ impl Console {
                 if let Some(topology) = data.topology {
                     console.topology.set(Some(topology.view(&sim.layout())));
                 }
-                if let Some(logs) = data.logs {
+                // Live lines that arrive once the tail is paused are not shown: the
+                // learner paused to read what was on screen.
+                let paused_since = live && console.log_paused.get_untracked();
+                if let Some(logs) = data.logs.filter(|_| !paused_since) {
+                    console.shown_snapshot.set_value(Some(logs.snapshot));
                     console.logs.set(LogView {
                         matching: logs.matching,
                         held: logs.held,
@@ -215,16 +229,22 @@ pub fn ConsolePanel() -> impl IntoView {
             console.refresh(sim, false);
         }
     });
-    // A tab or filter change shows fresh data at once, not after the next tick.
-    Effect::new(move |_| {
-        console.tab.track();
-        console.log_paused.track();
-        console.log_level.track();
-        console.log_text.track();
-        console.log_rows.track();
-        console.focus.track();
-        console.refresh(sim, true);
-    });
+    // A tab or filter change shows fresh data at once, not after the next tick; pausing
+    // or resuming the tail refreshes as a tick would (a paused tail keeps its lines).
+    Effect::new(
+        move |prev: Option<(&'static str, Level, String, usize, Option<&'static str>)>| {
+            console.log_paused.track();
+            let view = (
+                console.tab.get(),
+                console.log_level.get(),
+                console.log_text.get(),
+                console.log_rows.get(),
+                console.focus.get().map(|n| n.id),
+            );
+            console.refresh(sim, prev.as_ref() != Some(&view));
+            view
+        },
+    );
 
     let select = move |i: usize| {
         console.tab.set(TABS[i].0);

@@ -312,7 +312,7 @@ fn a_tutorial_check_is_the_same_asked_or_direct() {
     );
 }
 
-fn logs(host: &mut EngineHost, text: &str, frozen: bool) -> sdl_app::protocol::LogsW {
+fn logs(host: &mut EngineHost, text: &str, frozen: Option<u32>) -> sdl_app::protocol::LogsW {
     let ask = Ask::Console {
         logs: Some(LogFilter {
             min_level: engine::observe::Level::Debug,
@@ -336,24 +336,27 @@ fn a_paused_tail_filters_the_lines_held_when_it_paused() {
     for _ in 0..20 {
         host.step(100.0, 1e9, &frozen);
     }
-    let live = logs(&mut host, "", false);
+    let live = logs(&mut host, "", None);
     assert!(live.lines.len() > 10 && live.matching == live.held);
     let newest = live.lines[0].key;
-    // The run goes on; the paused tail still lists what it held, filtered anew.
+    // The run goes on, and a newer snapshot is taken (the page paused while it was on
+    // its way); the paused tail still lists the one it showed, filtered anew.
     for _ in 0..20 {
         host.step(100.0, 1e9, &frozen);
     }
-    let paused = logs(&mut host, "", true);
+    let newer = logs(&mut host, "", None);
+    assert!(newer.lines[0].key > newest && newer.snapshot != live.snapshot);
+    let paused = logs(&mut host, "", Some(live.snapshot));
     assert_eq!(paused.lines[0].key, newest);
     let text = paused.lines[0].message.to_lowercase();
-    let narrowed = logs(&mut host, &text, true);
+    let narrowed = logs(&mut host, &text, Some(live.snapshot));
     assert!(narrowed.matching > 0 && narrowed.matching <= paused.matching);
     assert!(narrowed
         .lines
         .iter()
         .all(|l| l.key <= newest && l.message.to_lowercase().contains(&text)));
     assert!(
-        logs(&mut host, "", false).lines[0].key > newest,
+        logs(&mut host, "", None).lines[0].key > newest,
         "live again"
     );
 }
