@@ -8,7 +8,7 @@ export default defineConfig({
   ...base,
   testDir: './bench',
   testMatch: '**/*.bench.ts',
-  timeout: 20 * 60_000,
+  timeout: 45 * 60_000,
   retries: 0,
   use: {
     ...base.use,

@@ -1,11 +1,50 @@
 // Starts the lab without inline script (so the page's Content-Security-Policy can forbid
-// it): loads the wasm-bindgen module and the wasm whose hashed names Trunk wrote on this
-// script tag, exposes `window.sdlLab` (the LMS calls), then registers the service worker (offline use) when the page is served
-// over http(s), and tells the learner when a newer version has been installed.
+// it). The wasm whose hashed name Trunk wrote on this script tag is compiled once; the
+// page instantiates it with the wasm-bindgen module named there, and the engine's Web
+// Worker (engine-worker.js) instantiates the same compiled module, so the simulation runs
+// off the page's thread. The worker is started at once, in parallel with the page, and
+// handed to the app through `sdlStartEngine()` (app/src/worker.rs); where a worker cannot
+// start (a sandboxed frame), the app runs the engine in the page. Then this exposes
+// `window.sdlLab` (the LMS calls), registers the service worker (offline use) when the
+// page is served over http(s), and tells the learner when a newer version was installed.
 const tag = document.querySelector('script[data-sdl-js]');
 const base = document.baseURI;
-const app = await import(new URL(tag.dataset.sdlJs, base).href);
-const wasm = await app.default({ module_or_path: new URL(tag.dataset.sdlWasm, base) });
+const glue = new URL(tag.dataset.sdlJs, base).href;
+const wasmUrl = new URL(tag.dataset.sdlWasm, base);
+
+const compiled = WebAssembly.compileStreaming(fetch(wasmUrl)).catch(async () => {
+  // A server that does not say `application/wasm`: compile from the bytes.
+  const res = await fetch(wasmUrl);
+  return WebAssembly.compile(await res.arrayBuffer());
+});
+
+function startEngine() {
+  const worker = new Worker(new URL('engine-worker.js', base), { type: 'module', name: 'sdl-engine' });
+  compiled.then(
+    (module) => worker.postMessage({ type: 'sdl-init', module, glue }),
+    () => {},
+  );
+  // The worker's memory, reported about once a second: a figure for the page bench.
+  worker.addEventListener('message', (event) => {
+    if (event.data && event.data.type === 'sdl-engine-stats') window.sdlEngineStats = event.data;
+  });
+  return worker;
+}
+
+let spare = null;
+try {
+  spare = startEngine();
+} catch (err) {
+  spare = null;
+}
+window.sdlStartEngine = () => {
+  const worker = spare || startEngine();
+  spare = null;
+  return worker;
+};
+
+const app = await import(glue);
+const wasm = await app.default({ module_or_path: await compiled });
 // Same event as Trunk's own loader, so tools that wait for it (the page bench reads the
 // instance's memory from it) keep working.
 dispatchEvent(new CustomEvent('TrunkApplicationStarted', { detail: { wasm } }));

@@ -1,6 +1,7 @@
 //! Reusable behaviour as `use_*` functions: the frame loop that drives the simulation and
 //! the page-wide keyboard shortcut.
 
+use crate::protocol::Command;
 use crate::sim::Sim;
 use crate::web;
 use leptos::prelude::*;
@@ -11,11 +12,14 @@ const REDUCED_MOTION_REDRAW_MS: f64 = 1000.0;
 /// Wall time between read-outs of the current values to screen readers while playing.
 const ANNOUNCE_EVERY_MS: f64 = 15_000.0;
 
-/// Drives `sim` with `requestAnimationFrame`: each frame advances virtual time by the
-/// elapsed wall time × speed. Stops when the calling component is dropped. Does nothing
-/// while the lab is off screen (hidden tab, embed scrolled away): see `host::use_on_screen`.
+/// Drives `sim` with `requestAnimationFrame`. With the engine in its worker, each frame
+/// applies what the worker reported since the last one (the page only draws); with the
+/// engine in the page, each frame advances virtual time by the elapsed wall time × speed
+/// first. Stops when the calling component is dropped. While the lab is off screen
+/// (hidden tab, embed scrolled away: see `host::use_on_screen`) the engine waits.
 pub fn use_sim_loop(sim: Sim) {
     let on_screen = crate::host::use_on_screen();
+    Effect::new(move |_| sim.send(Command::Visible(on_screen.get())));
     let reduced_motion = web::prefers_reduced_motion();
     let mut since_redraw = 0.0;
     let mut since_announce = 0.0;
@@ -30,19 +34,18 @@ pub fn use_sim_loop(sim: Sim) {
                 sim.announce.update(|n| *n += 1);
             }
         }
+        sim.frame(dt_ms, &web::now_ms);
         if reduced_motion {
-            // Simulate every frame but redraw once a second: the numbers stay true
-            // without lines sliding continuously.
+            // Redraw once a second: the numbers stay true without lines sliding
+            // continuously.
             since_redraw += dt_ms;
-            sim.frame(dt_ms, &web::now_ms);
-            if since_redraw >= REDUCED_MOTION_REDRAW_MS {
-                since_redraw = 0.0;
-                sim.publish(false);
+            if since_redraw < REDUCED_MOTION_REDRAW_MS {
+                return;
             }
-        } else if sim.playing.get_untracked() {
-            sim.frame(dt_ms, &web::now_ms);
-            sim.publish(false);
+            since_redraw = 0.0;
         }
+        sim.publish();
+        sim.apply_pending();
     });
     on_cleanup(move || stop.store(true, Ordering::Relaxed));
 }

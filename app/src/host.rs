@@ -52,6 +52,51 @@ pub fn use_on_screen() -> RwSignal<bool> {
     on_screen
 }
 
+/// True while the element `target` refers to is in or near the viewport (within
+/// `margin_px`), watched by an `IntersectionObserver`; true until the first report. Views
+/// that copy a lot out of the run (the console) refresh only then.
+pub fn use_in_view<E>(target: NodeRef<E>, margin_px: u32) -> RwSignal<bool>
+where
+    E: leptos::html::ElementType,
+    E::Output: JsCast + Clone + 'static,
+{
+    let in_view = RwSignal::new(true);
+    let on_intersect = Closure::<dyn Fn(js_sys::Array)>::new(move |entries: js_sys::Array| {
+        if let Some(last) = entries
+            .iter()
+            .last()
+            .and_then(|e| e.dyn_into::<web_sys::IntersectionObserverEntry>().ok())
+        {
+            in_view.set(last.is_intersecting());
+        }
+    });
+    let options = web_sys::IntersectionObserverInit::new();
+    options.set_root_margin(&format!("{margin_px}px"));
+    let observer = web_sys::IntersectionObserver::new_with_options(
+        on_intersect.as_ref().unchecked_ref(),
+        &options,
+    )
+    .ok();
+    let held = StoredValue::new_local(Some((on_intersect, observer)));
+    Effect::new(move |_| {
+        let Some(el) = target.get() else {
+            return;
+        };
+        let el: web_sys::Element = el.unchecked_into();
+        held.with_value(|h| {
+            if let Some((_, Some(obs))) = h {
+                obs.observe(&el);
+            }
+        });
+    });
+    on_cleanup(move || {
+        if let Some((_, Some(obs))) = held.try_update_value(Option::take).flatten() {
+            obs.disconnect();
+        }
+    });
+    in_view
+}
+
 /// Posts `{type: "sdl-embed:height", height, scenario}` to the parent frame whenever the
 /// height of the page's body (border box: all there is to see) changes, watched by a
 /// `ResizeObserver`, so the host can size the `<iframe>` to it.

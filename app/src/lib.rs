@@ -1,13 +1,16 @@
 //! Systems Design Lab in the browser: a Leptos view over the simulation engine. `App`
-//! lays out the page; `sim` holds the running simulation behind one `Copy` handle;
-//! `hooks` drive it every animation frame; `web` and `web_share` are the only modules
-//! that talk to browser APIs directly (with `host`: visibility, embedding, clipboard).
+//! lays out the page; `sim` is the running simulation behind one `Copy` handle, its
+//! engine (`engine_host`) in a Web Worker (`worker`) or, where none can start, in the
+//! page; `protocol` is what they say to each other; `hooks` apply the engine's reports
+//! every animation frame; `web`, `web_share` and `worker` are the only modules that talk
+//! to browser APIs directly (with `host`: visibility, embedding, clipboard).
 //! `url_state` keeps the lab in the address bar; `embed` reads the query of an embed
 //! (`?embed=1&scenario=…`); `lms` reports to a course's LMS; `markdown` renders
 //! catalogue and tutorial prose without ever injecting HTML.
 
 pub mod components;
 pub mod embed;
+pub mod engine_host;
 pub mod format;
 pub mod hooks;
 pub mod host;
@@ -15,10 +18,12 @@ pub mod learn;
 pub mod lms;
 pub mod markdown;
 pub mod progress;
+pub mod protocol;
 pub mod sim;
 pub mod url_state;
 pub mod web;
 pub mod web_share;
+pub mod worker;
 
 use components::catalog::Catalog;
 use components::compare::{BaselineStore, ComparePanel};

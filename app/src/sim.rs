@@ -1,16 +1,29 @@
 //! The simulation as the UI sees it: one `Copy` handle (`Sim`, shared through context)
-//! that owns the running `engine::Lab`, the learner's choices (system, seed, speed,
-//! parameters, switched-on scenarios and mitigations) and what the dashboard reads
-//! (`Readout`).
+//! over the running engine, the learner's choices (system, seed, speed, parameters,
+//! switched-on scenarios and mitigations) and what the dashboard reads (`Readout`).
+//!
+//! The engine runs in a Web Worker (`worker`) when the page could start one, else in
+//! the page (`engine_host::EngineHost`, stepped by the frame loop: a single file opened
+//! from disk, a sandboxed frame, tests). Either way the page talks to it in
+//! `protocol` terms: commands, a `Tick` as the run moves, and questions (`ask`, one in
+//! flight per view with `Asker`) answered later. The page keeps a mirror of the run's
+//! configuration, so a refused switch or value is refused at once with the engine's
+//! own message, and the golden signals' history, so the charts redraw without asking.
 //!
 //! No web APIs here: the frame loop passes wall-clock readings in (see `crate::web`).
 
+use crate::engine_host::{build_config, layout_of, set_config_param, switch_config, EngineHost};
+use crate::protocol::{decode, Answer, Ask, Command, FromEngine, Recipe, Tick};
+use crate::worker::EngineWorker;
 use engine::catalog::{self, find_switch, find_system};
 use engine::params::ParamSpec;
 use engine::systems::SystemMeta;
-use engine::{Golden, Lab, LabConfig, GOLDEN_SERIES};
+use engine::topology::{EdgeSpec, NodeSpec};
+use engine::{Golden, LabConfig, GOLDEN_SERIES};
 use leptos::prelude::*;
-use std::collections::BTreeMap;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
 
 /// The system shown when the page opens.
 pub const DEFAULT_SYSTEM: &str = "web";
@@ -19,15 +32,14 @@ pub const DEFAULT_SEED: u64 = 1;
 /// Samples of history the run keeps per series: one hour at the default 1 s sample
 /// interval, which is what the "All" time range can show.
 pub const HISTORY_SAMPLES: usize = 3600;
-/// Wall time one frame may spend simulating, so the page stays responsive.
+/// Wall time one frame may spend simulating when the engine runs in the page.
 pub const FRAME_BUDGET_MS: f64 = 8.0;
-/// Events per engine call between looks at the wall clock.
-const EVENTS_PER_CHUNK: u64 = 4_000;
-/// A longer gap between frames (a hidden tab, a debugger) is not caught up on.
-const MAX_FRAME_GAP_MS: f64 = 100.0;
+/// How long the engine's worker may take to say it is up before the page runs the
+/// engine itself.
+const WORKER_START_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How fast virtual time runs against wall time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Speed {
     Times(u32),
     /// As much virtual time as fits in the frame budget.
@@ -148,10 +160,41 @@ impl Readout {
     }
 }
 
+/// Where the engine runs.
+enum Backend {
+    /// In the page, stepped by the frame loop.
+    InPage(Box<EngineHost>),
+    /// In its worker; commands wait in `outbox` until the end of the current task, so
+    /// one change (a reset, then play) arrives as one batch.
+    Worker {
+        link: EngineWorker,
+        outbox: Vec<Command>,
+        flush_due: bool,
+        ready: bool,
+    },
+}
+
+/// What the engine sent that the page has not handled yet.
+#[derive(Default)]
+struct Inbox {
+    next_id: u32,
+    /// Questions waiting for their answer: the callback.
+    waiting: BTreeMap<u32, Box<dyn FnOnce(Answer)>>,
+    /// Ticks since the last frame, merged (the frame loop applies them).
+    tick: Option<Tick>,
+}
+
 /// The shared handle. Cheap to copy; every field is an arena id.
 #[derive(Clone, Copy)]
 pub struct Sim {
-    lab: StoredValue<Option<Lab>, LocalStorage>,
+    backend: StoredValue<Option<Backend>, LocalStorage>,
+    inbox: StoredValue<Inbox, LocalStorage>,
+    /// The running lab's configuration as the page knows it (`None`: no run).
+    mirror: StoredValue<Option<LabConfig>, LocalStorage>,
+    /// Every golden-signal sample of the run the engine reported (bounded).
+    history: StoredValue<VecDeque<Golden>, LocalStorage>,
+    /// A link's virtual time the engine was asked to run to (sent again on a fallback).
+    run_to: StoredValue<Option<u64>, LocalStorage>,
     pub playing: RwSignal<bool>,
     pub speed: RwSignal<Speed>,
     /// The span of virtual time the charts show.
@@ -170,20 +213,46 @@ pub struct Sim {
     pub now_ns: RwSignal<u64>,
     /// Virtual events handled so far in this run.
     pub events: RwSignal<u64>,
-    /// True when the last frame could not simulate all the time the speed asked for.
+    /// True when the simulation cannot keep up with the speed asked for.
     pub lagging: RwSignal<bool>,
+    /// True while the engine runs to a link's virtual time (`run_to`).
+    pub replaying: RwSignal<bool>,
     pub readout: RwSignal<Readout>,
-    /// Counts runs built, so views can tell a reset happened.
+    /// Counts runs built, so views can tell a reset happened. Ticks and answers carry
+    /// the run they are about; those of an older run are dropped.
     pub generation: RwSignal<u32>,
     /// Bumped now and then by the frame loop: when the live region reads values out.
     pub announce: RwSignal<u32>,
 }
 
 impl Sim {
-    /// A new lab on the default system, playing.
+    /// A new lab on the default system, playing; its engine in a worker when the page
+    /// can start one, else in the page.
     pub fn new() -> Sim {
+        let sim = Sim::build();
+        sim.start_worker();
+        sim.reset();
+        // The first run goes now, not when the page has been drawn: the engine builds it
+        // and starts the clock meanwhile (what the page changes while it is drawn follows
+        // in the next batch).
+        sim.flush();
+        sim
+    }
+
+    /// A new lab whose engine runs in the page (no worker).
+    pub fn in_page() -> Sim {
+        let sim = Sim::build();
+        sim.reset();
+        sim
+    }
+
+    fn build() -> Sim {
         let sim = Sim {
-            lab: StoredValue::new_local(None),
+            backend: StoredValue::new_local(Some(Backend::InPage(Box::default()))),
+            inbox: StoredValue::new_local(Inbox::default()),
+            mirror: StoredValue::new_local(None),
+            history: StoredValue::new_local(VecDeque::new()),
+            run_to: StoredValue::new_local(None),
             playing: RwSignal::new(true),
             speed: RwSignal::new(Speed::Times(10)),
             range: RwSignal::new(TimeRange::OneMinute),
@@ -203,12 +272,97 @@ impl Sim {
             now_ns: RwSignal::new(0),
             events: RwSignal::new(0),
             lagging: RwSignal::new(false),
+            replaying: RwSignal::new(false),
             readout: RwSignal::new(Readout::default()),
             generation: RwSignal::new(0),
             announce: RwSignal::new(0),
         };
-        sim.reset();
+        on_cleanup(move || {
+            // Terminates the worker (if any) with its owner.
+            let _ = sim.backend.try_update_value(|b| b.take());
+        });
         sim
+    }
+
+    /// Puts the engine in a worker, if boot.js offers one.
+    fn start_worker(self) {
+        let link = EngineWorker::start(
+            move |text| self.receive(&text),
+            move |why| self.fall_back(&why),
+        );
+        let Some(link) = link else {
+            return;
+        };
+        self.backend.set_value(Some(Backend::Worker {
+            link,
+            outbox: Vec::new(),
+            flush_due: false,
+            ready: false,
+        }));
+        // The worker follows play/pause and speed however they are set (an engine in the
+        // page reads them each frame).
+        Effect::new(move |_| {
+            let playing = self.playing.get();
+            let speed = self.speed.get();
+            self.send(Command::Play(playing));
+            self.send(Command::Speed(speed));
+        });
+        set_timeout(
+            move || {
+                let started = self
+                    .backend
+                    .try_with_value(|b| !matches!(b, Some(Backend::Worker { ready: false, .. })))
+                    .unwrap_or(true);
+                if !started {
+                    self.fall_back("it did not start in time");
+                }
+            },
+            WORKER_START_TIMEOUT,
+        );
+    }
+
+    /// The worker failed: the page runs the engine itself from now on, with a new run
+    /// (after the event that said so: its listener goes with the worker).
+    fn fall_back(self, why: &str) {
+        let why = why.to_string();
+        set_timeout(move || self.fall_back_now(&why), Duration::ZERO);
+    }
+
+    fn fall_back_now(self, why: &str) {
+        let was_worker = self
+            .backend
+            .try_with_value(|b| matches!(b, Some(Backend::Worker { .. })))
+            .unwrap_or(false);
+        if !was_worker {
+            return;
+        }
+        leptos::logging::warn!("The engine's worker stopped ({why}); running it in the page.");
+        self.backend
+            .set_value(Some(Backend::InPage(Box::default())));
+        let waiting = self
+            .inbox
+            .try_update_value(|i| {
+                i.tick = None;
+                std::mem::take(&mut i.waiting)
+            })
+            .unwrap_or_default();
+        for (_, callback) in waiting {
+            callback(Answer::Stale);
+        }
+        let run_to = self.run_to.get_value();
+        self.reset();
+        self.send(Command::Play(self.playing.get_untracked()));
+        self.send(Command::Speed(self.speed.get_untracked()));
+        if let Some(target_ns) = run_to {
+            self.run_to(target_ns);
+        }
+    }
+
+    /// True when the engine runs in a worker (the page only draws).
+    pub fn in_worker(&self) -> bool {
+        self.backend
+            .try_with_value(|b| matches!(b, Some(Backend::Worker { .. })))
+            .unwrap_or(false)
     }
 
     /// Makes this handle the page's simulation.
@@ -227,44 +381,245 @@ impl Sim {
         find_system(id).unwrap_or(catalog::systems()[0])
     }
 
-    /// The configuration the current choices describe; switches that cannot be turned on
-    /// with it are left off, with a message each.
-    fn config(&self) -> Result<(LabConfig, BTreeMap<&'static str, String>), String> {
-        let mut cfg = LabConfig::new(self.system.get_untracked());
-        cfg.seed = self.seed.get_untracked();
-        cfg.history_len = HISTORY_SAMPLES;
-        for (name, raw) in self.system_params.get_untracked() {
-            cfg.set(&name, &raw).map_err(|e| e.to_string())?;
-        }
-        let mut refused = BTreeMap::new();
-        for (id, state) in self.switches.get_untracked() {
-            if !state.on {
-                continue;
-            }
-            let mut trial = cfg.clone();
-            let enabled = trial.enable(id).and_then(|()| {
-                state
-                    .params
-                    .iter()
-                    .try_for_each(|(name, raw)| trial.set(&format!("{id}.{name}"), raw))
-            });
-            match enabled {
-                Ok(()) => cfg = trial,
-                Err(e) => {
-                    refused.insert(id, e.to_string());
-                }
-            }
-        }
-        Ok((cfg, refused))
+    /// The nodes and edges of the running system's diagram.
+    pub fn layout(&self) -> (Vec<NodeSpec>, Vec<EdgeSpec>) {
+        self.mirror
+            .with_value(|cfg| cfg.as_ref().map(layout_of))
+            .unwrap_or_default()
     }
 
-    /// Starts the run again from virtual time 0 with the current choices.
+    // ---- talking to the engine ----
+
+    /// Sends a command: at once to an engine in the page, at the end of this task to
+    /// the worker (with whatever else is sent meanwhile).
+    pub fn send(&self, command: Command) {
+        let in_page = self
+            .backend
+            .try_update_value(|b| match b {
+                Some(Backend::InPage(host)) => Some(host.apply(command)),
+                Some(Backend::Worker {
+                    outbox, flush_due, ..
+                }) => {
+                    outbox.push(command);
+                    if !std::mem::replace(flush_due, true) {
+                        let sim = *self;
+                        set_timeout(move || sim.flush(), Duration::ZERO);
+                    }
+                    None
+                }
+                None => None,
+            })
+            .flatten();
+        if let Some(Some((id, answer))) = in_page {
+            let run = self.generation.get_untracked();
+            self.answered(id, run, answer);
+        }
+    }
+
+    fn flush(&self) {
+        let _ = self.backend.try_update_value(|b| {
+            if let Some(Backend::Worker {
+                link,
+                outbox,
+                flush_due,
+                ..
+            }) = b
+            {
+                *flush_due = false;
+                if !outbox.is_empty() {
+                    link.post(std::mem::take(outbox));
+                }
+            }
+        });
+    }
+
+    /// Asks the engine a question; `on_answer` gets the answer (`Answer::Nothing` when
+    /// there is no run, `Answer::Stale` when the run changed before it was answered). In
+    /// the page the
+    /// answer comes at once; from the worker, within a few milliseconds.
+    pub fn ask(&self, ask: Ask, on_answer: impl FnOnce(Answer) + 'static) {
+        let Some(id) = self.inbox.try_update_value(|i| {
+            i.next_id = i.next_id.wrapping_add(1);
+            i.waiting.insert(i.next_id, Box::new(on_answer));
+            i.next_id
+        }) else {
+            return;
+        };
+        self.send(Command::Ask { id, ask });
+    }
+
+    fn answered(&self, id: u32, run: u32, answer: Answer) {
+        let Some(Some(callback)) = self.inbox.try_update_value(|i| i.waiting.remove(&id)) else {
+            return;
+        };
+        if run == self.generation.get_untracked() {
+            callback(answer);
+        } else {
+            callback(Answer::Stale);
+        }
+    }
+
+    /// A message from the worker.
+    fn receive(&self, text: &str) {
+        match decode::<FromEngine>(text) {
+            Ok(FromEngine::Ready) => {
+                let _ = self.backend.try_update_value(|b| {
+                    if let Some(Backend::Worker { ready, .. }) = b {
+                        *ready = true;
+                    }
+                });
+            }
+            Ok(FromEngine::Tick(tick)) => {
+                if Some(tick.run) != self.generation.try_get_untracked() {
+                    return;
+                }
+                let _ = self.inbox.try_update_value(|i| match &mut i.tick {
+                    Some(merged) => merge(merged, tick),
+                    None => i.tick = Some(tick),
+                });
+            }
+            Ok(FromEngine::Answer { id, run, answer }) => self.answered(id, run, answer),
+            Err(e) => leptos::logging::error!("engine: unreadable message: {e}"),
+        }
+    }
+
+    /// Applies what the worker reported since the last frame (the frame loop calls it).
+    pub fn apply_pending(&self) {
+        let tick = self.inbox.try_update_value(|i| i.tick.take()).flatten();
+        if let Some(tick) = tick {
+            if tick.run == self.generation.get_untracked() {
+                self.apply_tick(tick);
+            }
+        }
+    }
+
+    fn apply_tick(&self, tick: Tick) {
+        let set_if = |signal: RwSignal<bool>, v: bool| {
+            if signal.get_untracked() != v {
+                signal.set(v);
+            }
+        };
+        set_if(self.lagging, tick.lagging);
+        set_if(self.replaying, tick.replaying);
+        if self.now_ns.get_untracked() != tick.now_ns {
+            self.now_ns.set(tick.now_ns);
+        }
+        if self.events.get_untracked() != tick.events {
+            self.events.set(tick.events);
+        }
+        if tick.samples.is_empty() {
+            return;
+        }
+        self.history.update_value(|h| {
+            for s in &tick.samples {
+                if h.len() == HISTORY_SAMPLES {
+                    h.pop_front();
+                }
+                h.push_back(s.golden());
+            }
+        });
+        let anomalies = tick.anomalies.map(|a| {
+            a.into_iter()
+                .map(|(kind, n)| (kind, n.0))
+                .collect::<Vec<_>>()
+        });
+        self.redraw(anomalies);
+    }
+
+    /// Rebuilds what the charts read from the history (`anomalies` if new ones came).
+    fn redraw(&self, anomalies: Option<Vec<(String, f64)>>) {
+        let readout = self.history.with_value(|h| {
+            let Some(last) = h.back().copied() else {
+                return Readout::default();
+            };
+            let from = self
+                .range
+                .get_untracked()
+                .span_ns()
+                .map_or(0, |span| last.t_ns.saturating_sub(span));
+            // The sample at t = 0 has no interval behind it (all zeros).
+            let start = h.partition_point(|g| g.t_ns < from.max(1));
+            Readout {
+                golden: last,
+                series: GOLDEN_SERIES
+                    .iter()
+                    .map(|name| {
+                        h.range(start..)
+                            .map(|g| (g.t_ns, g.get(name).unwrap_or(0.0)))
+                            .collect()
+                    })
+                    .collect(),
+                anomalies: Vec::new(),
+            }
+        });
+        self.readout.update(|r| {
+            let kept = std::mem::take(&mut r.anomalies);
+            *r = readout;
+            r.anomalies = anomalies.unwrap_or(kept);
+        });
+    }
+
+    // ---- the engine in the page ----
+
+    /// Simulates one animation frame when the engine runs in the page: `wall_dt_ms`
+    /// since the last one times the speed, stopping when `clock_ms` says the frame
+    /// budget is spent. The caller publishes (see `publish`). Nothing with a worker.
+    pub fn frame(&self, wall_dt_ms: f64, clock_ms: &dyn Fn() -> f64) {
+        let playing = self.playing.get_untracked();
+        let speed = self.speed.get_untracked();
+        let _ = self.backend.try_update_value(|b| {
+            if let Some(Backend::InPage(host)) = b {
+                host.apply(Command::Play(playing));
+                host.apply(Command::Speed(speed));
+                host.step(wall_dt_ms, FRAME_BUDGET_MS, clock_ms);
+            }
+        });
+    }
+
+    /// Copies what changed in the run to what the page shows, when the engine runs in
+    /// the page (a worker's ticks arrive by themselves: see `apply_pending`).
+    pub fn publish(&self) {
+        let tick = self
+            .backend
+            .try_update_value(|b| match b {
+                Some(Backend::InPage(host)) => host.tick(),
+                _ => None,
+            })
+            .flatten();
+        if let Some(tick) = tick {
+            self.apply_tick(tick);
+        }
+    }
+
+    // ---- the learner's choices ----
+
+    /// What the current choices describe: every switch the learner turned on.
+    fn recipe(&self) -> Recipe {
+        Recipe {
+            system: self.system.get_untracked().to_string(),
+            seed: self.seed.get_untracked(),
+            history_len: HISTORY_SAMPLES,
+            system_params: self.system_params.get_untracked(),
+            switches: self.switches.with_untracked(|all| {
+                all.iter()
+                    .filter(|(_, s)| s.on)
+                    .map(|(id, s)| (id.to_string(), s.params.clone()))
+                    .collect()
+            }),
+        }
+    }
+
+    /// Starts the run again from virtual time 0 with the current choices; switches that
+    /// cannot be on with them are turned off, with a message each.
     pub fn reset(&self) {
-        let built = self
-            .config()
-            .and_then(|(cfg, refused)| Ok((Lab::new(&cfg).map_err(|e| e.to_string())?, refused)));
-        match built {
-            Ok((lab, refused)) => {
+        let mut recipe = self.recipe();
+        let built = build_config(&recipe);
+        let recipe = match built {
+            Ok((cfg, refused)) => {
+                let refused: BTreeMap<&'static str, String> = refused
+                    .into_iter()
+                    .filter_map(|(id, e)| find_switch(&id).ok().map(|sw| (sw.id(), e)))
+                    .collect();
                 self.switches.update(|all| {
                     for id in refused.keys() {
                         if let Some(s) = all.get_mut(id) {
@@ -272,18 +627,47 @@ impl Sim {
                         }
                     }
                 });
+                recipe
+                    .switches
+                    .retain(|id, _| !refused.contains_key(id.as_str()));
                 self.switch_errors.set(refused);
-                self.lab.set_value(Some(lab));
+                self.mirror.set_value(Some(cfg));
                 self.run_error.set(None);
+                Some(recipe)
             }
             Err(message) => {
-                self.lab.set_value(None);
+                self.mirror.set_value(None);
                 self.run_error.set(Some(message));
+                None
             }
-        }
-        self.lagging.set(false);
+        };
+        self.run_to.set_value(None);
+        self.history.set_value(VecDeque::new());
+        let _ = self.inbox.try_update_value(|i| i.tick = None);
         self.generation.update(|g| *g += 1);
-        self.publish(true);
+        self.send(Command::Reset {
+            run: self.generation.get_untracked(),
+            recipe,
+        });
+        self.lagging.set(false);
+        self.replaying.set(false);
+        self.now_ns.set(0);
+        self.events.set(0);
+        self.readout.set(Readout::default());
+        self.publish();
+    }
+
+    /// Takes the run to a link's virtual time as fast as the engine can (`replaying`
+    /// until it is there).
+    pub fn run_to(&self, target_ns: u64) {
+        self.run_to.set_value(Some(target_ns));
+        self.replaying.set(true);
+        self.send(Command::RunTo { target_ns });
+    }
+
+    /// The link's time was reached (or given up).
+    pub fn replay_done(&self) {
+        self.run_to.set_value(None);
     }
 
     /// Switches to another system with its defaults.
@@ -299,7 +683,7 @@ impl Sim {
     pub fn set_range(&self, range: TimeRange) {
         if self.range.get_untracked() != range {
             self.range.set(range);
-            self.publish(true);
+            self.redraw(None);
         }
     }
 
@@ -342,7 +726,8 @@ impl Sim {
     }
 
     /// Turns a scenario or mitigation on or off in the running simulation, without a
-    /// reset, with the parameter values the learner applied to it.
+    /// reset, with the parameter values the learner applied to it. Checked at once
+    /// against the page's mirror of the run, which refuses what the engine refuses.
     pub fn set_switch(&self, id: &str, on: bool) -> Result<(), String> {
         let id = find_switch(id).map_err(|e| e.to_string())?.id();
         let params = self
@@ -350,24 +735,20 @@ impl Sim {
             .with_untracked(|all| all.get(id).map(|s| s.params.clone()))
             .unwrap_or_default();
         let result = self
-            .lab
-            .try_update_value(|lab| match lab {
-                Some(lab) => {
-                    lab.set_enabled(id, on)?;
-                    if on {
-                        for (name, raw) in &params {
-                            if let Err(e) = lab.set_param(&format!("{id}.{name}"), raw) {
-                                let _ = lab.set_enabled(id, false);
-                                return Err(e);
-                            }
-                        }
-                    }
-                    Ok(())
-                }
+            .mirror
+            .try_update_value(|cfg| match cfg {
+                Some(cfg) => switch_config(cfg, id, on, &params),
                 None => Ok(()),
             })
             .unwrap_or(Ok(()))
             .map_err(|e| e.to_string());
+        if self.mirror.try_with_value(Option::is_some) == Some(true) {
+            self.send(Command::SetSwitch {
+                id: id.to_string(),
+                on,
+                params,
+            });
+        }
         let applied = result.is_ok() && on;
         self.switches.update(|all| {
             all.entry(id).or_default().on = applied;
@@ -398,13 +779,19 @@ impl Sim {
             .switches
             .with_untracked(|all| all.get(id).is_some_and(|s| s.on));
         if on {
-            self.lab
-                .try_update_value(|lab| match lab {
-                    Some(lab) => lab.set_param(&key, raw),
+            self.mirror
+                .try_update_value(|cfg| match cfg {
+                    Some(cfg) => set_config_param(cfg, &key, raw),
                     None => Ok(()),
                 })
                 .unwrap_or(Ok(()))
                 .map_err(|e| e.to_string())?;
+            if self.mirror.try_with_value(Option::is_some) == Some(true) {
+                self.send(Command::SetParam {
+                    key: key.clone(),
+                    raw: raw.to_string(),
+                });
+            }
         }
         self.switches.update(|all| {
             all.entry(id)
@@ -414,103 +801,20 @@ impl Sim {
         });
         Ok(())
     }
+}
 
-    /// Simulates one animation frame: `wall_dt_ms` since the last one times the speed,
-    /// stopping when `clock_ms` says the frame budget is spent. Returns true when a new
-    /// metrics sample arrived. The caller publishes (see `publish`).
-    pub fn frame(&self, wall_dt_ms: f64, clock_ms: &dyn Fn() -> f64) -> bool {
-        if !self.playing.get_untracked() {
-            return false;
-        }
-        let speed = self.speed.get_untracked();
-        let started = clock_ms();
-        let stepped = self.lab.try_update_value(|lab| {
-            let lab = lab.as_mut()?;
-            let t0 = lab.now_ns();
-            let sample_before = lab.golden().t_ns;
-            let caught_up = match speed {
-                Speed::Max => {
-                    while clock_ms() - started < FRAME_BUDGET_MS {
-                        lab.advance_bounded(1_000_000_000, EVENTS_PER_CHUNK);
-                    }
-                    true
-                }
-                Speed::Times(x) => {
-                    let wanted = wall_dt_ms.clamp(0.0, MAX_FRAME_GAP_MS) * 1e6 * f64::from(x);
-                    let end = t0.saturating_add(wanted as u64);
-                    loop {
-                        let done = lab.advance_bounded(end - lab.now_ns(), EVENTS_PER_CHUNK);
-                        if done || lab.now_ns() >= end {
-                            break true;
-                        }
-                        if clock_ms() - started >= FRAME_BUDGET_MS {
-                            break false;
-                        }
-                    }
-                }
-            };
-            Some((caught_up, lab.golden().t_ns != sample_before))
-        });
-        match stepped.flatten() {
-            Some((caught_up, new_sample)) => {
-                if self.lagging.get_untracked() == caught_up {
-                    self.lagging.set(!caught_up);
-                }
-                new_sample
-            }
-            None => false,
-        }
-    }
-
-    /// Copies what the dashboard shows out of the run: the clock always, the charts when
-    /// `charts` is set or a new sample arrived since the last copy.
-    pub fn publish(&self, charts: bool) {
-        let snapshot = self.lab.with_value(|lab| {
-            let lab = lab.as_ref()?;
-            let golden = lab.golden();
-            let fresh = charts
-                || self
-                    .readout
-                    .with_untracked(|r| r.golden.t_ns != golden.t_ns);
-            let readout = fresh.then(|| {
-                let from = self
-                    .range
-                    .get_untracked()
-                    .span_ns()
-                    .map_or(0, |span| golden.t_ns.saturating_sub(span));
-                let series = GOLDEN_SERIES
-                    .iter()
-                    .map(|name| {
-                        lab.series(name)
-                            // The sample at t = 0 has no interval behind it (all zeros).
-                            .map(|s| s.iter().filter(|(t, _)| *t >= from && *t > 0).collect())
-                            .unwrap_or_default()
-                    })
-                    .collect();
-                let anomalies = crate::components::integrity::anomalies(lab);
-                Readout {
-                    golden,
-                    series,
-                    anomalies,
-                }
-            });
-            Some((lab.now_ns(), lab.events(), readout))
-        });
-        match snapshot {
-            Some((now, events, readout)) => {
-                self.now_ns.set(now);
-                self.events.set(events);
-                if let Some(readout) = readout {
-                    self.readout.set(readout);
-                }
-            }
-            None => {
-                self.now_ns.set(0);
-                self.events.set(0);
-                self.readout.set(Readout::default());
-            }
-        }
-    }
+/// Folds a newer tick into one not yet applied.
+fn merge(into: &mut Tick, newer: Tick) {
+    let mut samples = std::mem::take(&mut into.samples);
+    let anomalies = into.anomalies.take();
+    *into = Tick {
+        samples: {
+            samples.extend(newer.samples.iter().copied());
+            samples
+        },
+        anomalies: newer.anomalies.clone().or(anomalies),
+        ..newer
+    };
 }
 
 /// A whole lab setup at once (what a tutorial step applies): every switch not listed is
@@ -567,18 +871,66 @@ impl Sim {
     }
 }
 
-impl Sim {
-    /// Reads the running simulation (exports, the summary, the share link); `None`
-    /// when there is no run.
-    pub fn with_lab<R>(&self, f: impl FnOnce(&Lab) -> R) -> Option<R> {
-        self.lab.with_value(|lab| lab.as_ref().map(f))
+/// One view's questions to the engine: at most one in flight. A question asked while
+/// one is out waits, replacing any question that was waiting, so a slow answer never
+/// piles requests up.
+#[derive(Clone, Copy)]
+pub struct Asker {
+    state: StoredValue<AskerState, LocalStorage>,
+}
+
+type Pending = (Ask, Box<dyn FnOnce(Answer)>);
+
+#[derive(Default)]
+struct AskerState {
+    out: bool,
+    waiting: Option<Pending>,
+}
+
+impl Default for Asker {
+    fn default() -> Self {
+        Asker::new()
+    }
+}
+
+impl Asker {
+    pub fn new() -> Asker {
+        Asker {
+            state: StoredValue::new_local(AskerState::default()),
+        }
     }
 
-    /// Changes the running simulation (the summary needs `&mut`; replaying a link).
-    pub fn with_lab_mut<R>(&self, f: impl FnOnce(&mut Lab) -> R) -> Option<R> {
-        self.lab
-            .try_update_value(|lab| lab.as_mut().map(f))
-            .flatten()
+    /// Asks `ask` now, or when the question out is answered.
+    pub fn ask(self, sim: Sim, ask: Ask, on_answer: impl FnOnce(Answer) + 'static) {
+        let queued = self.state.try_update_value(|s| {
+            if s.out {
+                s.waiting = Some((ask, Box::new(on_answer)));
+                None
+            } else {
+                s.out = true;
+                Some((ask, Box::new(on_answer) as Box<dyn FnOnce(Answer)>))
+            }
+        });
+        if let Some(Some((ask, on_answer))) = queued {
+            self.send(sim, ask, on_answer);
+        }
+    }
+
+    fn send(self, sim: Sim, ask: Ask, on_answer: Box<dyn FnOnce(Answer)>) {
+        sim.ask(ask, move |answer| {
+            on_answer(answer);
+            let next = self
+                .state
+                .try_update_value(|s| {
+                    let next = s.waiting.take();
+                    s.out = next.is_some();
+                    next
+                })
+                .flatten();
+            if let Some((ask, on_answer)) = next {
+                self.send(sim, ask, on_answer);
+            }
+        });
     }
 }
 

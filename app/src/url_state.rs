@@ -1,19 +1,15 @@
 //! The lab's state in the address bar: read once when the page opens (a shared link is
-//! applied, then run to its virtual time in frame-sized chunks), written back with
+//! applied, then the engine runs it to its virtual time as fast as it can), written back with
 //! `history.replaceState` whenever the learner changes something. Parsing and writing
 //! the query is `engine::share` (native tests there); this module moves it in and out
 //! of the `Sim`.
 
-use crate::sim::{Sim, Speed, FRAME_BUDGET_MS};
-use crate::{web, web_share};
+use crate::sim::{Sim, Speed};
+use crate::web_share;
 use engine::catalog::find_switch;
 use engine::share::{self, LabState, SwitchOn};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
-
-/// Events per engine call while replaying a link, between looks at the clock.
-const REPLAY_EVENTS_PER_CHUNK: u64 = 4_000;
 
 /// Which page the learner is on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,7 +134,7 @@ pub fn share_link(sim: Sim) -> String {
 }
 
 /// Replaces the lab's choices with `state` and starts a new run; with a virtual time,
-/// the run is taken there in frame-sized chunks first.
+/// the run is taken there first.
 pub fn apply_state(sim: Sim, share: Share, state: &LabState) {
     let system = engine::catalog::find_system(&state.system)
         .map(|m| m.id)
@@ -167,6 +163,7 @@ pub fn apply_state(sim: Sim, share: Share, state: &LabState) {
     match state.t_ns.filter(|t| *t > 0) {
         Some(target_ns) => {
             sim.playing.set(false);
+            sim.run_to(target_ns);
             share.replay.set(Some(Replay {
                 target_ns,
                 then_play: !state.paused,
@@ -229,7 +226,11 @@ pub fn use_url_state(sim: Sim) -> Share {
         sim.speed.track();
         sim.system_params.track();
         sim.switches.track();
-        sim.playing.track();
+        if !sim.playing.get() {
+            // Paused, the link carries the time; the engine may report a last step after
+            // it heard the pause.
+            sim.now_ns.track();
+        }
         sim.generation.track();
         let view = share.view.get();
         share.replay.track();
@@ -253,37 +254,20 @@ pub fn use_url_state(sim: Sim) -> Share {
     share
 }
 
-/// Takes the run to a link's virtual time, a frame budget at a time, so the page keeps
-/// answering (and shows how far it got) however far the link asks to go.
+/// Watches the run reach a link's virtual time (the engine runs there as fast as it
+/// can, showing how far it got), then plays on if the link was not paused.
 fn use_replay(sim: Sim, share: Share) {
-    let stop = web::every_animation_frame(move |_| {
-        let Some(replay) = share.replay.get_untracked() else {
+    Effect::new(move |_| {
+        let Some(replay) = share.replay.get() else {
             return;
         };
-        let started = web::now_ms();
-        let reached = sim.with_lab_mut(|lab| loop {
-            let left = replay.target_ns.saturating_sub(lab.now_ns());
-            if left == 0 {
-                break true;
-            }
-            lab.advance_bounded(left, REPLAY_EVENTS_PER_CHUNK);
-            if lab.now_ns() >= replay.target_ns {
-                break true;
-            }
-            if web::now_ms() - started >= FRAME_BUDGET_MS {
-                break false;
-            }
-        });
-        match reached {
-            Some(false) => sim.publish(false),
-            // Reached, or there is no run to take anywhere.
-            _ => {
-                share.replay.set(None);
-                sim.publish(true);
-                sim.playing.set(replay.then_play);
-                sim.announce.update(|n| *n += 1);
-            }
+        let there = sim.now_ns.get() >= replay.target_ns;
+        // Reached, or there is no run to take anywhere.
+        if !sim.replaying.get() && (there || sim.run_error.with(Option::is_some)) {
+            sim.replay_done();
+            share.replay.set(None);
+            sim.playing.set(replay.then_play);
+            sim.announce.update(|n| *n += 1);
         }
     });
-    on_cleanup(move || stop.store(true, Ordering::Relaxed));
 }

@@ -215,8 +215,18 @@ impl Report {
         );
         row("p50 frame time, same load", page.frame_time_p50_ms, "ms");
         row(
+            "frames that missed a vsync (> 25 ms), same load",
+            page.long_frames_pct,
+            "%",
+        );
+        row(
             "virtual s per wall s, same load (10 = keeps up)",
             page.virtual_s_per_wall_s,
+            "",
+        );
+        row(
+            "virtual s per wall s over the long run",
+            page.virtual_s_per_wall_s_long_run,
             "",
         );
         let after = page
@@ -226,12 +236,57 @@ impl Report {
             });
         row("JS heap at start", page.js_heap_start_mb, "MB");
         row(&format!("JS heap {after}"), page.js_heap_10min_mb, "MB");
-        row("wasm memory at start", page.wasm_memory_start_mb, "MB");
+        row("page wasm memory at start", page.wasm_memory_start_mb, "MB");
         row(
-            &format!("wasm memory {after}"),
+            &format!("page wasm memory {after}"),
             page.wasm_memory_end_mb,
             "MB",
         );
+        if page.engine_in_worker == Some(true) {
+            row(
+                "engine worker wasm memory at start",
+                page.engine_wasm_memory_start_mb,
+                "MB",
+            );
+            row(
+                &format!("engine worker wasm memory {after}"),
+                page.engine_wasm_memory_end_mb,
+                "MB",
+            );
+            row(
+                "engine worker JS heap at start",
+                page.engine_js_heap_start_mb,
+                "MB",
+            );
+            row(
+                &format!("engine worker JS heap {after}"),
+                page.engine_js_heap_end_mb,
+                "MB",
+            );
+        }
+        // Memory over the long run once its buffers filled (after the first 5 minutes):
+        // the lowest and highest readings; a flat run has them equal or close.
+        let settled: Vec<_> = page
+            .memory_samples
+            .iter()
+            .filter(|m| m.t_s >= 300.0)
+            .collect();
+        let mut range =
+            |name: &str, pick: &dyn Fn(&crate::results::MemorySample) -> Option<f64>| {
+                let vs: Vec<f64> = settled.iter().filter_map(|m| pick(m)).collect();
+                if vs.len() >= 2 {
+                    let lo = vs.iter().copied().fold(f64::INFINITY, f64::min);
+                    let hi = vs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                    t.row(vec![
+                        format!("{name}, from 5 min to the end ({} readings)", vs.len()),
+                        format!("{}–{} MB", sig3(lo), sig3(hi)),
+                    ]);
+                }
+            };
+        range("page JS heap", &|m| m.js_heap_mb);
+        range("page wasm memory", &|m| m.wasm_mb);
+        range("engine worker wasm memory", &|m| m.engine_wasm_mb);
+        range("engine worker JS heap", &|m| m.engine_js_heap_mb);
         Some(t)
     }
 
@@ -617,12 +672,15 @@ in Debian's Chromium (`--enable-precise-memory-info`):
 
 - *first chart*: navigation start to the first throughput line with two points drawn
   (the page opens at 10×, so the first sample lands 100 ms of wall time in), median of
-  5 warm loads;
+  5 warm loads after one load that fills the cache;
 - *frame time*: intervals between animation frames over 15 s while `web` simulates
   10k requests/s on 50 instances with `fixed-latency`, `cache-stampede` and `error-burst`
-  on, at 10× speed — p95 and p50;
-- *memory*: the JS heap (`performance.memory`) and the WebAssembly linear memory at the
-  start and after 10 minutes of that load (5 s in `--quick`).
+  on, at 10× speed — p95 and p50; with it, the virtual seconds simulated per wall
+  second (the engine runs in a Web Worker, so the page only draws);
+- *memory*: the page's JS heap (`performance.memory`) and WebAssembly memory, and the
+  engine worker's WebAssembly memory (which it reports) and JS heap (through the
+  DevTools protocol), at the start and after 30 minutes of that load (5 s in
+  `--quick`), read every minute along the way.
 
 It writes one JSON file in the runners' format (`bench/src/results.rs`):
 
@@ -633,7 +691,8 @@ It writes one JSON file in the runners' format (`bench/src/results.rs`):
   \"page\": { \"first_chart_ms\": 0.0, \"frame_time_p95_ms\": 0.0, \"frame_time_p50_ms\": 0.0,
             \"js_heap_start_mb\": 0.0, \"js_heap_10min_mb\": 0.0,
             \"wasm_memory_start_mb\": 0.0, \"wasm_memory_end_mb\": 0.0,
-            \"long_run_s\": 600, \"virtual_s_per_wall_s\": 10.0, \"browser\": \"…\" }
+            \"engine_wasm_memory_start_mb\": 0.0, \"engine_wasm_memory_end_mb\": 0.0,
+            \"long_run_s\": 1800, \"virtual_s_per_wall_s\": 10.0, \"browser\": \"…\" }
 }
 ```
 

@@ -37,7 +37,7 @@ pub struct PageResult {
     /// p95 of frame times while simulating 10k requests/s at 10× speed.
     #[serde(default)]
     pub frame_time_p95_ms: Option<f64>,
-    /// JS heap at the start and after 10 minutes of that.
+    /// JS heap of the page at the start and after the long run of that.
     #[serde(default)]
     pub js_heap_start_mb: Option<f64>,
     #[serde(default)]
@@ -45,20 +45,58 @@ pub struct PageResult {
     /// Median frame time under the same load.
     #[serde(default)]
     pub frame_time_p50_ms: Option<f64>,
-    /// The WebAssembly instance's linear memory (the engine's heap) at the start and at
-    /// the end of the long run; it only grows, so a flat figure means bounded buffers.
+    /// Share of frames that missed a vsync under that load, in percent.
+    #[serde(default)]
+    pub long_frames_pct: Option<f64>,
+    /// The page's WebAssembly linear memory at the start and at the end of the long run;
+    /// it only grows, so a flat figure means bounded buffers. With the engine in its
+    /// worker this is the page's own (charts, history); the engine's is below.
     #[serde(default)]
     pub wasm_memory_start_mb: Option<f64>,
     #[serde(default)]
     pub wasm_memory_end_mb: Option<f64>,
-    /// Wall seconds of the long run (600 in a full run).
+    /// Wall seconds of the long run (1800 in a full run).
     #[serde(default)]
     pub long_run_s: Option<f64>,
-    /// Virtual seconds simulated per wall second under that load (10 when it keeps up).
+    /// Virtual seconds simulated per wall second while the frames were timed (10 when
+    /// it keeps up), and over the long run.
     #[serde(default)]
     pub virtual_s_per_wall_s: Option<f64>,
     #[serde(default)]
+    pub virtual_s_per_wall_s_long_run: Option<f64>,
+    /// Whether the engine ran in its Web Worker (false: in the page).
+    #[serde(default)]
+    pub engine_in_worker: Option<bool>,
+    /// The engine's worker: its WebAssembly memory and JS heap at the start and at the
+    /// end of the long run.
+    #[serde(default)]
+    pub engine_wasm_memory_start_mb: Option<f64>,
+    #[serde(default)]
+    pub engine_wasm_memory_end_mb: Option<f64>,
+    #[serde(default)]
+    pub engine_js_heap_start_mb: Option<f64>,
+    #[serde(default)]
+    pub engine_js_heap_end_mb: Option<f64>,
+    /// Memory read along the long run (every minute in a full run).
+    #[serde(default)]
+    pub memory_samples: Vec<MemorySample>,
+    #[serde(default)]
     pub browser: Option<String>,
+}
+
+/// The page's and the engine worker's memory at one moment of the long run, in MB.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct MemorySample {
+    /// Seconds into the long run.
+    pub t_s: f64,
+    #[serde(default)]
+    pub js_heap_mb: Option<f64>,
+    #[serde(default)]
+    pub wasm_mb: Option<f64>,
+    #[serde(default)]
+    pub engine_wasm_mb: Option<f64>,
+    #[serde(default)]
+    pub engine_js_heap_mb: Option<f64>,
 }
 
 /// Sizes of the built site's files (`dist/`), as shipped and gzipped (`gzip -9`).

@@ -13,7 +13,7 @@ use crate::observe::{LogRecord, Trace};
 use crate::scenario::Component;
 use crate::sim::{Lab, GOLDEN_WINDOW_NS};
 use crate::time::Nanos;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The window every reading looks back over.
 pub const WINDOW_NS: Nanos = GOLDEN_WINDOW_NS;
@@ -25,7 +25,7 @@ pub const ERRORS_FAILING: f64 = 0.10;
 pub const BUSY_DEGRADED: f64 = 0.85;
 pub const BUSY_FAILING: f64 = 0.98;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Health {
     /// No traffic in the window: nothing to judge.

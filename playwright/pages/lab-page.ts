@@ -50,11 +50,20 @@ export class LabPage {
     await this.speedSelect.selectOption(speed);
   }
 
+  /** Pauses the run and waits until the clock has stopped: the engine runs in a worker,
+   *  which hears the pause a few milliseconds later and reports where it stopped. */
   async pause(): Promise<void> {
     if ((await this.playToggle.textContent())?.trim() === 'Pause') {
       await this.playToggle.click();
     }
     await expect(this.playToggle).toHaveText('Play');
+    await expect
+      .poll(async () => {
+        const before = await this.virtualSeconds();
+        await this.page.waitForTimeout(100);
+        return (await this.virtualSeconds()) === before;
+      })
+      .toBe(true);
   }
 
   param(name: string): Locator {

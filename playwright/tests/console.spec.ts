@@ -51,10 +51,10 @@ test('a log line opens its trace in the waterfall', async ({ page }) => {
   await con.openTab('logs');
   await expect(con.traceLinks.first()).toBeVisible();
   await lab.pause();
-  const link = con.traceLinks.first();
-  const label = (await link.textContent()) ?? '';
+  const label = (await con.traceLinks.first().textContent()) ?? '';
   const id = label.replace(/\D+/g, '');
-  await link.click();
+  // That line's link, wherever the list has it now.
+  await page.getByRole('button', { name: `Open trace ${id}`, exact: true }).click();
   await expect(con.tab('traces')).toHaveAttribute('aria-selected', 'true');
   await expect(con.waterfallTitle).toContainText(`Trace ${id}:`);
   await expect(con.waterfallTitle).toBeFocused();

@@ -5,7 +5,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type ConsoleMessage } from '@playwright/test';
 import { LabPage } from '../pages/lab-page';
 
-test('loads without console errors and the charts move within 2 seconds', async ({ page }) => {
+test('loads without console errors, the engine in its worker, and the charts move within 2 seconds', async ({ page }) => {
   const problems: string[] = [];
   page.on('console', (msg: ConsoleMessage) => {
     if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`${msg.type()}: ${msg.text()}`);
@@ -22,6 +22,11 @@ test('loads without console errors and the charts move within 2 seconds', async 
   for (const name of ['throughput', 'p50', 'p95', 'p99', 'utilization']) {
     expect(await lab.value(name), name).toBeGreaterThan(0);
   }
+  // The engine runs in its Web Worker (the page only draws): the worker reports its memory.
+  expect(page.workers().map((w) => new URL(w.url()).pathname)).toContain('/engine-worker.js');
+  await expect
+    .poll(() => page.evaluate(() => (window as unknown as { sdlEngineStats?: { wasmBytes: number } }).sdlEngineStats?.wasmBytes ?? 0))
+    .toBeGreaterThan(0);
   expect(problems, problems.join('\n')).toEqual([]);
 });
 

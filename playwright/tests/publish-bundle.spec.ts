@@ -49,6 +49,8 @@ test('the single HTML file runs from file:// with nothing fetched and no CSP vio
   await expect.poll(() => lab.value('p99')).toBeGreaterThan(p99 + 0.2);
   expect(problems).toEqual([]);
   expect(requests.filter((u) => u !== url && !u.startsWith('data:'))).toEqual([]);
+  // From disk there is no worker to start: the page runs the engine itself.
+  expect(page.workers()).toEqual([]);
 
   // Its embed mode works from disk too, and links back to the same file.
   await page.goto(`${url}?embed=1&scenario=retry-storm`);

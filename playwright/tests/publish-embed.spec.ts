@@ -40,6 +40,11 @@ test('the example docs page: two labs sized to their content; the off-screen one
     expect(Math.abs(fit.inner - fit.outer), `${id} ${JSON.stringify(fit)}`).toBeLessThanOrEqual(2);
   }
 
+  // Each embedded lab runs its engine in a worker of its own.
+  await expect
+    .poll(() => page.workers().filter((w) => w.url().endsWith('/engine-worker.js')).length)
+    .toBe(2);
+
   // On screen the first lab runs; the second, below the fold, stays where it started.
   await expect.poll(() => ns(first)).toBeGreaterThan(0);
   const t0 = { first: await ns(first), second: await ns(second), script: await scriptMs() };

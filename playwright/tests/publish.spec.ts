@@ -1,6 +1,7 @@
 // Publishing the lab: dist/ under a sub-path (a GitHub Pages project site), a strict CSP
 // with no violations, every request on the page's origin, and offline use after one visit
-// through the service worker, including a clean update to a new build.
+// through the service worker (the engine's worker included), including a clean update to
+// a new build.
 import { expect, test, type Page } from '@playwright/test';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -107,6 +108,9 @@ test('after one visit the lab works offline, and a scenario runs', async ({ page
         await new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }));
       }
     });
+    // The engine's worker script is part of the precached shell.
+    const manifest = JSON.parse(fs.readFileSync(path.join(dist, 'sw-manifest.json'), 'utf8'));
+    expect(manifest.files).toContain('engine-worker.js');
     // Saved progress lives in localStorage; it must survive going offline.
     await page.evaluate(() => localStorage.setItem('sdl-offline-check', 'kept'));
     await server.close();
@@ -115,6 +119,10 @@ test('after one visit the lab works offline, and a scenario runs', async ({ page
     await page.reload();
     await expect(lab.playToggle).toBeVisible();
     await expect.poll(() => lab.value('throughput')).toBeGreaterThan(0);
+    // Offline, the engine still runs in its worker (its script came from the cache).
+    await expect
+      .poll(() => page.evaluate(() => !!(window as unknown as { sdlEngineStats?: unknown }).sdlEngineStats))
+      .toBe(true);
     await lab.setSpeed('100');
     await expect.poll(() => lab.virtualSeconds()).toBeGreaterThan(10);
     const p99 = await lab.value('p99');

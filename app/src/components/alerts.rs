@@ -1,11 +1,12 @@
 //! Alerts and SLOs as the run raises them (`engine::alerts`, evaluated inside the engine on
 //! the sample grid): each rule with its state, the recent transitions, the availability
 //! error budget with its burn rates, and the pending/firing stretches as bands for the
-//! charts whose series a rule watches.
+//! charts whose series a rule watches. Asked of the engine at every new sample.
 
 use crate::components::chart::Band;
 use crate::format::{sig, virtual_time, Quantity};
-use crate::sim::Sim;
+use crate::protocol::{slo, AlertsW, Answer, Ask, BudgetW, TransitionW};
+use crate::sim::{Asker, Sim};
 use engine::alerts::{AlertState, Change, ErrorBudget, Slo, Transition};
 use leptos::prelude::*;
 
@@ -20,7 +21,6 @@ pub struct RuleView {
     pub state: AlertState,
     pub condition: String,
     pub summary: String,
-    pub value: f64,
     pub active_since: Option<u64>,
     /// Series the condition reads, to put its bands on the right charts.
     pub metrics: Vec<String>,
@@ -35,53 +35,72 @@ pub struct AlertsView {
     pub slo: Slo,
 }
 
-/// The alerts of the page's run, read again at every new sample. Provided by the
+impl AlertsView {
+    /// The view of what the engine sent.
+    pub fn of(w: AlertsW) -> AlertsView {
+        AlertsView {
+            rules: w
+                .rules
+                .into_iter()
+                .map(|r| RuleView {
+                    name: r.name,
+                    severity: r.severity.as_str(),
+                    state: r.state,
+                    condition: r.condition,
+                    summary: r.summary,
+                    active_since: r.active_since,
+                    metrics: r.metrics,
+                })
+                .collect(),
+            history: w.history.into_iter().map(TransitionW::transition).collect(),
+            budget: w.budget.map(BudgetW::budget),
+            slo: slo(w.slo),
+        }
+    }
+}
+
+/// The alerts of the page's run, asked for again at every new sample, in parts that
+/// change at different paces (the budget every sample; rules and transitions seldom),
+/// so each part of the panel redraws only when its own data changed. Provided by the
 /// dashboard as context.
 #[derive(Clone, Copy)]
-pub struct AlertFeed(pub Memo<AlertsView>);
+pub struct AlertFeed {
+    pub rules: Memo<Vec<RuleView>>,
+    pub history: Memo<Vec<Transition>>,
+    pub budget: Memo<(Option<ErrorBudget>, Slo)>,
+}
 
 impl AlertFeed {
     pub fn new(sim: Sim) -> AlertFeed {
-        AlertFeed(Memo::new(move |_| {
+        let view = RwSignal::new(AlertsView::default());
+        let asker = Asker::new();
+        Effect::new(move |_| {
             sim.readout.track();
-            sim.with_lab(|lab| AlertsView {
-                rules: lab
-                    .alerts()
-                    .alerts()
-                    .iter()
-                    .map(|a| RuleView {
-                        name: a.rule.name.clone(),
-                        severity: a.rule.severity.as_str(),
-                        state: a.state,
-                        condition: a.rule.condition.to_string(),
-                        summary: a.rule.summary.clone(),
-                        value: a.value,
-                        active_since: a.active_since,
-                        metrics: a
-                            .rule
-                            .condition
-                            .query()
-                            .golden_series()
-                            .into_iter()
-                            .map(str::to_string)
-                            .collect(),
-                    })
-                    .collect(),
-                history: lab.alerts().history().cloned().collect(),
-                budget: lab.error_budget(),
-                slo: lab.config().slo,
-            })
-            .unwrap_or_default()
-        }))
+            sim.generation.track();
+            asker.ask(sim, Ask::Alerts, move |answer| {
+                let next = match answer {
+                    Answer::Alerts(w) => AlertsView::of(w),
+                    Answer::Stale => return,
+                    _ => AlertsView::default(),
+                };
+                if view.with_untracked(|v| *v != next) {
+                    view.set(next);
+                }
+            });
+        });
+        AlertFeed {
+            rules: Memo::new(move |_| view.with(|v| v.rules.clone())),
+            history: Memo::new(move |_| view.with(|v| v.history.clone())),
+            budget: Memo::new(move |_| view.with(|v| (v.budget, v.slo))),
+        }
     }
 
     /// Pending and firing stretches of the rules that read any of `series`.
     pub fn bands(self, series: &'static [&'static str]) -> Signal<Vec<Band>> {
-        let feed = self.0;
-        Signal::derive(move || {
-            feed.with(|v| {
-                let watched: Vec<&str> = v
-                    .rules
+        let (rules, history) = (self.rules, self.history);
+        Memo::new(move |_| {
+            rules.with(|rules| {
+                let watched: Vec<&str> = rules
                     .iter()
                     .filter(|r| r.metrics.iter().any(|m| series.contains(&m.as_str())))
                     .map(|r| r.name.as_str())
@@ -100,8 +119,8 @@ impl AlertFeed {
                         });
                     }
                 };
-                for tr in v
-                    .history
+                let history = history.get();
+                for tr in history
                     .iter()
                     .filter(|t| watched.contains(&t.alert.as_str()))
                 {
@@ -121,6 +140,7 @@ impl AlertFeed {
                 bands
             })
         })
+        .into()
     }
 }
 
@@ -135,10 +155,10 @@ fn state_text(s: AlertState) -> &'static str {
 /// The alerts list, the transitions and the error-budget panel.
 #[component]
 pub fn AlertsPanel() -> impl IntoView {
-    let feed = expect_context::<AlertFeed>().0;
+    let feed = expect_context::<AlertFeed>();
     let firing = move || {
-        feed.with(|v| {
-            v.rules
+        feed.rules.with(|rules| {
+            rules
                 .iter()
                 .filter(|r| r.state == AlertState::Firing)
                 .count()
@@ -160,7 +180,7 @@ pub fn AlertsPanel() -> impl IntoView {
                 <div>
                     <h3>"Rules"</h3>
                     <ul class="rules" data-testid="alert-rules">
-                        {move || feed.with(|v| v.rules.iter().map(|rule| view! {
+                        {move || feed.rules.with(|rules| rules.iter().map(|rule| view! {
                             <li
                                 class=format!("rule state-{}", state_text(rule.state).to_ascii_lowercase())
                                 data-testid=format!("alert-{}", rule.name)
@@ -186,13 +206,13 @@ pub fn AlertsPanel() -> impl IntoView {
                 <div>
                     <h3>"Recent transitions"</h3>
                     <Show
-                        when=move || feed.with(|v| !v.history.is_empty())
+                        when=move || feed.history.with(|h| !h.is_empty())
                         fallback=|| view! { <p class="muted">"None yet."</p> }
                     >
                         <ol class="transitions" data-testid="alert-history" reversed>
                             {move || {
-                                feed.with(|v| {
-                                    v.history
+                                feed.history.with(|history| {
+                                    history
                                         .iter()
                                         .rev()
                                         .take(LISTED)
@@ -218,13 +238,13 @@ pub fn AlertsPanel() -> impl IntoView {
                 <div data-testid="error-budget">
                     <h3>"Error budget"</h3>
                     {move || {
-                        feed.with(|v| {
+                        feed.budget.with(|(budget, slo)| {
                             let target = format!(
                                 "Availability SLO {} of requests without a 5xx; latency SLO p99 ≤ {}.",
-                                Quantity::Ratio.format(v.slo.availability),
-                                Quantity::Seconds.format(v.slo.latency_p99_s),
+                                Quantity::Ratio.format(slo.availability),
+                                Quantity::Seconds.format(slo.latency_p99_s),
                             );
-                            match v.budget {
+                            match budget {
                                 None => view! {
                                     <p>{target}</p>
                                     <p class="muted">"No requests answered yet."</p>

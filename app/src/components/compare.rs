@@ -3,10 +3,12 @@
 //! The golden charts draw the baseline's lines too (see `chart`).
 
 use crate::format::{virtual_time, Quantity};
-use crate::sim::{Readout, Sim};
+use crate::protocol::{num, Answer, Ask};
+use crate::sim::{Asker, Readout, Sim};
 use crate::url_state::{current_state, Share};
 use engine::Summary;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// A kept run: what it ran, its charts and its summary.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,15 +21,21 @@ pub struct Baseline {
 }
 
 /// The numbers compared, from a run's exact summary.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct Figures {
+    #[serde(with = "num")]
     pub p50_s: f64,
+    #[serde(with = "num")]
     pub p95_s: f64,
+    #[serde(with = "num")]
     pub p99_s: f64,
+    #[serde(with = "num")]
     pub error_rate: f64,
     /// All responses per second.
+    #[serde(with = "num")]
     pub throughput_rps: f64,
     /// Successful responses per second.
+    #[serde(with = "num")]
     pub goodput_rps: f64,
 }
 
@@ -96,9 +104,14 @@ impl BaselineStore {
     }
 }
 
-/// The exact summary of the run so far (sorts every latency: call when paused).
-fn figures_now(sim: Sim) -> Option<Figures> {
-    sim.with_lab_mut(|lab| Figures::of(&lab.summary()))
+/// Asks for the exact summary of the run so far (the engine sorts every latency: ask
+/// when paused); `then` gets it, or `None` without a run.
+fn ask_figures(sim: Sim, asker: Asker, then: impl FnOnce(Option<Figures>) + 'static) {
+    asker.ask(sim, Ask::Summary, move |answer| match answer {
+        Answer::Summary(f) => then(Some(f)),
+        Answer::Stale => {}
+        _ => then(None),
+    });
 }
 
 #[component]
@@ -106,23 +119,34 @@ pub fn ComparePanel() -> impl IntoView {
     let sim = Sim::expect();
     let share = Share::expect();
     let baseline = expect_context::<BaselineStore>().0;
-    // Recomputed when the run stops moving: on pause, reset, or a replay's end.
-    let current = Memo::new(move |_| {
+    let asker = Asker::new();
+    // Asked again when the run stops moving: on pause, reset, or a replay's end.
+    let current = RwSignal::new(None::<Figures>);
+    Effect::new(move |_| {
         sim.generation.track();
         sim.switches.track();
         let still = !sim.playing.get() && share.replay.get().is_none();
         sim.now_ns.track();
-        still.then(|| figures_now(sim)).flatten()
+        if still {
+            ask_figures(sim, asker, move |f| current.set(f));
+        } else if current.with_untracked(Option::is_some) {
+            current.set(None);
+        }
     });
     let keep = move |_| {
-        let figures = current.get_untracked().or_else(|| figures_now(sim));
-        if let Some(figures) = figures {
-            baseline.set(Some(Baseline {
-                query: current_state(sim, true).to_query(),
-                t_ns: sim.now_ns.get_untracked(),
-                readout: sim.readout.get_untracked(),
-                figures,
-            }));
+        let keep_with = move |figures: Option<Figures>| {
+            if let Some(figures) = figures {
+                baseline.set(Some(Baseline {
+                    query: current_state(sim, true).to_query(),
+                    t_ns: sim.now_ns.get_untracked(),
+                    readout: sim.readout.get_untracked(),
+                    figures,
+                }));
+            }
+        };
+        match current.get_untracked() {
+            Some(figures) => keep_with(Some(figures)),
+            None => ask_figures(sim, asker, keep_with),
         }
     };
     let table = move || {

@@ -1,13 +1,13 @@
-//! Export and import: metrics as Prometheus text, series as CSV and JSON, a chart as
-//! PNG, the lab configuration as a versioned JSON file; importing a configuration file,
-//! with every problem named.
+//! Export and import: metrics as Prometheus text, series as CSV and JSON (made by the
+//! engine, saved when it answers), a chart as PNG, the lab configuration as a versioned
+//! JSON file; importing a configuration file, with every problem named.
 
 use crate::format::{nice_ceiling, virtual_time, Quantity};
+use crate::protocol::{Answer, Ask, ExportKind};
 use crate::sim::Sim;
 use crate::url_state::{apply_state, current_state, Share};
 use crate::web_share::{self, PngLine};
 use engine::share::{check_header, ConfigFile};
-use engine::GOLDEN_SERIES;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::Deserialize;
@@ -52,29 +52,6 @@ const PNG_CHARTS: [PngChart; 4] = [
     ),
 ];
 
-/// The series of the whole run as JSON: `{"format":"sdl-series","version":1,...}`.
-fn series_json(sim: Sim) -> Option<String> {
-    sim.with_lab(|lab| {
-        let mut series = serde_json::Map::new();
-        for name in GOLDEN_SERIES {
-            let points: Vec<serde_json::Value> = lab
-                .series(name)
-                .map(|s| s.iter().map(|(t, v)| serde_json::json!([t, v])).collect())
-                .unwrap_or_default();
-            series.insert(name.to_string(), serde_json::Value::Array(points));
-        }
-        let doc = serde_json::json!({
-            "format": "sdl-series",
-            "version": 1,
-            "lab": current_state(sim, true).to_query(),
-            "t_ns": lab.now_ns(),
-            "points": "[t_ns, value]",
-            "series": series,
-        });
-        serde_json::to_string_pretty(&doc).unwrap_or_default()
-    })
-}
-
 /// Reads a configuration file's text: the format and version first, so another file or
 /// version is named as such, then every field.
 pub fn read_config(text: &str) -> Result<engine::share::LabState, Vec<String>> {
@@ -115,6 +92,25 @@ pub fn ExportPanel() -> impl IntoView {
         status.set(match result {
             Ok(()) => format!("Saved {name}."),
             Err(e) => format!("Could not save: {e}."),
+        });
+    };
+    // The engine makes the file; it is saved once it has answered (named as the run was
+    // when the button was pressed).
+    let export = move |kind: ExportKind, ext: &'static str, mime: &'static str| {
+        let name_stem = stem();
+        sim.ask(Ask::Export(kind), move |answer| {
+            let text = match answer {
+                Answer::Text(t) => Some(t),
+                _ => None,
+            };
+            let name = format!("{name_stem}.{ext}");
+            let result = text
+                .ok_or_else(|| "there is no run to export".to_string())
+                .and_then(|t| web_share::download(&name, mime, &t));
+            status.set(match result {
+                Ok(()) => format!("Saved {name}."),
+                Err(e) => format!("Could not save: {e}."),
+            });
         });
     };
     let save_png = move |_| {
@@ -208,21 +204,24 @@ pub fn ExportPanel() -> impl IntoView {
                 <button
                     type="button"
                     data-testid="export-prometheus"
-                    on:click=move |_| save("prom", "text/plain", sim.with_lab(|l| l.prometheus_text()))
+                    on:click=move |_| export(ExportKind::Prometheus, "prom", "text/plain")
                 >
                     "Metrics (Prometheus text)"
                 </button>
                 <button
                     type="button"
                     data-testid="export-csv"
-                    on:click=move |_| save("csv", "text/csv", sim.with_lab(|l| l.csv()))
+                    on:click=move |_| export(ExportKind::Csv, "csv", "text/csv")
                 >
                     "Series (CSV)"
                 </button>
                 <button
                     type="button"
                     data-testid="export-json"
-                    on:click=move |_| save("series.json", "application/json", series_json(sim))
+                    on:click=move |_| {
+                        let lab = current_state(sim, true).to_query();
+                        export(ExportKind::SeriesJson { lab }, "series.json", "application/json")
+                    }
                 >
                     "Series (JSON)"
                 </button>

@@ -2,12 +2,15 @@
 //! stretch of samples, one row per bucket, shaded by how many observations fell there
 //! (log scale). It shows what percentile lines hide: two modes (most requests fast, some
 //! stuck at a timeout), a whole distribution drifting. Drawn on a canvas, only while it is
-//! open; a sentence listing where the observations fell is its text alternative.
+//! open (its grid asked of the engine at each new sample); a sentence listing where the
+//! observations fell is its text alternative.
 
 use crate::format::{virtual_time, Quantity};
-use crate::sim::Sim;
+use crate::protocol::{Answer, Ask};
+use crate::sim::{Asker, Sim};
 use leptos::html;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
 
 /// At most this many columns, however long the span (each then covers several samples).
@@ -21,9 +24,10 @@ const MENTION_SHARE: f64 = 0.01;
 
 /// The heatmap's data: `counts[column][row]`, rows being the buckets from `first_row`
 /// (the lowest bucket with an observation) up to the highest with one.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct HeatGrid {
-    pub bounds: &'static [f64],
+    #[serde(with = "crate::protocol::nums")]
+    pub bounds: Vec<f64>,
     pub first_row: usize,
     pub counts: Vec<Vec<u64>>,
     /// Virtual time at the start of the first column and the end of the last.
@@ -65,14 +69,14 @@ impl HeatGrid {
         let (Some(lo), Some(hi)) = ((0..rows).find(|&k| used(k)), (0..rows).rfind(|&k| used(k)))
         else {
             return HeatGrid {
-                bounds,
+                bounds: bounds.to_vec(),
                 from_ns: start,
                 to_ns: last,
                 ..HeatGrid::default()
             };
         };
         HeatGrid {
-            bounds,
+            bounds: bounds.to_vec(),
             first_row: lo,
             counts: columns.into_iter().map(|c| c[lo..=hi].to_vec()).collect(),
             from_ns: start,
@@ -181,12 +185,32 @@ pub fn Heatmap(
 ) -> impl IntoView {
     let sim = Sim::expect();
     let canvas = NodeRef::<html::Canvas>::new();
-    let grid = Memo::new(move |_| {
-        sim.readout.with(|r| {
-            let times: Vec<u64> = r.series("throughput_rps").iter().map(|p| p.0).collect();
-            sim.with_lab(|lab| HeatGrid::build(lab, metric, &times, MAX_COLUMNS))
-                .unwrap_or_default()
-        })
+    let grid = RwSignal::new(HeatGrid::default());
+    let asker = Asker::new();
+    Effect::new(move |_| {
+        let span = sim.readout.with(|r| {
+            let times = r.series("throughput_rps");
+            times.first().zip(times.last()).map(|(a, b)| (a.0, b.0))
+        });
+        let Some((from_ns, to_ns)) = span else {
+            grid.set(HeatGrid::default());
+            return;
+        };
+        let ask = Ask::Heatmap {
+            metric: metric.to_string(),
+            from_ns,
+            to_ns,
+        };
+        asker.ask(sim, ask, move |answer| {
+            let next = match answer {
+                Answer::Heatmap(g) => g,
+                Answer::Stale => return,
+                _ => HeatGrid::default(),
+            };
+            if grid.with_untracked(|g| *g != next) {
+                grid.set(next);
+            }
+        });
     });
     Effect::new(move |_| {
         let g = grid.get();

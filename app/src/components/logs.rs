@@ -1,6 +1,7 @@
 //! The log panel: a live tail of the run's structured log lines, filtered by level,
-//! component and text, showing the newest `SHOWN` matches, newest first. The tail can be paused to read;
-//! a line whose request was traced opens that trace.
+//! component and text (by the engine: see `Console::refresh`), showing up to the newest
+//! `SHOWN` matches, newest first: `ROWS_AT_ONCE` at first, more as the list is scrolled.
+//! The tail can be paused to read; a line whose request was traced opens that trace.
 
 use crate::components::console::{Console, LogLine};
 use crate::format::virtual_time;
@@ -8,8 +9,12 @@ use crate::sim::Sim;
 use engine::observe::{Level, LogRecord};
 use leptos::prelude::*;
 
-/// Matching lines rendered at most (the newest).
+/// Matching lines listed at most (the newest).
 pub const SHOWN: usize = 200;
+/// Rows drawn at first, and added each time the list is scrolled near its end. The list
+/// shows about 20 at a time; at 10× the tail brings some 150 new lines every refresh, and
+/// building rows nobody scrolled to would cost the page a long frame each time.
+pub const ROWS_AT_ONCE: usize = 50;
 
 /// The level choices: `(value, label, lowest level shown)`.
 const LEVELS: [(&str, &str, Level); 4] = [
@@ -38,35 +43,13 @@ pub fn matches(line: &LogRecord, min: Level, text: &str) -> bool {
 pub fn LogPanel() -> impl IntoView {
     let sim = Sim::expect();
     let console = Console::expect();
-    let min_level = RwSignal::new(Level::Debug);
-    let text = RwSignal::new(String::new());
-
-    let matching = Memo::new(move |_| {
-        let min = min_level.get();
-        let needle = text.get().trim().to_lowercase();
-        let focus = console.focus.get();
-        console.logs.with(|lines| {
-            let all: Vec<&LogLine> = lines
-                .iter()
-                .filter(|l| matches(&l.record, min, &needle))
-                .filter(|l| focus.is_none_or(|node| node.matches_log(&l.record)))
-                .collect();
-            let total = all.len();
-            // Newest first: the tail is at the top, where it stays in view.
-            let shown: Vec<LogLine> = all.iter().rev().take(SHOWN).map(|l| (*l).clone()).collect();
-            (total, lines.len(), shown)
-        })
+    let (min_level, text) = (console.log_level, console.log_text);
+    let rows = console.log_rows;
+    // The components of the running system (for the filter), known without asking.
+    let components = Memo::new(move |_| {
+        sim.generation.track();
+        sim.layout().0
     });
-
-    let components = move || {
-        console
-            .topology
-            .with(|t| {
-                t.as_ref()
-                    .map(|t| t.nodes.iter().map(|n| n.spec).collect::<Vec<_>>())
-            })
-            .unwrap_or_default()
-    };
 
     view! {
         <div class="log-panel">
@@ -98,14 +81,15 @@ pub fn LogPanel() -> impl IntoView {
                         prop:value=move || console.focus.get().map_or("", |n| n.id)
                         on:change=move |ev| {
                             let v = event_target_value(&ev);
-                            let node = components().into_iter().find(|n| n.id == v);
+                            let node = components.get_untracked().into_iter().find(|n| n.id == v);
                             console.focus.set(node);
                         }
                     >
                         <option value="">"All components"</option>
                         {move || {
                             let focused = console.focus.get().map(|n| n.id);
-                            components()
+                            components
+                                .get()
                                 .into_iter()
                                 .map(|n| {
                                     view! {
@@ -140,18 +124,40 @@ pub fn LogPanel() -> impl IntoView {
             </div>
             <p class="console-count" data-testid="log-count">
                 {move || {
-                    let (total, all, shown) = matching.get();
                     let paused = if console.log_paused.get() { " Tail paused." } else { "" };
-                    format!(
-                        "{} of {all} lines match; showing the newest {}.{paused}",
-                        total,
-                        shown.len(),
-                    )
+                    console.logs.with(|l| {
+                        format!(
+                            "{} of {} lines match; showing the newest {}.{paused}",
+                            l.matching,
+                            l.held,
+                            l.lines.len(),
+                        )
+                    })
                 }}
             </p>
-            <ol class="log-lines" data-testid="log-lines" tabindex="0" aria-label="Log lines, newest first">
+            <ol
+                class="log-lines"
+                data-testid="log-lines"
+                tabindex="0"
+                aria-label="Log lines, newest first"
+                on:scroll=move |ev| {
+                    use wasm_bindgen::JsCast;
+                    let Some(list) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
+                        return;
+                    };
+                    let top = list.scroll_top();
+                    let near_end = top + 2 * list.client_height() >= list.scroll_height();
+                    let drawn = rows.get_untracked();
+                    if near_end && drawn < SHOWN {
+                        rows.set((drawn + ROWS_AT_ONCE).min(SHOWN));
+                    } else if top == 0 && drawn > ROWS_AT_ONCE {
+                        // Back at the newest lines: the tail is cheap to follow again.
+                        rows.set(ROWS_AT_ONCE);
+                    }
+                }
+            >
                 <For
-                    each=move || matching.get().2
+                    each=move || console.logs.with(|l| l.lines.clone())
                     key=|l| (l.key, l.sampled)
                     children=move |line| view! { <LogRow line=line sim=sim console=console /> }
                 />

@@ -4,23 +4,25 @@
 //! a switch goes on and leave when it goes off.
 //!
 //! Every value comes from `engine::query` (`rate(m[5s])`, `histogram_quantile(0.99,
-//! m[5s])`, …) evaluated at the run's sample times, so a panel shows exactly what an alert
-//! or a tutorial check computes from the same expression.
+//! m[5s])`, …) evaluated by the engine at the run's sample times (asked for at each new
+//! sample, only the points after those held), so a panel shows exactly what an alert or
+//! a tutorial check computes from the same expression.
 
 use crate::components::chart::{Chart, Line, Points};
 use crate::components::focus::ComponentFocus;
 use crate::format::Quantity;
-use crate::sim::{Sim, TimeRange};
+use crate::protocol::{Answer, Ask, Num};
+use crate::sim::{Asker, Sim, TimeRange};
 use engine::catalog::{self, Switch};
 use engine::metrics::{MetricKind, MetricSpec};
-use engine::query::Query;
+use engine::topology::NodeSpec;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 
 /// The window behind a panel's rates and quantiles (the golden signals use 5 s too).
 pub const PANEL_WINDOW: &str = "5s";
 /// At most this many evaluations per line when a panel first fills its history.
-const MAX_BACKFILL: usize = 300;
+pub const MAX_BACKFILL: usize = 300;
 const QUANTILES: [(f64, &str, &str); 3] =
     [(0.5, "p50", "s1"), (0.95, "p95", "s2"), (0.99, "p99", "s3")];
 
@@ -99,42 +101,22 @@ fn metrics_of(sw: Switch) -> &'static [MetricSpec] {
 /// Points of every expression on screen, by expression text.
 type Store = BTreeMap<String, Points>;
 
-/// Keeps `store` filled with the points of `exprs` at the run's sample times `times`:
-/// new samples are appended; a new expression is filled over the held history, thinned to
-/// `MAX_BACKFILL` evaluations.
-fn refresh(
-    store: &mut Store,
-    parsed: &mut BTreeMap<String, Option<Query>>,
-    exprs: &[String],
-    times: &[u64],
-    lab: &engine::Lab,
-) {
+/// Adds the engine's answer for `exprs` to `store`: only points after those held, none
+/// before `first` (the chart's span), and nothing for expressions no longer shown.
+fn absorb(store: &mut Store, exprs: &[String], first: u64, answer: Vec<Vec<(u64, Num)>>) {
     store.retain(|k, _| exprs.contains(k));
-    let first = times.first().copied().unwrap_or(0);
-    for expr in exprs {
-        let query = parsed
-            .entry(expr.clone())
-            .or_insert_with(|| Query::parse(expr).ok());
-        let Some(query) = query else { continue };
+    for (expr, fresh) in exprs.iter().zip(answer) {
         let points = store.entry(expr.clone()).or_default();
         points.retain(|p| p.0 >= first);
         let last = points.last().map(|p| p.0);
-        let fresh: Vec<u64> = times
-            .iter()
-            .copied()
-            .filter(|t| last.is_none_or(|l| *t > l))
-            .collect();
-        let stride = fresh.len().div_ceil(MAX_BACKFILL).max(1);
-        let n = fresh.len();
-        for (i, t) in fresh.into_iter().enumerate() {
-            // Keep the newest sample whatever the stride.
-            if (n - 1 - i).is_multiple_of(stride) {
-                points.push((t, query.eval_at(lab, t)));
-            }
-        }
+        points.extend(
+            fresh
+                .into_iter()
+                .filter(|(t, _)| last.is_none_or(|l| *t > l))
+                .map(|(t, v)| (t, v.0)),
+        );
     }
 }
-
 /// The overview of switched-on scenarios and mitigations, then their panels.
 #[component]
 pub fn ActivePanels() -> impl IntoView {
@@ -152,20 +134,31 @@ pub fn ActivePanels() -> impl IntoView {
     // Narrowed to a component (chosen on the topology): its own metrics that the run
     // has, and only the switches acting on it.
     let focus = ComponentFocus::get_or_new();
-    let node_metrics = Memo::new(move |_| {
-        let node = focus.0.get()?;
+    let node_metrics = RwSignal::new(None::<(NodeSpec, Vec<&'static MetricSpec>)>);
+    let metrics_asker = Asker::new();
+    Effect::new(move |_| {
+        let node = focus.0.get();
         sim.generation.track();
         active.track();
-        let specs: Vec<&'static MetricSpec> = node
-            .metrics
-            .iter()
-            .filter(|m| {
-                sim.with_lab(|lab| lab.metrics().spec(m).is_some())
-                    .unwrap_or(false)
-            })
-            .filter_map(|m| catalog::find_metric(m))
-            .collect();
-        Some((node, specs))
+        let Some(node) = node else {
+            node_metrics.set(None);
+            return;
+        };
+        let names: Vec<String> = node.metrics.iter().map(|m| m.to_string()).collect();
+        metrics_asker.ask(sim, Ask::Metrics { names }, move |answer| {
+            let present = match answer {
+                Answer::Metrics(p) => p,
+                _ => Vec::new(),
+            };
+            let specs: Vec<&'static MetricSpec> = node
+                .metrics
+                .iter()
+                .zip(present.iter().chain(std::iter::repeat(&false)))
+                .filter(|(_, here)| **here)
+                .filter_map(|(m, _)| catalog::find_metric(m))
+                .collect();
+            node_metrics.set(Some((node, specs)));
+        });
     });
     let shown = Memo::new(move |_| {
         let node = focus.0.get();
@@ -181,7 +174,7 @@ pub fn ActivePanels() -> impl IntoView {
             .collect::<Vec<_>>()
     });
     let store = RwSignal::new(Store::new());
-    let parsed = StoredValue::new_local(BTreeMap::<String, Option<Query>>::new());
+    let asker = Asker::new();
     Effect::new(move |prev: Option<(u32, TimeRange)>| {
         let key = (sim.generation.get(), sim.range.get());
         sim.readout.track();
@@ -200,16 +193,38 @@ pub fn ActivePanels() -> impl IntoView {
             .into_iter()
             .flat_map(|spec| panel_lines(spec).1.into_iter().map(|l| l.expr))
             .collect();
-        let times: Vec<u64> = sim
-            .readout
-            .with_untracked(|r| r.series("throughput_rps").iter().map(|p| p.0).collect());
-        store.update(|s| {
-            if prev != Some(key) {
-                s.clear();
+        let span = sim.readout.with_untracked(|r| {
+            let times = r.series("throughput_rps");
+            times.first().zip(times.last()).map(|(a, b)| (a.0, b.0))
+        });
+        if prev != Some(key) {
+            store.update(Store::clear);
+        }
+        let Some((from_ns, to_ns)) = span else {
+            return key;
+        };
+        if exprs.is_empty() {
+            if store.with_untracked(|s| !s.is_empty()) {
+                store.update(Store::clear);
             }
-            parsed.update_value(|parsed| {
-                sim.with_lab(|lab| refresh(s, parsed, &exprs, &times, lab));
-            });
+            return key;
+        }
+        // Each expression from after the last point held (all of them when new).
+        let have: Vec<(String, Option<u64>)> = store.with_untracked(|s| {
+            exprs
+                .iter()
+                .map(|e| (e.clone(), s.get(e).and_then(|p| p.last()).map(|p| p.0)))
+                .collect()
+        });
+        let ask = Ask::Panels {
+            from_ns,
+            to_ns,
+            exprs: have,
+        };
+        asker.ask(sim, ask, move |answer| {
+            if let Answer::Panels(points) = answer {
+                store.update(|s| absorb(s, &exprs, from_ns, points));
+            }
         });
         key
     });

@@ -1,11 +1,12 @@
 //! One open tutorial: its objectives, then a page per step (text, Apply, Check, hints,
 //! previous/next) and a wrap-up page (code examples, exercises with solutions, the quiz,
-//! further reading). Apply sets the lab up through the `Sim` handle; Check evaluates the
-//! step's expectation on the running lab's metrics.
+//! further reading). Apply sets the lab up through the `Sim` handle; Check asks the
+//! engine to evaluate the step's expectation on the running lab's metrics.
 
 use crate::components::quiz::Quiz;
 use crate::learn::Learn;
 use crate::markdown::{code_view, render_with, safe_href, TEXT_HEADINGS};
+use crate::protocol::{Answer, Ask};
 use crate::sim::{Setup, Sim, Speed};
 use crate::web;
 use content::{Action, Step, Tutorial};
@@ -241,21 +242,25 @@ fn StepView(tutorial: &'static Tutorial, index: usize) -> impl IntoView {
             )));
             return;
         }
-        match sim.with_lab(|lab| content::check::evaluate(lab, &step.expect)) {
-            Some(result) => {
-                if result.passed {
+        let ask = Ask::Check {
+            tutorial: id.to_string(),
+            step: index,
+        };
+        sim.ask(ask, move |answer| match answer {
+            Answer::Check { passed, message } => {
+                if passed {
                     let now = web::epoch_ms();
                     learn
                         .progress
                         .update(|p| p.mark_step(id, index as u32, now));
                 }
-                outcome.set(Some((result.passed, result.message)));
+                outcome.set(Some((passed, message)));
             }
-            None => outcome.set(Some((
+            _ => outcome.set(Some((
                 false,
                 "The lab is not running (its setup was refused). Press Apply.".to_string(),
             ))),
-        }
+        });
     };
     let passed = move || {
         learn.progress.with(|p| {

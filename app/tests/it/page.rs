@@ -209,3 +209,68 @@ async fn play_toggle_says_what_it_does() {
     tick().await;
     assert_eq!(page.text("play-toggle"), "Play");
 }
+
+/// Waits `ms` of wall time (frames and timers run meanwhile).
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Sets (or with `None` removes) boot.js's engine factory for the next page.
+fn engine_factory(body: Option<&str>) {
+    let key = wasm_bindgen::JsValue::from_str("sdlStartEngine");
+    match body {
+        Some(body) => {
+            js_sys::Reflect::set(
+                &js_sys::global(),
+                &key,
+                &js_sys::Function::new_no_args(body),
+            )
+            .unwrap();
+        }
+        None => {
+            js_sys::Reflect::delete_property(
+                &js_sys::global().unchecked_into::<js_sys::Object>(),
+                &key,
+            )
+            .unwrap();
+        }
+    }
+}
+
+async fn virtual_ns(page: &Page) -> u64 {
+    page.get("virtual-time")
+        .get_attribute("data-ns")
+        .unwrap_or_default()
+        .parse()
+        .unwrap_or(0)
+}
+
+/// Where no worker can start (a sandboxed frame: the factory throws) or the one started
+/// dies (its script is missing), the page runs the engine itself: never a blank page.
+#[wasm_bindgen_test]
+async fn without_a_worker_the_page_runs_the_engine_itself() {
+    for factory in [
+        "throw new Error('no workers in this frame')",
+        "return new Worker('no-such-engine-worker.js', { type: 'module' })",
+    ] {
+        engine_factory(Some(factory));
+        let page = Page::open().await;
+        engine_factory(None);
+        let mut moved = false;
+        for _ in 0..40 {
+            sleep(50).await;
+            if virtual_ns(&page).await > 0 {
+                moved = true;
+                break;
+            }
+        }
+        assert!(moved, "the run moves with factory `{factory}`");
+        assert_eq!(page.text("run-error"), "");
+        drop(page);
+    }
+}

@@ -9,7 +9,7 @@ use wasm_bindgen_test::wasm_bindgen_test;
 /// Runs `f` with a fresh reactive owner, as a component would.
 fn with_sim<T>(f: impl FnOnce(Sim) -> T) -> T {
     let owner = Owner::new();
-    owner.with(|| f(Sim::new()))
+    owner.with(|| f(Sim::in_page()))
 }
 
 /// A clock that never runs out of frame budget.
@@ -27,7 +27,7 @@ fn a_new_lab_runs_the_default_system() {
         for _ in 0..10 {
             sim.frame(100.0, &frozen_clock);
         }
-        sim.publish(false);
+        sim.publish();
         assert_eq!(sim.now_ns.get_untracked(), 10_000_000_000);
         let g = sim.readout.get_untracked().golden;
         assert!(g.throughput_rps > 0.0, "{g:?}");
@@ -43,7 +43,7 @@ fn paused_lab_does_not_move() {
     with_sim(|sim| {
         sim.playing.set(false);
         sim.frame(100.0, &frozen_clock);
-        sim.publish(false);
+        sim.publish();
         assert_eq!(sim.now_ns.get_untracked(), 0);
     });
 }
@@ -79,7 +79,7 @@ fn refused_system_value_keeps_the_run() {
 fn valid_system_value_resets_with_it() {
     with_sim(|sim| {
         sim.frame(100.0, &frozen_clock);
-        sim.publish(false);
+        sim.publish();
         assert!(sim.now_ns.get_untracked() > 0);
         assert_eq!(sim.apply_system_param("workers", "8"), Ok(()));
         assert_eq!(sim.now_ns.get_untracked(), 0, "a new run starts at 0");
@@ -100,7 +100,7 @@ fn fixed_latency_lifts_p99_live() {
         for _ in 0..20 {
             sim.frame(100.0, &frozen_clock);
         }
-        sim.publish(false);
+        sim.publish();
         let before = sim.readout.get_untracked().golden.latency_p99_s;
         let generation = sim.generation.get_untracked();
         sim.apply_switch_param("fixed-latency", "delay_ms", "300")
@@ -109,7 +109,7 @@ fn fixed_latency_lifts_p99_live() {
         for _ in 0..20 {
             sim.frame(100.0, &frozen_clock);
         }
-        sim.publish(false);
+        sim.publish();
         let after = sim.readout.get_untracked().golden.latency_p99_s;
         assert_eq!(
             sim.generation.get_untracked(),
@@ -171,6 +171,60 @@ fn every_mitigation_switches_live_or_says_why_not() {
             sim.generation.get_untracked(),
             generation,
             "switches never reset the run"
+        );
+    });
+}
+
+#[wasm_bindgen_test]
+fn a_link_time_is_reached_while_paused() {
+    with_sim(|sim| {
+        sim.playing.set(false);
+        sim.run_to(25_000_000_000);
+        assert!(sim.replaying.get_untracked());
+        sim.frame(16.0, &frozen_clock);
+        sim.publish();
+        assert_eq!(sim.now_ns.get_untracked(), 25_000_000_000);
+        assert!(!sim.replaying.get_untracked());
+        // Every sample on the way reached the charts (the one at 0 is left out).
+        assert_eq!(
+            sim.readout.get_untracked().series("throughput_rps").len(),
+            25
+        );
+    });
+}
+
+#[wasm_bindgen_test]
+fn a_view_has_one_question_out_and_the_newest_waiting_wins() {
+    use sdl_app::protocol::{Answer, Ask};
+    use sdl_app::sim::Asker;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    with_sim(|sim| {
+        let asker = Asker::new();
+        let heard = Rc::new(RefCell::new(Vec::new()));
+        let ask = |names: &[&str]| Ask::Metrics {
+            names: names.iter().map(|n| n.to_string()).collect(),
+        };
+        let log = heard.clone();
+        asker.ask(sim, ask(&["http_requests_total"]), move |a| {
+            log.borrow_mut().push(("first", a.clone()));
+            // Asked while the first is still out: these wait, the newer replacing the
+            // older, and go once it is answered.
+            let older = log.clone();
+            asker.ask(sim, ask(&["nope"]), move |a| {
+                older.borrow_mut().push(("older", a));
+            });
+            let newer = log.clone();
+            asker.ask(sim, ask(&["nope", "http_requests_total"]), move |a| {
+                newer.borrow_mut().push(("newer", a));
+            });
+        });
+        assert_eq!(
+            *heard.borrow(),
+            vec![
+                ("first", Answer::Metrics(vec![true])),
+                ("newer", Answer::Metrics(vec![false, true])),
+            ]
         );
     });
 }

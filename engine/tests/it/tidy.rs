@@ -1,6 +1,7 @@
 //! Checks on the engine's own source (after rust-analyzer's `tidy`): the invariants in
 //! ARCHITECTURE.md hold — no HashMap (iteration order), no wall clock, no web imports,
-//! no thread_rng/SmallRng, every file starts with `//!`.
+//! no thread_rng/SmallRng, every file starts with `//!` — and the app's engine host
+//! (what the browser's worker runs) uses no browser API either.
 
 use std::path::Path;
 
@@ -59,6 +60,25 @@ fn engine_source_keeps_its_invariants() {
                 !code.contains(needle),
                 "{} contains `{needle}`: {why}",
                 f.display()
+            );
+        }
+    }
+}
+
+/// The engine's host in the app (what the worker runs, and the page when no worker
+/// starts) and the messages it speaks know nothing of the web either (ARCHITECTURE.md,
+/// "The page only draws").
+#[test]
+fn the_engine_host_knows_nothing_of_the_web() {
+    let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("../app/src");
+    for name in ["engine_host.rs", "protocol.rs"] {
+        let path = app.join(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        for needle in ["web_sys", "wasm_bindgen", "js_sys", "leptos", "window()"] {
+            assert!(
+                !text.contains(needle),
+                "{} contains `{needle}`: the engine's host uses no browser API",
+                path.display()
             );
         }
     }

@@ -1,0 +1,646 @@
+//! What the page and the engine say to each other (`engine_host` answers, `sim` asks):
+//! commands that change the run, questions (`Ask`) with their `Answer`s, and the `Tick`
+//! the engine sends as its run moves. Encoded as JSON strings between the page and the
+//! engine's worker (`worker`); the in-page backend passes the same values directly.
+//!
+//! Engine types that hold `&'static str`s (log lines, spans, the topology) travel as
+//! owned mirrors with the same field names and are rebuilt on the page: names the engine
+//! writes come from a finite vocabulary, interned once (`intern`); topology nodes and
+//! edges are looked up in the system's layout. Numbers go through `num`, since JSON has
+//! no NaN (a query without data) or infinity.
+
+use crate::sim::Speed;
+use engine::alerts::{AlertState, Change, ErrorBudget, Severity, Slo, Transition};
+use engine::observe::{Level, LogRecord, Span, SpanStatus, Trace};
+use engine::topology::{EdgeSpec, EdgeState, Health, NodeSpec, NodeState, TopologyView};
+use engine::{Golden, GOLDEN_SERIES};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What a new run is built from: the learner's choices the page accepted (switches the
+/// run refused are already left out). Both sides build the same `LabConfig` from it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Recipe {
+    pub system: String,
+    pub seed: u64,
+    pub history_len: usize,
+    pub system_params: BTreeMap<String, String>,
+    /// Switched-on scenarios and mitigations with their parameter values.
+    pub switches: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// Commands sent together, in order, and when they were sent (ms since the Unix epoch,
+/// the page's high-resolution clock: `performance.timeOrigin + performance.now()`). An
+/// idle engine starts its clock from then, so the time the message took to arrive (the
+/// first one waits for the worker to start) is simulated too, as in the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Batch {
+    pub sent_ms: f64,
+    pub commands: Vec<Command>,
+}
+
+/// A change to the running simulation, or a question about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Command {
+    /// A new run (`run` numbers it: ticks and answers carry it).
+    /// `recipe` is `None` when the page could not build one: there is no run then.
+    Reset {
+        run: u32,
+        recipe: Option<Recipe>,
+    },
+    /// A switch on or off, live, with the parameter values the learner applied.
+    SetSwitch {
+        id: String,
+        on: bool,
+        params: BTreeMap<String, String>,
+    },
+    /// A switched-on scenario's or mitigation's parameter (`ID.name`), live.
+    SetParam {
+        key: String,
+        raw: String,
+    },
+    Play(bool),
+    Speed(Speed),
+    /// Whether the lab can be seen; off screen, the run waits.
+    Visible(bool),
+    /// Runs to this virtual time as fast as possible (a shared link), then waits.
+    RunTo {
+        target_ns: u64,
+    },
+    Ask {
+        id: u32,
+        ask: Ask,
+    },
+}
+
+/// A question about the run; answered once, with the `Answer` of the same name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Ask {
+    /// Panel lines: each expression's points at the sample times from `from_ns` to
+    /// `to_ns` that come after the time given with it (all of them, thinned, when none
+    /// is given).
+    Panels {
+        from_ns: u64,
+        to_ns: u64,
+        exprs: Vec<(String, Option<u64>)>,
+    },
+    /// Which of these metric families the run registers.
+    Metrics {
+        names: Vec<String>,
+    },
+    /// What the console's open tab shows.
+    Console {
+        logs: Option<LogFilter>,
+        traces: bool,
+        topology: bool,
+    },
+    /// One kept trace.
+    Trace {
+        id: u64,
+    },
+    Alerts,
+    /// A histogram family as a heatmap over the samples from `from_ns` to `to_ns`.
+    Heatmap {
+        metric: String,
+        from_ns: u64,
+        to_ns: u64,
+    },
+    Export(ExportKind),
+    /// The run's exact summary (every request since the start).
+    Summary,
+    /// A tutorial step's check on the run now.
+    Check {
+        tutorial: String,
+        step: usize,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ExportKind {
+    Prometheus,
+    Csv,
+    /// The golden series as JSON; `lab` is the lab link query it records.
+    SeriesJson {
+        lab: String,
+    },
+}
+
+/// Which log lines the console lists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogFilter {
+    pub min_level: Level,
+    /// Lower-case text a line must contain (empty: any).
+    pub text: String,
+    /// A topology node id the lines must concern.
+    pub focus: Option<String>,
+    /// The tail is paused on the snapshot with this number (`LogsW::snapshot`): filter
+    /// those lines, not new ones. `None`: the lines the run holds now.
+    pub frozen: Option<u32>,
+    /// The newest this many matches.
+    pub max: usize,
+}
+
+/// The answer to an `Ask` of the same name; `Nothing` when there is no run. `Stale` is
+/// the page's own: the run the question was about has been replaced since (views keep
+/// what they show; they ask again for the new run).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Answer {
+    Nothing,
+    Stale,
+    Panels(Vec<Vec<(u64, Num)>>),
+    Metrics(Vec<bool>),
+    Console(ConsoleData),
+    Trace(Option<TraceW>),
+    Alerts(AlertsW),
+    Heatmap(crate::components::heatmap::HeatGrid),
+    Text(String),
+    Summary(crate::components::compare::Figures),
+    Check { passed: bool, message: String },
+}
+
+/// What the console's tab shows, as asked.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConsoleData {
+    pub topology: Option<TopologyW>,
+    pub logs: Option<LogsW>,
+    pub traces: Option<Vec<TraceW>>,
+}
+
+/// The matching log lines: how many match of how many held, and the newest (newest
+/// first), from the numbered snapshot of the run's lines.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LogsW {
+    pub snapshot: u32,
+    pub matching: usize,
+    pub held: usize,
+    pub lines: Vec<LogLineW>,
+}
+
+/// What the engine reports as the run moves (at most every frame or so).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Tick {
+    pub run: u32,
+    /// False when the run could not be built.
+    pub has_run: bool,
+    pub now_ns: u64,
+    pub events: u64,
+    pub lagging: bool,
+    /// A `RunTo` target is still ahead.
+    pub replaying: bool,
+    /// Samples taken since the last tick, oldest first.
+    pub samples: Vec<Sample>,
+    /// Data anomalies by kind, when a sample arrived.
+    pub anomalies: Option<Vec<(String, Num)>>,
+}
+
+/// One metrics sample of the golden signals (values in `GOLDEN_SERIES` order).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    pub t_ns: u64,
+    pub v: [Num; 8],
+}
+
+impl Sample {
+    pub fn of(g: &Golden) -> Sample {
+        Sample {
+            t_ns: g.t_ns,
+            v: GOLDEN_SERIES.map(|name| Num(g.get(name).unwrap_or(0.0))),
+        }
+    }
+
+    pub fn golden(&self) -> Golden {
+        let v = self.v.map(|n| n.0);
+        Golden {
+            t_ns: self.t_ns,
+            throughput_rps: v[0],
+            error_rate: v[1],
+            latency_p50_s: v[2],
+            latency_p95_s: v[3],
+            latency_p99_s: v[4],
+            queue_depth: v[5],
+            utilization: v[6],
+            in_flight: v[7],
+        }
+    }
+}
+
+/// What the engine sends the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum FromEngine {
+    /// The engine is up and listening.
+    Ready,
+    Tick(Tick),
+    Answer {
+        id: u32,
+        run: u32,
+        answer: Answer,
+    },
+}
+
+/// Encodes a message for the wire; these types always encode.
+pub fn encode<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+pub fn decode<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, String> {
+    serde_json::from_str(text).map_err(|e| e.to_string())
+}
+
+/// A number that may be NaN or infinite, which JSON cannot hold: those travel as the
+/// strings `"NaN"`, `"inf"`, `"-inf"`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Num(pub f64);
+
+impl Serialize for Num {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        num::serialize(&self.0, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Num, D::Error> {
+        num::deserialize(d).map(Num)
+    }
+}
+
+/// `#[serde(with = "nums")]` for a `Vec<f64>` field (see `Num`).
+pub mod nums {
+    use super::Num;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        v.iter().map(|x| Num(*x)).collect::<Vec<_>>().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        Ok(Vec::<Num>::deserialize(d)?
+            .into_iter()
+            .map(|n| n.0)
+            .collect())
+    }
+}
+
+/// `#[serde(with = "num")]` for an `f64` field (see `Num`).
+pub mod num {
+    use serde::de::{self, Visitor};
+    use serde::{Deserializer, Serializer};
+    use std::fmt;
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else if v.is_nan() {
+            s.serialize_str("NaN")
+        } else if *v > 0.0 {
+            s.serialize_str("inf")
+        } else {
+            s.serialize_str("-inf")
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = f64;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number, \"NaN\", \"inf\" or \"-inf\"")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
+                Ok(v)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
+                Ok(v as f64)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
+                Ok(v as f64)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<f64, E> {
+                Ok(f64::NAN)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<f64, E> {
+                match v {
+                    "inf" => Ok(f64::INFINITY),
+                    "-inf" => Ok(f64::NEG_INFINITY),
+                    _ => Ok(f64::NAN),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+thread_local! {
+    static INTERNED: std::cell::RefCell<BTreeSet<&'static str>> = const {
+        std::cell::RefCell::new(BTreeSet::new())
+    };
+}
+
+/// The one `&'static str` for `s`. Only for names the engine writes (services,
+/// operations, log messages, field keys, scenario ids): a finite vocabulary, so each
+/// distinct name is leaked once, however long the lab runs.
+pub fn intern(s: &str) -> &'static str {
+    INTERNED.with(|set| {
+        let mut set = set.borrow_mut();
+        if let Some(found) = set.get(s) {
+            return *found;
+        }
+        let leaked: &'static str = Box::leak(s.to_string().into_boxed_str());
+        set.insert(leaked);
+        leaked
+    })
+}
+
+fn owned_pairs(pairs: &[(&'static str, String)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
+fn interned_pairs(pairs: Vec<(String, String)>) -> Vec<(&'static str, String)> {
+    pairs.into_iter().map(|(k, v)| (intern(&k), v)).collect()
+}
+
+/// A log line on the wire, with what the console adds: a key stable across snapshots
+/// (time, and the line's rank among lines at that time) and whether its trace is kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogLineW {
+    pub key: (u64, u32),
+    pub sampled: bool,
+    pub t_ns: u64,
+    pub level: Level,
+    pub service: String,
+    pub message: String,
+    pub fields: Vec<(String, String)>,
+    pub trace_id: Option<u64>,
+}
+
+impl LogLineW {
+    pub fn of(r: &LogRecord, key: (u64, u32), sampled: bool) -> LogLineW {
+        LogLineW {
+            key,
+            sampled,
+            t_ns: r.t_ns,
+            level: r.level,
+            service: r.service.to_string(),
+            message: r.message.to_string(),
+            fields: owned_pairs(&r.fields),
+            trace_id: r.trace_id,
+        }
+    }
+
+    pub fn record(self) -> LogRecord {
+        LogRecord {
+            t_ns: self.t_ns,
+            level: self.level,
+            service: intern(&self.service),
+            message: intern(&self.message),
+            fields: interned_pairs(self.fields),
+            trace_id: self.trace_id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpanW {
+    pub trace_id: u64,
+    pub span_id: u64,
+    pub parent: Option<u64>,
+    pub service: String,
+    pub operation: String,
+    pub start_ns: u64,
+    pub duration_ns: u64,
+    pub status: SpanStatus,
+    pub attributes: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraceW {
+    pub trace_id: u64,
+    pub spans: Vec<SpanW>,
+}
+
+impl TraceW {
+    pub fn of(t: &Trace) -> TraceW {
+        TraceW {
+            trace_id: t.trace_id,
+            spans: t
+                .spans
+                .iter()
+                .map(|s| SpanW {
+                    trace_id: s.trace_id,
+                    span_id: s.span_id,
+                    parent: s.parent,
+                    service: s.service.to_string(),
+                    operation: s.operation.to_string(),
+                    start_ns: s.start_ns,
+                    duration_ns: s.duration_ns,
+                    status: s.status,
+                    attributes: owned_pairs(&s.attributes),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn trace(self) -> Trace {
+        Trace {
+            trace_id: self.trace_id,
+            spans: self
+                .spans
+                .into_iter()
+                .map(|s| Span {
+                    trace_id: s.trace_id,
+                    span_id: s.span_id,
+                    parent: s.parent,
+                    service: intern(&s.service),
+                    operation: intern(&s.operation),
+                    start_ns: s.start_ns,
+                    duration_ns: s.duration_ns,
+                    status: s.status,
+                    attributes: interned_pairs(s.attributes),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The topology on the wire: nodes and edges by id (the page has their specs).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopologyW {
+    pub t_ns: u64,
+    pub nodes: Vec<NodeW>,
+    pub edges: Vec<EdgeW>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeW {
+    pub id: String,
+    pub health: Health,
+    pub reasons: Vec<String>,
+    pub detail: String,
+    pub struck_by: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EdgeW {
+    pub from: String,
+    pub to: String,
+    #[serde(with = "num")]
+    pub rate_rps: f64,
+}
+
+impl TopologyW {
+    pub fn of(v: &TopologyView) -> TopologyW {
+        TopologyW {
+            t_ns: v.t_ns,
+            nodes: v
+                .nodes
+                .iter()
+                .map(|n| NodeW {
+                    id: n.spec.id.to_string(),
+                    health: n.health,
+                    reasons: n.reasons.clone(),
+                    detail: n.detail.clone(),
+                    struck_by: n.struck_by.iter().map(|s| s.to_string()).collect(),
+                })
+                .collect(),
+            edges: v
+                .edges
+                .iter()
+                .map(|e| EdgeW {
+                    from: e.spec.from.to_string(),
+                    to: e.spec.to.to_string(),
+                    rate_rps: e.rate_rps,
+                })
+                .collect(),
+        }
+    }
+
+    /// The view again, its nodes and edges resolved in `layout` (the run's diagram);
+    /// anything not in it is left out.
+    pub fn view(self, layout: &(Vec<NodeSpec>, Vec<EdgeSpec>)) -> TopologyView {
+        let (nodes, edges) = layout;
+        TopologyView {
+            t_ns: self.t_ns,
+            nodes: self
+                .nodes
+                .into_iter()
+                .filter_map(|n| {
+                    let spec = *nodes.iter().find(|s| s.id == n.id)?;
+                    Some(NodeState {
+                        spec,
+                        health: n.health,
+                        reasons: n.reasons,
+                        detail: n.detail,
+                        struck_by: n.struck_by.iter().map(|s| intern(s)).collect(),
+                    })
+                })
+                .collect(),
+            edges: self
+                .edges
+                .into_iter()
+                .filter_map(|e| {
+                    let spec = *edges.iter().find(|s| s.from == e.from && s.to == e.to)?;
+                    Some(EdgeState {
+                        spec,
+                        rate_rps: e.rate_rps,
+                    })
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The alerts on the wire (see `components::alerts::AlertsView`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AlertsW {
+    pub rules: Vec<RuleW>,
+    pub history: Vec<TransitionW>,
+    pub budget: Option<BudgetW>,
+    pub slo: (Num, Num),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleW {
+    pub name: String,
+    pub severity: Severity,
+    pub state: AlertState,
+    pub condition: String,
+    pub summary: String,
+    pub active_since: Option<u64>,
+    pub metrics: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TransitionW {
+    pub t_ns: u64,
+    pub alert: String,
+    pub severity: Severity,
+    pub change: Change,
+    #[serde(with = "num")]
+    pub value: f64,
+}
+
+impl TransitionW {
+    pub fn of(t: &Transition) -> TransitionW {
+        TransitionW {
+            t_ns: t.t_ns,
+            alert: t.alert.clone(),
+            severity: t.severity,
+            change: t.change,
+            value: t.value,
+        }
+    }
+
+    pub fn transition(self) -> Transition {
+        Transition {
+            t_ns: self.t_ns,
+            alert: self.alert,
+            severity: self.severity,
+            change: self.change,
+            value: self.value,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BudgetW {
+    pub target: Num,
+    pub bad_ratio: Num,
+    pub remaining: Num,
+    pub burn_rate_5m: Num,
+    pub burn_rate_1h: Num,
+}
+
+impl BudgetW {
+    pub fn of(b: &ErrorBudget) -> BudgetW {
+        BudgetW {
+            target: Num(b.target),
+            bad_ratio: Num(b.bad_ratio),
+            remaining: Num(b.remaining),
+            burn_rate_5m: Num(b.burn_rate_5m),
+            burn_rate_1h: Num(b.burn_rate_1h),
+        }
+    }
+
+    pub fn budget(self) -> ErrorBudget {
+        ErrorBudget {
+            target: self.target.0,
+            bad_ratio: self.bad_ratio.0,
+            remaining: self.remaining.0,
+            burn_rate_5m: self.burn_rate_5m.0,
+            burn_rate_1h: self.burn_rate_1h.0,
+        }
+    }
+}
+
+pub fn slo_of(s: &Slo) -> (Num, Num) {
+    (Num(s.availability), Num(s.latency_p99_s))
+}
+
+pub fn slo((availability, latency): (Num, Num)) -> Slo {
+    Slo {
+        availability: availability.0,
+        latency_p99_s: latency.0,
+    }
+}

@@ -1,0 +1,405 @@
+//! The engine as the page talks to it (`engine_host`, `protocol`), without a worker:
+//! messages survive JSON (NaN and infinities included) and the names in them come back
+//! as the engine's own; a host keeps up with the wall clock, owes what it cannot catch
+//! up and says so, reports each sample once and runs a link to its time even when
+//! paused; its answers are what the engine computes directly; a paused log tail filters
+//! the lines held when it was paused; and the page's mirror of the configuration refuses
+//! exactly what a running lab refuses, with the same message.
+
+use engine::catalog;
+use engine::query::Query;
+use engine::{Lab, LabConfig};
+use sdl_app::components::compare::Figures;
+use sdl_app::components::tutorial::setup_for;
+use sdl_app::engine_host::{build_config, switch_config, switch_lab, EngineHost};
+use sdl_app::protocol::{
+    decode, encode, intern, Answer, Ask, Command, ConsoleData, FromEngine, LogFilter, LogLineW,
+    Num, Recipe, Sample, Tick, TopologyW,
+};
+use sdl_app::sim::{Speed, HISTORY_SAMPLES};
+use std::collections::BTreeMap;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+/// A clock that never runs out of budget.
+fn frozen() -> f64 {
+    0.0
+}
+
+fn recipe(switches: &[&str]) -> Recipe {
+    Recipe {
+        system: "web".into(),
+        seed: 3,
+        history_len: HISTORY_SAMPLES,
+        system_params: BTreeMap::new(),
+        switches: switches
+            .iter()
+            .map(|id| (id.to_string(), BTreeMap::new()))
+            .collect(),
+    }
+}
+
+fn host(recipe: Recipe) -> EngineHost {
+    let mut host = EngineHost::new();
+    host.apply(Command::Reset {
+        run: 1,
+        recipe: Some(recipe),
+    });
+    host
+}
+
+/// The same run straight from the engine.
+fn lab(recipe: &Recipe) -> Lab {
+    let (cfg, refused) = build_config(recipe).unwrap();
+    assert!(refused.is_empty(), "{refused:?}");
+    Lab::new(&cfg).unwrap()
+}
+
+fn same_bits(a: f64, b: f64) -> bool {
+    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+}
+
+#[wasm_bindgen_test]
+fn messages_survive_json_nan_and_all() {
+    let tick = Tick {
+        run: 4,
+        has_run: true,
+        now_ns: 12_000_000_001,
+        events: 99,
+        lagging: true,
+        replaying: false,
+        samples: vec![Sample {
+            t_ns: 12_000_000_000,
+            v: [
+                Num(f64::NAN),
+                Num(0.25),
+                Num(f64::INFINITY),
+                Num(f64::NEG_INFINITY),
+                Num(1e-300),
+                Num(0.0),
+                Num(-3.5),
+                Num(7.0),
+            ],
+        }],
+        anomalies: Some(vec![("lost_update".into(), Num(f64::NAN))]),
+    };
+    let text = encode(&FromEngine::Tick(tick.clone()));
+    let Ok(FromEngine::Tick(back)) = decode::<FromEngine>(&text) else {
+        panic!("{text}");
+    };
+    assert_eq!(
+        (back.run, back.now_ns, back.events),
+        (4, 12_000_000_001, 99)
+    );
+    for (a, b) in tick.samples[0].v.iter().zip(back.samples[0].v) {
+        assert!(same_bits(a.0, b.0), "{a:?} became {b:?} via {text}");
+    }
+    assert!(back.anomalies.unwrap()[0].1 .0.is_nan());
+
+    let commands = vec![
+        Command::Reset {
+            run: 2,
+            recipe: Some(recipe(&["fixed-latency"])),
+        },
+        Command::Speed(Speed::Max),
+        Command::Ask {
+            id: 7,
+            ask: Ask::Check {
+                tutorial: "x".into(),
+                step: 1,
+            },
+        },
+    ];
+    assert_eq!(decode::<Vec<Command>>(&encode(&commands)), Ok(commands));
+}
+
+#[wasm_bindgen_test]
+fn names_come_back_as_the_engines_own() {
+    let owned = String::from("pay") + "ment";
+    assert!(std::ptr::eq(intern("payment"), intern(&owned)));
+
+    let mut lab = lab(&recipe(&["502-bad-gateway"]));
+    lab.advance(20_000_000_000);
+    let record = lab.logs().last().unwrap().clone();
+    let wire: LogLineW = decode(&encode(&LogLineW::of(&record, (record.t_ns, 0), true))).unwrap();
+    assert_eq!(wire.record(), record);
+    let trace = lab.traces().last().unwrap().clone();
+    let wire = sdl_app::protocol::TraceW::of(&trace);
+    assert_eq!(
+        decode::<sdl_app::protocol::TraceW>(&encode(&wire))
+            .unwrap()
+            .trace(),
+        trace
+    );
+    // The topology is rebuilt from the run's layout: the same view.
+    let view = engine::topology::snapshot(&lab);
+    let wire: TopologyW = decode(&encode(&TopologyW::of(&view))).unwrap();
+    let layout = sdl_app::engine_host::layout_of(lab.config());
+    assert_eq!(wire.view(&layout), view);
+}
+
+#[wasm_bindgen_test]
+fn a_host_keeps_up_and_reports_each_sample_once() {
+    let mut host = host(recipe(&[]));
+    // Ten 100 ms frames at 10× = 10 s of virtual time.
+    for _ in 0..10 {
+        host.step(100.0, 8.0, &frozen);
+    }
+    let tick = host.tick().expect("a tick after stepping");
+    assert_eq!(tick.now_ns, 10_000_000_000);
+    assert!(!tick.lagging);
+    let times: Vec<u64> = tick.samples.iter().map(|s| s.t_ns).collect();
+    assert_eq!(
+        times,
+        (0..=10).map(|s| s * 1_000_000_000).collect::<Vec<_>>()
+    );
+    assert!(tick.anomalies.is_some());
+    assert_eq!(host.tick(), None, "nothing changed since");
+
+    host.step(100.0, 8.0, &frozen);
+    let tick = host.tick().unwrap();
+    assert_eq!(
+        tick.samples.iter().map(|s| s.t_ns).collect::<Vec<_>>(),
+        [11_000_000_000]
+    );
+
+    // Paused, or off screen: the run waits, however long the wall clock runs.
+    host.apply(Command::Play(false));
+    host.step(100.0, 8.0, &frozen);
+    host.apply(Command::Play(true));
+    host.apply(Command::Visible(false));
+    host.step(100.0, 8.0, &frozen);
+    assert_eq!(host.tick().unwrap().now_ns, 11_000_000_000);
+}
+
+#[wasm_bindgen_test]
+fn time_the_run_cannot_catch_up_is_owed_then_let_go() {
+    let mut busy_recipe = recipe(&[]);
+    busy_recipe
+        .system_params
+        .insert("arrival_rate_rps".into(), "10000".into());
+    let mut host = host(busy_recipe);
+    host.apply(Command::Speed(Speed::Times(100)));
+    // A clock that says each frame's budget is spent after one engine call.
+    let t = std::cell::Cell::new(0.0);
+    let busy = || {
+        t.set(t.get() + 10.0);
+        t.get()
+    };
+    for _ in 0..5 {
+        host.step(16.0, 4.0, &busy);
+    }
+    let tick = host.tick().unwrap();
+    assert!(tick.now_ns < 8_000_000_000, "{}", tick.now_ns);
+    assert!(!tick.lagging, "owing a little is not lagging");
+    assert!(host.behind(), "it owes time and knows it");
+    for _ in 0..40 {
+        host.step(16.0, 4.0, &busy);
+    }
+    assert!(
+        host.tick().unwrap().lagging,
+        "past the bound it lets time go and says it cannot keep up"
+    );
+    // At a speed it can hold, it stops lagging a second later.
+    host.apply(Command::Speed(Speed::Times(1)));
+    for _ in 0..11 {
+        host.step(100.0, 1e9, &frozen);
+    }
+    assert!(!host.tick().unwrap().lagging);
+    assert!(!host.behind());
+}
+
+#[wasm_bindgen_test]
+fn a_link_runs_to_its_time_while_paused() {
+    let mut host = host(recipe(&[]));
+    host.apply(Command::Play(false));
+    host.apply(Command::RunTo {
+        target_ns: 30_000_000_000,
+    });
+    host.step(0.0, 1e9, &frozen);
+    let tick = host.tick().unwrap();
+    assert_eq!(tick.now_ns, 30_000_000_000);
+    assert!(!tick.replaying);
+    assert_eq!(tick.samples.len(), 31);
+    host.step(100.0, 8.0, &frozen);
+    assert_eq!(host.tick(), None, "paused, it stays there");
+}
+
+#[wasm_bindgen_test]
+fn answers_are_what_the_engine_computes() {
+    let recipe = recipe(&["fixed-latency", "cache-stampede"]);
+    let mut host = host(recipe.clone());
+    host.apply(Command::RunTo {
+        target_ns: 40_000_000_000,
+    });
+    host.step(0.0, 1e9, &frozen);
+    let mut direct = lab(&recipe);
+    direct.advance(40_000_000_000);
+
+    let expr = "histogram_quantile(0.99, http_request_duration_seconds[5s])".to_string();
+    let Answer::Panels(points) = host.answer(&Ask::Panels {
+        from_ns: 10_000_000_000,
+        to_ns: 40_000_000_000,
+        exprs: vec![(expr.clone(), None), (expr.clone(), Some(35_000_000_000))],
+    }) else {
+        panic!("panels");
+    };
+    let q = Query::parse(&expr).unwrap();
+    let want: Vec<(u64, f64)> = (10..=40)
+        .map(|s| s * 1_000_000_000)
+        .map(|t| (t, q.eval_at(&direct, t)))
+        .collect();
+    let got: Vec<(u64, f64)> = points[0].iter().map(|(t, v)| (*t, v.0)).collect();
+    assert_eq!(got, want);
+    assert_eq!(
+        points[1].len(),
+        5,
+        "only the samples after the last one held"
+    );
+
+    assert_eq!(
+        host.answer(&Ask::Summary),
+        Answer::Summary(Figures::of(&direct.summary()))
+    );
+    let Answer::Text(prom) = host.answer(&Ask::Export(sdl_app::protocol::ExportKind::Prometheus))
+    else {
+        panic!("export");
+    };
+    assert_eq!(prom, direct.prometheus_text());
+    let Answer::Metrics(present) = host.answer(&Ask::Metrics {
+        names: vec!["cache_hit_rate".into(), "no_such_metric".into()],
+    }) else {
+        panic!("metrics");
+    };
+    assert_eq!(present, [true, false]);
+}
+
+#[wasm_bindgen_test]
+fn a_tutorial_check_is_the_same_asked_or_direct() {
+    let tutorial = &content::tutorials()[0];
+    let step = &tutorial.steps[0];
+    let setup = setup_for(&step.action);
+    let recipe = Recipe {
+        system: setup.system.clone(),
+        seed: setup.seed,
+        history_len: HISTORY_SAMPLES,
+        system_params: setup.system_params.clone(),
+        switches: setup.switches.clone(),
+    };
+    let mut host = host(recipe.clone());
+    host.apply(Command::RunTo {
+        target_ns: step.action.run_for_ns(),
+    });
+    host.step(0.0, 1e9, &frozen);
+    let mut direct = lab(&recipe);
+    direct.advance(step.action.run_for_ns());
+    let want = content::check::evaluate(&direct, &step.expect);
+    assert_eq!(
+        host.answer(&Ask::Check {
+            tutorial: tutorial.id.clone(),
+            step: 0,
+        }),
+        Answer::Check {
+            passed: want.passed,
+            message: want.message,
+        }
+    );
+    assert_eq!(
+        host.answer(&Ask::Check {
+            tutorial: "no-such-tutorial".into(),
+            step: 0,
+        }),
+        Answer::Nothing
+    );
+}
+
+fn logs(host: &mut EngineHost, text: &str, frozen: Option<u32>) -> sdl_app::protocol::LogsW {
+    let ask = Ask::Console {
+        logs: Some(LogFilter {
+            min_level: engine::observe::Level::Debug,
+            text: text.into(),
+            focus: None,
+            frozen,
+            max: 200,
+        }),
+        traces: false,
+        topology: false,
+    };
+    match host.answer(&ask) {
+        Answer::Console(ConsoleData { logs: Some(l), .. }) => l,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[wasm_bindgen_test]
+fn a_paused_tail_filters_the_lines_held_when_it_paused() {
+    let mut host = host(recipe(&["502-bad-gateway"]));
+    for _ in 0..20 {
+        host.step(100.0, 1e9, &frozen);
+    }
+    let live = logs(&mut host, "", None);
+    assert!(live.lines.len() > 10 && live.matching == live.held);
+    let newest = live.lines[0].key;
+    // The run goes on, and a newer snapshot is taken (the page paused while it was on
+    // its way); the paused tail still lists the one it showed, filtered anew.
+    for _ in 0..20 {
+        host.step(100.0, 1e9, &frozen);
+    }
+    let newer = logs(&mut host, "", None);
+    assert!(newer.lines[0].key > newest && newer.snapshot != live.snapshot);
+    let paused = logs(&mut host, "", Some(live.snapshot));
+    assert_eq!(paused.lines[0].key, newest);
+    let text = paused.lines[0].message.to_lowercase();
+    let narrowed = logs(&mut host, &text, Some(live.snapshot));
+    assert!(narrowed.matching > 0 && narrowed.matching <= paused.matching);
+    assert!(narrowed
+        .lines
+        .iter()
+        .all(|l| l.key <= newest && l.message.to_lowercase().contains(&text)));
+    assert!(
+        logs(&mut host, "", None).lines[0].key > newest,
+        "live again"
+    );
+}
+
+/// Every scenario and mitigation, switched on (with its parameters at their defaults,
+/// then at a value it may refuse) and off again, on each system: the mirror and a
+/// running lab agree on the outcome, the message and the configuration after it.
+#[wasm_bindgen_test]
+fn the_mirror_refuses_what_the_running_lab_refuses() {
+    let mut refusals = 0;
+    for system in catalog::systems() {
+        let cfg = LabConfig::new(system.id);
+        let mut lab = Lab::new(&cfg).unwrap();
+        let mut mirror = lab.config().clone();
+        let switches: Vec<catalog::Switch> = catalog::scenarios()
+            .iter()
+            .map(|s| catalog::Switch::Scenario(s))
+            .chain(
+                catalog::mitigations()
+                    .iter()
+                    .map(|m| catalog::Switch::Mitigation(m)),
+            )
+            .collect();
+        for sw in switches {
+            let defaults: BTreeMap<String, String> = sw
+                .params()
+                .iter()
+                .map(|p| (p.name.to_string(), p.default_value().to_string()))
+                .collect();
+            let zeros: BTreeMap<String, String> = sw
+                .params()
+                .iter()
+                .map(|p| (p.name.to_string(), "0".to_string()))
+                .collect();
+            for (on, params) in [(true, &defaults), (true, &zeros), (false, &defaults)] {
+                let by_lab = switch_lab(&mut lab, sw.id(), on, params).map_err(|e| e.to_string());
+                let by_mirror =
+                    switch_config(&mut mirror, sw.id(), on, params).map_err(|e| e.to_string());
+                assert_eq!(by_mirror, by_lab, "{} {} on={on}", system.id, sw.id());
+                assert_eq!(&mirror, lab.config(), "{} {} on={on}", system.id, sw.id());
+                refusals += usize::from(by_lab.is_err());
+            }
+        }
+    }
+    assert!(refusals > 0, "some switch or value is refused somewhere");
+}
