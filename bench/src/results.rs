@@ -34,9 +34,17 @@ pub struct PageResult {
     /// Navigation to the first chart drawn, on localhost.
     #[serde(default)]
     pub first_chart_ms: Option<f64>,
-    /// p95 of frame times while simulating 10k requests/s at 10× speed.
+    /// p95 of frame times while simulating 10k requests/s at 10× speed: the main
+    /// thread's work on a frame, from its start to the first task after its rendering.
     #[serde(default)]
     pub frame_time_p95_ms: Option<f64>,
+    /// The longest frame time under that load.
+    #[serde(default)]
+    pub frame_time_max_ms: Option<f64>,
+    /// p95 of the intervals between frames under that load (at 60 Hz, 16.6–16.8 ms
+    /// whenever no vsync is missed).
+    #[serde(default)]
+    pub frame_interval_p95_ms: Option<f64>,
     /// JS heap of the page at the start and after the long run of that.
     #[serde(default)]
     pub js_heap_start_mb: Option<f64>,
