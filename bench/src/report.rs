@@ -214,7 +214,11 @@ impl Report {
             "ms",
         );
         row("p50 frame time, same load", page.frame_time_p50_ms, "ms");
-        row("longest frame time, same load", page.frame_time_max_ms, "ms");
+        row(
+            "longest frame time, same load",
+            page.frame_time_max_ms,
+            "ms",
+        );
         row(
             "p95 interval between frames, same load (60 Hz: 16.7)",
             page.frame_interval_p95_ms,

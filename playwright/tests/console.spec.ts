@@ -98,6 +98,12 @@ test('the topology marks the struck component, and choosing it filters logs and 
   await expect(con.topoNode('database')).toHaveAttribute('data-struck', 'false');
   await expect(con.topoNode('payment')).not.toHaveAttribute('data-health', 'ok', { timeout: 15_000 });
   await expect(page.getByTestId('topo-row-payment')).toContainText(FAILURE);
+  // Keyboard focus stays on a component while the diagram follows the samples (the
+  // lab runs at 10×: a second of wall time is ten samples).
+  await con.topoNode('database').focus();
+  const reading = await con.topoNode('database').textContent();
+  await expect.poll(() => con.topoNode('database').textContent(), { timeout: 10_000 }).not.toBe(reading);
+  await expect(con.topoNode('database')).toBeFocused();
   await lab.pause();
 
   await con.topoNode('payment').focus();

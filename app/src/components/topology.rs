@@ -6,7 +6,7 @@
 
 use crate::components::console::Console;
 use crate::format::Quantity;
-use engine::topology::{EdgeState, NodeState, TopologyView};
+use engine::topology::{EdgeSpec, NodeSpec, NodeState};
 use leptos::prelude::*;
 
 const COL_W: f64 = 232.0;
@@ -15,10 +15,10 @@ const NODE_W: f64 = 162.0;
 const NODE_H: f64 = 78.0;
 const PAD: f64 = 8.0;
 
-fn origin(n: &NodeState) -> (f64, f64) {
+fn origin(n: &NodeSpec) -> (f64, f64) {
     (
-        PAD + f64::from(n.spec.col) * COL_W,
-        PAD + f64::from(n.spec.row) * ROW_H,
+        PAD + f64::from(n.col) * COL_W,
+        PAD + f64::from(n.row) * ROW_H,
     )
 }
 
@@ -51,9 +51,8 @@ fn short_rate(v: f64) -> String {
     format!("{}/s", crate::format::sig(v))
 }
 
-fn edge_path(view: &TopologyView, e: &EdgeState) -> Option<(String, f64, f64)> {
-    let a = view.node(e.spec.from)?;
-    let b = view.node(e.spec.to)?;
+/// The curve of an edge between two nodes, and where its label sits.
+fn edge_path(a: &NodeSpec, b: &NodeSpec) -> (String, f64, f64) {
     let (ax, ay) = origin(a);
     let (bx, by) = origin(b);
     let (x1, y1) = (ax + NODE_W, ay + NODE_H / 2.0);
@@ -61,87 +60,141 @@ fn edge_path(view: &TopologyView, e: &EdgeState) -> Option<(String, f64, f64)> {
     let mid = (x1 + x2) / 2.0;
     let d = format!("M{x1:.1},{y1:.1} C{mid:.1},{y1:.1} {mid:.1},{y2:.1} {x2:.1},{y2:.1}");
     // The label sits over the last stretch, on the target's row, inside the gap.
-    Some((d, x2 - (COL_W - NODE_W) / 2.0, y2 - 6.0))
+    (d, x2 - (COL_W - NODE_W) / 2.0, y2 - 6.0)
+}
+
+/// The parts of the diagram: which nodes and edges it has (not their readings).
+type Shape = (Vec<NodeSpec>, Vec<EdgeSpec>);
+
+/// One node of the diagram. Its element stays while the diagram has the node; only
+/// its readings, classes and description follow the samples, so keyboard focus and
+/// a screen reader's place survive every sample.
+fn node_view(console: Console, spec: NodeSpec) -> impl IntoView {
+    let (x, y) = origin(&spec);
+    // A reading of the node at the latest sample (`None` until it has one).
+    let read = move |f: &dyn Fn(&NodeState) -> String| {
+        console
+            .topology
+            .with(|v| v.as_ref().and_then(|v| v.node(spec.id)).map(f))
+            .unwrap_or_default()
+    };
+    let focused = move || console.focus.get().is_some_and(|n| n.id == spec.id);
+    let class = move || {
+        let mut class = format!("topo-node health-{}", read(&|n| health_word(n).into()));
+        if !read(&|n| n.struck_by.join(",")).is_empty() {
+            class.push_str(" struck");
+        }
+        if focused() {
+            class.push_str(" focused");
+        }
+        class
+    };
+    // The reading on two lines: its first two parts, then the rest.
+    let line = move |first: bool| {
+        read(&|n| {
+            let parts = n.detail.split(", ");
+            let parts: Vec<&str> = if first {
+                parts.take(2).collect()
+            } else {
+                parts.skip(2).collect()
+            };
+            parts.join(", ")
+        })
+    };
+    view! {
+        <g
+            class=class
+            role="button"
+            tabindex="0"
+            aria-pressed=move || focused().to_string()
+            // Named by its visible text (label, health, readings), so what a screen
+            // reader says is what the diagram shows; the group's label says that
+            // choosing one narrows the dashboard, logs and traces.
+            data-testid=format!("topo-node-{}", spec.id)
+            data-health=move || read(&|n| health_word(n).into())
+            data-struck=move || (!read(&|n| n.struck_by.join(",")).is_empty()).to_string()
+            transform=format!("translate({x:.1},{y:.1})")
+            on:click=move |_| console.toggle_focus(spec)
+            on:keydown=move |ev| {
+                if ev.key() == "Enter" || ev.key() == " " {
+                    ev.prevent_default();
+                    console.toggle_focus(spec);
+                }
+            }
+        >
+            <desc>{move || read(&node_summary)}</desc>
+            <rect width=NODE_W height=NODE_H rx="8"></rect>
+            <text x="10" y="20" class="topo-label">{spec.label}</text>
+            <text x="10" y="38" class="topo-health">
+                {move || {
+                    let struck = !read(&|n| n.struck_by.join(",")).is_empty();
+                    format!(
+                        "{}{}",
+                        read(&|n| health_word(n).into()),
+                        if struck { " · ⚡ struck" } else { "" },
+                    )
+                }}
+            </text>
+            <text x="10" y="56" class="topo-detail">{move || line(true)}</text>
+            <text x="10" y="70" class="topo-detail">{move || line(false)}</text>
+        </g>
+    }
+}
+
+/// One edge of the diagram; only its rate label follows the samples.
+fn edge_view(console: Console, a: NodeSpec, b: NodeSpec) -> impl IntoView {
+    let (d, lx, ly) = edge_path(&a, &b);
+    let rate_label = move || {
+        console.topology.with(|v| {
+            v.as_ref()
+                .and_then(|v| {
+                    v.edges
+                        .iter()
+                        .find(|e| e.spec.from == a.id && e.spec.to == b.id)
+                })
+                .map(|e| short_rate(e.rate_rps))
+                .unwrap_or_default()
+        })
+    };
+    view! {
+        <g class="topo-edge" data-testid=format!("topo-edge-{}-{}", a.id, b.id)>
+            <path d=d marker-end="url(#topo-arrow)"></path>
+            <text x=format!("{lx:.1}") y=format!("{ly:.1}") text-anchor="middle">{rate_label}</text>
+        </g>
+    }
 }
 
 #[component]
 pub fn TopologyPanel() -> impl IntoView {
     let console = Console::expect();
 
+    // The diagram is rebuilt only when its shape changes (a part appears or leaves).
+    let shape = Memo::new(move |_| {
+        console.topology.with(|v| {
+            v.as_ref().map(|v| -> Shape {
+                (
+                    v.nodes.iter().map(|n| n.spec).collect(),
+                    v.edges.iter().map(|e| e.spec).collect(),
+                )
+            })
+        })
+    });
     let diagram = move || {
-        let Some(view) = console.topology.get() else {
+        let Some((nodes, edges)) = shape.get() else {
             return view! { <p class="muted">"No run."</p> }.into_any();
         };
-        let focus = console.focus.get().map(|n| n.id);
-        let cols = view.nodes.iter().map(|n| n.spec.col).max().unwrap_or(0);
-        let rows = view.nodes.iter().map(|n| n.spec.row).max().unwrap_or(0);
+        let cols = nodes.iter().map(|n| n.col).max().unwrap_or(0);
+        let rows = nodes.iter().map(|n| n.row).max().unwrap_or(0);
         let width = PAD * 2.0 + f64::from(cols) * COL_W + NODE_W;
         let height = PAD * 2.0 + f64::from(rows) * ROW_H + NODE_H;
-        let edges = view
-            .edges
+        let spec = |id: &str| nodes.iter().find(|n| n.id == id).copied();
+        let edges = edges
             .iter()
-            .filter_map(|e| {
-                let (d, lx, ly) = edge_path(&view, e)?;
-                Some(view! {
-                    <g class="topo-edge" data-testid=format!("topo-edge-{}-{}", e.spec.from, e.spec.to)>
-                        <path d=d marker-end="url(#topo-arrow)"></path>
-                        <text x=format!("{lx:.1}") y=format!("{ly:.1}") text-anchor="middle">{short_rate(e.rate_rps)}</text>
-                    </g>
-                })
-            })
+            .filter_map(|e| Some(edge_view(console, spec(e.from)?, spec(e.to)?)))
             .collect_view();
-        let nodes = view
-            .nodes
+        let nodes = nodes
             .iter()
-            .map(|n| {
-                let (x, y) = origin(n);
-                let spec = n.spec;
-                let struck = !n.struck_by.is_empty();
-                let mut class = format!("topo-node health-{}", health_word(n));
-                if struck {
-                    class.push_str(" struck");
-                }
-                if focus == Some(spec.id) {
-                    class.push_str(" focused");
-                }
-                // The reading on two lines: its first two parts, then the rest.
-                let parts: Vec<&str> = n.detail.split(", ").collect();
-                let line1 = parts.iter().take(2).copied().collect::<Vec<_>>().join(", ");
-                let line2 = parts.iter().skip(2).copied().collect::<Vec<_>>().join(", ");
-                let (text1, text2) = (line1.clone(), line2.clone());
-                view! {
-                    <g
-                        class=class
-                        role="button"
-                        tabindex="0"
-                        aria-pressed=(focus == Some(spec.id)).to_string()
-                        // Named by its visible text (label, health, readings), so what a
-                        // screen reader says is what the diagram shows; the group's label
-                        // says that choosing one narrows the dashboard, logs and traces.
-                        data-testid=format!("topo-node-{}", spec.id)
-                        data-health=health_word(n)
-                        data-struck=struck.to_string()
-                        transform=format!("translate({x:.1},{y:.1})")
-                        on:click=move |_| console.toggle_focus(spec)
-                        on:keydown=move |ev| {
-                            if ev.key() == "Enter" || ev.key() == " " {
-                                ev.prevent_default();
-                                console.toggle_focus(spec);
-                            }
-                        }
-                    >
-                        <desc>{node_summary(n)}</desc>
-                        <rect width=NODE_W height=NODE_H rx="8"></rect>
-                        <text x="10" y="20" class="topo-label">{spec.label}</text>
-                        <text x="10" y="38" class="topo-health">
-                            {health_word(n)}
-                            {struck.then_some(" · ⚡ struck")}
-                        </text>
-                        <text x="10" y="56" class="topo-detail">{text1}</text>
-                        <text x="10" y="70" class="topo-detail">{text2}</text>
-                    </g>
-                }
-            })
+            .map(|&spec| node_view(console, spec))
             .collect_view();
         view! {
             <div class="topo-scroll" tabindex="0" role="region" aria-label="Topology diagram (scrolls sideways on narrow screens)">
