@@ -47,6 +47,9 @@ pub fn build_config(recipe: &Recipe) -> Result<(LabConfig, BTreeMap<String, Stri
     }
     // Validates the system itself (an unknown one has no parameters to refuse).
     cfg.system_param_set().map_err(|e| e.to_string())?;
+    for text in &recipe.rules {
+        cfg.add_rule(text).map_err(|e| e.to_string())?;
+    }
     let mut refused = BTreeMap::new();
     for (id, params) in &recipe.switches {
         let mut trial = cfg.clone();
@@ -215,6 +218,16 @@ impl EngineHost {
             Command::SetParam { key, raw } => {
                 if let Some(lab) = self.lab.as_mut() {
                     let _ = lab.set_param(&key, &raw);
+                }
+            }
+            Command::AddRule { text } => {
+                if let Some(lab) = self.lab.as_mut() {
+                    let _ = lab.add_rule(&text);
+                }
+            }
+            Command::RemoveRule { name } => {
+                if let Some(lab) = self.lab.as_mut() {
+                    lab.remove_rule(&name);
                 }
             }
             Command::Play(on) => {

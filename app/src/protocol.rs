@@ -27,6 +27,8 @@ pub struct Recipe {
     pub system_params: BTreeMap<String, String>,
     /// Switched-on scenarios and mitigations with their parameter values.
     pub switches: BTreeMap<String, BTreeMap<String, String>>,
+    /// The learner's own alert rules, as `Rule::parse` reads them.
+    pub rules: Vec<String>,
 }
 
 /// Commands sent together, in order, and when they were sent (ms since the Unix epoch,
@@ -54,10 +56,19 @@ pub enum Command {
         on: bool,
         params: BTreeMap<String, String>,
     },
-    /// A switched-on scenario's or mitigation's parameter (`ID.name`), live.
+    /// A switched-on scenario's or mitigation's parameter (`ID.name`), or an objective
+    /// (`slo.name`), live.
     SetParam {
         key: String,
         raw: String,
+    },
+    /// One of the learner's alert rules added (or replaced, by name), live.
+    AddRule {
+        text: String,
+    },
+    /// One of the learner's alert rules removed, by name, live.
+    RemoveRule {
+        name: String,
     },
     Play(bool),
     Speed(Speed),

@@ -205,6 +205,8 @@ pub struct Sim {
     pub system_params: RwSignal<BTreeMap<String, String>>,
     /// Scenarios and mitigations by id.
     pub switches: RwSignal<BTreeMap<&'static str, SwitchState>>,
+    /// The learner's own alert rules (`Rule::to_text` form), in the order added.
+    pub rules: RwSignal<Vec<String>>,
     /// A message per switch that could not be turned on (e.g. not on this system).
     pub switch_errors: RwSignal<BTreeMap<&'static str, String>>,
     /// Why the run could not be built, if it could not.
@@ -259,6 +261,7 @@ impl Sim {
             seed: RwSignal::new(DEFAULT_SEED),
             system: RwSignal::new(DEFAULT_SYSTEM),
             system_params: RwSignal::new(BTreeMap::new()),
+            rules: RwSignal::new(Vec::new()),
             switches: RwSignal::new(
                 catalog::scenarios()
                     .iter()
@@ -600,6 +603,7 @@ impl Sim {
             seed: self.seed.get_untracked(),
             history_len: HISTORY_SAMPLES,
             system_params: self.system_params.get_untracked(),
+            rules: self.rules.get_untracked(),
             switches: self.switches.with_untracked(|all| {
                 all.iter()
                     .filter(|(_, s)| s.on)
@@ -674,7 +678,9 @@ impl Sim {
     pub fn set_system(&self, id: &str) -> Result<(), String> {
         let meta = find_system(id).map_err(|e| e.to_string())?;
         self.system.set(meta.id);
-        self.system_params.set(BTreeMap::new());
+        // The objectives are the service's, not the system's: they stay.
+        self.system_params
+            .update(|p| p.retain(|name, _| name.starts_with("slo.")));
         self.reset();
         Ok(())
     }
@@ -709,6 +715,83 @@ impl Sim {
         });
         self.reset();
         Ok(())
+    }
+
+    /// Validates and applies a service-level objective (`SLO_PARAMS`: `availability_pct`,
+    /// `latency_ms`), live: the default alert rules and the error budget follow it at
+    /// once, over the history the run holds. An invalid value changes nothing and returns
+    /// the engine's message.
+    pub fn apply_slo(&self, name: &str, raw: &str) -> Result<(), String> {
+        let key = format!("slo.{name}");
+        let mut slo = engine::alerts::Slo::default();
+        slo.set(name, raw).map_err(|e| e.to_string())?;
+        let value = raw.trim().to_string();
+        self.mirror.try_update_value(|cfg| {
+            if let Some(cfg) = cfg {
+                let _ = cfg.set(&key, &value);
+            }
+        });
+        if self.mirror.try_with_value(Option::is_some) == Some(true) {
+            self.send(Command::SetParam {
+                key: key.clone(),
+                raw: value.clone(),
+            });
+        }
+        self.system_params.update(|p| {
+            p.insert(key, value);
+        });
+        Ok(())
+    }
+
+    /// The objective `name` of the run: applied, else its default.
+    pub fn slo_value(&self, spec: &ParamSpec) -> String {
+        self.system_params
+            .with_untracked(|p| p.get(&format!("slo.{}", spec.name)).cloned())
+            .unwrap_or_else(|| spec.default_value().to_string())
+    }
+
+    /// Adds (or, for a name already used, replaces) one of the learner's alert rules,
+    /// live: it is evaluated over the history the run holds, then at every sample.
+    /// Returns the rule's name, or the engine's message for text it refuses.
+    pub fn add_rule(&self, text: &str) -> Result<String, String> {
+        let mut rules = LabConfig::new(self.system.get_untracked());
+        for t in self.rules.get_untracked() {
+            let _ = rules.add_rule(&t);
+        }
+        let name = rules.add_rule(text).map_err(|e| e.to_string())?;
+        self.mirror.try_update_value(|cfg| {
+            if let Some(cfg) = cfg {
+                let _ = cfg.add_rule(text);
+            }
+        });
+        if self.mirror.try_with_value(Option::is_some) == Some(true) {
+            self.send(Command::AddRule {
+                text: text.to_string(),
+            });
+        }
+        self.rules.set(rules.custom_rules().to_vec());
+        Ok(name)
+    }
+
+    /// Removes the learner's rule `name`, live; false when there is none.
+    pub fn remove_rule(&self, name: &str) -> bool {
+        let before = self.rules.with_untracked(Vec::len);
+        self.rules
+            .update(|r| r.retain(|t| t.split_once(':').is_none_or(|(n, _)| n != name)));
+        if self.rules.with_untracked(Vec::len) == before {
+            return false;
+        }
+        self.mirror.try_update_value(|cfg| {
+            if let Some(cfg) = cfg {
+                cfg.remove_rule(name);
+            }
+        });
+        if self.mirror.try_with_value(Option::is_some) == Some(true) {
+            self.send(Command::RemoveRule {
+                name: name.to_string(),
+            });
+        }
+        true
     }
 
     /// The value a system parameter has in the run: applied, else the default.

@@ -112,7 +112,7 @@ pub fn current_state(sim: Sim, with_t: bool) -> LabState {
         t_ns: with_t.then(|| sim.now_ns.get_untracked()),
         params: sim.system_params.get_untracked(),
         switches,
-        rules: Vec::new(),
+        rules: sim.rules.get_untracked(),
     }
 }
 
@@ -145,6 +145,7 @@ pub fn apply_state(sim: Sim, share: Share, state: &LabState) {
         sim.speed.set(speed);
     }
     sim.system_params.set(state.params.clone());
+    sim.rules.set(state.rules.clone());
     sim.switches.update(|all| {
         for s in all.values_mut() {
             s.on = false;
@@ -225,6 +226,7 @@ pub fn use_url_state(sim: Sim) -> Share {
         sim.seed.track();
         sim.speed.track();
         sim.system_params.track();
+        sim.rules.track();
         sim.switches.track();
         if !sim.playing.get() {
             // Paused, the link carries the time; the engine may report a last step after

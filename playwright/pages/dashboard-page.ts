@@ -67,6 +67,19 @@ export class DashboardPage extends LabPage {
     return this.page.getByTestId(`alert-${name}`);
   }
 
+  /** Adds one of the learner's alert rules through the form, as typed. */
+  async addRule(text: string): Promise<void> {
+    await this.page.getByTestId('rule-input').fill(text);
+    await this.page.getByTestId('rule-add').click();
+  }
+
+  /** Sets a service-level objective (`availability_pct`, `latency_ms`) and applies it. */
+  async setObjective(name: string, value: string): Promise<void> {
+    const field = this.page.getByTestId(`slo-${name}`);
+    await field.fill(value);
+    await field.press('Enter');
+  }
+
   /** Presses a key with nothing focused (as on the page background), as a shortcut. */
   async shortcut(key: string): Promise<void> {
     await this.page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());

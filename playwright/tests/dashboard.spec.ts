@@ -110,6 +110,54 @@ test('a latency fault fires the p99 SLO alert, shown in the list and on the char
   await expect(page.getByTestId('budget-remaining')).toBeVisible();
 });
 
+test('a rule of your own fires live, a bad one says why, objectives move the default rule; all travel in the link', async ({
+  page,
+}) => {
+  const dash = new DashboardPage(page);
+  await dash.open();
+  await dash.setSpeed('100');
+
+  // Refused, with the engine's reason, and nothing added.
+  await dash.addRule('Busy throughput_rps > 1');
+  await expect(page.getByTestId('rule-error')).toContainText('expected `NAME: CONDITION');
+  await expect(page.getByTestId('rule-input')).toHaveAttribute('aria-invalid', 'true');
+  await dash.addRule('LatencySLOBreach: latency_p99_s > 1');
+  await expect(page.getByTestId('rule-error')).toContainText('belongs to a default rule');
+  await dash.addRule('Busy: no_such_series > 1');
+  await expect(page.getByTestId('rule-error')).toContainText('no_such_series');
+  await expect(page.getByTestId('own-rules')).toHaveCount(0);
+
+  // Accepted: listed as yours and firing under the steady load.
+  await dash.addRule('Busy: throughput_rps > 1 for 5s critical');
+  await expect(page.getByTestId('rule-error')).toBeEmpty();
+  await expect(page.getByTestId('rule-input')).toHaveValue('');
+  await expect(page.getByTestId('own-rule-Busy')).toContainText('Busy: throughput_rps > 1 for 5s critical');
+  await expect(dash.alert('Busy')).toContainText('yours');
+  await expect(dash.alert('Busy')).toHaveAttribute('data-state', 'firing', { timeout: 20_000 });
+
+  // The latency objective: below the healthy p99, the default rule fires.
+  await dash.setObjective('latency_ms', '0.5');
+  await expect(page.getByTestId('slo-error-latency_ms')).toBeEmpty();
+  await expect(dash.alert('LatencySLOBreach')).toHaveAttribute('data-state', /pending|firing/, { timeout: 20_000 });
+  await dash.setObjective('latency_ms', '-3');
+  await expect(page.getByTestId('slo-error-latency_ms')).toContainText('latency_ms');
+
+  // Both travel in the address bar: a fresh page has them.
+  await expect.poll(() => page.url()).toContain('rule=Busy');
+  expect(page.url()).toContain('slo.latency_ms=0.5');
+  const again = new DashboardPage(await page.context().newPage());
+  await again.page.goto(page.url());
+  await expect(again.page.getByTestId('own-rule-Busy')).toBeVisible();
+  await expect(again.page.getByTestId('slo-latency_ms')).toHaveValue('0.5');
+  await again.page.close();
+
+  // Removed: gone from the list and from the rules the run checks.
+  await page.getByRole('button', { name: 'Remove rule Busy' }).click();
+  await expect(page.getByTestId('own-rules')).toHaveCount(0);
+  await expect(dash.alert('Busy')).toHaveCount(0);
+  await expect.poll(() => page.url()).not.toContain('rule=');
+});
+
 test('? opens the shortcuts dialog, Esc closes it; shortcuts stay out of text fields', async ({ page }) => {
   const dash = new DashboardPage(page);
   await dash.open();

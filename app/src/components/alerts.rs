@@ -4,10 +4,14 @@
 //! charts whose series a rule watches. Asked of the engine at every new sample.
 
 use crate::components::chart::Band;
+use crate::components::param_field::ParamField;
 use crate::format::{sig, virtual_time, Quantity};
 use crate::protocol::{slo, AlertsW, Answer, Ask, BudgetW, TransitionW};
 use crate::sim::{Asker, Sim};
-use engine::alerts::{AlertState, Change, ErrorBudget, Slo, Transition};
+use engine::alerts::{
+    AlertState, Change, ErrorBudget, Slo, Transition, DEFAULT_RULE_NAMES, SLO_PARAMS,
+};
+use engine::GOLDEN_SERIES;
 use leptos::prelude::*;
 
 /// Transitions listed on the page, newest first.
@@ -152,6 +156,131 @@ fn state_text(s: AlertState) -> &'static str {
     }
 }
 
+/// The objectives and the learner's own rules: both apply live, over the history the
+/// run holds, and travel in the link and the configuration file.
+#[component]
+fn RuleEditor() -> impl IntoView {
+    let sim = Sim::expect();
+    let text = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let status = RwSignal::new(String::new());
+    let add = move || {
+        let raw = text.get_untracked();
+        match sim.add_rule(&raw) {
+            Ok(name) => {
+                error.set(None);
+                text.set(String::new());
+                status.set(format!("Rule {name} added: it is checked at every sample."));
+            }
+            Err(message) => {
+                status.set(String::new());
+                error.set(Some(message));
+            }
+        }
+    };
+    let slo_fields = move || {
+        sim.generation.track();
+        SLO_PARAMS
+            .iter()
+            .map(|spec| {
+                let key = format!("slo.{}", spec.name);
+                view! {
+                    <ParamField
+                        spec=spec
+                        key=key.clone()
+                        testid=format!("slo-{}", spec.name)
+                        error_testid=format!("slo-error-{}", spec.name)
+                        initial=sim.slo_value(spec)
+                        on_commit=Callback::new(move |raw: String| sim.apply_slo(spec.name, &raw))
+                    />
+                }
+            })
+            .collect_view()
+    };
+    let series = GOLDEN_SERIES.join(", ");
+    view! {
+        <div class="rule-editor" data-testid="rule-editor">
+            <h3>"Objectives and your own rules"</h3>
+            <div class="slo-fields">{slo_fields}</div>
+            <form
+                class="rule-form"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    add();
+                }
+            >
+                <label for="rule-text">"New rule"</label>
+                <div class="rule-input-row">
+                    <input
+                        id="rule-text"
+                        type="text"
+                        data-testid="rule-input"
+                        spellcheck="false"
+                        autocomplete="off"
+                        placeholder="SlowP95: latency_p95_s > 0.3 for 30s warning"
+                        aria-describedby="rule-hint rule-error"
+                        aria-invalid=move || error.with(Option::is_some).to_string()
+                        prop:value=move || text.get()
+                        on:input=move |ev| text.set(event_target_value(&ev))
+                    />
+                    <button type="submit" data-testid="rule-add">"Add rule"</button>
+                </div>
+                <p id="rule-hint" class="hint">
+                    "NAME: CONDITION [for DURATION] [warning|critical]. A condition compares a series ("
+                    {series}
+                    ") or a query such as "
+                    <code>"rate(http_requests_total{status=\"500\"}[1m])"</code>
+                    " with a number; a rule with the name of one of yours replaces it."
+                </p>
+                <p id="rule-error" class="field-error" role="alert" data-testid="rule-error">
+                    {move || error.get()}
+                </p>
+                <p class="visually-hidden" aria-live="polite" data-testid="rule-status">
+                    {move || status.get()}
+                </p>
+            </form>
+            <Show
+                when=move || sim.rules.with(|r| !r.is_empty())
+                fallback=|| view! { <p class="muted">"No rules of your own yet."</p> }
+            >
+                <ul class="own-rules" data-testid="own-rules">
+                    {move || {
+                        sim.rules
+                            .get()
+                            .into_iter()
+                            .map(|rule| {
+                                let name = rule
+                                    .split_once(':')
+                                    .map_or(rule.clone(), |(n, _)| n.trim().to_string());
+                                let label = format!("Remove rule {name}");
+                                let removed = name.clone();
+                                view! {
+                                    <li data-testid=format!("own-rule-{name}")>
+                                        <code>{rule}</code>
+                                        " "
+                                        <button
+                                            type="button"
+                                            class="link-button"
+                                            aria-label=label
+                                            on:click=move |_| {
+                                                if sim.remove_rule(&removed) {
+                                                    status.set(format!("Rule {removed} removed."));
+                                                }
+                                            }
+                                        >
+                                            "Remove"
+                                        </button>
+                                    </li>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </ul>
+            </Show>
+        </div>
+    }
+}
+
 /// The alerts list, the transitions and the error-budget panel.
 #[component]
 pub fn AlertsPanel() -> impl IntoView {
@@ -189,7 +318,10 @@ pub fn AlertsPanel() -> impl IntoView {
                                 <span class="rule-state">{state_text(rule.state)}</span>
                                 " "
                                 <strong>{rule.name.clone()}</strong>
-                                <span class="muted">" · " {rule.severity}</span>
+                                <span class="muted">
+                                    " · " {rule.severity}
+                                    {(!DEFAULT_RULE_NAMES.contains(&rule.name.as_str())).then_some(" · yours")}
+                                </span>
                                 <br />
                                 <code>{rule.condition.clone()}</code>
                                 <span class="muted">
@@ -300,6 +432,7 @@ pub fn AlertsPanel() -> impl IntoView {
                     }}
                 </div>
             </div>
+            <RuleEditor />
         </section>
     }
 }

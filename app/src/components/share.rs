@@ -79,6 +79,7 @@ pub fn SharePanel() -> impl IntoView {
     let changed = move || {
         sim.switches.track();
         sim.system_params.track();
+        sim.rules.track();
         sim.generation.track();
         share.changed_since_start(sim)
     };

@@ -35,6 +35,7 @@ fn recipe(switches: &[&str]) -> Recipe {
             .iter()
             .map(|id| (id.to_string(), BTreeMap::new()))
             .collect(),
+        rules: Vec::new(),
     }
 }
 
@@ -284,6 +285,7 @@ fn a_tutorial_check_is_the_same_asked_or_direct() {
         history_len: HISTORY_SAMPLES,
         system_params: setup.system_params.clone(),
         switches: setup.switches.clone(),
+        rules: Vec::new(),
     };
     let mut host = host(recipe.clone());
     host.apply(Command::RunTo {
@@ -402,4 +404,64 @@ fn the_mirror_refuses_what_the_running_lab_refuses() {
         }
     }
     assert!(refusals > 0, "some switch or value is refused somewhere");
+}
+
+/// The alert rules' names and states the host reports.
+fn alert_rules(host: &mut EngineHost) -> Vec<(String, String)> {
+    match host.answer(&Ask::Alerts) {
+        Answer::Alerts(a) => a
+            .rules
+            .into_iter()
+            .map(|r| (r.name, format!("{:?}", r.state)))
+            .collect(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[wasm_bindgen_test]
+fn the_learners_rules_and_objectives_travel_in_the_recipe_and_apply_live() {
+    // A rule in the recipe is evaluated from the start.
+    let mut with_rule = recipe(&[]);
+    with_rule.rules = vec!["Busy: throughput_rps > 1".into()];
+    with_rule
+        .system_params
+        .insert("slo.latency_ms".into(), "400".into());
+    let mut host = host(with_rule);
+    host.apply(Command::RunTo {
+        target_ns: 20_000_000_000,
+    });
+    host.step(0.0, 1e9, &frozen);
+    let rules = alert_rules(&mut host);
+    assert!(
+        rules.iter().any(|(n, s)| n == "Busy" && s == "Firing"),
+        "{rules:?}"
+    );
+    let Answer::Alerts(a) = host.answer(&Ask::Alerts) else {
+        panic!("alerts");
+    };
+    assert_eq!(a.slo.1 .0, 0.4);
+
+    // Added live, it fires over the history already held; removed, it is gone.
+    host.apply(Command::AddRule {
+        text: "Quiet: throughput_rps < 0 for 5s critical".into(),
+    });
+    host.apply(Command::RemoveRule {
+        name: "Busy".into(),
+    });
+    host.apply(Command::SetParam {
+        key: "slo.latency_ms".into(),
+        raw: "120".into(),
+    });
+    let names: Vec<String> = alert_rules(&mut host).into_iter().map(|(n, _)| n).collect();
+    assert!(names.contains(&"Quiet".to_string()), "{names:?}");
+    assert!(!names.contains(&"Busy".to_string()), "{names:?}");
+    let Answer::Alerts(a) = host.answer(&Ask::Alerts) else {
+        panic!("alerts");
+    };
+    assert_eq!(a.slo.1 .0, 0.12);
+
+    // A recipe with a rule the engine refuses builds no run (the page validates first).
+    let mut bad = recipe(&[]);
+    bad.rules = vec!["no colon here".into()];
+    assert!(build_config(&bad).is_err());
 }
