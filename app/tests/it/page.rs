@@ -274,3 +274,43 @@ async fn without_a_worker_the_page_runs_the_engine_itself() {
         drop(page);
     }
 }
+
+/// Clicks a checkbox as a person does (it toggles and fires `change`).
+async fn click(page: &Page, testid: &str) {
+    page.get(testid).click();
+    tick().await;
+}
+
+#[wasm_bindgen_test]
+async fn every_scenario_switches_on_in_the_lab_and_its_panels_come_and_go() {
+    let page = Page::open().await;
+    // The page opens on `web`, which has every part a scenario strikes.
+    for scenario in catalog::scenarios() {
+        let id = scenario.id;
+        click(&page, &format!("scenario-toggle-{id}")).await;
+        assert_eq!(
+            page.text(&format!("scenario-error-{id}")),
+            "",
+            "{id} was refused"
+        );
+        let group = page
+            .find(&format!("panels-{id}"))
+            .unwrap_or_else(|| panic!("no panels for {id} once on"));
+        // A panel per metric it declares (as a rate, value or percentiles).
+        for metric in scenario.metrics {
+            assert!(
+                group
+                    .query_selector(&format!("[data-testid=\"panel-{id}-{}\"]", metric.name))
+                    .unwrap()
+                    .is_some(),
+                "{id}: no panel for {}",
+                metric.name
+            );
+        }
+        click(&page, &format!("scenario-toggle-{id}")).await;
+        assert!(
+            page.find(&format!("panels-{id}")).is_none(),
+            "{id}: panels stay once off"
+        );
+    }
+}
