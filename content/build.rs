@@ -1,7 +1,7 @@
 //! Embeds every tutorial without shipping a TOML parser to the browser: parses
 //! `series.toml` and each `tutorials/<series>/<nn>-<id>.toml` here (natively) into the
 //! raw types of `src/raw.rs`, and writes them to `$OUT_DIR/embedded.bin` in the compact
-//! form of `src/codec.rs`, which the crate reads back on first use. A file that does not
+//! form of `src/raw_codec.rs`, which the crate reads back on first use. A file that does not
 //! parse is embedded as its error message, so the library reports it (with the file
 //! name) instead of failing the build. Validation happens at run time in `load.rs`, the
 //! same for every caller.
@@ -10,9 +10,13 @@
 #[allow(dead_code)]
 mod raw;
 
-#[path = "src/codec.rs"]
-#[allow(dead_code)]
+#[path = "../engine/src/codec.rs"]
+#[allow(dead_code, unused_imports, unused_macros)]
 mod codec;
+
+#[path = "src/raw_codec.rs"]
+#[allow(dead_code)]
+mod raw_codec;
 
 use raw::*;
 use std::path::{Path, PathBuf};
@@ -22,7 +26,8 @@ fn main() {
     println!("cargo:rerun-if-changed=series.toml");
     println!("cargo:rerun-if-changed=tutorials");
     println!("cargo:rerun-if-changed=src/raw.rs");
-    println!("cargo:rerun-if-changed=src/codec.rs");
+    println!("cargo:rerun-if-changed=src/raw_codec.rs");
+    println!("cargo:rerun-if-changed=../engine/src/codec.rs");
     let mut files = Vec::new();
     collect(&root.join("tutorials"), &mut files);
     files.sort();
@@ -40,7 +45,7 @@ fn main() {
             (rel, parsed::<RawTutorial>(&read(f)))
         })
         .collect();
-    let embedded: codec::Embedded = (series, tutorials);
+    let embedded: raw_codec::Embedded = (series, tutorials);
     let dest = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo")).join("embedded.bin");
     std::fs::write(dest, codec::encode(&embedded)).expect("OUT_DIR is writable");
 }

@@ -1,25 +1,27 @@
 //! What the page and the engine say to each other (`engine_host` answers, `sim` asks):
 //! commands that change the run, questions (`Ask`) with their `Answer`s, and the `Tick`
-//! the engine sends as its run moves. Encoded as JSON strings between the page and the
-//! engine's worker (`worker`); the in-page backend passes the same values directly.
+//! the engine sends as its run moves. Encoded in `engine::codec`'s compact binary form
+//! between the page and the engine's worker (`worker`; both run this build); the in-page
+//! backend passes the same values directly.
 //!
 //! Engine types that hold `&'static str`s (log lines, spans, the topology) travel as
 //! owned mirrors with the same field names and are rebuilt on the page: names the engine
 //! writes come from a finite vocabulary, interned once (`intern`); topology nodes and
-//! edges are looked up in the system's layout. Numbers go through `num`, since JSON has
-//! no NaN (a query without data) or infinity.
+//! edges are looked up in the system's layout. Numbers travel bit for bit, NaN (a query
+//! without data) and infinities included.
 
 use crate::sim::Speed;
 use engine::alerts::{AlertState, Change, ErrorBudget, Severity, Slo, Transition};
+use engine::codec::{self, Codec, Reader};
 use engine::observe::{Level, LogRecord, Span, SpanStatus, Trace};
 use engine::topology::{EdgeSpec, EdgeState, Health, NodeSpec, NodeState, TopologyView};
+use engine::{codec_enum, codec_struct};
 use engine::{Golden, GOLDEN_SERIES};
-use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What a new run is built from: the learner's choices the page accepted (switches the
 /// run refused are already left out). Both sides build the same `LabConfig` from it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Recipe {
     pub system: String,
     pub seed: u64,
@@ -35,14 +37,14 @@ pub struct Recipe {
 /// the page's high-resolution clock: `performance.timeOrigin + performance.now()`). An
 /// idle engine starts its clock from then, so the time the message took to arrive (the
 /// first one waits for the worker to start) is simulated too, as in the page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Batch {
     pub sent_ms: f64,
     pub commands: Vec<Command>,
 }
 
 /// A change to the running simulation, or a question about it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// A new run (`run` numbers it: ticks and answers carry it).
     /// `recipe` is `None` when the page could not build one: there is no run then.
@@ -85,7 +87,7 @@ pub enum Command {
 }
 
 /// A question about the run; answered once, with the `Answer` of the same name.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Ask {
     /// Panel lines: each expression's points at the sample times from `from_ns` to
     /// `to_ns` that come after the time given with it (all of them, thinned, when none
@@ -126,7 +128,7 @@ pub enum Ask {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ExportKind {
     Prometheus,
     Csv,
@@ -137,7 +139,7 @@ pub enum ExportKind {
 }
 
 /// Which log lines the console lists.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LogFilter {
     pub min_level: Level,
     /// Lower-case text a line must contain (empty: any).
@@ -154,7 +156,7 @@ pub struct LogFilter {
 /// The answer to an `Ask` of the same name; `Nothing` when there is no run. `Stale` is
 /// the page's own: the run the question was about has been replaced since (views keep
 /// what they show; they ask again for the new run).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Answer {
     Nothing,
     Stale,
@@ -170,7 +172,7 @@ pub enum Answer {
 }
 
 /// What the console's tab shows, as asked.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConsoleData {
     pub topology: Option<TopologyW>,
     pub logs: Option<LogsW>,
@@ -179,7 +181,7 @@ pub struct ConsoleData {
 
 /// The matching log lines: how many match of how many held, and the newest (newest
 /// first), from the numbered snapshot of the run's lines.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LogsW {
     pub snapshot: u32,
     pub matching: usize,
@@ -188,7 +190,7 @@ pub struct LogsW {
 }
 
 /// What the engine reports as the run moves (at most every frame or so).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tick {
     pub run: u32,
     /// False when the run could not be built.
@@ -205,7 +207,7 @@ pub struct Tick {
 }
 
 /// One metrics sample of the golden signals (values in `GOLDEN_SERIES` order).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Sample {
     pub t_ns: u64,
     pub v: [Num; 8],
@@ -236,7 +238,7 @@ impl Sample {
 }
 
 /// What the engine sends the page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum FromEngine {
     /// The engine is up and listening.
     Ready,
@@ -248,95 +250,26 @@ pub enum FromEngine {
     },
 }
 
-/// Encodes a message for the wire; these types always encode.
-pub fn encode<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_default()
+/// A message in the wire form.
+pub fn encode<T: Codec>(value: &T) -> Vec<u8> {
+    codec::encode(value)
 }
 
-pub fn decode<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, String> {
-    serde_json::from_str(text).map_err(|e| e.to_string())
+/// A message from the wire form; bytes that do not hold one are refused.
+pub fn decode<T: Codec>(bytes: &[u8]) -> Result<T, String> {
+    codec::decode(bytes).ok_or_else(|| format!("{} bytes that do not hold a message", bytes.len()))
 }
 
-/// A number that may be NaN or infinite, which JSON cannot hold: those travel as the
-/// strings `"NaN"`, `"inf"`, `"-inf"`.
+/// A number of a reading, which may be NaN (a query without data) or infinite.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Num(pub f64);
 
-impl Serialize for Num {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        num::serialize(&self.0, s)
+impl Codec for Num {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.0.encode(out);
     }
-}
-
-impl<'de> Deserialize<'de> for Num {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Num, D::Error> {
-        num::deserialize(d).map(Num)
-    }
-}
-
-/// `#[serde(with = "nums")]` for a `Vec<f64>` field (see `Num`).
-pub mod nums {
-    use super::Num;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
-        v.iter().map(|x| Num(*x)).collect::<Vec<_>>().serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
-        Ok(Vec::<Num>::deserialize(d)?
-            .into_iter()
-            .map(|n| n.0)
-            .collect())
-    }
-}
-
-/// `#[serde(with = "num")]` for an `f64` field (see `Num`).
-pub mod num {
-    use serde::de::{self, Visitor};
-    use serde::{Deserializer, Serializer};
-    use std::fmt;
-
-    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
-        if v.is_finite() {
-            s.serialize_f64(*v)
-        } else if v.is_nan() {
-            s.serialize_str("NaN")
-        } else if *v > 0.0 {
-            s.serialize_str("inf")
-        } else {
-            s.serialize_str("-inf")
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = f64;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a number, \"NaN\", \"inf\" or \"-inf\"")
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
-                Ok(v)
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
-                Ok(v as f64)
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
-                Ok(v as f64)
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<f64, E> {
-                Ok(f64::NAN)
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<f64, E> {
-                match v {
-                    "inf" => Ok(f64::INFINITY),
-                    "-inf" => Ok(f64::NEG_INFINITY),
-                    _ => Ok(f64::NAN),
-                }
-            }
-        }
-        d.deserialize_any(V)
+    fn decode(r: &mut Reader<'_>) -> Option<Self> {
+        f64::decode(r).map(Num)
     }
 }
 
@@ -374,7 +307,7 @@ fn interned_pairs(pairs: Vec<(String, String)>) -> Vec<(&'static str, String)> {
 
 /// A log line on the wire, with what the console adds: a key stable across snapshots
 /// (time, and the line's rank among lines at that time) and whether its trace is kept.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LogLineW {
     pub key: (u64, u32),
     pub sampled: bool,
@@ -412,7 +345,7 @@ impl LogLineW {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SpanW {
     pub trace_id: u64,
     pub span_id: u64,
@@ -425,7 +358,7 @@ pub struct SpanW {
     pub attributes: Vec<(String, String)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TraceW {
     pub trace_id: u64,
     pub spans: Vec<SpanW>,
@@ -476,14 +409,14 @@ impl TraceW {
 }
 
 /// The topology on the wire: nodes and edges by id (the page has their specs).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TopologyW {
     pub t_ns: u64,
     pub nodes: Vec<NodeW>,
     pub edges: Vec<EdgeW>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeW {
     pub id: String,
     pub health: Health,
@@ -492,11 +425,10 @@ pub struct NodeW {
     pub struck_by: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EdgeW {
     pub from: String,
     pub to: String,
-    #[serde(with = "num")]
     pub rate_rps: f64,
 }
 
@@ -563,7 +495,7 @@ impl TopologyW {
 }
 
 /// The alerts on the wire (see `components::alerts::AlertsView`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlertsW {
     pub rules: Vec<RuleW>,
     pub history: Vec<TransitionW>,
@@ -571,7 +503,7 @@ pub struct AlertsW {
     pub slo: (Num, Num),
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RuleW {
     pub name: String,
     pub severity: Severity,
@@ -582,13 +514,12 @@ pub struct RuleW {
     pub metrics: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TransitionW {
     pub t_ns: u64,
     pub alert: String,
     pub severity: Severity,
     pub change: Change,
-    #[serde(with = "num")]
     pub value: f64,
 }
 
@@ -614,7 +545,7 @@ impl TransitionW {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BudgetW {
     pub target: Num,
     pub bad_ratio: Num,
@@ -655,3 +586,163 @@ pub fn slo((availability, latency): (Num, Num)) -> Slo {
         latency_p99_s: latency.0,
     }
 }
+
+// ---- the wire form of each message ----
+
+codec_struct!(Recipe {
+    system,
+    seed,
+    history_len,
+    system_params,
+    switches,
+    rules
+});
+codec_struct!(Batch { sent_ms, commands });
+codec_enum!(Command {
+    Reset { run, recipe },
+    SetSwitch { id, on, params },
+    SetParam { key, raw },
+    AddRule { text },
+    RemoveRule { name },
+    Play(on),
+    Speed(speed),
+    Visible(visible),
+    RunTo { target_ns },
+    Ask { id, ask }
+});
+codec_enum!(Speed { Times(x), Max });
+codec_enum!(Ask {
+    Panels {
+        from_ns,
+        to_ns,
+        exprs
+    },
+    Metrics { names },
+    Console {
+        logs,
+        traces,
+        topology
+    },
+    Trace { id },
+    Alerts,
+    Heatmap {
+        metric,
+        from_ns,
+        to_ns
+    },
+    Export(kind),
+    Summary,
+    Check { tutorial, step }
+});
+codec_enum!(ExportKind {
+    Prometheus,
+    Csv,
+    SeriesJson { lab }
+});
+codec_struct!(LogFilter {
+    min_level,
+    text,
+    focus,
+    frozen,
+    max
+});
+codec_enum!(Answer {
+    Nothing,
+    Stale,
+    Panels(lines),
+    Metrics(present),
+    Console(data),
+    Trace(trace),
+    Alerts(alerts),
+    Heatmap(grid),
+    Text(text),
+    Summary(figures),
+    Check { passed, message }
+});
+codec_struct!(ConsoleData {
+    topology,
+    logs,
+    traces
+});
+codec_struct!(LogsW {
+    snapshot,
+    matching,
+    held,
+    lines
+});
+codec_struct!(Tick {
+    run,
+    has_run,
+    now_ns,
+    events,
+    lagging,
+    replaying,
+    samples,
+    anomalies
+});
+codec_struct!(Sample { t_ns, v });
+codec_enum!(FromEngine {
+    Ready,
+    Tick(tick),
+    Answer { id, run, answer }
+});
+codec_struct!(LogLineW {
+    key,
+    sampled,
+    t_ns,
+    level,
+    service,
+    message,
+    fields,
+    trace_id
+});
+codec_struct!(SpanW {
+    trace_id,
+    span_id,
+    parent,
+    service,
+    operation,
+    start_ns,
+    duration_ns,
+    status,
+    attributes
+});
+codec_struct!(TraceW { trace_id, spans });
+codec_struct!(TopologyW { t_ns, nodes, edges });
+codec_struct!(NodeW {
+    id,
+    health,
+    reasons,
+    detail,
+    struck_by
+});
+codec_struct!(EdgeW { from, to, rate_rps });
+codec_struct!(AlertsW {
+    rules,
+    history,
+    budget,
+    slo
+});
+codec_struct!(RuleW {
+    name,
+    severity,
+    state,
+    condition,
+    summary,
+    active_since,
+    metrics
+});
+codec_struct!(TransitionW {
+    t_ns,
+    alert,
+    severity,
+    change,
+    value
+});
+codec_struct!(BudgetW {
+    target,
+    bad_ratio,
+    remaining,
+    burn_rate_5m,
+    burn_rate_1h
+});

@@ -21,7 +21,6 @@ use engine::systems::SystemMeta;
 use engine::topology::{EdgeSpec, NodeSpec};
 use engine::{Golden, LabConfig, GOLDEN_SERIES};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
@@ -39,7 +38,7 @@ pub const FRAME_BUDGET_MS: f64 = 8.0;
 const WORKER_START_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How fast virtual time runs against wall time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Speed {
     Times(u32),
     /// As much virtual time as fits in the frame budget.
@@ -290,7 +289,7 @@ impl Sim {
     /// Puts the engine in a worker, if boot.js offers one.
     fn start_worker(self) {
         let link = EngineWorker::start(
-            move |text| self.receive(&text),
+            move |bytes| self.receive(&bytes),
             move |why| self.fall_back(&why),
         );
         let Some(link) = link else {
@@ -463,8 +462,8 @@ impl Sim {
     }
 
     /// A message from the worker.
-    fn receive(&self, text: &str) {
-        match decode::<FromEngine>(text) {
+    fn receive(&self, bytes: &[u8]) {
+        match decode::<FromEngine>(bytes) {
             Ok(FromEngine::Ready) => {
                 let _ = self.backend.try_update_value(|b| {
                     if let Some(Backend::Worker { ready, .. }) = b {

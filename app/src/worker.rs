@@ -2,7 +2,8 @@
 //!
 //! Page end (`EngineWorker`): `static/boot.js` compiles the wasm once and offers
 //! `sdlStartEngine()`, which starts `engine-worker.js` with that module; the page posts
-//! batches of `protocol::Command`s as JSON and hears `FromEngine` messages back. No
+//! batches of `protocol::Command`s in the wire form (`Uint8Array`s whose buffers are
+//! transferred, not copied) and hears `FromEngine` messages back the same way. No
 //! factory (a single file from disk, tests) or a factory that throws (a sandboxed
 //! frame): `None`, and the page runs the engine itself.
 //!
@@ -59,6 +60,13 @@ pub fn in_worker() -> bool {
     js_sys::global().dyn_into::<web_sys::Window>().is_err()
 }
 
+/// A message's bytes as a `Uint8Array`, with the list that transfers its buffer.
+fn wire(bytes: &[u8]) -> (js_sys::Uint8Array, js_sys::Array) {
+    let array = js_sys::Uint8Array::from(bytes);
+    let transfer = js_sys::Array::of1(&array.buffer());
+    (array, transfer)
+}
+
 // ---- the page's end ----
 
 /// The engine's worker as the page holds it; terminated when dropped.
@@ -69,10 +77,10 @@ pub struct EngineWorker {
 }
 
 impl EngineWorker {
-    /// Starts the engine's worker through boot.js's factory. `on_text` hears each
+    /// Starts the engine's worker through boot.js's factory. `on_message` hears each
     /// protocol message; `on_failure` hears why the worker died (once it started).
     pub fn start(
-        mut on_text: impl FnMut(String) + 'static,
+        mut on_message: impl FnMut(Vec<u8>) + 'static,
         on_failure: impl Fn(String) + 'static,
     ) -> Option<EngineWorker> {
         let factory = get(&js_sys::global(), "sdlStartEngine")?
@@ -88,8 +96,8 @@ impl EngineWorker {
         let on_message =
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
                 let data = ev.data();
-                if let Some(text) = data.as_string() {
-                    on_text(text);
+                if let Some(bytes) = data.dyn_ref::<js_sys::Uint8Array>() {
+                    on_message(bytes.to_vec());
                 } else if get(&data, "type").and_then(|t| t.as_string()).as_deref()
                     == Some(FAILED_MESSAGE)
                 {
@@ -125,9 +133,8 @@ impl EngineWorker {
             sent_ms: epoch_ms(),
             commands,
         };
-        let _ = self
-            .worker
-            .post_message(&JsValue::from_str(&encode(&batch)));
+        let (bytes, transfer) = wire(&encode(&batch));
+        let _ = self.worker.post_message_with_transfer(&bytes, &transfer);
     }
 }
 
@@ -160,8 +167,9 @@ struct Loop {
 }
 
 impl Loop {
-    fn post_text(&self, text: String) {
-        let _ = self.scope.post_message(&JsValue::from_str(&text));
+    fn post(&self, message: &FromEngine) {
+        let (bytes, transfer) = wire(&encode(message));
+        let _ = self.scope.post_message_with_transfer(&bytes, &transfer);
     }
 
     /// Posts a tick when something changed and a frame's time has passed (`now` or not).
@@ -172,7 +180,7 @@ impl Loop {
         let tick = self.host.borrow_mut().tick();
         if let Some(tick) = tick {
             self.posted_ms.set(now);
-            self.post_text(encode(&FromEngine::Tick(tick)));
+            self.post(&FromEngine::Tick(tick));
         }
         if now - self.stats_ms.get() >= STATS_MS {
             self.stats_ms.set(now);
@@ -244,8 +252,8 @@ impl Loop {
     }
 
     /// A batch of commands from the page.
-    fn receive(self: &Rc<Self>, text: &str) {
-        let batch: Batch = match decode(text) {
+    fn receive(self: &Rc<Self>, bytes: &[u8]) {
+        let batch: Batch = match decode(bytes) {
             Ok(b) => b,
             Err(e) => {
                 web_sys::console::error_1(&format!("engine: unreadable message: {e}").into());
@@ -263,7 +271,7 @@ impl Loop {
             let answered = self.host.borrow_mut().apply(command);
             if let Some((id, answer)) = answered {
                 let run = self.host.borrow().run();
-                self.post_text(encode(&FromEngine::Answer { id, run, answer }));
+                self.post(&FromEngine::Answer { id, run, answer });
             }
         }
         self.post_tick(clock_ms(), true);
@@ -299,11 +307,11 @@ pub fn worker_main() -> JsValue {
         .port1()
         .set_onmessage(Some(wake.as_ref().unchecked_ref()));
     *state.wake.borrow_mut() = Some(wake);
-    state.post_text(encode(&FromEngine::Ready));
+    state.post(&FromEngine::Ready);
     let me = state.clone();
     Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
-        if let Some(text) = message.as_string() {
-            me.receive(&text);
+        if let Some(bytes) = message.dyn_ref::<js_sys::Uint8Array>() {
+            me.receive(&bytes.to_vec());
         }
     })
     .into_js_value()

@@ -11,11 +11,12 @@
 //! ```
 
 pub mod check;
-pub mod codec;
+use engine::codec;
 pub mod error;
 pub mod load;
 pub mod model;
 pub mod raw;
+mod raw_codec;
 
 pub use error::ContentError;
 pub use load::Library;
@@ -23,7 +24,7 @@ pub use model::*;
 
 use std::sync::OnceLock;
 
-/// The files as `build.rs` parsed them, in the form of `codec`.
+/// The files as `build.rs` parsed them, in the form of `raw_codec`.
 static EMBEDDED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/embedded.bin"));
 
 /// The embedded library (read and validated on first use). Content that failed
@@ -31,7 +32,9 @@ static EMBEDDED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/embedded.bin"
 pub fn library() -> &'static Library {
     static LIB: OnceLock<Library> = OnceLock::new();
     LIB.get_or_init(|| {
-        let (series, files): codec::Embedded = codec::decode(EMBEDDED);
+        // Written by `build.rs` in this build with the same reader's field lists.
+        let (series, files): raw_codec::Embedded =
+            codec::decode(EMBEDDED).expect("build.rs embeds the library in the codec form");
         let (names, tutorials): (Vec<String>, Vec<_>) = files.into_iter().unzip();
         load::load_raw(
             series,

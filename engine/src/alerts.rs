@@ -492,6 +492,19 @@ impl ErrorBudget {
     }
 }
 
+// On the wire between the page and the engine's worker (`codec`).
+crate::codec_enum!(Severity { Warning, Critical });
+crate::codec_enum!(AlertState {
+    Inactive,
+    Pending,
+    Firing
+});
+crate::codec_enum!(Change {
+    Pending,
+    Firing,
+    Resolved,
+    Cleared
+});
 #[cfg(test)]
 mod tests {
     use super::*;

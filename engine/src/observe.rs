@@ -262,6 +262,14 @@ impl TraceBuffer {
     }
 }
 
+// On the wire between the page and the engine's worker (`codec`).
+crate::codec_enum!(Level {
+    Debug,
+    Info,
+    Warn,
+    Error
+});
+crate::codec_enum!(SpanStatus { Ok, Error });
 #[cfg(test)]
 mod tests {
     use super::*;

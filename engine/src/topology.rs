@@ -910,6 +910,13 @@ pub fn snapshot(lab: &Lab) -> TopologyView {
     }
 }
 
+// On the wire between the page and the engine's worker (`codec`).
+crate::codec_enum!(Health {
+    Idle,
+    Ok,
+    Degraded,
+    Failing
+});
 #[cfg(test)]
 mod tests {
     use super::*;

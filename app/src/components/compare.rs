@@ -3,12 +3,11 @@
 //! The golden charts draw the baseline's lines too (see `chart`).
 
 use crate::format::{virtual_time, Quantity};
-use crate::protocol::{num, Answer, Ask};
+use crate::protocol::{Answer, Ask};
 use crate::sim::{Asker, Readout, Sim};
 use crate::url_state::{current_state, Share};
 use engine::Summary;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 /// A kept run: what it ran, its charts and its summary.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,21 +20,15 @@ pub struct Baseline {
 }
 
 /// The numbers compared, from a run's exact summary.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Figures {
-    #[serde(with = "num")]
     pub p50_s: f64,
-    #[serde(with = "num")]
     pub p95_s: f64,
-    #[serde(with = "num")]
     pub p99_s: f64,
-    #[serde(with = "num")]
     pub error_rate: f64,
     /// All responses per second.
-    #[serde(with = "num")]
     pub throughput_rps: f64,
     /// Successful responses per second.
-    #[serde(with = "num")]
     pub goodput_rps: f64,
 }
 
@@ -270,3 +263,13 @@ fn delta(q: Quantity, v: f64, b: f64, rise_good: bool) -> (String, &'static str)
         },
     )
 }
+
+// On the wire from the engine's worker (`protocol`).
+engine::codec_struct!(Figures {
+    p50_s,
+    p95_s,
+    p99_s,
+    error_rate,
+    throughput_rps,
+    goodput_rps
+});

@@ -10,7 +10,6 @@ use crate::protocol::{Answer, Ask};
 use crate::sim::{Asker, Sim};
 use leptos::html;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
 
 /// At most this many columns, however long the span (each then covers several samples).
@@ -24,9 +23,8 @@ const MENTION_SHARE: f64 = 0.01;
 
 /// The heatmap's data: `counts[column][row]`, rows being the buckets from `first_row`
 /// (the lowest bucket with an observation) up to the highest with one.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct HeatGrid {
-    #[serde(with = "crate::protocol::nums")]
     pub bounds: Vec<f64>,
     pub first_row: usize,
     pub counts: Vec<Vec<u64>>,
@@ -255,3 +253,12 @@ pub fn Heatmap(
         </figure>
     }
 }
+
+// On the wire from the engine's worker (`protocol`).
+engine::codec_struct!(HeatGrid {
+    bounds,
+    first_row,
+    counts,
+    from_ns,
+    to_ns
+});

@@ -85,14 +85,14 @@ fn messages_survive_json_nan_and_all() {
     };
     let text = encode(&FromEngine::Tick(tick.clone()));
     let Ok(FromEngine::Tick(back)) = decode::<FromEngine>(&text) else {
-        panic!("{text}");
+        panic!("{text:?}");
     };
     assert_eq!(
         (back.run, back.now_ns, back.events),
         (4, 12_000_000_001, 99)
     );
     for (a, b) in tick.samples[0].v.iter().zip(back.samples[0].v) {
-        assert!(same_bits(a.0, b.0), "{a:?} became {b:?} via {text}");
+        assert!(same_bits(a.0, b.0), "{a:?} became {b:?} via {text:?}");
     }
     assert!(back.anomalies.unwrap()[0].1 .0.is_nan());
 
@@ -110,7 +110,14 @@ fn messages_survive_json_nan_and_all() {
             },
         },
     ];
-    assert_eq!(decode::<Vec<Command>>(&encode(&commands)), Ok(commands));
+    let bytes = encode(&commands);
+    assert_eq!(decode::<Vec<Command>>(&bytes), Ok(commands));
+    // Cut short or with a byte too many, a message is refused with a reason, not a panic.
+    assert!(decode::<Vec<Command>>(&bytes[..bytes.len() - 1]).is_err());
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(decode::<Vec<Command>>(&longer).is_err());
+    assert!(decode::<FromEngine>(&[0xff]).is_err());
 }
 
 #[wasm_bindgen_test]
