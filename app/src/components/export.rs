@@ -84,8 +84,8 @@ pub fn ExportPanel() -> impl IntoView {
             engine::share::format_seconds(s.t_ns.unwrap_or(0))
         )
     };
-    let save = move |ext: &str, mime: &str, text: Option<String>| {
-        let name = format!("{}.{ext}", stem());
+    // Saves a file the page or the engine made, and says how it went.
+    let deliver = move |name: String, mime: &str, text: Option<String>| {
         let result = text
             .ok_or_else(|| "there is no run to export".to_string())
             .and_then(|t| web_share::download(&name, mime, &t));
@@ -94,23 +94,19 @@ pub fn ExportPanel() -> impl IntoView {
             Err(e) => format!("Could not save: {e}."),
         });
     };
+    let save = move |ext: &str, mime: &str, text: Option<String>| {
+        deliver(format!("{}.{ext}", stem()), mime, text);
+    };
     // The engine makes the file; it is saved once it has answered (named as the run was
     // when the button was pressed).
     let export = move |kind: ExportKind, ext: &'static str, mime: &'static str| {
-        let name_stem = stem();
+        let name = format!("{}.{ext}", stem());
         sim.ask(Ask::Export(kind), move |answer| {
             let text = match answer {
                 Answer::Text(t) => Some(t),
                 _ => None,
             };
-            let name = format!("{name_stem}.{ext}");
-            let result = text
-                .ok_or_else(|| "there is no run to export".to_string())
-                .and_then(|t| web_share::download(&name, mime, &t));
-            status.set(match result {
-                Ok(()) => format!("Saved {name}."),
-                Err(e) => format!("Could not save: {e}."),
-            });
+            deliver(name, mime, text);
         });
     };
     let save_png = move |_| {
