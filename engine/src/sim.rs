@@ -525,13 +525,10 @@ impl Lab {
                 Some(end)
             };
             if let Some(last) = last {
-                if budget > 0 {
-                    if self.model.step_through(&mut self.core, last) {
-                        budget -= 1;
-                        self.events += 1;
-                        continue;
-                    }
-                } else if self.model.peek_time().is_some_and(|t| t <= last) {
+                let n = self.model.step_many(&mut self.core, last, budget);
+                budget -= n;
+                self.events += n;
+                if budget == 0 && self.model.peek_time().is_some_and(|t| t <= last) {
                     return false;
                 }
             }

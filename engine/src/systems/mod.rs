@@ -85,6 +85,18 @@ pub trait Model {
     /// Handles the next event if it is due at or before `last` (`core.now` is advanced
     /// to its time); false when none is.
     fn step_through(&mut self, core: &mut Core, last: Nanos) -> bool;
+    /// Handles up to `budget` events due at or before `last`, in order; returns how
+    /// many. The run calls this, not `step_through`: one dynamic call per stretch
+    /// between samples, and each model's own loop (this body, compiled per model,
+    /// inlines its `step_through`).
+    #[inline]
+    fn step_many(&mut self, core: &mut Core, last: Nanos, budget: u64) -> u64 {
+        let mut n = 0;
+        while n < budget && self.step_through(core, last) {
+            n += 1;
+        }
+        n
+    }
     /// Keeps gauges current just before a metrics sample.
     fn on_sample(&mut self, core: &mut Core);
     /// Total workers (capacity for utilisation).
