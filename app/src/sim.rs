@@ -222,6 +222,10 @@ pub struct Sim {
     /// Counts runs built, so views can tell a reset happened. Ticks and answers carry
     /// the run they are about; those of an older run are dropped.
     pub generation: RwSignal<u32>,
+    /// Counts changes of many choices at once from outside their forms (a tutorial
+    /// step's setup), so the forms show the new values. (An imported file redraws the
+    /// whole lab: `Share::redraw`.)
+    pub replaced: RwSignal<u32>,
     /// Bumped now and then by the frame loop: when the live region reads values out.
     pub announce: RwSignal<u32>,
 }
@@ -277,6 +281,7 @@ impl Sim {
             replaying: RwSignal::new(false),
             readout: RwSignal::new(Readout::default()),
             generation: RwSignal::new(0),
+            replaced: RwSignal::new(0),
             announce: RwSignal::new(0),
         };
         on_cleanup(move || {
@@ -927,6 +932,7 @@ impl Sim {
             self.speed.set(speed);
         }
         self.system_params.set(setup.system_params.clone());
+        self.replaced.update(|n| *n += 1);
         self.switches.update(|all| {
             for (id, state) in all.iter_mut() {
                 *state = match on.get(id) {

@@ -118,12 +118,17 @@ test('exported files parse and a configuration round-trips through import', asyn
   const before = await lab.summary();
 
   // Change everything, then import: the lab is back where the file says, same numbers.
-  await lab.openLink('system=queue&seed=3');
+  await lab.openLink('system=web&seed=3&s=retry-storm&retry-storm.retries=5&workers=3');
+  await expect(page.getByTestId('scenario-param-retry-storm-retries')).toHaveValue('5');
+  await expect(page.getByTestId('param-workers')).toHaveValue('3');
   await lab.importConfig('lab.json', config.body);
   await expect(page.getByTestId('export-status')).toContainText('Loaded lab.json');
   await expect(page.getByTestId('replay-progress')).toHaveCount(0, { timeout: 20_000 });
   await expect(lab.seedInput).toHaveValue('9');
   await expect(lab.scenarioToggle('retry-storm')).toBeChecked();
+  // The forms show the file's values, not those they were drawn with.
+  await expect(page.getByTestId('scenario-param-retry-storm-retries')).toHaveValue('2');
+  await expect(page.getByTestId('param-workers')).not.toHaveValue('3');
   expect(await lab.summary()).toEqual(before);
 
   // A bad file is refused with what is wrong, and changes nothing.

@@ -118,12 +118,17 @@ test('Apply sets the lab up for the step; Check refuses a lab set up differently
   const tut = new TutorialPage(page);
   const lab = new LabPage(page);
   await tut.open('?tutorial=latency-inject&step=1');
+  await lab.openScenarioParams('fixed-latency');
+  await lab.scenarioParam('fixed-latency', 'delay_ms').fill('555');
+  await lab.scenarioParam('fixed-latency', 'delay_ms').press('Enter');
   await tut.check.click();
   await expect(tut.checkResult).toContainText('not set up for this step');
   await tut.apply.click();
   await expect(page.getByTestId('apply-error')).toBeEmpty();
   await expect(page.getByTestId('step-action')).toContainText('fixed-latency');
   await expect(lab.scenarioToggle('fixed-latency')).toBeChecked();
+  // The fields show what the step set, not what was typed before.
+  await expect(lab.scenarioParam('fixed-latency', 'delay_ms')).toHaveValue('100');
 });
 
 test('progress export, import with clear errors, and reset with confirmation', async ({ page }) => {

@@ -179,7 +179,7 @@ fn RuleEditor() -> impl IntoView {
         }
     };
     let slo_fields = move || {
-        sim.generation.track();
+        sim.replaced.track();
         SLO_PARAMS
             .iter()
             .map(|spec| {

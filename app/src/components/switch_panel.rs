@@ -113,8 +113,13 @@ fn SwitchCard(kind: SwitchKind, item: Item) -> impl IntoView {
                         // Opens by itself when the switch is turned on.
                         <details class="switch-params" prop:open=on data-testid=format!("{prefix}-params-{id}")>
                             <summary>"Parameters"</summary>
-                            {params
-                                .into_iter()
+                            // Rebuilt when a tutorial step replaces the choices, so
+                            // the fields show the values the run uses.
+                            {move || {
+                                sim.replaced.track();
+                                params
+                                .iter()
+                                .copied()
                                 .map(|spec| {
                                     let on_commit = Callback::new(move |raw: String| {
                                         sim.apply_switch_param(id, spec.name, &raw)
@@ -130,7 +135,8 @@ fn SwitchCard(kind: SwitchKind, item: Item) -> impl IntoView {
                                         />
                                     }
                                 })
-                                .collect_view()}
+                                .collect_view()
+                            }}
                         </details>
                     }
                 })}

@@ -12,9 +12,11 @@ pub fn SystemParams() -> impl IntoView {
         <section class="panel" aria-labelledby="system-params-title" data-testid="system-params">
             <h2 id="system-params-title">"System parameters"</h2>
             <p class="panel-note">"A valid change restarts the run with it."</p>
-            // Rebuilt when the system changes, so each form starts from that system's values.
+            // Rebuilt when the system changes or a tutorial step replaces the choices,
+            // so each form starts from the values the run uses.
             {move || {
                 let _ = sim.system.get();
+                sim.replaced.track();
                 let meta = sim.system_meta();
                 meta.params
                     .iter()
