@@ -12,15 +12,15 @@ use crate::components::integrity;
 use crate::components::logs;
 use crate::components::panels::MAX_BACKFILL;
 use crate::protocol::{
-    slo_of, AlertsW, Answer, Ask, BudgetW, Command, ConsoleData, ExportKind, LogFilter, LogLineW,
-    LogsW, Num, Recipe, RuleW, Sample, Tick, TopologyW, TraceW, TransitionW,
+    AlertsW, Answer, Ask, Command, ConsoleData, ExportKind, LogFilter, LogLineW, LogsW, Recipe,
+    RuleW, Tick, TopologyW, TraceW,
 };
 use crate::sim::Speed;
 use engine::catalog::find_switch;
 use engine::observe::LogRecord;
 use engine::query::Query;
 use engine::topology::{self, EdgeSpec, NodeSpec};
-use engine::{Lab, LabConfig, LabError, GOLDEN_SERIES};
+use engine::{Golden, Lab, LabConfig, LabError, GOLDEN_SERIES};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Events per engine call between looks at the wall clock.
@@ -383,20 +383,24 @@ impl EngineHost {
             })
             .collect();
         let n = series.iter().map(Vec::len).min().unwrap_or(0);
+        // The series are in `GOLDEN_SERIES` order.
+        let at = |k: usize, i: usize| series[k][i].1;
         tick.samples = (0..n)
-            .map(|i| Sample {
+            .map(|i| Golden {
                 t_ns: series[0][i].0,
-                v: std::array::from_fn(|k| Num(series[k][i].1)),
+                throughput_rps: at(0, i),
+                error_rate: at(1, i),
+                latency_p50_s: at(2, i),
+                latency_p95_s: at(3, i),
+                latency_p99_s: at(4, i),
+                queue_depth: at(5, i),
+                utilization: at(6, i),
+                in_flight: at(7, i),
             })
             .collect();
         if let Some(last) = tick.samples.last() {
             self.reported_t = Some(last.t_ns);
-            tick.anomalies = Some(
-                integrity::anomalies(lab)
-                    .into_iter()
-                    .map(|(k, v)| (k, Num(v)))
-                    .collect(),
-            );
+            tick.anomalies = Some(integrity::anomalies(lab));
         }
         Some(tick)
     }
@@ -449,7 +453,7 @@ impl EngineHost {
                                 .enumerate()
                                 // Keep the newest sample whatever the stride.
                                 .filter(|(i, _)| (n - 1 - i).is_multiple_of(stride))
-                                .map(|(_, t)| (t, Num(query.eval_at(lab, t))))
+                                .map(|(_, t)| (t, query.eval_at(lab, t)))
                                 .collect()
                         })
                         .collect(),
@@ -587,9 +591,9 @@ fn alerts_of(lab: &Lab) -> AlertsW {
                     .collect(),
             })
             .collect(),
-        history: lab.alerts().history().map(TransitionW::of).collect(),
-        budget: lab.error_budget().as_ref().map(BudgetW::of),
-        slo: slo_of(&lab.config().slo),
+        history: lab.alerts().history().cloned().collect(),
+        budget: lab.error_budget(),
+        slo: lab.config().slo,
     }
 }
 

@@ -7,16 +7,17 @@
 //! Engine types that hold `&'static str`s (log lines, spans, the topology) travel as
 //! owned mirrors with the same field names and are rebuilt on the page: names the engine
 //! writes come from a finite vocabulary, interned once (`intern`); topology nodes and
-//! edges are looked up in the system's layout. Numbers travel bit for bit, NaN (a query
-//! without data) and infinities included.
+//! edges are looked up in the system's layout. The others (golden samples, alert
+//! transitions, the error budget, the objectives) travel as they are. Numbers travel bit
+//! for bit, NaN (a query without data) and infinities included.
 
 use crate::sim::Speed;
-use engine::alerts::{AlertState, Change, ErrorBudget, Severity, Slo, Transition};
-use engine::codec::{self, Codec, Reader};
+use engine::alerts::{AlertState, ErrorBudget, Severity, Slo, Transition};
+use engine::codec::{self, Codec};
 use engine::observe::{Level, LogRecord, Span, SpanStatus, Trace};
 use engine::topology::{EdgeSpec, EdgeState, Health, NodeSpec, NodeState, TopologyView};
+use engine::Golden;
 use engine::{codec_enum, codec_struct};
-use engine::{Golden, GOLDEN_SERIES};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What a new run is built from: the learner's choices the page accepted (switches the
@@ -160,7 +161,7 @@ pub struct LogFilter {
 pub enum Answer {
     Nothing,
     Stale,
-    Panels(Vec<Vec<(u64, Num)>>),
+    Panels(Vec<Vec<(u64, f64)>>),
     Metrics(Vec<bool>),
     Console(ConsoleData),
     Trace(Option<TraceW>),
@@ -201,40 +202,9 @@ pub struct Tick {
     /// A `RunTo` target is still ahead.
     pub replaying: bool,
     /// Samples taken since the last tick, oldest first.
-    pub samples: Vec<Sample>,
+    pub samples: Vec<Golden>,
     /// Data anomalies by kind, when a sample arrived.
-    pub anomalies: Option<Vec<(String, Num)>>,
-}
-
-/// One metrics sample of the golden signals (values in `GOLDEN_SERIES` order).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Sample {
-    pub t_ns: u64,
-    pub v: [Num; 8],
-}
-
-impl Sample {
-    pub fn of(g: &Golden) -> Sample {
-        Sample {
-            t_ns: g.t_ns,
-            v: GOLDEN_SERIES.map(|name| Num(g.get(name).unwrap_or(0.0))),
-        }
-    }
-
-    pub fn golden(&self) -> Golden {
-        let v = self.v.map(|n| n.0);
-        Golden {
-            t_ns: self.t_ns,
-            throughput_rps: v[0],
-            error_rate: v[1],
-            latency_p50_s: v[2],
-            latency_p95_s: v[3],
-            latency_p99_s: v[4],
-            queue_depth: v[5],
-            utilization: v[6],
-            in_flight: v[7],
-        }
-    }
+    pub anomalies: Option<Vec<(String, f64)>>,
 }
 
 /// What the engine sends the page.
@@ -258,19 +228,6 @@ pub fn encode<T: Codec>(value: &T) -> Vec<u8> {
 /// A message from the wire form; bytes that do not hold one are refused.
 pub fn decode<T: Codec>(bytes: &[u8]) -> Result<T, String> {
     codec::decode(bytes).ok_or_else(|| format!("{} bytes that do not hold a message", bytes.len()))
-}
-
-/// A number of a reading, which may be NaN (a query without data) or infinite.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Num(pub f64);
-
-impl Codec for Num {
-    fn encode(&self, out: &mut Vec<u8>) {
-        self.0.encode(out);
-    }
-    fn decode(r: &mut Reader<'_>) -> Option<Self> {
-        f64::decode(r).map(Num)
-    }
 }
 
 thread_local! {
@@ -498,9 +455,9 @@ impl TopologyW {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlertsW {
     pub rules: Vec<RuleW>,
-    pub history: Vec<TransitionW>,
-    pub budget: Option<BudgetW>,
-    pub slo: (Num, Num),
+    pub history: Vec<Transition>,
+    pub budget: Option<ErrorBudget>,
+    pub slo: Slo,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -512,79 +469,6 @@ pub struct RuleW {
     pub summary: String,
     pub active_since: Option<u64>,
     pub metrics: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct TransitionW {
-    pub t_ns: u64,
-    pub alert: String,
-    pub severity: Severity,
-    pub change: Change,
-    pub value: f64,
-}
-
-impl TransitionW {
-    pub fn of(t: &Transition) -> TransitionW {
-        TransitionW {
-            t_ns: t.t_ns,
-            alert: t.alert.clone(),
-            severity: t.severity,
-            change: t.change,
-            value: t.value,
-        }
-    }
-
-    pub fn transition(self) -> Transition {
-        Transition {
-            t_ns: self.t_ns,
-            alert: self.alert,
-            severity: self.severity,
-            change: self.change,
-            value: self.value,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BudgetW {
-    pub target: Num,
-    pub bad_ratio: Num,
-    pub remaining: Num,
-    pub burn_rate_5m: Num,
-    pub burn_rate_1h: Num,
-}
-
-impl BudgetW {
-    pub fn of(b: &ErrorBudget) -> BudgetW {
-        BudgetW {
-            target: Num(b.target),
-            bad_ratio: Num(b.bad_ratio),
-            remaining: Num(b.remaining),
-            burn_rate_5m: Num(b.burn_rate_5m),
-            burn_rate_1h: Num(b.burn_rate_1h),
-        }
-    }
-
-    pub fn budget(self) -> ErrorBudget {
-        ErrorBudget {
-            target: self.target.0,
-            bad_ratio: self.bad_ratio.0,
-            remaining: self.remaining.0,
-            burn_rate_5m: self.burn_rate_5m.0,
-            burn_rate_1h: self.burn_rate_1h.0,
-        }
-    }
-}
-
-pub fn slo_of(s: &Slo) -> (Num, Num) {
-    (Num(s.availability), Num(s.latency_p99_s))
-}
-
-pub fn slo((availability, latency): (Num, Num)) -> Slo {
-    Slo {
-        availability: availability.0,
-        latency_p99_s: latency.0,
-    }
 }
 
 // ---- the wire form of each message ----
@@ -680,7 +564,6 @@ codec_struct!(Tick {
     samples,
     anomalies
 });
-codec_struct!(Sample { t_ns, v });
 codec_enum!(FromEngine {
     Ready,
     Tick(tick),
@@ -731,18 +614,4 @@ codec_struct!(RuleW {
     summary,
     active_since,
     metrics
-});
-codec_struct!(TransitionW {
-    t_ns,
-    alert,
-    severity,
-    change,
-    value
-});
-codec_struct!(BudgetW {
-    target,
-    bad_ratio,
-    remaining,
-    burn_rate_5m,
-    burn_rate_1h
 });

@@ -522,15 +522,10 @@ impl Sim {
                 if h.len() == HISTORY_SAMPLES {
                     h.pop_front();
                 }
-                h.push_back(s.golden());
+                h.push_back(*s);
             }
         });
-        let anomalies = tick.anomalies.map(|a| {
-            a.into_iter()
-                .map(|(kind, n)| (kind, n.0))
-                .collect::<Vec<_>>()
-        });
-        self.redraw(anomalies);
+        self.redraw(tick.anomalies);
     }
 
     /// Rebuilds what the charts read from the history (`anomalies` if new ones came).

@@ -494,6 +494,24 @@ impl ErrorBudget {
 
 // On the wire between the page and the engine's worker (`codec`).
 crate::codec_enum!(Severity { Warning, Critical });
+crate::codec_struct!(Slo {
+    availability,
+    latency_p99_s
+});
+crate::codec_struct!(Transition {
+    t_ns,
+    alert,
+    severity,
+    change,
+    value
+});
+crate::codec_struct!(ErrorBudget {
+    target,
+    bad_ratio,
+    remaining,
+    burn_rate_5m,
+    burn_rate_1h
+});
 crate::codec_enum!(AlertState {
     Inactive,
     Pending,

@@ -945,3 +945,16 @@ fn csv_field(s: &str) -> String {
         s.to_string()
     }
 }
+
+// On the wire between the page and the engine's worker (`codec`).
+crate::codec_struct!(Golden {
+    t_ns,
+    throughput_rps,
+    error_rate,
+    latency_p50_s,
+    latency_p95_s,
+    latency_p99_s,
+    queue_depth,
+    utilization,
+    in_flight
+});

@@ -6,7 +6,7 @@
 use crate::components::chart::Band;
 use crate::components::param_field::ParamField;
 use crate::format::{sig, virtual_time, Quantity};
-use crate::protocol::{slo, AlertsW, Answer, Ask, BudgetW, TransitionW};
+use crate::protocol::{AlertsW, Answer, Ask};
 use crate::sim::{Asker, Sim};
 use engine::alerts::{
     AlertState, Change, ErrorBudget, Slo, Transition, DEFAULT_RULE_NAMES, SLO_PARAMS,
@@ -56,9 +56,9 @@ impl AlertsView {
                     metrics: r.metrics,
                 })
                 .collect(),
-            history: w.history.into_iter().map(TransitionW::transition).collect(),
-            budget: w.budget.map(BudgetW::budget),
-            slo: slo(w.slo),
+            history: w.history,
+            budget: w.budget,
+            slo: w.slo,
         }
     }
 }

@@ -11,7 +11,7 @@
 use crate::components::chart::{Chart, Line, Points};
 use crate::components::focus::ComponentFocus;
 use crate::format::Quantity;
-use crate::protocol::{Answer, Ask, Num};
+use crate::protocol::{Answer, Ask};
 use crate::sim::{Asker, Sim, TimeRange};
 use engine::catalog::{self, Switch};
 use engine::metrics::{MetricKind, MetricSpec};
@@ -103,7 +103,7 @@ type Store = BTreeMap<String, Points>;
 
 /// Adds the engine's answer for `exprs` to `store`: only points after those held, none
 /// before `first` (the chart's span), and nothing for expressions no longer shown.
-fn absorb(store: &mut Store, exprs: &[String], first: u64, answer: Vec<Vec<(u64, Num)>>) {
+fn absorb(store: &mut Store, exprs: &[String], first: u64, answer: Vec<Vec<(u64, f64)>>) {
     store.retain(|k, _| exprs.contains(k));
     for (expr, fresh) in exprs.iter().zip(answer) {
         let points = store.entry(expr.clone()).or_default();
@@ -112,8 +112,7 @@ fn absorb(store: &mut Store, exprs: &[String], first: u64, answer: Vec<Vec<(u64,
         points.extend(
             fresh
                 .into_iter()
-                .filter(|(t, _)| last.is_none_or(|l| *t > l))
-                .map(|(t, v)| (t, v.0)),
+                .filter(|(t, _)| last.is_none_or(|l| *t > l)),
         );
     }
 }

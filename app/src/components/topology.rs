@@ -71,17 +71,21 @@ type Shape = (Vec<NodeSpec>, Vec<EdgeSpec>);
 /// a screen reader's place survive every sample.
 fn node_view(console: Console, spec: NodeSpec) -> impl IntoView {
     let (x, y) = origin(&spec);
-    // A reading of the node at the latest sample (`None` until it has one).
-    let read = move |f: &dyn Fn(&NodeState) -> String| {
+    // The node at the latest sample; its bindings update only when it changed.
+    let state = Memo::new(move |_| {
         console
             .topology
-            .with(|v| v.as_ref().and_then(|v| v.node(spec.id)).map(f))
-            .unwrap_or_default()
+            .with(|v| v.as_ref().and_then(|v| v.node(spec.id)).cloned())
+    });
+    let read = move |f: &dyn Fn(&NodeState) -> String| {
+        state.with(|n| n.as_ref().map(f)).unwrap_or_default()
     };
+    let health = move || read(&|n| health_word(n).into());
+    let struck = move || state.with(|n| n.as_ref().is_some_and(|n| !n.struck_by.is_empty()));
     let focused = move || console.focus.get().is_some_and(|n| n.id == spec.id);
     let class = move || {
-        let mut class = format!("topo-node health-{}", read(&|n| health_word(n).into()));
-        if !read(&|n| n.struck_by.join(",")).is_empty() {
+        let mut class = format!("topo-node health-{}", health());
+        if struck() {
             class.push_str(" struck");
         }
         if focused() {
@@ -111,8 +115,8 @@ fn node_view(console: Console, spec: NodeSpec) -> impl IntoView {
             // reader says is what the diagram shows; the group's label says that
             // choosing one narrows the dashboard, logs and traces.
             data-testid=format!("topo-node-{}", spec.id)
-            data-health=move || read(&|n| health_word(n).into())
-            data-struck=move || (!read(&|n| n.struck_by.join(",")).is_empty()).to_string()
+            data-health=health
+            data-struck=move || struck().to_string()
             transform=format!("translate({x:.1},{y:.1})")
             on:click=move |_| console.toggle_focus(spec)
             on:keydown=move |ev| {
@@ -126,14 +130,7 @@ fn node_view(console: Console, spec: NodeSpec) -> impl IntoView {
             <rect width=NODE_W height=NODE_H rx="8"></rect>
             <text x="10" y="20" class="topo-label">{spec.label}</text>
             <text x="10" y="38" class="topo-health">
-                {move || {
-                    let struck = !read(&|n| n.struck_by.join(",")).is_empty();
-                    format!(
-                        "{}{}",
-                        read(&|n| health_word(n).into()),
-                        if struck { " · ⚡ struck" } else { "" },
-                    )
-                }}
+                {move || format!("{}{}", health(), if struck() { " · ⚡ struck" } else { "" })}
             </text>
             <text x="10" y="56" class="topo-detail">{move || line(true)}</text>
             <text x="10" y="70" class="topo-detail">{move || line(false)}</text>
@@ -144,7 +141,7 @@ fn node_view(console: Console, spec: NodeSpec) -> impl IntoView {
 /// One edge of the diagram; only its rate label follows the samples.
 fn edge_view(console: Console, a: NodeSpec, b: NodeSpec) -> impl IntoView {
     let (d, lx, ly) = edge_path(&a, &b);
-    let rate_label = move || {
+    let rate_label = Memo::new(move |_| {
         console.topology.with(|v| {
             v.as_ref()
                 .and_then(|v| {
@@ -155,7 +152,7 @@ fn edge_view(console: Console, a: NodeSpec, b: NodeSpec) -> impl IntoView {
                 .map(|e| short_rate(e.rate_rps))
                 .unwrap_or_default()
         })
-    };
+    });
     view! {
         <g class="topo-edge" data-testid=format!("topo-edge-{}-{}", a.id, b.id)>
             <path d=d marker-end="url(#topo-arrow)"></path>

@@ -1,5 +1,5 @@
 //! The engine as the page talks to it (`engine_host`, `protocol`), without a worker:
-//! messages survive JSON (NaN and infinities included) and the names in them come back
+//! messages survive the wire form (NaN and infinities included) and the names in them come back
 //! as the engine's own; a host keeps up with the wall clock, owes what it cannot catch
 //! up and says so, reports each sample once and runs a link to its time even when
 //! paused; its answers are what the engine computes directly; a paused log tail filters
@@ -14,7 +14,7 @@ use sdl_app::components::tutorial::setup_for;
 use sdl_app::engine_host::{build_config, switch_config, switch_lab, EngineHost};
 use sdl_app::protocol::{
     decode, encode, intern, Answer, Ask, Command, ConsoleData, FromEngine, LogFilter, LogLineW,
-    Num, Recipe, Sample, Tick, TopologyW,
+    Recipe, Tick, TopologyW,
 };
 use sdl_app::sim::{Speed, HISTORY_SAMPLES};
 use std::collections::BTreeMap;
@@ -60,7 +60,7 @@ fn same_bits(a: f64, b: f64) -> bool {
 }
 
 #[wasm_bindgen_test]
-fn messages_survive_json_nan_and_all() {
+fn messages_survive_the_wire_nan_and_all() {
     let tick = Tick {
         run: 4,
         has_run: true,
@@ -68,20 +68,18 @@ fn messages_survive_json_nan_and_all() {
         events: 99,
         lagging: true,
         replaying: false,
-        samples: vec![Sample {
+        samples: vec![engine::Golden {
             t_ns: 12_000_000_000,
-            v: [
-                Num(f64::NAN),
-                Num(0.25),
-                Num(f64::INFINITY),
-                Num(f64::NEG_INFINITY),
-                Num(1e-300),
-                Num(0.0),
-                Num(-3.5),
-                Num(7.0),
-            ],
+            throughput_rps: f64::NAN,
+            error_rate: 0.25,
+            latency_p50_s: f64::INFINITY,
+            latency_p95_s: f64::NEG_INFINITY,
+            latency_p99_s: 1e-300,
+            queue_depth: 0.0,
+            utilization: -3.5,
+            in_flight: 7.0,
         }],
-        anomalies: Some(vec![("lost_update".into(), Num(f64::NAN))]),
+        anomalies: Some(vec![("lost_update".into(), f64::NAN)]),
     };
     let text = encode(&FromEngine::Tick(tick.clone()));
     let Ok(FromEngine::Tick(back)) = decode::<FromEngine>(&text) else {
@@ -91,10 +89,13 @@ fn messages_survive_json_nan_and_all() {
         (back.run, back.now_ns, back.events),
         (4, 12_000_000_001, 99)
     );
-    for (a, b) in tick.samples[0].v.iter().zip(back.samples[0].v) {
-        assert!(same_bits(a.0, b.0), "{a:?} became {b:?} via {text:?}");
+    let (a, b) = (tick.samples[0], back.samples[0]);
+    assert_eq!(a.t_ns, b.t_ns);
+    for name in engine::GOLDEN_SERIES {
+        let (x, y) = (a.get(name).unwrap(), b.get(name).unwrap());
+        assert!(same_bits(x, y), "{name}: {x:?} became {y:?} via {text:?}");
     }
-    assert!(back.anomalies.unwrap()[0].1 .0.is_nan());
+    assert!(back.anomalies.unwrap()[0].1.is_nan());
 
     let commands = vec![
         Command::Reset {
@@ -256,7 +257,7 @@ fn answers_are_what_the_engine_computes() {
         .map(|s| s * 1_000_000_000)
         .map(|t| (t, q.eval_at(&direct, t)))
         .collect();
-    let got: Vec<(u64, f64)> = points[0].iter().map(|(t, v)| (*t, v.0)).collect();
+    let got: Vec<(u64, f64)> = points[0].clone();
     assert_eq!(got, want);
     assert_eq!(
         points[1].len(),
@@ -446,7 +447,7 @@ fn the_learners_rules_and_objectives_travel_in_the_recipe_and_apply_live() {
     let Answer::Alerts(a) = host.answer(&Ask::Alerts) else {
         panic!("alerts");
     };
-    assert_eq!(a.slo.1 .0, 0.4);
+    assert_eq!(a.slo.latency_p99_s, 0.4);
 
     // Added live, it fires over the history already held; removed, it is gone.
     host.apply(Command::AddRule {
@@ -465,7 +466,7 @@ fn the_learners_rules_and_objectives_travel_in_the_recipe_and_apply_live() {
     let Answer::Alerts(a) = host.answer(&Ask::Alerts) else {
         panic!("alerts");
     };
-    assert_eq!(a.slo.1 .0, 0.12);
+    assert_eq!(a.slo.latency_p99_s, 0.12);
 
     // A recipe with a rule the engine refuses builds no run (the page validates first).
     let mut bad = recipe(&[]);
