@@ -387,21 +387,27 @@ pub struct Summary {
     pub latency_percentiles: &'static str,
 }
 
-/// FNV-1a, 64 bit: a small, fixed, portable hash for determinism checks.
+/// A small, fixed, portable hash for determinism checks: a word at a time, each step
+/// (xor, odd multiply, rotate) a bijection of the state, so one differing value always
+/// changes the result; `finish` mixes the bits (the SplitMix64 finaliser). It runs over
+/// every metric at every sample, so it is on the sampling path: a word per step, not
+/// FNV-1a's byte per step, which cost 7 % of an M/M/1 run.
 #[derive(Debug, Clone, Copy)]
 struct Digest(u64);
 
 impl Digest {
     const START: Digest = Digest(0xcbf2_9ce4_8422_2325);
     #[inline]
-    fn bytes(&mut self, b: &[u8]) {
-        for &x in b {
-            self.0 ^= x as u64;
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01B3);
-        }
-    }
     fn u64(&mut self, v: u64) {
-        self.bytes(&v.to_le_bytes());
+        self.0 = (self.0 ^ v)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left(29);
+    }
+    fn finish(self) -> u64 {
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
     }
     fn f64(&mut self, v: f64) {
         // One NaN bit pattern, so a NaN is a NaN whatever produced it.
@@ -549,19 +555,29 @@ impl Lab {
         self.core.scenarios.on_sample(t, &mut self.core.metrics);
         self.core.metrics.sample(t);
 
+        // The window's oldest snapshot is the baseline for rates and percentiles; the one
+        // that leaves the window lends its bucket vector to the new one (no allocation).
         let st = &self.core.stats;
-        let snap = Snapshot {
+        let mut buckets = if self.snapshots.len() > self.window_samples {
+            self.snapshots
+                .pop_front()
+                .map(|s| s.buckets)
+                .unwrap_or_default()
+        } else {
+            Vec::with_capacity(st.all_latency_buckets.len())
+        };
+        buckets.clear();
+        buckets.extend_from_slice(&st.all_latency_buckets);
+        self.snapshots.push_back(Snapshot {
             t,
             ok: st.all_ok,
             errors: st.all_errors,
-            buckets: st.all_latency_buckets.clone(),
-        };
-        // The window's oldest snapshot is the baseline for rates and percentiles.
-        if self.snapshots.len() > self.window_samples {
-            self.snapshots.pop_front();
-        }
-        let base = self.snapshots.front().cloned();
-        self.snapshots.push_back(snap.clone());
+            buckets,
+        });
+        let (base, snap) = (
+            &self.snapshots[0],
+            &self.snapshots[self.snapshots.len() - 1],
+        );
 
         let mut g = Golden {
             t_ns: t,
@@ -574,7 +590,7 @@ impl Lab {
                 .clamp(0.0, 1.0),
             ..Golden::default()
         };
-        if let Some(base) = base.filter(|b| b.t < t) {
+        if base.t < t {
             let secs = ns_to_secs(t - base.t);
             let ok = snap.ok - base.ok;
             let errors = snap.errors - base.errors;
@@ -585,11 +601,11 @@ impl Lab {
             } else {
                 0.0
             };
-            let mut cum = Vec::with_capacity(snap.buckets.len());
+            let mut cum = [0u64; LATENCY_BUCKETS.len() + 1];
             let mut acc = 0;
-            for (now, then) in snap.buckets.iter().zip(&base.buckets) {
+            for ((c, now), then) in cum.iter_mut().zip(&snap.buckets).zip(&base.buckets) {
                 acc += now - then;
-                cum.push(acc);
+                *c = acc;
             }
             let q = |q| {
                 let v = histogram_quantile(q, LATENCY_BUCKETS, &cum);
@@ -871,7 +887,7 @@ impl Lab {
             d.f64(v);
         }
         d.u64(self.events);
-        format!("{:016x}", d.0)
+        format!("{:016x}", d.finish())
     }
 
     /// Prometheus text exposition of the current metric values.
