@@ -66,54 +66,34 @@ impl Dist {
     }
 }
 
-/// Layers of the exponential ziggurat (Marsaglia & Tsang, 2000): `X[i]` are the layer
-/// edges (decreasing, `X[256] = 0`), `F[i] = exp(-X[i])`. Built once with `libm`, so the
-/// tables, like every draw, are the same bits on every target.
-struct ExpZiggurat {
-    x: [f64; 257],
-    f: [f64; 257],
-}
+// Layers of the exponential ziggurat (Marsaglia & Tsang, 2000): `ZIG_EXP_X[i]` are the
+// layer edges (decreasing, `X[256] = 0`), `ZIG_EXP_F[i] = exp(-X[i])`. Computed with
+// `libm` by `build.rs` (so, like every draw, the same bits on every target) and included
+// as constants: a draw pays no lazy-initialisation check.
+include!(concat!(env!("OUT_DIR"), "/zig_exp.rs"));
 
 const ZIG_EXP_R: f64 = 7.697_117_470_131_05;
 const ZIG_EXP_V: f64 = 0.003_949_659_822_581_557;
-
-fn exp_ziggurat() -> &'static ExpZiggurat {
-    static TABLES: std::sync::OnceLock<ExpZiggurat> = std::sync::OnceLock::new();
-    TABLES.get_or_init(|| {
-        let mut x = [0.0; 257];
-        x[0] = ZIG_EXP_V / libm::exp(-ZIG_EXP_R);
-        x[1] = ZIG_EXP_R;
-        for i in 1..256 {
-            let next = -libm::log(libm::exp(-x[i]) + ZIG_EXP_V / x[i]);
-            x[i + 1] = if i == 255 { 0.0 } else { next.max(0.0) };
-        }
-        let mut f = [0.0; 257];
-        for i in 0..257 {
-            f[i] = libm::exp(-x[i]);
-        }
-        ExpZiggurat { x, f }
-    })
-}
 
 /// A standard exponential draw (mean 1). The ziggurat needs one 64-bit draw and a
 /// multiply for ~99% of samples; the logarithm only in the rare edge and tail cases.
 #[inline]
 pub fn standard_exponential(rng: &mut Rng) -> f64 {
-    let t = exp_ziggurat();
+    let (tx, tf) = (&ZIG_EXP_X, &ZIG_EXP_F);
     loop {
         let bits = rng.next_u64();
         let i = (bits & 0xff) as usize;
         // The top 53 bits, independent of the layer index in the low 8.
         let u = (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-        let x = u * t.x[i];
-        if x < t.x[i + 1] {
+        let x = u * tx[i];
+        if x < tx[i + 1] {
             return x;
         }
         if i == 0 {
             // The tail beyond R is again exponential, shifted by R.
             return ZIG_EXP_R - libm::log(rng.next_open01());
         }
-        if t.f[i + 1] + (t.f[i] - t.f[i + 1]) * rng.next_f64() < libm::exp(-x) {
+        if tf[i + 1] + (tf[i] - tf[i + 1]) * rng.next_f64() < libm::exp(-x) {
             return x;
         }
     }
@@ -181,6 +161,29 @@ impl Zipf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tables `build.rs` wrote are the ziggurat's, recomputed here with `libm` on
+    /// the target that runs the test.
+    #[test]
+    fn ziggurat_tables_are_the_layers_recomputed_on_this_target() {
+        let mut x = [0.0; 257];
+        x[0] = ZIG_EXP_V / libm::exp(-ZIG_EXP_R);
+        x[1] = ZIG_EXP_R;
+        for i in 1..256 {
+            let next = -libm::log(libm::exp(-x[i]) + ZIG_EXP_V / x[i]);
+            x[i + 1] = if i == 255 { 0.0 } else { next.max(0.0) };
+        }
+        for i in 0..257 {
+            assert_eq!(x[i].to_bits(), ZIG_EXP_X[i].to_bits(), "x[{i}]");
+            assert_eq!(libm::exp(-x[i]).to_bits(), ZIG_EXP_F[i].to_bits(), "f[{i}]");
+        }
+        assert!(ZIG_EXP_X.windows(2).all(|w| w[0] > w[1]), "edges decrease");
+        // Equal areas: each layer's rectangle is V.
+        for i in 1..255 {
+            let area = ZIG_EXP_X[i] * (ZIG_EXP_F[i + 1] - ZIG_EXP_F[i]);
+            assert!((area - ZIG_EXP_V).abs() < 1e-12, "layer {i}: {area}");
+        }
+    }
 
     fn mean_of(d: Dist, n: usize) -> f64 {
         let mut rng = Rng::stream(11, 5);

@@ -851,12 +851,12 @@ impl Lab {
             latency_max_s: ns_to_secs(hist.max()),
             wait_mean_s: per(st.wait_sum_ns as f64, st.completed) * 1e-9,
             in_system_mean: if measured_ns > 0 {
-                st.in_system.measured as f64 / measured_ns as f64
+                st.in_system.measured() as f64 / measured_ns as f64
             } else {
                 0.0
             },
             utilization: if measured_ns > 0 {
-                st.busy.measured as f64 / (measured_ns as f64 * workers)
+                st.busy.measured() as f64 / (measured_ns as f64 * workers)
             } else {
                 0.0
             },

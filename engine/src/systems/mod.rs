@@ -213,25 +213,32 @@ pub struct Integrator {
     last_t: Nanos,
     /// ∫ level dt over the whole run, in level·ns.
     pub all: u128,
-    /// ∫ level dt after the warm-up.
-    pub measured: u128,
+    /// `all` at the end of the warm-up, once the run is past it.
+    at_warmup: Option<u128>,
 }
 
 impl Integrator {
+    /// Adds `level · (t − last_t)`. On every event's path, so one multiply: the part
+    /// after the warm-up is `all` less its value at the warm-up's end, kept when the run
+    /// crosses it (exact, integers).
     #[inline]
     fn advance(&mut self, t: Nanos, warmup: Nanos) {
         if t > self.last_t {
-            let dt = (t - self.last_t) as u128;
-            self.all += self.level as u128 * dt;
-            if t > warmup {
-                let from = self.last_t.max(warmup);
-                self.measured += self.level as u128 * (t - from) as u128;
+            if self.last_t <= warmup && t > warmup {
+                self.all += self.level as u128 * (warmup - self.last_t) as u128;
+                self.at_warmup = Some(self.all);
+                self.last_t = warmup;
             }
+            self.all += self.level as u128 * (t - self.last_t) as u128;
             self.last_t = t;
         }
     }
     pub fn level(&self) -> u64 {
         self.level
+    }
+    /// ∫ level dt after the warm-up, up to the last `advance`.
+    pub fn measured(&self) -> u128 {
+        self.at_warmup.map_or(0, |at| self.all - at)
     }
 }
 
