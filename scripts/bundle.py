@@ -6,8 +6,9 @@ From a built dist/ (make build) it writes, next to dist/:
   serve with any static server (it works under any path; after one visit, offline);
 - `sdl-lab.html`: one self-contained file that runs by double-click from disk (file://),
   no server: the stylesheet, the icon, the app's JavaScript and its wasm (base64, compiled
-  from bytes) are inlined, and its Content-Security-Policy allows exactly those inline
-  blocks by hash (nothing may be fetched at all).
+  from bytes) are inlined, the catalogue's prose (docs.json) as a JSON data block, and its
+  Content-Security-Policy allows exactly those inline blocks by hash (nothing may be
+  fetched at all).
 
 Usage: scripts/bundle.py [--dist DIR] [--out DIR]   (defaults: dist, the parent of dist)
 Only the Python standard library; the output is byte-for-byte reproducible.
@@ -97,6 +98,9 @@ def single_file(dist: str) -> str:
     if re.search(r"^\s*export\b", js, flags=re.M):
         fail(f"{js_name}: an export form this script does not know how to inline")
     wasm_b64 = base64.b64encode(read(wasm_name, "rb")).decode()
+    # The catalogue's prose (the app reads this block instead of fetching docs.json).
+    # "</" cannot close the block once escaped as JSON allows ("<\/").
+    docs = read("docs.json").replace("</", "<\\/")
     start = (
         "\nconst sdlWasm = document.getElementById('sdl-wasm');\n"
         "const sdlBytes = Uint8Array.from(atob(sdlWasm.textContent.trim()), (c) => c.charCodeAt(0));\n"
@@ -133,6 +137,7 @@ def single_file(dist: str) -> str:
     out = (
         out[:body_end]
         + f'<script type="application/octet-stream" id="sdl-wasm">{wasm_b64}</script>\n'
+        + f'<script type="application/json" id="sdl-docs">{docs}</script>\n'
         + f'<script type="module">{script}</script>\n'
         + out[body_end:]
     )

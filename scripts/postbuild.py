@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
-"""Trunk post-build hook (Trunk.toml [[hooks]]): writes the service worker's precache list.
+"""Trunk post-build hook (Trunk.toml [[hooks]]): the catalogue's prose and the service
+worker's precache list.
 
 Runs in Trunk's staging directory ($TRUNK_STAGING_DIR) before it becomes dist/:
+- `docs.json`: {path: text} for every `engine::doc_of!("path")` in engine/src, the text
+  being the file's leading `//!` lines as written (what engine/build.rs extracts); the
+  wasm leaves this prose out and the catalogue loads it when it first opens;
 - `sw-manifest.json`: {"version": <hash of every file's name and bytes>, "files": [...]}
   listing every file of the site (index.html, the wasm, js, css, icons, the manifest),
   relative to the site root, so the worker caches the whole app shell;
@@ -14,11 +18,39 @@ Usage: scripts/postbuild.py [DIR]   (DIR defaults to $TRUNK_STAGING_DIR, else di
 import hashlib
 import json
 import os
+import re
 import sys
+
+ENGINE_SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "engine", "src")
+DOC_OF = re.compile(r'doc_of!\(\s*"([^"]+)"\s*\)')
 
 # Not precached: the worker itself (the browser fetches it) and its own list.
 SKIP = {"sw.js", "sw-manifest.json"}
 PLACEHOLDER = "__SDL_BUILD__"
+
+
+def module_docs(src: str) -> dict:
+    """{path: leading `//!` lines} for every path a `doc_of!` names, as build.rs does."""
+    paths = set()
+    for dirpath, dirnames, filenames in os.walk(src):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if name.endswith(".rs"):
+                with open(os.path.join(dirpath, name), encoding="utf-8") as f:
+                    paths.update(DOC_OF.findall(f.read()))
+    docs = {}
+    for rel in sorted(paths):
+        with open(os.path.join(src, rel), encoding="utf-8") as f:
+            text = f.read()
+        lines = []
+        # Rust's str::lines: split at \n, drop a trailing \r.
+        for line in text.split("\n"):
+            line = line[:-1] if line.endswith("\r") else line
+            if not line.startswith("//!"):
+                break
+            lines.append(line + "\n")
+        docs[rel] = "".join(lines)
+    return docs
 
 
 def main() -> int:
@@ -26,6 +58,12 @@ def main() -> int:
     if not os.path.isfile(os.path.join(root, "index.html")):
         print(f"postbuild: {root}/index.html not found (is this a built site?)", file=sys.stderr)
         return 2
+    docs = module_docs(ENGINE_SRC)
+    if not docs:
+        print(f"postbuild: no doc_of! paths under {ENGINE_SRC}", file=sys.stderr)
+        return 2
+    with open(os.path.join(root, "docs.json"), "w", encoding="utf-8") as f:
+        json.dump(docs, f, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     files = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
@@ -53,7 +91,7 @@ def main() -> int:
             return 2
         with open(sw, "w", encoding="utf-8") as f:
             f.write(text.replace(PLACEHOLDER, version))
-    print(f"postbuild: sw-manifest.json version {version}, {len(files)} files")
+    print(f"postbuild: docs.json ({len(docs)} docs), sw-manifest.json version {version}, {len(files)} files")
     return 0
 
 

@@ -103,7 +103,7 @@ layer_build() {
   run build build_dist
   if [ -f dist/index.html ]; then
     # Every .wasm, .js and .css the site ships, summed (as `make bench` reports it).
-    RESULTS+=("  $(scripts/bench.sh --bundle)")
+    RESULTS+=("$(scripts/bench.sh --bundle | sed 's/^/  /')")
   fi
 }
 

@@ -9,6 +9,7 @@
 //! catalogue and tutorial prose without ever injecting HTML.
 
 pub mod components;
+pub mod docs;
 pub mod embed;
 pub mod engine_host;
 pub mod format;

@@ -139,6 +139,36 @@ pub async fn read_chosen_file(input: &web_sys::HtmlInputElement) -> Result<Strin
         .ok_or_else(|| "the file is not text".to_string())
 }
 
+/// The text of `url` (relative to the page: a file of the site), or what went wrong.
+pub async fn fetch_text(url: &str) -> Result<String, String> {
+    use wasm_bindgen::JsCast;
+    let response = wasm_bindgen_futures::JsFuture::from(window().fetch_with_str(url))
+        .await
+        .map_err(|_| {
+            format!("{url} could not be fetched (offline, or not deployed beside the page?)")
+        })?;
+    let response: web_sys::Response = response
+        .dyn_into()
+        .map_err(|_| format!("{url}: no response"))?;
+    if !response.ok() {
+        return Err(format!("{url}: HTTP {}", response.status()));
+    }
+    let text = response
+        .text()
+        .map_err(|_| format!("{url}: the body could not be read"))?;
+    wasm_bindgen_futures::JsFuture::from(text)
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(|| format!("{url}: the body is not text"))
+}
+
+/// The text of an inline data block (`<script type="application/json" id=ID>`): the
+/// single-file build carries the site's data files this way, since it fetches nothing.
+pub fn inline_data(id: &str) -> Option<String> {
+    document().get_element_by_id(id)?.text_content()
+}
+
 /// The page address's query string (`?a=b`), or "".
 pub fn location_search() -> String {
     window().location().search().unwrap_or_default()

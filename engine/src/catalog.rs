@@ -183,7 +183,12 @@ pub struct ItemDescription {
     pub title: &'static str,
     pub category: &'static str,
     pub summary: &'static str,
+    /// The catalogue page's Markdown (empty in WebAssembly: see `doc_path`).
     pub doc: String,
+    /// The file the doc comes from (`DocSource::path`): in the browser, its key in
+    /// `docs.json`.
+    #[serde(skip)]
+    pub doc_path: &'static str,
     pub params: Vec<ParamDoc>,
     pub metrics: Vec<MetricSpec>,
     /// For a scenario: the components it strikes; for a mitigation, those it acts on.
@@ -228,6 +233,7 @@ pub fn describe(id: &str) -> Result<ItemDescription, LabError> {
             category: s.category,
             summary: s.summary,
             doc: s.doc(),
+            doc_path: s.source.path,
             params: s
                 .params
                 .iter()
@@ -249,6 +255,7 @@ pub fn describe(id: &str) -> Result<ItemDescription, LabError> {
             category: m.category,
             summary: m.summary,
             doc: m.doc(),
+            doc_path: m.source.path,
             params: m
                 .params
                 .iter()
@@ -270,6 +277,7 @@ pub fn describe(id: &str) -> Result<ItemDescription, LabError> {
             category: s.category,
             summary: s.summary,
             doc: s.doc(),
+            doc_path: s.source.path,
             params: s
                 .params()
                 .into_iter()

@@ -6,12 +6,31 @@
 //! See `ARCHITECTURE.md` at the repository root for the map and the invariants.
 
 /// The `//!` documentation of a source file under `src/` (path relative to `src/`),
-/// extracted at build time by `build.rs`: catalogue entries carry their prose, not their
-/// code. The text keeps its `//!` markers; `scenario::module_doc` strips them.
+/// extracted at build time by `build.rs`, as a `scenario::DocSource`: catalogue entries
+/// carry their prose, not their code. The text keeps its `//!` markers;
+/// `scenario::module_doc` strips them.
+#[cfg(not(target_arch = "wasm32"))]
 #[macro_export]
 macro_rules! doc_of {
     ($path:literal) => {
-        include_str!(concat!(env!("OUT_DIR"), "/docs/", $path, ".md"))
+        $crate::scenario::DocSource {
+            path: $path,
+            text: include_str!(concat!(env!("OUT_DIR"), "/docs/", $path, ".md")),
+        }
+    };
+}
+
+/// In WebAssembly the prose is left out of the module (it is a sixth of the browser
+/// bundle): only the path travels, and the page loads the text when the catalogue opens
+/// (`docs.json`, written beside the wasm by `scripts/postbuild.py`).
+#[cfg(target_arch = "wasm32")]
+#[macro_export]
+macro_rules! doc_of {
+    ($path:literal) => {
+        $crate::scenario::DocSource {
+            path: $path,
+            text: "",
+        }
     };
 }
 

@@ -16,7 +16,7 @@ pub struct MitigationMeta {
     pub category: &'static str,
     pub summary: &'static str,
     /// The `//!` documentation of the mitigation's file (`doc_of!`): its catalogue page.
-    pub source: &'static str,
+    pub source: crate::scenario::DocSource,
     pub params: &'static [ParamSpec],
     pub metrics: &'static [MetricSpec],
     /// The system parts that must exist for it to act.
@@ -25,7 +25,7 @@ pub struct MitigationMeta {
 
 impl MitigationMeta {
     pub fn doc(&self) -> String {
-        module_doc(self.source)
+        module_doc(self.source.text)
     }
 }
 

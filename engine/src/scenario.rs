@@ -449,7 +449,7 @@ pub struct ScenarioMeta {
     /// One sentence for lists.
     pub summary: &'static str,
     /// The `//!` documentation of the scenario's file (`doc_of!`): its catalogue page.
-    pub source: &'static str,
+    pub source: DocSource,
     /// Scenario-specific parameters (the common timing ones are added by `params()`).
     pub own_params: &'static [ParamSpec],
     pub metrics: &'static [MetricSpec],
@@ -498,8 +498,19 @@ impl ScenarioMeta {
 
     /// The `//!` documentation of the scenario's file, as Markdown.
     pub fn doc(&self) -> String {
-        module_doc(self.source)
+        module_doc(self.source.text)
     }
+}
+
+/// Where a catalogue entry's prose comes from: the `//!` documentation of its file
+/// (`doc_of!`).
+#[derive(Debug, Clone, Copy)]
+pub struct DocSource {
+    /// The file under `engine/src/`, e.g. `systems/queue.rs`: also the key of the text
+    /// in `docs.json`, from which the browser build loads it.
+    pub path: &'static str,
+    /// The file's `//!` lines as written; empty in WebAssembly, which leaves them out.
+    pub text: &'static str,
 }
 
 /// The leading `//!` block of a Rust source file, without the markers.

@@ -56,6 +56,13 @@ test('the single HTML file runs from file:// with nothing fetched and no CSP vio
   await page.goto(`${url}?embed=1&scenario=retry-storm`);
   await expect(page.getByTestId('embed-lab')).toBeVisible();
   await expect(page.getByTestId('open-full-lab')).toHaveAttribute('href', /^sdl-lab\.html\?/);
+
+  // The catalogue's prose is in the file (a data block), not fetched.
+  await page.goto(`${url}?view=catalog&item=retry-storm`);
+  await expect(page.getByTestId('catalog-doc')).toContainText('clients');
+  await expect(page.getByTestId('catalog-doc-error')).toHaveCount(0);
+  expect(problems).toEqual([]);
+  expect(requests.filter((u) => !u.startsWith(url.split('?')[0]) && !u.startsWith('data:'))).toEqual([]);
 });
 
 test('the site zip unpacks into a folder any static server can serve', async ({ page }) => {

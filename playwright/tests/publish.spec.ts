@@ -111,6 +111,8 @@ test('after one visit the lab works offline, and a scenario runs', async ({ page
     // The engine's worker script is part of the precached shell.
     const manifest = JSON.parse(fs.readFileSync(path.join(dist, 'sw-manifest.json'), 'utf8'));
     expect(manifest.files).toContain('engine-worker.js');
+    // So is the catalogue's prose, which the wasm leaves out.
+    expect(manifest.files).toContain('docs.json');
     // Saved progress lives in localStorage; it must survive going offline.
     await page.evaluate(() => localStorage.setItem('sdl-offline-check', 'kept'));
     await server.close();
@@ -135,6 +137,9 @@ test('after one visit the lab works offline, and a scenario runs', async ({ page
     // A deep link with the embed query is the same cached shell.
     await page.goto(server.url + 'index.html?embed=1&scenario=retry-storm');
     await expect(page.getByTestId('embed-lab')).toBeVisible();
+    // The catalogue's prose comes from the cache too.
+    await page.goto(server.url + 'index.html?view=catalog&item=retry-storm');
+    await expect(page.getByTestId('catalog-doc')).toContainText('clients');
   } finally {
     await context.setOffline(false);
     await server.close();

@@ -215,6 +215,29 @@ test('the markdown renderer never makes a javascript: link', async ({ page }) =>
   await expect(page.getByTestId('catalog-doc').locator('strong')).toContainText('after the trigger has ended');
 });
 
+test("the catalogue's prose loads beside the page, once", async ({ page }) => {
+  // The wasm leaves the prose out; docs.json comes when the catalogue first opens.
+  const fetched: string[] = [];
+  page.on('request', (r) => r.url().endsWith('/docs.json') && fetched.push(r.url()));
+  const lab = new StatePage(page);
+  await lab.openLink('view=catalog&item=retry-storm');
+  await expect(page.getByTestId('catalog-doc')).toContainText('clients');
+  await page.getByRole('link', { name: 'Catalogue', exact: true }).first().click();
+  await page.getByTestId('catalog-search').fill('stampede');
+  await expect(page.getByTestId('catalog-count')).not.toHaveText('0 items');
+  expect(fetched).toHaveLength(1);
+});
+
+test('when the catalogue prose cannot load, the page says so and the rest works', async ({ page }) => {
+  // Routed before the first visit: no service worker answers from its cache yet.
+  await page.route('**/docs.json', (r) => r.fulfill({ status: 404, body: 'missing' }));
+  const lab = new StatePage(page);
+  await lab.openLink('view=catalog&item=retry-storm');
+  await expect(page.getByTestId('catalog-doc-error')).toContainText('docs.json: HTTP 404');
+  await expect(page.getByTestId('catalog-params')).toContainText('retry-storm.retries');
+  await expect(page.getByTestId('catalog-page-title')).toHaveText('Retry storm');
+});
+
 for (const colorScheme of ['light', 'dark'] as const) {
   test(`sharing, comparing, exporting and the catalogue are axe-clean (${colorScheme})`, async ({ page }) => {
     await page.emulateMedia({ colorScheme });

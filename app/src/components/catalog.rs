@@ -3,6 +3,7 @@
 //! (`?view=catalog&item=ID`) made from its doc, parameters and metrics, with "Open in
 //! lab" — a lab link with the item switched on.
 
+use crate::docs::{self, Docs};
 use crate::markdown;
 use crate::sim::Sim;
 use crate::url_state::{Share, View};
@@ -10,6 +11,7 @@ use engine::catalog::{self, ItemDescription, ItemKind};
 use engine::share::{LabState, SwitchOn};
 use engine::LabConfig;
 use leptos::prelude::*;
+use std::sync::Arc;
 
 /// Symptoms a learner may start from, and words in an item's summary or its "What to
 /// look at" section that point to each.
@@ -82,12 +84,28 @@ fn symptoms_of(d: &ItemDescription) -> Vec<&'static str> {
         .collect()
 }
 
-/// Every item described, in catalogue order.
-fn all_items() -> Vec<ItemDescription> {
-    catalog::list()
+/// Every item described, in catalogue order, with its doc once the docs are loaded.
+fn all_items(docs: &Docs) -> Items {
+    let mut all: Vec<ItemDescription> = catalog::list()
         .iter()
         .filter_map(|i| catalog::describe(i.id).ok())
-        .collect()
+        .collect();
+    if let Docs::Ready(map) = docs {
+        for d in &mut all {
+            docs::fill(d, map);
+        }
+    }
+    Items(Arc::new(all))
+}
+
+/// The catalogue's items; a new list only when the docs arrive.
+#[derive(Clone)]
+struct Items(Arc<Vec<ItemDescription>>);
+
+impl PartialEq for Items {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 /// A lab link that runs this item: a system as itself; a scenario or mitigation switched
@@ -164,13 +182,18 @@ fn CatalogLink(view: View, children: Children) -> impl IntoView {
 #[component]
 pub fn Catalog() -> impl IntoView {
     let share = Share::expect();
-    let items = StoredValue::new(all_items());
+    let docs = docs::use_docs();
+    let docs_state = docs.clone();
+    let items = Memo::new(move |_| all_items(&docs.get()));
     view! {
         {move || match share.view.get() {
             View::Catalog(Some(id)) => {
-                let item = items.with_value(|all| all.iter().find(|d| d.id == id).cloned());
+                let item = items.with(|all| all.0.iter().find(|d| d.id == id).cloned());
                 match item {
-                    Some(d) => view! { <ItemPage item=d /> }.into_any(),
+                    Some(d) => {
+                        let state = docs_state.get_untracked();
+                        view! { <ItemPage item=d docs=state /> }.into_any()
+                    }
                     None => view! {
                         <section class="catalog" aria-labelledby="catalog-title">
                             <h2 id="catalog-title">"Not in the catalogue"</h2>
@@ -189,13 +212,14 @@ pub fn Catalog() -> impl IntoView {
 }
 
 #[component]
-fn CatalogList(items: StoredValue<Vec<ItemDescription>>) -> impl IntoView {
+fn CatalogList(items: Memo<Items>) -> impl IntoView {
     let query = RwSignal::new(String::new());
     let kind = RwSignal::new(String::new());
     let category = RwSignal::new(String::new());
     let metric = RwSignal::new(String::new());
     let symptom = RwSignal::new(String::new());
-    let (categories, metrics) = items.with_value(|all| {
+    let (categories, metrics) = items.with_untracked(|all| {
+        let all = &all.0;
         let mut c: Vec<&'static str> = all.iter().map(|d| d.category).collect();
         c.sort_unstable();
         c.dedup();
@@ -208,7 +232,7 @@ fn CatalogList(items: StoredValue<Vec<ItemDescription>>) -> impl IntoView {
         (c, m)
     });
     let symptoms =
-        StoredValue::new(items.with_value(|all| all.iter().map(symptoms_of).collect::<Vec<_>>()));
+        Memo::new(move |_| items.with(|all| all.0.iter().map(symptoms_of).collect::<Vec<_>>()));
     let shown = Memo::new(move |_| {
         let (q, k, c, m, s) = (
             query.get(),
@@ -217,14 +241,16 @@ fn CatalogList(items: StoredValue<Vec<ItemDescription>>) -> impl IntoView {
             metric.get(),
             symptom.get(),
         );
-        items.with_value(|all| {
-            all.iter()
+        items.with(|all| {
+            all.0
+                .iter()
                 .enumerate()
                 .filter(|(_, d)| k.is_empty() || kind_name(d.kind).eq_ignore_ascii_case(&k))
                 .filter(|(_, d)| c.is_empty() || d.category == c)
                 .filter(|(_, d)| m.is_empty() || d.metrics.iter().any(|x| x.name == m))
                 .filter(|(i, _)| {
-                    s.is_empty() || symptoms.with_value(|all| all[*i].contains(&s.as_str()))
+                    s.is_empty()
+                        || symptoms.with(|all| all.get(*i).is_some_and(|x| x.contains(&s.as_str())))
                 })
                 .filter(|(_, d)| matches_text(d, &q))
                 .map(|(i, _)| i)
@@ -290,7 +316,7 @@ fn CatalogList(items: StoredValue<Vec<ItemDescription>>) -> impl IntoView {
                     shown
                         .get()
                         .into_iter()
-                        .filter_map(|i| items.with_value(|all| all.get(i).cloned()))
+                        .filter_map(|i| items.with(|all| all.0.get(i).cloned()))
                         .map(|d| {
                             let id = d.id;
                             view! {
@@ -314,7 +340,7 @@ fn CatalogList(items: StoredValue<Vec<ItemDescription>>) -> impl IntoView {
 }
 
 #[component]
-fn ItemPage(item: ItemDescription) -> impl IntoView {
+fn ItemPage(item: ItemDescription, docs: Docs) -> impl IntoView {
     let d = item;
     let link = lab_link(&d);
     // The doc's own `# Title` repeats the page heading.
@@ -350,7 +376,19 @@ fn ItemPage(item: ItemDescription) -> impl IntoView {
                 .into_any(),
                 None => view! { <p class="panel-note">"No system in the lab has what this item acts on yet."</p> }.into_any(),
             }}
-            <div class="doc" data-testid="catalog-doc">{markdown::render_with(&doc, 1)}</div>
+            {match (d.doc.is_empty(), docs) {
+                (true, Docs::Loading) => view! {
+                    <p class="panel-note" role="status" data-testid="catalog-doc-loading">"Loading the description…"</p>
+                }
+                .into_any(),
+                (true, Docs::Failed(why)) => view! {
+                    <p class="field-error" role="alert" data-testid="catalog-doc-error">
+                        {format!("The description could not be loaded: {why}. Parameters and metrics are below.")}
+                    </p>
+                }
+                .into_any(),
+                _ => view! { <div class="doc" data-testid="catalog-doc">{markdown::render_with(&doc, 1)}</div> }.into_any(),
+            }}
             {(!strikes.is_empty()).then(|| view! {
                 <h3>{if kind == ItemKind::Scenario { "Components it strikes" } else { "Components it acts on" }}</h3>
                 <p>{strikes.join(", ")}</p>

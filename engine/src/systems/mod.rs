@@ -18,7 +18,7 @@ pub struct SystemMeta {
     pub title: &'static str,
     pub category: &'static str,
     pub summary: &'static str,
-    pub source: &'static str,
+    pub source: crate::scenario::DocSource,
     pub params: &'static [ParamSpec],
     pub metrics: &'static [MetricSpec],
     /// The parts scenarios can strike.
@@ -28,7 +28,7 @@ pub struct SystemMeta {
 
 impl SystemMeta {
     pub fn doc(&self) -> String {
-        module_doc(self.source)
+        module_doc(self.source.text)
     }
 }
 
