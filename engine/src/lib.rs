@@ -55,6 +55,7 @@ pub mod systems;
 pub mod theory;
 pub mod time;
 pub mod topology;
+mod zig_exp;
 
 #[cfg(test)]
 pub mod testkit;
