@@ -534,7 +534,7 @@ impl EngineHost {
 
 /// The lines of `held` that pass `f`, newest first, with their console keys.
 fn filter_logs(lab: &Lab, held: &[LogRecord], f: &LogFilter) -> LogsW {
-    let kept: BTreeSet<u64> = lab.traces().map(|t| t.trace_id).collect();
+    let kept: BTreeSet<u64> = engine::order::to_set(lab.traces().map(|t| t.trace_id));
     let focus = f.focus.as_deref().and_then(|id| {
         topology::layout(lab.system().id, topology::Parts::ALL)
             .0

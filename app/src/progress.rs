@@ -283,10 +283,11 @@ impl Progress {
         step_count: u32,
         now_ms: u64,
     ) {
-        let answers: BTreeMap<u32, QuizAnswer> = answers
-            .into_iter()
-            .filter(|(q, _)| *q < question_count.min(MAX_QUESTIONS))
-            .collect();
+        let answers: BTreeMap<u32, QuizAnswer> = engine::order::to_map(
+            answers
+                .into_iter()
+                .filter(|(q, _)| *q < question_count.min(MAX_QUESTIONS)),
+        );
         let total = question_count.min(MAX_QUESTIONS);
         let correct = answers.values().filter(|a| a.correct).count() as u32;
         let t = self.entry(id, now_ms);

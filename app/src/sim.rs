@@ -265,14 +265,13 @@ impl Sim {
             system: RwSignal::new(DEFAULT_SYSTEM),
             system_params: RwSignal::new(BTreeMap::new()),
             rules: RwSignal::new(Vec::new()),
-            switches: RwSignal::new(
+            switches: RwSignal::new(engine::order::to_map(
                 catalog::scenarios()
                     .iter()
                     .map(|s| s.id)
                     .chain(catalog::mitigations().iter().map(|m| m.id))
-                    .map(|id| (id, SwitchState::default()))
-                    .collect(),
-            ),
+                    .map(|id| (id, SwitchState::default())),
+            )),
             switch_errors: RwSignal::new(BTreeMap::new()),
             run_error: RwSignal::new(None),
             now_ns: RwSignal::new(0),
@@ -604,10 +603,11 @@ impl Sim {
             system_params: self.system_params.get_untracked(),
             rules: self.rules.get_untracked(),
             switches: self.switches.with_untracked(|all| {
-                all.iter()
-                    .filter(|(_, s)| s.on)
-                    .map(|(id, s)| (id.to_string(), s.params.clone()))
-                    .collect()
+                engine::order::to_map(
+                    all.iter()
+                        .filter(|(_, s)| s.on)
+                        .map(|(id, s)| (id.to_string(), s.params.clone())),
+                )
             }),
         }
     }
@@ -619,10 +619,11 @@ impl Sim {
         let built = build_config(&recipe);
         let recipe = match built {
             Ok((cfg, refused)) => {
-                let refused: BTreeMap<&'static str, String> = refused
-                    .into_iter()
-                    .filter_map(|(id, e)| find_switch(&id).ok().map(|sw| (sw.id(), e)))
-                    .collect();
+                let refused: BTreeMap<&'static str, String> = engine::order::to_map(
+                    refused
+                        .into_iter()
+                        .filter_map(|(id, e)| find_switch(&id).ok().map(|sw| (sw.id(), e))),
+                );
                 self.switches.update(|all| {
                     for id in refused.keys() {
                         if let Some(s) = all.get_mut(id) {

@@ -334,7 +334,7 @@ pub fn load_raw(
             .filter(|t| t.series == s.id)
             .map(|t| t.number)
             .collect();
-        numbers.sort_unstable();
+        engine::order::sort(&mut numbers);
         if numbers.is_empty() {
             lib.errors.push(ContentError::new(
                 "series.toml",

@@ -276,7 +276,7 @@ impl Question {
             Answer::Numeric { .. } => return false,
         };
         let mut picked: Vec<usize> = picked.to_vec();
-        picked.sort_unstable();
+        engine::order::sort(&mut picked);
         picked.dedup();
         let right: Vec<usize> = (0..choices.len()).filter(|&i| choices[i].correct).collect();
         picked == right

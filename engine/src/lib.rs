@@ -44,6 +44,7 @@ pub mod metrics;
 pub mod mitigation;
 pub mod mitigations;
 pub mod observe;
+pub mod order;
 pub mod params;
 pub mod query;
 pub mod rng;

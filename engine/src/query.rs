@@ -168,7 +168,7 @@ impl Query {
     pub fn metric_names(&self) -> Vec<String> {
         let mut out = Vec::new();
         walk_selectors(&self.expr, &mut |s, _| out.push(s.name.clone()));
-        out.sort();
+        crate::order::sort(&mut out);
         out.dedup();
         out
     }
@@ -196,7 +196,7 @@ impl Query {
         }
         let mut out = Vec::new();
         walk(&self.expr, &mut out);
-        out.sort_unstable();
+        crate::order::sort(&mut out);
         out.dedup();
         out
     }

@@ -633,8 +633,7 @@ impl Scenarios {
             active.set_window();
             self.list.push(active);
             self.version += 1;
-            self.list
-                .sort_by_key(|s| crate::catalog::scenario_rank(s.meta.id));
+            crate::order::sort_by_key(&mut self.list, |s| crate::catalog::scenario_rank(s.meta.id));
             for (c, positions) in self.by_component.iter_mut().enumerate() {
                 positions.clear();
                 for (i, s) in self.list.iter().enumerate() {

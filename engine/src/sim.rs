@@ -925,7 +925,7 @@ impl Lab {
         out.push('\n');
         let columns: Vec<BTreeMap<Nanos, f64>> = keys
             .iter()
-            .map(|k| m.points(k.index).into_iter().collect())
+            .map(|k| crate::order::to_map(m.points(k.index)))
             .collect();
         let golden = &self.golden_series;
         for i in 0..golden[0].len() {

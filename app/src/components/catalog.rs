@@ -221,13 +221,13 @@ fn CatalogList(items: Memo<Items>) -> impl IntoView {
     let (categories, metrics) = items.with_untracked(|all| {
         let all = &all.0;
         let mut c: Vec<&'static str> = all.iter().map(|d| d.category).collect();
-        c.sort_unstable();
+        engine::order::sort(&mut c);
         c.dedup();
         let mut m: Vec<&'static str> = all
             .iter()
             .flat_map(|d| d.metrics.iter().map(|m| m.name))
             .collect();
-        m.sort_unstable();
+        engine::order::sort(&mut m);
         m.dedup();
         (c, m)
     });

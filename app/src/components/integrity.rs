@@ -34,7 +34,7 @@ pub fn anomalies(lab: &Lab) -> Vec<(String, f64)> {
         .filter(|k| k.name == FAMILY)
         .filter_map(|k| k.label_values.first().cloned())
         .collect();
-    kinds.sort_by_key(|k| {
+    engine::order::sort_by_key(&mut kinds, |k| {
         let rank = KINDS
             .iter()
             .position(|(id, _)| id == k)

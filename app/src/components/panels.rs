@@ -127,7 +127,7 @@ pub fn ActivePanels() -> impl IntoView {
                 .filter_map(|(id, _)| catalog::find_switch(id).ok())
                 .collect()
         });
-        on.sort_by_key(|s| s.rank());
+        engine::order::sort_by_key(&mut on, |s| s.rank());
         on.into_iter().map(|s| s.id()).collect::<Vec<_>>()
     });
     // Narrowed to a component (chosen on the topology): its own metrics that the run

@@ -32,7 +32,10 @@ pub fn Quiz(tutorial: &'static Tutorial) -> impl IntoView {
     let entries: Vec<Entry> = (0..tutorial.quiz.len())
         .map(|q| {
             let (picked, number) = match saved.get(&(q as u32)).map(|a| &a.given) {
-                Some(Given::Choices(c)) => (c.iter().map(|i| *i as usize).collect(), String::new()),
+                Some(Given::Choices(c)) => (
+                    engine::order::to_set(c.iter().map(|i| *i as usize)),
+                    String::new(),
+                ),
                 Some(Given::Number(x)) => (BTreeSet::new(), x.to_string()),
                 None => (BTreeSet::new(), String::new()),
             };
@@ -46,15 +49,16 @@ pub fn Quiz(tutorial: &'static Tutorial) -> impl IntoView {
     let entries_for_submit = entries.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let answers: BTreeMap<u32, QuizAnswer> = tutorial
-            .quiz
-            .iter()
-            .zip(&entries_for_submit)
-            .enumerate()
-            .filter_map(|(q, (question, entry))| {
-                judge(question, *entry).map(|answer| (q as u32, answer))
-            })
-            .collect();
+        let answers: BTreeMap<u32, QuizAnswer> = engine::order::to_map(
+            tutorial
+                .quiz
+                .iter()
+                .zip(&entries_for_submit)
+                .enumerate()
+                .filter_map(|(q, (question, entry))| {
+                    judge(question, *entry).map(|answer| (q as u32, answer))
+                }),
+        );
         let now = web::epoch_ms();
         let steps = tutorial.steps.len() as u32;
         let questions = tutorial.quiz.len() as u32;
@@ -103,7 +107,7 @@ fn judge(question: &Question, entry: Entry) -> Option<QuizAnswer> {
             let picked: Vec<usize> = entry.picked.get_untracked().into_iter().collect();
             (!picked.is_empty()).then(|| QuizAnswer {
                 correct: question.is_right_choice(&picked),
-                given: Given::Choices(picked.iter().map(|i| *i as u32).collect()),
+                given: Given::Choices(engine::order::to_set(picked.iter().map(|i| *i as u32))),
             })
         }
         Answer::Numeric { .. } => {

@@ -26,7 +26,7 @@ pub fn pick<'a>(traces: &'a [Trace], view: &str) -> Vec<&'a Trace> {
     };
     if view == "slowest" {
         // Stable: equal durations keep newest first.
-        out.sort_by_key(|t| std::cmp::Reverse(t.duration_ns()));
+        engine::order::sort_by_key(&mut out, |t| std::cmp::Reverse(t.duration_ns()));
     }
     out.truncate(LISTED);
     out

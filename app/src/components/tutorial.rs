@@ -116,12 +116,13 @@ pub fn TutorialView(tutorial: &'static Tutorial, page: usize) -> impl IntoView {
 
 /// The lab setup a step's action describes.
 pub fn setup_for(action: &Action) -> Setup {
-    let mut switches: BTreeMap<String, BTreeMap<String, String>> = action
-        .scenarios
-        .iter()
-        .chain(&action.mitigations)
-        .map(|id| (id.clone(), BTreeMap::new()))
-        .collect();
+    let mut switches: BTreeMap<String, BTreeMap<String, String>> = engine::order::to_map(
+        action
+            .scenarios
+            .iter()
+            .chain(&action.mitigations)
+            .map(|id| (id.clone(), BTreeMap::new())),
+    );
     let mut system_params = BTreeMap::new();
     for (key, value) in &action.params {
         match key.split_once('.') {
@@ -168,10 +169,11 @@ fn differences(sim: &Sim, setup: &Setup) -> Vec<String> {
         out.push("the system parameters differ".to_string());
     }
     let on: BTreeMap<String, BTreeMap<String, String>> = sim.switches.with_untracked(|all| {
-        all.iter()
-            .filter(|(_, s)| s.on)
-            .map(|(id, s)| (id.to_string(), s.params.clone()))
-            .collect()
+        engine::order::to_map(
+            all.iter()
+                .filter(|(_, s)| s.on)
+                .map(|(id, s)| (id.to_string(), s.params.clone())),
+        )
     });
     if on.keys().ne(setup.switches.keys()) {
         out.push("different scenarios or mitigations are on".to_string());
