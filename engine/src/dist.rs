@@ -76,7 +76,7 @@ use crate::zig_exp::R as ZIG_EXP_R;
 
 /// A standard exponential draw (mean 1). The ziggurat needs one 64-bit draw and a
 /// multiply for ~99% of samples; the logarithm only in the rare edge and tail cases.
-#[inline]
+#[inline(always)]
 pub fn standard_exponential(rng: &mut Rng) -> f64 {
     let (tx, tf) = (&ZIG_EXP_X, &ZIG_EXP_F);
     loop {

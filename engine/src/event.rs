@@ -81,7 +81,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Where the earliest event is: `None` = the heap, `Some(i)` = lane i.
-    #[inline]
+    #[inline(always)]
     fn earliest(&self) -> Option<(Option<usize>, Nanos)> {
         let mut best = self.heap.peek().map(|e| (None, e.time, e.seq));
         for (i, q) in self.lanes.iter().enumerate() {
@@ -100,7 +100,7 @@ impl<E> EventQueue<E> {
     }
 
     /// The earliest event if it is due at or before `last`.
-    #[inline]
+    #[inline(always)]
     pub fn pop_through(&mut self, last: Nanos) -> Option<(Nanos, E)> {
         let (src, time) = self.earliest()?;
         if time > last {
@@ -113,7 +113,7 @@ impl<E> EventQueue<E> {
         Some((entry.time, entry.event))
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn pop(&mut self) -> Option<(Nanos, E)> {
         let entry = match self.earliest()?.0 {
             None => self.heap.pop(),

@@ -129,7 +129,7 @@ const PADDED_BOUNDS: [f64; LATENCY_BUCKETS.len() + 2] = {
 /// float's exponent picks its octave, and an octave holds at most two bounds, so two
 /// comparisons added as integers finish it. No loop: its exit was a mispredicted branch
 /// on every response (the largest single cost of an M/M/1 run).
-#[inline]
+#[inline(always)]
 pub fn latency_bucket(v: f64) -> usize {
     // Not positive, or NaN: below every bound.
     if v.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {

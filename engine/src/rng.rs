@@ -30,7 +30,7 @@ impl Xoshiro256PlusPlus {
         Self { s }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn next_u64(&mut self) -> u64 {
         let result = (self.s[0].wrapping_add(self.s[3]))
             .rotate_left(23)

@@ -147,7 +147,7 @@ pub struct LatencyHistogram {
 const SUB_BITS: u32 = 9;
 
 impl LatencyHistogram {
-    #[inline]
+    #[inline(always)]
     fn index(v: u64) -> usize {
         if v < (1 << (SUB_BITS + 1)) {
             v as usize
@@ -168,7 +168,7 @@ impl LatencyHistogram {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn record(&mut self, v: u64) {
         let i = Self::index(v);
         if i >= self.counts.len() {
@@ -221,7 +221,7 @@ impl Integrator {
     /// Adds `level · (t − last_t)`. On every event's path, so one multiply: the part
     /// after the warm-up is `all` less its value at the warm-up's end, kept when the run
     /// crosses it (exact, integers).
-    #[inline]
+    #[inline(always)]
     fn advance(&mut self, t: Nanos, warmup: Nanos) {
         if t > self.last_t {
             if self.last_t <= warmup && t > warmup {
@@ -320,7 +320,7 @@ impl Core {
     }
 
     /// A request arrives: returns its sequence number (also its trace id).
-    #[inline]
+    #[inline(always)]
     pub fn arrive(&mut self) -> u64 {
         let w = self.stats.warmup_ns;
         self.stats.in_system.advance(self.now, w);
@@ -333,7 +333,7 @@ impl Core {
     }
 
     /// A worker becomes busy (+1) or free (-1).
-    #[inline]
+    #[inline(always)]
     pub fn worker_busy(&mut self, delta: i64) {
         let w = self.stats.warmup_ns;
         self.stats.busy.advance(self.now, w);
@@ -343,7 +343,7 @@ impl Core {
     /// A request that arrived at `arrival` leaves now, after waiting `wait` for a worker;
     /// `ok` = answered successfully. Returns the latency's index in `LATENCY_BUCKETS`
     /// for `Registry::observe_latency`.
-    #[inline]
+    #[inline(always)]
     pub fn depart(&mut self, arrival: Nanos, wait: Nanos, ok: bool) -> usize {
         let w = self.stats.warmup_ns;
         let st = &mut self.stats;
