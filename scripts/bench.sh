@@ -58,11 +58,17 @@ bundle_line() {
   printf 'bundle (gzip -9): %s B = %s KB (wasm %s B, js %s B, css %s B); target <= 600 KB (%s B): %s\n' \
     "$total" "$(awk -v b="$total" 'BEGIN { printf "%.1f", b / 1024 }')" "$wasm" "$js" "$css" \
     "$BUNDLE_TARGET_BYTES" "$verdict"
-  # Not part of the page's load: fetched the first time the catalogue opens.
+  # Not part of the page's load: fetched the first time the catalogue, or a tutorial,
+  # opens.
   if [ -f dist/docs.json ]; then
     printf 'on demand (gzip -9): docs.json %s B, the catalogue'"'"'s prose, fetched when it first opens\n' \
       "$(gzip -9 -c dist/docs.json | wc -c)"
   fi
+  for f in dist/tutorials-*.json; do
+    [ -f "$f" ] || continue
+    printf 'on demand (gzip -9): %s %s B, the tutorials'"'"' prose, fetched when a tutorial first opens\n' \
+      "${f#dist/}" "$(gzip -9 -c "$f" | wc -c)"
+  done
 }
 
 if [ -n "$BUNDLE_ONLY" ]; then

@@ -6,7 +6,8 @@ From a built dist/ (make build) it writes, next to dist/:
   serve with any static server (it works under any path; after one visit, offline);
 - `sdl-lab.html`: one self-contained file that runs by double-click from disk (file://),
   no server: the stylesheet, the icon, the app's JavaScript and its wasm (base64, compiled
-  from bytes) are inlined, the catalogue's prose (docs.json) as a JSON data block, and its
+  from bytes) are inlined, the catalogue's prose (docs.json) and the tutorials' prose
+  (tutorials-<hash>.json) as JSON data blocks, and its
   Content-Security-Policy allows exactly those inline blocks by hash (nothing may be
   fetched at all).
 
@@ -101,6 +102,11 @@ def single_file(dist: str) -> str:
     # The catalogue's prose (the app reads this block instead of fetching docs.json).
     # "</" cannot close the block once escaped as JSON allows ("<\/").
     docs = read("docs.json").replace("</", "<\\/")
+    # The tutorials' prose likewise (instead of fetching tutorials-<hash>.json).
+    prose_files = sorted(n for n in os.listdir(dist) if re.fullmatch(r"tutorials-[0-9a-f]{16}\.json", n))
+    if len(prose_files) > 1:
+        fail(f"several tutorial prose files in {dist}: {prose_files} (rebuild dist)")
+    prose = read(prose_files[0]).replace("</", "<\\/") if prose_files else ""
     start = (
         "\nconst sdlWasm = document.getElementById('sdl-wasm');\n"
         "const sdlBytes = Uint8Array.from(atob(sdlWasm.textContent.trim()), (c) => c.charCodeAt(0));\n"
@@ -138,6 +144,7 @@ def single_file(dist: str) -> str:
         out[:body_end]
         + f'<script type="application/octet-stream" id="sdl-wasm">{wasm_b64}</script>\n'
         + f'<script type="application/json" id="sdl-docs">{docs}</script>\n'
+        + (f'<script type="application/json" id="sdl-prose">{prose}</script>\n' if prose else "")
         + f'<script type="module">{script}</script>\n'
         + out[body_end:]
     )

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Trunk post-build hook (Trunk.toml [[hooks]]): the catalogue's prose and the service
-worker's precache list.
+"""Trunk post-build hook (Trunk.toml [[hooks]]): the catalogue's prose, the tutorials'
+prose and the service worker's precache list.
 
 Runs in Trunk's staging directory ($TRUNK_STAGING_DIR) before it becomes dist/:
 - `docs.json`: {path: text} for every `engine::doc_of!("path")` in engine/src, the text
   being the file's leading `//!` lines as written (what engine/build.rs extracts); the
   wasm leaves this prose out and the catalogue loads it when it first opens;
+- `tutorials-<hash>.json`: the tutorials' prose, which the content crate's build.rs
+  leaves out of the wasm and writes to its OUT_DIR (see content/build.rs); copied here
+  by the name the wasm asks for, so the page never gets another build's prose;
 - `sw-manifest.json`: {"version": <hash of every file's name and bytes>, "files": [...]}
   listing every file of the site (index.html, the wasm, js, css, icons, the manifest),
   relative to the site root, so the worker caches the whole app shell;
@@ -15,13 +18,17 @@ Runs in Trunk's staging directory ($TRUNK_STAGING_DIR) before it becomes dist/:
 Usage: scripts/postbuild.py [DIR]   (DIR defaults to $TRUNK_STAGING_DIR, else dist)
 """
 
+import glob
 import hashlib
 import json
 import os
 import re
+import shutil
 import sys
 
-ENGINE_SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "engine", "src")
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+ENGINE_SRC = os.path.join(ROOT, "engine", "src")
+PROSE_NAME = re.compile(rb"tutorials-[0-9a-f]{16}\.json")
 DOC_OF = re.compile(r'doc_of!\(\s*"([^"]+)"\s*\)')
 
 # Not precached: the worker itself (the browser fetches it) and its own list.
@@ -53,6 +60,26 @@ def module_docs(src: str) -> dict:
     return docs
 
 
+def tutorial_prose(root: str) -> str:
+    """Copies the prose file the wasm names into `root`; returns its name ("" if the
+    wasm embeds its prose). Raises SystemExit when the file cannot be found."""
+    names = set()
+    for wasm in glob.glob(os.path.join(root, "*.wasm")):
+        with open(wasm, "rb") as f:
+            names.update(PROSE_NAME.findall(f.read()))
+    if not names:
+        return ""
+    if len(names) > 1:
+        sys.exit(f"postbuild: the wasm names several prose files: {sorted(names)}")
+    name = names.pop().decode()
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
+    found = glob.glob(os.path.join(target, "wasm32-unknown-unknown", "*", "build", "sdl-content-*", "out", name))
+    if not found:
+        sys.exit(f"postbuild: {name} (the tutorials' prose) is not under {target}; rebuild the content crate")
+    shutil.copyfile(found[0], os.path.join(root, name))
+    return name
+
+
 def main() -> int:
     root = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("TRUNK_STAGING_DIR", "dist")
     if not os.path.isfile(os.path.join(root, "index.html")):
@@ -64,6 +91,7 @@ def main() -> int:
         return 2
     with open(os.path.join(root, "docs.json"), "w", encoding="utf-8") as f:
         json.dump(docs, f, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    prose = tutorial_prose(root)
     files = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
@@ -91,7 +119,7 @@ def main() -> int:
             return 2
         with open(sw, "w", encoding="utf-8") as f:
             f.write(text.replace(PLACEHOLDER, version))
-    print(f"postbuild: docs.json ({len(docs)} docs), sw-manifest.json version {version}, {len(files)} files")
+    print(f"postbuild: docs.json ({len(docs)} docs), {prose or 'no prose file'}, sw-manifest.json version {version}, {len(files)} files")
     return 0
 
 

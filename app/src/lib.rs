@@ -19,6 +19,7 @@ pub mod learn;
 pub mod lms;
 pub mod markdown;
 pub mod progress;
+pub mod prose;
 pub mod protocol;
 pub mod sim;
 pub mod url_state;

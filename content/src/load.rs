@@ -92,10 +92,29 @@ pub fn convert_tutorial(
     raw: RawTutorial,
     series: &[Series],
 ) -> Result<Tutorial, Vec<ContentError>> {
+    convert(file, raw, series, Prose::Present)
+}
+
+/// Whether the tutorials' prose (`RawTutorial::prose_mut`) is in the files being
+/// loaded, or left out to come later (the browser build, see `crate::provide_prose`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prose {
+    Present,
+    /// Prose fields are empty and not checked; everything else is.
+    Pending,
+}
+
+fn convert(
+    file: &str,
+    raw: RawTutorial,
+    series: &[Series],
+    prose: Prose,
+) -> Result<Tutorial, Vec<ContentError>> {
     let mut errs = Errors {
         file,
         tutorial: raw.id.clone(),
         list: Vec::new(),
+        prose,
     };
     if !is_id(&raw.id) {
         errs.push(None, "id", id_message(&raw.id));
@@ -127,7 +146,7 @@ pub fn convert_tutorial(
         errs.push(None, "objectives", "needs at least one learning objective");
     }
     for (i, o) in raw.objectives.iter().enumerate() {
-        nonempty(&mut errs, None, &format!("objectives[{i}]"), o);
+        prose_field(&mut errs, None, &format!("objectives[{i}]"), o);
     }
     if raw.minutes == 0 || raw.minutes > 240 {
         errs.push(
@@ -154,8 +173,8 @@ pub fn convert_tutorial(
         .enumerate()
         .map(|(i, c)| {
             nonempty(&mut errs, None, &format!("code[{i}].language"), &c.language);
-            nonempty(&mut errs, None, &format!("code[{i}].title"), &c.title);
-            nonempty(&mut errs, None, &format!("code[{i}].source"), &c.source);
+            prose_field(&mut errs, None, &format!("code[{i}].title"), &c.title);
+            prose_field(&mut errs, None, &format!("code[{i}].source"), &c.source);
             CodeExample {
                 language: c.language.trim().to_lowercase(),
                 title: c.title,
@@ -186,13 +205,13 @@ pub fn convert_tutorial(
         .into_iter()
         .enumerate()
         .map(|(i, e)| {
-            nonempty(
+            prose_field(
                 &mut errs,
                 None,
                 &format!("exercises[{i}].prompt"),
                 &e.prompt,
             );
-            nonempty(
+            prose_field(
                 &mut errs,
                 None,
                 &format!("exercises[{i}].solution"),
@@ -223,9 +242,11 @@ pub fn convert_tutorial(
         .into_iter()
         .enumerate()
         .map(|(i, r)| {
-            nonempty(&mut errs, None, &format!("reading[{i}].title"), &r.title);
-            if let Err(m) = check_url(&r.url) {
-                errs.push(None, &format!("reading[{i}].url"), m);
+            prose_field(&mut errs, None, &format!("reading[{i}].title"), &r.title);
+            if errs.prose == Prose::Present {
+                if let Err(m) = check_url(&r.url) {
+                    errs.push(None, &format!("reading[{i}].url"), m);
+                }
             }
             Reading {
                 title: r.title,
@@ -275,6 +296,15 @@ pub fn load_raw(
     series: Result<RawSeriesFile, String>,
     files: Vec<(&str, Result<RawTutorial, String>)>,
 ) -> Library {
+    load_raw_with(series, files, Prose::Present)
+}
+
+/// `load_raw`, for files whose prose is `prose`.
+pub fn load_raw_with(
+    series: Result<RawSeriesFile, String>,
+    files: Vec<(&str, Result<RawTutorial, String>)>,
+    prose: Prose,
+) -> Library {
     let mut lib = Library::default();
     match series.map_err(|m| vec![ContentError::new("series.toml", "", m)]) {
         Ok(raw) => match convert_series("series.toml", raw) {
@@ -286,7 +316,7 @@ pub fn load_raw(
     for (file, raw) in files {
         let converted = raw
             .map_err(|m| vec![ContentError::new(file, "", m)])
-            .and_then(|raw| convert_tutorial(file, raw, &lib.series));
+            .and_then(|raw| convert(file, raw, &lib.series, prose));
         match converted {
             Ok(t) => {
                 if let Some(other) = lib.tutorials.iter().find(|o| o.id == t.id) {
@@ -384,6 +414,7 @@ struct Errors<'a> {
     file: &'a str,
     tutorial: String,
     list: Vec<ContentError>,
+    prose: Prose,
 }
 
 impl Errors<'_> {
@@ -400,11 +431,18 @@ fn nonempty(errs: &mut Errors, step: Option<usize>, field: &str, v: &str) {
     }
 }
 
+/// `nonempty` for a prose field: checked unless the prose is still to come.
+fn prose_field(errs: &mut Errors, step: Option<usize>, field: &str, v: &str) {
+    if errs.prose == Prose::Present {
+        nonempty(errs, step, field, v);
+    }
+}
+
 fn convert_step(errs: &mut Errors, lab: &RawLab, number: usize, s: &RawStep) -> Option<Step> {
     let at = Some(number);
     let before = errs.list.len();
     nonempty(errs, at, "title", &s.title);
-    nonempty(errs, at, "text", &s.text);
+    prose_field(errs, at, "text", &s.text);
     let kind = StepKind::parse(&s.kind);
     if kind.is_none() {
         errs.push(
@@ -503,7 +541,7 @@ fn convert_step(errs: &mut Errors, lab: &RawLab, number: usize, s: &RawStep) -> 
         }
     };
     for (i, h) in s.hints.iter().enumerate() {
-        nonempty(errs, at, &format!("hints[{i}]"), h);
+        prose_field(errs, at, &format!("hints[{i}]"), h);
     }
     if errs.list.len() > before {
         return None;
@@ -525,10 +563,10 @@ fn convert_step(errs: &mut Errors, lab: &RawLab, number: usize, s: &RawStep) -> 
 fn convert_question(errs: &mut Errors, i: usize, q: RawQuestion) -> Option<Question> {
     let field = format!("quiz[{i}]");
     let before = errs.list.len();
-    nonempty(errs, None, &format!("{field}.prompt"), &q.prompt);
+    prose_field(errs, None, &format!("{field}.prompt"), &q.prompt);
     for (j, c) in q.choices.iter().enumerate() {
-        nonempty(errs, None, &format!("{field}.choices[{j}].text"), &c.text);
-        nonempty(
+        prose_field(errs, None, &format!("{field}.choices[{j}].text"), &c.text);
+        prose_field(
             errs,
             None,
             &format!("{field}.choices[{j}].explanation"),
@@ -608,7 +646,7 @@ fn convert_question(errs: &mut Errors, i: usize, q: RawQuestion) -> Option<Quest
                 );
             }
             let explanation = q.explanation.clone().unwrap_or_default();
-            nonempty(errs, None, &format!("{field}.explanation"), &explanation);
+            prose_field(errs, None, &format!("{field}.explanation"), &explanation);
             Answer::Numeric {
                 value,
                 tolerance,

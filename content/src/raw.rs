@@ -206,3 +206,46 @@ pub struct RawReading {
     pub title: String,
     pub url: String,
 }
+
+impl RawTutorial {
+    /// The tutorial's prose, in one fixed order: its objectives, each step's text and
+    /// hints, each code example's title and source, each exercise's prompt and solution,
+    /// each quiz question's prompt, choices (text, explanation) and explanation, and
+    /// each further reading's title and address: what only an open tutorial shows. The
+    /// browser build leaves these out of the wasm and loads them when a tutorial opens
+    /// (`build.rs`, `crate::provide_prose`); both ends walk the fields through this one
+    /// function. The index (titles, series, minutes, prerequisites) and what the step
+    /// checker needs (steps' titles, kinds, actions and expectations) stay.
+    pub fn prose_mut(&mut self) -> Vec<&mut String> {
+        let mut out: Vec<&mut String> = self.objectives.iter_mut().collect();
+        for s in &mut self.steps {
+            out.push(&mut s.text);
+            out.extend(s.hints.iter_mut());
+        }
+        for c in &mut self.code {
+            out.push(&mut c.title);
+            out.push(&mut c.source);
+        }
+        for e in &mut self.exercises {
+            out.push(&mut e.prompt);
+            out.push(&mut e.solution);
+        }
+        for q in &mut self.quiz {
+            out.push(&mut q.prompt);
+            for c in &mut q.choices {
+                out.push(&mut c.text);
+                out.push(&mut c.explanation);
+            }
+            out.extend(q.explanation.as_mut());
+        }
+        for r in &mut self.reading {
+            out.push(&mut r.title);
+            out.push(&mut r.url);
+        }
+        out
+    }
+}
+
+/// Tutorial files by path (relative to `content/`), as read: `Err` holds a file's
+/// syntax error.
+pub type RawFiles = Vec<(String, Result<RawTutorial, String>)>;

@@ -61,6 +61,10 @@ test('the single HTML file runs from file:// with nothing fetched and no CSP vio
   await page.goto(`${url}?view=catalog&item=retry-storm`);
   await expect(page.getByTestId('catalog-doc')).toContainText('clients');
   await expect(page.getByTestId('catalog-doc-error')).toHaveCount(0);
+  // So is the tutorials' prose.
+  await page.goto(`${url}?tutorial=latency-baseline&step=1`);
+  await expect(page.getByTestId('step')).toContainText('Every later tutorial in this series compares');
+  await expect(page.getByTestId('tutorial-load-error')).toHaveCount(0);
   expect(problems).toEqual([]);
   expect(requests.filter((u) => !u.startsWith(url.split('?')[0]) && !u.startsWith('data:'))).toEqual([]);
 });

@@ -111,8 +111,9 @@ test('after one visit the lab works offline, and a scenario runs', async ({ page
     // The engine's worker script is part of the precached shell.
     const manifest = JSON.parse(fs.readFileSync(path.join(dist, 'sw-manifest.json'), 'utf8'));
     expect(manifest.files).toContain('engine-worker.js');
-    // So is the catalogue's prose, which the wasm leaves out.
+    // So is the prose of the catalogue and the tutorials, which the wasm leaves out.
     expect(manifest.files).toContain('docs.json');
+    expect(manifest.files.filter((f: string) => /^tutorials-[0-9a-f]{16}\.json$/.test(f))).toHaveLength(1);
     // Saved progress lives in localStorage; it must survive going offline.
     await page.evaluate(() => localStorage.setItem('sdl-offline-check', 'kept'));
     await server.close();

@@ -62,6 +62,40 @@ test('complete a tutorial end to end, quiz included; a reload keeps the progress
   await expect(page.getByTestId('series-latency').locator('summary')).toContainText('1 of 4 done');
 });
 
+test("a tutorial's prose loads when a tutorial first opens, once", async ({ page }) => {
+  // The wasm holds the index; the prose (tutorials-<hash>.json) comes on first open.
+  const fetched: string[] = [];
+  page.on('request', (r) => /\/tutorials-[0-9a-f]{16}\.json$/.test(r.url()) && fetched.push(r.url()));
+  const tut = new TutorialPage(page);
+  await tut.open();
+  await expect(tut.index).toBeVisible();
+  expect(fetched).toHaveLength(0);
+  await tut.openFromIndex('latency', 'latency-baseline');
+  await expect(page.getByTestId('step')).toContainText('Every later tutorial in this series compares');
+  await page.getByTestId('tutorial-back').click();
+  await tut.openFromIndex('latency', 'latency-inject');
+  await expect(page.getByTestId('step')).not.toBeEmpty();
+  expect(fetched).toHaveLength(1);
+});
+
+test.describe(() => {
+  // The offline worker would precache the file (unrouted) and answer from its cache.
+  test.use({ serviceWorkers: 'block' });
+  test("when a tutorial's prose cannot load, the panel says so and the lab still works", async ({ page }) => {
+    await page.route(/\/tutorials-[0-9a-f]{16}\.json$/, (r) => r.fulfill({ status: 404, body: 'missing' }));
+    const tut = new TutorialPage(page);
+    await tut.open();
+    await tut.page.getByTestId('series-latency').locator('summary').click();
+    await tut.page.getByTestId('tutorial-entry-latency-baseline').getByRole('button').click();
+    const failed = page.getByTestId('tutorial-load-error');
+    await expect(failed.getByRole('alert')).toContainText(/tutorials-[0-9a-f]{16}\.json: HTTP 404/);
+    await failed.getByRole('button', { name: '← All tutorials' }).click();
+    await expect(tut.index).toBeVisible();
+    const lab = new LabPage(page);
+    await expect.poll(() => lab.value('throughput')).toBeGreaterThan(0);
+  });
+});
+
 test('corrupt stored progress: kept aside, the learner is told, the page works', async ({ page }) => {
   const tut = new TutorialPage(page);
   const lab = new LabPage(page);

@@ -6,6 +6,7 @@ use crate::components::tutorial::TutorialView;
 use crate::components::tutorial_index::TutorialIndex;
 use crate::learn::Learn;
 use crate::progress::{self, Progress};
+use crate::prose::{use_prose, Prose};
 use crate::web;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -19,12 +20,46 @@ pub fn TutorialPanel() -> impl IntoView {
             <Notice signal=learn.notice testid="progress-notice" />
             <Notice signal=learn.link_error testid="link-error" />
             <Notice signal=learn.save_error testid="save-error" />
-            {move || match learn.open.get().and_then(|o| content::find(o.id).map(|t| (t, o.page))) {
-                Some((tutorial, page)) => view! { <TutorialView tutorial=tutorial page=page /> }.into_any(),
+            {move || match learn.open.get().and_then(|o| content::find(o.id).map(|_| o)) {
+                Some(open) => view! { <OpenTutorial id=open.id page=open.page /> }.into_any(),
                 None => view! { <TutorialIndex /> }.into_any(),
             }}
             <ProgressTools />
         </aside>
+    }
+}
+
+/// The open tutorial, once its prose is here (`crate::prose`: loaded the first time a
+/// tutorial opens); until then, or if it cannot be loaded, a message in its place.
+#[component]
+fn OpenTutorial(id: &'static str, page: usize) -> impl IntoView {
+    let learn = Learn::expect();
+    let prose = use_prose();
+    move || {
+        match prose.get() {
+        // Found again now: `content::find` gives the tutorial with its prose.
+        Prose::Ready => content::find(id)
+            .map(|tutorial| view! { <TutorialView tutorial=tutorial page=page /> }.into_any()),
+        Prose::Loading => Some(
+            view! {
+                <p class="panel-note" role="status" data-testid="tutorial-loading">"Loading the tutorial…"</p>
+            }
+            .into_any(),
+        ),
+        Prose::Failed(why) => Some(
+            view! {
+                <div class="tutorial" data-testid="tutorial-load-error">
+                    <button type="button" class="link-button back" on:click=move |_| learn.open.set(None)>
+                        "← All tutorials"
+                    </button>
+                    <p class="field-error" role="alert">
+                        {format!("This tutorial's text could not be loaded: {why}. Reload the page to try again.")}
+                    </p>
+                </div>
+            }
+            .into_any(),
+        ),
+    }
     }
 }
 
