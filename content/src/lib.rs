@@ -15,8 +15,8 @@ use engine::codec;
 pub mod error;
 pub mod load;
 pub mod model;
+mod model_codec;
 pub mod raw;
-mod raw_codec;
 
 pub use error::ContentError;
 pub use load::Library;
@@ -24,7 +24,7 @@ pub use model::*;
 
 use std::sync::OnceLock;
 
-/// The files as `build.rs` parsed them, in the form of `raw_codec`.
+/// The library as `build.rs` loaded and validated it, in the form of `model_codec`.
 static EMBEDDED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/embedded.bin"));
 
 /// The file beside the page that holds the tutorials' prose, when this build left it
@@ -36,22 +36,15 @@ pub const PROSE_FILE: Option<&str> = option_env!("SDL_TUTORIAL_PROSE");
 /// The library with its prose, once `provide_prose` has put it back.
 static WITH_PROSE: OnceLock<Library> = OnceLock::new();
 
-/// The embedded library (read and validated on first use). Content that failed
-/// validation is left out and listed in `errors()`; the native tests keep that list empty.
-/// Without its prose until `provide_prose` (see `has_prose`).
+/// The embedded library (read on first use). Content that failed validation is left
+/// out and listed in `errors()`; the native tests keep that list empty. Without its
+/// prose until `provide_prose` (see `has_prose`).
 pub fn library() -> &'static Library {
     static LIB: OnceLock<Library> = OnceLock::new();
     if let Some(lib) = WITH_PROSE.get() {
         return lib;
     }
-    LIB.get_or_init(|| {
-        let (series, files) = embedded();
-        let prose = match PROSE_FILE {
-            Some(_) => load::Prose::Pending,
-            None => load::Prose::Present,
-        };
-        load_files(series, files, prose)
-    })
+    LIB.get_or_init(embedded)
 }
 
 /// Whether every tutorial's prose is in `library()`: always, except in the browser
@@ -61,61 +54,44 @@ pub fn has_prose() -> bool {
 }
 
 /// Puts the tutorials' prose back into the library: `files` is what `PROSE_FILE` holds,
-/// each embedded file's path with its prose strings in `RawTutorial::prose_mut`'s order.
+/// each tutorial's file with its prose strings in `Tutorial::prose_mut`'s order.
 /// Refused (the library stays as it was) when they do not fit this build's tutorials.
 pub fn provide_prose(files: Vec<(String, Vec<String>)>) -> Result<(), String> {
     if has_prose() {
         return Ok(());
     }
-    let (series, embedded) = embedded();
-    let lib = load_files(series, with_prose(embedded, files)?, load::Prose::Present);
+    let mut lib = embedded();
+    fill_prose(&mut lib.tutorials, files)?;
     // Set once; a second call found `has_prose()` true above.
     let _ = WITH_PROSE.set(lib);
     Ok(())
 }
 
-/// The embedded files: `series.toml`, then each tutorial file by its path.
-fn embedded() -> raw_codec::Embedded {
-    // Written by `build.rs` in this build with the same reader's field lists.
+/// The embedded library.
+fn embedded() -> Library {
+    // Written by `build.rs` in this build with the same field lists.
     codec::decode(EMBEDDED).expect("build.rs embeds the library in the codec form")
 }
 
-fn load_files(
-    series: Result<raw::RawSeriesFile, String>,
-    files: raw::RawFiles,
-    prose: load::Prose,
-) -> Library {
-    let (names, tutorials): (Vec<String>, Vec<_>) = files.into_iter().unzip();
-    load::load_raw_with(
-        series,
-        names.iter().map(String::as_str).zip(tutorials).collect(),
-        prose,
-    )
-}
-
-/// `files` (tutorials without prose) with the prose of `prose` filled in: the same
+/// Fills the prose of `tutorials` (left empty by `build.rs`) from `prose`: the same
 /// files in the same order, each with exactly as many strings as it has prose fields.
-pub fn with_prose(
-    mut files: raw::RawFiles,
+/// On error `tutorials` may be partly filled.
+pub fn fill_prose(
+    tutorials: &mut [Tutorial],
     prose: Vec<(String, Vec<String>)>,
-) -> Result<raw::RawFiles, String> {
-    let parsed = files.iter().filter(|(_, t)| t.is_ok()).count();
-    if prose.len() != parsed {
+) -> Result<(), String> {
+    if prose.len() != tutorials.len() {
         return Err(format!(
-            "it has the prose of {} tutorial files; this build has {parsed}",
-            prose.len()
+            "it has the prose of {} tutorials; this build has {}",
+            prose.len(),
+            tutorials.len()
         ));
     }
-    let mut prose = prose.into_iter();
-    for (file, tutorial) in &mut files {
-        let Ok(tutorial) = tutorial else { continue };
-        let Some((path, texts)) = prose.next() else {
-            break;
-        };
-        if path != *file {
-            return Err(format!("it has `{path}` where this build has `{file}`"));
+    for (t, (file, texts)) in tutorials.iter_mut().zip(prose) {
+        if file != t.file {
+            return Err(format!("it has `{file}` where this build has `{}`", t.file));
         }
-        let fields = tutorial.prose_mut();
+        let fields = t.prose_mut();
         if fields.len() != texts.len() {
             return Err(format!(
                 "`{file}` has {} prose strings; this build's has {} fields",
@@ -127,7 +103,7 @@ pub fn with_prose(
             *field = text;
         }
     }
-    Ok(files)
+    Ok(())
 }
 
 /// Every series, in index order.
@@ -159,70 +135,58 @@ pub fn errors() -> &'static [ContentError] {
 mod tests {
     use super::*;
 
-    /// The embedded files with their prose taken out, as `build.rs` does for the
-    /// browser, and that prose.
-    fn without_prose() -> (raw_codec::Embedded, Vec<(String, Vec<String>)>) {
-        let (series, mut files) = embedded();
-        let prose = files
+    /// The library with its prose taken out, as `build.rs` does for the browser, and
+    /// that prose.
+    fn without_prose() -> (Vec<Tutorial>, Vec<(String, Vec<String>)>) {
+        let mut tutorials = library().tutorials.clone();
+        let prose = tutorials
             .iter_mut()
-            .filter_map(|(file, t)| {
-                let texts = t.as_mut().ok()?.prose_mut().into_iter().map(std::mem::take);
-                Some((file.clone(), texts.collect()))
+            .map(|t| {
+                let texts = t.prose_mut().into_iter().map(std::mem::take).collect();
+                (t.file.clone(), texts)
             })
             .collect();
-        ((series, files), prose)
+        (tutorials, prose)
     }
 
     #[test]
-    fn the_index_loads_without_prose_and_the_prose_restores_the_library() {
-        let ((series, files), prose) = without_prose();
-        let chars: usize = prose.iter().flat_map(|(_, p)| p).map(String::len).sum();
-        assert!(chars > 50_000, "only {chars} bytes of prose");
-
-        let index = load_files(series.clone(), files.clone(), load::Prose::Pending);
-        assert!(index.errors.is_empty(), "{:?}", index.errors);
-        assert_eq!(index.series, library().series);
-        assert_eq!(index.tutorials.len(), library().tutorials.len());
-        for (bare, full) in index.tutorials.iter().zip(&library().tutorials) {
-            let index_of = |t: &Tutorial| {
-                let steps: Vec<_> = t
-                    .steps
-                    .iter()
-                    .map(|s| (s.title.clone(), s.kind, s.action.clone(), s.expect.clone()))
-                    .collect();
-                (
-                    t.id.clone(),
-                    t.title.clone(),
-                    t.minutes,
-                    t.prerequisites.clone(),
-                    steps,
-                )
-            };
-            assert_eq!(index_of(bare), index_of(full));
-            assert!(bare.steps.iter().all(|s| s.text.is_empty()), "{}", bare.id);
-            assert!(bare.objectives.iter().all(String::is_empty), "{}", bare.id);
+    fn the_prose_goes_and_comes_back_to_the_same_tutorials() {
+        let (mut bare, prose) = without_prose();
+        let bytes: usize = prose.iter().flat_map(|(_, p)| p).map(String::len).sum();
+        assert!(bytes > 50_000, "only {bytes} bytes of prose");
+        for (b, full) in bare.iter().zip(&library().tutorials) {
+            // What the index and the step checker need stays.
+            assert_eq!(
+                (&b.id, &b.title, b.minutes),
+                (&full.id, &full.title, full.minutes)
+            );
+            for (s, f) in b.steps.iter().zip(&full.steps) {
+                assert_eq!(
+                    (&s.title, s.kind, &s.action, &s.expect),
+                    (&f.title, f.kind, &f.action, &f.expect)
+                );
+                assert!(
+                    s.text.is_empty() && s.hints.iter().all(String::is_empty),
+                    "{}",
+                    b.id
+                );
+            }
+            assert!(b.objectives.iter().all(String::is_empty), "{}", b.id);
         }
-
-        let restored = load_files(
-            series,
-            with_prose(files, prose).expect("this build's prose"),
-            load::Prose::Present,
-        );
-        assert!(restored.errors.is_empty(), "{:?}", restored.errors);
-        assert_eq!(restored.tutorials, library().tutorials);
+        fill_prose(&mut bare, prose).expect("this build's prose");
+        assert_eq!(bare, library().tutorials);
     }
 
     #[test]
     fn prose_of_another_build_is_refused_with_the_reason() {
-        let ((_, files), prose) = without_prose();
+        let (bare, prose) = without_prose();
 
-        let fewer = prose[1..].to_vec();
-        let e = with_prose(files.clone(), fewer).unwrap_err();
-        assert!(e.contains("tutorial files; this build has"), "{e}");
+        let e = fill_prose(&mut bare.clone(), prose[1..].to_vec()).unwrap_err();
+        assert!(e.contains("tutorials; this build has"), "{e}");
 
         let mut renamed = prose.clone();
         renamed[0].0 = "tutorials/elsewhere.toml".into();
-        let e = with_prose(files.clone(), renamed).unwrap_err();
+        let e = fill_prose(&mut bare.clone(), renamed).unwrap_err();
         assert!(
             e.contains("`tutorials/elsewhere.toml` where this build has"),
             "{e}"
@@ -230,7 +194,7 @@ mod tests {
 
         let mut short = prose;
         short[2].1.pop();
-        let e = with_prose(files, short).unwrap_err();
+        let e = fill_prose(&mut bare.clone(), short).unwrap_err();
         assert!(e.contains("prose strings; this build's has"), "{e}");
     }
 }

@@ -92,29 +92,10 @@ pub fn convert_tutorial(
     raw: RawTutorial,
     series: &[Series],
 ) -> Result<Tutorial, Vec<ContentError>> {
-    convert(file, raw, series, Prose::Present)
-}
-
-/// Whether the tutorials' prose (`RawTutorial::prose_mut`) is in the files being
-/// loaded, or left out to come later (the browser build, see `crate::provide_prose`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Prose {
-    Present,
-    /// Prose fields are empty and not checked; everything else is.
-    Pending,
-}
-
-fn convert(
-    file: &str,
-    raw: RawTutorial,
-    series: &[Series],
-    prose: Prose,
-) -> Result<Tutorial, Vec<ContentError>> {
     let mut errs = Errors {
         file,
         tutorial: raw.id.clone(),
         list: Vec::new(),
-        prose,
     };
     if !is_id(&raw.id) {
         errs.push(None, "id", id_message(&raw.id));
@@ -146,7 +127,7 @@ fn convert(
         errs.push(None, "objectives", "needs at least one learning objective");
     }
     for (i, o) in raw.objectives.iter().enumerate() {
-        prose_field(&mut errs, None, &format!("objectives[{i}]"), o);
+        nonempty(&mut errs, None, &format!("objectives[{i}]"), o);
     }
     if raw.minutes == 0 || raw.minutes > 240 {
         errs.push(
@@ -173,8 +154,8 @@ fn convert(
         .enumerate()
         .map(|(i, c)| {
             nonempty(&mut errs, None, &format!("code[{i}].language"), &c.language);
-            prose_field(&mut errs, None, &format!("code[{i}].title"), &c.title);
-            prose_field(&mut errs, None, &format!("code[{i}].source"), &c.source);
+            nonempty(&mut errs, None, &format!("code[{i}].title"), &c.title);
+            nonempty(&mut errs, None, &format!("code[{i}].source"), &c.source);
             CodeExample {
                 language: c.language.trim().to_lowercase(),
                 title: c.title,
@@ -205,13 +186,13 @@ fn convert(
         .into_iter()
         .enumerate()
         .map(|(i, e)| {
-            prose_field(
+            nonempty(
                 &mut errs,
                 None,
                 &format!("exercises[{i}].prompt"),
                 &e.prompt,
             );
-            prose_field(
+            nonempty(
                 &mut errs,
                 None,
                 &format!("exercises[{i}].solution"),
@@ -242,11 +223,9 @@ fn convert(
         .into_iter()
         .enumerate()
         .map(|(i, r)| {
-            prose_field(&mut errs, None, &format!("reading[{i}].title"), &r.title);
-            if errs.prose == Prose::Present {
-                if let Err(m) = check_url(&r.url) {
-                    errs.push(None, &format!("reading[{i}].url"), m);
-                }
+            nonempty(&mut errs, None, &format!("reading[{i}].title"), &r.title);
+            if let Err(m) = check_url(&r.url) {
+                errs.push(None, &format!("reading[{i}].url"), m);
             }
             Reading {
                 title: r.title,
@@ -296,15 +275,6 @@ pub fn load_raw(
     series: Result<RawSeriesFile, String>,
     files: Vec<(&str, Result<RawTutorial, String>)>,
 ) -> Library {
-    load_raw_with(series, files, Prose::Present)
-}
-
-/// `load_raw`, for files whose prose is `prose`.
-pub fn load_raw_with(
-    series: Result<RawSeriesFile, String>,
-    files: Vec<(&str, Result<RawTutorial, String>)>,
-    prose: Prose,
-) -> Library {
     let mut lib = Library::default();
     match series.map_err(|m| vec![ContentError::new("series.toml", "", m)]) {
         Ok(raw) => match convert_series("series.toml", raw) {
@@ -316,7 +286,7 @@ pub fn load_raw_with(
     for (file, raw) in files {
         let converted = raw
             .map_err(|m| vec![ContentError::new(file, "", m)])
-            .and_then(|raw| convert(file, raw, &lib.series, prose));
+            .and_then(|raw| convert_tutorial(file, raw, &lib.series));
         match converted {
             Ok(t) => {
                 if let Some(other) = lib.tutorials.iter().find(|o| o.id == t.id) {
@@ -414,7 +384,6 @@ struct Errors<'a> {
     file: &'a str,
     tutorial: String,
     list: Vec<ContentError>,
-    prose: Prose,
 }
 
 impl Errors<'_> {
@@ -431,18 +400,11 @@ fn nonempty(errs: &mut Errors, step: Option<usize>, field: &str, v: &str) {
     }
 }
 
-/// `nonempty` for a prose field: checked unless the prose is still to come.
-fn prose_field(errs: &mut Errors, step: Option<usize>, field: &str, v: &str) {
-    if errs.prose == Prose::Present {
-        nonempty(errs, step, field, v);
-    }
-}
-
 fn convert_step(errs: &mut Errors, lab: &RawLab, number: usize, s: &RawStep) -> Option<Step> {
     let at = Some(number);
     let before = errs.list.len();
     nonempty(errs, at, "title", &s.title);
-    prose_field(errs, at, "text", &s.text);
+    nonempty(errs, at, "text", &s.text);
     let kind = StepKind::parse(&s.kind);
     if kind.is_none() {
         errs.push(
@@ -541,7 +503,7 @@ fn convert_step(errs: &mut Errors, lab: &RawLab, number: usize, s: &RawStep) -> 
         }
     };
     for (i, h) in s.hints.iter().enumerate() {
-        prose_field(errs, at, &format!("hints[{i}]"), h);
+        nonempty(errs, at, &format!("hints[{i}]"), h);
     }
     if errs.list.len() > before {
         return None;
@@ -563,10 +525,10 @@ fn convert_step(errs: &mut Errors, lab: &RawLab, number: usize, s: &RawStep) -> 
 fn convert_question(errs: &mut Errors, i: usize, q: RawQuestion) -> Option<Question> {
     let field = format!("quiz[{i}]");
     let before = errs.list.len();
-    prose_field(errs, None, &format!("{field}.prompt"), &q.prompt);
+    nonempty(errs, None, &format!("{field}.prompt"), &q.prompt);
     for (j, c) in q.choices.iter().enumerate() {
-        prose_field(errs, None, &format!("{field}.choices[{j}].text"), &c.text);
-        prose_field(
+        nonempty(errs, None, &format!("{field}.choices[{j}].text"), &c.text);
+        nonempty(
             errs,
             None,
             &format!("{field}.choices[{j}].explanation"),
@@ -646,7 +608,7 @@ fn convert_question(errs: &mut Errors, i: usize, q: RawQuestion) -> Option<Quest
                 );
             }
             let explanation = q.explanation.clone().unwrap_or_default();
-            prose_field(errs, None, &format!("{field}.explanation"), &explanation);
+            nonempty(errs, None, &format!("{field}.explanation"), &explanation);
             Answer::Numeric {
                 value,
                 tolerance,

@@ -44,6 +44,47 @@ impl Tutorial {
     pub fn step(&self, number: usize) -> Option<&Step> {
         number.checked_sub(1).and_then(|i| self.steps.get(i))
     }
+
+    /// The tutorial's prose, in one fixed order: its objectives, each step's text and
+    /// hints, each code example's title and source, each exercise's prompt and solution,
+    /// each question's prompt, choices (text, explanation) and explanation, and each
+    /// further reading's title and address: what only an open tutorial shows. The
+    /// browser build leaves it out of the wasm and loads it when a tutorial first opens
+    /// (`build.rs`, `crate::provide_prose`); both ends walk the fields through this one
+    /// function. The index (titles, series, minutes, prerequisites) and what the step
+    /// checker needs (steps' titles, kinds, actions and expectations) stay.
+    pub fn prose_mut(&mut self) -> Vec<&mut String> {
+        let mut out: Vec<&mut String> = self.objectives.iter_mut().collect();
+        for s in &mut self.steps {
+            out.push(&mut s.text);
+            out.extend(s.hints.iter_mut());
+        }
+        for c in &mut self.code {
+            out.push(&mut c.title);
+            out.push(&mut c.source);
+        }
+        for e in &mut self.exercises {
+            out.push(&mut e.prompt);
+            out.push(&mut e.solution);
+        }
+        for q in &mut self.quiz {
+            out.push(&mut q.prompt);
+            match &mut q.answer {
+                Answer::Single(choices) | Answer::Multiple(choices) => {
+                    for c in choices {
+                        out.push(&mut c.text);
+                        out.push(&mut c.explanation);
+                    }
+                }
+                Answer::Numeric { explanation, .. } => out.push(explanation),
+            }
+        }
+        for r in &mut self.reading {
+            out.push(&mut r.title);
+            out.push(&mut r.url);
+        }
+        out
+    }
 }
 
 /// What a step asks the learner to do.

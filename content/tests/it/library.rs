@@ -8,8 +8,9 @@ fn embedded_content_has_no_errors() {
     assert!(content::find("latency-baseline").is_some());
 }
 
-/// The embedded form (`build.rs` → `raw_codec` → `load_raw`) carries exactly what the files
-/// say: loading the TOML files from disk gives the same library.
+/// The embedded form (`build.rs` loads and validates, `model_codec` carries the result)
+/// holds exactly what the files say: loading the TOML files from disk gives the same
+/// library.
 #[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn embedded_library_equals_the_files_on_disk() {
@@ -54,33 +55,44 @@ fn embedded_library_equals_the_files_on_disk() {
 /// Every kind of value survives the embedded form, edge cases included.
 #[test]
 fn the_codec_round_trips_every_kind_of_value() {
-    use content::raw::{RawLab, RawParam};
+    use content::{Action, Answer, Choice, ContentError, Question};
     use engine::codec::{decode, encode};
-    let lab = RawLab {
-        system: Some("web ✓".into()),
-        seed: Some(u64::MAX),
-        speed: Some(-0.0),
-        params: [
-            ("a".to_string(), RawParam::Bool(true)),
-            ("b".to_string(), RawParam::Int(i64::MIN)),
-            ("c".to_string(), RawParam::Int(-1)),
-            ("d".to_string(), RawParam::Float(f64::INFINITY)),
-            ("e".to_string(), RawParam::Text(String::new())),
-        ]
-        .into_iter()
-        .collect(),
+    let action = Action {
+        system: "web ✓".into(),
+        seed: u64::MAX,
+        speed: -0.0,
+        scenarios: vec![String::new(), "retry-storm".into()],
+        mitigations: vec![],
+        params: vec![
+            ("a".into(), "true".into()),
+            ("b".into(), "-9223372036854775808".into()),
+        ],
+        run_for_s: f64::INFINITY,
     };
-    assert_eq!(decode::<RawLab>(&encode(&lab)), Some(lab));
-    let outcome: Result<Vec<Option<u32>>, String> = Err("TOML at byte 3: bad".into());
-    assert_eq!(
-        decode::<Result<Vec<Option<u32>>, String>>(&encode(&outcome)),
-        Some(outcome)
-    );
-    let ok: Result<Vec<Option<u32>>, String> = Ok(vec![None, Some(0), Some(u32::MAX)]);
-    assert_eq!(
-        decode::<Result<Vec<Option<u32>>, String>>(&encode(&ok)),
-        Some(ok)
-    );
+    assert_eq!(decode::<Action>(&encode(&action)), Some(action));
+    for answer in [
+        Answer::Single(vec![Choice {
+            text: "x".into(),
+            correct: true,
+            explanation: String::new(),
+        }]),
+        Answer::Multiple(vec![]),
+        Answer::Numeric {
+            value: f64::MIN_POSITIVE,
+            tolerance: 0.0,
+            unit: "ms".into(),
+            explanation: "é".into(),
+        },
+    ] {
+        let q = Question {
+            number: usize::MAX,
+            prompt: "p".into(),
+            answer,
+        };
+        assert_eq!(decode::<Question>(&encode(&q)), Some(q));
+    }
+    let e = ContentError::new("tutorials/x.toml", "quiz[2]", "bad").at_step(3);
+    assert_eq!(decode::<ContentError>(&encode(&e)), Some(e));
 }
 
 /// The index order: series by `order` (then id), tutorials by their series' position and
