@@ -21,7 +21,7 @@ use engine::observe::LogRecord;
 use engine::query::Query;
 use engine::topology::{self, EdgeSpec, NodeSpec};
 use engine::{Golden, Lab, LabConfig, LabError, GOLDEN_SERIES};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Events per engine call between looks at the wall clock.
 pub const EVENTS_PER_CHUNK: u64 = 4_000;
@@ -534,7 +534,9 @@ impl EngineHost {
 
 /// The lines of `held` that pass `f`, newest first, with their console keys.
 fn filter_logs(lab: &Lab, held: &[LogRecord], f: &LogFilter) -> LogsW {
-    let kept: BTreeSet<u64> = engine::order::to_set(lab.traces().map(|t| t.trace_id));
+    // Sorted for a binary search (a set type of its own would bring its own B-tree code).
+    let mut kept: Vec<u64> = lab.traces().map(|t| t.trace_id).collect();
+    engine::order::sort(&mut kept);
     let focus = f.focus.as_deref().and_then(|id| {
         topology::layout(lab.system().id, topology::Parts::ALL)
             .0
@@ -563,7 +565,13 @@ fn filter_logs(lab: &Lab, held: &[LogRecord], f: &LogFilter) -> LogsW {
             .iter()
             .rev()
             .take(f.max)
-            .map(|(key, r)| LogLineW::of(r, *key, r.trace_id.is_some_and(|id| kept.contains(&id))))
+            .map(|(key, r)| {
+                LogLineW::of(
+                    r,
+                    *key,
+                    r.trace_id.is_some_and(|id| kept.binary_search(&id).is_ok()),
+                )
+            })
             .collect(),
     }
 }

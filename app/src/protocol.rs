@@ -18,7 +18,7 @@ use engine::observe::{Level, LogRecord, Span, SpanStatus, Trace};
 use engine::topology::{EdgeSpec, EdgeState, Health, NodeSpec, NodeState, TopologyView};
 use engine::Golden;
 use engine::{codec_enum, codec_struct};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// What a new run is built from: the learner's choices the page accepted (switches the
 /// run refused are already left out). Both sides build the same `LabConfig` from it.
@@ -231,8 +231,9 @@ pub fn decode<T: Codec>(bytes: &[u8]) -> Result<T, String> {
 }
 
 thread_local! {
-    static INTERNED: std::cell::RefCell<BTreeSet<&'static str>> = const {
-        std::cell::RefCell::new(BTreeSet::new())
+    // Sorted, for a binary search: a set type of its own would bring its own B-tree code.
+    static INTERNED: std::cell::RefCell<Vec<&'static str>> = const {
+        std::cell::RefCell::new(Vec::new())
     };
 }
 
@@ -242,12 +243,14 @@ thread_local! {
 pub fn intern(s: &str) -> &'static str {
     INTERNED.with(|set| {
         let mut set = set.borrow_mut();
-        if let Some(found) = set.get(s) {
-            return *found;
+        match set.binary_search(&s) {
+            Ok(at) => set[at],
+            Err(at) => {
+                let leaked: &'static str = Box::leak(s.to_string().into_boxed_str());
+                set.insert(at, leaked);
+                leaked
+            }
         }
-        let leaked: &'static str = Box::leak(s.to_string().into_boxed_str());
-        set.insert(leaked);
-        leaked
     })
 }
 

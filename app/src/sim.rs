@@ -173,12 +173,16 @@ enum Backend {
     },
 }
 
+/// What to do with the answer to a question.
+type OnAnswer = Box<dyn FnOnce(Answer)>;
+
 /// What the engine sent that the page has not handled yet.
 #[derive(Default)]
 struct Inbox {
     next_id: u32,
-    /// Questions waiting for their answer: the callback.
-    waiting: BTreeMap<u32, Box<dyn FnOnce(Answer)>>,
+    /// Questions waiting for their answer, by id (ascending: ids are handed out in
+    /// order), with the callback. A few at a time, so a list.
+    waiting: Vec<(u32, OnAnswer)>,
     /// Ticks since the last frame, merged (the frame loop applies them).
     tick: Option<Tick>,
 }
@@ -207,7 +211,7 @@ pub struct Sim {
     /// The learner's own alert rules (`Rule::to_text` form), in the order added.
     pub rules: RwSignal<Vec<String>>,
     /// A message per switch that could not be turned on (e.g. not on this system).
-    pub switch_errors: RwSignal<BTreeMap<&'static str, String>>,
+    pub switch_errors: RwSignal<BTreeMap<String, String>>,
     /// Why the run could not be built, if it could not.
     pub run_error: RwSignal<Option<String>>,
     /// Virtual time now; changes every frame.
@@ -446,7 +450,7 @@ impl Sim {
     pub fn ask(&self, ask: Ask, on_answer: impl FnOnce(Answer) + 'static) {
         let Some(id) = self.inbox.try_update_value(|i| {
             i.next_id = i.next_id.wrapping_add(1);
-            i.waiting.insert(i.next_id, Box::new(on_answer));
+            i.waiting.push((i.next_id, Box::new(on_answer)));
             i.next_id
         }) else {
             return;
@@ -455,7 +459,10 @@ impl Sim {
     }
 
     fn answered(&self, id: u32, run: u32, answer: Answer) {
-        let Some(Some(callback)) = self.inbox.try_update_value(|i| i.waiting.remove(&id)) else {
+        let Some(Some(callback)) = self.inbox.try_update_value(|i| {
+            let at = i.waiting.iter().position(|(waiting, _)| *waiting == id)?;
+            Some(i.waiting.remove(at).1)
+        }) else {
             return;
         };
         if run == self.generation.get_untracked() {
@@ -619,14 +626,13 @@ impl Sim {
         let built = build_config(&recipe);
         let recipe = match built {
             Ok((cfg, refused)) => {
-                let refused: BTreeMap<&'static str, String> = engine::order::to_map(
-                    refused
-                        .into_iter()
-                        .filter_map(|(id, e)| find_switch(&id).ok().map(|sw| (sw.id(), e))),
-                );
+                let refused: BTreeMap<String, String> =
+                    engine::order::to_map(refused.into_iter().filter_map(|(id, e)| {
+                        find_switch(&id).ok().map(|sw| (sw.id().to_string(), e))
+                    }));
                 self.switches.update(|all| {
                     for id in refused.keys() {
-                        if let Some(s) = all.get_mut(id) {
+                        if let Some(s) = all.get_mut(id.as_str()) {
                             s.on = false;
                         }
                     }
@@ -841,7 +847,7 @@ impl Sim {
                 errors.remove(id);
             }
             Err(message) => {
-                errors.insert(id, message.clone());
+                errors.insert(id.to_string(), message.clone());
             }
         });
         result

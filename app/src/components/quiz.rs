@@ -13,7 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 /// What the learner has entered for one question.
 #[derive(Clone, Copy)]
 struct Entry {
-    picked: RwSignal<BTreeSet<usize>>,
+    /// Choice indices, as progress saves them (`Given::Choices`).
+    picked: RwSignal<BTreeSet<u32>>,
     number: RwSignal<String>,
 }
 
@@ -32,10 +33,7 @@ pub fn Quiz(tutorial: &'static Tutorial) -> impl IntoView {
     let entries: Vec<Entry> = (0..tutorial.quiz.len())
         .map(|q| {
             let (picked, number) = match saved.get(&(q as u32)).map(|a| &a.given) {
-                Some(Given::Choices(c)) => (
-                    engine::order::to_set(c.iter().map(|i| *i as usize)),
-                    String::new(),
-                ),
+                Some(Given::Choices(c)) => (c.clone(), String::new()),
                 Some(Given::Number(x)) => (BTreeSet::new(), x.to_string()),
                 None => (BTreeSet::new(), String::new()),
             };
@@ -104,10 +102,11 @@ pub fn Quiz(tutorial: &'static Tutorial) -> impl IntoView {
 fn judge(question: &Question, entry: Entry) -> Option<QuizAnswer> {
     match &question.answer {
         Answer::Single(_) | Answer::Multiple(_) => {
-            let picked: Vec<usize> = entry.picked.get_untracked().into_iter().collect();
+            let picked = entry.picked.get_untracked();
+            let indices: Vec<usize> = picked.iter().map(|&i| i as usize).collect();
             (!picked.is_empty()).then(|| QuizAnswer {
-                correct: question.is_right_choice(&picked),
-                given: Given::Choices(engine::order::to_set(picked.iter().map(|i| *i as u32))),
+                correct: question.is_right_choice(&indices),
+                given: Given::Choices(picked),
             })
         }
         Answer::Numeric { .. } => {
@@ -151,14 +150,14 @@ fn QuestionView(
                         view! { <p class="wrong"><strong>"Not answered."</strong></p> }.into_any(),
                     );
                 }
-                let all: Vec<usize> = picked.iter().copied().collect();
+                let all: Vec<usize> = picked.iter().map(|&i| i as usize).collect();
                 let right = question.is_right_choice(&all);
                 let notes = choices
                     .iter()
                     .enumerate()
-                    .filter(|(i, c)| picked.contains(i) || c.correct)
+                    .filter(|(i, c)| picked.contains(&(*i as u32)) || c.correct)
                     .map(|(i, c)| {
-                        let lead = match (picked.contains(&i), c.correct) {
+                        let lead = match (picked.contains(&(i as u32)), c.correct) {
                             (true, true) => "You chose this; it is right. ",
                             (true, false) => "You chose this; it is wrong. ",
                             _ => "The right answer (not chosen). ",
@@ -208,14 +207,15 @@ fn QuestionView(
                 <p class="panel-note">{hint}</p>
                 {choices.iter().enumerate().map(|(i, c)| {
                     let input_id = format!("{name}-c{}", i + 1);
-                    let checked = move || entry.picked.with(|p| p.contains(&i));
+                    let choice = i as u32;
+                    let checked = move || entry.picked.with(|p| p.contains(&choice));
                     let on_change = move |ev: leptos::ev::Event| {
                         let on = event_target_checked(&ev);
                         entry.picked.update(|p| {
                             if !multiple {
                                 p.clear();
                             }
-                            if on { p.insert(i); } else { p.remove(&i); }
+                            if on { p.insert(choice); } else { p.remove(&choice); }
                         });
                     };
                     view! {
