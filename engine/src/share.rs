@@ -771,6 +771,10 @@ mod tests {
         file.into_state()
     }
 
+    fn write_file(state: &LabState) -> String {
+        serde_json::to_string_pretty(&state.to_file()).unwrap()
+    }
+
     #[test]
     fn a_configuration_file_round_trips() {
         let state = link("system=web&seed=9&s=retry-storm&retry-storm.retries=3&m=breaker&t=60&paused=1&workers=4").state;
@@ -824,6 +828,36 @@ mod tests {
         assert!(all.contains("unknown metric `nope_total`"), "{all}");
         assert!(all.contains("belongs to a default rule"), "{all}");
         assert!(all.contains("the rule was left out"), "{all}");
+    }
+
+    /// The link the fixture `lab-config-v1.json` was written from.
+    fn fixture_state() -> LabState {
+        let parsed = link(&format!(
+            "system=web&seed=9&speed=100&s=retry-storm&retry-storm.retries=3&m=breaker&t=60.5&paused=1&workers=4&slo.latency_ms=400&rule={}",
+            encode("Busy: utilization > 0.8 for 30s critical")
+        ));
+        assert!(parsed.ignored.is_empty(), "{:?}", parsed.ignored);
+        parsed.state
+    }
+
+    /// Files saved by earlier builds (serde_json, commit 15ad606) read back to the state
+    /// they were saved from, and this build writes the same state byte for byte.
+    #[test]
+    fn configuration_files_saved_by_earlier_builds_still_load_and_are_written_the_same() {
+        let cases = [
+            (
+                include_str!("../tests/fixtures/json/lab-config-v1.json"),
+                fixture_state(),
+            ),
+            (
+                include_str!("../tests/fixtures/json/lab-config-default-v1.json"),
+                LabState::default(),
+            ),
+        ];
+        for (saved, state) in cases {
+            assert_eq!(read_file(saved).as_ref(), Ok(&state), "{saved}");
+            assert_eq!(write_file(&state), saved);
+        }
     }
 
     #[test]
