@@ -27,8 +27,14 @@ pub enum Docs {
 
 /// Reads `docs.json`'s text.
 pub fn parse(text: &str) -> Result<BTreeMap<String, String>, String> {
-    serde_json::from_str(text)
-        .map_err(|e| format!("{FILE} is not a map of source file to text ({e})"))
+    let bad = |e: String| format!("{FILE} is not a map of source file to text ({e})");
+    let doc = engine::json::parse(text).map_err(|e| bad(e.to_string()))?;
+    let mut docs = BTreeMap::new();
+    for (path, text) in doc.as_object().map_err(bad)? {
+        let text = text.as_str().map_err(|e| bad(format!("`{path}`: {e}")))?;
+        docs.insert(path.clone(), text.to_string());
+    }
+    Ok(docs)
 }
 
 /// Gives `d` its doc from `docs` when the engine left it out.

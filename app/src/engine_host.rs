@@ -605,23 +605,31 @@ fn alerts_of(lab: &Lab) -> AlertsW {
     }
 }
 
-/// The series of the whole run as JSON: `{"format":"sdl-series","version":1,...}`.
+/// The series of the whole run as JSON: `{"format":"sdl-series","version":1,...}`, keys
+/// in byte order (as earlier builds wrote it).
 fn series_json(lab: &Lab, lab_query: &str) -> String {
-    let mut series = serde_json::Map::new();
-    for name in GOLDEN_SERIES {
-        let points: Vec<serde_json::Value> = lab
-            .series(name)
-            .map(|s| s.iter().map(|(t, v)| serde_json::json!([t, v])).collect())
-            .unwrap_or_default();
-        series.insert(name.to_string(), serde_json::Value::Array(points));
-    }
-    let doc = serde_json::json!({
-        "format": "sdl-series",
-        "version": 1,
-        "lab": lab_query,
-        "t_ns": lab.now_ns(),
-        "points": "[t_ns, value]",
-        "series": series,
-    });
-    serde_json::to_string_pretty(&doc).unwrap_or_default()
+    use engine::json::{object_sorted, Value};
+    let series = GOLDEN_SERIES
+        .iter()
+        .map(|name| {
+            let points = lab
+                .series(name)
+                .map(|s| {
+                    s.iter()
+                        .map(|(t, v)| Value::Array(vec![Value::from(t), Value::from(v)]))
+                        .collect()
+                })
+                .unwrap_or_default();
+            (name.to_string(), Value::Array(points))
+        })
+        .collect();
+    object_sorted(vec![
+        ("format".into(), Value::from("sdl-series")),
+        ("lab".into(), Value::from(lab_query)),
+        ("points".into(), Value::from("[t_ns, value]")),
+        ("series".into(), object_sorted(series)),
+        ("t_ns".into(), Value::from(lab.now_ns())),
+        ("version".into(), Value::from(1u32)),
+    ])
+    .to_pretty()
 }

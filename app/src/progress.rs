@@ -7,8 +7,7 @@
 //! Unreadable or unknown-version data never breaks the page: the caller keeps the raw copy
 //! aside under `sdl-progress-corrupt-<n>`, tells the learner, and starts fresh.
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use engine::json::{self, object_sorted, optional, Fields, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -29,59 +28,47 @@ const MAX_ID_LEN: usize = 100;
 pub const MAX_IMPORT_BYTES: usize = 1_000_000;
 
 /// All of the learner's progress.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Progress {
     /// By tutorial id.
-    #[serde(default)]
     pub tutorials: BTreeMap<String, TutorialProgress>,
 }
 
-/// One tutorial's progress. Steps and questions are 0-based indices.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One tutorial's progress. Steps and questions are 0-based indices. Every field may be
+/// left out of a document (its default).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TutorialProgress {
     /// Steps whose check passed.
-    #[serde(default)]
     pub steps_done: BTreeSet<u32>,
     /// The step the learner was last on.
-    #[serde(default)]
     pub current_step: u32,
     /// Quiz answers submitted, by question index.
-    #[serde(default)]
     pub answers: BTreeMap<u32, QuizAnswer>,
     /// The score of the last submitted quiz.
-    #[serde(default)]
     pub score: Option<Score>,
-    #[serde(default)]
     pub completed: bool,
     /// Milliseconds since the Unix epoch (the browser's clock).
-    #[serde(default)]
     pub started_ms: u64,
-    #[serde(default)]
     pub updated_ms: u64,
-    #[serde(default)]
     pub completed_ms: Option<u64>,
 }
 
 /// What the learner answered to one question and whether it was right.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QuizAnswer {
     pub given: Given,
     pub correct: bool,
 }
 
-/// An answer: the chosen options (single or multiple choice) or a number.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+/// An answer: the chosen options (single or multiple choice) or a number; in JSON
+/// `{"choices": [1, 2]}` or `{"number": 0.75}`.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Given {
     Choices(BTreeSet<u32>),
     Number(f64),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Score {
     pub correct: u32,
     pub total: u32,
@@ -128,12 +115,17 @@ impl std::error::Error for ProgressError {}
 impl Progress {
     /// The document as stored and exported.
     pub fn to_json(&self) -> String {
-        let doc = serde_json::json!({
-            "format": FORMAT,
-            "version": VERSION,
-            "tutorials": self.tutorials,
-        });
-        serde_json::to_string_pretty(&doc).unwrap_or_default()
+        let tutorials = self
+            .tutorials
+            .iter()
+            .map(|(id, t)| (id.clone(), t.to_value()))
+            .collect();
+        object_sorted(vec![
+            ("format".into(), Value::from(FORMAT)),
+            ("version".into(), Value::from(VERSION)),
+            ("tutorials".into(), Value::Object(tutorials)),
+        ])
+        .to_pretty()
     }
 
     /// Reads a stored or imported document: checks it is progress, migrates older
@@ -142,14 +134,16 @@ impl Progress {
         if raw.len() > MAX_IMPORT_BYTES {
             return Err(ProgressError::TooLarge(raw.len()));
         }
-        let value: Value =
-            serde_json::from_str(raw).map_err(|e| ProgressError::NotJson(e.to_string()))?;
+        let value = json::parse(raw).map_err(|e| ProgressError::NotJson(e.to_string()))?;
         let Value::Object(mut doc) = value else {
             return Err(ProgressError::NotProgress(
                 "the top level is not an object".into(),
             ));
         };
-        match doc.get("format") {
+        fn get<'a>(doc: &'a [(String, Value)], key: &str) -> Option<&'a Value> {
+            doc.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+        }
+        match get(&doc, "format") {
             Some(Value::String(f)) if f == FORMAT => {}
             Some(Value::String(f)) => {
                 return Err(ProgressError::NotProgress(format!("\"format\" is \"{f}\"")))
@@ -161,11 +155,8 @@ impl Progress {
             }
             None => return Err(ProgressError::NotProgress("it has no \"format\"".into())),
         }
-        let version = match doc.get("version") {
-            Some(Value::Number(n)) => match n.as_u64() {
-                Some(v) if v >= 1 => v,
-                _ => return Err(ProgressError::BadVersion(n.to_string())),
-            },
+        let version = match get(&doc, "version") {
+            Some(Value::Number(json::Number::Unsigned(v))) if *v >= 1 => *v,
             Some(other) => return Err(ProgressError::BadVersion(other.to_string())),
             None => return Err(ProgressError::BadVersion("missing".into())),
         };
@@ -173,15 +164,29 @@ impl Progress {
             return Err(ProgressError::NewerVersion(version));
         }
         migrate(&mut doc, version)?;
-        doc.remove("format");
-        doc.remove("version");
-        let progress: Progress = serde_json::from_value(Value::Object(doc))
+        doc.retain(|(k, _)| k != "format" && k != "version");
+        let progress = Progress::from_value(&Value::Object(doc))
             .map_err(|e| ProgressError::Invalid(format!("a field is malformed: {e}")))?;
         progress.validate()?;
         Ok(progress)
     }
 
-    /// Checks the bounds serde cannot: ids, indices, scores, timestamps.
+    /// Reads the document's fields (`format` and `version` taken out): unknown fields
+    /// are refused; a key given twice counts once, the last (as the first builds read it).
+    fn from_value(doc: &Value) -> Result<Progress, String> {
+        let f = Fields::of(doc, &["tutorials"])?;
+        let tutorials = f.read_or("tutorials", BTreeMap::new(), |v| {
+            let mut map = BTreeMap::new();
+            for (id, t) in v.as_object()? {
+                let t = TutorialProgress::from_value(t).map_err(|e| json::in_field(id, e))?;
+                map.insert(id.clone(), t);
+            }
+            Ok(map)
+        })?;
+        Ok(Progress { tutorials })
+    }
+
+    /// Checks the bounds the types cannot: ids, indices, scores, timestamps.
     pub fn validate(&self) -> Result<(), ProgressError> {
         if self.tutorials.len() > MAX_TUTORIALS {
             return Err(ProgressError::Invalid(format!(
@@ -320,7 +325,69 @@ impl Progress {
     }
 }
 
+/// The fields of a tutorial's progress, in the order they are written.
+const TUTORIAL_FIELDS: [&str; 8] = [
+    "answers",
+    "completed",
+    "completed_ms",
+    "current_step",
+    "score",
+    "started_ms",
+    "steps_done",
+    "updated_ms",
+];
+
 impl TutorialProgress {
+    fn to_value(&self) -> Value {
+        let indices =
+            |set: &BTreeSet<u32>| Value::Array(set.iter().map(|i| Value::from(*i)).collect());
+        let answers = self
+            .answers
+            .iter()
+            .map(|(q, a)| {
+                let given = match &a.given {
+                    Given::Choices(c) => ("choices".to_string(), indices(c)),
+                    Given::Number(x) => ("number".to_string(), Value::from(*x)),
+                };
+                let answer = Value::Object(vec![
+                    ("correct".into(), Value::from(a.correct)),
+                    ("given".into(), Value::Object(vec![given])),
+                ]);
+                (q.to_string(), answer)
+            })
+            .collect();
+        let score = self.score.map(|s| {
+            Value::Object(vec![
+                ("correct".into(), Value::from(s.correct)),
+                ("total".into(), Value::from(s.total)),
+            ])
+        });
+        Value::Object(vec![
+            ("answers".into(), object_sorted(answers)),
+            ("completed".into(), Value::from(self.completed)),
+            ("completed_ms".into(), Value::from(self.completed_ms)),
+            ("current_step".into(), Value::from(self.current_step)),
+            ("score".into(), score.unwrap_or(Value::Null)),
+            ("started_ms".into(), Value::from(self.started_ms)),
+            ("steps_done".into(), indices(&self.steps_done)),
+            ("updated_ms".into(), Value::from(self.updated_ms)),
+        ])
+    }
+
+    fn from_value(v: &Value) -> Result<TutorialProgress, String> {
+        let f = Fields::of(v, &TUTORIAL_FIELDS)?;
+        Ok(TutorialProgress {
+            steps_done: f.read_or("steps_done", BTreeSet::new(), read_indices)?,
+            current_step: f.read_or("current_step", 0, Value::as_u32)?,
+            answers: f.read_or("answers", BTreeMap::new(), read_answers)?,
+            score: f.read_or("score", None, |v| optional(v, read_score))?,
+            completed: f.read_or("completed", false, Value::as_bool)?,
+            started_ms: f.read_or("started_ms", 0, Value::as_u64)?,
+            updated_ms: f.read_or("updated_ms", 0, Value::as_u64)?,
+            completed_ms: f.read_or("completed_ms", None, |v| optional(v, Value::as_u64))?,
+        })
+    }
+
     /// Steps passed out of `step_count` (ignoring recorded steps the tutorial no longer has).
     pub fn steps_passed(&self, step_count: u32) -> u32 {
         self.steps_done.iter().filter(|s| **s < step_count).count() as u32
@@ -329,7 +396,9 @@ impl TutorialProgress {
 
 /// Brings a document of `version` up to `VERSION`, one version at a time. Version 1 is
 /// the first format, so there is nothing to do yet; a version 2 adds its step here.
-fn migrate(doc: &mut serde_json::Map<String, Value>, version: u64) -> Result<(), ProgressError> {
+// A `Vec`, not a slice: a migration adds, renames and removes fields.
+#[allow(clippy::ptr_arg)]
+fn migrate(doc: &mut Vec<(String, Value)>, version: u64) -> Result<(), ProgressError> {
     match version {
         1 => Ok(()),
         v => Err(ProgressError::BadVersion(format!(
@@ -337,6 +406,71 @@ fn migrate(doc: &mut serde_json::Map<String, Value>, version: u64) -> Result<(),
             doc.len()
         ))),
     }
+}
+
+/// An array of whole numbers (steps, options) as a set.
+fn read_indices(v: &Value) -> Result<BTreeSet<u32>, String> {
+    let mut set = BTreeSet::new();
+    for (i, item) in v.as_array()?.iter().enumerate() {
+        set.insert(item.as_u32().map_err(|e| format!("[{i}]: {e}"))?);
+    }
+    Ok(set)
+}
+
+/// Answers by question: the keys are whole numbers written as text (`"0"`, `"12"`).
+fn read_answers(v: &Value) -> Result<BTreeMap<u32, QuizAnswer>, String> {
+    let mut answers = BTreeMap::new();
+    for (key, a) in v.as_object()? {
+        let canonical = !key.is_empty()
+            && key.bytes().all(|b| b.is_ascii_digit())
+            && (key.len() == 1 || !key.starts_with('0'));
+        let q = key
+            .parse::<u32>()
+            .ok()
+            .filter(|_| canonical)
+            .ok_or_else(|| {
+                format!(
+                    "invalid question `{key}`: expected a whole number from 0 to {}",
+                    u32::MAX
+                )
+            })?;
+        let read = || -> Result<QuizAnswer, String> {
+            let f = Fields::of(a, &["correct", "given"])?;
+            Ok(QuizAnswer {
+                given: f.read("given", read_given)?,
+                correct: f.read("correct", Value::as_bool)?,
+            })
+        };
+        answers.insert(q, read().map_err(|e| json::in_field(key, e))?);
+    }
+    Ok(answers)
+}
+
+/// `{"choices": [...]}` or `{"number": x}`.
+fn read_given(v: &Value) -> Result<Given, String> {
+    let members = v.as_object()?;
+    let Some((variant, value)) = members.last() else {
+        return Err("expected `choices` or `number`, found an empty map".into());
+    };
+    if members.iter().any(|(k, _)| k != variant) {
+        return Err("expected a map with a single key, `choices` or `number`".into());
+    }
+    match variant.as_str() {
+        "choices" => read_indices(value).map(Given::Choices),
+        "number" => value.as_f64().map(Given::Number),
+        other => Err(format!(
+            "unknown variant `{other}`, expected `choices` or `number`"
+        )),
+    }
+    .map_err(|e| json::in_field(variant, e))
+}
+
+fn read_score(v: &Value) -> Result<Score, String> {
+    let f = Fields::of(v, &["correct", "total"])?;
+    Ok(Score {
+        correct: f.read("correct", Value::as_u32)?,
+        total: f.read("total", Value::as_u32)?,
+    })
 }
 
 fn valid_id(id: &str) -> bool {

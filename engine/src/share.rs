@@ -7,14 +7,15 @@
 //!
 //! Reading a link never fails: what cannot be used is left out, with the engine's message
 //! saying why, and the rest is kept. Reading a file is all or nothing: a configuration
-//! is either exactly what it says or refused with every problem named. The JSON text
-//! itself is read by the caller (the engine has no JSON parser); this module checks what
-//! it contains.
+//! is either exactly what it says or refused with every problem named. The file is
+//! read and written here through `crate::json`, by the page and by anything else that
+//! handles these files: one reader, one writer (`read_config_file`,
+//! `ConfigFile::to_json`).
 
 use crate::catalog::{find_switch, find_system, in_switch_order, Switch};
+use crate::json::{self, optional, Fields, Value};
 use crate::time::{parse_duration, Nanos, NS_PER_SEC};
 use crate::{LabConfig, LabError};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Speeds a lab link may ask for (virtual time per wall time; `max` = as fast as possible).
@@ -35,11 +36,10 @@ pub const CONFIG_FORMAT: &str = "sdl-lab-config";
 pub const CONFIG_VERSION: u32 = 1;
 
 /// A switched-on scenario or mitigation and the parameter values set on it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SwitchOn {
     pub id: String,
-    #[serde(default)]
+    /// Absent from a file: none.
     pub params: BTreeMap<String, String>,
 }
 
@@ -453,37 +453,166 @@ pub fn check_header(format: Option<&str>, version: Option<u64>) -> Result<(), St
     }
 }
 
-/// A lab configuration file, version 1.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A lab configuration file, version 1: `{"format": "sdl-lab-config", "version": 1,
+/// "system": …, "seed": …}` and the optional fields, written in this order (see
+/// `ConfigFile::to_json`); a field not listed here is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigFile {
     pub format: String,
     pub version: u32,
     pub system: String,
     pub seed: u64,
-    #[serde(default = "default_speed")]
+    /// Absent: `DEFAULT_SPEED`.
     pub speed: String,
-    #[serde(default)]
     pub paused: bool,
-    #[serde(default)]
+    /// `null` or absent: none.
     pub t_ns: Option<Nanos>,
-    #[serde(default)]
     pub params: BTreeMap<String, String>,
-    #[serde(default)]
     pub scenarios: Vec<SwitchOn>,
-    #[serde(default)]
     pub mitigations: Vec<SwitchOn>,
     /// The learner's own alert rules (`NAME: CONDITION for DURATION SEVERITY`); files
-    /// written before rules existed have none.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// written before rules existed have none, and a file without rules leaves the
+    /// field out.
     pub rules: Vec<String>,
 }
 
-fn default_speed() -> String {
-    DEFAULT_SPEED.to_string()
+/// The fields of a configuration file, in the order they are written.
+const CONFIG_FIELDS: [&str; 11] = [
+    "format",
+    "version",
+    "system",
+    "seed",
+    "speed",
+    "paused",
+    "t_ns",
+    "params",
+    "scenarios",
+    "mitigations",
+    "rules",
+];
+
+/// Reads a configuration file's text: the format and version first, so another file or
+/// version is named as such, then every field, then every value as a run's
+/// configuration would check it. Used whole or not at all.
+pub fn read_config_file(text: &str) -> Result<LabState, Vec<String>> {
+    ConfigFile::from_json(text)
+        .map_err(|e| vec![e])?
+        .into_state()
+}
+
+/// A map of string values (`params`).
+fn read_string_map(v: &Value) -> Result<BTreeMap<String, String>, String> {
+    let mut map = BTreeMap::new();
+    for (k, v) in v.as_object()? {
+        let v = v.as_str().map_err(|e| json::in_field(k, e))?;
+        map.insert(k.clone(), v.to_string());
+    }
+    Ok(map)
+}
+
+fn read_switches(v: &Value) -> Result<Vec<SwitchOn>, String> {
+    let mut out = Vec::new();
+    for (i, item) in v.as_array()?.iter().enumerate() {
+        let read = || -> Result<SwitchOn, String> {
+            let f = Fields::of(item, &["id", "params"])?;
+            f.no_repeats()?;
+            Ok(SwitchOn {
+                id: f.read("id", Value::as_str)?.to_string(),
+                params: f.read_or("params", BTreeMap::new(), read_string_map)?,
+            })
+        };
+        out.push(read().map_err(|e| format!("[{i}]: {e}"))?);
+    }
+    Ok(out)
+}
+
+fn read_strings(v: &Value) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for (i, item) in v.as_array()?.iter().enumerate() {
+        out.push(
+            item.as_str()
+                .map_err(|e| format!("[{i}]: {e}"))?
+                .to_string(),
+        );
+    }
+    Ok(out)
+}
+
+fn switches_json(list: &[SwitchOn]) -> Value {
+    Value::Array(
+        list.iter()
+            .map(|s| {
+                Value::Object(vec![
+                    ("id".into(), Value::from(s.id.as_str())),
+                    ("params".into(), json::string_map(&s.params)),
+                ])
+            })
+            .collect(),
+    )
 }
 
 impl ConfigFile {
+    /// The file's text, indented (as earlier builds wrote it with `serde_json`, byte for
+    /// byte): fields in the order of `CONFIG_FIELDS`, `rules` left out when empty.
+    pub fn to_json(&self) -> String {
+        let mut doc = vec![
+            ("format".to_string(), Value::from(self.format.as_str())),
+            ("version".into(), Value::from(self.version)),
+            ("system".into(), Value::from(self.system.as_str())),
+            ("seed".into(), Value::from(self.seed)),
+            ("speed".into(), Value::from(self.speed.as_str())),
+            ("paused".into(), Value::from(self.paused)),
+            ("t_ns".into(), Value::from(self.t_ns)),
+            ("params".into(), json::string_map(&self.params)),
+            ("scenarios".into(), switches_json(&self.scenarios)),
+            ("mitigations".into(), switches_json(&self.mitigations)),
+        ];
+        if !self.rules.is_empty() {
+            doc.push(("rules".into(), json::strings(&self.rules)));
+        }
+        Value::Object(doc).to_pretty()
+    }
+
+    /// Reads a configuration file's text: not JSON, another format or version, an
+    /// unknown, repeated or missing field, or a value of the wrong type is refused with
+    /// a message that names it. The values themselves are checked by `into_state`.
+    pub fn from_json(text: &str) -> Result<ConfigFile, String> {
+        let doc = json::parse(text)
+            .map_err(|e| format!("the file is not a lab configuration (JSON): {e}"))?;
+        let not_config = |e: String| format!("this is not a lab configuration: {e}");
+        doc.as_object().map_err(not_config)?;
+        // The header first, so another file or version is named as such.
+        let format = match doc.get("format") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(
+                v.as_str()
+                    .map_err(|e| not_config(json::in_field("format", e)))?,
+            ),
+        };
+        let version = match doc.get("version") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(v.as_u64().map_err(|e| json::in_field("version", e))?),
+        };
+        check_header(format, version)?;
+        let f = Fields::of(&doc, &CONFIG_FIELDS)?;
+        f.no_repeats()?;
+        Ok(ConfigFile {
+            format: f.read("format", Value::as_str)?.to_string(),
+            version: f.read("version", Value::as_u32)?,
+            system: f.read("system", Value::as_str)?.to_string(),
+            seed: f.read("seed", Value::as_u64)?,
+            speed: f
+                .read_or("speed", DEFAULT_SPEED, Value::as_str)?
+                .to_string(),
+            paused: f.read_or("paused", false, Value::as_bool)?,
+            t_ns: f.read_or("t_ns", None, |v| optional(v, Value::as_u64))?,
+            params: f.read_or("params", BTreeMap::new(), read_string_map)?,
+            scenarios: f.read_or("scenarios", Vec::new(), read_switches)?,
+            mitigations: f.read_or("mitigations", Vec::new(), read_switches)?,
+            rules: f.read_or("rules", Vec::new(), read_strings)?,
+        })
+    }
+
     /// The state the file describes, or every problem in it (a file is used whole or
     /// not at all).
     pub fn into_state(self) -> Result<LabState, Vec<String>> {
@@ -760,23 +889,19 @@ mod tests {
     }
 
     fn read_file(json: &str) -> Result<LabState, Vec<String>> {
-        #[derive(Deserialize)]
-        struct Head {
-            format: Option<String>,
-            version: Option<u64>,
-        }
-        let head: Head = serde_json::from_str(json).map_err(|e| vec![e.to_string()])?;
-        check_header(head.format.as_deref(), head.version).map_err(|e| vec![e])?;
-        let file: ConfigFile = serde_json::from_str(json).map_err(|e| vec![e.to_string()])?;
-        file.into_state()
+        read_config_file(json)
+    }
+
+    fn write_file(state: &LabState) -> String {
+        state.to_file().to_json()
     }
 
     #[test]
     fn a_configuration_file_round_trips() {
         let state = link("system=web&seed=9&s=retry-storm&retry-storm.retries=3&m=breaker&t=60&paused=1&workers=4").state;
-        let json = serde_json::to_string(&state.to_file()).unwrap();
+        let json = write_file(&state);
         assert!(
-            json.starts_with(r#"{"format":"sdl-lab-config","version":1,"#),
+            json.starts_with("{\n  \"format\": \"sdl-lab-config\",\n  \"version\": 1,\n"),
             "{json}"
         );
         assert_eq!(read_file(&json), Ok(state));
@@ -802,11 +927,20 @@ mod tests {
         assert_eq!(cfg.slo.latency_p99_s, 0.4);
         assert_eq!(cfg.custom_rules().len(), 2);
         assert_eq!(&link(&s.to_query()).state, s);
-        let json = serde_json::to_string(&s.to_file()).unwrap();
+        let json = write_file(s);
+        assert!(json.contains("\"rules\": ["), "{json}");
         assert_eq!(read_file(&json).as_ref(), Ok(s));
         // A file from before rules existed still reads.
         let old = r#"{"format":"sdl-lab-config","version":1,"system":"web","seed":1}"#;
         assert_eq!(read_file(old).map(|s| s.rules), Ok(vec![]));
+        // Fields that may be left out, or (t_ns) null, take their defaults.
+        let null_t = r#"{"format":"sdl-lab-config","version":1,"system":"web","seed":1,"t_ns":null,"scenarios":[{"id":"retry-storm"}]}"#;
+        let read = read_file(null_t).unwrap();
+        assert_eq!(
+            (read.t_ns, read.speed.as_str(), read.paused),
+            (None, DEFAULT_SPEED, false)
+        );
+        assert_eq!(read.switches[0].params, BTreeMap::new());
     }
 
     #[test]
@@ -824,6 +958,36 @@ mod tests {
         assert!(all.contains("unknown metric `nope_total`"), "{all}");
         assert!(all.contains("belongs to a default rule"), "{all}");
         assert!(all.contains("the rule was left out"), "{all}");
+    }
+
+    /// The link the fixture `lab-config-v1.json` was written from.
+    fn fixture_state() -> LabState {
+        let parsed = link(&format!(
+            "system=web&seed=9&speed=100&s=retry-storm&retry-storm.retries=3&m=breaker&t=60.5&paused=1&workers=4&slo.latency_ms=400&rule={}",
+            encode("Busy: utilization > 0.8 for 30s critical")
+        ));
+        assert!(parsed.ignored.is_empty(), "{:?}", parsed.ignored);
+        parsed.state
+    }
+
+    /// Files saved by earlier builds (serde_json, commit 15ad606) read back to the state
+    /// they were saved from, and this build writes the same state byte for byte.
+    #[test]
+    fn configuration_files_saved_by_earlier_builds_still_load_and_are_written_the_same() {
+        let cases = [
+            (
+                include_str!("../tests/fixtures/json/lab-config-v1.json"),
+                fixture_state(),
+            ),
+            (
+                include_str!("../tests/fixtures/json/lab-config-default-v1.json"),
+                LabState::default(),
+            ),
+        ];
+        for (saved, state) in cases {
+            assert_eq!(read_file(saved).as_ref(), Ok(&state), "{saved}");
+            assert_eq!(write_file(&state), saved);
+        }
     }
 
     #[test]
@@ -869,6 +1033,67 @@ mod tests {
                 "`t_ns`",
             ),
             ("not json", "expected"),
+            (
+                "{\"format\":\"sdl-lab-config\",\n \"version\":1,,}",
+                "not a lab configuration (JSON): expected a member name (a string), found `,` at line 2 column 14",
+            ),
+            ("[1]", "invalid type: sequence, expected a map"),
+            (
+                r#"{"format":1,"version":1}"#,
+                "`format`: invalid type: integer `1`, expected a string",
+            ),
+            (
+                r#"{"format":"sdl-lab-config","version":"1"}"#,
+                "`version`: invalid type: string \"1\"",
+            ),
+            (
+                r#"{"format":"sdl-lab-config","version":1,"seed":1}"#,
+                "missing field `system`",
+            ),
+            (
+                r#"{"format":"sdl-lab-config","version":1,"system":"web"}"#,
+                "missing field `seed`",
+            ),
+            (
+                r#"{"format":"sdl-lab-config","version":1,"system":"web","seed":1,"colour":"red"}"#,
+                "expected one of `format`, `version`, `system`, `seed`, `speed`, `paused`, `t_ns`, `params`, `scenarios`, `mitigations`, `rules`",
+            ),
+            (
+                r#"{"format":"sdl-lab-config","version":1,"system":"web","seed":1,"seed":2}"#,
+                "duplicate field `seed`",
+            ),
+            (
+                r#"{"format":"sdl-lab-config","version":1,"system":"web","seed":1.0}"#,
+                "`seed`: invalid type: floating point `1.0`",
+            ),
+            (
+                r#"{"format":"sdl-lab-config","version":1,"system":"web","seed":-1}"#,
+                "`seed`: invalid value: integer `-1`",
+            ),
+            (
+                r#"{"format":"sdl-lab-config","version":1,"system":"web","seed":1,"speed":null}"#,
+                "`speed`: invalid type: null, expected a string",
+            ),
+            (
+                r#"{"format":"sdl-lab-config","version":1,"system":"web","seed":1,"paused":1}"#,
+                "`paused`: invalid type: integer `1`, expected a boolean",
+            ),
+            (
+                r#"{"format":"sdl-lab-config","version":1,"system":"web","seed":1,"params":{"workers":4}}"#,
+                "`params`: `workers`: invalid type: integer `4`, expected a string",
+            ),
+            (
+                r#"{"format":"sdl-lab-config","version":1,"system":"web","seed":1,"scenarios":[{"id":"retry-storm","param":{}}]}"#,
+                "`scenarios`: [0]: unknown field `param`, expected `id` or `params`",
+            ),
+            (
+                r#"{"format":"sdl-lab-config","version":1,"system":"web","seed":1,"mitigations":[{"params":{}}]}"#,
+                "`mitigations`: [0]: missing field `id`",
+            ),
+            (
+                r#"{"format":"sdl-lab-config","version":1,"system":"web","seed":1,"rules":["a",2]}"#,
+                "`rules`: [1]: invalid type: integer `2`, expected a string",
+            ),
         ];
         for (json, needle) in cases {
             let problems = read_file(json).expect_err(json).join("\n");

@@ -7,10 +7,9 @@ use crate::protocol::{Answer, Ask, ExportKind};
 use crate::sim::Sim;
 use crate::url_state::{apply_state, current_state, Share};
 use crate::web_share::{self, PngLine};
-use engine::share::{check_header, ConfigFile};
+use engine::share::read_config_file;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde::Deserialize;
 
 /// A chart that can be saved as PNG: id, title, quantity, lines (series, label, colour
 /// variable).
@@ -51,21 +50,6 @@ const PNG_CHARTS: [PngChart; 4] = [
         &[("queue_depth", "waiting", "--s2")],
     ),
 ];
-
-/// Reads a configuration file's text: the format and version first, so another file or
-/// version is named as such, then every field.
-pub fn read_config(text: &str) -> Result<engine::share::LabState, Vec<String>> {
-    #[derive(Deserialize)]
-    struct Head {
-        format: Option<String>,
-        version: Option<u64>,
-    }
-    let head: Head = serde_json::from_str(text)
-        .map_err(|e| vec![format!("the file is not a lab configuration (JSON): {e}")])?;
-    check_header(head.format.as_deref(), head.version).map_err(|e| vec![e])?;
-    let file: ConfigFile = serde_json::from_str(text).map_err(|e| vec![e.to_string()])?;
-    file.into_state()
-}
 
 #[component]
 pub fn ExportPanel() -> impl IntoView {
@@ -152,11 +136,7 @@ pub fn ExportPanel() -> impl IntoView {
     };
     let save_config = move |_| {
         let file = current_state(sim, true).to_file();
-        save(
-            "lab.json",
-            "application/json",
-            serde_json::to_string_pretty(&file).ok(),
-        )
+        save("lab.json", "application/json", Some(file.to_json()))
     };
     let import = move |ev: leptos::ev::Event| {
         use wasm_bindgen::JsCast;
@@ -171,7 +151,7 @@ pub fn ExportPanel() -> impl IntoView {
             input.set_value("");
             match read {
                 Err(e) => import_errors.set(vec![e]),
-                Ok((name, text)) => match read_config(&text) {
+                Ok((name, text)) => match read_config_file(&text) {
                     Ok(state) => {
                         import_errors.set(Vec::new());
                         share.notice.set(Vec::new());

@@ -282,6 +282,23 @@ fn answers_are_what_the_engine_computes() {
     assert_eq!(present, [true, false]);
 }
 
+/// The series export is the file earlier builds wrote (serde_json, commit 15ad606) for
+/// the same run, byte for byte.
+#[wasm_bindgen_test]
+fn the_series_export_is_written_as_before() {
+    let mut host = host(recipe(&[]));
+    host.apply(Command::RunTo {
+        target_ns: 5_000_000_000,
+    });
+    host.step(0.0, 1e9, &frozen);
+    let Answer::Text(json) = host.answer(&Ask::Export(sdl_app::protocol::ExportKind::SeriesJson {
+        lab: "system=web&seed=3".into(),
+    })) else {
+        panic!("export");
+    };
+    assert_eq!(json, include_str!("fixtures/series-v1.json"));
+}
+
 #[wasm_bindgen_test]
 fn a_tutorial_check_is_the_same_asked_or_direct() {
     let tutorial = &content::tutorials()[0];

@@ -214,3 +214,50 @@ fn out_of_range_updates_are_ignored() {
     p.mark_step("a", 3, 1);
     assert!(p.validate().is_ok());
 }
+
+/// The progress `fixtures/progress-v1.json` was saved from.
+fn fixture_progress() -> Progress {
+    let mut p = Progress::default();
+    p.mark_step("latency-baseline", 0, 1_000);
+    p.mark_step("latency-baseline", 1, 2_000);
+    p.set_current("latency-baseline", 2, 2_500);
+    let answer = |given, correct| QuizAnswer { given, correct };
+    let answers = BTreeMap::from([
+        (0, answer(Given::Choices([1].into()), true)),
+        (1, answer(Given::Number(0.75), false)),
+        (2, answer(Given::Number(3.0), true)),
+        (10, answer(Given::Choices([0, 2, 3].into()), false)),
+        (11, answer(Given::Number(-1.5e-7), false)),
+        (12, answer(Given::Number(2.5e21), false)),
+        (13, answer(Given::Choices([].into()), false)),
+    ]);
+    p.record_quiz("latency-baseline", answers, 14, 2, 1_733_400_000_123);
+    p.mark_step("retry_storm-2", 5, 1_733_400_000_999);
+    p.set_current("retry_storm-2", 7, 1_733_400_001_000);
+    p.entry("z-empty", 42);
+    p
+}
+
+/// Progress saved by earlier builds (serde_json, commit 15ad606) loads, and this build
+/// writes the same progress byte for byte (so a save after loading changes nothing).
+#[wasm_bindgen_test]
+fn progress_saved_by_earlier_builds_still_loads_and_is_written_the_same() {
+    let cases = [
+        (
+            include_str!("fixtures/progress-v1.json"),
+            fixture_progress(),
+        ),
+        (
+            include_str!("fixtures/progress-empty-v1.json"),
+            Progress::default(),
+        ),
+    ];
+    for (saved, progress) in cases {
+        assert_eq!(Progress::parse(saved).as_ref(), Ok(&progress), "{saved}");
+        assert_eq!(progress.to_json(), saved);
+    }
+    let t = fixture_progress();
+    let t = t.get("latency-baseline").unwrap();
+    assert_eq!(t.answers.len(), 7);
+    assert!(t.completed);
+}
