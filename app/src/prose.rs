@@ -22,11 +22,36 @@ pub enum Prose {
     Failed(String),
 }
 
+/// Reads the prose file's text (`[["file", ["prose", …]], …]`, see content's build.rs).
+pub fn parse(file: &str, text: &str) -> Result<Vec<(String, Vec<String>)>, String> {
+    let bad = |e: String| format!("{file} is not the tutorials' prose ({e})");
+    let doc = engine::json::parse(text).map_err(|e| bad(e.to_string()))?;
+    let mut files = Vec::new();
+    for (i, entry) in doc.as_array().map_err(bad)?.iter().enumerate() {
+        let pair = entry.as_array().map_err(|e| bad(format!("[{i}]: {e}")))?;
+        let [path, texts] = pair else {
+            return Err(bad(format!(
+                "[{i}] has {} items, not a file and its prose",
+                pair.len()
+            )));
+        };
+        let path = path.as_str().map_err(|e| bad(format!("[{i}][0]: {e}")))?;
+        let texts = texts
+            .as_array()
+            .map_err(|e| bad(format!("`{path}`: {e}")))?;
+        let texts = texts
+            .iter()
+            .map(|t| t.as_str().map(str::to_string))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| bad(format!("`{path}`: {e}")))?;
+        files.push((path.to_string(), texts));
+    }
+    Ok(files)
+}
+
 /// Reads the prose file's text and gives it to the content library.
 pub fn provide(file: &str, text: &str) -> Result<(), String> {
-    let files: Vec<(String, Vec<String>)> = serde_json::from_str(text)
-        .map_err(|e| format!("{file} is not the tutorials' prose ({e})"))?;
-    content::provide_prose(files)
+    content::provide_prose(parse(file, text)?)
         .map_err(|e| format!("{file} does not belong to this version of the lab: {e}"))
 }
 

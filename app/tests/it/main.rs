@@ -18,4 +18,5 @@ mod learn;
 mod markdown;
 mod page;
 mod progress;
+mod prose;
 mod sim;
