@@ -49,8 +49,13 @@ export class ConsolePage {
   }
 
   async openTab(name: ConsoleTab): Promise<void> {
-    await this.tab(name).click();
-    await expect(this.tab(name)).toHaveAttribute('aria-selected', 'true');
+    // Panels appearing above the console (a switch just turned on) can move the tab
+    // between Playwright's stability check and its click, which then lands elsewhere:
+    // click again until the tab is selected (selecting it twice changes nothing).
+    await expect(async () => {
+      await this.tab(name).click();
+      await expect(this.tab(name)).toHaveAttribute('aria-selected', 'true', { timeout: 2_000 });
+    }).toPass({ timeout: 15_000 });
   }
 
   async filterLogs(level: LogLevel, text: string): Promise<void> {
