@@ -53,7 +53,7 @@ impl Dist {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn sample(&self, rng: &mut Rng) -> f64 {
         match *self {
             Dist::Deterministic { value } => value,

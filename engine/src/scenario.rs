@@ -692,7 +692,7 @@ impl Scenarios {
 
     /// Whether any scenario striking `component` is active at `now`: when not, a hop
     /// there needs no `strike` (it would return `Effect::NONE`).
-    #[inline]
+    #[inline(always)]
     pub fn acts_on(&mut self, now: Nanos, component: Component) -> bool {
         if !self.any_enabled {
             return false;
@@ -741,7 +741,7 @@ impl Scenarios {
     }
 
     /// Lets every active scenario act on `hop`; their effects add up.
-    #[inline]
+    #[inline(always)]
     pub fn strike(
         &mut self,
         now: Nanos,
