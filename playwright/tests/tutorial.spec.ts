@@ -89,6 +89,13 @@ test.describe(() => {
     await tut.page.getByTestId('tutorial-entry-latency-baseline').getByRole('button').click();
     const failed = page.getByTestId('tutorial-load-error');
     await expect(failed.getByRole('alert')).toContainText(/tutorials-[0-9a-f]{16}\.json: HTTP 404/);
+    // The message is as accessible as the rest of the panel, and fits a phone.
+    const results = await new AxeBuilder({ page }).include('[data-testid="tutorial-panel"]').analyze();
+    const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(serious.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+    await page.setViewportSize({ width: 375, height: 800 });
+    const width = await failed.evaluate((el) => el.scrollWidth - el.clientWidth);
+    expect(width).toBeLessThanOrEqual(0);
     await failed.getByRole('button', { name: '← All tutorials' }).click();
     await expect(tut.index).toBeVisible();
     const lab = new LabPage(page);
