@@ -101,45 +101,14 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
         }
     }
 }
-/// `[["file", ["prose", …]], …]` as JSON, with `</` written `<\/` so the text can sit
-/// in the single-file build's data block as it is.
+/// `[["file", ["prose", …]], …]` as JSON (read back by the app's `prose::parse`).
 fn prose_json(prose: &[(String, Vec<String>)]) -> String {
-    fn string(s: &str, out: &mut String) {
-        out.push('"');
-        let mut prev = '\0';
-        for c in s.chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\t' => out.push_str("\\t"),
-                '\r' => out.push_str("\\r"),
-                '/' if prev == '<' => out.push_str("\\/"),
-                c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-                c => out.push(c),
-            }
-            prev = c;
-        }
-        out.push('"');
-    }
-    let mut out = String::from("[");
-    for (i, (file, texts)) in prose.iter().enumerate() {
-        if i > 0 {
-            out.push_str(",\n");
-        }
-        out.push('[');
-        string(file, &mut out);
-        out.push_str(",[");
-        for (j, t) in texts.iter().enumerate() {
-            if j > 0 {
-                out.push(',');
-            }
-            string(t, &mut out);
-        }
-        out.push_str("]]");
-    }
-    out.push_str("]\n");
-    out
+    use engine::json::{strings, Value};
+    let files = prose
+        .iter()
+        .map(|(file, texts)| Value::Array(vec![Value::from(file.as_str()), strings(texts)]))
+        .collect();
+    Value::Array(files).to_compact()
 }
 
 /// FNV-1a, 64 bits: names the prose file after its text.

@@ -57,10 +57,7 @@ pub fn use_docs() -> ArcRwSignal<Docs> {
             let state = ArcRwSignal::new(Docs::Loading);
             let target = state.clone();
             leptos::task::spawn_local(async move {
-                let text = match crate::web::inline_data(INLINE_ID) {
-                    Some(text) => Ok(text),
-                    None => crate::web::fetch_text(FILE).await,
-                };
+                let text = crate::web::site_data(INLINE_ID, FILE).await;
                 target.set(match text.and_then(|t| parse(&t)) {
                     Ok(map) => Docs::Ready(Arc::new(map)),
                     Err(e) => Docs::Failed(e),

@@ -69,10 +69,7 @@ pub fn use_prose() -> ArcRwSignal<Prose> {
             let state = ArcRwSignal::new(Prose::Loading);
             let target = state.clone();
             leptos::task::spawn_local(async move {
-                let text = match crate::web::inline_data(INLINE_ID) {
-                    Some(text) => Ok(text),
-                    None => crate::web::fetch_text(file).await,
-                };
+                let text = crate::web::site_data(INLINE_ID, file).await;
                 target.set(match text.and_then(|t| provide(file, &t)) {
                     Ok(()) => Prose::Ready,
                     Err(e) => Prose::Failed(e),

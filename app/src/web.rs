@@ -163,6 +163,16 @@ pub async fn fetch_text(url: &str) -> Result<String, String> {
         .ok_or_else(|| format!("{url}: the body is not text"))
 }
 
+/// The text of one of the site's data files loaded on demand (`docs.json`, the
+/// tutorials' prose): from the page's data block `inline_id` when it has one (the
+/// single-file build, which fetches nothing), else fetched from `url` beside the page.
+pub async fn site_data(inline_id: &str, url: &str) -> Result<String, String> {
+    match inline_data(inline_id) {
+        Some(text) => Ok(text),
+        None => fetch_text(url).await,
+    }
+}
+
 /// The text of an inline data block (`<script type="application/json" id=ID>`): the
 /// single-file build carries the site's data files this way, since it fetches nothing.
 pub fn inline_data(id: &str) -> Option<String> {

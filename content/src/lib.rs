@@ -47,6 +47,12 @@ pub fn library() -> &'static Library {
     LIB.get_or_init(embedded)
 }
 
+/// The embedded library.
+fn embedded() -> Library {
+    // Written by `build.rs` in this build with the same field lists.
+    codec::decode(EMBEDDED).expect("build.rs embeds the library in the codec form")
+}
+
 /// Whether every tutorial's prose is in `library()`: always, except in the browser
 /// build before `provide_prose`.
 pub fn has_prose() -> bool {
@@ -60,17 +66,13 @@ pub fn provide_prose(files: Vec<(String, Vec<String>)>) -> Result<(), String> {
     if has_prose() {
         return Ok(());
     }
+    // Decoded again rather than cloned: once per page, and the reader is already in the
+    // bundle where `Clone` for every tutorial type would not be.
     let mut lib = embedded();
     fill_prose(&mut lib.tutorials, files)?;
     // Set once; a second call found `has_prose()` true above.
     let _ = WITH_PROSE.set(lib);
     Ok(())
-}
-
-/// The embedded library.
-fn embedded() -> Library {
-    // Written by `build.rs` in this build with the same field lists.
-    codec::decode(EMBEDDED).expect("build.rs embeds the library in the codec form")
 }
 
 /// Fills the prose of `tutorials` (left empty by `build.rs`) from `prose`: the same
