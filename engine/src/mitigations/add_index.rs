@@ -17,7 +17,7 @@
 
 use crate::mitigation::MitigationMeta;
 use crate::scenario::Component;
-use crate::systems::web::{DB_QUERY_DURATION, DB_ROWS_SCANNED};
+use crate::systems::web::metrics::{DB_QUERY_DURATION, DB_ROWS_SCANNED};
 
 pub static META: MitigationMeta = MitigationMeta {
     id: "add-index",

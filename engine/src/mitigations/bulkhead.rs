@@ -18,7 +18,7 @@
 use crate::mitigation::MitigationMeta;
 use crate::params::ParamSpec;
 use crate::scenario::Component;
-use crate::systems::web::{BULKHEAD_IN_USE, BULKHEAD_REJECTIONS};
+use crate::systems::web::metrics::{BULKHEAD_IN_USE, BULKHEAD_REJECTIONS};
 
 pub static META: MitigationMeta = MitigationMeta {
     id: "bulkhead",

@@ -17,7 +17,7 @@
 
 use crate::mitigation::MitigationMeta;
 use crate::scenario::Component;
-use crate::systems::web::{CHAIN_AFTER_DEADLINE, CHAIN_WASTED};
+use crate::systems::web::metrics::{CHAIN_AFTER_DEADLINE, CHAIN_WASTED};
 
 pub static META: MitigationMeta = MitigationMeta {
     id: "deadline-propagation",

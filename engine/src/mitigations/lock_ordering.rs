@@ -17,7 +17,7 @@
 
 use crate::mitigation::MitigationMeta;
 use crate::scenario::Component;
-use crate::systems::web::{DB_DEADLOCKS, DB_LOCK_WAIT};
+use crate::systems::web::metrics::{DB_DEADLOCKS, DB_LOCK_WAIT};
 
 pub static META: MitigationMeta = MitigationMeta {
     id: "lock-ordering",

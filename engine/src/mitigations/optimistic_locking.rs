@@ -20,7 +20,7 @@
 use crate::mitigation::MitigationMeta;
 use crate::params::ParamSpec;
 use crate::scenario::Component;
-use crate::systems::web::{DB_LOCK_CONFLICTS, DB_TX_RETRIES};
+use crate::systems::web::metrics::{DB_LOCK_CONFLICTS, DB_TX_RETRIES};
 
 pub static META: MitigationMeta = MitigationMeta {
     id: "optimistic-locking",

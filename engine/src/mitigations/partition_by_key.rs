@@ -16,7 +16,7 @@
 
 use crate::mitigation::MitigationMeta;
 use crate::scenario::Component;
-use crate::systems::web::{DATA_ANOMALIES, MQ_LAG};
+use crate::systems::web::metrics::{DATA_ANOMALIES, MQ_LAG};
 
 pub static META: MitigationMeta = MitigationMeta {
     id: "partition-by-key",

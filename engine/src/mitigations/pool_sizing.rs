@@ -18,7 +18,7 @@
 use crate::mitigation::MitigationMeta;
 use crate::params::ParamSpec;
 use crate::scenario::Component;
-use crate::systems::web::{DB_POOL_IN_USE, DB_POOL_WAIT};
+use crate::systems::web::metrics::{DB_POOL_IN_USE, DB_POOL_WAIT};
 
 pub static META: MitigationMeta = MitigationMeta {
     id: "pool-sizing",

@@ -19,7 +19,7 @@
 use crate::mitigation::MitigationMeta;
 use crate::params::ParamSpec;
 use crate::scenario::Component;
-use crate::systems::web::STALE_READS;
+use crate::systems::web::metrics::STALE_READS;
 
 pub static META: MitigationMeta = MitigationMeta {
     id: "read-your-writes",

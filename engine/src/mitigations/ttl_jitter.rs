@@ -17,7 +17,7 @@
 use crate::mitigation::MitigationMeta;
 use crate::params::ParamSpec;
 use crate::scenario::Component;
-use crate::systems::web::CACHE_BACKEND;
+use crate::systems::web::metrics::CACHE_BACKEND;
 
 pub static META: MitigationMeta = MitigationMeta {
     id: "ttl-jitter",

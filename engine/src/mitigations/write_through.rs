@@ -18,7 +18,7 @@
 
 use crate::mitigation::MitigationMeta;
 use crate::scenario::Component;
-use crate::systems::web::{WB_BACKLOG, WB_LAG};
+use crate::systems::web::metrics::{WB_BACKLOG, WB_LAG};
 
 pub static META: MitigationMeta = MitigationMeta {
     id: "write-through",

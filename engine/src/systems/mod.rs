@@ -2,6 +2,7 @@
 //! the run (`crate::Lab`), sharing one `Core` (clock, metrics, logs, traces, scenarios,
 //! run statistics). `ALL` lists them for the catalogue.
 
+pub mod common;
 pub mod queue;
 pub mod web;
 
@@ -34,49 +35,6 @@ impl SystemMeta {
 
 /// Every system, in display order (`web` first: the default in the UI).
 pub static ALL: &[&SystemMeta] = &[&web::META, &queue::META];
-
-/// Metrics every system emits, with the same names, so dashboards and summaries work on
-/// any of them.
-pub mod common {
-    use super::*;
-    pub const HTTP_REQUESTS: MetricSpec = MetricSpec::counter(
-        "http_requests_total",
-        "Requests answered, by service, endpoint and HTTP status.",
-        &["service", "endpoint", "status"],
-    );
-    pub const HTTP_DURATION: MetricSpec = MetricSpec::histogram(
-        "http_request_duration_seconds",
-        "Time from a request's arrival to its response.",
-        &["service", "endpoint"],
-        LATENCY_BUCKETS,
-    );
-    pub const IN_FLIGHT: MetricSpec = MetricSpec::gauge(
-        "http_requests_in_flight",
-        "Requests arrived and not yet answered.",
-        &["service"],
-    );
-    pub const QUEUE_DEPTH: MetricSpec = MetricSpec::gauge(
-        "service_queue_depth",
-        "Requests waiting for a worker.",
-        &["service"],
-    );
-    pub const WORKERS_BUSY: MetricSpec = MetricSpec::gauge(
-        "service_workers_busy",
-        "Workers serving a request.",
-        &["service"],
-    );
-    pub const UTILIZATION: MetricSpec = MetricSpec::gauge(
-        "service_utilization_ratio",
-        "Busy fraction of workers over the last sampling interval.",
-        &["service"],
-    );
-    pub const WAIT: MetricSpec = MetricSpec::histogram(
-        "service_queue_wait_seconds",
-        "Time a request waited for a worker.",
-        &["service"],
-        LATENCY_BUCKETS,
-    );
-}
 
 /// A simulated topology. The run calls `step` for each event in (time, seq) order.
 pub trait Model {

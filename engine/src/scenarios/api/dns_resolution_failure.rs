@@ -35,7 +35,7 @@ use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{
     no_check, Component, DnsFault, Edge, Effect, Hop, Scenario, ScenarioMeta, StrikeCx,
 };
-use crate::systems::web::{DNS_DURATION, DNS_LOOKUPS};
+use crate::systems::web::metrics::{DNS_DURATION, DNS_LOOKUPS};
 use crate::time::{ms_to_ns, secs_to_ns};
 
 pub static META: ScenarioMeta = ScenarioMeta {

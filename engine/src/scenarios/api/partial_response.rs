@@ -28,7 +28,7 @@
 use crate::metrics::{CounterId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
-use crate::systems::web::PARTIAL_RESPONSES;
+use crate::systems::web::metrics::PARTIAL_RESPONSES;
 
 const CUT_BYTES: MetricSpec = MetricSpec::counter(
     "http_response_bytes_lost_total",

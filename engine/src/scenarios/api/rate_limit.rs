@@ -51,7 +51,7 @@ use crate::metrics::{CounterId, GaugeId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
 use crate::scenarios::http::rate_limit_429::{BURST, QUOTA_RPS};
-use crate::systems::web::{CLIENT_CLASS_DURATION, CLIENT_CLASS_REQUESTS};
+use crate::systems::web::metrics::{CLIENT_CLASS_DURATION, CLIENT_CLASS_REQUESTS};
 use crate::time::{ms_to_ns, ns_to_secs, secs_to_ns, Nanos, NS_PER_SEC};
 
 const LIMITED: MetricSpec = MetricSpec::counter(

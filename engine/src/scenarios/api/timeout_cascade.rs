@@ -31,7 +31,9 @@ use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{
     no_check, ChainCall, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx,
 };
-use crate::systems::web::{CHAIN_AFTER_DEADLINE, CHAIN_ATTEMPTS, CHAIN_CALLS, CHAIN_WASTED};
+use crate::systems::web::metrics::{
+    CHAIN_AFTER_DEADLINE, CHAIN_ATTEMPTS, CHAIN_CALLS, CHAIN_WASTED,
+};
 use crate::time::ms_to_ns;
 
 pub static META: ScenarioMeta = ScenarioMeta {

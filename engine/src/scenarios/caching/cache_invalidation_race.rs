@@ -32,7 +32,7 @@
 use crate::metrics::{CounterId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
-use crate::systems::web::STALE_READS;
+use crate::systems::web::metrics::STALE_READS;
 use crate::time::{ms_to_ns, Nanos};
 
 const HOT: MetricSpec = MetricSpec::counter(

@@ -38,7 +38,7 @@
 use crate::metrics::{CounterId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
-use crate::systems::web::{CACHE_BACKEND, CACHE_CONCURRENT, CACHE_HIT_RATE, CACHE_MISSES};
+use crate::systems::web::metrics::{CACHE_BACKEND, CACHE_CONCURRENT, CACHE_HIT_RATE, CACHE_MISSES};
 use crate::time::{ms_to_ns, Nanos};
 
 /// The key the stampede piles onto.

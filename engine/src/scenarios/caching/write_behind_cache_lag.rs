@@ -30,7 +30,7 @@
 use crate::metrics::{CounterId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
-use crate::systems::web::{DATA_ANOMALIES, WB_BACKLOG, WB_FLUSHED, WB_LAG};
+use crate::systems::web::metrics::{DATA_ANOMALIES, WB_BACKLOG, WB_FLUSHED, WB_LAG};
 use crate::time::{ms_to_ns, secs_to_ns, Nanos};
 
 const DIRECT: MetricSpec = MetricSpec::counter(

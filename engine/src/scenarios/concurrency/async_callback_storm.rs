@@ -35,7 +35,7 @@ use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{
     no_check, CallbackSpec, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx,
 };
-use crate::systems::web::{CALLBACKS, CALLBACK_BACKLOG, DATA_ANOMALIES, MQ_AGE, MQ_LAG};
+use crate::systems::web::metrics::{CALLBACKS, CALLBACK_BACKLOG, DATA_ANOMALIES, MQ_AGE, MQ_LAG};
 use crate::time::{ms_to_ns, Nanos};
 
 const COMPLETIONS: MetricSpec = MetricSpec::counter(

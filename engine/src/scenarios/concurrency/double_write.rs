@@ -30,7 +30,7 @@ use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{
     no_check, Component, Effect, Hop, Isolation, Scenario, ScenarioMeta, StrikeCx, TxShape, TxSpec,
 };
-use crate::systems::web::DATA_ANOMALIES;
+use crate::systems::web::metrics::DATA_ANOMALIES;
 
 const HOT: MetricSpec = MetricSpec::counter(
     "double_write_hot_orders_total",

@@ -31,7 +31,7 @@
 use crate::metrics::{CounterId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
-use crate::systems::web::{DATA_ANOMALIES, MQ_AGE, MQ_LAG, MQ_PUBLISHED};
+use crate::systems::web::metrics::{DATA_ANOMALIES, MQ_AGE, MQ_LAG, MQ_PUBLISHED};
 use crate::time::{ms_to_ns, Nanos};
 
 const SCATTERED: MetricSpec = MetricSpec::counter(

@@ -31,7 +31,7 @@
 use crate::metrics::{CounterId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
-use crate::systems::web::{DB_LOCK_CONFLICTS, DB_TX_RETRIES};
+use crate::systems::web::metrics::{DB_LOCK_CONFLICTS, DB_TX_RETRIES};
 
 const HOT_WRITES: MetricSpec = MetricSpec::counter(
     "optimistic_hot_row_writes_total",

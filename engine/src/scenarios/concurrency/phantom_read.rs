@@ -40,7 +40,7 @@ use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{
     no_check, Component, Effect, Hop, Isolation, Scenario, ScenarioMeta, StrikeCx, TxShape, TxSpec,
 };
-use crate::systems::web::{DATA_ANOMALIES, DB_SERIALIZATION_FAILURES, DB_TX_RETRIES};
+use crate::systems::web::metrics::{DATA_ANOMALIES, DB_SERIALIZATION_FAILURES, DB_TX_RETRIES};
 use crate::time::{ms_to_ns, Nanos};
 
 const TRANSACTIONS: MetricSpec = MetricSpec::counter(

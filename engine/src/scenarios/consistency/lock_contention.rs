@@ -28,7 +28,7 @@
 use crate::metrics::Registry;
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
-use crate::systems::web::{DB_LOCK_ATTEMPTS, DB_LOCK_CONFLICTS, DB_LOCK_WAIT};
+use crate::systems::web::metrics::{DB_LOCK_ATTEMPTS, DB_LOCK_CONFLICTS, DB_LOCK_WAIT};
 use crate::time::{ms_to_ns, Nanos};
 
 pub static META: ScenarioMeta = ScenarioMeta {

@@ -24,7 +24,7 @@
 use crate::metrics::{GaugeId, Registry};
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
-use crate::systems::web::{REPLICATION_LAG, STALE_READS};
+use crate::systems::web::metrics::{REPLICATION_LAG, STALE_READS};
 use crate::time::{secs_to_ns, Nanos};
 
 pub static META: ScenarioMeta = ScenarioMeta {

@@ -26,7 +26,7 @@
 use crate::metrics::{CounterId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
-use crate::systems::web::{DB_POOL_IN_USE, DB_POOL_LEAKED, DB_POOL_WAIT};
+use crate::systems::web::metrics::{DB_POOL_IN_USE, DB_POOL_LEAKED, DB_POOL_WAIT};
 use crate::time::{secs_to_ns, Nanos};
 
 const LEAKED: MetricSpec = MetricSpec::counter(

@@ -46,7 +46,7 @@
 use crate::metrics::{GaugeId, HistogramId, MetricSpec, Registry, LATENCY_BUCKETS};
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
-use crate::systems::web::{DB_POOL_IN_USE, DB_POOL_WAIT};
+use crate::systems::web::metrics::{DB_POOL_IN_USE, DB_POOL_WAIT};
 use crate::time::{ms_to_ns, Nanos};
 
 const POOL_SIZE: MetricSpec = MetricSpec::gauge(

@@ -31,7 +31,7 @@
 use crate::metrics::{CounterId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
-use crate::systems::web::{DB_DEADLOCKS, DB_LOCK_WAIT, DB_TX_RETRIES};
+use crate::systems::web::metrics::{DB_DEADLOCKS, DB_LOCK_WAIT, DB_TX_RETRIES};
 
 const TRANSFERS: MetricSpec = MetricSpec::counter(
     "db_transfer_transactions_total",

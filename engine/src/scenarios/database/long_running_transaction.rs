@@ -32,7 +32,7 @@
 use crate::metrics::{CounterId, GaugeId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
-use crate::systems::web::{DB_LOCK_TIMEOUTS, DB_LOCK_WAIT};
+use crate::systems::web::metrics::{DB_LOCK_TIMEOUTS, DB_LOCK_WAIT};
 use crate::time::{ms_to_ns, Nanos};
 use std::collections::VecDeque;
 

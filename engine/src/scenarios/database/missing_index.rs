@@ -24,7 +24,7 @@
 use crate::metrics::{GaugeId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
-use crate::systems::web::DB_ROWS_SCANNED;
+use crate::systems::web::metrics::DB_ROWS_SCANNED;
 use crate::time::{ns_to_secs, Nanos};
 
 const TABLE_ROWS: MetricSpec =

@@ -33,7 +33,7 @@
 use crate::metrics::{CounterId, GaugeId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
-use crate::systems::web::CLIENT_ABANDONED;
+use crate::systems::web::metrics::CLIENT_ABANDONED;
 use crate::time::{ms_to_ns, Nanos};
 
 const HUNG: MetricSpec = MetricSpec::counter(

@@ -41,7 +41,7 @@ use crate::scenario::{
     no_check, Component, Edge, Effect, Hop, LinkFault, Scenario, ScenarioMeta, StrikeCx,
 };
 use crate::scenarios::network::network_partition::on_cut_side;
-use crate::systems::web::{LINK_DROPPED, LINK_LATENCY, LINK_UP};
+use crate::systems::web::metrics::{LINK_DROPPED, LINK_LATENCY, LINK_UP};
 use crate::time::ms_to_ns;
 
 pub static META: ScenarioMeta = ScenarioMeta {

@@ -35,7 +35,7 @@ use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{
     no_check, Component, Edge, Effect, Hop, LinkFault, Scenario, ScenarioMeta, StrikeCx,
 };
-use crate::systems::web::{LINK_DROPPED, LINK_UP};
+use crate::systems::web::metrics::{LINK_DROPPED, LINK_UP};
 
 const ACTIVE: MetricSpec = MetricSpec::gauge(
     "network_partition_active",

@@ -24,7 +24,7 @@
 use crate::metrics::{CounterId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
-use crate::systems::web::{DISK_AVAILABLE, DISK_WRITE_FAILURES};
+use crate::systems::web::metrics::{DISK_AVAILABLE, DISK_WRITE_FAILURES};
 
 const LOG_BYTES: MetricSpec = MetricSpec::counter(
     "disk_log_bytes_written_total",

@@ -28,7 +28,7 @@
 use crate::metrics::{CounterId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
-use crate::systems::web::{DISK_IO_BACKLOG, DISK_IO_UTILIZATION, DISK_IO_WAIT};
+use crate::systems::web::metrics::{DISK_IO_BACKLOG, DISK_IO_UTILIZATION, DISK_IO_WAIT};
 use crate::time::{ns_to_secs, Nanos};
 
 const BACKGROUND: MetricSpec = MetricSpec::counter(

@@ -29,7 +29,7 @@
 use crate::metrics::{GaugeId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
-use crate::systems::web::{GC_PAUSE, INSTANCE_RESTARTS, MEMORY_LEAKED, PROCESS_MEMORY};
+use crate::systems::web::metrics::{GC_PAUSE, INSTANCE_RESTARTS, MEMORY_LEAKED, PROCESS_MEMORY};
 use crate::time::{ns_to_secs, Nanos};
 
 const LEAK_RATE: MetricSpec = MetricSpec::gauge(

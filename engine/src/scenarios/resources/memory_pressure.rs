@@ -34,7 +34,7 @@
 use crate::metrics::{GaugeId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
-use crate::systems::web::{GC_PAUSE, PROCESS_MEMORY};
+use crate::systems::web::metrics::{GC_PAUSE, PROCESS_MEMORY};
 
 const WORKING_SET: MetricSpec = MetricSpec::gauge(
     "memory_working_set_bytes",

@@ -25,7 +25,7 @@
 use crate::metrics::Registry;
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
-use crate::systems::web::{RESOURCE_QUEUE_DEPTH, RESOURCE_WAIT};
+use crate::systems::web::metrics::{RESOURCE_QUEUE_DEPTH, RESOURCE_WAIT};
 use crate::time::{ms_to_ns, Nanos};
 
 pub static META: ScenarioMeta = ScenarioMeta {

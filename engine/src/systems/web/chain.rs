@@ -10,32 +10,9 @@
 //! The chain is computed per call from sampled latencies (C's are exponential); the web
 //! model holds the API's worker for what A waits and records what the chain did.
 
-use crate::metrics::{MetricSpec, LATENCY_BUCKETS};
 use crate::rng::Xoshiro256PlusPlus as Rng;
 use crate::scenario::ChainCall;
 use crate::time::{secs_to_ns, Nanos, NS_PER_SEC};
-
-pub const CHAIN_CALLS: MetricSpec = MetricSpec::counter(
-    "chain_calls_total",
-    "Calls from one service to the next in the payment chain, by callee and outcome (success, timeout).",
-    &["service", "outcome"],
-);
-pub const CHAIN_AFTER_DEADLINE: MetricSpec = MetricSpec::counter(
-    "chain_calls_after_deadline_total",
-    "Inner calls started after the outer caller had already given up (pure waste).",
-    &["service"],
-);
-pub const CHAIN_WASTED: MetricSpec = MetricSpec::counter(
-    "chain_wasted_work_seconds_total",
-    "Work by inner services whose result nobody used: abandoned attempts and work after the caller's deadline.",
-    &["service"],
-);
-pub const CHAIN_ATTEMPTS: MetricSpec = MetricSpec::histogram(
-    "chain_attempts_per_call",
-    "Attempts the middle service made on the inner one per outer call (retry amplification).",
-    &["service"],
-    LATENCY_BUCKETS,
-);
 
 /// What one call down the chain did.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -5,29 +5,14 @@
 //! (a wait-for graph walked at each wait; the youngest transaction of a cycle is the
 //! victim). Also the dispatch of the parts' own events (`PartEv`).
 
-use super::{Core, Ev, PartEv, WebModel, DB_TX_RETRIES};
-use crate::metrics::{CounterId, MetricSpec, Registry};
+use super::metrics::{DATA_ANOMALIES, DB_DEADLOCKS, DB_SERIALIZATION_FAILURES, DB_TX_RETRIES};
+use super::{Core, Ev, PartEv, WebModel};
+use crate::metrics::{CounterId, Registry};
 use crate::observe::{Level, LogRecord};
 use crate::rng::Xoshiro256PlusPlus as Rng;
 use crate::scenario::{Component, Isolation, TxShape, TxSpec};
 use crate::time::{ms_to_ns, ns_to_secs, secs_to_ns, Nanos};
 use std::collections::{BTreeMap, VecDeque};
-
-pub const DATA_ANOMALIES: MetricSpec = MetricSpec::counter(
-    "data_anomalies_total",
-    "Correctness problems observed, by kind: lost_update, non_repeatable_read, phantom, write_skew, stale_read, lost_write, out_of_order, duplicate_delivery.",
-    &["kind"],
-);
-pub const DB_DEADLOCKS: MetricSpec = MetricSpec::counter(
-    "db_deadlock_total",
-    "Lock cycles the database detected; each aborted its youngest transaction.",
-    &[],
-);
-pub const DB_SERIALIZATION_FAILURES: MetricSpec = MetricSpec::counter(
-    "db_serialization_failures_total",
-    "Transactions aborted because committing them would break their isolation level.",
-    &[],
-);
 
 /// The kinds of `data_anomalies_total`, indexed by `Anomaly`.
 pub const ANOMALY_KINDS: [&str; 8] = [

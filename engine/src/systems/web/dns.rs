@@ -11,23 +11,12 @@
 //!
 //! Metrics: `dns_lookups_total{outcome}`, `dns_lookup_duration_seconds`.
 
+use super::metrics::{DNS_DURATION, DNS_LOOKUPS};
 use super::{Core, WebModel, ENDPOINTS};
-use crate::metrics::{CounterId, HistogramId, MetricSpec, Registry, LATENCY_BUCKETS};
+use crate::metrics::{CounterId, HistogramId, Registry};
 use crate::rng::Xoshiro256PlusPlus as Rng;
 use crate::scenario::{DnsFault, Edge};
 use crate::time::{ns_to_secs, Nanos};
-
-pub const DNS_LOOKUPS: MetricSpec = MetricSpec::counter(
-    "dns_lookups_total",
-    "DNS lookups of the payment provider's name, by outcome (success, failure).",
-    &["outcome"],
-);
-pub const DNS_DURATION: MetricSpec = MetricSpec::histogram(
-    "dns_lookup_duration_seconds",
-    "Time a DNS lookup of the payment provider's name took.",
-    &[],
-    LATENCY_BUCKETS,
-);
 
 pub(super) struct Resolver {
     /// The resolver's own behaviour (system parameters).

@@ -17,23 +17,12 @@
 //! the limiter refuses. On the server the flood is ordinary traffic: it is in
 //! `http_requests_total` and the golden signals.
 
+use super::metrics::{CLIENT_CLASS_DURATION, CLIENT_CLASS_REQUESTS};
 use super::{Call, Core, Ev, WebModel, NONE};
-use crate::metrics::{CounterId, HistogramId, MetricSpec, Registry, LATENCY_BUCKETS};
+use crate::metrics::{CounterId, HistogramId, Registry};
 use crate::rng::Xoshiro256PlusPlus as Rng;
 use crate::scenario::{Component, Hop, FLOOD_HOP};
 use crate::time::{secs_to_ns, Nanos};
-
-pub const CLIENT_CLASS_REQUESTS: MetricSpec = MetricSpec::counter(
-    "client_class_requests_total",
-    "Calls by client class (flooder: the misbehaving client; others: every other client) and final outcome (success, error, timeout).",
-    &["client", "outcome"],
-);
-pub const CLIENT_CLASS_DURATION: MetricSpec = MetricSpec::histogram(
-    "client_class_request_duration_seconds",
-    "Call duration as the client sees it, by client class (flooder, others).",
-    &["client"],
-    LATENCY_BUCKETS,
-);
 
 /// Client classes as metric labels, indexed by `usize::from(is_flooder)`.
 pub(super) const CLASSES: [&str; 2] = ["others", "flooder"];

@@ -24,29 +24,13 @@
 //! `network_packets_dropped_total{from,to}` and `network_link_up{from,to}` (0 while
 //! partitioned). A lost exchange logs "message lost on network link" naming the link.
 
+use super::metrics::{LINK_DROPPED, LINK_LATENCY, LINK_UP};
 use super::{Core, WebModel, DATABASE, PAYMENT};
-use crate::metrics::{CounterId, GaugeId, HistogramId, MetricSpec, LATENCY_BUCKETS};
+use crate::metrics::{CounterId, GaugeId, HistogramId};
 use crate::observe::{Level, LogRecord};
 use crate::scenario::{Component, Edge, Hop, LinkFault};
 use crate::time::{ns_to_secs, Nanos};
 use std::collections::BTreeMap;
-
-pub const LINK_LATENCY: MetricSpec = MetricSpec::histogram(
-    "network_link_latency_seconds",
-    "One-way time a message took across a network link (latency + jitter), on links a scenario has touched.",
-    &["from", "to"],
-    LATENCY_BUCKETS,
-);
-pub const LINK_DROPPED: MetricSpec = MetricSpec::counter(
-    "network_packets_dropped_total",
-    "Exchanges lost on a network link; the caller waited for its timeout.",
-    &["from", "to"],
-);
-pub const LINK_UP: MetricSpec = MetricSpec::gauge(
-    "network_link_up",
-    "1 while the network link carries traffic, 0 while it is partitioned (loss 1).",
-    &["from", "to"],
-);
 
 /// The link's two ends as metric labels: (from, to).
 pub fn ends(edge: Edge, instance: u32) -> (String, String) {

@@ -45,20 +45,19 @@ mod db;
 mod mq;
 mod write_behind;
 
-pub use db::{DATA_ANOMALIES, DB_DEADLOCKS, DB_SERIALIZATION_FAILURES};
-pub use mq::{CALLBACKS, CALLBACKS_GIVEN_UP, CALLBACK_BACKLOG, MQ_AGE, MQ_LAG, MQ_PUBLISHED};
-pub use write_behind::{WB_BACKLOG, WB_FLUSHED, WB_LAG};
 mod disk;
 mod dns;
 mod flood;
 mod hedge;
 mod link;
+pub mod metrics;
 mod net;
+mod params;
 
 use super::{common, Core, Model, SystemMeta, UtilizationMeter};
 use crate::dist::{Dist, Zipf};
 use crate::event::EventQueue;
-use crate::metrics::{CounterId, GaugeId, HistogramId, MetricSpec, Registry, LATENCY_BUCKETS};
+use crate::metrics::{CounterId, GaugeId, HistogramId, Registry};
 use crate::mitigations::{
     add_index, autoscaling, breaker as breaker_m, bulkhead, cache_warming, coalescing,
     deadline_propagation, hedging, load_shedding, lock_ordering, optimistic_locking,
@@ -66,7 +65,7 @@ use crate::mitigations::{
     stale_while_revalidate, timeouts, ttl_jitter, write_through,
 };
 use crate::observe::{Level, LogRecord, Span, SpanStatus, Trace};
-use crate::params::{ParamSet, ParamSpec};
+use crate::params::ParamSet;
 use crate::rng::Xoshiro256PlusPlus as Rng;
 use crate::scenario::{Component, Edge, Hop, Struck};
 use crate::time::{ms_to_ns, ns_to_secs, secs_to_ns, Nanos};
@@ -74,241 +73,11 @@ use breaker::{Admit, Breaker, BreakerConfig};
 use cache::{Cache, Lookup};
 use client::{Load, Profile, RetryBudget, RetryPolicy};
 use cpu::Cpu;
+use metrics::*;
 use std::collections::{BTreeMap, VecDeque};
 
-pub use chain::{CHAIN_AFTER_DEADLINE, CHAIN_ATTEMPTS, CHAIN_CALLS, CHAIN_WASTED};
 use disk::DiskIo;
 use net::Link;
-
-pub use dns::{DNS_DURATION, DNS_LOOKUPS};
-pub use flood::{CLIENT_CLASS_DURATION, CLIENT_CLASS_REQUESTS};
-pub use link::{LINK_DROPPED, LINK_LATENCY, LINK_UP};
-
-pub const LINK_QUEUE_DEPTH: MetricSpec = MetricSpec::gauge(
-    "network_link_queue_depth",
-    "Responses queued or being sent on the uplink to the clients.",
-    &["link"],
-);
-pub const LINK_TRANSMIT: MetricSpec = MetricSpec::histogram(
-    "network_link_transmit_seconds",
-    "Time a response spent on the uplink: waiting for the bytes ahead of it, then sending its own.",
-    &["link", "endpoint"],
-    LATENCY_BUCKETS,
-);
-pub const LINK_BYTES: MetricSpec = MetricSpec::counter(
-    "network_link_bytes_total",
-    "Response bytes sent on the uplink.",
-    &["link"],
-);
-pub const LINK_UTILIZATION: MetricSpec = MetricSpec::gauge(
-    "network_link_utilization_ratio",
-    "Busy share of the uplink over the last sampling interval.",
-    &["link"],
-);
-pub const PARTIAL_RESPONSES: MetricSpec = MetricSpec::counter(
-    "http_partial_responses_total",
-    "Responses cut off before the full body reached the client (the server counted them as 200).",
-    &["endpoint"],
-);
-pub const DISK_IO_WAIT: MetricSpec = MetricSpec::histogram(
-    "disk_io_wait_seconds",
-    "Time a write-ahead-log write took to reach the disk, queueing included.",
-    &[],
-    LATENCY_BUCKETS,
-);
-pub const DISK_IO_BACKLOG: MetricSpec = MetricSpec::gauge(
-    "disk_io_queue_seconds",
-    "Seconds of I/O queued at the database disk (how long a new write would wait).",
-    &[],
-);
-pub const DISK_IO_UTILIZATION: MetricSpec = MetricSpec::gauge(
-    "disk_io_utilization_ratio",
-    "Busy share of the database disk over the last sampling interval.",
-    &[],
-);
-
-pub const DB_POOL_IN_USE: MetricSpec = MetricSpec::gauge(
-    "db_pool_in_use",
-    "Database connections checked out, per instance.",
-    &["instance"],
-);
-pub const DB_POOL_WAIT: MetricSpec = MetricSpec::histogram(
-    "db_pool_wait_seconds",
-    "Time a request waited for a database connection.",
-    &[],
-    LATENCY_BUCKETS,
-);
-pub const DB_QUERY_DURATION: MetricSpec = MetricSpec::histogram(
-    "db_query_duration_seconds",
-    "Database query time, by query type.",
-    &["query_type"],
-    LATENCY_BUCKETS,
-);
-pub const CACHE_HITS: MetricSpec = MetricSpec::counter(
-    "cache_hits_total",
-    "Cache lookups that found a fresh value.",
-    &[],
-);
-pub const CACHE_MISSES: MetricSpec = MetricSpec::counter(
-    "cache_miss_total",
-    "Cache lookups that found nothing or an expired value.",
-    &[],
-);
-pub const CACHE_HIT_RATE: MetricSpec = MetricSpec::gauge(
-    "cache_hit_rate",
-    "Share of cache lookups that hit, over the last sampling interval.",
-    &[],
-);
-pub const CACHE_BACKEND: MetricSpec = MetricSpec::counter(
-    "cache_backend_queries_total",
-    "Database queries made to fill the cache after a miss.",
-    &[],
-);
-pub const CACHE_CONCURRENT: MetricSpec = MetricSpec::gauge(
-    "cache_concurrent_requests",
-    "Peak number of cache-fill queries in flight at once during the last interval.",
-    &[],
-);
-pub const CACHE_EVICTIONS: MetricSpec = MetricSpec::counter(
-    "cache_evictions_total",
-    "Keys evicted because the cache was full.",
-    &[],
-);
-pub const DEPENDENCY_REQUESTS: MetricSpec = MetricSpec::counter(
-    "dependency_requests_total",
-    "Calls to downstream dependencies, by outcome.",
-    &["dependency", "outcome"],
-);
-pub const DEPENDENCY_DURATION: MetricSpec = MetricSpec::histogram(
-    "dependency_request_duration_seconds",
-    "Duration of calls to downstream dependencies.",
-    &["dependency"],
-    LATENCY_BUCKETS,
-);
-pub const STALE_READS: MetricSpec = MetricSpec::counter(
-    "stale_reads_total",
-    "Product reads that returned an older version than the latest write, by source (replica, cache).",
-    &["source"],
-);
-pub const REPLICATION_LAG: MetricSpec = MetricSpec::gauge(
-    "replication_lag_seconds",
-    "How far the read replica trails the primary.",
-    &[],
-);
-pub const DB_LOCK_ATTEMPTS: MetricSpec = MetricSpec::counter(
-    "db_lock_attempts_total",
-    "Row locks requested by write transactions.",
-    &[],
-);
-pub const DB_LOCK_CONFLICTS: MetricSpec = MetricSpec::counter(
-    "db_lock_conflicts_total",
-    "Row lock requests that found the row locked and had to wait.",
-    &[],
-);
-pub const DB_LOCK_WAIT: MetricSpec = MetricSpec::histogram(
-    "db_lock_wait_seconds",
-    "Time a transaction waited for a row lock.",
-    &[],
-    LATENCY_BUCKETS,
-);
-pub const DB_LOCK_TIMEOUTS: MetricSpec = MetricSpec::counter(
-    "db_lock_timeouts_total",
-    "Transactions that gave up waiting for a row lock.",
-    &[],
-);
-pub const DB_TX_RETRIES: MetricSpec = MetricSpec::counter(
-    "db_transaction_retries_total",
-    "Transactions re-run after a conflict (optimistic locking, deadlock).",
-    &[],
-);
-pub const PROCESS_MEMORY: MetricSpec = MetricSpec::gauge(
-    "process_memory_bytes",
-    "Memory in use by each service instance.",
-    &["instance"],
-);
-pub const MEMORY_LEAKED: MetricSpec = MetricSpec::gauge(
-    "memory_leaked_bytes",
-    "Memory leaked and not yet reclaimed by a restart, over all instances.",
-    &[],
-);
-pub const GC_PAUSE: MetricSpec = MetricSpec::histogram(
-    "gc_pause_seconds",
-    "Stop-the-world garbage-collection pauses.",
-    &[],
-    LATENCY_BUCKETS,
-);
-pub const INSTANCE_RESTARTS: MetricSpec = MetricSpec::counter(
-    "instance_restarts_total",
-    "Instances that crashed and were restarted, by reason.",
-    &["reason"],
-);
-pub const INSTANCE_UP: MetricSpec = MetricSpec::gauge(
-    "instance_up",
-    "1 when the instance is running, 0 while it restarts.",
-    &["instance"],
-);
-pub const DISK_AVAILABLE: MetricSpec = MetricSpec::gauge(
-    "disk_available_bytes",
-    "Free space on the database server's disk.",
-    &[],
-);
-pub const DISK_WRITE_FAILURES: MetricSpec = MetricSpec::counter(
-    "disk_write_failures_total",
-    "Writes refused because the disk was full.",
-    &[],
-);
-pub const BULKHEAD_IN_USE: MetricSpec = MetricSpec::gauge(
-    "bulkhead_in_use",
-    "Concurrent calls to a dependency, over all instances.",
-    &["dependency"],
-);
-pub const BULKHEAD_REJECTIONS: MetricSpec = MetricSpec::counter(
-    "bulkhead_rejections_total",
-    "Calls refused at once because the dependency's bulkhead was full.",
-    &["dependency"],
-);
-pub const RESOURCE_QUEUE_DEPTH: MetricSpec = MetricSpec::gauge(
-    "resource_queue_depth",
-    "Requests waiting for a shared resource, by resource.",
-    &["resource"],
-);
-pub const RESOURCE_WAIT: MetricSpec = MetricSpec::histogram(
-    "resource_wait_seconds",
-    "Time requests waited for a shared resource, by resource.",
-    &["resource"],
-    LATENCY_BUCKETS,
-);
-pub const DB_ROWS_SCANNED: MetricSpec = MetricSpec::counter(
-    "db_rows_scanned_total",
-    "Rows read by full table scans (queries without a usable index).",
-    &["query_type"],
-);
-pub const CPU_UTILIZATION: MetricSpec = MetricSpec::gauge(
-    "process_cpu_utilization_ratio",
-    "Busy share of each instance's CPU cores over the last sampling interval.",
-    &["instance"],
-);
-pub const DB_POOL_LEAKED: MetricSpec = MetricSpec::gauge(
-    "db_pool_leaked_connections",
-    "Connections checked out and never returned, until the pool reclaims them.",
-    &[],
-);
-pub const CLIENT_REQUESTS: MetricSpec = MetricSpec::counter(
-    "client_requests_total",
-    "Calls as clients see them, by final outcome (success, error, timeout).",
-    &["outcome"],
-);
-pub const CLIENT_DURATION: MetricSpec = MetricSpec::histogram(
-    "client_request_duration_seconds",
-    "Call duration as clients see it, retries included.",
-    &[],
-    LATENCY_BUCKETS,
-);
-pub const CLIENT_ABANDONED: MetricSpec = MetricSpec::counter(
-    "server_wasted_responses_total",
-    "Responses the server finished after the client had given up: wasted work.",
-    &[],
-);
 
 pub static META: SystemMeta = SystemMeta {
     id: "web",
@@ -316,126 +85,8 @@ pub static META: SystemMeta = SystemMeta {
     category: "web",
     summary: "Clients, a load balancer, N service instances with worker pools, a shared cache, a database behind connection pools and a payment dependency.",
     source: crate::doc_of!("systems/web/mod.rs"),
-    params: &[
-        ParamSpec::choice("client_mode", "open", &["open", "closed"], "Open loop (arrivals at a rate, whatever the latency) or closed loop (users who wait for an answer, then think)."),
-        ParamSpec::float("arrival_rate_rps", "req/s", 200.0, 0.001, 1_000_000.0, "Base rate of client calls (open loop)."),
-        ParamSpec::choice("load_profile", "constant", &["constant", "ramp", "step", "spike", "diurnal", "bursty"], "How the open-loop rate changes over time."),
-        ParamSpec::float("profile_period_s", "s", 60.0, 1.0, 86_400.0, "Period of the load profile (ramp length, step time, cycle)."),
-        ParamSpec::float("profile_peak_factor", "×", 2.0, 1.0, 100.0, "Peak rate as a multiple of the base rate."),
-        ParamSpec::int("users", "users", 100, 1, 1_000_000, "Concurrent users (closed loop)."),
-        ParamSpec::float("think_time_ms", "ms", 500.0, 0.0, 3_600_000.0, "Mean pause between a user's calls (closed loop, exponential)."),
-        ParamSpec::float("client_timeout_ms", "ms", 5000.0, 0.0, 3_600_000.0, "Client gives up on an attempt after this long; 0 = never."),
-        ParamSpec::int("client_retries", "retries", 0, 0, 10, "Immediate retries after an error or time-out (naive client)."),
-        ParamSpec::float("write_fraction", "", 0.2, 0.0, 1.0, "Share of calls that are POST /order (writes)."),
-        ParamSpec::int("clients", "clients", 50, 1, 1_000_000, "Distinct API clients the calls come from (for per-client rate limits)."),
-        ParamSpec::float("network_latency_ms", "ms", 0.25, 0.0, 60_000.0, "One-way network latency between a service instance and each backend."),
-        ParamSpec::float("network_jitter_ms", "ms", 0.1, 0.0, 60_000.0, "Random extra latency per network hop (uniform up to this)."),
-        ParamSpec::int("instances", "instances", 4, 1, 256, "Service instances behind the load balancer."),
-        ParamSpec::choice("lb_policy", "round_robin", &["round_robin", "random", "least_outstanding", "power_of_two"], "How the load balancer picks an instance."),
-        ParamSpec::int("workers", "workers", 16, 1, 4096, "Workers per instance (requests served at once)."),
-        ParamSpec::int("queue_capacity", "requests", 64, 0, 1_000_000, "Accept queue per instance; when full, 503. 0 = unbounded."),
-        ParamSpec::float("cpu_time_ms", "ms", 4.0, 0.0, 60_000.0, "Mean CPU time of a request in the handler (exponential)."),
-        ParamSpec::float("cpu_cores", "cores", 4.0, 0.1, 256.0, "CPU cores per instance, shared by the handlers computing at once (processor sharing)."),
-        ParamSpec::float("memory_limit_mb", "MB", 512.0, 16.0, 1_048_576.0, "Memory an instance may use; at the limit it crashes (out of memory)."),
-        ParamSpec::float("memory_base_mb", "MB", 200.0, 0.0, 1_048_576.0, "Memory an instance uses when healthy."),
-        ParamSpec::float("gc_threshold", "", 0.7, 0.1, 1.0, "Heap fraction above which garbage collection pauses the instance every second."),
-        ParamSpec::float("gc_pause_ms", "ms", 20.0, 0.0, 60_000.0, "Pause at the threshold; it grows tenfold as the heap fills."),
-        ParamSpec::float("restart_s", "s", 10.0, 0.0, 3600.0, "Time a crashed instance takes to come back (cold start)."),
-        ParamSpec::float("health_check_interval_s", "s", 2.0, 1.0, 3600.0, "How often the load balancer checks instances; a down instance gets traffic until the next check."),
-        ParamSpec::boolean("cache_enabled", true, "Read products through the shared cache."),
-        ParamSpec::int("cache_capacity_keys", "keys", 2000, 1, 10_000_000, "Keys the cache holds before evicting the least recently used."),
-        ParamSpec::float("cache_ttl_s", "s", 30.0, 0.001, 86_400.0, "Time a cached product stays fresh."),
-        ParamSpec::int("key_space", "keys", 10_000, 1, 5_000_000, "Distinct products."),
-        ParamSpec::float("key_zipf_s", "", 1.0, 0.0, 3.0, "Zipf exponent of product popularity (0 = uniform)."),
-        ParamSpec::float("cache_latency_ms", "ms", 0.5, 0.0, 10_000.0, "Time of a cache lookup."),
-        ParamSpec::int("db_pool_size", "connections", 8, 1, 1024, "Database connections per instance."),
-        ParamSpec::float("db_read_ms", "ms", 6.0, 0.01, 60_000.0, "Mean time of the product read query."),
-        ParamSpec::float("db_write_ms", "ms", 12.0, 0.01, 60_000.0, "Mean time of the order write query."),
-        ParamSpec::float("db_time_cv", "", 0.5, 0.0, 10.0, "Coefficient of variation of query times (log-normal)."),
-        ParamSpec::float("scan_ns_per_row", "ns", 50.0, 0.0, 1_000_000.0, "Cost of reading one row in a full table scan."),
-        ParamSpec::float("db_lock_timeout_ms", "ms", 2000.0, 1.0, 3_600_000.0, "A write gives up waiting for a row lock after this long (HTTP 500)."),
-        ParamSpec::boolean("read_replica", true, "Product reads go to a read replica (writes always go to the primary)."),
-        ParamSpec::float("replica_lag_ms", "ms", 20.0, 0.0, 3_600_000.0, "How far the replica trails the primary."),
-        ParamSpec::boolean("cache_invalidate_on_write", true, "An order deletes the product's cache entry (the next read refills it)."),
-        ParamSpec::float("disk_capacity_gb", "GB", 20.0, 0.001, 1_000_000.0, "Disk of the database server."),
-        ParamSpec::float("disk_used_gb", "GB", 12.0, 0.0, 1_000_000.0, "Space in use at the start (data, logs)."),
-        ParamSpec::float("write_kb", "KB", 4.0, 0.0, 1_048_576.0, "Bytes an order writes to disk (write-ahead log)."),
-        ParamSpec::float("disk_io_mb_per_s", "MB/s", 200.0, 0.001, 1_000_000.0, "I/O bandwidth of the database disk; write-ahead-log writes queue for it (FIFO)."),
-        ParamSpec::float("uplink_mbps", "Mbit/s", 0.0, 0.0, 10_000_000.0, "Bandwidth of the uplink every response crosses to the clients; 0 = never a bottleneck."),
-        ParamSpec::float("product_response_kb", "KB", 20.0, 0.0, 1_048_576.0, "Size of a GET /product response."),
-        ParamSpec::float("order_response_kb", "KB", 1.0, 0.0, 1_048_576.0, "Size of a POST /order response."),
-        ParamSpec::float("disk_cleanup_mb_per_s", "MB/s", 1.0, 0.0, 1_000_000.0, "Space log rotation and compaction free per second, down to the starting use."),
-        ParamSpec::float("payment_latency_ms", "ms", 20.0, 0.01, 60_000.0, "Mean latency of the payment dependency (log-normal, cv 0.5)."),
-        ParamSpec::float("payment_error_rate", "", 0.0, 0.0, 1.0, "Share of payment calls that fail on their own."),
-        ParamSpec::boolean("message_queue", false, "Orders publish their events (created, paid) to a partitioned message queue read by a consumer group."),
-        ParamSpec::int("mq_partitions", "partitions", 4, 1, 256, "Partitions of the message queue, one consumer each."),
-        ParamSpec::float("mq_consumer_ms", "ms", 10.0, 0.0, 60_000.0, "Mean time a consumer takes per message (exponential)."),
-        ParamSpec::float("network_loss", "", 0.0, 0.0, 1.0, "Chance that an exchange between a service instance and a backend is lost; the caller waits for its timeout."),
-        ParamSpec::float("network_connect_timeout_ms", "ms", 1000.0, 1.0, 600_000.0, "How long a caller without a timeout of its own waits for a lost network exchange before failing (504)."),
-        ParamSpec::float("dns_lookup_ms", "ms", 2.0, 0.0, 60_000.0, "Time the DNS resolver takes to answer a lookup of the payment provider's name."),
-        ParamSpec::float("dns_ttl_s", "s", 60.0, 0.0, 86_400.0, "How long an instance caches a DNS answer; calls in between resolve for free."),
-        ParamSpec::float("dns_failure_rate", "", 0.0, 0.0, 1.0, "Share of DNS lookups that fail (the payment call then fails with 503)."),
-        ParamSpec::float("dns_timeout_ms", "ms", 5000.0, 0.0, 600_000.0, "How long a failing DNS lookup hangs before it gives up."),
-    ],
-    metrics: &[
-        common::HTTP_REQUESTS,
-        common::HTTP_DURATION,
-        common::IN_FLIGHT,
-        common::QUEUE_DEPTH,
-        common::WORKERS_BUSY,
-        common::UTILIZATION,
-        common::WAIT,
-        DB_POOL_IN_USE,
-        DB_POOL_WAIT,
-        DB_QUERY_DURATION,
-        CACHE_HITS,
-        CACHE_MISSES,
-        CACHE_HIT_RATE,
-        CACHE_BACKEND,
-        CACHE_CONCURRENT,
-        CACHE_EVICTIONS,
-        DEPENDENCY_REQUESTS,
-        DEPENDENCY_DURATION,
-        CLIENT_REQUESTS,
-        CLIENT_DURATION,
-        CLIENT_ABANDONED,
-        STALE_READS,
-        REPLICATION_LAG,
-        DB_LOCK_ATTEMPTS,
-        DB_LOCK_CONFLICTS,
-        DB_LOCK_WAIT,
-        DB_LOCK_TIMEOUTS,
-        DB_TX_RETRIES,
-        PROCESS_MEMORY,
-        GC_PAUSE,
-        INSTANCE_RESTARTS,
-        INSTANCE_UP,
-        DISK_AVAILABLE,
-        DISK_WRITE_FAILURES,
-        DISK_IO_WAIT,
-        DISK_IO_BACKLOG,
-        DISK_IO_UTILIZATION,
-        DB_ROWS_SCANNED,
-        CPU_UTILIZATION,
-        LINK_LATENCY,
-        LINK_DROPPED,
-        LINK_UP,
-        DNS_LOOKUPS,
-        DNS_DURATION,
-        CLIENT_CLASS_REQUESTS,
-        CLIENT_CLASS_DURATION,
-        MQ_PUBLISHED,
-        MQ_LAG,
-        MQ_AGE,
-        mq::MQ_REJECTED,
-        CALLBACKS,
-        CALLBACK_BACKLOG,
-        CALLBACKS_GIVEN_UP,
-        CHAIN_CALLS,
-        CHAIN_ATTEMPTS,
-        CHAIN_AFTER_DEADLINE,
-        CHAIN_WASTED,
-    ],
+    params: params::PARAMS,
+    metrics: metrics::ALL,
     components: &[
         Component::Client,
         Component::LoadBalancer,

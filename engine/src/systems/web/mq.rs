@@ -10,58 +10,23 @@
 
 use super::client::{RetryBudget, RetryPolicy};
 use super::db::Anomaly;
+use super::metrics::{
+    CALLBACKS, CALLBACKS_GIVEN_UP, CALLBACK_BACKLOG, MQ_AGE, MQ_LAG, MQ_PUBLISHED, MQ_REJECTED,
+};
 use super::{Core, Ev, PartEv, WebModel, ENDPOINTS};
 use crate::dist::Dist;
-use crate::metrics::{CounterId, GaugeId, HistogramId, MetricSpec, LATENCY_BUCKETS};
+use crate::metrics::{CounterId, GaugeId, HistogramId};
 use crate::params::ParamSet;
 use crate::rng::Xoshiro256PlusPlus as Rng;
 use crate::scenario::{CallbackSpec, Component, Hop};
 use crate::time::{ns_to_secs, secs_to_ns, Nanos};
 use std::collections::VecDeque;
 
-pub const MQ_PUBLISHED: MetricSpec = MetricSpec::counter(
-    "mq_messages_published_total",
-    "Messages published to the queue, by topic (order_events, callbacks).",
-    &["topic"],
-);
-pub const MQ_LAG: MetricSpec = MetricSpec::gauge(
-    "mq_consumer_lag_messages",
-    "Messages published and not yet consumed, per partition.",
-    &["partition"],
-);
-pub const MQ_AGE: MetricSpec = MetricSpec::histogram(
-    "mq_message_age_seconds",
-    "Time from publishing a message to its consumer finishing it.",
-    &[],
-    LATENCY_BUCKETS,
-);
-pub const CALLBACKS: MetricSpec = MetricSpec::counter(
-    "webhook_callbacks_total",
-    "Webhook callbacks the payment provider sent, by attempt (first, retry).",
-    &["attempt"],
-);
-pub const CALLBACK_BACKLOG: MetricSpec = MetricSpec::gauge(
-    "webhook_callback_backlog",
-    "Callbacks sent and not yet acknowledged (the sender will re-send them).",
-    &[],
-);
-pub const CALLBACKS_GIVEN_UP: MetricSpec = MetricSpec::counter(
-    "webhook_callbacks_given_up_total",
-    "Callbacks the sender stopped re-sending without an acknowledgement.",
-    &[],
-);
-
 /// The consumer remembers the latest event of this many recent orders.
 const ORDER_SLOTS: usize = 4096;
 /// A partition keeps at most this many unconsumed messages (its retention limit); a
 /// producer finding it full gets an error and the message is not stored.
 pub const PARTITION_CAPACITY: usize = 50_000;
-
-pub const MQ_REJECTED: MetricSpec = MetricSpec::counter(
-    "mq_messages_rejected_total",
-    "Messages refused because their partition held its maximum backlog.",
-    &[],
-);
 
 #[derive(Debug, Clone, Copy)]
 struct Msg {

@@ -4,29 +4,14 @@
 //! and losing the buffer loses the writes for good. `write-through` writes the database
 //! first and sets the cache with the committed value instead.
 
+use super::metrics::{WB_BACKLOG, WB_FLUSHED, WB_LAG};
 use super::{Core, Ev, PartEv, WebModel};
-use crate::metrics::{CounterId, GaugeId, MetricSpec};
+use crate::metrics::{CounterId, GaugeId};
 use crate::observe::{Level, LogRecord};
 use crate::time::{ns_to_secs, Nanos};
 use std::collections::BTreeMap;
 
 use super::db::Anomaly;
-
-pub const WB_BACKLOG: MetricSpec = MetricSpec::gauge(
-    "write_behind_backlog",
-    "Writes acknowledged by the cache and not yet flushed to the database.",
-    &[],
-);
-pub const WB_LAG: MetricSpec = MetricSpec::gauge(
-    "write_behind_lag_seconds",
-    "Age of the oldest write not yet in the database.",
-    &[],
-);
-pub const WB_FLUSHED: MetricSpec = MetricSpec::counter(
-    "write_behind_flushed_total",
-    "Writes flushed from the cache to the database in batches.",
-    &[],
-);
 
 #[derive(Default)]
 pub(super) struct WriteBehind {
