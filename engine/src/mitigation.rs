@@ -29,6 +29,17 @@ impl MitigationMeta {
     }
 }
 
+/// A mitigation's parameters read once, when it is switched on or changed, into named
+/// fields (`Mitigations::config`): the part it configures never reads a parameter by
+/// its string name on a hot path, and a misspelt name fails the first test that reads
+/// it (`ParamSet` refuses undeclared names in debug builds).
+pub trait MitigationConfig: Sized {
+    /// The mitigation's id (`MitigationMeta::id`).
+    const ID: &'static str;
+    /// Reads the validated parameters.
+    fn from_params(p: &ParamSet) -> Self;
+}
+
 /// The switched-on mitigations of a run with their validated parameters, by id.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Mitigations {
@@ -50,6 +61,11 @@ impl Mitigations {
     /// The parameters of mitigation `id` if it is switched on.
     pub fn get(&self, id: &str) -> Option<&ParamSet> {
         self.on.get(id)
+    }
+
+    /// The typed configuration of mitigation `C` if it is switched on.
+    pub fn config<C: MitigationConfig>(&self) -> Option<C> {
+        self.on.get(C::ID).map(C::from_params)
     }
 
     pub fn is_on(&self, id: &str) -> bool {

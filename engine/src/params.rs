@@ -238,13 +238,25 @@ impl ParamSet {
         self.values.get(name)
     }
 
+    /// Debug builds refuse a name the set does not hold: every set holds each declared
+    /// parameter (at its default if not given), so a miss is a misspelt name in code.
+    #[inline]
+    fn declared(&self, name: &str) {
+        debug_assert!(
+            self.values.contains_key(name),
+            "parameter `{name}` is not declared (misspelt?)"
+        );
+    }
+
     /// A numeric parameter as f64 (0 if absent: callers only ask for declared names).
     pub fn f64(&self, name: &str) -> f64 {
+        self.declared(name);
         self.values.get(name).map_or(0.0, ParamValue::as_f64)
     }
 
     /// An integer parameter (0 if absent).
     pub fn i64(&self, name: &str) -> i64 {
+        self.declared(name);
         match self.values.get(name) {
             Some(ParamValue::Int(v)) => *v,
             Some(v) => v.as_f64() as i64,
@@ -253,11 +265,13 @@ impl ParamSet {
     }
 
     pub fn bool(&self, name: &str) -> bool {
+        self.declared(name);
         matches!(self.values.get(name), Some(ParamValue::Bool(true)))
     }
 
     /// A choice parameter ("" if absent).
     pub fn choice(&self, name: &str) -> &str {
+        self.declared(name);
         match self.values.get(name) {
             Some(ParamValue::Choice(v)) => v,
             _ => "",

@@ -18,9 +18,10 @@
 //! - Queue depth and latency fall once the new instances take traffic.
 
 use crate::metrics::MetricSpec;
-use crate::mitigation::MitigationMeta;
-use crate::params::ParamSpec;
+use crate::mitigation::{MitigationConfig, MitigationMeta};
+use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::Component;
+use crate::time::{secs_to_ns, Nanos};
 
 pub const INSTANCES: MetricSpec = MetricSpec::gauge(
     "autoscaler_instances",
@@ -32,6 +33,28 @@ pub const SCALE_UPS: MetricSpec = MetricSpec::counter(
     "Times the autoscaler added instances.",
     &[],
 );
+
+/// When and how far the autoscaler adds instances.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Config {
+    /// Utilisation above which it orders instances.
+    pub target_utilization: f64,
+    /// Time an ordered instance takes to boot.
+    pub scale_up_delay_ns: Nanos,
+    pub max_instances: usize,
+}
+
+impl MitigationConfig for Config {
+    const ID: &'static str = "autoscaling";
+
+    fn from_params(p: &ParamSet) -> Config {
+        Config {
+            target_utilization: p.f64("target_utilization"),
+            scale_up_delay_ns: secs_to_ns(p.f64("scale_up_delay_s")),
+            max_instances: p.i64("max_instances").max(1) as usize,
+        }
+    }
+}
 
 pub static META: MitigationMeta = MitigationMeta {
     id: "autoscaling",

@@ -21,9 +21,10 @@
 //!   open: errors stay, but workers are no longer held.
 
 use crate::metrics::MetricSpec;
-use crate::mitigation::MitigationMeta;
-use crate::params::ParamSpec;
+use crate::mitigation::{MitigationConfig, MitigationMeta};
+use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::Component;
+use crate::time::{secs_to_ns, Nanos};
 
 pub const BREAKER_STATE: MetricSpec = MetricSpec::gauge(
     "circuit_breaker_state",
@@ -40,6 +41,30 @@ pub const BREAKER_REJECTIONS: MetricSpec = MetricSpec::counter(
     "Calls failed fast by an open breaker.",
     &["dependency"],
 );
+
+/// The circuit breaker's thresholds and timings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Config {
+    pub failure_rate_threshold: f64,
+    pub window_ns: Nanos,
+    pub min_requests: u64,
+    pub open_ns: Nanos,
+    pub half_open_probes: u32,
+}
+
+impl MitigationConfig for Config {
+    const ID: &'static str = "breaker";
+
+    fn from_params(p: &ParamSet) -> Config {
+        Config {
+            failure_rate_threshold: p.f64("failure_rate_threshold"),
+            window_ns: secs_to_ns(p.f64("window_s")),
+            min_requests: p.i64("min_requests").max(1) as u64,
+            open_ns: secs_to_ns(p.f64("open_s")),
+            half_open_probes: p.i64("half_open_probes").max(1) as u32,
+        }
+    }
+}
 
 pub static META: MitigationMeta = MitigationMeta {
     id: "breaker",

@@ -15,10 +15,26 @@
 //!   `bulkhead_rejections_total` counting what was refused.
 //! - `GET /product` latency and the worker queue stay normal while `POST /order` fails.
 
-use crate::mitigation::MitigationMeta;
-use crate::params::ParamSpec;
+use crate::mitigation::{MitigationConfig, MitigationMeta};
+use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::Component;
 use crate::systems::web::metrics::{BULKHEAD_IN_USE, BULKHEAD_REJECTIONS};
+
+/// Concurrent calls each instance may have open to the dependency.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Config {
+    pub max_concurrent: u32,
+}
+
+impl MitigationConfig for Config {
+    const ID: &'static str = "bulkhead";
+
+    fn from_params(p: &ParamSet) -> Config {
+        Config {
+            max_concurrent: p.i64("max_concurrent").max(1) as u32,
+        }
+    }
+}
 
 pub static META: MitigationMeta = MitigationMeta {
     id: "bulkhead",

@@ -14,8 +14,8 @@
 //!   has no start-up spike.
 
 use crate::metrics::MetricSpec;
-use crate::mitigation::MitigationMeta;
-use crate::params::ParamSpec;
+use crate::mitigation::{MitigationConfig, MitigationMeta};
+use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::Component;
 
 pub const WARMED: MetricSpec = MetricSpec::counter(
@@ -23,6 +23,22 @@ pub const WARMED: MetricSpec = MetricSpec::counter(
     "Keys preloaded into the cache by cache warming.",
     &[],
 );
+
+/// How many of the most popular keys are preloaded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Config {
+    pub warm_keys: usize,
+}
+
+impl MitigationConfig for Config {
+    const ID: &'static str = "cache-warming";
+
+    fn from_params(p: &ParamSet) -> Config {
+        Config {
+            warm_keys: p.i64("warm_keys").max(0) as usize,
+        }
+    }
+}
 
 pub static META: MitigationMeta = MitigationMeta {
     id: "cache-warming",

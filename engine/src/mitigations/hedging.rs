@@ -36,9 +36,10 @@
 //! slow path; it does not fix it, and it cannot help when every instance is slow.
 
 use crate::metrics::MetricSpec;
-use crate::mitigation::MitigationMeta;
-use crate::params::ParamSpec;
+use crate::mitigation::{MitigationConfig, MitigationMeta};
+use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::Component;
+use crate::time::{ms_to_ns, Nanos};
 
 pub const HEDGED: MetricSpec = MetricSpec::counter(
     "hedged_requests_total",
@@ -60,6 +61,25 @@ pub const HEDGE_BUDGET_EXHAUSTED: MetricSpec = MetricSpec::counter(
     "Hedges not sent because the hedging budget (max_hedge_ratio) was spent.",
     &[],
 );
+
+/// When the load balancer sends a read's second copy, and how many it may send.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Config {
+    pub hedge_after_ns: Nanos,
+    /// Hedges allowed per read (the hedging budget's ratio).
+    pub max_hedge_ratio: f64,
+}
+
+impl MitigationConfig for Config {
+    const ID: &'static str = "hedging";
+
+    fn from_params(p: &ParamSet) -> Config {
+        Config {
+            hedge_after_ns: ms_to_ns(p.f64("hedge_after_ms")),
+            max_hedge_ratio: p.f64("max_hedge_ratio"),
+        }
+    }
+}
 
 pub static META: MitigationMeta = MitigationMeta {
     id: "hedging",

@@ -17,15 +17,36 @@
 //!   purpose.
 
 use crate::metrics::MetricSpec;
-use crate::mitigation::MitigationMeta;
-use crate::params::ParamSpec;
+use crate::mitigation::{MitigationConfig, MitigationMeta};
+use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::Component;
+use crate::time::{ms_to_ns, Nanos};
 
 pub const LOAD_SHED: MetricSpec = MetricSpec::counter(
     "load_shed_total",
     "Requests refused by load shedding, by reason.",
     &["reason"],
 );
+
+/// When the service sheds a request instead of queueing or serving it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Config {
+    /// Queue length at which new arrivals are refused.
+    pub max_queue_length: usize,
+    /// Queueing time after which a request is dropped unserved.
+    pub max_queue_delay_ns: Nanos,
+}
+
+impl MitigationConfig for Config {
+    const ID: &'static str = "load-shedding";
+
+    fn from_params(p: &ParamSet) -> Config {
+        Config {
+            max_queue_length: p.i64("max_queue_length").max(0) as usize,
+            max_queue_delay_ns: ms_to_ns(p.f64("max_queue_delay_ms")),
+        }
+    }
+}
 
 pub static META: MitigationMeta = MitigationMeta {
     id: "load-shedding",

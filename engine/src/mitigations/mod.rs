@@ -48,3 +48,49 @@ pub static ALL: &[&MitigationMeta] = &[
     &deadline_propagation::META,
     &hedging::META,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mitigation::MitigationConfig;
+    use crate::params::ParamSet;
+
+    /// Reads `C` from its mitigation's defaults: a name the code reads that the
+    /// mitigation does not declare panics here (`ParamSet` in debug builds), and `C::ID`
+    /// must be the id of a catalogue entry.
+    fn reads_its_defaults<C: MitigationConfig>() -> C {
+        let meta = ALL
+            .iter()
+            .find(|m| m.id == C::ID)
+            .unwrap_or_else(|| panic!("no mitigation `{}` in ALL", C::ID));
+        C::from_params(&ParamSet::defaults(meta.params))
+    }
+
+    #[test]
+    fn every_typed_configuration_reads_only_declared_parameters() {
+        let t: timeouts::Config = reads_its_defaults();
+        assert_eq!(t.db_ns, 250_000_000);
+        let r: retry_backoff::Config = reads_its_defaults();
+        assert!(r.max_attempts >= 1);
+        let _: load_shedding::Config = reads_its_defaults();
+        let _: read_your_writes::Config = reads_its_defaults();
+        let _: optimistic_locking::Config = reads_its_defaults();
+        let b: bulkhead::Config = reads_its_defaults();
+        assert!(b.max_concurrent >= 1);
+        let _: ttl_jitter::Config = reads_its_defaults();
+        let _: pool_sizing::Config = reads_its_defaults();
+        let _: rate_limiter::Config = reads_its_defaults();
+        let _: stale_while_revalidate::Config = reads_its_defaults();
+        let _: autoscaling::Config = reads_its_defaults();
+        let _: hedging::Config = reads_its_defaults();
+        let _: cache_warming::Config = reads_its_defaults();
+        let _: breaker::Config = reads_its_defaults();
+    }
+
+    #[test]
+    #[should_panic(expected = "not declared")]
+    fn a_misspelt_parameter_name_fails() {
+        let p = ParamSet::defaults(timeouts::META.params);
+        let _ = p.f64("server_timout_ms");
+    }
+}

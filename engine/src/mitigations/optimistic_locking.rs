@@ -17,10 +17,26 @@
 //! - 409s in `http_requests_total` when retries run out: a sign contention is too high for
 //!   optimism (shard the hot row, queue the writes).
 
-use crate::mitigation::MitigationMeta;
-use crate::params::ParamSpec;
+use crate::mitigation::{MitigationConfig, MitigationMeta};
+use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::Component;
 use crate::systems::web::metrics::{DB_LOCK_CONFLICTS, DB_TX_RETRIES};
+
+/// Re-runs a transaction gets after a version conflict.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Config {
+    pub max_retries: u32,
+}
+
+impl MitigationConfig for Config {
+    const ID: &'static str = "optimistic-locking";
+
+    fn from_params(p: &ParamSet) -> Config {
+        Config {
+            max_retries: p.i64("max_retries").max(0) as u32,
+        }
+    }
+}
 
 pub static META: MitigationMeta = MitigationMeta {
     id: "optimistic-locking",

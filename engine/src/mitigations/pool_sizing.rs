@@ -15,10 +15,26 @@
 //! - `db_pool_in_use` pinned at the pool size means the pool is the bottleneck.
 //! - `db_pool_wait_seconds` falls to near zero once the pool fits the demand.
 
-use crate::mitigation::MitigationMeta;
-use crate::params::ParamSpec;
+use crate::mitigation::{MitigationConfig, MitigationMeta};
+use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::Component;
 use crate::systems::web::metrics::{DB_POOL_IN_USE, DB_POOL_WAIT};
+
+/// The database pool size per instance that replaces the system's own.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Config {
+    pub db_pool_size: u64,
+}
+
+impl MitigationConfig for Config {
+    const ID: &'static str = "pool-sizing";
+
+    fn from_params(p: &ParamSet) -> Config {
+        Config {
+            db_pool_size: p.i64("db_pool_size").max(1) as u64,
+        }
+    }
+}
 
 pub static META: MitigationMeta = MitigationMeta {
     id: "pool-sizing",

@@ -20,8 +20,8 @@
 //!   back while the flooder is refused.
 
 use crate::metrics::MetricSpec;
-use crate::mitigation::MitigationMeta;
-use crate::params::ParamSpec;
+use crate::mitigation::{MitigationConfig, MitigationMeta};
+use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::Component;
 
 pub const RATE_LIMITED: MetricSpec = MetricSpec::counter(
@@ -29,6 +29,26 @@ pub const RATE_LIMITED: MetricSpec = MetricSpec::counter(
     "Requests refused with 429 by the per-client rate limiter, by client class (flooder, others).",
     &["client"],
 );
+
+/// Each client's token bucket.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Config {
+    /// Tokens added per second.
+    pub rate_rps: f64,
+    /// Most tokens a bucket holds.
+    pub burst: f64,
+}
+
+impl MitigationConfig for Config {
+    const ID: &'static str = "rate-limiter";
+
+    fn from_params(p: &ParamSet) -> Config {
+        Config {
+            rate_rps: p.f64("rate_rps_per_client"),
+            burst: p.f64("burst"),
+        }
+    }
+}
 
 pub static META: MitigationMeta = MitigationMeta {
     id: "rate-limiter",

@@ -16,10 +16,27 @@
 //!
 //! A `window_s` shorter than the replication lag leaves a gap where stale reads remain.
 
-use crate::mitigation::MitigationMeta;
-use crate::params::ParamSpec;
+use crate::mitigation::{MitigationConfig, MitigationMeta};
+use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::Component;
 use crate::systems::web::metrics::STALE_READS;
+use crate::time::{secs_to_ns, Nanos};
+
+/// How long a writer's reads go to the primary after its write.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Config {
+    pub window_ns: Nanos,
+}
+
+impl MitigationConfig for Config {
+    const ID: &'static str = "read-your-writes";
+
+    fn from_params(p: &ParamSet) -> Config {
+        Config {
+            window_ns: secs_to_ns(p.f64("window_s")),
+        }
+    }
+}
 
 pub static META: MitigationMeta = MitigationMeta {
     id: "read-your-writes",

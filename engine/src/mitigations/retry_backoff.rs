@@ -21,9 +21,10 @@
 //! See Brooker, "Timeouts, retries and backoff with jitter" (Amazon Builders' Library).
 
 use crate::metrics::MetricSpec;
-use crate::mitigation::MitigationMeta;
-use crate::params::ParamSpec;
+use crate::mitigation::{MitigationConfig, MitigationMeta};
+use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::Component;
+use crate::time::{ms_to_ns, Nanos};
 
 pub const RETRY_ATTEMPTS: MetricSpec = MetricSpec::counter(
     "retry_attempts_total",
@@ -41,6 +42,44 @@ pub const RETRY_BUDGET_EXHAUSTED: MetricSpec = MetricSpec::counter(
     "Retries not sent because the retry budget was spent.",
     &[],
 );
+
+/// The client's retry policy: attempts, backoff and its jitter, the retry budget.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Config {
+    /// Tries per call, the first included.
+    pub max_attempts: u32,
+    pub base_backoff_ns: Nanos,
+    pub max_backoff_ns: Nanos,
+    pub jitter: Jitter,
+    /// Retry tokens earned per first attempt.
+    pub budget_ratio: f64,
+}
+
+/// Jitter applied to a retry's backoff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Jitter {
+    None,
+    Full,
+    Equal,
+}
+
+impl MitigationConfig for Config {
+    const ID: &'static str = "retry-backoff";
+
+    fn from_params(p: &ParamSet) -> Config {
+        Config {
+            max_attempts: p.i64("max_attempts").max(1) as u32,
+            base_backoff_ns: ms_to_ns(p.f64("base_backoff_ms")),
+            max_backoff_ns: ms_to_ns(p.f64("max_backoff_ms")),
+            jitter: match p.choice("jitter") {
+                "none" => Jitter::None,
+                "equal" => Jitter::Equal,
+                _ => Jitter::Full,
+            },
+            budget_ratio: p.f64("budget_ratio"),
+        }
+    }
+}
 
 pub static META: MitigationMeta = MitigationMeta {
     id: "retry-backoff",

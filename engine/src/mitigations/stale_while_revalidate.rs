@@ -16,15 +16,32 @@
 //!   keys expire; read latency has no expiry spikes.
 
 use crate::metrics::MetricSpec;
-use crate::mitigation::MitigationMeta;
-use crate::params::ParamSpec;
+use crate::mitigation::{MitigationConfig, MitigationMeta};
+use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::Component;
+use crate::time::{secs_to_ns, Nanos};
 
 pub const STALE_SERVED: MetricSpec = MetricSpec::counter(
     "cache_stale_served_total",
     "Reads answered from an expired entry while it was being refreshed.",
     &[],
 );
+
+/// How long past its TTL a cache entry may still be served while it is refreshed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Config {
+    pub stale_ns: Nanos,
+}
+
+impl MitigationConfig for Config {
+    const ID: &'static str = "stale-while-revalidate";
+
+    fn from_params(p: &ParamSet) -> Config {
+        Config {
+            stale_ns: secs_to_ns(p.f64("stale_s")),
+        }
+    }
+}
 
 pub static META: MitigationMeta = MitigationMeta {
     id: "stale-while-revalidate",

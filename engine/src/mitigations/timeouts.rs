@@ -21,15 +21,39 @@
 //! the outer one only wastes work), and longer than that layer's normal p99.
 
 use crate::metrics::MetricSpec;
-use crate::mitigation::MitigationMeta;
-use crate::params::ParamSpec;
+use crate::mitigation::{MitigationConfig, MitigationMeta};
+use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::Component;
+use crate::time::{ms_to_ns, Nanos};
 
 pub const TIMEOUTS_TOTAL: MetricSpec = MetricSpec::counter(
     "timeouts_total",
     "Requests cut short by a timeout, per layer (server, database, dependency).",
     &["layer"],
 );
+
+/// The timeouts per layer, as the service applies them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Config {
+    /// Longest a request may wait for a worker.
+    pub server_ns: Nanos,
+    /// Longest pool wait plus query.
+    pub db_ns: Nanos,
+    /// Longest payment call.
+    pub dependency_ns: Nanos,
+}
+
+impl MitigationConfig for Config {
+    const ID: &'static str = "timeouts";
+
+    fn from_params(p: &ParamSet) -> Config {
+        Config {
+            server_ns: ms_to_ns(p.f64("server_timeout_ms")),
+            db_ns: ms_to_ns(p.f64("db_timeout_ms")),
+            dependency_ns: ms_to_ns(p.f64("dependency_timeout_ms")),
+        }
+    }
+}
 
 pub static META: MitigationMeta = MitigationMeta {
     id: "timeouts",

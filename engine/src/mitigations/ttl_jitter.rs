@@ -14,10 +14,26 @@
 //! - `cache_backend_queries_total` rate: its periodic spikes flatten.
 //! - `cache_miss_total` no longer comes in synchronized bursts.
 
-use crate::mitigation::MitigationMeta;
-use crate::params::ParamSpec;
+use crate::mitigation::{MitigationConfig, MitigationMeta};
+use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::Component;
 use crate::systems::web::metrics::CACHE_BACKEND;
+
+/// How far each cache entry's time to live is spread (a fraction of the TTL, ±).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Config {
+    pub jitter_fraction: f64,
+}
+
+impl MitigationConfig for Config {
+    const ID: &'static str = "ttl-jitter";
+
+    fn from_params(p: &ParamSet) -> Config {
+        Config {
+            jitter_fraction: p.f64("jitter_fraction"),
+        }
+    }
+}
 
 pub static META: MitigationMeta = MitigationMeta {
     id: "ttl-jitter",

@@ -22,14 +22,8 @@ impl State {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BreakerConfig {
-    pub failure_rate_threshold: f64,
-    pub window_ns: Nanos,
-    pub min_requests: u64,
-    pub open_ns: Nanos,
-    pub half_open_probes: u32,
-}
+/// The breaker's thresholds and timings: the `circuit-breaker` mitigation's configuration.
+pub use crate::mitigations::breaker::Config as BreakerConfig;
 
 #[derive(Debug, Clone)]
 pub struct Breaker {

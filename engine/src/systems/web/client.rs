@@ -2,7 +2,7 @@
 //! of virtual time) and the retry policy a client applies to a failed or timed-out call.
 
 use crate::rng::Xoshiro256PlusPlus as Rng;
-use crate::time::{ms_to_ns, secs_to_ns, Nanos};
+use crate::time::{secs_to_ns, Nanos};
 
 /// How the open-loop arrival rate changes over time.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -90,13 +90,7 @@ impl Load {
     }
 }
 
-/// Jitter applied to a retry's backoff.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Jitter {
-    None,
-    Full,
-    Equal,
-}
+pub use crate::mitigations::retry_backoff::Jitter;
 
 /// A client's retry policy.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -122,17 +116,14 @@ impl RetryPolicy {
         }
     }
 
-    pub fn from_mitigation(p: &crate::params::ParamSet) -> RetryPolicy {
+    /// The policy of the `retry-backoff` mitigation.
+    pub fn from_mitigation(c: crate::mitigations::retry_backoff::Config) -> RetryPolicy {
         RetryPolicy {
-            max_attempts: p.i64("max_attempts").max(1) as u32,
-            base_backoff_ns: ms_to_ns(p.f64("base_backoff_ms")),
-            max_backoff_ns: ms_to_ns(p.f64("max_backoff_ms")),
-            jitter: match p.choice("jitter") {
-                "none" => Jitter::None,
-                "equal" => Jitter::Equal,
-                _ => Jitter::Full,
-            },
-            budget_ratio: Some(p.f64("budget_ratio")),
+            max_attempts: c.max_attempts,
+            base_backoff_ns: c.base_backoff_ns,
+            max_backoff_ns: c.max_backoff_ns,
+            jitter: c.jitter,
+            budget_ratio: Some(c.budget_ratio),
         }
     }
 

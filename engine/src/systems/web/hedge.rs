@@ -45,13 +45,15 @@ impl HedgeIds {
 impl WebModel {
     /// A read reached the load balancer: under hedging it earns budget and its timer starts.
     pub(super) fn arm_hedge(&mut self, core: &mut Core, id: u32) {
-        let Some((after, ratio)) = self.policies.hedge else {
+        let Some(hedging) = self.policies.hedge else {
             return;
         };
-        self.hedge_budget.earn(ratio);
+        self.hedge_budget.earn(hedging.max_hedge_ratio);
         let seq = self.reqs[id as usize].seq;
-        self.events
-            .schedule(core.now + after, Ev::Hedge { req: id, seq });
+        self.events.schedule(
+            core.now + hedging.hedge_after_ns,
+            Ev::Hedge { req: id, seq },
+        );
     }
 
     /// The hedge timer of read `id`: if it still waits for its answer, send a copy.

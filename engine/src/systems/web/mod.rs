@@ -58,6 +58,7 @@ use super::{common, Core, Model, SystemMeta, UtilizationMeter};
 use crate::dist::{Dist, Zipf};
 use crate::event::EventQueue;
 use crate::metrics::{CounterId, GaugeId, HistogramId, Registry};
+use crate::mitigation::Mitigations;
 use crate::mitigations::{
     add_index, autoscaling, breaker as breaker_m, bulkhead, cache_warming, coalescing,
     deadline_propagation, hedging, load_shedding, lock_ordering, optimistic_locking,
@@ -69,7 +70,7 @@ use crate::params::ParamSet;
 use crate::rng::Xoshiro256PlusPlus as Rng;
 use crate::scenario::{Component, Edge, Hop, Struck};
 use crate::time::{ms_to_ns, ns_to_secs, secs_to_ns, Nanos};
-use breaker::{Admit, Breaker, BreakerConfig};
+use breaker::{Admit, Breaker};
 use cache::{Cache, Lookup};
 use client::{Load, Profile, RetryBudget, RetryPolicy};
 use cpu::Cpu;
@@ -424,16 +425,52 @@ struct Policies {
     bulkhead_limit: Option<u32>,
     ttl_jitter: Option<f64>,
     pool_size: Option<u64>,
-    autoscale: Option<(f64, Nanos, usize)>,
-    rate_limit: Option<(f64, f64)>,
+    autoscale: Option<autoscaling::Config>,
+    rate_limit: Option<rate_limiter::Config>,
     indexed: bool,
     stale_grace_ns: Nanos,
     lock_ordering: bool,
     write_through: bool,
     partition_by_key: bool,
     deadline_propagation: bool,
-    /// Hedging: (send the second copy after, hedging budget ratio).
-    hedge: Option<(Nanos, f64)>,
+    hedge: Option<hedging::Config>,
+}
+
+impl Policies {
+    /// Reads the switched-on mitigations once, into the fields the parts consult.
+    fn read(m: &Mitigations) -> Policies {
+        let t = m.config::<timeouts::Config>();
+        let shed = m.config::<load_shedding::Config>();
+        Policies {
+            server_timeout_ns: t.map(|t| t.server_ns),
+            db_timeout_ns: t.map(|t| t.db_ns),
+            dependency_timeout_ns: t.map(|t| t.dependency_ns),
+            retry: m
+                .config::<retry_backoff::Config>()
+                .map(RetryPolicy::from_mitigation),
+            shed_queue_length: shed.map(|s| s.max_queue_length),
+            shed_queue_delay_ns: shed.map(|s| s.max_queue_delay_ns),
+            coalescing: m.is_on(coalescing::META.id),
+            read_your_writes_ns: m.config::<read_your_writes::Config>().map(|c| c.window_ns),
+            optimistic_retries: m
+                .config::<optimistic_locking::Config>()
+                .map(|c| c.max_retries),
+            bulkhead_limit: m.config::<bulkhead::Config>().map(|c| c.max_concurrent),
+            ttl_jitter: m.config::<ttl_jitter::Config>().map(|c| c.jitter_fraction),
+            pool_size: m.config::<pool_sizing::Config>().map(|c| c.db_pool_size),
+            indexed: m.is_on(add_index::META.id),
+            deadline_propagation: m.is_on(deadline_propagation::META.id),
+            rate_limit: m.config::<rate_limiter::Config>(),
+            stale_grace_ns: m
+                .config::<stale_while_revalidate::Config>()
+                .map_or(0, |c| c.stale_ns),
+            lock_ordering: m.is_on(lock_ordering::META.id),
+            write_through: m.is_on(write_through::META.id),
+            partition_by_key: m.is_on(partition_by_key::META.id),
+            autoscale: m.config::<autoscaling::Config>(),
+            hedge: m.config::<hedging::Config>(),
+        }
+    }
 }
 
 struct Ids {
@@ -994,7 +1031,11 @@ impl WebModel {
             self.reqs.push(req);
             self.reqs.len() as u32 - 1
         };
-        if let Some((rate, burst)) = self.policies.rate_limit {
+        if let Some(rate_limiter::Config {
+            rate_rps: rate,
+            burst,
+        }) = self.policies.rate_limit
+        {
             let client = self.calls[call_id as usize].client as usize;
             if self.buckets.len() <= client {
                 self.buckets.resize(client + 1, (burst, core.now));
@@ -1785,7 +1826,12 @@ impl WebModel {
         core.settle();
         let workers = self.workers_total();
         let util = self.autoscale_meter.read(core, workers).unwrap_or(0.0);
-        let Some((target, delay, max)) = self.policies.autoscale else {
+        let Some(autoscaling::Config {
+            target_utilization: target,
+            scale_up_delay_ns: delay,
+            max_instances: max,
+        }) = self.policies.autoscale
+        else {
             return;
         };
         let g = core.metrics.gauge(&autoscaling::INSTANCES, &[]);
@@ -2852,53 +2898,7 @@ impl Model for WebModel {
     fn reconfigure(&mut self, core: &mut Core) {
         // A copy: reconfiguring may start queries, which needs `core` mutably.
         let m = &core.mitigations.clone();
-        let t = m.get(timeouts::META.id);
-        let shed = m.get(load_shedding::META.id);
-        self.policies = Policies {
-            server_timeout_ns: t.map(|p| ms_to_ns(p.f64("server_timeout_ms"))),
-            db_timeout_ns: t.map(|p| ms_to_ns(p.f64("db_timeout_ms"))),
-            dependency_timeout_ns: t.map(|p| ms_to_ns(p.f64("dependency_timeout_ms"))),
-            retry: m
-                .get(retry_backoff::META.id)
-                .map(RetryPolicy::from_mitigation),
-            shed_queue_length: shed.map(|p| p.i64("max_queue_length").max(0) as usize),
-            shed_queue_delay_ns: shed.map(|p| ms_to_ns(p.f64("max_queue_delay_ms"))),
-            coalescing: m.is_on(coalescing::META.id),
-            read_your_writes_ns: m
-                .get(read_your_writes::META.id)
-                .map(|p| secs_to_ns(p.f64("window_s"))),
-            optimistic_retries: m
-                .get(optimistic_locking::META.id)
-                .map(|p| p.i64("max_retries").max(0) as u32),
-            bulkhead_limit: m
-                .get(bulkhead::META.id)
-                .map(|p| p.i64("max_concurrent").max(1) as u32),
-            ttl_jitter: m.get(ttl_jitter::META.id).map(|p| p.f64("jitter_fraction")),
-            pool_size: m
-                .get(pool_sizing::META.id)
-                .map(|p| p.i64("db_pool_size").max(1) as u64),
-            indexed: m.is_on(add_index::META.id),
-            deadline_propagation: m.is_on(deadline_propagation::META.id),
-            rate_limit: m
-                .get(rate_limiter::META.id)
-                .map(|p| (p.f64("rate_rps_per_client"), p.f64("burst"))),
-            stale_grace_ns: m
-                .get(stale_while_revalidate::META.id)
-                .map_or(0, |p| secs_to_ns(p.f64("stale_s"))),
-            lock_ordering: m.is_on(lock_ordering::META.id),
-            write_through: m.is_on(write_through::META.id),
-            partition_by_key: m.is_on(partition_by_key::META.id),
-            autoscale: m.get(autoscaling::META.id).map(|p| {
-                (
-                    p.f64("target_utilization"),
-                    secs_to_ns(p.f64("scale_up_delay_s")),
-                    p.i64("max_instances").max(1) as usize,
-                )
-            }),
-            hedge: m
-                .get(hedging::META.id)
-                .map(|p| (ms_to_ns(p.f64("hedge_after_ms")), p.f64("max_hedge_ratio"))),
-        };
+        self.policies = Policies::read(m);
         if self.policies.hedge.is_some() && self.lazy.hedge.is_none() {
             self.lazy.hedge = Some(hedge::HedgeIds::register(&mut core.metrics));
         }
@@ -2913,10 +2913,10 @@ impl Model for WebModel {
                 self.start_query(core, next);
             }
         }
-        if let Some(p) = m.get(cache_warming::META.id) {
+        if let Some(warming) = m.config::<cache_warming::Config>() {
             if !self.warmed {
                 self.warmed = true;
-                self.warm_cache(core, p.i64("warm_keys").max(0) as usize);
+                self.warm_cache(core, warming.warm_keys);
             }
         } else {
             self.warmed = false;
@@ -2927,15 +2927,8 @@ impl Model for WebModel {
                 self.budget.earn(10.0);
             }
         }
-        match m.get(breaker_m::META.id) {
-            Some(p) => {
-                let config = BreakerConfig {
-                    failure_rate_threshold: p.f64("failure_rate_threshold"),
-                    window_ns: secs_to_ns(p.f64("window_s")),
-                    min_requests: p.i64("min_requests").max(1) as u64,
-                    open_ns: secs_to_ns(p.f64("open_s")),
-                    half_open_probes: p.i64("half_open_probes").max(1) as u32,
-                };
+        match m.config::<breaker_m::Config>() {
+            Some(config) => {
                 match &mut self.breaker {
                     Some(b) => b.config = config,
                     None => self.breaker = Some(Breaker::new(config)),
