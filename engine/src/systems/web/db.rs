@@ -6,11 +6,13 @@
 //! victim). Also the dispatch of the parts' own events (`PartEv`).
 
 use super::metrics::{DATA_ANOMALIES, DB_DEADLOCKS, DB_SERIALIZATION_FAILURES, DB_TX_RETRIES};
-use super::{Core, Ev, PartEv, WebModel};
+use super::request::{Ev, PartEv};
+use super::WebModel;
 use crate::metrics::{CounterId, Registry};
 use crate::observe::{Level, LogRecord};
 use crate::rng::Xoshiro256PlusPlus as Rng;
 use crate::scenario::{Component, Isolation, TxShape, TxSpec};
+use crate::systems::Core;
 use crate::time::{ms_to_ns, ns_to_secs, secs_to_ns, Nanos};
 use std::collections::{BTreeMap, VecDeque};
 

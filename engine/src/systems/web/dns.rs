@@ -12,10 +12,12 @@
 //! Metrics: `dns_lookups_total{outcome}`, `dns_lookup_duration_seconds`.
 
 use super::metrics::{DNS_DURATION, DNS_LOOKUPS};
-use super::{Core, WebModel, ENDPOINTS};
+use super::request::ENDPOINTS;
+use super::WebModel;
 use crate::metrics::{CounterId, HistogramId, Registry};
 use crate::rng::Xoshiro256PlusPlus as Rng;
 use crate::scenario::{DnsFault, Edge};
+use crate::systems::Core;
 use crate::time::{ns_to_secs, Nanos};
 
 pub(super) struct Resolver {

@@ -18,10 +18,12 @@
 //! `http_requests_total` and the golden signals.
 
 use super::metrics::{CLIENT_CLASS_DURATION, CLIENT_CLASS_REQUESTS};
-use super::{Call, Core, Ev, WebModel, NONE};
+use super::request::{Call, Ev, NONE};
+use super::WebModel;
 use crate::metrics::{CounterId, HistogramId, Registry};
 use crate::rng::Xoshiro256PlusPlus as Rng;
 use crate::scenario::{Component, Hop, FLOOD_HOP};
+use crate::systems::Core;
 use crate::time::{secs_to_ns, Nanos};
 
 /// Client classes as metric labels, indexed by `usize::from(is_flooder)`.

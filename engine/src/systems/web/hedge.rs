@@ -16,11 +16,12 @@
 //! trace carries a `hedge` span for the second copy (and one for the cancelled first
 //! copy when the hedge won).
 
-use super::{Core, Ev, Req, WebModel};
+use super::request::{Ev, Req};
+use super::WebModel;
 use crate::metrics::{CounterId, Registry};
 use crate::mitigations::hedging::{HEDGED, HEDGE_BUDGET_EXHAUSTED, HEDGE_WASTED, HEDGE_WINS};
-use crate::observe::{Span, SpanStatus};
-use crate::time::{ns_to_secs, Nanos};
+use crate::systems::Core;
+use crate::time::ns_to_secs;
 
 /// Handles of the hedging metrics, registered when the mitigation is switched on.
 #[derive(Debug, Clone, Copy)]
@@ -176,40 +177,5 @@ impl WebModel {
             self.next_from_queue(core, r.instance as usize);
         }
         true
-    }
-}
-
-/// The spans of a hedged read's other copy, added to the winner's trace: the `hedge`
-/// span for the second copy, and when the hedge won, the first copy, which lost.
-pub(super) fn spans(
-    spans: &mut Vec<Span>,
-    r: &Req,
-    twin_at: Nanos,
-    twin_instance: u32,
-    end: Nanos,
-) {
-    let root = r.seq << 8;
-    let mut push = |operation, start: Nanos, instance: u32, outcome: &str| {
-        let span_id = root + spans.len() as u64;
-        spans.push(Span {
-            trace_id: r.seq,
-            span_id,
-            parent: Some(root),
-            service: "lb",
-            operation,
-            start_ns: start,
-            duration_ns: end.saturating_sub(start),
-            status: SpanStatus::Ok,
-            attributes: vec![
-                ("instance", format!("api-{instance}")),
-                ("hedge.outcome", outcome.into()),
-            ],
-        });
-    };
-    if r.hedge {
-        push("first copy", twin_at, twin_instance, "lost");
-        push("hedge", r.arrival, r.instance, "won");
-    } else {
-        push("hedge", twin_at, twin_instance, "lost");
     }
 }

@@ -25,26 +25,14 @@
 //! partitioned). A lost exchange logs "message lost on network link" naming the link.
 
 use super::metrics::{LINK_DROPPED, LINK_LATENCY, LINK_UP};
-use super::{Core, WebModel, DATABASE, PAYMENT};
+use super::request::ends;
+use super::WebModel;
 use crate::metrics::{CounterId, GaugeId, HistogramId};
 use crate::observe::{Level, LogRecord};
 use crate::scenario::{Component, Edge, Hop, LinkFault};
+use crate::systems::Core;
 use crate::time::{ns_to_secs, Nanos};
 use std::collections::BTreeMap;
-
-/// The link's two ends as metric labels: (from, to).
-pub fn ends(edge: Edge, instance: u32) -> (String, String) {
-    let api = || format!("api-{instance}");
-    match edge {
-        Edge::ClientLb => ("clients".into(), "lb".into()),
-        Edge::LbApi => ("lb".into(), api()),
-        Edge::ApiCache => (api(), "redis".into()),
-        Edge::ApiDatabase => (api(), DATABASE.into()),
-        Edge::ApiReplica => (api(), "postgres-replica".into()),
-        Edge::ApiPayment => (api(), PAYMENT.into()),
-        Edge::ApiDns => (api(), "dns".into()),
-    }
-}
 
 /// The links' own parameters and the metric handles of touched links.
 #[derive(Debug, Default)]

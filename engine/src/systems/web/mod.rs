@@ -53,6 +53,8 @@ mod link;
 pub mod metrics;
 mod net;
 mod params;
+mod request;
+mod telemetry;
 
 use super::{common, Core, Model, SystemMeta, UtilizationMeter};
 use crate::dist::{Dist, Zipf};
@@ -65,7 +67,7 @@ use crate::mitigations::{
     partition_by_key, pool_sizing, rate_limiter, read_your_writes, retry_backoff,
     stale_while_revalidate, timeouts, ttl_jitter, write_through,
 };
-use crate::observe::{Level, LogRecord, Span, SpanStatus, Trace};
+use crate::observe::{Level, LogRecord};
 use crate::params::ParamSet;
 use crate::rng::Xoshiro256PlusPlus as Rng;
 use crate::scenario::{Component, Edge, Hop, Struck};
@@ -75,10 +77,11 @@ use cache::{Cache, Lookup};
 use client::{Load, Profile, RetryBudget, RetryPolicy};
 use cpu::Cpu;
 use metrics::*;
+use request::*;
 use std::collections::{BTreeMap, VecDeque};
 
-use disk::DiskIo;
-use net::Link;
+use disk::Disk;
+use net::Uplink;
 
 pub static META: SystemMeta = SystemMeta {
     id: "web",
@@ -102,13 +105,6 @@ pub static META: SystemMeta = SystemMeta {
     build: |p, core| Box::new(WebModel::new(p, core)),
 };
 
-const SERVICE: &str = "api";
-const DATABASE: &str = "postgres";
-const PAYMENT: &str = "payment";
-const LEDGER: &str = "ledger";
-const UPLINK: &str = "uplink";
-const ENDPOINTS: [&str; 2] = ["GET /product", "POST /order"];
-const QUERY_TYPES: [&str; 2] = ["read", "write"];
 /// `timeouts_total{layer}` labels; the index constants below name them.
 const TIMEOUT_LAYERS: [&str; 3] = ["server", "database", "dependency"];
 const SERVER: usize = 0;
@@ -118,237 +114,6 @@ const DEPENDENCY: usize = 2;
 const SHED_REASONS: [&str; 2] = ["queue_length", "queue_delay"];
 const QUEUE_LENGTH: usize = 0;
 const QUEUE_DELAY: usize = 1;
-const NONE: u32 = u32::MAX;
-
-#[derive(Debug, Clone, Copy)]
-enum Ev {
-    Arrival,
-    UserWake(u32),
-    Send(u32),
-    ClientTimeout {
-        call: u32,
-        generation: u32,
-        attempt: u32,
-    },
-    CacheDone(u32),
-    DbDone(u32),
-    DepDone(u32),
-    LockTimeout {
-        req: u32,
-        seq: u64,
-    },
-    Restart(u32),
-    ScaleUp(u32),
-    PoolTimeout {
-        req: u32,
-        seq: u64,
-    },
-    /// A handler's injected sleep is over: it starts computing.
-    CpuStart(u32),
-    /// The pool reclaims a leaked connection.
-    ConnectionReclaimed {
-        instance: u32,
-        epoch: u32,
-    },
-    /// The earliest computing handler on an instance may be done.
-    CpuTick {
-        instance: u32,
-        version: u32,
-    },
-    /// The last byte of a response left on the uplink.
-    Sent {
-        req: u32,
-        seq: u64,
-    },
-    /// A write's log record is on disk: the order commits.
-    DiskDone {
-        req: u32,
-        seq: u64,
-    },
-    /// An event of the parts in `db.rs`, `write_behind.rs` and `mq.rs`.
-    Part(PartEv),
-    /// An attempt crossed the clients' link and reaches the load balancer.
-    AtLb {
-        call: u32,
-        generation: u32,
-        attempt: u32,
-    },
-    /// A request crossed the load balancer's link to its instance.
-    Deliver(u32),
-    /// The load balancer gave up on a request lost on the link to its instance (504).
-    LinkLost(u32),
-    /// An answer crossed the links back to the client (or the client gave up on a lost one).
-    ClientAnswer {
-        call: u32,
-        generation: u32,
-        attempt: u32,
-        ok: bool,
-        timed_out: bool,
-    },
-    /// The flooding client (`flood.rs`) sends its next call.
-    FloodArrival,
-    /// A read has waited `hedge_after_ms` at the load balancer: send it a second copy.
-    Hedge {
-        req: u32,
-        seq: u64,
-    },
-}
-
-#[derive(Debug, Clone, Copy)]
-enum PartEv {
-    /// A two-row transaction's first statement is done: it locks its second row.
-    SecondLock { req: u32, seq: u64 },
-    /// A transaction aborted as a deadlock victim runs again.
-    TxRestart { req: u32, seq: u64 },
-    /// The write-behind buffer is flushed to the database.
-    Flush,
-    /// A write-behind write is acknowledged by the cache.
-    WriteBuffered(u32),
-    /// A consumer finished its message.
-    ConsumerDone { partition: u32 },
-    /// A webhook callback was not acknowledged in time.
-    CallbackTimeout {
-        slot: u32,
-        generation: u32,
-        attempt: u32,
-    },
-    /// A webhook callback is sent again after its backoff.
-    CallbackSend { slot: u32, generation: u32 },
-}
-
-/// A call as a client sees it: one or more attempts.
-#[derive(Debug, Clone, Copy)]
-struct Call {
-    client: u32,
-    /// Distinguishes calls that reuse one slot, so a late answer never reaches a newer call.
-    generation: u32,
-    user: u32,
-    endpoint: u8,
-    key: u32,
-    start: Nanos,
-    attempt: u32,
-    max_attempts: u32,
-    done: bool,
-    /// The current attempt's answer's way back across the clients' link.
-    back_ns: Nanos,
-}
-
-/// One attempt inside the service.
-#[derive(Debug, Clone, Copy, Default)]
-struct Req {
-    /// The instance epoch the request entered in (a crash ends it).
-    epoch: u32,
-    call: u32,
-    call_generation: u32,
-    attempt: u32,
-    seq: u64,
-    arrival: Nanos,
-    start: Nanos,
-    cpu_done: Nanos,
-    db_start: Nanos,
-    dep_start: Nanos,
-    instance: u32,
-    endpoint: u8,
-    key: u32,
-    fail_status: Option<u16>,
-    failed_at: Option<Component>,
-    cache_hit: bool,
-    /// A stale-while-revalidate refresh: no client, no worker.
-    background: bool,
-    /// The product version a read returned.
-    version_read: u32,
-    /// Filling the cache for its key (the first miss).
-    filling: bool,
-    probe: bool,
-    /// Sampled duration of the current query (run once the row lock is held).
-    query_ns: Nanos,
-    /// What scenarios add to each run of this query (kept for optimistic re-runs).
-    query_extra_ns: Nanos,
-    /// A leaked connection stays checked out this long after the query.
-    hold_connection_ns: Nanos,
-    waiting_pool: bool,
-    waiting_lock: bool,
-    holds_lock: bool,
-    lock_wait_start: Nanos,
-    /// Optimistic locking: the row version the transaction read, and re-runs so far.
-    version_seen: u32,
-    tx_retries: u32,
-    dep_timed_out: bool,
-    db_timed_out: bool,
-    /// A two-row transaction's second row, and whether it holds that row's lock.
-    key2: Option<u32>,
-    holds_lock2: bool,
-    /// A multi-statement transaction (`db.rs`) and when its snapshot was taken.
-    tx: Option<crate::scenario::TxSpec>,
-    tx_snapshot: Nanos,
-    /// The read skipped the cache (it must not fill it).
-    bypassed: bool,
-    /// Webhook callbacks the payment provider sends when the charge completes.
-    callbacks: Option<crate::scenario::CallbackSpec>,
-    /// The response has been handed to the uplink (and sent, if the link limits it).
-    sent: bool,
-    /// When its first byte went out on a limited uplink (0 = not limited).
-    send_start: Nanos,
-    /// The connection dropped part-way through the body.
-    truncated: bool,
-    /// When its write-ahead-log write was queued at the disk, and when it is on disk.
-    disk_start: Nanos,
-    disk_done: Nanos,
-    /// The network link an exchange of this request was lost on.
-    lost_on: Option<crate::scenario::Edge>,
-    /// The answer's way back across the clients' link and the load balancer's link.
-    back_ns: [Nanos; 2],
-    /// Resolving the payment provider's name failed (`dns.rs`).
-    dns_failed: bool,
-    /// Time spent resolving the payment provider's name (0 when cached).
-    dns_ns: Nanos,
-    /// Hedging (`hedge.rs`): the other copy of this read while both run.
-    twin: Option<u32>,
-    /// The load balancer's second copy of a read (the hedge).
-    hedge: bool,
-    /// The other copy answered first: this one stops at its next step.
-    cancelled: bool,
-    /// Answered and its slot freed (a pending hedge timer finds it gone).
-    answered: bool,
-    /// For a hedged read: when the other copy arrived and on which instance.
-    twin_start: Option<(Nanos, u32)>,
-}
-
-/// `n` in decimal, without the formatting machinery (log fields and span attributes are
-/// written for many requests).
-fn decimal(n: u64) -> String {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    digits[i..].iter().map(|&d| char::from(d)).collect()
-}
-
-/// The name of service instance `i` (`api-3`), as logs, spans and metrics call it.
-fn api_name(i: u32) -> String {
-    let mut name = String::with_capacity(8);
-    name.push_str("api-");
-    name.push_str(&decimal(u64::from(i)));
-    name
-}
-
-impl Req {
-    /// When the load balancer received the request: for a hedge, its first copy's arrival.
-    fn origin(&self) -> Nanos {
-        match (self.hedge, self.twin_start) {
-            (true, Some((first, _))) => first,
-            _ => self.arrival,
-        }
-    }
-}
-
 struct Instance {
     up: bool,
     /// What the load balancer believes since its last health check.
@@ -525,9 +290,6 @@ struct LazyIds {
     /// `rate_limited_total{client}` by client class (`flood::CLASSES`).
     rate_limited: [Option<CounterId>; 2],
     stale_served: Option<CounterId>,
-    /// Uplink metrics, registered when the uplink first limits a response.
-    link: Option<(GaugeId, CounterId, GaugeId, [HistogramId; 2])>,
-    partial: [Option<CounterId>; 2],
     /// `http_requests_total{status="400"}`, registered at the first bad request.
     bad_request: [Option<CounterId>; 2],
     /// Service chain: (ledger success, ledger timeout, after deadline, wasted, attempts).
@@ -588,19 +350,10 @@ pub struct WebModel {
     gc_pause: HistogramId,
     leaked_gauge: Option<GaugeId>,
     restarts: Option<CounterId>,
-    disk_capacity: f64,
-    disk_baseline: f64,
-    disk_used: f64,
-    write_bytes: f64,
-    disk_cleanup_per_s: f64,
-    disk_available: GaugeId,
-    disk_failures: CounterId,
-    disk_io: DiskIo,
-    disk_io_busy_at_sample: Nanos,
-    disk_io_ids: (HistogramId, GaugeId, GaugeId),
-    uplink: Link,
-    uplink_busy_at_sample: Nanos,
-    response_bytes: [f64; 2],
+    /// The database server's disk (`disk.rs`).
+    disk: Disk,
+    /// The uplink responses cross to the clients (`net.rs`).
+    uplink: Uplink,
     /// Payment calls in flight, per instance (for the bulkhead).
     payment_in_flight: Vec<u32>,
     resource_ids: Option<(GaugeId, HistogramId)>,
@@ -784,26 +537,8 @@ impl WebModel {
             gc_pause: core.metrics.histogram(&GC_PAUSE, &[]),
             leaked_gauge: None,
             restarts: None,
-            disk_capacity: p.f64("disk_capacity_gb") * 1e9,
-            disk_baseline: p.f64("disk_used_gb") * 1e9,
-            disk_used: p.f64("disk_used_gb") * 1e9,
-            write_bytes: p.f64("write_kb") * 1024.0,
-            disk_cleanup_per_s: p.f64("disk_cleanup_mb_per_s") * 1e6,
-            disk_available: core.metrics.gauge(&DISK_AVAILABLE, &[]),
-            disk_failures: core.metrics.counter(&DISK_WRITE_FAILURES, &[]),
-            disk_io: DiskIo::new(p.f64("disk_io_mb_per_s") * 1e6),
-            disk_io_busy_at_sample: 0,
-            disk_io_ids: (
-                core.metrics.histogram(&DISK_IO_WAIT, &[]),
-                core.metrics.gauge(&DISK_IO_BACKLOG, &[]),
-                core.metrics.gauge(&DISK_IO_UTILIZATION, &[]),
-            ),
-            uplink: Link::new(p.f64("uplink_mbps") * 1e6 / 8.0),
-            uplink_busy_at_sample: 0,
-            response_bytes: [
-                p.f64("product_response_kb") * 1024.0,
-                p.f64("order_response_kb") * 1024.0,
-            ],
+            disk: Disk::new(p, core),
+            uplink: Uplink::new(p),
             payment_in_flight: vec![0; n],
             resource_ids: None,
             base_pool_size: p.i64("db_pool_size").max(1) as u64,
@@ -1876,12 +1611,7 @@ impl WebModel {
                 core.metrics.observe(self.gc_pause, ns_to_secs(pause));
             }
         }
-        let cleanup = self.disk_cleanup_per_s * ns_to_secs(crate::time::NS_PER_SEC);
-        self.disk_used = (self.disk_used - cleanup).max(self.disk_baseline.min(self.disk_used));
-        core.metrics.set(
-            self.disk_available,
-            (self.disk_capacity - self.disk_used).max(0.0),
-        );
+        self.disk.cleanup_tick(core);
         if self.leaked_connections > 0 || self.leaked_gauge_conn.is_some() {
             let g = *self
                 .leaked_gauge_conn
@@ -1969,20 +1699,15 @@ impl WebModel {
         let r = self.reqs[id as usize];
         let hop = Hop::new(Component::Disk, r.instance, ENDPOINTS[1]);
         let effect = self.strike(core, hop, r.seq);
-        let bytes = self.write_bytes + effect.disk_bytes as f64;
-        if self.disk_used + bytes > self.disk_capacity {
-            core.metrics.inc(self.disk_failures);
+        let Some(done) = self
+            .disk
+            .write(core, effect.disk_bytes as f64, effect.io_bytes as f64)
+        else {
             let rr = &mut self.reqs[id as usize];
             rr.fail_status = Some(500);
             rr.failed_at = Some(Component::Disk);
             return false;
-        }
-        self.disk_used += bytes;
-        let done = self
-            .disk_io
-            .write(core.now, effect.io_bytes as f64, self.write_bytes);
-        core.metrics
-            .observe(self.disk_io_ids.0, ns_to_secs(done - core.now));
+        };
         let rr = &mut self.reqs[id as usize];
         rr.disk_start = core.now;
         rr.disk_done = done;
@@ -2289,7 +2014,7 @@ impl WebModel {
         self.respond(core, id, r.fail_status, true);
     }
 
-    // ---- uplink and disk I/O ----------------------------------------------------------
+    // ---- uplink ----------------------------------------------------------------------
 
     /// Hands a successful response to the uplink: scenarios strike the network hop here
     /// (a throttled link, a dropped connection). Returns when its last byte is sent if
@@ -2299,66 +2024,13 @@ impl WebModel {
         let e = r.endpoint as usize;
         let hop = Hop::new(Component::Network, r.instance, ENDPOINTS[e]);
         let effect = self.strike(core, hop, r.seq);
+        let sent = self.uplink.send(core, &r, &effect);
         let rr = &mut self.reqs[id as usize];
         rr.sent = true;
-        if effect.truncated {
-            rr.truncated = true;
-            let c = *self.lazy.partial[e]
-                .get_or_insert_with(|| core.metrics.counter(&PARTIAL_RESPONSES, &[ENDPOINTS[e]]));
-            core.metrics.inc(c);
-            if core.logs.admits(core.now) {
-                core.logs.push(LogRecord {
-                    t_ns: core.now,
-                    level: Level::Error,
-                    service: "lb",
-                    message: "upstream prematurely closed connection while sending response",
-                    fields: vec![
-                        ("endpoint", ENDPOINTS[e].into()),
-                        ("instance", format!("api-{}", r.instance)),
-                        ("upstream_status", "200".into()),
-                    ],
-                    trace_id: Some(r.seq),
-                });
-            }
-        }
-        let rate = self.uplink.rate(effect.link_bytes_per_s)?;
-        let bytes = self.response_bytes[e];
-        let sending = self.uplink.send(core.now, bytes, rate);
-        let ids = *self.lazy.link.get_or_insert_with(|| {
-            let m = &mut core.metrics;
-            (
-                m.gauge(&LINK_QUEUE_DEPTH, &[UPLINK]),
-                m.counter(&LINK_BYTES, &[UPLINK]),
-                m.gauge(&LINK_UTILIZATION, &[UPLINK]),
-                [
-                    m.histogram(&LINK_TRANSMIT, &[UPLINK, ENDPOINTS[0]]),
-                    m.histogram(&LINK_TRANSMIT, &[UPLINK, ENDPOINTS[1]]),
-                ],
-            )
-        });
-        core.metrics.add(ids.1, bytes);
-        core.metrics
-            .observe(ids.3[e], ns_to_secs(sending.done - core.now));
-        self.reqs[id as usize].send_start = core.now;
-        (sending.done > core.now).then_some(sending.done)
-    }
-
-    /// Gauges of the uplink and the disk, once per sample.
-    fn io_tick(&mut self, core: &mut Core) {
-        let interval = crate::time::NS_PER_SEC as f64;
-        let busy = self.disk_io.busy_ns - self.disk_io_busy_at_sample;
-        self.disk_io_busy_at_sample = self.disk_io.busy_ns;
-        let (_, backlog, util) = self.disk_io_ids;
-        core.metrics.set(backlog, self.disk_io.backlog_s(core.now));
-        core.metrics
-            .set(util, (busy as f64 / interval).clamp(0.0, 1.0));
-        if let Some((depth, _, util, _)) = self.lazy.link {
-            let busy = self.uplink.busy_ns - self.uplink_busy_at_sample;
-            self.uplink_busy_at_sample = self.uplink.busy_ns;
-            core.metrics.set(depth, self.uplink.depth(core.now) as f64);
-            core.metrics
-                .set(util, (busy as f64 / interval).clamp(0.0, 1.0));
-        }
+        rr.truncated |= sent.truncated;
+        let done = sent.done?;
+        rr.send_start = core.now;
+        (done > core.now).then_some(done)
     }
 
     // ---- responses -------------------------------------------------------------------
@@ -2422,7 +2094,7 @@ impl WebModel {
             .observe_latency(duration, b, ns_to_secs(latency));
         // (The slot is free but not reused before this returns: its fields still hold.)
         if let Some(status) = fail {
-            self.log_failure(core, &self.reqs[id as usize], status, held_worker);
+            telemetry::log_failure(core, &self.reqs[id as usize], status, held_worker);
         } else if latency >= super::SLOW_REQUEST_NS && core.logs.admits(core.now) {
             core.logs.push(LogRecord {
                 t_ns: core.now,
@@ -2441,7 +2113,14 @@ impl WebModel {
             .traces
             .wants(core.now, seq, fail.is_some() || truncated)
         {
-            self.record_trace(core, &self.reqs[id as usize], fail, held_worker);
+            let cache_latency = self.cache.as_ref().map(|_| self.cache_latency_ns);
+            telemetry::record_trace(
+                core,
+                &self.reqs[id as usize],
+                fail,
+                held_worker,
+                cache_latency,
+            );
         }
         if held_worker {
             core.worker_busy(-1);
@@ -2491,275 +2170,6 @@ impl WebModel {
             return;
         }
         self.client_outcome(core, call, ok, timed_out);
-    }
-
-    fn log_failure(&self, core: &mut Core, r: &Req, status: u16, held_worker: bool) {
-        if !core.logs.admits(core.now) {
-            return;
-        }
-        let message = if !held_worker && r.lost_on == Some(Edge::LbApi) {
-            "upstream connect timed out: network link to the instance lost"
-        } else if !held_worker {
-            match status {
-                504 => "request expired in queue (server timeout)",
-                _ => "request rejected (queue full or shed)",
-            }
-        } else {
-            match (r.failed_at, status) {
-                (Some(Component::Database), 504) => "database call timed out",
-                (Some(Component::Database), 409) => {
-                    "write conflict: row changed, retries exhausted"
-                }
-                (Some(Component::Database), 500) if r.waiting_lock || r.lock_wait_start > 0 => {
-                    "lock wait timeout exceeded"
-                }
-                (Some(Component::Database), _) => "database query failed",
-                (Some(Component::Dependency), 504) => "payment call timed out",
-                (Some(Component::Disk), _) => "write failed: no space left on device",
-                (_, 401) => "token rejected: expired",
-                (_, 400) => "bad request",
-                (Some(Component::Dependency), 503) if r.dns_failed => {
-                    "payment call failed: DNS lookup of the provider failed"
-                }
-                (Some(Component::Dependency), 503) => {
-                    "payment call rejected by open circuit breaker"
-                }
-                (Some(Component::Dependency), _) => "payment call failed",
-                _ => "request failed",
-            }
-        };
-        core.logs.push(LogRecord {
-            t_ns: core.now,
-            level: if status == 503 && !held_worker {
-                Level::Warn
-            } else {
-                Level::Error
-            },
-            service: SERVICE,
-            message,
-            fields: {
-                let mut fields = Vec::with_capacity(5);
-                fields.push(("status", decimal(u64::from(status))));
-                fields.push(("endpoint", ENDPOINTS[r.endpoint as usize].into()));
-                fields.push(("instance", api_name(r.instance)));
-                // Which downstream part failed, by its service name (as in its spans),
-                // so the console can filter a component's log lines.
-                let upstream = match r.failed_at {
-                    Some(Component::Database | Component::Disk) => Some(DATABASE),
-                    Some(Component::Dependency) => Some(PAYMENT),
-                    Some(Component::Cache) => Some("redis"),
-                    _ => None,
-                };
-                if let Some(u) = upstream {
-                    fields.push(("upstream", u.into()));
-                }
-                if r.dns_failed {
-                    fields.push(("resolver", "dns".into()));
-                }
-                fields
-            },
-            trace_id: Some(r.seq),
-        });
-    }
-
-    fn record_trace(&self, core: &mut Core, r: &Req, fail: Option<u16>, held_worker: bool) {
-        let status_of = |c: Component| {
-            if r.failed_at == Some(c) {
-                SpanStatus::Error
-            } else {
-                SpanStatus::Ok
-            }
-        };
-        let root = r.seq << 8;
-        let mut attributes = Vec::with_capacity(4);
-        attributes.push(("http.status", decimal(u64::from(fail.unwrap_or(200)))));
-        attributes.push(("instance", api_name(r.instance)));
-        attributes.push(("attempt", decimal(u64::from(r.attempt))));
-        // Room for every child span a request can have, so pushing them never regrows.
-        let mut spans = Vec::with_capacity(12);
-        spans.push(Span {
-            trace_id: r.seq,
-            span_id: root,
-            parent: None,
-            service: SERVICE,
-            operation: ENDPOINTS[r.endpoint as usize],
-            start_ns: r.origin(),
-            duration_ns: core.now - r.origin(),
-            status: if fail.is_some() {
-                SpanStatus::Error
-            } else {
-                SpanStatus::Ok
-            },
-            attributes,
-        });
-        if let Some(edge) = r.lost_on {
-            let (from, to) = link::ends(edge, r.instance);
-            spans[0]
-                .attributes
-                .push(("network.lost_on", format!("{from} → {to}")));
-        }
-        let mut child = |service,
-                         operation,
-                         start: Nanos,
-                         end: Nanos,
-                         status,
-                         attrs: Vec<(&'static str, String)>| {
-            let id = root + spans.len() as u64;
-            spans.push(Span {
-                trace_id: r.seq,
-                span_id: id,
-                parent: Some(root),
-                service,
-                operation,
-                start_ns: start,
-                duration_ns: end.saturating_sub(start),
-                status,
-                attributes: attrs,
-            });
-        };
-        let end = core.now;
-        if !held_worker {
-            child(
-                SERVICE,
-                "accept queue",
-                r.arrival,
-                end,
-                SpanStatus::Error,
-                vec![],
-            );
-        } else {
-            if r.start > r.arrival {
-                child(
-                    SERVICE,
-                    "accept queue",
-                    r.arrival,
-                    r.start,
-                    SpanStatus::Ok,
-                    vec![],
-                );
-            }
-            let cpu_end = if r.cpu_done > 0 { r.cpu_done } else { end };
-            child(
-                SERVICE,
-                "handler",
-                r.start,
-                cpu_end,
-                status_of(Component::Service),
-                vec![],
-            );
-            if r.endpoint == 0 && self.cache.is_some() && r.cpu_done > 0 {
-                let hit = if r.cache_hit { "hit" } else { "miss" };
-                let cache_end = if r.cache_hit {
-                    end
-                } else {
-                    (r.cpu_done + self.cache_latency_ns).min(end)
-                };
-                child(
-                    "redis",
-                    "GET product",
-                    r.cpu_done,
-                    cache_end,
-                    status_of(Component::Cache),
-                    vec![("cache.result", hit.into()), ("key", r.key.to_string())],
-                );
-            }
-            if r.db_start > 0 {
-                let ready = if r.endpoint == 0 && self.cache.is_some() {
-                    r.cpu_done + self.cache_latency_ns
-                } else {
-                    r.cpu_done
-                };
-                if r.db_start > ready {
-                    child(
-                        SERVICE,
-                        "db pool wait",
-                        ready,
-                        r.db_start,
-                        SpanStatus::Ok,
-                        vec![],
-                    );
-                }
-                let (op, db_end) = if r.endpoint == 0 {
-                    ("SELECT product", end)
-                } else {
-                    (
-                        "INSERT order",
-                        if r.disk_start > 0 {
-                            r.disk_start
-                        } else if r.dep_start > 0 {
-                            r.dep_start
-                        } else {
-                            end
-                        },
-                    )
-                };
-                child(
-                    DATABASE,
-                    op,
-                    r.db_start,
-                    db_end,
-                    status_of(Component::Database),
-                    vec![],
-                );
-            }
-            if r.disk_start > 0 {
-                child(
-                    DATABASE,
-                    "WAL write",
-                    r.disk_start,
-                    r.disk_done.min(end),
-                    status_of(Component::Disk),
-                    vec![],
-                );
-            }
-            if r.send_start > 0 || r.truncated {
-                let from = if r.send_start > 0 { r.send_start } else { end };
-                child(
-                    "lb",
-                    "send response",
-                    from,
-                    end,
-                    if r.truncated {
-                        SpanStatus::Error
-                    } else {
-                        SpanStatus::Ok
-                    },
-                    vec![("http.response.truncated", r.truncated.to_string())],
-                );
-            }
-            if r.dep_start > 0 {
-                child(
-                    PAYMENT,
-                    "POST /charge",
-                    r.dep_start,
-                    end,
-                    status_of(Component::Dependency),
-                    vec![],
-                );
-                if r.dns_ns > 0 {
-                    // The lookup of the provider's name happens first, inside the call.
-                    child(
-                        "dns",
-                        "resolve payment",
-                        r.dep_start,
-                        (r.dep_start + r.dns_ns).min(end),
-                        if r.dns_failed {
-                            SpanStatus::Error
-                        } else {
-                            SpanStatus::Ok
-                        },
-                        vec![],
-                    );
-                }
-            }
-        }
-        if let Some((t, instance)) = r.twin_start {
-            hedge::spans(&mut spans, r, t, instance, end);
-        }
-        core.traces.push(Trace {
-            trace_id: r.seq,
-            spans,
-        });
     }
 }
 
@@ -2844,7 +2254,8 @@ impl Model for WebModel {
     fn on_sample(&mut self, core: &mut Core) {
         self.memory_tick(core);
         self.parts_sample(core);
-        self.io_tick(core);
+        self.disk.sample(core);
+        self.uplink.sample(core);
         self.links_sample(core);
         self.autoscale_tick(core);
         self.flood_tick(core);

@@ -13,12 +13,14 @@ use super::db::Anomaly;
 use super::metrics::{
     CALLBACKS, CALLBACKS_GIVEN_UP, CALLBACK_BACKLOG, MQ_AGE, MQ_LAG, MQ_PUBLISHED, MQ_REJECTED,
 };
-use super::{Core, Ev, PartEv, WebModel, ENDPOINTS};
+use super::request::{Ev, PartEv, ENDPOINTS};
+use super::WebModel;
 use crate::dist::Dist;
 use crate::metrics::{CounterId, GaugeId, HistogramId};
 use crate::params::ParamSet;
 use crate::rng::Xoshiro256PlusPlus as Rng;
 use crate::scenario::{CallbackSpec, Component, Hop};
+use crate::systems::Core;
 use crate::time::{ns_to_secs, secs_to_ns, Nanos};
 use std::collections::VecDeque;
 

@@ -4,8 +4,128 @@
 //! transmit: response time grows with size, and with the queue when the link saturates.
 //! A rate of 0 means the link is never the bottleneck (nothing is modelled).
 
-use crate::time::{Nanos, NS_PER_SEC};
+use super::metrics::{
+    LINK_BYTES, LINK_QUEUE_DEPTH, LINK_TRANSMIT, LINK_UTILIZATION, PARTIAL_RESPONSES,
+};
+use super::request::{Req, ENDPOINTS, UPLINK};
+use crate::metrics::{CounterId, GaugeId, HistogramId};
+use crate::observe::{Level, LogRecord};
+use crate::params::ParamSet;
+use crate::scenario::Effect;
+use crate::systems::Core;
+use crate::time::{ns_to_secs, Nanos, NS_PER_SEC};
 use std::collections::VecDeque;
+
+/// The part: the uplink to the clients, the size of each endpoint's response, and the
+/// metrics of responses sent on it (registered when the uplink first limits one) or cut
+/// off part-way (registered at the first).
+pub(super) struct Uplink {
+    link: Link,
+    busy_at_sample: Nanos,
+    /// Bytes of a response, by endpoint.
+    response_bytes: [f64; 2],
+    ids: Option<UplinkIds>,
+    partial: [Option<CounterId>; 2],
+}
+
+#[derive(Debug, Clone, Copy)]
+struct UplinkIds {
+    depth: GaugeId,
+    bytes: CounterId,
+    utilization: GaugeId,
+    /// By endpoint.
+    transmit: [HistogramId; 2],
+}
+
+/// What became of a response handed to the uplink.
+pub(super) struct Sent {
+    /// The connection dropped part-way through the body.
+    pub truncated: bool,
+    /// When its last byte is out, if the link limits it and that is later than now.
+    pub done: Option<Nanos>,
+}
+
+impl Uplink {
+    pub fn new(p: &ParamSet) -> Uplink {
+        Uplink {
+            link: Link::new(p.f64("uplink_mbps") * 1e6 / 8.0),
+            busy_at_sample: 0,
+            response_bytes: [
+                p.f64("product_response_kb") * 1024.0,
+                p.f64("order_response_kb") * 1024.0,
+            ],
+            ids: None,
+            partial: [None, None],
+        }
+    }
+
+    /// Sends request `r`'s successful response, as the scenarios striking the network
+    /// hop have it (`effect`: a throttled link, a dropped connection).
+    pub fn send(&mut self, core: &mut Core, r: &Req, effect: &Effect) -> Sent {
+        let e = r.endpoint as usize;
+        if effect.truncated {
+            let c = *self.partial[e]
+                .get_or_insert_with(|| core.metrics.counter(&PARTIAL_RESPONSES, &[ENDPOINTS[e]]));
+            core.metrics.inc(c);
+            if core.logs.admits(core.now) {
+                core.logs.push(LogRecord {
+                    t_ns: core.now,
+                    level: Level::Error,
+                    service: "lb",
+                    message: "upstream prematurely closed connection while sending response",
+                    fields: vec![
+                        ("endpoint", ENDPOINTS[e].into()),
+                        ("instance", format!("api-{}", r.instance)),
+                        ("upstream_status", "200".into()),
+                    ],
+                    trace_id: Some(r.seq),
+                });
+            }
+        }
+        let truncated = effect.truncated;
+        let Some(rate) = self.link.rate(effect.link_bytes_per_s) else {
+            return Sent {
+                truncated,
+                done: None,
+            };
+        };
+        let bytes = self.response_bytes[e];
+        let sending = self.link.send(core.now, bytes, rate);
+        let ids = *self.ids.get_or_insert_with(|| {
+            let m = &mut core.metrics;
+            UplinkIds {
+                depth: m.gauge(&LINK_QUEUE_DEPTH, &[UPLINK]),
+                bytes: m.counter(&LINK_BYTES, &[UPLINK]),
+                utilization: m.gauge(&LINK_UTILIZATION, &[UPLINK]),
+                transmit: [
+                    m.histogram(&LINK_TRANSMIT, &[UPLINK, ENDPOINTS[0]]),
+                    m.histogram(&LINK_TRANSMIT, &[UPLINK, ENDPOINTS[1]]),
+                ],
+            }
+        });
+        core.metrics.add(ids.bytes, bytes);
+        core.metrics
+            .observe(ids.transmit[e], ns_to_secs(sending.done - core.now));
+        Sent {
+            truncated,
+            done: Some(sending.done),
+        }
+    }
+
+    /// The uplink's gauges, once per sample (once it has limited a response).
+    pub fn sample(&mut self, core: &mut Core) {
+        if let Some(ids) = self.ids {
+            let busy = self.link.busy_ns - self.busy_at_sample;
+            self.busy_at_sample = self.link.busy_ns;
+            core.metrics
+                .set(ids.depth, self.link.depth(core.now) as f64);
+            core.metrics.set(
+                ids.utilization,
+                (busy as f64 / NS_PER_SEC as f64).clamp(0.0, 1.0),
+            );
+        }
+    }
+}
 
 #[derive(Debug, Default)]
 pub struct Link {

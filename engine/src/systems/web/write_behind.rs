@@ -5,9 +5,11 @@
 //! first and sets the cache with the committed value instead.
 
 use super::metrics::{WB_BACKLOG, WB_FLUSHED, WB_LAG};
-use super::{Core, Ev, PartEv, WebModel};
+use super::request::{Ev, PartEv};
+use super::WebModel;
 use crate::metrics::{CounterId, GaugeId};
 use crate::observe::{Level, LogRecord};
+use crate::systems::Core;
 use crate::time::{ns_to_secs, Nanos};
 use std::collections::BTreeMap;
 
