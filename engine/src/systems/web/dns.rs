@@ -74,7 +74,7 @@ impl WebModel {
         }
         let hop = crate::scenario::Hop {
             edge: Some(Edge::ApiDns),
-            fleet: self.instances.len() as u32,
+            fleet: self.fleet.instances.len() as u32,
             ..crate::scenario::Hop::new(crate::scenario::Component::Network, instance, ENDPOINTS[1])
         };
         let effect =

@@ -82,7 +82,7 @@ impl WebModel {
         };
         core.metrics.inc(ids.sent);
         let copy = Req {
-            epoch: self.instances[instance].epoch,
+            epoch: self.fleet.instances[instance].epoch,
             call: r.call,
             call_generation: r.call_generation,
             attempt: r.attempt,
@@ -108,7 +108,7 @@ impl WebModel {
         let first = &mut self.reqs[id as usize];
         first.twin = Some(h);
         first.twin_start = Some((core.now, instance as u32));
-        if !self.instances[instance].up {
+        if !self.fleet.instances[instance].up {
             // Down, but the load balancer has not noticed yet: the connection is refused.
             self.respond(core, h, Some(502), false);
             return;
@@ -119,14 +119,14 @@ impl WebModel {
     /// An instance in rotation other than `exclude` (the load balancer's policy picks;
     /// the next healthy one if it picked `exclude`), or `exclude` if it is the only one.
     fn pick_other(&mut self, exclude: usize) -> Option<usize> {
-        let n = self.instances.len();
-        let pick = self.pick_instance()?;
+        let n = self.fleet.instances.len();
+        let pick = self.lb.pick(&self.fleet)?;
         if pick != exclude {
             return Some(pick);
         }
         (1..n)
             .map(|k| (pick + k) % n)
-            .find(|&i| self.instances[i].healthy_in_lb)
+            .find(|&i| self.fleet.instances[i].healthy_in_lb)
             .or(Some(pick))
     }
 
@@ -173,7 +173,7 @@ impl WebModel {
                     .add(ids.wasted, ns_to_secs(core.now.saturating_sub(r.start)));
             }
             core.worker_busy(-1);
-            self.instances[r.instance as usize].busy -= 1;
+            self.fleet.instances[r.instance as usize].busy -= 1;
             self.next_from_queue(core, r.instance as usize);
         }
         true

@@ -120,7 +120,7 @@ impl WebModel {
         if state == Some((0, 0)) {
             return LinkFault::NONE;
         }
-        let fleet = self.instances.len() as u32;
+        let fleet = self.fleet.instances.len() as u32;
         // A fleet change (autoscaling) changes which instances a share covers.
         let state = state.map(|(version, bits)| (version ^ (u64::from(fleet) << 48), bits));
         let slot = instance as usize * Edge::ALL.len() + edge as usize;

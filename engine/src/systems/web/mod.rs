@@ -47,6 +47,7 @@ mod write_behind;
 
 mod disk;
 mod dns;
+mod fleet;
 mod flood;
 mod hedge;
 mod link;
@@ -75,12 +76,12 @@ use crate::time::{ms_to_ns, ns_to_secs, secs_to_ns, Nanos};
 use breaker::{Admit, Breaker};
 use cache::{Cache, Lookup};
 use client::{Load, Profile, RetryBudget, RetryPolicy};
-use cpu::Cpu;
 use metrics::*;
 use request::*;
 use std::collections::{BTreeMap, VecDeque};
 
 use disk::Disk;
+use fleet::{Fleet, LoadBalancer, Memory};
 use net::Uplink;
 
 pub static META: SystemMeta = SystemMeta {
@@ -114,54 +115,6 @@ const DEPENDENCY: usize = 2;
 const SHED_REASONS: [&str; 2] = ["queue_length", "queue_delay"];
 const QUEUE_LENGTH: usize = 0;
 const QUEUE_DELAY: usize = 1;
-struct Instance {
-    up: bool,
-    /// What the load balancer believes since its last health check.
-    healthy_in_lb: bool,
-    /// Incremented at each crash: requests of an older epoch died with it.
-    epoch: u32,
-    leaked_bytes: f64,
-    paused_until: Nanos,
-    pause_from: Nanos,
-    cpu: Cpu,
-    cpu_gauge: GaugeId,
-    cpu_busy_at_sample: f64,
-    /// Total stop-the-world pause time so far (handlers running across a pause finish later).
-    pause_total: Nanos,
-    memory_gauge: GaugeId,
-    up_gauge: GaugeId,
-    busy: u64,
-    waiting: VecDeque<u32>,
-    pool_in_use: u64,
-    pool_waiting: VecDeque<u32>,
-    pool_gauge: GaugeId,
-}
-
-impl Instance {
-    fn new(m: &mut Registry, i: usize, cores: f64) -> Instance {
-        let name = format!("api-{i}");
-        Instance {
-            pause_from: 0,
-            cpu: Cpu::new(cores),
-            cpu_gauge: m.gauge(&CPU_UTILIZATION, &[&name]),
-            cpu_busy_at_sample: 0.0,
-            up: true,
-            healthy_in_lb: true,
-            epoch: 0,
-            leaked_bytes: 0.0,
-            paused_until: 0,
-            pause_total: 0,
-            memory_gauge: m.gauge(&PROCESS_MEMORY, &[&name]),
-            up_gauge: m.gauge(&INSTANCE_UP, &[&name]),
-            busy: 0,
-            waiting: VecDeque::new(),
-            pool_in_use: 0,
-            pool_waiting: VecDeque::new(),
-            pool_gauge: m.gauge(&DB_POOL_IN_USE, &[&name]),
-        }
-    }
-}
-
 struct EndpointIds {
     ok: CounterId,
     rejected: CounterId,
@@ -310,11 +263,7 @@ pub struct WebModel {
     payment: Dist,
     payment_error_rate: f64,
     write_fraction: f64,
-    workers: u64,
-    capacity: usize,
     pool_size: u64,
-    lb_policy: LbPolicy,
-    rr_next: usize,
     cache: Option<Cache>,
     cache_ttl_ns: Nanos,
     cache_latency_ns: Nanos,
@@ -341,15 +290,6 @@ pub struct WebModel {
     /// Row locks held by write transactions: key → (holder, waiters in order).
     locks: BTreeMap<u32, (u32, VecDeque<u32>)>,
     lock_timeout_ns: Nanos,
-    memory_limit: f64,
-    memory_base: f64,
-    gc_threshold: f64,
-    gc_pause_ns: Nanos,
-    restart_ns: Nanos,
-    health_interval_ns: Nanos,
-    gc_pause: HistogramId,
-    leaked_gauge: Option<GaugeId>,
-    restarts: Option<CounterId>,
     /// The database server's disk (`disk.rs`).
     disk: Disk,
     /// The uplink responses cross to the clients (`net.rs`).
@@ -358,7 +298,6 @@ pub struct WebModel {
     payment_in_flight: Vec<u32>,
     resource_ids: Option<(GaugeId, HistogramId)>,
     base_pool_size: u64,
-    cpu_cores: f64,
     /// Connections checked out by leaks, waiting to be reclaimed.
     leaked_connections: u64,
     leaked_gauge_conn: Option<GaugeId>,
@@ -376,14 +315,13 @@ pub struct WebModel {
     rows_scanned: [Option<CounterId>; 2],
     cache_rng: Rng,
     warmed: bool,
-    scale_up_pending: bool,
-    autoscale_meter: UtilizationMeter,
     policies: Policies,
     arrival_rng: Rng,
     work_rng: Rng,
-    lb_rng: Rng,
     client_rng: Rng,
-    instances: Vec<Instance>,
+    /// The service instances (`fleet.rs`) and the load balancer in front of them.
+    fleet: Fleet,
+    lb: LoadBalancer,
     /// Scratch for the handlers a CPU tick finds done.
     cpu_done_buf: Vec<u32>,
     calls: Vec<Call>,
@@ -396,14 +334,6 @@ pub struct WebModel {
     db: db::TxState,
     wb: write_behind::WriteBehind,
     mq: mq::MessageQueue,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum LbPolicy {
-    RoundRobin,
-    Random,
-    LeastOutstanding,
-    PowerOfTwo,
 }
 
 fn register_ids(m: &mut Registry) -> Ids {
@@ -459,11 +389,7 @@ impl WebModel {
     pub fn new(p: &ParamSet, core: &mut Core) -> Self {
         let cv = p.f64("db_time_cv");
         let ids = register_ids(&mut core.metrics);
-        let n = p.i64("instances").max(1) as usize;
-        let cores = p.f64("cpu_cores");
-        let instances = (0..n)
-            .map(|i| Instance::new(&mut core.metrics, i, cores))
-            .collect();
+        let fleet = Fleet::new(p, core);
         let key_space = p.i64("key_space").max(1) as usize;
         let mut model = WebModel {
             events: EventQueue::default(),
@@ -496,16 +422,7 @@ impl WebModel {
             payment: Dist::lognormal_mean_cv(p.f64("payment_latency_ms") / 1000.0, 0.5),
             payment_error_rate: p.f64("payment_error_rate"),
             write_fraction: p.f64("write_fraction"),
-            workers: p.i64("workers").max(1) as u64,
-            capacity: p.i64("queue_capacity").max(0) as usize,
             pool_size: p.i64("db_pool_size").max(1) as u64,
-            lb_policy: match p.choice("lb_policy") {
-                "random" => LbPolicy::Random,
-                "least_outstanding" => LbPolicy::LeastOutstanding,
-                "power_of_two" => LbPolicy::PowerOfTwo,
-                _ => LbPolicy::RoundRobin,
-            },
-            rr_next: 0,
             cache: p
                 .bool("cache_enabled")
                 .then(|| Cache::new(key_space, p.i64("cache_capacity_keys").max(1) as usize)),
@@ -528,21 +445,11 @@ impl WebModel {
             cached_version: vec![0; key_space],
             locks: BTreeMap::new(),
             lock_timeout_ns: ms_to_ns(p.f64("db_lock_timeout_ms")),
-            memory_limit: p.f64("memory_limit_mb") * 1_048_576.0,
-            memory_base: p.f64("memory_base_mb") * 1_048_576.0,
-            gc_threshold: p.f64("gc_threshold"),
-            gc_pause_ns: ms_to_ns(p.f64("gc_pause_ms")),
-            restart_ns: secs_to_ns(p.f64("restart_s")),
-            health_interval_ns: secs_to_ns(p.f64("health_check_interval_s")).max(1),
-            gc_pause: core.metrics.histogram(&GC_PAUSE, &[]),
-            leaked_gauge: None,
-            restarts: None,
             disk: Disk::new(p, core),
             uplink: Uplink::new(p),
-            payment_in_flight: vec![0; n],
+            payment_in_flight: vec![0; fleet.instances.len()],
             resource_ids: None,
             base_pool_size: p.i64("db_pool_size").max(1) as u64,
-            cpu_cores: p.f64("cpu_cores"),
             leaked_connections: 0,
             leaked_gauge_conn: None,
             clients: p.i64("clients").max(1) as u64,
@@ -569,14 +476,12 @@ impl WebModel {
             rows_scanned: [None, None],
             cache_rng: core.rng(5),
             warmed: false,
-            scale_up_pending: false,
-            autoscale_meter: UtilizationMeter::default(),
             policies: Policies::default(),
             arrival_rng: core.rng(1),
             work_rng: core.rng(2),
-            lb_rng: core.rng(3),
             client_rng: core.rng(4),
-            instances,
+            fleet,
+            lb: LoadBalancer::new(p, core.rng(3)),
             cpu_done_buf: Vec::new(),
             calls: Vec::new(),
             free_calls: Vec::new(),
@@ -621,7 +526,7 @@ impl WebModel {
     #[inline]
     fn strike(&self, core: &mut Core, hop: Hop, seq: u64) -> Struck {
         let hop = Hop {
-            fleet: self.instances.len() as u32,
+            fleet: self.fleet.instances.len() as u32,
             ..hop
         };
         core.scenarios
@@ -743,10 +648,10 @@ impl WebModel {
             call.back_ns,
         );
         let seq = core.arrive();
-        let picked = self.pick_instance();
+        let picked = self.lb.pick(&self.fleet);
         let instance = picked.unwrap_or(0);
         let req = Req {
-            epoch: self.instances[instance].epoch,
+            epoch: self.fleet.instances[instance].epoch,
             call: call_id,
             call_generation,
             attempt,
@@ -795,7 +700,7 @@ impl WebModel {
             self.respond(core, id, Some(503), false);
             return;
         }
-        if !self.instances[instance].up {
+        if !self.fleet.instances[instance].up {
             // Down, but the load balancer has not noticed yet: the connection is refused.
             self.respond(core, id, Some(502), false);
             return;
@@ -850,18 +755,18 @@ impl WebModel {
             return;
         }
         let instance = self.reqs[id as usize].instance as usize;
-        let inst = &mut self.instances[instance];
+        let inst = &mut self.fleet.instances[instance];
         if let Some(max) = self.policies.shed_queue_length {
-            if inst.busy >= self.workers && inst.waiting.len() >= max {
+            if inst.busy >= self.fleet.workers && inst.waiting.len() >= max {
                 let c = self.shed_counter(core, QUEUE_LENGTH);
                 core.metrics.inc(c);
                 self.respond(core, id, Some(503), false);
                 return;
             }
         }
-        if inst.busy < self.workers {
+        if inst.busy < self.fleet.workers {
             self.start_handler(core, id);
-        } else if self.capacity == 0 || inst.waiting.len() < self.capacity {
+        } else if self.fleet.capacity == 0 || inst.waiting.len() < self.fleet.capacity {
             inst.waiting.push_back(id);
         } else {
             self.respond(core, id, Some(503), false);
@@ -925,44 +830,9 @@ impl WebModel {
 
     // ---- load balancer and instances ------------------------------------------------
 
-    fn outstanding(&self, i: usize) -> u64 {
-        self.instances[i].busy + self.instances[i].waiting.len() as u64
-    }
-
-    /// The instance for the next request, among those the load balancer believes healthy.
-    fn pick_instance(&mut self) -> Option<usize> {
-        let n = self.instances.len();
-        let healthy = |m: &Self, i: usize| m.instances[i].healthy_in_lb;
-        let pick = match self.lb_policy {
-            LbPolicy::RoundRobin => {
-                let i = self.rr_next % n;
-                self.rr_next = (i + 1) % n;
-                i
-            }
-            LbPolicy::Random => self.lb_rng.below(n as u64) as usize,
-            LbPolicy::LeastOutstanding => (0..n)
-                .filter(|&i| healthy(self, i))
-                .min_by_key(|&i| (self.outstanding(i), i))
-                .unwrap_or(0),
-            LbPolicy::PowerOfTwo => {
-                let a = self.lb_rng.below(n as u64) as usize;
-                let b = self.lb_rng.below(n as u64) as usize;
-                if !healthy(self, a)
-                    || (healthy(self, b) && self.outstanding(b) < self.outstanding(a))
-                {
-                    b
-                } else {
-                    a
-                }
-            }
-        };
-        // An ejected pick moves on to the next healthy instance.
-        (0..n).map(|k| (pick + k) % n).find(|&i| healthy(self, i))
-    }
-
     fn start_handler(&mut self, core: &mut Core, id: u32) {
         let r = &mut self.reqs[id as usize];
-        self.instances[r.instance as usize].busy += 1;
+        self.fleet.instances[r.instance as usize].busy += 1;
         core.worker_busy(1);
         r.start = core.now;
         let hop = Hop::new(
@@ -982,7 +852,7 @@ impl WebModel {
                 .observe(wait, ns_to_secs(core.now - self.reqs[id as usize].arrival));
         }
         let r = &mut self.reqs[id as usize];
-        let inst = &mut self.instances[r.instance as usize];
+        let inst = &mut self.fleet.instances[r.instance as usize];
         inst.leaked_bytes += effect.leak_bytes as f64;
         let work = secs_to_ns(self.cpu.sample(&mut self.work_rng) * effect.work_factor);
         r.query_ns = work; // the handler's CPU demand, until the CPU phase starts
@@ -997,7 +867,7 @@ impl WebModel {
 
     /// Hands a freed worker of `instance` to the next queued request still worth serving.
     fn next_from_queue(&mut self, core: &mut Core, instance: usize) {
-        while let Some(next) = self.instances[instance].waiting.pop_front() {
+        while let Some(next) = self.fleet.instances[instance].waiting.pop_front() {
             if self.reqs[next as usize].cancelled {
                 self.respond(core, next, None, false);
                 continue;
@@ -1031,7 +901,7 @@ impl WebModel {
             self.respond(core, id, None, true);
             return;
         }
-        let inst = &mut self.instances[r.instance as usize];
+        let inst = &mut self.fleet.instances[r.instance as usize];
         inst.cpu
             .advance(core.now, inst.pause_from, inst.paused_until);
         inst.cpu.add(id, r.query_ns);
@@ -1039,7 +909,7 @@ impl WebModel {
     }
 
     fn schedule_cpu_tick(&mut self, core: &mut Core, i: usize) {
-        let inst = &self.instances[i];
+        let inst = &self.fleet.instances[i];
         if let Some(t) = inst.cpu.next_completion(core.now, inst.paused_until) {
             let version = inst.cpu.version;
             self.events.schedule(
@@ -1053,7 +923,7 @@ impl WebModel {
     }
 
     fn cpu_tick(&mut self, core: &mut Core, i: usize, version: u32) {
-        let inst = &mut self.instances[i];
+        let inst = &mut self.fleet.instances[i];
         if inst.cpu.version != version {
             return;
         }
@@ -1212,7 +1082,7 @@ impl WebModel {
     // ---- database ------------------------------------------------------------------
 
     fn acquire_connection(&mut self, core: &mut Core, id: u32) {
-        let inst = &mut self.instances[self.reqs[id as usize].instance as usize];
+        let inst = &mut self.fleet.instances[self.reqs[id as usize].instance as usize];
         if inst.pool_in_use < self.pool_size {
             inst.pool_in_use += 1;
             self.start_query(core, id);
@@ -1236,7 +1106,7 @@ impl WebModel {
         if r.seq != seq || !r.waiting_pool || self.died(id) {
             return;
         }
-        self.instances[r.instance as usize]
+        self.fleet.instances[r.instance as usize]
             .pool_waiting
             .retain(|&w| w != id);
         let c = self.timeout_counter(core, DB);
@@ -1418,7 +1288,7 @@ impl WebModel {
     }
 
     fn release_connection(&mut self, core: &mut Core, instance: usize) {
-        let inst = &mut self.instances[instance];
+        let inst = &mut self.fleet.instances[instance];
         if let Some(next) = inst.pool_waiting.pop_front() {
             self.start_query(core, next);
         } else {
@@ -1429,7 +1299,7 @@ impl WebModel {
     /// Whether request `id` was on an instance that crashed since it entered.
     fn died(&self, id: u32) -> bool {
         let r = &self.reqs[id as usize];
-        self.instances[r.instance as usize].epoch != r.epoch
+        self.fleet.instances[r.instance as usize].epoch != r.epoch
     }
 
     /// A request's next step finds its instance gone: the client sees a reset (502). The
@@ -1453,52 +1323,18 @@ impl WebModel {
     /// Instance `i` runs out of memory: everything on it is lost; it restarts after
     /// `restart_s`, and the load balancer stops sending to it at its next health check.
     fn crash(&mut self, core: &mut Core, i: usize, reason: &'static str) {
-        let inst = &mut self.instances[i];
-        inst.up = false;
-        inst.epoch = inst.epoch.wrapping_add(1);
-        inst.leaked_bytes = 0.0;
-        inst.cpu.clear();
-        let busy = inst.busy;
-        inst.busy = 0;
-        inst.pool_in_use = 0;
-        let mut lost: Vec<u32> = inst.waiting.drain(..).collect();
-        lost.extend(inst.pool_waiting.drain(..));
-        core.worker_busy(-(busy as i64));
+        let lost = self.fleet.crash(core, i, reason);
         self.payment_in_flight[i] = 0;
-        let restarts = *self
-            .restarts
-            .get_or_insert_with(|| core.metrics.counter(&INSTANCE_RESTARTS, &[reason]));
-        core.metrics.inc(restarts);
-        if core.logs.admits(core.now) {
-            core.logs.push(LogRecord {
-                t_ns: core.now,
-                level: Level::Error,
-                service: SERVICE,
-                message: "instance crashed",
-                fields: vec![("instance", format!("api-{i}")), ("reason", reason.into())],
-                trace_id: None,
-            });
-        }
         for id in lost {
             self.respond(core, id, Some(502), false);
         }
         self.events
-            .schedule(core.now + self.restart_ns, Ev::Restart(i as u32));
+            .schedule(core.now + self.fleet.restart_ns, Ev::Restart(i as u32));
     }
 
     fn restart(&mut self, core: &mut Core, i: usize) {
-        self.instances[i].up = true;
+        self.fleet.restart(core, i);
         self.dns.forget(i);
-        if core.logs.admits(core.now) {
-            core.logs.push(LogRecord {
-                t_ns: core.now,
-                level: Level::Info,
-                service: SERVICE,
-                message: "instance started",
-                fields: vec![("instance", format!("api-{i}"))],
-                trace_id: None,
-            });
-        }
     }
 
     /// A cache entry's time to live, spread by `ttl-jitter` when it is on.
@@ -1529,86 +1365,32 @@ impl WebModel {
         core.metrics.add(c, n as f64);
     }
 
-    /// Booted instances join the fleet (and the load balancer at once: they passed their
-    /// readiness check while booting).
+    /// Booted instances join the fleet.
     fn scale_up(&mut self, core: &mut Core, count: usize) {
-        self.scale_up_pending = false;
-        for _ in 0..count {
-            let i = self.instances.len();
-            self.instances
-                .push(Instance::new(&mut core.metrics, i, self.cpu_cores));
-            self.payment_in_flight.push(0);
-        }
-        let c = core.metrics.counter(&autoscaling::SCALE_UPS, &[]);
-        core.metrics.inc(c);
-        if core.logs.admits(core.now) {
-            core.logs.push(LogRecord {
-                t_ns: core.now,
-                level: Level::Info,
-                service: SERVICE,
-                message: "autoscaler added instances",
-                fields: vec![
-                    ("count", count.to_string()),
-                    ("instances", self.instances.len().to_string()),
-                ],
-                trace_id: None,
-            });
-        }
+        self.fleet.scale_up(core, count);
+        self.payment_in_flight.resize(self.fleet.instances.len(), 0);
     }
 
-    /// Once a second: compare utilisation with the target and order instances if hot.
+    /// Once a second: the autoscaler orders instances when the fleet runs hot.
     fn autoscale_tick(&mut self, core: &mut Core) {
-        core.settle();
-        let workers = self.workers_total();
-        let util = self.autoscale_meter.read(core, workers).unwrap_or(0.0);
-        let Some(autoscaling::Config {
-            target_utilization: target,
-            scale_up_delay_ns: delay,
-            max_instances: max,
-        }) = self.policies.autoscale
-        else {
-            return;
-        };
-        let g = core.metrics.gauge(&autoscaling::INSTANCES, &[]);
-        core.metrics.set(g, self.instances.len() as f64);
-        if self.scale_up_pending || util <= target || self.instances.len() >= max {
-            return;
+        if let Some((at, count)) = self.fleet.autoscale_tick(core, self.policies.autoscale) {
+            self.events.schedule(at, Ev::ScaleUp(count as u32));
         }
-        let current = self.instances.len();
-        let wanted = ((current as f64 * util / target).ceil() as usize).clamp(current + 1, max);
-        self.scale_up_pending = true;
-        self.events
-            .schedule(core.now + delay, Ev::ScaleUp((wanted - current) as u32));
     }
 
     /// Once a second: memory pressure makes the collector stop the world, longer as the
     /// heap fills; at the limit the instance dies. Health checks run on their interval.
     fn memory_tick(&mut self, core: &mut Core) {
         let mut leaked_total = 0.0;
-        for i in 0..self.instances.len() {
-            let inst = &self.instances[i];
-            if !inst.up {
-                continue;
+        for i in 0..self.fleet.instances.len() {
+            let inst = &self.fleet.instances[i];
+            if inst.up {
+                leaked_total += inst.leaked_bytes;
             }
-            let used = self.memory_base + inst.leaked_bytes;
-            leaked_total += inst.leaked_bytes;
-            let fraction = used / self.memory_limit;
-            if fraction >= 1.0 {
-                self.crash(core, i, "out_of_memory");
-                continue;
-            }
-            if fraction > self.gc_threshold && self.gc_pause_ns > 0 {
-                let pressure = (fraction - self.gc_threshold) / (1.0 - self.gc_threshold).max(1e-9);
-                let pause = (self.gc_pause_ns as f64 * (1.0 + 9.0 * pressure)) as Nanos;
-                let inst = &mut self.instances[i];
-                inst.cpu
-                    .advance(core.now, inst.pause_from, inst.paused_until);
-                inst.pause_from = core.now;
-                inst.paused_until = core.now + pause;
-                inst.pause_total += pause;
-                inst.cpu.version = inst.cpu.version.wrapping_add(1);
-                self.schedule_cpu_tick(core, i);
-                core.metrics.observe(self.gc_pause, ns_to_secs(pause));
+            match self.fleet.memory_check(core, i) {
+                Memory::Exhausted => self.crash(core, i, "out_of_memory"),
+                Memory::Fine { paused: true } => self.schedule_cpu_tick(core, i),
+                Memory::Fine { paused: false } | Memory::Down => {}
             }
         }
         self.disk.cleanup_tick(core);
@@ -1636,38 +1418,15 @@ impl WebModel {
         if let Some((depth, _)) = self.resource_ids {
             core.metrics.set(depth, self.queue_depth() as f64);
         }
-        if leaked_total > 0.0 || self.leaked_gauge.is_some() {
-            let g = *self
-                .leaked_gauge
-                .get_or_insert_with(|| core.metrics.gauge(&MEMORY_LEAKED, &[]));
-            core.metrics.set(g, leaked_total);
-        }
-        if core.now % self.health_interval_ns < crate::time::NS_PER_SEC {
-            for i in 0..self.instances.len() {
+        self.fleet.set_leaked(core, leaked_total);
+        if self.fleet.health_check_due(core.now) {
+            for i in 0..self.fleet.instances.len() {
                 // A check lost on the load balancer's link to the instance fails too.
-                let up = self.instances[i].up && self.health_check_passes(core, i);
-                self.instances[i].healthy_in_lb = up;
+                let up = self.fleet.instances[i].up && self.health_check_passes(core, i);
+                self.fleet.instances[i].healthy_in_lb = up;
             }
         }
-        let sample_ns = crate::time::NS_PER_SEC as f64;
-        for inst in &mut self.instances {
-            inst.cpu
-                .advance(core.now, inst.pause_from, inst.paused_until);
-            let busy = inst.cpu.busy_core_ns - inst.cpu_busy_at_sample;
-            inst.cpu_busy_at_sample = inst.cpu.busy_core_ns;
-            let share = (busy / (sample_ns * self.cpu_cores)).clamp(0.0, 1.0);
-            core.metrics.set(inst.cpu_gauge, share);
-        }
-        for inst in &self.instances {
-            let used = if inst.up {
-                self.memory_base + inst.leaked_bytes
-            } else {
-                0.0
-            };
-            core.metrics.set(inst.memory_gauge, used);
-            core.metrics
-                .set(inst.up_gauge, f64::from(u8::from(inst.up)));
-        }
+        self.fleet.sample(core);
     }
 
     /// The version of `key` a read sees now: the replica trails the primary by its lag,
@@ -1769,7 +1528,7 @@ impl WebModel {
         if r.hold_connection_ns > 0 {
             // Leaked: the pool gets the connection back only when it reclaims it.
             self.leaked_connections += 1;
-            let epoch = self.instances[r.instance as usize].epoch;
+            let epoch = self.fleet.instances[r.instance as usize].epoch;
             self.events.schedule(
                 core.now + r.hold_connection_ns,
                 Ev::ConnectionReclaimed {
@@ -2124,7 +1883,7 @@ impl WebModel {
         }
         if held_worker {
             core.worker_busy(-1);
-            self.instances[instance as usize].busy -= 1;
+            self.fleet.instances[instance as usize].busy -= 1;
             self.next_from_queue(core, instance as usize);
         }
         let call = &self.calls[call_id as usize];
@@ -2211,7 +1970,7 @@ impl Model for WebModel {
             Ev::ConnectionReclaimed { instance, epoch } => {
                 self.leaked_connections = self.leaked_connections.saturating_sub(1);
                 // A restart already gave the instance a fresh pool.
-                if self.instances[instance as usize].epoch == epoch {
+                if self.fleet.instances[instance as usize].epoch == epoch {
                     self.release_connection(core, instance as usize);
                 }
             }
@@ -2265,7 +2024,7 @@ impl Model for WebModel {
         m.set(self.ids.in_flight, core.stats.in_system.level() as f64);
         m.set(self.ids.depth, depth);
         m.set(self.ids.busy, core.stats.busy.level() as f64);
-        for inst in &self.instances {
+        for inst in &self.fleet.instances {
             m.set(inst.pool_gauge, inst.pool_in_use as f64);
         }
 
@@ -2295,11 +2054,11 @@ impl Model for WebModel {
     }
 
     fn workers_total(&self) -> u64 {
-        self.workers * self.instances.len() as u64
+        self.fleet.workers_total()
     }
 
     fn queue_depth(&self) -> u64 {
-        self.instances.iter().map(|i| i.waiting.len() as u64).sum()
+        self.fleet.queue_depth()
     }
 
     fn has(&self, component: Component) -> bool {
@@ -2314,13 +2073,13 @@ impl Model for WebModel {
             self.lazy.hedge = Some(hedge::HedgeIds::register(&mut core.metrics));
         }
         self.pool_size = self.policies.pool_size.unwrap_or(self.base_pool_size);
-        for i in 0..self.instances.len() {
+        for i in 0..self.fleet.instances.len() {
             // A larger pool lets waiting queries start now.
-            while self.instances[i].pool_in_use < self.pool_size {
-                let Some(next) = self.instances[i].pool_waiting.pop_front() else {
+            while self.fleet.instances[i].pool_in_use < self.pool_size {
+                let Some(next) = self.fleet.instances[i].pool_waiting.pop_front() else {
                     break;
                 };
-                self.instances[i].pool_in_use += 1;
+                self.fleet.instances[i].pool_in_use += 1;
                 self.start_query(core, next);
             }
         }
