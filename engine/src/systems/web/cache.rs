@@ -1,7 +1,240 @@
-//! The shared cache of the `web` system (Redis-like): a fixed capacity of keys with a
-//! TTL each, least-recently-used eviction, O(1) operations on dense key ids.
+//! The shared cache of the `web` system (Redis-like) as a part: the store (a fixed
+//! capacity of keys with a TTL each, least-recently-used eviction, O(1) operations on
+//! dense key ids), the version of the row each entry holds, the fills in flight (and the
+//! requests coalesced onto them), and its metrics.
 
-use crate::time::Nanos;
+use super::metrics::{
+    CACHE_BACKEND, CACHE_CONCURRENT, CACHE_EVICTIONS, CACHE_HITS, CACHE_HIT_RATE, CACHE_MISSES,
+};
+use crate::metrics::{CounterId, GaugeId, Registry};
+use crate::mitigations::{cache_warming, stale_while_revalidate};
+use crate::params::ParamSet;
+use crate::rng::Xoshiro256PlusPlus as Rng;
+use crate::systems::Core;
+use crate::time::{ms_to_ns, secs_to_ns, Nanos};
+use std::collections::BTreeMap;
+
+/// The cache's metric handles (registered with the system's other fixed series).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct CacheIds {
+    hits: CounterId,
+    misses: CounterId,
+    hit_rate: GaugeId,
+    backend: CounterId,
+    concurrent: GaugeId,
+    evictions: CounterId,
+}
+
+impl CacheIds {
+    pub fn register(m: &mut Registry) -> CacheIds {
+        CacheIds {
+            hits: m.counter(&CACHE_HITS, &[]),
+            misses: m.counter(&CACHE_MISSES, &[]),
+            hit_rate: m.gauge(&CACHE_HIT_RATE, &[]),
+            backend: m.counter(&CACHE_BACKEND, &[]),
+            concurrent: m.gauge(&CACHE_CONCURRENT, &[]),
+            evictions: m.counter(&CACHE_EVICTIONS, &[]),
+        }
+    }
+}
+
+/// The part: the store when the system reads through a cache, and what goes with it.
+pub(super) struct SharedCache {
+    store: Option<Cache>,
+    ttl_ns: Nanos,
+    /// Time of a lookup.
+    pub latency_ns: Nanos,
+    rng: Rng,
+    /// `ttl-jitter`'s spread and `stale-while-revalidate`'s grace, while they are on.
+    ttl_jitter: Option<f64>,
+    stale_grace_ns: Nanos,
+    /// Keys being fetched to fill the cache → requests waiting on that fetch.
+    pub filling: BTreeMap<u32, Vec<u32>>,
+    fills_in_flight: u64,
+    fills_peak: u64,
+    /// (hits, misses) since the last sample.
+    lookups: (u64, u64),
+    /// The row version each entry holds.
+    versions: Vec<u32>,
+    /// `cache-warming` has run since it was switched on.
+    warmed: bool,
+    /// `stale_served_total`, registered at the first stale value served.
+    stale_served: Option<CounterId>,
+    ids: CacheIds,
+}
+
+impl SharedCache {
+    pub fn new(p: &ParamSet, key_space: usize, ids: CacheIds, rng: Rng) -> SharedCache {
+        SharedCache {
+            store: p
+                .bool("cache_enabled")
+                .then(|| Cache::new(key_space, p.i64("cache_capacity_keys").max(1) as usize)),
+            ttl_ns: secs_to_ns(p.f64("cache_ttl_s")).max(1),
+            latency_ns: ms_to_ns(p.f64("cache_latency_ms")),
+            rng,
+            ttl_jitter: None,
+            stale_grace_ns: 0,
+            filling: BTreeMap::new(),
+            fills_in_flight: 0,
+            fills_peak: 0,
+            lookups: (0, 0),
+            versions: vec![0; key_space],
+            warmed: false,
+            stale_served: None,
+            ids,
+        }
+    }
+
+    /// Whether the system reads products through the cache.
+    pub fn enabled(&self) -> bool {
+        self.store.is_some()
+    }
+
+    /// The mitigations that change how entries live: `ttl-jitter`, `stale-while-revalidate`.
+    pub fn configure(&mut self, ttl_jitter: Option<f64>, stale_grace_ns: Nanos) {
+        self.ttl_jitter = ttl_jitter;
+        self.stale_grace_ns = stale_grace_ns;
+    }
+
+    /// A new entry's time to live, spread by `ttl-jitter` when it is on.
+    fn ttl(&mut self) -> Nanos {
+        let base = self.ttl_ns;
+        match self.ttl_jitter {
+            Some(j) => ((base as f64) * (1.0 + j * (2.0 * self.rng.next_f64() - 1.0))) as Nanos,
+            None => base,
+        }
+        .max(1)
+    }
+
+    /// Looks `key` up (a failed lookup is a miss). A stale value served is counted here.
+    pub fn lookup(&mut self, core: &mut Core, key: u32, failed: bool) -> Lookup {
+        let lookup = match (&mut self.store, failed) {
+            (Some(c), false) => c.get(key, core.now, self.stale_grace_ns),
+            _ => Lookup::Miss,
+        };
+        if lookup == Lookup::Stale {
+            let c = *self.stale_served.get_or_insert_with(|| {
+                core.metrics
+                    .counter(&stale_while_revalidate::STALE_SERVED, &[])
+            });
+            core.metrics.inc(c);
+        }
+        lookup
+    }
+
+    /// Counts a hit; whether the entry is older than the row (`latest`: the database's
+    /// versions), for the caller to count as a stale read.
+    pub fn hit(&mut self, core: &mut Core, key: u32, latest: &[u32]) -> bool {
+        self.lookups.0 += 1;
+        core.metrics.inc(self.ids.hits);
+        let k = key as usize;
+        self.versions.get(k) < latest.get(k)
+    }
+
+    pub fn miss(&mut self, core: &mut Core) {
+        self.lookups.1 += 1;
+        core.metrics.inc(self.ids.misses);
+    }
+
+    /// A query to fill an entry starts.
+    pub fn start_fill(&mut self, core: &mut Core) {
+        self.fills_in_flight += 1;
+        self.fills_peak = self.fills_peak.max(self.fills_in_flight);
+        core.metrics.inc(self.ids.backend);
+    }
+
+    /// A fill query ended (answered or lost).
+    pub fn end_fill(&mut self) {
+        self.fills_in_flight = self.fills_in_flight.saturating_sub(1);
+    }
+
+    /// Stores `version` of `key` after a read (evictions counted).
+    pub fn fill(&mut self, core: &mut Core, key: u32, version: u32) {
+        if self.store.is_none() {
+            return;
+        }
+        let ttl = self.ttl();
+        if let Some(cache) = &mut self.store {
+            let before = cache.evictions;
+            cache.set(key, core.now + ttl);
+            if let Some(v) = self.versions.get_mut(key as usize) {
+                *v = version;
+            }
+            if cache.evictions > before {
+                core.metrics.inc(self.ids.evictions);
+            }
+        }
+    }
+
+    /// Stores `version` of `key` as a write sets it (write-through, write-behind).
+    pub fn set(&mut self, now: Nanos, key: u32, version: Option<u32>) {
+        if self.store.is_none() {
+            return;
+        }
+        let ttl = self.ttl();
+        if let Some(cache) = &mut self.store {
+            cache.set(key, now + ttl);
+            if let (Some(c), Some(v)) = (self.versions.get_mut(key as usize), version) {
+                *c = v;
+            }
+        }
+    }
+
+    /// Deletes `key`'s entry (a write invalidates it).
+    pub fn remove(&mut self, key: u32) {
+        if let Some(cache) = &mut self.store {
+            cache.remove(key);
+        }
+    }
+
+    /// The cache node restarted: every entry is gone.
+    pub fn clear(&mut self) {
+        if let Some(cache) = &mut self.store {
+            for key in 0..self.versions.len() as u32 {
+                cache.remove(key);
+            }
+        }
+    }
+
+    /// `cache-warming`: once after it is switched on, preloads the `n` most popular
+    /// products (ranks 0..n) with the rows' current versions; switched off, it may run
+    /// again the next time.
+    pub fn warm(&mut self, core: &mut Core, config: Option<cache_warming::Config>, latest: &[u32]) {
+        let Some(config) = config else {
+            self.warmed = false;
+            return;
+        };
+        if self.warmed {
+            return;
+        }
+        self.warmed = true;
+        if self.store.is_none() {
+            return;
+        }
+        let n = config.warm_keys.min(latest.len());
+        for key in 0..n {
+            let ttl = self.ttl();
+            if let Some(cache) = &mut self.store {
+                cache.set(key as u32, core.now + ttl);
+            }
+            self.versions[key] = latest[key];
+        }
+        let c = core.metrics.counter(&cache_warming::WARMED, &[]);
+        core.metrics.add(c, n as f64);
+    }
+
+    /// The hit rate and peak concurrent fills of the interval, once per sample.
+    pub fn sample(&mut self, core: &mut Core) {
+        let (hits, misses) = std::mem::take(&mut self.lookups);
+        if hits + misses > 0 {
+            core.metrics
+                .set(self.ids.hit_rate, hits as f64 / (hits + misses) as f64);
+        }
+        core.metrics
+            .set(self.ids.concurrent, self.fills_peak as f64);
+        self.fills_peak = self.fills_in_flight;
+    }
+}
 
 const NIL: u32 = u32::MAX;
 

@@ -74,7 +74,7 @@ use crate::rng::Xoshiro256PlusPlus as Rng;
 use crate::scenario::{Component, Edge, Hop, Struck};
 use crate::time::{ms_to_ns, ns_to_secs, secs_to_ns, Nanos};
 use breaker::{Admit, Breaker};
-use cache::{Cache, Lookup};
+use cache::{CacheIds, Lookup, SharedCache};
 use client::{Load, Profile, RetryBudget, RetryPolicy};
 use metrics::*;
 use request::*;
@@ -200,12 +200,7 @@ struct Ids {
     wait: HistogramId,
     pool_wait: HistogramId,
     query_duration: [HistogramId; 2],
-    cache_hits: CounterId,
-    cache_misses: CounterId,
-    cache_hit_rate: GaugeId,
-    cache_backend: CounterId,
-    cache_concurrent: GaugeId,
-    cache_evictions: CounterId,
+    cache: CacheIds,
     dep_ok: CounterId,
     dep_error: CounterId,
     dep_duration: HistogramId,
@@ -242,7 +237,6 @@ struct LazyIds {
     bulkhead_in_use: Option<GaugeId>,
     /// `rate_limited_total{client}` by client class (`flood::CLASSES`).
     rate_limited: [Option<CounterId>; 2],
-    stale_served: Option<CounterId>,
     /// `http_requests_total{status="400"}`, registered at the first bad request.
     bad_request: [Option<CounterId>; 2],
     /// Service chain: (ledger success, ledger timeout, after deadline, wasted, attempts).
@@ -264,15 +258,9 @@ pub struct WebModel {
     payment_error_rate: f64,
     write_fraction: f64,
     pool_size: u64,
-    cache: Option<Cache>,
-    cache_ttl_ns: Nanos,
-    cache_latency_ns: Nanos,
+    /// The shared cache (`cache.rs`).
+    cache: SharedCache,
     keys: Zipf,
-    /// Keys being fetched to fill the cache → requests waiting on that fetch.
-    filling: BTreeMap<u32, Vec<u32>>,
-    fills_in_flight: u64,
-    fills_peak: u64,
-    lookups: (u64, u64),
     breaker: Option<Breaker>,
     budget: RetryBudget,
     /// Hedging budget: reads earn tokens, hedges spend them.
@@ -285,8 +273,6 @@ pub struct WebModel {
     /// Latest committed version and commit time of each product row.
     versions: Vec<u32>,
     written_at: Vec<Nanos>,
-    /// The version each cache entry holds.
-    cached_version: Vec<u32>,
     /// Row locks held by write transactions: key → (holder, waiters in order).
     locks: BTreeMap<u32, (u32, VecDeque<u32>)>,
     lock_timeout_ns: Nanos,
@@ -313,8 +299,6 @@ pub struct WebModel {
     net_rng: Rng,
     scan_ns_per_row: f64,
     rows_scanned: [Option<CounterId>; 2],
-    cache_rng: Rng,
-    warmed: bool,
     policies: Policies,
     arrival_rng: Rng,
     work_rng: Rng,
@@ -360,12 +344,7 @@ fn register_ids(m: &mut Registry) -> Ids {
             m.histogram(&DB_QUERY_DURATION, &[QUERY_TYPES[0]]),
             m.histogram(&DB_QUERY_DURATION, &[QUERY_TYPES[1]]),
         ],
-        cache_hits: m.counter(&CACHE_HITS, &[]),
-        cache_misses: m.counter(&CACHE_MISSES, &[]),
-        cache_hit_rate: m.gauge(&CACHE_HIT_RATE, &[]),
-        cache_backend: m.counter(&CACHE_BACKEND, &[]),
-        cache_concurrent: m.gauge(&CACHE_CONCURRENT, &[]),
-        cache_evictions: m.counter(&CACHE_EVICTIONS, &[]),
+        cache: CacheIds::register(m),
         dep_ok: m.counter(&DEPENDENCY_REQUESTS, &[PAYMENT, "success"]),
         dep_error: m.counter(&DEPENDENCY_REQUESTS, &[PAYMENT, "error"]),
         dep_duration: m.histogram(&DEPENDENCY_DURATION, &[PAYMENT]),
@@ -423,16 +402,7 @@ impl WebModel {
             payment_error_rate: p.f64("payment_error_rate"),
             write_fraction: p.f64("write_fraction"),
             pool_size: p.i64("db_pool_size").max(1) as u64,
-            cache: p
-                .bool("cache_enabled")
-                .then(|| Cache::new(key_space, p.i64("cache_capacity_keys").max(1) as usize)),
-            cache_ttl_ns: secs_to_ns(p.f64("cache_ttl_s")).max(1),
-            cache_latency_ns: ms_to_ns(p.f64("cache_latency_ms")),
             keys: Zipf::new(key_space, p.f64("key_zipf_s")),
-            filling: BTreeMap::new(),
-            fills_in_flight: 0,
-            fills_peak: 0,
-            lookups: (0, 0),
             breaker: None,
             budget: RetryBudget::default(),
             hedge_budget: RetryBudget::default(),
@@ -442,7 +412,6 @@ impl WebModel {
             invalidate_on_write: p.bool("cache_invalidate_on_write"),
             versions: vec![0; key_space],
             written_at: vec![0; key_space],
-            cached_version: vec![0; key_space],
             locks: BTreeMap::new(),
             lock_timeout_ns: ms_to_ns(p.f64("db_lock_timeout_ms")),
             disk: Disk::new(p, core),
@@ -474,8 +443,7 @@ impl WebModel {
             flood: flood::Flood::new(core.rng(8)),
             scan_ns_per_row: p.f64("scan_ns_per_row"),
             rows_scanned: [None, None],
-            cache_rng: core.rng(5),
-            warmed: false,
+            cache: SharedCache::new(p, key_space, ids.cache, core.rng(5)),
             policies: Policies::default(),
             arrival_rng: core.rng(1),
             work_rng: core.rng(2),
@@ -955,7 +923,7 @@ impl WebModel {
             self.respond(core, id, status, true);
             return;
         }
-        if r.endpoint == 0 && self.cache.is_some() {
+        if r.endpoint == 0 && self.cache.enabled() {
             let hop = Hop {
                 key: Some(r.key),
                 ..Hop::new(Component::Cache, r.instance, ENDPOINTS[0])
@@ -977,7 +945,7 @@ impl WebModel {
             }
             let (instance, seq) = (r.instance, r.seq);
             let link = self.cross(core, Edge::ApiCache, instance, ENDPOINTS[0], seq);
-            let mut done = core.now + link.rtt() + self.cache_latency_ns + effect.delay_ns;
+            let mut done = core.now + link.rtt() + self.cache.latency_ns + effect.delay_ns;
             if link.lost {
                 // No answer from the cache: after the timeout the read goes to the database.
                 let r = &mut self.reqs[id as usize];
@@ -1002,35 +970,21 @@ impl WebModel {
             // A failing cache is a miss, not an error: read through to the database.
             self.reqs[id as usize].fail_status = None;
         }
-        let lookup = match (&mut self.cache, r.fail_status) {
-            (Some(c), None) => c.get(r.key, core.now, self.policies.stale_grace_ns),
-            _ => Lookup::Miss,
-        };
-        if lookup == Lookup::Stale {
-            let c = *self.lazy.stale_served.get_or_insert_with(|| {
-                core.metrics
-                    .counter(&stale_while_revalidate::STALE_SERVED, &[])
-            });
-            core.metrics.inc(c);
-            if !self.filling.contains_key(&r.key) {
-                self.refresh_in_background(core, &r);
-            }
+        let lookup = self.cache.lookup(core, r.key, r.fail_status.is_some());
+        if lookup == Lookup::Stale && !self.cache.filling.contains_key(&r.key) {
+            self.refresh_in_background(core, &r);
         }
         if matches!(lookup, Lookup::Hit | Lookup::Stale) {
-            self.lookups.0 += 1;
-            core.metrics.inc(self.ids.cache_hits);
-            let k = r.key as usize;
-            if self.cached_version.get(k) < self.versions.get(k) {
+            if self.cache.hit(core, r.key, &self.versions) {
                 core.metrics.inc(self.ids.stale_cache);
             }
             self.reqs[id as usize].cache_hit = true;
             self.respond(core, id, None, true);
             return;
         }
-        self.lookups.1 += 1;
-        core.metrics.inc(self.ids.cache_misses);
+        self.cache.miss(core);
         if self.policies.coalescing {
-            if let Some(waiters) = self.filling.get_mut(&r.key) {
+            if let Some(waiters) = self.cache.filling.get_mut(&r.key) {
                 waiters.push(id);
                 let c = *self
                     .lazy
@@ -1039,12 +993,10 @@ impl WebModel {
                 core.metrics.inc(c);
                 return;
             }
-            self.filling.insert(r.key, Vec::new());
+            self.cache.filling.insert(r.key, Vec::new());
         }
         self.reqs[id as usize].filling = true;
-        self.fills_in_flight += 1;
-        self.fills_peak = self.fills_peak.max(self.fills_in_flight);
-        core.metrics.inc(self.ids.cache_backend);
+        self.cache.start_fill(core);
         self.acquire_connection(core, id);
     }
 
@@ -1072,10 +1024,8 @@ impl WebModel {
             self.reqs.push(refresh);
             self.reqs.len() as u32 - 1
         };
-        self.filling.insert(r.key, Vec::new());
-        self.fills_in_flight += 1;
-        self.fills_peak = self.fills_peak.max(self.fills_in_flight);
-        core.metrics.inc(self.ids.cache_backend);
+        self.cache.filling.insert(r.key, Vec::new());
+        self.cache.start_fill(core);
         self.acquire_connection(core, id);
     }
 
@@ -1311,8 +1261,8 @@ impl WebModel {
         }
         let r = self.reqs[id as usize];
         if r.filling {
-            self.fills_in_flight = self.fills_in_flight.saturating_sub(1);
-            for w in self.filling.remove(&r.key).unwrap_or_default() {
+            self.cache.end_fill();
+            for w in self.cache.filling.remove(&r.key).unwrap_or_default() {
                 let held = !self.died(w);
                 self.respond(core, w, Some(502), held);
             }
@@ -1335,34 +1285,6 @@ impl WebModel {
     fn restart(&mut self, core: &mut Core, i: usize) {
         self.fleet.restart(core, i);
         self.dns.forget(i);
-    }
-
-    /// A cache entry's time to live, spread by `ttl-jitter` when it is on.
-    fn ttl(base: Nanos, jitter: Option<f64>, rng: &mut Rng) -> Nanos {
-        match jitter {
-            Some(j) => ((base as f64) * (1.0 + j * (2.0 * rng.next_f64() - 1.0))) as Nanos,
-            None => base,
-        }
-        .max(1)
-    }
-
-    /// Preloads the `n` most popular products (ranks 0..n) with fresh values.
-    fn warm_cache(&mut self, core: &mut Core, n: usize) {
-        let Some(cache) = &mut self.cache else {
-            return;
-        };
-        let n = n.min(self.versions.len());
-        for key in 0..n {
-            let ttl = Self::ttl(
-                self.cache_ttl_ns,
-                self.policies.ttl_jitter,
-                &mut self.cache_rng,
-            );
-            cache.set(key as u32, core.now + ttl);
-            self.cached_version[key] = self.versions[key];
-        }
-        let c = core.metrics.counter(&cache_warming::WARMED, &[]);
-        core.metrics.add(c, n as f64);
     }
 
     /// Booted instances join the fleet.
@@ -1483,9 +1405,7 @@ impl WebModel {
             if self.policies.write_through {
                 self.write_through(core, key);
             } else if self.invalidate_on_write {
-                if let Some(cache) = &mut self.cache {
-                    cache.remove(key);
-                }
+                self.cache.remove(key);
             }
         }
     }
@@ -1581,30 +1501,16 @@ impl WebModel {
     fn finish_fill(&mut self, core: &mut Core, id: u32) {
         let r = self.reqs[id as usize];
         if r.filling {
-            self.fills_in_flight = self.fills_in_flight.saturating_sub(1);
+            self.cache.end_fill();
         }
         let ok = r.fail_status.is_none() && !r.bypassed;
         if ok {
-            if let Some(cache) = &mut self.cache {
-                let before = cache.evictions;
-                let ttl = Self::ttl(
-                    self.cache_ttl_ns,
-                    self.policies.ttl_jitter,
-                    &mut self.cache_rng,
-                );
-                cache.set(r.key, core.now + ttl);
-                if let Some(v) = self.cached_version.get_mut(r.key as usize) {
-                    *v = r.version_read;
-                }
-                if cache.evictions > before {
-                    core.metrics.inc(self.ids.cache_evictions);
-                }
-            }
+            self.cache.fill(core, r.key, r.version_read);
         }
         // Waiters exist only under coalescing; they get the filler's answer even if
         // coalescing was switched off meanwhile.
         let waiters = if r.filling {
-            self.filling.remove(&r.key).unwrap_or_default()
+            self.cache.filling.remove(&r.key).unwrap_or_default()
         } else {
             Vec::new()
         };
@@ -1872,7 +1778,7 @@ impl WebModel {
             .traces
             .wants(core.now, seq, fail.is_some() || truncated)
         {
-            let cache_latency = self.cache.as_ref().map(|_| self.cache_latency_ns);
+            let cache_latency = self.cache.enabled().then_some(self.cache.latency_ns);
             telemetry::record_trace(
                 core,
                 &self.reqs[id as usize],
@@ -2019,6 +1925,7 @@ impl Model for WebModel {
         self.autoscale_tick(core);
         self.flood_tick(core);
         core.settle();
+        self.cache.sample(core);
         let depth = self.queue_depth() as f64;
         let m = &mut core.metrics;
         m.set(self.ids.in_flight, core.stats.in_system.level() as f64);
@@ -2028,21 +1935,12 @@ impl Model for WebModel {
             m.set(inst.pool_gauge, inst.pool_in_use as f64);
         }
 
-        let (hits, misses) = std::mem::take(&mut self.lookups);
-        if hits + misses > 0 {
-            m.set(
-                self.ids.cache_hit_rate,
-                hits as f64 / (hits + misses) as f64,
-            );
-        }
-        m.set(self.ids.cache_concurrent, self.fills_peak as f64);
         if self.read_replica {
             m.set(
                 self.ids.replication_lag,
                 ns_to_secs(self.replica_lag_ns + self.extra_lag_ns),
             );
         }
-        self.fills_peak = self.fills_in_flight;
         if let (Some(b), Some(g)) = (&mut self.breaker, self.lazy.breaker_state) {
             // Let an expired open period show as half-open only when a call probes it.
             m.set(g, b.state.gauge());
@@ -2083,14 +1981,10 @@ impl Model for WebModel {
                 self.start_query(core, next);
             }
         }
-        if let Some(warming) = m.config::<cache_warming::Config>() {
-            if !self.warmed {
-                self.warmed = true;
-                self.warm_cache(core, warming.warm_keys);
-            }
-        } else {
-            self.warmed = false;
-        }
+        self.cache
+            .configure(self.policies.ttl_jitter, self.policies.stale_grace_ns);
+        self.cache
+            .warm(core, m.config::<cache_warming::Config>(), &self.versions);
         if let Some(retry) = self.policies.retry {
             // Start with a small allowance so the first failures can be retried.
             if retry.budget_ratio.is_some() {

@@ -43,15 +43,7 @@ impl WebModel {
             let entry = self.wb.pending.entry(r.key).or_insert((0, core.now));
             entry.0 += 1;
             self.wb.backlog += 1;
-            if let Some(cache) = &mut self.cache {
-                let ttl = Self::ttl(
-                    self.cache_ttl_ns,
-                    self.policies.ttl_jitter,
-                    &mut self.cache_rng,
-                );
-                cache.set(r.key, core.now + ttl);
-                self.cached_version[k] = self.versions[k];
-            }
+            self.cache.set(core.now, r.key, Some(self.versions[k]));
         }
         if !self.wb.flush_scheduled {
             self.wb.flush_scheduled = true;
@@ -61,7 +53,7 @@ impl WebModel {
         // No row lock, no query: the connection goes back at once and the cache answers.
         self.release_connection(core, r.instance as usize);
         self.events.schedule(
-            core.now + self.cache_latency_ns,
+            core.now + self.cache.latency_ns,
             Ev::Part(PartEv::WriteBuffered(id)),
         );
     }
@@ -101,11 +93,7 @@ impl WebModel {
                 *v = v.wrapping_sub(n);
             }
         }
-        if let Some(cache) = &mut self.cache {
-            for key in 0..self.versions.len() as u32 {
-                cache.remove(key);
-            }
-        }
+        self.cache.clear();
         if lost > 0 {
             self.anomaly(core, Anomaly::LostWrite, lost as f64);
         }
@@ -123,21 +111,8 @@ impl WebModel {
 
     /// With `write-through`, a committed write sets the cache to the new version.
     pub(super) fn write_through(&mut self, core: &mut Core, key: u32) {
-        let now = core.now;
-        if let Some(cache) = &mut self.cache {
-            let ttl = Self::ttl(
-                self.cache_ttl_ns,
-                self.policies.ttl_jitter,
-                &mut self.cache_rng,
-            );
-            cache.set(key, now + ttl);
-            if let (Some(c), Some(&v)) = (
-                self.cached_version.get_mut(key as usize),
-                self.versions.get(key as usize),
-            ) {
-                *c = v;
-            }
-        }
+        let latest = self.versions.get(key as usize).copied();
+        self.cache.set(core.now, key, latest);
     }
 
     pub(super) fn write_behind_sample(&mut self, core: &mut Core) {
