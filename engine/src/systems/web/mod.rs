@@ -54,6 +54,7 @@ mod link;
 pub mod metrics;
 mod net;
 mod params;
+mod payment;
 mod request;
 mod telemetry;
 
@@ -73,7 +74,6 @@ use crate::params::ParamSet;
 use crate::rng::Xoshiro256PlusPlus as Rng;
 use crate::scenario::{Component, Edge, Hop, Struck};
 use crate::time::{ms_to_ns, ns_to_secs, secs_to_ns, Nanos};
-use breaker::{Admit, Breaker};
 use cache::{CacheIds, Lookup, SharedCache};
 use client::{Load, Profile, RetryBudget, RetryPolicy};
 use metrics::*;
@@ -83,6 +83,7 @@ use std::collections::{BTreeMap, VecDeque};
 use disk::Disk;
 use fleet::{Fleet, LoadBalancer, Memory};
 use net::Uplink;
+use payment::{Payment, PaymentIds};
 
 pub static META: SystemMeta = SystemMeta {
     id: "web",
@@ -201,9 +202,7 @@ struct Ids {
     pool_wait: HistogramId,
     query_duration: [HistogramId; 2],
     cache: CacheIds,
-    dep_ok: CounterId,
-    dep_error: CounterId,
-    dep_duration: HistogramId,
+    payment: PaymentIds,
     client_success: CounterId,
     client_error: CounterId,
     client_timeout: CounterId,
@@ -227,20 +226,13 @@ struct LazyIds {
     retry_attempts: Option<CounterId>,
     retry_depth: Option<HistogramId>,
     retry_budget: Option<CounterId>,
-    breaker_state: Option<GaugeId>,
-    breaker_trips: Option<CounterId>,
-    breaker_rejections: Option<CounterId>,
     /// By `SHED_REASONS`.
     shed: [Option<CounterId>; 2],
     coalesced: Option<CounterId>,
-    bulkhead_rejections: Option<CounterId>,
-    bulkhead_in_use: Option<GaugeId>,
     /// `rate_limited_total{client}` by client class (`flood::CLASSES`).
     rate_limited: [Option<CounterId>; 2],
     /// `http_requests_total{status="400"}`, registered at the first bad request.
     bad_request: [Option<CounterId>; 2],
-    /// Service chain: (ledger success, ledger timeout, after deadline, wasted, attempts).
-    chain: Option<(CounterId, CounterId, CounterId, CounterId, HistogramId)>,
     /// Hedging: sent, wins, wasted seconds, budget exhausted.
     hedge: Option<hedge::HedgeIds>,
 }
@@ -254,14 +246,13 @@ pub struct WebModel {
     naive_retries: u32,
     cpu: Dist,
     queries: [Dist; 2],
-    payment: Dist,
-    payment_error_rate: f64,
+    /// The payment dependency (`payment.rs`).
+    payment: Payment,
     write_fraction: f64,
     pool_size: u64,
     /// The shared cache (`cache.rs`).
     cache: SharedCache,
     keys: Zipf,
-    breaker: Option<Breaker>,
     budget: RetryBudget,
     /// Hedging budget: reads earn tokens, hedges spend them.
     hedge_budget: RetryBudget,
@@ -280,8 +271,6 @@ pub struct WebModel {
     disk: Disk,
     /// The uplink responses cross to the clients (`net.rs`).
     uplink: Uplink,
-    /// Payment calls in flight, per instance (for the bulkhead).
-    payment_in_flight: Vec<u32>,
     resource_ids: Option<(GaugeId, HistogramId)>,
     base_pool_size: u64,
     /// Connections checked out by leaks, waiting to be reclaimed.
@@ -345,9 +334,7 @@ fn register_ids(m: &mut Registry) -> Ids {
             m.histogram(&DB_QUERY_DURATION, &[QUERY_TYPES[1]]),
         ],
         cache: CacheIds::register(m),
-        dep_ok: m.counter(&DEPENDENCY_REQUESTS, &[PAYMENT, "success"]),
-        dep_error: m.counter(&DEPENDENCY_REQUESTS, &[PAYMENT, "error"]),
-        dep_duration: m.histogram(&DEPENDENCY_DURATION, &[PAYMENT]),
+        payment: PaymentIds::register(m),
         client_success: m.counter(&CLIENT_REQUESTS, &["success"]),
         client_error: m.counter(&CLIENT_REQUESTS, &["error"]),
         client_timeout: m.counter(&CLIENT_REQUESTS, &["timeout"]),
@@ -398,12 +385,10 @@ impl WebModel {
                 Dist::lognormal_mean_cv(p.f64("db_read_ms") / 1000.0, cv),
                 Dist::lognormal_mean_cv(p.f64("db_write_ms") / 1000.0, cv),
             ],
-            payment: Dist::lognormal_mean_cv(p.f64("payment_latency_ms") / 1000.0, 0.5),
-            payment_error_rate: p.f64("payment_error_rate"),
+            payment: Payment::new(p, fleet.instances.len(), ids.payment),
             write_fraction: p.f64("write_fraction"),
             pool_size: p.i64("db_pool_size").max(1) as u64,
             keys: Zipf::new(key_space, p.f64("key_zipf_s")),
-            breaker: None,
             budget: RetryBudget::default(),
             hedge_budget: RetryBudget::default(),
             read_replica: p.bool("read_replica"),
@@ -416,7 +401,6 @@ impl WebModel {
             lock_timeout_ns: ms_to_ns(p.f64("db_lock_timeout_ms")),
             disk: Disk::new(p, core),
             uplink: Uplink::new(p),
-            payment_in_flight: vec![0; fleet.instances.len()],
             resource_ids: None,
             base_pool_size: p.i64("db_pool_size").max(1) as u64,
             leaked_connections: 0,
@@ -1274,7 +1258,7 @@ impl WebModel {
     /// `restart_s`, and the load balancer stops sending to it at its next health check.
     fn crash(&mut self, core: &mut Core, i: usize, reason: &'static str) {
         let lost = self.fleet.crash(core, i, reason);
-        self.payment_in_flight[i] = 0;
+        self.payment.forget(i);
         for id in lost {
             self.respond(core, id, Some(502), false);
         }
@@ -1290,7 +1274,7 @@ impl WebModel {
     /// Booted instances join the fleet.
     fn scale_up(&mut self, core: &mut Core, count: usize) {
         self.fleet.scale_up(core, count);
-        self.payment_in_flight.resize(self.fleet.instances.len(), 0);
+        self.payment.resize(self.fleet.instances.len());
     }
 
     /// Once a second: the autoscaler orders instances when the fleet runs hot.
@@ -1322,14 +1306,8 @@ impl WebModel {
                 .get_or_insert_with(|| core.metrics.gauge(&DB_POOL_LEAKED, &[]));
             core.metrics.set(g, self.leaked_connections as f64);
         }
-        if self.policies.bulkhead_limit.is_some() || self.lazy.bulkhead_in_use.is_some() {
-            let g = *self
-                .lazy
-                .bulkhead_in_use
-                .get_or_insert_with(|| core.metrics.gauge(&BULKHEAD_IN_USE, &[PAYMENT]));
-            let in_use: u32 = self.payment_in_flight.iter().sum();
-            core.metrics.set(g, f64::from(in_use));
-        }
+        self.payment
+            .bulkhead_tick(core, self.policies.bulkhead_limit.is_some());
         if self.resource_ids.is_none() && core.metrics.spec(RESOURCE_QUEUE_DEPTH.name).is_some() {
             // A scenario asked for the roadmap's resource metrics: mirror the worker queue.
             self.resource_ids = Some((
@@ -1524,41 +1502,20 @@ impl WebModel {
 
     fn call_payment(&mut self, core: &mut Core, id: u32) {
         let r = self.reqs[id as usize];
-        let mut probe = false;
-        if let Some(b) = &mut self.breaker {
-            match b.admit(core.now) {
-                Admit::Reject => {
-                    let c = *self.lazy.breaker_rejections.get_or_insert_with(|| {
-                        core.metrics
-                            .counter(&breaker_m::BREAKER_REJECTIONS, &[PAYMENT])
-                    });
-                    core.metrics.inc(c);
+        let probe =
+            match self
+                .payment
+                .admit(core, r.instance as usize, self.policies.bulkhead_limit)
+            {
+                Ok(probe) => probe,
+                Err(_) => {
                     let rr = &mut self.reqs[id as usize];
                     rr.fail_status = Some(503);
                     rr.failed_at = Some(Component::Dependency);
                     self.respond(core, id, Some(503), true);
                     return;
                 }
-                Admit::Probe => probe = true,
-                Admit::Call => {}
-            }
-        }
-        let inst = r.instance as usize;
-        if let Some(limit) = self.policies.bulkhead_limit {
-            if self.payment_in_flight[inst] >= limit {
-                let c = *self
-                    .lazy
-                    .bulkhead_rejections
-                    .get_or_insert_with(|| core.metrics.counter(&BULKHEAD_REJECTIONS, &[PAYMENT]));
-                core.metrics.inc(c);
-                let rr = &mut self.reqs[id as usize];
-                rr.fail_status = Some(503);
-                rr.failed_at = Some(Component::Dependency);
-                self.respond(core, id, Some(503), true);
-                return;
-            }
-        }
-        self.payment_in_flight[inst] += 1;
+            };
         let hop = Hop::new(Component::Dependency, r.instance, ENDPOINTS[1]);
         let mut effect = self.strike(core, hop, r.seq);
         let dns = self.resolve(core, r.instance, r.seq);
@@ -1582,40 +1539,16 @@ impl WebModel {
         rr.probe = probe;
         rr.dep_start = core.now;
         rr.callbacks = effect.callbacks;
-        let failed = effect.fail_status.is_some() || self.work_rng.chance(self.payment_error_rate);
-        if failed {
-            rr.fail_status = Some(effect.fail_status.unwrap_or(502));
+        let propagate = self.policies.deadline_propagation;
+        let attempt = self
+            .payment
+            .attempt(core, &effect, propagate, &mut self.work_rng);
+        let mut latency = attempt.latency_ns;
+        let rr = &mut self.reqs[id as usize];
+        if attempt.fail_status.is_some() {
+            rr.fail_status = attempt.fail_status;
             rr.failed_at = Some(Component::Dependency);
         }
-        let mut latency = secs_to_ns(self.payment.sample(&mut self.work_rng) * effect.work_factor)
-            + effect.delay_ns;
-        if let Some(spec) = effect.chain {
-            let propagate = self.policies.deadline_propagation;
-            let out = chain::call(&spec, latency, propagate, &mut self.work_rng);
-            let ids = *self.lazy.chain.get_or_insert_with(|| {
-                let m = &mut core.metrics;
-                (
-                    m.counter(&CHAIN_CALLS, &[LEDGER, "success"]),
-                    m.counter(&CHAIN_CALLS, &[LEDGER, "timeout"]),
-                    m.counter(&CHAIN_AFTER_DEADLINE, &[LEDGER]),
-                    m.counter(&CHAIN_WASTED, &[LEDGER]),
-                    m.histogram(&CHAIN_ATTEMPTS, &[LEDGER]),
-                )
-            });
-            let m = &mut core.metrics;
-            m.add(ids.0, f64::from(out.inner_calls - out.inner_timeouts));
-            m.add(ids.1, f64::from(out.inner_timeouts));
-            m.add(ids.2, f64::from(out.after_deadline));
-            m.add(ids.3, out.wasted_s);
-            m.observe(ids.4, f64::from(out.inner_calls));
-            latency = out.waited_ns;
-            let rr = &mut self.reqs[id as usize];
-            if let Some(status) = out.status {
-                rr.fail_status = Some(status);
-                rr.failed_at = Some(Component::Dependency);
-            }
-        }
-        let rr = &mut self.reqs[id as usize];
         if link.lost {
             // The call or its answer is lost: the caller waits for its timeout.
             latency = self.links.connect_timeout_ns;
@@ -1634,8 +1567,6 @@ impl WebModel {
     }
 
     fn dep_done(&mut self, core: &mut Core, id: u32) {
-        let inst = self.reqs[id as usize].instance as usize;
-        self.payment_in_flight[inst] = self.payment_in_flight[inst].saturating_sub(1);
         if self.reqs[id as usize].dep_timed_out {
             let c = self.timeout_counter(core, DEPENDENCY);
             core.metrics.inc(c);
@@ -1645,37 +1576,15 @@ impl WebModel {
         }
         let r = self.reqs[id as usize];
         let ok = r.fail_status.is_none();
-        core.metrics.inc(if ok {
-            self.ids.dep_ok
-        } else {
-            self.ids.dep_error
-        });
-        core.metrics
-            .observe(self.ids.dep_duration, ns_to_secs(core.now - r.dep_start));
+        self.payment
+            .finish(core, r.instance as usize, ok, r.dep_start);
         if ok {
             self.publish_order_event(core, id, 2);
             if let Some(spec) = r.callbacks {
                 self.send_callbacks(core, spec);
             }
         }
-        if let Some(b) = &mut self.breaker {
-            if b.record(core.now, r.probe, ok) {
-                let c = *self.lazy.breaker_trips.get_or_insert_with(|| {
-                    core.metrics.counter(&breaker_m::BREAKER_TRIPS, &[PAYMENT])
-                });
-                core.metrics.inc(c);
-                if core.logs.admits(core.now) {
-                    core.logs.push(LogRecord {
-                        t_ns: core.now,
-                        level: Level::Warn,
-                        service: SERVICE,
-                        message: "circuit breaker opened",
-                        fields: vec![("dependency", PAYMENT.into())],
-                        trace_id: Some(r.seq),
-                    });
-                }
-            }
-        }
+        self.payment.record(core, r.probe, ok, r.seq);
         self.respond(core, id, r.fail_status, true);
     }
 
@@ -1925,6 +1834,7 @@ impl Model for WebModel {
         self.autoscale_tick(core);
         self.flood_tick(core);
         core.settle();
+        self.payment.sample(core);
         self.cache.sample(core);
         let depth = self.queue_depth() as f64;
         let m = &mut core.metrics;
@@ -1940,10 +1850,6 @@ impl Model for WebModel {
                 self.ids.replication_lag,
                 ns_to_secs(self.replica_lag_ns + self.extra_lag_ns),
             );
-        }
-        if let (Some(b), Some(g)) = (&mut self.breaker, self.lazy.breaker_state) {
-            // Let an expired open period show as half-open only when a call probes it.
-            m.set(g, b.state.gauge());
         }
         let workers = self.workers_total();
         if let Some(util) = self.utilization_meter.read(core, workers) {
@@ -1991,21 +1897,8 @@ impl Model for WebModel {
                 self.budget.earn(10.0);
             }
         }
-        match m.config::<breaker_m::Config>() {
-            Some(config) => {
-                match &mut self.breaker {
-                    Some(b) => b.config = config,
-                    None => self.breaker = Some(Breaker::new(config)),
-                }
-                if self.lazy.breaker_state.is_none() {
-                    self.lazy.breaker_state =
-                        Some(core.metrics.gauge(&breaker_m::BREAKER_STATE, &[PAYMENT]));
-                    self.lazy.breaker_trips =
-                        Some(core.metrics.counter(&breaker_m::BREAKER_TRIPS, &[PAYMENT]));
-                }
-            }
-            None => self.breaker = None,
-        }
+        self.payment
+            .configure_breaker(core, m.config::<breaker_m::Config>());
     }
 }
 
