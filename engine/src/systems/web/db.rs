@@ -110,7 +110,7 @@ impl WebModel {
 
     /// The transaction's first statement: its snapshot, and the row version it read.
     pub(super) fn begin_tx(&mut self, core: &Core, id: u32, spec: TxSpec) {
-        let version = self.versions.get(self.reqs[id as usize].key as usize);
+        let version = self.rows.versions.get(self.reqs[id as usize].key as usize);
         let version = version.copied().unwrap_or(0);
         let r = &mut self.reqs[id as usize];
         r.tx = Some(spec);
@@ -129,7 +129,11 @@ impl WebModel {
             return false;
         }
         let k = r.key as usize;
-        let row_changed = self.versions.get(k).is_some_and(|&v| v != r.version_seen);
+        let row_changed = self
+            .rows
+            .versions
+            .get(k)
+            .is_some_and(|&v| v != r.version_seen);
         let range_changed = self.db.category_written_at[k % CATEGORIES] > r.tx_snapshot;
         let read_committed = spec.isolation == Isolation::ReadCommitted;
         match spec.shape {
@@ -188,9 +192,9 @@ impl WebModel {
             return false;
         }
         self.db.retried(&mut core.metrics);
-        let query = secs_to_ns(self.queries[r.endpoint as usize].sample(&mut self.db.rng))
+        let query = secs_to_ns(self.rows.queries[r.endpoint as usize].sample(&mut self.db.rng))
             + r.query_extra_ns;
-        let version = self.versions.get(r.key as usize).copied().unwrap_or(0);
+        let version = self.rows.versions.get(r.key as usize).copied().unwrap_or(0);
         let rr = &mut self.reqs[id as usize];
         rr.tx_retries += 1;
         rr.tx_snapshot = core.now;
@@ -245,9 +249,9 @@ impl WebModel {
     /// Locks `key` for `id` or queues it behind the holder (with the lock timeout).
     /// Returns true when it got the lock.
     fn lock_or_wait(&mut self, core: &mut Core, id: u32, key: u32) -> bool {
-        core.metrics.inc(self.ids.lock_attempts);
-        if let Some((_, waiters)) = self.locks.get_mut(&key) {
-            core.metrics.inc(self.ids.lock_conflicts);
+        core.metrics.inc(self.rows.ids.lock_attempts);
+        if let Some((_, waiters)) = self.rows.locks.get_mut(&key) {
+            core.metrics.inc(self.rows.ids.lock_conflicts);
             waiters.push_back(id);
             let r = &mut self.reqs[id as usize];
             r.waiting_lock = true;
@@ -255,12 +259,12 @@ impl WebModel {
             let seq = r.seq;
             self.events.schedule_timer(
                 1,
-                core.now + self.lock_timeout_ns,
+                core.now + self.rows.lock_timeout_ns,
                 Ev::LockTimeout { req: id, seq },
             );
             return false;
         }
-        self.locks.insert(key, (id, VecDeque::new()));
+        self.rows.locks.insert(key, (id, VecDeque::new()));
         true
     }
 
@@ -294,7 +298,7 @@ impl WebModel {
             if !self.reqs[cur as usize].waiting_lock {
                 return;
             }
-            let Some(&(holder, _)) = self.locks.get(&self.waiting_key(cur)) else {
+            let Some(&(holder, _)) = self.rows.locks.get(&self.waiting_key(cur)) else {
                 return;
             };
             if holder == id {
@@ -336,13 +340,14 @@ impl WebModel {
     /// or fails with 500 once it has been a victim `MAX_TX_RETRIES` times.
     fn abort_deadlock_victim(&mut self, core: &mut Core, v: u32) {
         let waited_on = self.waiting_key(v);
-        if let Some((_, waiters)) = self.locks.get_mut(&waited_on) {
+        if let Some((_, waiters)) = self.rows.locks.get_mut(&waited_on) {
             waiters.retain(|&w| w != v);
         }
         let r = &mut self.reqs[v as usize];
         r.waiting_lock = false;
         let waited = core.now - r.lock_wait_start;
-        core.metrics.observe(self.ids.lock_wait, ns_to_secs(waited));
+        core.metrics
+            .observe(self.rows.ids.lock_wait, ns_to_secs(waited));
         self.release_lock(core, v);
         let r = self.reqs[v as usize];
         if r.tx_retries < MAX_TX_RETRIES {
@@ -371,7 +376,7 @@ impl WebModel {
             self.lost_in_crash(core, id, true);
             return;
         }
-        let query = secs_to_ns(self.queries[1].sample(&mut self.db.rng)) + r.query_extra_ns;
+        let query = secs_to_ns(self.rows.queries[1].sample(&mut self.db.rng)) + r.query_extra_ns;
         let rr = &mut self.reqs[id as usize];
         rr.query_ns = query;
         rr.db_start = core.now;
@@ -395,21 +400,22 @@ impl WebModel {
 
     /// Gives the lock on `key` to its next waiter, which goes on with its query.
     pub(super) fn hand_over(&mut self, core: &mut Core, key: u32) {
-        let next = match self.locks.get_mut(&key) {
+        let next = match self.rows.locks.get_mut(&key) {
             Some((_, waiters)) => waiters.pop_front(),
             None => None,
         };
         let Some(n) = next else {
-            self.locks.remove(&key);
+            self.rows.locks.remove(&key);
             return;
         };
-        if let Some(entry) = self.locks.get_mut(&key) {
+        if let Some(entry) = self.rows.locks.get_mut(&key) {
             entry.0 = n;
         }
         let w = &mut self.reqs[n as usize];
         w.waiting_lock = false;
         let waited = core.now - w.lock_wait_start;
-        core.metrics.observe(self.ids.lock_wait, ns_to_secs(waited));
+        core.metrics
+            .observe(self.rows.ids.lock_wait, ns_to_secs(waited));
         if w.holds_lock && w.key2.is_some() {
             // It waited on its second row: the rest of the transaction runs now.
             w.holds_lock2 = true;

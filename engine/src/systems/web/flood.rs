@@ -99,7 +99,7 @@ impl WebModel {
         }
         let next = self.next_flood_arrival(core.now);
         self.events.schedule(next, Ev::FloodArrival);
-        let key = self.flood.rng.below(self.versions.len().max(1) as u64) as u32;
+        let key = self.flood.rng.below(self.rows.versions.len().max(1) as u64) as u32;
         let call = Call {
             client: self.clients as u32,
             generation: 0,

@@ -56,6 +56,7 @@ mod net;
 mod params;
 mod payment;
 mod request;
+mod rows;
 mod telemetry;
 
 use super::{common, Core, Model, SystemMeta, UtilizationMeter};
@@ -78,12 +79,13 @@ use cache::{CacheIds, Lookup, SharedCache};
 use client::{Load, Profile, RetryBudget, RetryPolicy};
 use metrics::*;
 use request::*;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use disk::Disk;
 use fleet::{Fleet, LoadBalancer, Memory};
 use net::Uplink;
 use payment::{Payment, PaymentIds};
+use rows::{RowIds, Rows};
 
 pub static META: SystemMeta = SystemMeta {
     id: "web",
@@ -208,14 +210,7 @@ struct Ids {
     client_timeout: CounterId,
     client_duration: HistogramId,
     wasted: CounterId,
-    stale_replica: CounterId,
-    stale_cache: CounterId,
-    replication_lag: GaugeId,
-    lock_attempts: CounterId,
-    lock_conflicts: CounterId,
-    lock_wait: HistogramId,
-    lock_timeouts: CounterId,
-    tx_retries: CounterId,
+    rows: RowIds,
 }
 
 /// Handles of metrics that exist only while a mitigation (or scenario) uses them.
@@ -245,7 +240,6 @@ pub struct WebModel {
     client_timeout_ns: Nanos,
     naive_retries: u32,
     cpu: Dist,
-    queries: [Dist; 2],
     /// The payment dependency (`payment.rs`).
     payment: Payment,
     write_fraction: f64,
@@ -256,17 +250,8 @@ pub struct WebModel {
     budget: RetryBudget,
     /// Hedging budget: reads earn tokens, hedges spend them.
     hedge_budget: RetryBudget,
-    read_replica: bool,
-    replica_lag_ns: Nanos,
-    /// Replica lag added by scenarios at the latest read (for the gauge).
-    extra_lag_ns: Nanos,
-    invalidate_on_write: bool,
-    /// Latest committed version and commit time of each product row.
-    versions: Vec<u32>,
-    written_at: Vec<Nanos>,
-    /// Row locks held by write transactions: key → (holder, waiters in order).
-    locks: BTreeMap<u32, (u32, VecDeque<u32>)>,
-    lock_timeout_ns: Nanos,
+    /// The database's rows, replica, locks and query model (`rows.rs`).
+    rows: Rows,
     /// The database server's disk (`disk.rs`).
     disk: Disk,
     /// The uplink responses cross to the clients (`net.rs`).
@@ -286,8 +271,6 @@ pub struct WebModel {
     /// A misbehaving client's extra stream, when a scenario floods (`flood.rs`).
     flood: flood::Flood,
     net_rng: Rng,
-    scan_ns_per_row: f64,
-    rows_scanned: [Option<CounterId>; 2],
     policies: Policies,
     arrival_rng: Rng,
     work_rng: Rng,
@@ -340,20 +323,12 @@ fn register_ids(m: &mut Registry) -> Ids {
         client_timeout: m.counter(&CLIENT_REQUESTS, &["timeout"]),
         client_duration: m.histogram(&CLIENT_DURATION, &[]),
         wasted: m.counter(&CLIENT_ABANDONED, &[]),
-        stale_replica: m.counter(&STALE_READS, &["replica"]),
-        stale_cache: m.counter(&STALE_READS, &["cache"]),
-        replication_lag: m.gauge(&REPLICATION_LAG, &[]),
-        lock_attempts: m.counter(&DB_LOCK_ATTEMPTS, &[]),
-        lock_conflicts: m.counter(&DB_LOCK_CONFLICTS, &[]),
-        lock_wait: m.histogram(&DB_LOCK_WAIT, &[]),
-        lock_timeouts: m.counter(&DB_LOCK_TIMEOUTS, &[]),
-        tx_retries: m.counter(&DB_TX_RETRIES, &[]),
+        rows: RowIds::register(m),
     }
 }
 
 impl WebModel {
     pub fn new(p: &ParamSet, core: &mut Core) -> Self {
-        let cv = p.f64("db_time_cv");
         let ids = register_ids(&mut core.metrics);
         let fleet = Fleet::new(p, core);
         let key_space = p.i64("key_space").max(1) as usize;
@@ -381,24 +356,13 @@ impl WebModel {
             cpu: Dist::Exponential {
                 mean: p.f64("cpu_time_ms") / 1000.0,
             },
-            queries: [
-                Dist::lognormal_mean_cv(p.f64("db_read_ms") / 1000.0, cv),
-                Dist::lognormal_mean_cv(p.f64("db_write_ms") / 1000.0, cv),
-            ],
             payment: Payment::new(p, fleet.instances.len(), ids.payment),
             write_fraction: p.f64("write_fraction"),
             pool_size: p.i64("db_pool_size").max(1) as u64,
             keys: Zipf::new(key_space, p.f64("key_zipf_s")),
             budget: RetryBudget::default(),
             hedge_budget: RetryBudget::default(),
-            read_replica: p.bool("read_replica"),
-            replica_lag_ns: ms_to_ns(p.f64("replica_lag_ms")),
-            extra_lag_ns: 0,
-            invalidate_on_write: p.bool("cache_invalidate_on_write"),
-            versions: vec![0; key_space],
-            written_at: vec![0; key_space],
-            locks: BTreeMap::new(),
-            lock_timeout_ns: ms_to_ns(p.f64("db_lock_timeout_ms")),
+            rows: Rows::new(p, key_space, ids.rows),
             disk: Disk::new(p, core),
             uplink: Uplink::new(p),
             resource_ids: None,
@@ -425,8 +389,6 @@ impl WebModel {
             ),
             net_rng: core.rng(6),
             flood: flood::Flood::new(core.rng(8)),
-            scan_ns_per_row: p.f64("scan_ns_per_row"),
-            rows_scanned: [None, None],
             cache: SharedCache::new(p, key_space, ids.cache, core.rng(5)),
             policies: Policies::default(),
             arrival_rng: core.rng(1),
@@ -959,8 +921,8 @@ impl WebModel {
             self.refresh_in_background(core, &r);
         }
         if matches!(lookup, Lookup::Hit | Lookup::Stale) {
-            if self.cache.hit(core, r.key, &self.versions) {
-                core.metrics.inc(self.ids.stale_cache);
+            if self.cache.hit(core, r.key, &self.rows.versions) {
+                core.metrics.inc(self.rows.ids.stale_cache);
             }
             self.reqs[id as usize].cache_hit = true;
             self.respond(core, id, None, true);
@@ -1086,21 +1048,21 @@ impl WebModel {
                 self.reqs[id as usize].key = k;
             }
         } else {
-            let version = self.read_version(core, r.key, effect.replica_lag_ns);
+            let sticky = self.policies.read_your_writes_ns;
+            let version = self
+                .rows
+                .read_version(core, r.key, effect.replica_lag_ns, sticky);
             let version = self.write_behind_version(core, r.key, version);
             self.reqs[id as usize].version_read = version;
         }
-        let mut query = secs_to_ns(
-            self.queries[r.endpoint as usize].sample(&mut self.work_rng) * effect.work_factor,
-        ) + effect.delay_ns;
-        if effect.scan_rows > 0 && !self.policies.indexed {
-            // No index serves this query: it reads the whole table.
-            query += (effect.scan_rows as f64 * self.scan_ns_per_row) as Nanos;
-            let e = r.endpoint as usize;
-            let c = *self.rows_scanned[e]
-                .get_or_insert_with(|| core.metrics.counter(&DB_ROWS_SCANNED, &[QUERY_TYPES[e]]));
-            core.metrics.add(c, effect.scan_rows as f64);
-        }
+        let indexed = self.policies.indexed;
+        let query = self.rows.query_time(
+            core,
+            r.endpoint as usize,
+            &effect,
+            indexed,
+            &mut self.work_rng,
+        );
         let r = &mut self.reqs[id as usize];
         r.db_start = core.now;
         r.query_ns = query;
@@ -1126,23 +1088,23 @@ impl WebModel {
             let r = &mut self.reqs[id as usize];
             let key = r.key;
             if self.policies.optimistic_retries.is_some() {
-                r.version_seen = self.versions.get(key as usize).copied().unwrap_or(0);
+                r.version_seen = self.rows.versions.get(key as usize).copied().unwrap_or(0);
             } else {
-                core.metrics.inc(self.ids.lock_attempts);
-                if let Some((_, waiters)) = self.locks.get_mut(&key) {
-                    core.metrics.inc(self.ids.lock_conflicts);
+                core.metrics.inc(self.rows.ids.lock_attempts);
+                if let Some((_, waiters)) = self.rows.locks.get_mut(&key) {
+                    core.metrics.inc(self.rows.ids.lock_conflicts);
                     waiters.push_back(id);
                     r.waiting_lock = true;
                     r.lock_wait_start = core.now;
                     let seq = r.seq;
                     self.events.schedule_timer(
                         1,
-                        core.now + self.lock_timeout_ns,
+                        core.now + self.rows.lock_timeout_ns,
                         Ev::LockTimeout { req: id, seq },
                     );
                     return;
                 }
-                self.locks.insert(key, (id, VecDeque::new()));
+                self.rows.locks.insert(key, (id, VecDeque::new()));
                 r.holds_lock = true;
             }
         }
@@ -1155,7 +1117,7 @@ impl WebModel {
             return;
         }
         let r = self.reqs[id as usize];
-        let edge = if r.endpoint == 0 && self.read_replica {
+        let edge = if r.endpoint == 0 && self.rows.read_replica {
             Edge::ApiReplica
         } else {
             Edge::ApiDatabase
@@ -1197,11 +1159,14 @@ impl WebModel {
     /// A transaction waited too long for its row lock: it fails and frees its connection.
     fn lock_timeout(&mut self, core: &mut Core, id: u32, seq: u64) {
         let r = self.reqs[id as usize];
-        if r.seq != seq || !r.waiting_lock || core.now < r.lock_wait_start + self.lock_timeout_ns {
+        if r.seq != seq
+            || !r.waiting_lock
+            || core.now < r.lock_wait_start + self.rows.lock_timeout_ns
+        {
             return; // answered, or waiting again since (a restarted transaction)
         }
         let waited_on = self.waiting_key(id);
-        if let Some((_, waiters)) = self.locks.get_mut(&waited_on) {
+        if let Some((_, waiters)) = self.rows.locks.get_mut(&waited_on) {
             waiters.retain(|&w| w != id);
         }
         let rr = &mut self.reqs[id as usize];
@@ -1210,9 +1175,11 @@ impl WebModel {
         let rr = &mut self.reqs[id as usize];
         rr.fail_status = Some(500);
         rr.failed_at = Some(Component::Database);
-        core.metrics.inc(self.ids.lock_timeouts);
-        core.metrics
-            .observe(self.ids.lock_wait, ns_to_secs(core.now - r.lock_wait_start));
+        core.metrics.inc(self.rows.ids.lock_timeouts);
+        core.metrics.observe(
+            self.rows.ids.lock_wait,
+            ns_to_secs(core.now - r.lock_wait_start),
+        );
         if self.died(id) {
             self.respond(core, id, Some(502), false);
             return;
@@ -1329,30 +1296,6 @@ impl WebModel {
         self.fleet.sample(core);
     }
 
-    /// The version of `key` a read sees now: the replica trails the primary by its lag,
-    /// so a write committed within the lag is not there yet.
-    fn read_version(&mut self, core: &mut Core, key: u32, extra_lag: Nanos) -> u32 {
-        let k = key as usize;
-        let Some(&latest) = self.versions.get(k) else {
-            return 0;
-        };
-        self.extra_lag_ns = extra_lag;
-        let sticky = self
-            .policies
-            .read_your_writes_ns
-            .is_some_and(|w| core.now < self.written_at[k].saturating_add(w));
-        if !self.read_replica || sticky || latest == 0 {
-            return latest;
-        }
-        let lag = self.replica_lag_ns + extra_lag;
-        if self.written_at[k] + lag > core.now {
-            core.metrics.inc(self.ids.stale_replica);
-            latest - 1
-        } else {
-            latest
-        }
-    }
-
     /// The write's log record goes to disk; a full disk refuses it.
     fn write_to_disk(&mut self, core: &mut Core, id: u32) -> bool {
         let r = self.reqs[id as usize];
@@ -1375,14 +1318,11 @@ impl WebModel {
 
     /// An order committed: the product row has a new version.
     fn commit_write(&mut self, core: &mut Core, key: u32) {
-        let k = key as usize;
-        if k < self.versions.len() {
-            self.versions[k] = self.versions[k].wrapping_add(1);
-            self.written_at[k] = core.now;
+        if self.rows.commit(core.now, key) {
             self.db.note_commit(key, core.now);
             if self.policies.write_through {
                 self.write_through(core, key);
-            } else if self.invalidate_on_write {
+            } else if self.rows.invalidate_on_write {
                 self.cache.remove(key);
             }
         }
@@ -1402,13 +1342,13 @@ impl WebModel {
             self.release_lock(core, id);
             if let (Some(max), None, None) = (self.policies.optimistic_retries, r.fail_status, r.tx)
             {
-                let current = self.versions.get(r.key as usize).copied().unwrap_or(0);
+                let current = self.rows.versions.get(r.key as usize).copied().unwrap_or(0);
                 if current != r.version_seen && !r.db_timed_out {
                     // Someone committed this row since we read it: re-run the transaction.
-                    core.metrics.inc(self.ids.lock_conflicts);
+                    core.metrics.inc(self.rows.ids.lock_conflicts);
                     if r.tx_retries < max {
-                        core.metrics.inc(self.ids.tx_retries);
-                        let query = secs_to_ns(self.queries[1].sample(&mut self.work_rng))
+                        core.metrics.inc(self.rows.ids.tx_retries);
+                        let query = secs_to_ns(self.rows.queries[1].sample(&mut self.work_rng))
                             + r.query_extra_ns;
                         let rr = &mut self.reqs[id as usize];
                         rr.tx_retries += 1;
@@ -1835,6 +1775,7 @@ impl Model for WebModel {
         self.flood_tick(core);
         core.settle();
         self.payment.sample(core);
+        self.rows.sample(core);
         self.cache.sample(core);
         let depth = self.queue_depth() as f64;
         let m = &mut core.metrics;
@@ -1845,12 +1786,6 @@ impl Model for WebModel {
             m.set(inst.pool_gauge, inst.pool_in_use as f64);
         }
 
-        if self.read_replica {
-            m.set(
-                self.ids.replication_lag,
-                ns_to_secs(self.replica_lag_ns + self.extra_lag_ns),
-            );
-        }
         let workers = self.workers_total();
         if let Some(util) = self.utilization_meter.read(core, workers) {
             core.metrics.set(self.ids.utilization, util);
@@ -1889,8 +1824,11 @@ impl Model for WebModel {
         }
         self.cache
             .configure(self.policies.ttl_jitter, self.policies.stale_grace_ns);
-        self.cache
-            .warm(core, m.config::<cache_warming::Config>(), &self.versions);
+        self.cache.warm(
+            core,
+            m.config::<cache_warming::Config>(),
+            &self.rows.versions,
+        );
         if let Some(retry) = self.policies.retry {
             // Start with a small allowance so the first failures can be retried.
             if retry.budget_ratio.is_some() {

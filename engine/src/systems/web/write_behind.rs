@@ -37,13 +37,13 @@ impl WebModel {
         }
         let r = self.reqs[id as usize];
         let k = r.key as usize;
-        if k < self.versions.len() {
-            self.versions[k] = self.versions[k].wrapping_add(1);
-            self.written_at[k] = core.now;
+        if k < self.rows.versions.len() {
+            self.rows.versions[k] = self.rows.versions[k].wrapping_add(1);
+            self.rows.written_at[k] = core.now;
             let entry = self.wb.pending.entry(r.key).or_insert((0, core.now));
             entry.0 += 1;
             self.wb.backlog += 1;
-            self.cache.set(core.now, r.key, Some(self.versions[k]));
+            self.cache.set(core.now, r.key, Some(self.rows.versions[k]));
         }
         if !self.wb.flush_scheduled {
             self.wb.flush_scheduled = true;
@@ -80,7 +80,7 @@ impl WebModel {
             return read;
         };
         self.anomaly(core, Anomaly::StaleRead, 1.0);
-        let latest = self.versions.get(key as usize).copied().unwrap_or(0);
+        let latest = self.rows.versions.get(key as usize).copied().unwrap_or(0);
         read.min(latest.wrapping_sub(n))
     }
 
@@ -89,7 +89,7 @@ impl WebModel {
     pub(super) fn lose_write_buffer(&mut self, core: &mut Core) {
         let lost = std::mem::take(&mut self.wb.backlog);
         for (key, (n, _)) in std::mem::take(&mut self.wb.pending) {
-            if let Some(v) = self.versions.get_mut(key as usize) {
+            if let Some(v) = self.rows.versions.get_mut(key as usize) {
                 *v = v.wrapping_sub(n);
             }
         }
@@ -111,7 +111,7 @@ impl WebModel {
 
     /// With `write-through`, a committed write sets the cache to the new version.
     pub(super) fn write_through(&mut self, core: &mut Core, key: u32) {
-        let latest = self.versions.get(key as usize).copied();
+        let latest = self.rows.versions.get(key as usize).copied();
         self.cache.set(core.now, key, latest);
     }
 
