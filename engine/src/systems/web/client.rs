@@ -1,8 +1,186 @@
-//! Clients of the `web` system: open-loop load profiles (the arrival rate as a function
-//! of virtual time) and the retry policy a client applies to a failed or timed-out call.
+//! Clients of the `web` system as a part: open-loop load profiles (the arrival rate as a
+//! function of virtual time) or closed-loop users who think between calls, what each
+//! call asks for, the client's timeout and the retry policy it applies to a failed or
+//! timed-out call (with its retry budget), and the metrics of calls as clients see them.
 
+use super::metrics::{CLIENT_ABANDONED, CLIENT_DURATION, CLIENT_REQUESTS};
+use crate::dist::{Dist, Zipf};
+use crate::metrics::{CounterId, HistogramId, Registry};
+use crate::mitigations::retry_backoff;
+use crate::params::ParamSet;
 use crate::rng::Xoshiro256PlusPlus as Rng;
-use crate::time::{secs_to_ns, Nanos};
+use crate::systems::Core;
+use crate::time::{ms_to_ns, secs_to_ns, Nanos};
+
+/// The clients' fixed metric handles (registered with the system's other fixed series).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ClientIds {
+    success: CounterId,
+    error: CounterId,
+    timeout: CounterId,
+    duration: HistogramId,
+    /// Responses the server finished after the client had given up.
+    pub wasted: CounterId,
+}
+
+impl ClientIds {
+    pub fn register(m: &mut Registry) -> ClientIds {
+        ClientIds {
+            success: m.counter(&CLIENT_REQUESTS, &["success"]),
+            error: m.counter(&CLIENT_REQUESTS, &["error"]),
+            timeout: m.counter(&CLIENT_REQUESTS, &["timeout"]),
+            duration: m.histogram(&CLIENT_DURATION, &[]),
+            wasted: m.counter(&CLIENT_ABANDONED, &[]),
+        }
+    }
+}
+
+/// The clients: how calls arrive, what they ask for, how long they wait, how they retry.
+pub(super) struct Clients {
+    /// Closed loop: users who wait for an answer, then think.
+    pub closed_loop: bool,
+    load: Load,
+    think: Dist,
+    /// A client gives up on an attempt after this long; 0 = never.
+    pub timeout_ns: Nanos,
+    naive_retries: u32,
+    write_fraction: f64,
+    keys: Zipf,
+    /// Distinct API clients (for per-client rate limits).
+    pub count: u64,
+    /// Retry tokens, when the retry policy has a budget.
+    pub budget: RetryBudget,
+    arrival_rng: Rng,
+    rng: Rng,
+    pub ids: ClientIds,
+    retry_attempts: Option<CounterId>,
+    retry_depth: Option<HistogramId>,
+    retry_exhausted: Option<CounterId>,
+}
+
+impl Clients {
+    pub fn new(
+        p: &ParamSet,
+        key_space: usize,
+        ids: ClientIds,
+        arrival_rng: Rng,
+        rng: Rng,
+    ) -> Clients {
+        Clients {
+            closed_loop: p.choice("client_mode") == "closed",
+            load: Load {
+                base_rps: p.f64("arrival_rate_rps"),
+                profile: match p.choice("load_profile") {
+                    "ramp" => Profile::Ramp,
+                    "step" => Profile::Step,
+                    "spike" => Profile::Spike,
+                    "diurnal" => Profile::Diurnal,
+                    "bursty" => Profile::Bursty,
+                    _ => Profile::Constant,
+                },
+                period_ns: secs_to_ns(p.f64("profile_period_s")),
+                peak: p.f64("profile_peak_factor"),
+            },
+            think: Dist::Exponential {
+                mean: p.f64("think_time_ms") / 1000.0,
+            },
+            timeout_ns: ms_to_ns(p.f64("client_timeout_ms")),
+            naive_retries: p.i64("client_retries").max(0) as u32,
+            write_fraction: p.f64("write_fraction"),
+            keys: Zipf::new(key_space, p.f64("key_zipf_s")),
+            count: p.i64("clients").max(1) as u64,
+            budget: RetryBudget::default(),
+            arrival_rng,
+            rng,
+            ids,
+            retry_attempts: None,
+            retry_depth: None,
+            retry_exhausted: None,
+        }
+    }
+
+    /// The next open-loop arrival after `now`.
+    pub fn next_arrival(&mut self, now: Nanos) -> Nanos {
+        self.load.next_arrival(now, &mut self.arrival_rng)
+    }
+
+    /// A user's think time before their next call.
+    pub fn think(&mut self) -> Nanos {
+        secs_to_ns(self.think.sample(&mut self.arrival_rng))
+    }
+
+    /// What a new call asks for: (endpoint: 0 read, 1 write; product key).
+    pub fn draw_call(&mut self) -> (u8, u32) {
+        let endpoint = u8::from(self.rng.chance(self.write_fraction));
+        let key = self.keys.sample(&mut self.rng) as u32;
+        (endpoint, key)
+    }
+
+    /// Which API client a call comes from: a closed-loop user's own, or one at random.
+    pub fn client_of(&mut self, user: u32, open_loop_marker: u32) -> u32 {
+        if user == open_loop_marker {
+            self.rng.below(self.count) as u32
+        } else {
+            user % self.count as u32
+        }
+    }
+
+    /// The retry policy of a call: the mitigation's (`polite`) if on, else the naive
+    /// immediate retries, as many as the scenarios ask for if more.
+    pub fn policy(
+        &self,
+        polite: Option<RetryPolicy>,
+        scenario_retries: Option<u32>,
+    ) -> RetryPolicy {
+        match (polite, scenario_retries) {
+            (Some(polite), _) => polite,
+            (None, Some(n)) => RetryPolicy::naive(n.max(self.naive_retries)),
+            (None, None) => RetryPolicy::naive(self.naive_retries),
+        }
+    }
+
+    /// A failed attempt `attempt` may be retried under `policy`: the wait before the next
+    /// one, or `None` when the retry budget is spent (counted).
+    pub fn retry(&mut self, core: &mut Core, policy: &RetryPolicy, attempt: u32) -> Option<Nanos> {
+        let allowed = policy.budget_ratio.is_none() || self.budget.try_spend();
+        if !allowed {
+            let exhausted = *self.retry_exhausted.get_or_insert_with(|| {
+                core.metrics
+                    .counter(&retry_backoff::RETRY_BUDGET_EXHAUSTED, &[])
+            });
+            core.metrics.inc(exhausted);
+            return None;
+        }
+        let attempts = *self
+            .retry_attempts
+            .get_or_insert_with(|| core.metrics.counter(&retry_backoff::RETRY_ATTEMPTS, &[]));
+        core.metrics.inc(attempts);
+        Some(policy.backoff(attempt, &mut self.rng))
+    }
+
+    /// A call ended as its client sees it, after `took` seconds: counted among the
+    /// users' calls unless `apart` (a flooding client's, counted on its own).
+    pub fn outcome(&mut self, core: &mut Core, ok: bool, timed_out: bool, took: f64, apart: bool) {
+        if apart {
+            return;
+        }
+        let outcome = match (ok, timed_out) {
+            (true, _) => self.ids.success,
+            (false, true) => self.ids.timeout,
+            (false, false) => self.ids.error,
+        };
+        core.metrics.inc(outcome);
+        core.metrics.observe(self.ids.duration, took);
+    }
+
+    /// A call that could retry ended after `attempts` attempts.
+    pub fn note_depth(&mut self, core: &mut Core, attempts: u32) {
+        let depth = *self
+            .retry_depth
+            .get_or_insert_with(|| core.metrics.histogram(&retry_backoff::RETRY_DEPTH, &[]));
+        core.metrics.observe(depth, f64::from(attempts));
+    }
+}
 
 /// How the open-loop arrival rate changes over time.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -66,7 +66,7 @@ impl WebModel {
     /// Whether `client` is the flooder.
     #[inline]
     pub(super) fn is_flooder(&self, client: u32) -> bool {
-        u64::from(client) == self.clients
+        u64::from(client) == self.clients.count
     }
 
     /// Once per sample: asks the scenarios whether a client floods, and starts its stream.
@@ -101,7 +101,7 @@ impl WebModel {
         self.events.schedule(next, Ev::FloodArrival);
         let key = self.flood.rng.below(self.rows.versions.len().max(1) as u64) as u32;
         let call = Call {
-            client: self.clients as u32,
+            client: self.clients.count as u32,
             generation: 0,
             user: NONE,
             endpoint: 0,

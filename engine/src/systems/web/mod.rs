@@ -60,7 +60,7 @@ mod rows;
 mod telemetry;
 
 use super::{common, Core, Model, SystemMeta, UtilizationMeter};
-use crate::dist::{Dist, Zipf};
+use crate::dist::Dist;
 use crate::event::EventQueue;
 use crate::metrics::{CounterId, GaugeId, HistogramId, Registry};
 use crate::mitigation::Mitigations;
@@ -76,7 +76,7 @@ use crate::rng::Xoshiro256PlusPlus as Rng;
 use crate::scenario::{Component, Edge, Hop, Struck};
 use crate::time::{ms_to_ns, ns_to_secs, secs_to_ns, Nanos};
 use cache::{CacheIds, Lookup, SharedCache};
-use client::{Load, Profile, RetryBudget, RetryPolicy};
+use client::{ClientIds, Clients, RetryBudget, RetryPolicy};
 use metrics::*;
 use request::*;
 use std::collections::VecDeque;
@@ -205,11 +205,7 @@ struct Ids {
     query_duration: [HistogramId; 2],
     cache: CacheIds,
     payment: PaymentIds,
-    client_success: CounterId,
-    client_error: CounterId,
-    client_timeout: CounterId,
-    client_duration: HistogramId,
-    wasted: CounterId,
+    client: ClientIds,
     rows: RowIds,
 }
 
@@ -218,9 +214,6 @@ struct Ids {
 struct LazyIds {
     /// By `TIMEOUT_LAYERS`.
     timeouts: [Option<CounterId>; 3],
-    retry_attempts: Option<CounterId>,
-    retry_depth: Option<HistogramId>,
-    retry_budget: Option<CounterId>,
     /// By `SHED_REASONS`.
     shed: [Option<CounterId>; 2],
     coalesced: Option<CounterId>,
@@ -234,20 +227,14 @@ struct LazyIds {
 
 pub struct WebModel {
     events: EventQueue<Ev>,
-    closed_loop: bool,
-    load: Load,
-    think: Dist,
-    client_timeout_ns: Nanos,
-    naive_retries: u32,
+    /// The clients (`client.rs`).
+    clients: Clients,
     cpu: Dist,
     /// The payment dependency (`payment.rs`).
     payment: Payment,
-    write_fraction: f64,
     pool_size: u64,
     /// The shared cache (`cache.rs`).
     cache: SharedCache,
-    keys: Zipf,
-    budget: RetryBudget,
     /// Hedging budget: reads earn tokens, hedges spend them.
     hedge_budget: RetryBudget,
     /// The database's rows, replica, locks and query model (`rows.rs`).
@@ -261,7 +248,6 @@ pub struct WebModel {
     /// Connections checked out by leaks, waiting to be reclaimed.
     leaked_connections: u64,
     leaked_gauge_conn: Option<GaugeId>,
-    clients: u64,
     /// Per-client token buckets: (tokens, last refill).
     buckets: Vec<(f64, Nanos)>,
     /// The network links between the parts (`link.rs`).
@@ -272,9 +258,7 @@ pub struct WebModel {
     flood: flood::Flood,
     net_rng: Rng,
     policies: Policies,
-    arrival_rng: Rng,
     work_rng: Rng,
-    client_rng: Rng,
     /// The service instances (`fleet.rs`) and the load balancer in front of them.
     fleet: Fleet,
     lb: LoadBalancer,
@@ -318,11 +302,7 @@ fn register_ids(m: &mut Registry) -> Ids {
         ],
         cache: CacheIds::register(m),
         payment: PaymentIds::register(m),
-        client_success: m.counter(&CLIENT_REQUESTS, &["success"]),
-        client_error: m.counter(&CLIENT_REQUESTS, &["error"]),
-        client_timeout: m.counter(&CLIENT_REQUESTS, &["timeout"]),
-        client_duration: m.histogram(&CLIENT_DURATION, &[]),
-        wasted: m.counter(&CLIENT_ABANDONED, &[]),
+        client: ClientIds::register(m),
         rows: RowIds::register(m),
     }
 }
@@ -334,33 +314,11 @@ impl WebModel {
         let key_space = p.i64("key_space").max(1) as usize;
         let mut model = WebModel {
             events: EventQueue::default(),
-            closed_loop: p.choice("client_mode") == "closed",
-            load: Load {
-                base_rps: p.f64("arrival_rate_rps"),
-                profile: match p.choice("load_profile") {
-                    "ramp" => Profile::Ramp,
-                    "step" => Profile::Step,
-                    "spike" => Profile::Spike,
-                    "diurnal" => Profile::Diurnal,
-                    "bursty" => Profile::Bursty,
-                    _ => Profile::Constant,
-                },
-                period_ns: secs_to_ns(p.f64("profile_period_s")),
-                peak: p.f64("profile_peak_factor"),
-            },
-            think: Dist::Exponential {
-                mean: p.f64("think_time_ms") / 1000.0,
-            },
-            client_timeout_ns: ms_to_ns(p.f64("client_timeout_ms")),
-            naive_retries: p.i64("client_retries").max(0) as u32,
             cpu: Dist::Exponential {
                 mean: p.f64("cpu_time_ms") / 1000.0,
             },
             payment: Payment::new(p, fleet.instances.len(), ids.payment),
-            write_fraction: p.f64("write_fraction"),
             pool_size: p.i64("db_pool_size").max(1) as u64,
-            keys: Zipf::new(key_space, p.f64("key_zipf_s")),
-            budget: RetryBudget::default(),
             hedge_budget: RetryBudget::default(),
             rows: Rows::new(p, key_space, ids.rows),
             disk: Disk::new(p, core),
@@ -369,7 +327,6 @@ impl WebModel {
             base_pool_size: p.i64("db_pool_size").max(1) as u64,
             leaked_connections: 0,
             leaked_gauge_conn: None,
-            clients: p.i64("clients").max(1) as u64,
             buckets: Vec::new(),
             links: link::Links::new(
                 ms_to_ns(p.f64("network_latency_ms")),
@@ -391,9 +348,8 @@ impl WebModel {
             flood: flood::Flood::new(core.rng(8)),
             cache: SharedCache::new(p, key_space, ids.cache, core.rng(5)),
             policies: Policies::default(),
-            arrival_rng: core.rng(1),
+            clients: Clients::new(p, key_space, ids.client, core.rng(1), core.rng(4)),
             work_rng: core.rng(2),
-            client_rng: core.rng(4),
             fleet,
             lb: LoadBalancer::new(p, core.rng(3)),
             cpu_done_buf: Vec::new(),
@@ -409,13 +365,13 @@ impl WebModel {
             mq: mq::MessageQueue::new(p, core),
         };
         model.reconfigure(core);
-        if model.closed_loop {
+        if model.clients.closed_loop {
             for user in 0..p.i64("users").max(1) as u32 {
-                let wake = secs_to_ns(model.think.sample(&mut model.arrival_rng));
+                let wake = model.clients.think();
                 model.events.schedule(wake, Ev::UserWake(user));
             }
         } else {
-            let first = model.load.next_arrival(0, &mut model.arrival_rng);
+            let first = model.clients.next_arrival(0);
             model.events.schedule(first, Ev::Arrival);
         }
         model
@@ -450,19 +406,14 @@ impl WebModel {
     // ---- clients -------------------------------------------------------------------
 
     fn new_call(&mut self, core: &mut Core, user: u32) {
-        let endpoint = u8::from(self.client_rng.chance(self.write_fraction));
-        let key = self.keys.sample(&mut self.client_rng) as u32;
+        let (endpoint, key) = self.clients.draw_call();
         let hop = Hop::new(Component::Client, 0, ENDPOINTS[endpoint as usize]);
         let effect = self.strike(core, hop, 0);
         let policy = self.retry_policy(effect.client_retries);
         if let Some(ratio) = policy.budget_ratio {
-            self.budget.earn(ratio);
+            self.clients.budget.earn(ratio);
         }
-        let client = if user == NONE {
-            self.client_rng.below(self.clients) as u32
-        } else {
-            user % self.clients as u32
-        };
+        let client = self.clients.client_of(user, NONE);
         let call = Call {
             client,
             generation: 0,
@@ -493,11 +444,7 @@ impl WebModel {
 
     /// The retry policy of a call, given the naive retries scenarios ask for.
     fn retry_policy(&self, scenario_retries: Option<u32>) -> RetryPolicy {
-        match (self.policies.retry, scenario_retries) {
-            (Some(polite), _) => polite,
-            (None, Some(n)) => RetryPolicy::naive(n.max(self.naive_retries)),
-            (None, None) => RetryPolicy::naive(self.naive_retries),
-        }
+        self.clients.policy(self.policies.retry, scenario_retries)
     }
 
     fn send(&mut self, core: &mut Core, call_id: u32) {
@@ -505,10 +452,10 @@ impl WebModel {
         call.attempt += 1;
         call.back_ns = 0;
         let (attempt, endpoint, call_generation) = (call.attempt, call.endpoint, call.generation);
-        if self.client_timeout_ns > 0 {
+        if self.clients.timeout_ns > 0 {
             self.events.schedule_timer(
                 0,
-                core.now + self.client_timeout_ns,
+                core.now + self.clients.timeout_ns,
                 Ev::ClientTimeout {
                     call: call_id,
                     generation: call_generation,
@@ -522,7 +469,7 @@ impl WebModel {
             let link = self.cross_with(core, Edge::ClientLb, 0, &fault, None);
             if link.lost {
                 // Nothing reaches the load balancer: the client waits for its timeout.
-                let own = (self.client_timeout_ns > 0).then_some(self.client_timeout_ns);
+                let own = (self.clients.timeout_ns > 0).then_some(self.clients.timeout_ns);
                 self.events.schedule(
                     core.now + self.lost_wait(own),
                     Ev::ClientAnswer {
@@ -692,13 +639,7 @@ impl WebModel {
         let call = self.calls[call_id as usize];
         if !ok && call.attempt < call.max_attempts {
             let policy = self.retry_policy(None);
-            let allowed = policy.budget_ratio.is_none() || self.budget.try_spend();
-            if allowed {
-                let attempts = *self.lazy.retry_attempts.get_or_insert_with(|| {
-                    core.metrics.counter(&retry_backoff::RETRY_ATTEMPTS, &[])
-                });
-                core.metrics.inc(attempts);
-                let wait = policy.backoff(call.attempt, &mut self.client_rng);
+            if let Some(wait) = self.clients.retry(core, &policy, call.attempt) {
                 if wait == 0 {
                     self.send(core, call_id);
                 } else {
@@ -706,38 +647,22 @@ impl WebModel {
                 }
                 return;
             }
-            let exhausted = *self.lazy.retry_budget.get_or_insert_with(|| {
-                core.metrics
-                    .counter(&retry_backoff::RETRY_BUDGET_EXHAUSTED, &[])
-            });
-            core.metrics.inc(exhausted);
         }
         let call = &mut self.calls[call_id as usize];
         call.done = true;
         let call = *call;
         let took = ns_to_secs(core.now - call.start);
         // The flooder's calls are counted apart from what the users see (`flood.rs`).
-        if !self.is_flooder(call.client) {
-            let outcome = match (ok, timed_out) {
-                (true, _) => self.ids.client_success,
-                (false, true) => self.ids.client_timeout,
-                (false, false) => self.ids.client_error,
-            };
-            core.metrics.inc(outcome);
-            core.metrics.observe(self.ids.client_duration, took);
-        }
+        let apart = self.is_flooder(call.client);
+        self.clients.outcome(core, ok, timed_out, took, apart);
         self.count_class(core, call.client, ok, timed_out, took);
         if call.max_attempts > 1 {
-            let depth = *self
-                .lazy
-                .retry_depth
-                .get_or_insert_with(|| core.metrics.histogram(&retry_backoff::RETRY_DEPTH, &[]));
-            core.metrics.observe(depth, f64::from(call.attempt));
+            self.clients.note_depth(core, call.attempt);
         }
         let user = call.user;
         self.free_calls.push(call_id);
-        if self.closed_loop && user != NONE {
-            let think = secs_to_ns(self.think.sample(&mut self.arrival_rng));
+        if self.clients.closed_loop && user != NONE {
+            let think = self.clients.think();
             self.events.schedule(core.now + think, Ev::UserWake(user));
         }
     }
@@ -1643,7 +1568,7 @@ impl WebModel {
         }
         let call = &self.calls[call_id as usize];
         if call.done || call.attempt != attempt || call.generation != call_generation {
-            core.metrics.inc(self.ids.wasted);
+            core.metrics.inc(self.clients.ids.wasted);
             return;
         }
         // A truncated body is an error to the client, whatever the server counted.
@@ -1699,7 +1624,7 @@ impl Model for WebModel {
         core.now = t;
         match ev {
             Ev::Arrival => {
-                let next = self.load.next_arrival(t, &mut self.arrival_rng);
+                let next = self.clients.next_arrival(t);
                 self.events.schedule(next, Ev::Arrival);
                 self.new_call(core, NONE);
             }
@@ -1832,7 +1757,7 @@ impl Model for WebModel {
         if let Some(retry) = self.policies.retry {
             // Start with a small allowance so the first failures can be retried.
             if retry.budget_ratio.is_some() {
-                self.budget.earn(10.0);
+                self.clients.budget.earn(10.0);
             }
         }
         self.payment
