@@ -212,12 +212,12 @@ impl SharedCache {
             return;
         }
         let n = config.warm_keys.min(latest.len());
-        for key in 0..n {
+        for (key, &version) in latest.iter().enumerate().take(n) {
             let ttl = self.ttl();
             if let Some(cache) = &mut self.store {
                 cache.set(key as u32, core.now + ttl);
             }
-            self.versions[key] = latest[key];
+            self.versions[key] = version;
         }
         let c = core.metrics.counter(&cache_warming::WARMED, &[]);
         core.metrics.add(c, n as f64);
