@@ -4,7 +4,7 @@ use crate::args::{self, Command, Format, RunArgs, UsageError};
 use engine::catalog::{self, ItemDescription, ItemKind};
 use engine::params::ParamKind;
 use engine::time::{ns_to_secs, NS_PER_SEC};
-use engine::{Lab, LabConfig};
+use engine::{Lab, LabConfig, RunSpec};
 use serde_json::{json, Map, Value};
 use std::fmt::Write as _;
 
@@ -112,27 +112,33 @@ fn describe_text(d: &ItemDescription) -> String {
     out
 }
 
-/// Builds the configuration the arguments describe, validating every value.
-pub fn config(a: &RunArgs) -> Result<LabConfig, UsageError> {
-    let mut cfg = LabConfig::new(&a.system);
-    catalog::find_system(&a.system)?;
-    cfg.seed = a.seed;
-    cfg.warmup_ns = a.warmup_ns;
+/// The run the arguments describe.
+pub fn spec(a: &RunArgs) -> RunSpec {
+    let mut spec = RunSpec::new(&a.system)
+        .seed(a.seed)
+        .warmup_ns(a.warmup_ns)
+        .until_ns(a.duration_ns);
     // Keep every sample of the run for CSV, within a bound (about 11 days at 1 s).
-    cfg.history_len = ((a.duration_ns / cfg.sample_interval_ns) as usize + 1).min(1_000_000);
+    let samples = (a.duration_ns / spec.sample_interval_ns) as usize + 1;
+    spec = spec.history_len(samples.min(1_000_000));
     for id in &a.scenarios {
-        cfg.enable_scenario(id)?;
+        spec = spec.scenario(id);
     }
     for id in &a.mitigations {
-        cfg.enable_mitigation(id)?;
+        spec = spec.mitigation(id);
     }
     for (k, v) in &a.sets {
-        cfg.set(k, v)?;
+        spec = spec.param(k, v);
     }
     for rule in &a.rules {
-        cfg.add_rule(rule)?;
+        spec = spec.rule(rule);
     }
-    Ok(cfg)
+    spec
+}
+
+/// Builds the configuration the arguments describe, validating every value.
+pub fn config(a: &RunArgs) -> Result<LabConfig, UsageError> {
+    Ok(spec(a).build()?)
 }
 
 fn run(a: &RunArgs) -> Result<String, UsageError> {

@@ -3,6 +3,7 @@
 //! public and already validated by the loader (`crate::load`).
 
 use crate::error::ContentError;
+use engine::run::{Input, RunSpec, SwitchKind};
 use engine::LabConfig;
 use std::fmt;
 
@@ -192,42 +193,60 @@ impl Action {
         (self.run_for_s * 1e9) as engine::time::Nanos
     }
 
-    /// Builds the configuration; `with_mitigations == false` leaves the mitigations and
-    /// their parameters out. An error names the field (`action.params.workers`).
-    pub fn lab_config(
-        &self,
-        with_mitigations: bool,
-    ) -> Result<LabConfig, (String, engine::LabError)> {
-        let mut cfg = LabConfig::new(&self.system);
-        cfg.seed = self.seed;
-        engine::catalog::find_system(&self.system).map_err(|e| ("action.system".to_string(), e))?;
+    /// The run this action sets up; `with_mitigations == false` leaves the mitigations
+    /// and their parameters out. It runs for `run_for_s`.
+    pub fn spec(&self, with_mitigations: bool) -> RunSpec {
         let is_mitigation = |key: &str| {
             key.split_once('.')
                 .is_some_and(|(id, _)| self.mitigations.iter().any(|m| m == id))
         };
-        // System parameters first: a scenario's applicability can depend on them.
-        for (key, raw) in self.params.iter().filter(|(k, _)| !k.contains('.')) {
-            cfg.set(key, raw)
-                .map_err(|e| (format!("action.params.{key}"), e))?;
-        }
-        for (i, id) in self.scenarios.iter().enumerate() {
-            cfg.enable_scenario(id)
-                .map_err(|e| (format!("action.scenarios[{i}]"), e))?;
+        let mut spec = RunSpec::new(&self.system)
+            .seed(self.seed)
+            .until_ns(self.run_for_ns());
+        for id in &self.scenarios {
+            spec = spec.scenario(id);
         }
         if with_mitigations {
-            for (i, id) in self.mitigations.iter().enumerate() {
-                cfg.enable_mitigation(id)
-                    .map_err(|e| (format!("action.mitigations[{i}]"), e))?;
+            for id in &self.mitigations {
+                spec = spec.mitigation(id);
             }
         }
-        for (key, raw) in self.params.iter().filter(|(k, _)| k.contains('.')) {
-            if !with_mitigations && is_mitigation(key) {
-                continue;
+        for (key, raw) in &self.params {
+            if with_mitigations || !is_mitigation(key) {
+                spec = spec.param(key, raw);
             }
-            cfg.set(key, raw)
-                .map_err(|e| (format!("action.params.{key}"), e))?;
         }
-        Ok(cfg)
+        spec
+    }
+
+    /// Builds the configuration (see `spec`). An error names the field
+    /// (`action.params.workers`, `action.scenarios[0]`).
+    pub fn lab_config(
+        &self,
+        with_mitigations: bool,
+    ) -> Result<LabConfig, (String, engine::LabError)> {
+        self.spec(with_mitigations)
+            .try_build()
+            .map_err(|r| (self.field(&r.input), r.error))
+    }
+
+    /// The field of the step's action an input of its `spec` came from.
+    fn field(&self, input: &Input) -> String {
+        let position = |list: &[String], id: &str| list.iter().position(|s| s == id).unwrap_or(0);
+        match input {
+            Input::System(_) => "action.system".to_string(),
+            Input::Param(key) | Input::SwitchParam(key) => format!("action.params.{key}"),
+            Input::Switch(sw) if sw.kind == SwitchKind::Mitigation => {
+                format!(
+                    "action.mitigations[{}]",
+                    position(&self.mitigations, &sw.id)
+                )
+            }
+            Input::Switch(sw) => {
+                format!("action.scenarios[{}]", position(&self.scenarios, &sw.id))
+            }
+            Input::Rule(_) => "action".to_string(),
+        }
     }
 }
 

@@ -49,6 +49,7 @@ pub mod order;
 pub mod params;
 pub mod query;
 pub mod rng;
+pub mod run;
 pub mod scenario;
 pub mod scenarios;
 pub mod share;
@@ -63,4 +64,5 @@ mod zig_exp;
 pub mod testkit;
 
 pub use error::LabError;
+pub use run::RunSpec;
 pub use sim::{Golden, Lab, LabConfig, Series, Summary, GOLDEN_SERIES};

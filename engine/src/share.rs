@@ -6,7 +6,7 @@
 //! "version":1,...}`).
 //!
 //! Reading a link never fails: what cannot be used is left out, with the engine's message
-//! saying why, and the rest is kept. Reading a file is all or nothing: a configuration
+//! saying why, and the rest is kept (a lenient `RunSpec` build). Reading a file is all or nothing: a configuration
 //! is either exactly what it says or refused with every problem named. The file is
 //! read and written here through `crate::json`, by the page and by anything else that
 //! handles these files: one reader, one writer (`read_config_file`,
@@ -14,14 +14,15 @@
 
 use crate::catalog::{find_switch, find_system, in_switch_order, Switch};
 use crate::json::{self, optional, Fields, Value};
+use crate::run::RunSpec;
 use crate::time::{parse_duration, Nanos, NS_PER_SEC};
 use crate::{LabConfig, LabError};
 use std::collections::BTreeMap;
 
+pub use crate::run::{DEFAULT_SEED, DEFAULT_SYSTEM};
+
 /// Speeds a lab link may ask for (virtual time per wall time; `max` = as fast as possible).
 pub const SPEEDS: [&str; 4] = ["1", "10", "100", "max"];
-pub const DEFAULT_SYSTEM: &str = "web";
-pub const DEFAULT_SEED: u64 = 1;
 pub const DEFAULT_SPEED: &str = "10";
 /// The furthest a link may ask the lab to run before showing it (one virtual day).
 pub const MAX_T_NS: Nanos = 86_400 * NS_PER_SEC;
@@ -87,24 +88,62 @@ pub struct ParsedLink {
 }
 
 impl LabState {
-    /// The run configuration this state describes.
-    pub fn config(&self) -> Result<LabConfig, LabError> {
-        let mut cfg = LabConfig::new(&self.system);
-        find_system(&self.system)?;
-        cfg.seed = self.seed;
-        for (k, v) in &self.params {
-            cfg.set(k, v)?;
-        }
+    /// The run this state describes (the speed and whether it is paused are the page's,
+    /// not the run's). Its parameters go in as written: a key under `params` is a
+    /// system parameter or objective, even if it reads `ID.name`.
+    pub fn spec(&self) -> RunSpec {
+        let mut spec = RunSpec::new(&self.system).seed(self.seed);
+        spec.until_ns = self.t_ns;
+        spec.params = self
+            .params
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         for sw in &self.switches {
-            cfg.enable(&sw.id)?;
+            spec = spec.switch(&sw.id);
             for (k, v) in &sw.params {
-                cfg.set(&format!("{}.{k}", sw.id), v)?;
+                spec = spec.switch_param(&sw.id, k, v);
             }
         }
         for rule in &self.rules {
-            cfg.add_rule(rule)?;
+            spec = spec.rule(rule);
         }
-        Ok(cfg)
+        spec
+    }
+
+    /// The state of a run `spec` (its switches in the order given, a switch's
+    /// parameters under it), shown at `speed`, paused or not.
+    pub fn from_spec(spec: &RunSpec, speed: &str, paused: bool) -> LabState {
+        let mut switches: Vec<SwitchOn> = Vec::new();
+        for sw in &spec.switches {
+            if switches.iter().any(|s| s.id == sw.id) {
+                continue;
+            }
+            let params = spec
+                .switch_params
+                .iter()
+                .filter(|(id, _, _)| *id == sw.id)
+                .map(|(_, name, v)| (name.clone(), v.clone()));
+            switches.push(SwitchOn {
+                id: sw.id.clone(),
+                params: params.collect(),
+            });
+        }
+        LabState {
+            system: spec.system.clone(),
+            seed: spec.seed,
+            speed: speed.to_string(),
+            paused,
+            t_ns: spec.until_ns,
+            params: spec.params.iter().cloned().collect(),
+            switches,
+            rules: spec.rules.clone(),
+        }
+    }
+
+    /// The run configuration this state describes (`spec` built strictly).
+    pub fn config(&self) -> Result<LabConfig, LabError> {
+        self.spec().build()
     }
 
     /// The state as a query string (no leading `?`): defaults are left out except the
@@ -255,66 +294,23 @@ pub fn parse_query(query: &str) -> ParsedLink {
         }
     }
 
-    // Build the run step by step; whatever the configuration refuses is left out.
-    let mut cfg = LabConfig::new(&state.system);
-    for (k, v) in system_params {
-        match cfg.set(&k, &v) {
-            Ok(()) => {
-                state.params.insert(k, v.trim().to_string());
-            }
-            Err(e) => problems.push(e.to_string()),
-        }
-    }
+    // Build the run leniently (switches in catalogue order); whatever the configuration
+    // refuses is left out, with why.
+    let mut spec = RunSpec::new(&state.system).seed(state.seed);
+    spec.until_ns = state.t_ns;
+    spec.params = system_params;
     for id in in_switch_order(switch_ids, |id| id) {
-        let mut trial = cfg.clone();
-        if let Err(e) = trial.enable(&id) {
-            problems.push(format!("{e}; it was left off"));
-            continue;
-        }
-        let mut on = SwitchOn {
-            id: id.clone(),
-            params: BTreeMap::new(),
-        };
-        for (_, name, v) in switch_params.iter().filter(|(sid, _, _)| *sid == id) {
-            match trial.set(&format!("{id}.{name}"), v) {
-                Ok(()) => {
-                    on.params.insert(name.clone(), v.trim().to_string());
-                }
-                Err(e) => problems.push(e.to_string()),
-            }
-        }
-        cfg = trial;
-        state.switches.push(on);
+        spec = spec.switch(&id);
     }
-    for (id, name, v) in switch_params {
-        if state.switches.iter().any(|s| s.id == id) {
-            continue;
-        }
-        let key = format!("{id}.{name}");
-        // Let the engine say what is wrong: unknown id, unknown name, bad value, or a
-        // switch that is not on.
-        let mut probe = LabConfig::new(&state.system);
-        let message = match probe.set(&key, &v) {
-            Err(e) => e.to_string(),
-            Ok(()) => unreachable_ok(&key),
-        };
-        problems.push(message);
+    spec.switch_params = switch_params;
+    spec.rules = rules;
+    let built = spec.lenient();
+    for refusal in &built.refused {
+        problems.push(refusal.to_string());
     }
-    for text in rules {
-        match cfg.add_rule(&text) {
-            Ok(_) => {}
-            Err(e) => problems.push(format!("{e}; the rule was left out")),
-        }
-    }
-    state.rules = cfg.custom_rules().to_vec();
+    *state = LabState::from_spec(&built.kept, &state.speed, state.paused);
     out.ignored = problems.finish();
     out
-}
-
-/// `LabConfig::set` on a switch parameter always refuses when the switch is off; should
-/// that ever change, the value is still ignored, with a message that says so.
-fn unreachable_ok(key: &str) -> String {
-    format!("parameter `{key}` was ignored: its scenario or mitigation is not switched on")
 }
 
 #[derive(Default)]

@@ -444,3 +444,33 @@ fn a_lab_link_runs_what_the_page_runs() {
     assert!(err.contains("`workers`"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+/// `sdl run` builds its run with `engine::RunSpec`: a switch's parameter may come before
+/// the switch, and the digest is that of the same spec run in the engine.
+#[test]
+fn the_flags_describe_the_same_run_as_a_run_spec() {
+    let v = json(&[
+        "run",
+        "--seed",
+        "5",
+        "--duration",
+        "20s",
+        "--set",
+        "fixed-latency.delay_ms=200",
+        "--scenario",
+        "fixed-latency",
+        "--set",
+        "workers=6",
+    ]);
+    let spec = engine::RunSpec::new("web")
+        .seed(5)
+        .until_ns(20 * engine::time::NS_PER_SEC)
+        .history_len(21)
+        .scenario("fixed-latency")
+        .param("fixed-latency.delay_ms", 200)
+        .param("workers", 6);
+    let mut lab = engine::Lab::new(&spec.build().unwrap()).unwrap();
+    lab.run_until(spec.until_ns.unwrap());
+    assert_eq!(v["digest"], lab.digest());
+    assert_eq!(v["params"]["fixed-latency.delay_ms"], 200.0);
+}

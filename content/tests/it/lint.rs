@@ -263,3 +263,62 @@ fn every_condition_names_declared_metrics_and_every_quiz_is_answerable() {
         }
     }
 }
+
+/// A step's lab is built by `engine::RunSpec`; a refused input is named by the field
+/// of the action it came from.
+#[test]
+fn a_steps_lab_is_a_run_spec_and_a_bad_input_names_its_field() {
+    let action = content::Action {
+        system: "web".into(),
+        seed: 3,
+        speed: 10.0,
+        scenarios: vec!["fixed-latency".into()],
+        mitigations: vec!["timeouts".into()],
+        params: vec![
+            ("workers".into(), "8".into()),
+            ("timeouts.server_timeout_ms".into(), "300".into()),
+        ],
+        run_for_s: 30.0,
+    };
+    let spec = action.spec(true);
+    assert_eq!(spec.until_ns, Some(30_000_000_000));
+    assert_eq!(action.lab_config(true), Ok(spec.build().unwrap()));
+    let without = action.spec(false);
+    assert!(without.switches.iter().all(|s| s.id != "timeouts"));
+    assert!(without.switch_params.is_empty());
+    type Case = (fn(&mut content::Action), &'static str, &'static str);
+    let cases: [Case; 5] = [
+        (
+            |a| a.system = "mars".into(),
+            "action.system",
+            "unknown system `mars`",
+        ),
+        (
+            |a| a.params[0].1 = "0".into(),
+            "action.params.workers",
+            "value `0` for `workers` is out of range",
+        ),
+        (
+            |a| a.scenarios.push("breaker".into()),
+            "action.scenarios[1]",
+            "unknown scenario `breaker`",
+        ),
+        (
+            |a| a.mitigations[0] = "retry-storm".into(),
+            "action.mitigations[0]",
+            "unknown mitigation `retry-storm`",
+        ),
+        (
+            |a| a.params.push(("breaker.open_s".into(), "5".into())),
+            "action.params.breaker.open_s",
+            "which is not switched on",
+        ),
+    ];
+    for (change, field, message) in cases {
+        let mut bad = action.clone();
+        change(&mut bad);
+        let (f, e) = bad.lab_config(true).expect_err(field);
+        assert_eq!(f, field);
+        assert!(e.to_string().contains(message), "{e}");
+    }
+}

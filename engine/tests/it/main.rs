@@ -9,5 +9,6 @@ mod determinism;
 mod fidelity;
 mod lab;
 mod mitigations;
+mod run_spec;
 mod scenarios;
 mod tidy;
