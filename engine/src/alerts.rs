@@ -220,7 +220,7 @@ fn duration_text(ns: Nanos) -> String {
     } else if ns > 0 && ns % MIN == 0 {
         format!("{}m", ns / MIN)
     } else {
-        format!("{}s", crate::share::format_seconds(ns))
+        format!("{}s", crate::time::format_seconds(ns))
     }
 }
 
