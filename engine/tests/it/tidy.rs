@@ -3,6 +3,7 @@
 //! no thread_rng/SmallRng, every file starts with `//!` — and the app's engine host
 //! (what the browser's worker runs) uses no browser API either.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
@@ -302,9 +303,39 @@ mod imports {
         }
     }
 
+    /// At `#[cfg(test)]`, the index after the item it marks (`mod tests { … }`,
+    /// `mod testkit;`, a `use` or a function): unit tests may reach anywhere.
+    fn test_only_item(toks: &[(Tok, usize)], i: usize) -> Option<usize> {
+        let attr = ["#", "[", "cfg", "(", "test", ")", "]"];
+        let is_attr = attr.iter().enumerate().all(|(k, a)| match toks.get(i + k) {
+            Some((Tok::Ident(s), _)) => s == a,
+            Some((Tok::Punct(c), _)) => a.len() == 1 && a.starts_with(*c),
+            _ => false,
+        });
+        if !is_attr {
+            return None;
+        }
+        let mut j = i + attr.len();
+        let mut depth = 0;
+        while j < toks.len() && toks[j].1 != 0 {
+            match toks[j].0 {
+                Tok::Punct('{') => depth += 1,
+                Tok::Punct('}') => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(j + 1);
+                    }
+                }
+                Tok::Punct(';') if depth == 0 => return Some(j + 1),
+                _ => {}
+            }
+            j += 1;
+        }
+        Some(j)
+    }
+
     pub fn parse(src: &str) -> Parsed {
-        let code = src.split("#[cfg(test)]").next().unwrap_or("");
-        let toks = tokens(code);
+        let toks = tokens(src);
         let mut p = Parsed::default();
         // Inline modules open at the current point, with the brace depth inside each.
         let mut scope: Vec<(String, usize)> = Vec::new();
@@ -312,6 +343,10 @@ mod imports {
         let mut i = 0;
         let is = |i: usize, s: &str| toks[i].0 == Tok::Ident(s.into());
         while i + 4 < toks.len() {
+            if let Some(end) = test_only_item(&toks, i) {
+                i = end;
+                continue;
+            }
             let here: Vec<String> = scope.iter().map(|(m, _)| m.clone()).collect();
             let prev = if i > 0 { Some(&toks[i - 1].0) } else { None };
             match &toks[i].0 {
@@ -370,8 +405,7 @@ mod imports {
                 Tok::Ident(first)
                     if toks[i + 1].0 == Tok::Colons
                         && !matches!(prev, Some(Tok::Colons | Tok::Punct('$' | '.')))
-                        && (matches!(first.as_str(), "crate" | "super" | "self")
-                            || p.mods.get(&here).is_some_and(|m| m.contains(first))) =>
+                        && first.starts_with(|c: char| c.is_ascii_lowercase()) =>
                 {
                     let line = toks[i].1;
                     let mut path = vec![first.clone()];
@@ -418,6 +452,9 @@ mod imports {
     }
 
     pub struct Crate {
+        /// `std`, `core`, `alloc` and the crate's dependencies (as Rust names): an
+        /// inline path starting with one of them (`serde_json::to_string`) is a use.
+        pub externals: BTreeSet<String>,
         pub files: BTreeMap<ModPath, File>,
     }
 
@@ -444,7 +481,8 @@ mod imports {
                 };
                 files.insert(module, file);
             }
-            Crate { files }
+            let externals = ["std", "core", "alloc"].map(String::from).into();
+            Crate { externals, files }
         }
 
         pub fn from_dir(src: &Path) -> Crate {
@@ -461,12 +499,46 @@ mod imports {
                     (rel, std::fs::read_to_string(p).unwrap())
                 })
                 .collect();
-            Crate::new(&sources)
+            let mut krate = Crate::new(&sources);
+            let manifest = std::fs::read_to_string(src.join("../Cargo.toml")).unwrap();
+            let mut in_deps = false;
+            for line in manifest.lines().map(str::trim) {
+                if line.starts_with('[') {
+                    in_deps = line.ends_with("dependencies]");
+                } else if let Some((key, _)) = line.split_once('=').filter(|_| in_deps) {
+                    krate.externals.insert(key.trim().replace('-', "_"));
+                }
+            }
+            krate
         }
 
         /// The absolute module path a path written in `file` (inside its inline module
         /// `scope`) names, or the external crate it starts with.
         fn absolute(
+            &self,
+            file: &File,
+            scope: &[String],
+            path: &[String],
+        ) -> Result<ModPath, String> {
+            let first = path.first().map(String::as_str).unwrap_or("");
+            let bound = file
+                .parsed
+                .named
+                .iter()
+                .find(|n| n.is_use && n.binds.as_deref() == Some(first) && n.path.len() > 1);
+            match bound {
+                // `fmt::Display` after `use std::fmt;`, `metrics::rate` after
+                // `use crate::metrics::{self, …}`: the name a use binds, then the rest.
+                Some(n) if !matches!(first, "crate" | "self" | "super") => {
+                    let mut abs = self.absolute_as_written(file, &n.scope, &n.path)?;
+                    abs.extend(path[1..].iter().cloned());
+                    Ok(abs)
+                }
+                _ => self.absolute_as_written(file, scope, path),
+            }
+        }
+
+        fn absolute_as_written(
             &self,
             file: &File,
             scope: &[String],
@@ -563,7 +635,9 @@ mod imports {
                 }
                 match self.absolute(file, &n.scope, &n.path) {
                     Ok(abs) => out.push((Target::Local(self.resolve(&abs)), n.line)),
-                    Err(ext) if n.is_use => out.push((Target::External(ext), n.line)),
+                    Err(ext) if n.is_use || self.externals.contains(&ext) => {
+                        out.push((Target::External(ext), n.line))
+                    }
                     Err(_) => {}
                 }
             }
@@ -847,5 +921,190 @@ fn inline_modules_and_child_paths_resolve() {
     assert_eq!(
         imports::loops(&c.graph()),
         vec![vec!["s/cat/one.rs".to_string(), "s/mod.rs".to_string()]]
+    );
+}
+
+/// What a file uses, by the name ARCHITECTURE.md's codemap gives it: a module of its own
+/// crate by its top-level name (`metrics`, `systems`), another crate by its Rust name
+/// (`serde`, `engine`); with one example line each. Its own top-level module, the
+/// crate root and `std`/`core`/`alloc` are left out.
+fn uses_of(krate: &imports::Crate, file: &imports::File) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (target, line) in krate.targets(file) {
+        let name = match target {
+            imports::Target::Local(m) => match m.first() {
+                Some(top) if file.module.first() != Some(top) => top.clone(),
+                _ => continue,
+            },
+            imports::Target::External(c) if !["std", "core", "alloc"].contains(&c.as_str()) => c,
+            imports::Target::External(_) => continue,
+        };
+        out.entry(name)
+            .or_insert_with(|| format!("{}:{line}: {}", file.rel, file.lines[line - 1].trim()));
+    }
+    out
+}
+
+/// One row of ARCHITECTURE.md's codemap: the paths it covers and what they may use.
+struct Row {
+    /// Paths from the repository root; `<x>` stands for any one path component and a
+    /// trailing `/` for everything under the folder.
+    paths: Vec<String>,
+    may_use: Vec<String>,
+    text: String,
+}
+
+/// The rows of the table under `## Codemap` in `text` (ARCHITECTURE.md's form).
+fn parse_codemap(text: &str) -> Vec<Row> {
+    let section = text.split("## Codemap").nth(1).unwrap_or("");
+    let section = section.split("\n## ").next().unwrap();
+    let ticked = |cell: &str| -> Vec<String> {
+        cell.split('`')
+            .skip(1)
+            .step_by(2)
+            .map(String::from)
+            .collect()
+    };
+    let mut rows = Vec::new();
+    for line in section.lines().filter(|l| l.starts_with('|')) {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if cells.len() < 5 || cells[1] == "path" || cells[1].starts_with("---") {
+            continue;
+        }
+        let listed = ticked(cells[1]);
+        let Some(first) = listed.first() else {
+            continue;
+        };
+        // Later paths of a cell are relative to the first one's folder.
+        let dir = match first.rfind('/') {
+            Some(i) if !first.ends_with('/') => &first[..=i],
+            _ => "",
+        };
+        let paths = listed
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                if i == 0 {
+                    p.clone()
+                } else {
+                    format!("{dir}{p}")
+                }
+            })
+            .collect();
+        rows.push(Row {
+            paths,
+            may_use: ticked(cells[3]),
+            text: line.to_string(),
+        });
+    }
+    rows
+}
+
+/// How closely `pattern` names `path` (longer is closer), or `None`.
+fn covers(pattern: &str, path: &str) -> Option<usize> {
+    if let Some(dir) = pattern.strip_suffix('/') {
+        return path
+            .starts_with(&format!("{dir}/"))
+            .then_some(pattern.len());
+    }
+    let (p, f): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
+    let same = p.len() == f.len()
+        && p.iter().zip(&f).all(|(p, f)| {
+            p == f || (p.starts_with('<') && (p.ends_with('>') || p.ends_with(">.rs")))
+        });
+    same.then_some(1000 + pattern.len())
+}
+
+/// ARCHITECTURE.md's "may depend on" column is true: every file of every crate is
+/// covered by a codemap row, and uses only modules of its crate and crates its row
+/// names (a row naming its own crate, or covering a whole crate, allows all the
+/// crate's modules; a file may always use the other files of its row).
+#[test]
+fn codemap_dependencies_hold() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let rows = parse_codemap(&std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap());
+    assert!(rows.len() > 10);
+    let report: String = CRATES
+        .iter()
+        .map(|name| codemap_violations(&rows, name, &workspace_crate(name)))
+        .collect();
+    assert!(report.is_empty(), "{report}");
+}
+
+/// What in crate `name` its codemap rows do not allow (empty: all is well).
+fn codemap_violations(rows: &[Row], name: &str, krate: &imports::Crate) -> String {
+    let mut report = String::new();
+    let row_of = |path: &str| {
+        rows.iter()
+            .filter_map(|r| {
+                r.paths
+                    .iter()
+                    .filter_map(|p| covers(p, path))
+                    .max()
+                    .map(|s| (s, r))
+            })
+            .max_by_key(|(s, _)| *s)
+            .map(|(_, r)| r)
+    };
+    for file in krate.files.values() {
+        let path = format!("{name}/src/{}", file.rel);
+        let Some(row) = row_of(&path) else {
+            report += &format!("\n{path}: no codemap row covers it\n");
+            continue;
+        };
+        // Its own crate's modules: all when the row covers the whole crate or names
+        // it ("the rest of `engine`"), else those it names and those of its own row.
+        let any_local =
+            row.paths.contains(&format!("{name}/")) || row.may_use.iter().any(|u| u == name);
+        let in_row = |m: &str| {
+            krate.files.values().any(|f| {
+                f.module.first().is_some_and(|top| top == m)
+                    && row_of(&format!("{name}/src/{}", f.rel))
+                        .is_some_and(|r| std::ptr::eq(r, row))
+            })
+        };
+        for (used, example) in uses_of(krate, file) {
+            let local = krate.files.keys().any(|m| m.first() == Some(&used));
+            if !(row.may_use.contains(&used) || local && (any_local || in_row(&used))) {
+                let row_start: String = row.text.chars().take(100).collect();
+                report += &format!(
+                    "\n{path} uses `{used}`, which its codemap row does not allow:\n  {example}\n  row: {row_start}…\n"
+                );
+            }
+        }
+    }
+    report
+}
+
+#[test]
+fn codemap_check_flags_what_a_row_does_not_allow() {
+    let rows = parse_codemap(
+        "## Codemap\n\n| path | what | may depend on |\n| --- | --- | --- |\n\
+         | `k/src/a.rs`, `b.rs`, `lib.rs` | three | `serde` (derives) |\n\
+         | `k/src/c/` | the rest | the rest of `k` |\n\n## Next\n",
+    );
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].paths, ["k/src/a.rs", "k/src/b.rs", "k/src/lib.rs"]);
+    let krate = krate(&[
+        ("lib.rs", "mod a; mod b; mod c; mod d;"),
+        ("a.rs", "use crate::b::X; use serde::Serialize;"),
+        (
+            "b.rs",
+            "pub struct X; use crate::c::Y; fn f() { std::mem::drop(()); }",
+        ),
+        ("c/mod.rs", "pub struct Y; use crate::a::Z; mod e;"),
+        ("c/e.rs", "use super::Y; use toml::Value;"),
+        ("d.rs", ""),
+    ]);
+    let report = codemap_violations(&rows, "k", &krate);
+    let flagged: Vec<&str> = report.lines().filter(|l| l.starts_with("k/src")).collect();
+    assert_eq!(
+        flagged,
+        [
+            "k/src/b.rs uses `c`, which its codemap row does not allow:",
+            "k/src/c/e.rs uses `toml`, which its codemap row does not allow:",
+            "k/src/d.rs: no codemap row covers it",
+        ],
+        "{report}"
     );
 }
