@@ -12,7 +12,7 @@
 
 use crate::error::LabError;
 use crate::params::ParamSpec;
-use crate::query::{Condition, Query, RunView};
+use crate::query::{Condition, Query, Run};
 use crate::time::{Nanos, NS_PER_SEC};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -365,8 +365,8 @@ impl Alerts {
     }
 
     /// Evaluates every rule at the run's latest sample, taken at `t`.
-    pub fn evaluate<'a>(&mut self, run: impl Into<RunView<'a>>, t: Nanos) {
-        let run = run.into();
+    pub fn evaluate(&mut self, run: &impl Run, t: Nanos) {
+        let run = &run.view();
         for a in &mut self.alerts {
             a.value = a.rule.condition.query().eval_at(run, t);
             let holds = a.rule.condition.holds_at(run, t).unwrap_or(false);
@@ -470,8 +470,8 @@ fn bad_ratio_query(window: &str) -> String {
 impl ErrorBudget {
     /// Reads the budget from the run's metrics at its latest sample; `None` before any
     /// request was answered.
-    pub fn of<'a>(run: impl Into<RunView<'a>>, slo: &Slo) -> Option<ErrorBudget> {
-        let run = run.into();
+    pub fn of(run: &impl Run, slo: &Slo) -> Option<ErrorBudget> {
+        let run = &run.view();
         let eval = |window: &str| {
             Query::parse(&bad_ratio_query(window))
                 .map(|q| q.eval(run))

@@ -266,22 +266,29 @@ impl Query {
     }
 
     /// The value at the run's latest sample (NaN before the first sample).
-    pub fn eval<'a>(&self, run: impl Into<RunView<'a>>) -> f64 {
-        let run = run.into();
+    pub fn eval(&self, run: &impl Run) -> f64 {
+        let run = run.view();
         match run.latest_sample() {
-            Some(t) => self.eval_at(run, t),
+            Some(t) => scalar(eval(&self.expr, run, t)),
             None => f64::NAN,
         }
     }
 
     /// The value at the latest sample at or before `t`.
-    pub fn eval_at<'a>(&self, run: impl Into<RunView<'a>>, t: Nanos) -> f64 {
-        scalar(eval(&self.expr, run.into(), t))
+    pub fn eval_at(&self, run: &impl Run, t: Nanos) -> f64 {
+        scalar(eval(&self.expr, run.view(), t))
     }
 }
 
+/// Something a run can be read from: a `Lab` (`sim` implements this), or a `RunView`
+/// of its parts. Queries take it by reference so `&Lab`, `&mut Lab` and `&RunView`
+/// all do.
+pub trait Run {
+    fn view(&self) -> RunView<'_>;
+}
+
 /// A run as queries read it: its metrics registry and its golden series (in
-/// `GOLDEN_SERIES` order). `Lab::run` gives one; a `&Lab` converts into one.
+/// `GOLDEN_SERIES` order). `Lab::run` gives one.
 #[derive(Clone, Copy)]
 pub struct RunView<'a> {
     pub metrics: &'a Registry,
@@ -305,9 +312,15 @@ impl<'a> RunView<'a> {
     }
 }
 
+impl Run for RunView<'_> {
+    fn view(&self) -> RunView<'_> {
+        *self
+    }
+}
+
 /// Time of the run's latest sample.
-pub fn latest_sample<'a>(run: impl Into<RunView<'a>>) -> Option<Nanos> {
-    run.into().latest_sample()
+pub fn latest_sample(run: &impl Run) -> Option<Nanos> {
+    run.view().latest_sample()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -411,12 +424,12 @@ impl Condition {
     }
 
     /// Whether the condition holds at the latest sample; `None` while there is no data.
-    pub fn holds<'a>(&self, run: impl Into<RunView<'a>>) -> Option<bool> {
+    pub fn holds(&self, run: &impl Run) -> Option<bool> {
         self.test(self.query.eval(run))
     }
 
     /// Whether it holds at the latest sample at or before `t`.
-    pub fn holds_at<'a>(&self, run: impl Into<RunView<'a>>, t: Nanos) -> Option<bool> {
+    pub fn holds_at(&self, run: &impl Run, t: Nanos) -> Option<bool> {
         self.test(self.query.eval_at(run, t))
     }
 

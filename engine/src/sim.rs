@@ -12,7 +12,7 @@ pub use crate::golden::{Golden, Series, GOLDEN_SERIES, GOLDEN_WINDOW_NS};
 use crate::metrics::{histogram_quantile, LATENCY_BUCKETS};
 use crate::observe::{LogRecord, Trace};
 use crate::params::{find_spec, ParamSet, ParamValue};
-use crate::query::RunView;
+use crate::query::{Run, RunView};
 use crate::scenario::ActiveScenario;
 use crate::systems::{Core, Model, SystemMeta};
 use crate::time::{ns_to_secs, Nanos, NS_PER_SEC};
@@ -558,7 +558,7 @@ impl Lab {
             metrics: &self.core.metrics,
             golden: &self.golden_series,
         };
-        self.alerts.evaluate(run, t);
+        self.alerts.evaluate(&run, t);
 
         self.digest.u64(t);
         for name in GOLDEN_SERIES {
@@ -609,14 +609,14 @@ impl Lab {
         let mut alerts = Alerts::new(self.config.alert_rules());
         let times: Vec<Nanos> = self.golden_series[0].iter().map(|(t, _)| t).collect();
         for t in times {
-            alerts.evaluate(self.run(), t);
+            alerts.evaluate(self, t);
         }
         self.alerts = alerts;
     }
 
     /// The availability error budget at the latest sample (see `alerts::ErrorBudget`).
     pub fn error_budget(&self) -> Option<ErrorBudget> {
-        ErrorBudget::of(self.run(), &self.config.slo)
+        ErrorBudget::of(self, &self.config.slo)
     }
 
     /// A golden series by name (see `GOLDEN_SERIES`).
@@ -900,8 +900,24 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-impl<'a> From<&'a Lab> for RunView<'a> {
-    fn from(lab: &'a Lab) -> RunView<'a> {
-        lab.run()
+impl Run for Lab {
+    fn view(&self) -> RunView<'_> {
+        self.run()
+    }
+}
+
+impl crate::topology::Read for Lab {
+    fn reading(&self) -> crate::topology::Reading<'_> {
+        let (lab, now) = (self, self.now_ns());
+        crate::topology::Reading {
+            system: lab.system().id,
+            params: lab.config().system_param_set().ok(),
+            run: lab.run(),
+            striking: lab
+                .scenarios()
+                .filter(|s| s.is_active(now))
+                .map(|s| s.meta)
+                .collect(),
+        }
     }
 }
