@@ -85,7 +85,7 @@ pub enum Command {
     List { format: Format },
     Describe { id: String, format: Format },
     Run(RunArgs),
-    Tutorial(crate::tutorial::TutorialCommand),
+    Tutorial(TutorialCommand),
 }
 
 pub const USAGE: &str = "\
@@ -208,7 +208,7 @@ pub fn parse(argv: &[String]) -> Result<Command, UsageError> {
             Ok(Command::Describe { id, format })
         }
         "run" => parse_run(rest).map(Command::Run),
-        "tutorial" => crate::tutorial::parse(rest).map(Command::Tutorial),
+        "tutorial" => parse_tutorial(rest).map(Command::Tutorial),
         other => Err(UsageError(format!(
             "unknown command `{other}` (allowed: list, describe, run, tutorial, help, version)"
         ))),
@@ -365,4 +365,28 @@ fn parse_run(rest: &[String]) -> Result<RunArgs, UsageError> {
         )));
     }
     Ok(run)
+}
+#[derive(Debug, Clone, PartialEq)]
+pub enum TutorialCommand {
+    List,
+    Check { id: Option<String> },
+}
+
+/// `sdl tutorial …`'s arguments.
+fn parse_tutorial(rest: &[String]) -> Result<TutorialCommand, UsageError> {
+    let usage = || UsageError("`sdl tutorial` takes `list` or `check [ID]`".into());
+    match rest.first().map(String::as_str) {
+        Some("list") if rest.len() == 1 => Ok(TutorialCommand::List),
+        Some("check") if rest.len() <= 2 => {
+            if let Some(a) = rest.get(1).filter(|a| a.starts_with("--")) {
+                return Err(UsageError(format!(
+                    "unknown option `{a}` for `sdl tutorial check` (it takes an optional tutorial ID)"
+                )));
+            }
+            Ok(TutorialCommand::Check {
+                id: rest.get(1).cloned(),
+            })
+        }
+        _ => Err(usage()),
+    }
 }

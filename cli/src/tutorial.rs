@@ -1,32 +1,8 @@
 //! `sdl tutorial list` and `sdl tutorial check [ID]`: list the embedded tutorials, and
 //! replay their steps headless with the engine so authors see each check's numbers.
 
-use crate::args::UsageError;
+use crate::args::{TutorialCommand, UsageError};
 use std::fmt::Write as _;
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum TutorialCommand {
-    List,
-    Check { id: Option<String> },
-}
-
-pub fn parse(rest: &[String]) -> Result<TutorialCommand, UsageError> {
-    let usage = || UsageError("`sdl tutorial` takes `list` or `check [ID]`".into());
-    match rest.first().map(String::as_str) {
-        Some("list") if rest.len() == 1 => Ok(TutorialCommand::List),
-        Some("check") if rest.len() <= 2 => {
-            if let Some(a) = rest.get(1).filter(|a| a.starts_with("--")) {
-                return Err(UsageError(format!(
-                    "unknown option `{a}` for `sdl tutorial check` (it takes an optional tutorial ID)"
-                )));
-            }
-            Ok(TutorialCommand::Check {
-                id: rest.get(1).cloned(),
-            })
-        }
-        _ => Err(usage()),
-    }
-}
 
 pub fn run(cmd: &TutorialCommand) -> Result<String, UsageError> {
     if let Some(e) = content::errors().first() {

@@ -12,8 +12,7 @@
 
 use crate::error::LabError;
 use crate::params::ParamSpec;
-use crate::query::{Condition, Query};
-use crate::sim::Lab;
+use crate::query::{Condition, Query, Run};
 use crate::time::{Nanos, NS_PER_SEC};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -221,7 +220,7 @@ fn duration_text(ns: Nanos) -> String {
     } else if ns > 0 && ns % MIN == 0 {
         format!("{}m", ns / MIN)
     } else {
-        format!("{}s", crate::share::format_seconds(ns))
+        format!("{}s", crate::time::format_seconds(ns))
     }
 }
 
@@ -365,11 +364,12 @@ impl Alerts {
         }
     }
 
-    /// Evaluates every rule at the lab's latest sample, taken at `t`.
-    pub fn evaluate(&mut self, lab: &Lab, t: Nanos) {
+    /// Evaluates every rule at the run's latest sample, taken at `t`.
+    pub fn evaluate(&mut self, run: &impl Run, t: Nanos) {
+        let run = &run.view();
         for a in &mut self.alerts {
-            a.value = a.rule.condition.query().eval_at(lab, t);
-            let holds = a.rule.condition.holds_at(lab, t).unwrap_or(false);
+            a.value = a.rule.condition.query().eval_at(run, t);
+            let holds = a.rule.condition.holds_at(run, t).unwrap_or(false);
             let change = match (a.state, holds) {
                 (AlertState::Inactive, true) => {
                     a.active_since = Some(t);
@@ -468,12 +468,13 @@ fn bad_ratio_query(window: &str) -> String {
 }
 
 impl ErrorBudget {
-    /// Reads the budget from the lab's metrics at its latest sample; `None` before any
+    /// Reads the budget from the run's metrics at its latest sample; `None` before any
     /// request was answered.
-    pub fn of(lab: &Lab, slo: &Slo) -> Option<ErrorBudget> {
+    pub fn of(run: &impl Run, slo: &Slo) -> Option<ErrorBudget> {
+        let run = &run.view();
         let eval = |window: &str| {
             Query::parse(&bad_ratio_query(window))
-                .map(|q| q.eval(lab))
+                .map(|q| q.eval(run))
                 .unwrap_or(f64::NAN)
         };
         let allowed = (1.0 - slo.availability).max(1e-12);
@@ -526,7 +527,7 @@ crate::codec_enum!(Change {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::LabConfig;
+    use crate::sim::{Lab, LabConfig};
 
     fn lab_with(scenario: Option<&str>) -> Lab {
         let mut cfg = LabConfig::new("web");

@@ -40,6 +40,7 @@ pub mod codec;
 pub mod dist;
 pub mod error;
 pub mod event;
+pub mod golden;
 pub mod json;
 pub mod metrics;
 pub mod mitigation;

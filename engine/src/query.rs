@@ -30,8 +30,8 @@
 //! happened). A `Condition` on NaN neither holds nor fails: `holds` returns `None`.
 
 use crate::catalog;
+use crate::golden::{Series, GOLDEN_SERIES};
 use crate::metrics::{self, MetricKind, Registry};
-use crate::sim::{Lab, GOLDEN_SERIES};
 use crate::time::{Nanos, NS_PER_MS, NS_PER_SEC};
 use std::cell::Cell;
 use std::fmt;
@@ -265,25 +265,62 @@ impl Query {
         first.map_or(Ok(()), Err)
     }
 
-    /// The value at the lab's latest sample (NaN before the first sample).
-    pub fn eval(&self, lab: &Lab) -> f64 {
-        match latest_sample(lab) {
-            Some(t) => self.eval_at(lab, t),
+    /// The value at the run's latest sample (NaN before the first sample).
+    pub fn eval(&self, run: &impl Run) -> f64 {
+        let run = run.view();
+        match run.latest_sample() {
+            Some(t) => scalar(eval(&self.expr, run, t)),
             None => f64::NAN,
         }
     }
 
     /// The value at the latest sample at or before `t`.
-    pub fn eval_at(&self, lab: &Lab, t: Nanos) -> f64 {
-        scalar(eval(&self.expr, lab, t))
+    pub fn eval_at(&self, run: &impl Run, t: Nanos) -> f64 {
+        scalar(eval(&self.expr, run.view(), t))
     }
 }
 
-/// Time of the lab's latest sample.
-pub fn latest_sample(lab: &Lab) -> Option<Nanos> {
-    lab.series(GOLDEN_SERIES[0])
-        .and_then(|s| s.last())
-        .map(|p| p.0)
+/// Something a run can be read from: a `Lab` (`sim` implements this), or a `RunView`
+/// of its parts. Queries take it by reference so `&Lab`, `&mut Lab` and `&RunView`
+/// all do.
+pub trait Run {
+    fn view(&self) -> RunView<'_>;
+}
+
+/// A run as queries read it: its metrics registry and its golden series (in
+/// `GOLDEN_SERIES` order). `Lab::run` gives one.
+#[derive(Clone, Copy)]
+pub struct RunView<'a> {
+    pub metrics: &'a Registry,
+    pub golden: &'a [Series],
+}
+
+impl<'a> RunView<'a> {
+    /// A golden series by name (see `GOLDEN_SERIES`).
+    pub fn series(&self, name: &str) -> Option<&'a Series> {
+        GOLDEN_SERIES
+            .iter()
+            .position(|n| *n == name)
+            .and_then(|i| self.golden.get(i))
+    }
+
+    /// Time of the run's latest sample.
+    pub fn latest_sample(&self) -> Option<Nanos> {
+        self.series(GOLDEN_SERIES[0])
+            .and_then(|s| s.last())
+            .map(|p| p.0)
+    }
+}
+
+impl Run for RunView<'_> {
+    fn view(&self) -> RunView<'_> {
+        *self
+    }
+}
+
+/// Time of the run's latest sample.
+pub fn latest_sample(run: &impl Run) -> Option<Nanos> {
+    run.view().latest_sample()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -387,13 +424,13 @@ impl Condition {
     }
 
     /// Whether the condition holds at the latest sample; `None` while there is no data.
-    pub fn holds(&self, lab: &Lab) -> Option<bool> {
-        self.test(self.query.eval(lab))
+    pub fn holds(&self, run: &impl Run) -> Option<bool> {
+        self.test(self.query.eval(run))
     }
 
     /// Whether it holds at the latest sample at or before `t`.
-    pub fn holds_at(&self, lab: &Lab, t: Nanos) -> Option<bool> {
-        self.test(self.query.eval_at(lab, t))
+    pub fn holds_at(&self, run: &impl Run, t: Nanos) -> Option<bool> {
+        self.test(self.query.eval_at(run, t))
     }
 
     /// Applies the comparison to a value of the query; `None` for NaN.
@@ -452,12 +489,12 @@ fn matching(reg: &Registry, sel: &Selector) -> Option<(MetricKind, Vec<usize>)> 
     Some((spec.kind, keep))
 }
 
-fn eval(e: &Expr, lab: &Lab, t: Nanos) -> Value {
-    let reg = lab.metrics();
+fn eval(e: &Expr, run: RunView, t: Nanos) -> Value {
+    let reg = run.metrics;
     match e {
         Expr::Num(x) => Value::Scalar(*x),
         Expr::Golden(name) => Value::Scalar(
-            lab.series(name)
+            run.series(name)
                 .and_then(|s| s.at(t))
                 .map_or(f64::NAN, |p| p.1),
         ),
@@ -476,7 +513,7 @@ fn eval(e: &Expr, lab: &Lab, t: Nanos) -> Value {
         },
         Expr::Range(f, sel, window) if is_golden(sel) => {
             let start = t.saturating_sub(*window);
-            let pts: Vec<(Nanos, f64)> = lab
+            let pts: Vec<(Nanos, f64)> = run
                 .series(&sel.name)
                 .map(|s| s.iter().filter(|p| p.0 >= start && p.0 <= t).collect())
                 .unwrap_or_default();
@@ -527,7 +564,7 @@ fn eval(e: &Expr, lab: &Lab, t: Nanos) -> Value {
             }
             Value::Scalar(metrics::histogram_quantile(*q, spec.buckets, &sum))
         }
-        Expr::Agg(agg, inner) => match eval(inner, lab, t) {
+        Expr::Agg(agg, inner) => match eval(inner, run, t) {
             Value::Scalar(x) => Value::Scalar(x),
             Value::Vector { values, family } => {
                 if values.is_empty() {
@@ -546,9 +583,9 @@ fn eval(e: &Expr, lab: &Lab, t: Nanos) -> Value {
                 })
             }
         },
-        Expr::Neg(inner) => Value::Scalar(-scalar(eval(inner, lab, t))),
+        Expr::Neg(inner) => Value::Scalar(-scalar(eval(inner, run, t))),
         Expr::Bin(a, op, b) => {
-            let (x, y) = (scalar(eval(a, lab, t)), scalar(eval(b, lab, t)));
+            let (x, y) = (scalar(eval(a, run, t)), scalar(eval(b, run, t)));
             Value::Scalar(match op {
                 BinOp::Add => x + y,
                 BinOp::Sub => x - y,
@@ -1181,6 +1218,7 @@ fn match_atom(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::Lab;
     use crate::testkit;
 
     fn re(p: &str, s: &str) -> bool {

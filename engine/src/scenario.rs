@@ -529,6 +529,8 @@ pub fn module_doc(source: &str) -> String {
 /// A switched-on scenario inside a run.
 pub struct ActiveScenario {
     pub meta: &'static ScenarioMeta,
+    /// Its place in the catalogue: the order scenarios are asked in, its stream's number.
+    rank: usize,
     pub params: ParamSet,
     pub enabled: bool,
     enabled_at: Nanos,
@@ -601,10 +603,14 @@ const _: () = assert!(Component::Queue as usize + 1 == COMPONENTS);
 
 impl Scenarios {
     /// Switches `meta` on at `now` with `params` (already validated), or back on with new
-    /// parameters if it ran before.
+    /// parameters if it ran before. `rank` is its place in the catalogue
+    /// (`catalog::scenario_rank`): scenarios are asked in that order and each draws from
+    /// its own stream numbered by it, whatever order they were switched on in. It is
+    /// passed in, not looked up, so this module does not import the catalogue that lists it.
     pub fn enable(
         &mut self,
         meta: &'static ScenarioMeta,
+        rank: usize,
         params: ParamSet,
         now: Nanos,
         seed: u64,
@@ -620,9 +626,9 @@ impl Scenarios {
         } else {
             let mut instance = (meta.build)();
             instance.configure(&params, metrics);
-            let rank = crate::catalog::scenario_rank(meta.id);
             let mut active = ActiveScenario {
                 meta,
+                rank,
                 params,
                 enabled: true,
                 enabled_at: now,
@@ -633,7 +639,7 @@ impl Scenarios {
             active.set_window();
             self.list.push(active);
             self.version += 1;
-            crate::order::sort_by_key(&mut self.list, |s| crate::catalog::scenario_rank(s.meta.id));
+            crate::order::sort_by_key(&mut self.list, |s| s.rank);
             for (c, positions) in self.by_component.iter_mut().enumerate() {
                 positions.clear();
                 for (i, s) in self.list.iter().enumerate() {

@@ -15,6 +15,7 @@
 use crate::catalog::{find_switch, find_system, in_switch_order, Switch};
 use crate::json::{self, optional, Fields, Value};
 use crate::run::RunSpec;
+pub use crate::time::format_seconds;
 use crate::time::{parse_duration, Nanos, NS_PER_SEC};
 use crate::{LabConfig, LabError};
 use std::collections::BTreeMap;
@@ -371,17 +372,6 @@ fn parse_t(raw: &str) -> Result<Nanos, String> {
         ));
     }
     Ok(ns)
-}
-
-/// Virtual seconds as the shortest exact decimal (`120`, `90.5`, `0.000000001`).
-pub fn format_seconds(ns: Nanos) -> String {
-    let (whole, frac) = (ns / NS_PER_SEC, ns % NS_PER_SEC);
-    if frac == 0 {
-        whole.to_string()
-    } else {
-        let digits = format!("{frac:09}");
-        format!("{whole}.{}", digits.trim_end_matches('0'))
-    }
 }
 
 /// Percent-encodes everything but unreserved characters (RFC 3986) and `,`.

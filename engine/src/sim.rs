@@ -5,10 +5,14 @@
 use crate::alerts::{
     default_rules, Alerts, ErrorBudget, Rule, Slo, DEFAULT_RULE_NAMES, MAX_CUSTOM_RULES,
 };
-use crate::catalog::{find_mitigation, find_scenario, find_switch, find_system, Switch};
-use crate::metrics::{histogram_quantile, Ring, LATENCY_BUCKETS};
+use crate::catalog::{
+    find_mitigation, find_scenario, find_switch, find_system, scenario_rank, Switch,
+};
+pub use crate::golden::{Golden, Series, GOLDEN_SERIES, GOLDEN_WINDOW_NS};
+use crate::metrics::{histogram_quantile, LATENCY_BUCKETS};
 use crate::observe::{LogRecord, Trace};
 use crate::params::{find_spec, ParamSet, ParamValue};
+use crate::query::{Run, RunView};
 use crate::scenario::ActiveScenario;
 use crate::systems::{Core, Model, SystemMeta};
 use crate::time::{ns_to_secs, Nanos, NS_PER_SEC};
@@ -281,82 +285,6 @@ impl LabConfig {
     }
 }
 
-/// Names of the golden-signal series, in display order.
-pub const GOLDEN_SERIES: [&str; 8] = [
-    "throughput_rps",
-    "error_rate",
-    "latency_p50_s",
-    "latency_p95_s",
-    "latency_p99_s",
-    "queue_depth",
-    "utilization",
-    "in_flight",
-];
-
-/// The golden signals at one sample: rates and percentiles over the last
-/// `GOLDEN_WINDOW_NS` (like `rate(...[5s])` on a dashboard), saturation right now.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
-pub struct Golden {
-    pub t_ns: Nanos,
-    /// Successful responses per second.
-    pub throughput_rps: f64,
-    /// Failed share of responses (0..1).
-    pub error_rate: f64,
-    pub latency_p50_s: f64,
-    pub latency_p95_s: f64,
-    pub latency_p99_s: f64,
-    /// Requests waiting for a worker.
-    pub queue_depth: f64,
-    /// Busy fraction of workers over the last sampling interval (0..1).
-    pub utilization: f64,
-    /// Requests in the system (waiting or in service).
-    pub in_flight: f64,
-}
-
-impl Golden {
-    pub fn get(&self, name: &str) -> Option<f64> {
-        Some(match name {
-            "throughput_rps" => self.throughput_rps,
-            "error_rate" => self.error_rate,
-            "latency_p50_s" => self.latency_p50_s,
-            "latency_p95_s" => self.latency_p95_s,
-            "latency_p99_s" => self.latency_p99_s,
-            "queue_depth" => self.queue_depth,
-            "utilization" => self.utilization,
-            "in_flight" => self.in_flight,
-            _ => return None,
-        })
-    }
-}
-
-/// Window of the golden rates and percentiles.
-pub const GOLDEN_WINDOW_NS: Nanos = 5 * NS_PER_SEC;
-
-/// A sampled series: `(t_ns, value)` pairs, oldest first, bounded.
-pub struct Series {
-    ring: Ring<(Nanos, f64)>,
-}
-
-impl Series {
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (Nanos, f64)> + '_ {
-        self.ring.iter()
-    }
-    pub fn len(&self) -> usize {
-        self.ring.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.ring.is_empty()
-    }
-    pub fn last(&self) -> Option<(Nanos, f64)> {
-        self.ring.last()
-    }
-    /// The latest sample at or before `t`.
-    pub fn at(&self, t: Nanos) -> Option<(Nanos, f64)> {
-        crate::metrics::last_at_or_before(self.ring.len(), |i| self.ring.get(i).map(|p| p.0), t)
-            .and_then(|i| self.ring.get(i))
-    }
-}
-
 #[derive(Clone)]
 struct Snapshot {
     t: Nanos,
@@ -464,9 +392,7 @@ impl Lab {
             window_samples: window,
             golden_series: GOLDEN_SERIES
                 .iter()
-                .map(|_| Series {
-                    ring: Ring::new(config.history_len.max(2)),
-                })
+                .map(|_| Series::new(config.history_len.max(2)))
                 .collect(),
             golden: Golden::default(),
             alerts: Alerts::new(config.alert_rules()),
@@ -478,9 +404,14 @@ impl Lab {
             let meta = find_scenario(id)?;
             config.check_switch(Switch::Scenario(meta))?;
             let params = config.switch_param_set(Switch::Scenario(meta))?;
-            lab.core
-                .scenarios
-                .enable(meta, params, 0, config.seed, &mut lab.core.metrics);
+            lab.core.scenarios.enable(
+                meta,
+                scenario_rank(meta.id),
+                params,
+                0,
+                config.seed,
+                &mut lab.core.metrics,
+            );
         }
         Ok(lab)
     }
@@ -621,12 +552,13 @@ impl Lab {
         }
         self.golden = g;
         for (series, name) in self.golden_series.iter_mut().zip(GOLDEN_SERIES) {
-            series.ring.push((t, g.get(name).unwrap_or(0.0)));
+            series.push((t, g.get(name).unwrap_or(0.0)));
         }
-        // Alerts read the lab they live in: lift them out while they look.
-        let mut alerts = std::mem::take(&mut self.alerts);
-        alerts.evaluate(self, t);
-        self.alerts = alerts;
+        let run = RunView {
+            metrics: &self.core.metrics,
+            golden: &self.golden_series,
+        };
+        self.alerts.evaluate(&run, t);
 
         self.digest.u64(t);
         for name in GOLDEN_SERIES {
@@ -675,7 +607,7 @@ impl Lab {
     /// had it from the start gives, as far back as the history reaches.
     fn rebuild_alerts(&mut self) {
         let mut alerts = Alerts::new(self.config.alert_rules());
-        let times: Vec<Nanos> = self.golden_series[0].ring.iter().map(|(t, _)| t).collect();
+        let times: Vec<Nanos> = self.golden_series[0].iter().map(|(t, _)| t).collect();
         for t in times {
             alerts.evaluate(self, t);
         }
@@ -689,10 +621,15 @@ impl Lab {
 
     /// A golden series by name (see `GOLDEN_SERIES`).
     pub fn series(&self, name: &str) -> Option<&Series> {
-        GOLDEN_SERIES
-            .iter()
-            .position(|n| *n == name)
-            .map(|i| &self.golden_series[i])
+        self.run().series(name)
+    }
+
+    /// The run as queries, alerts and checks read it: the metrics and the golden series.
+    pub fn run(&self) -> RunView<'_> {
+        RunView {
+            metrics: &self.core.metrics,
+            golden: &self.golden_series,
+        }
     }
 
     pub fn metrics(&self) -> &crate::metrics::Registry {
@@ -741,6 +678,7 @@ impl Lab {
                 let params = self.config.switch_param_set(sw)?;
                 self.core.scenarios.enable(
                     meta,
+                    scenario_rank(meta.id),
                     params,
                     now,
                     self.config.seed,
@@ -929,12 +867,12 @@ impl Lab {
             .collect();
         let golden = &self.golden_series;
         for i in 0..golden[0].len() {
-            let Some((t, _)) = golden[0].ring.get(i) else {
+            let Some((t, _)) = golden[0].get(i) else {
                 continue;
             };
             let mut row = vec![fmt_num(ns_to_secs(t))];
             for s in golden {
-                row.push(s.ring.get(i).map_or(String::new(), |(_, v)| fmt_num(v)));
+                row.push(s.get(i).map_or(String::new(), |(_, v)| fmt_num(v)));
             }
             for c in &columns {
                 row.push(c.get(&t).map_or(String::new(), |v| fmt_num(*v)));
@@ -962,15 +900,24 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-// On the wire between the page and the engine's worker (`codec`).
-crate::codec_struct!(Golden {
-    t_ns,
-    throughput_rps,
-    error_rate,
-    latency_p50_s,
-    latency_p95_s,
-    latency_p99_s,
-    queue_depth,
-    utilization,
-    in_flight
-});
+impl Run for Lab {
+    fn view(&self) -> RunView<'_> {
+        self.run()
+    }
+}
+
+impl crate::topology::Read for Lab {
+    fn reading(&self) -> crate::topology::Reading<'_> {
+        let (lab, now) = (self, self.now_ns());
+        crate::topology::Reading {
+            system: lab.system().id,
+            params: lab.config().system_param_set().ok(),
+            run: lab.run(),
+            striking: lab
+                .scenarios()
+                .filter(|s| s.is_active(now))
+                .map(|s| s.meta)
+                .collect(),
+        }
+    }
+}

@@ -79,3 +79,13 @@ pub fn format_duration(ns: Nanos) -> String {
         }
     }
 }
+/// Virtual seconds as the shortest exact decimal (`120`, `90.5`, `0.000000001`).
+pub fn format_seconds(ns: Nanos) -> String {
+    let (whole, frac) = (ns / NS_PER_SEC, ns % NS_PER_SEC);
+    if frac == 0 {
+        whole.to_string()
+    } else {
+        let digits = format!("{frac:09}");
+        format!("{whole}.{}", digits.trim_end_matches('0'))
+    }
+}

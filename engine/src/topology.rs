@@ -8,10 +8,12 @@
 //! last `WINDOW_NS` of virtual time, so it is deterministic and needs no hooks in the
 //! systems. Each node says which metrics decide its health (`NodeSpec::signals`).
 
+use crate::golden::GOLDEN_WINDOW_NS;
 use crate::metrics::{histogram_quantile, rate, MetricKind, Registry};
 use crate::observe::{LogRecord, Trace};
-use crate::scenario::Component;
-use crate::sim::{Lab, GOLDEN_WINDOW_NS};
+use crate::params::ParamSet;
+use crate::query::RunView;
+use crate::scenario::{Component, ScenarioMeta};
 use crate::time::Nanos;
 use serde::{Deserialize, Serialize};
 
@@ -849,14 +851,41 @@ fn read_edge(q: &Q<'_>, spec: &EdgeSpec) -> f64 {
     }
 }
 
-/// The diagram of `lab`'s system with readings at its latest sample and the
+/// What the diagram reads of a run: its system and the system's parameters, its
+/// metrics and golden series, the scenarios striking now.
+#[derive(Clone)]
+pub struct Reading<'a> {
+    pub system: &'static str,
+    /// `None` when they do not validate (every optional part is then drawn).
+    pub params: Option<ParamSet>,
+    pub run: RunView<'a>,
+    /// The scenarios active at the run's current time.
+    pub striking: Vec<&'static ScenarioMeta>,
+}
+
+/// Something the diagram can be read from: a `Lab` (`sim` implements this), or a
+/// `Reading` of its parts.
+pub trait Read {
+    fn reading(&self) -> Reading<'_>;
+}
+
+impl Read for Reading<'_> {
+    fn reading(&self) -> Reading<'_> {
+        self.clone()
+    }
+}
+
+/// The diagram of a run's system with readings at its latest sample and the
 /// components its active scenarios strike now.
-pub fn snapshot(lab: &Lab) -> TopologyView {
-    let cfg = lab.config();
-    let params = cfg.system_param_set().ok();
+pub fn snapshot(run: &impl Read) -> TopologyView {
+    let Reading {
+        system,
+        params,
+        run,
+        striking,
+    } = run.reading();
     let flag = |name: &str| params.as_ref().is_none_or(|p| p.bool(name));
-    let system = lab.system().id;
-    let registered = |name: &str| lab.metrics().spec(name).is_some();
+    let registered = |name: &str| run.metrics.spec(name).is_some();
     let parts = if system == "web" {
         Parts {
             cache: flag("cache_enabled"),
@@ -869,17 +898,15 @@ pub fn snapshot(lab: &Lab) -> TopologyView {
         Parts::default()
     };
     let (nodes, edges) = layout(system, parts);
-    let end = lab.golden().t_ns;
+    let end = run.latest_sample().unwrap_or(0);
     let q = Q {
-        reg: lab.metrics(),
+        reg: run.metrics,
         end,
         disk_bytes: params
             .as_ref()
             .filter(|_| system == "web")
             .map_or(f64::NAN, |p| p.f64("disk_capacity_gb") * 1e9),
     };
-    let now = lab.now_ns();
-    let striking: Vec<_> = lab.scenarios().filter(|s| s.is_active(now)).collect();
     TopologyView {
         t_ns: end,
         nodes: nodes
@@ -888,8 +915,8 @@ pub fn snapshot(lab: &Lab) -> TopologyView {
                 let (health, reasons, detail) = read_node(&q, spec);
                 let struck_by = striking
                     .iter()
-                    .filter(|s| s.meta.strikes.iter().any(|c| spec.components.contains(c)))
-                    .map(|s| s.meta.id)
+                    .filter(|s| s.strikes.iter().any(|c| spec.components.contains(c)))
+                    .map(|s| s.id)
                     .collect();
                 NodeState {
                     spec: *spec,
@@ -921,7 +948,7 @@ crate::codec_enum!(Health {
 mod tests {
     use super::*;
     use crate::time::NS_PER_SEC;
-    use crate::LabConfig;
+    use crate::{Lab, LabConfig};
 
     fn run(system: &str, switches: &[(&str, &[(&str, &str)])], secs: u64) -> Lab {
         let mut cfg = LabConfig::new(system);
