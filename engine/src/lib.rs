@@ -37,6 +37,7 @@ macro_rules! doc_of {
 pub mod alerts;
 pub mod catalog;
 pub mod codec;
+pub mod diagram;
 pub mod dist;
 pub mod error;
 pub mod event;

@@ -22,6 +22,8 @@ pub struct SystemMeta {
     /// The parts scenarios can strike.
     pub components: &'static [Component],
     pub build: fn(&ParamSet, &mut Core) -> Box<dyn Model>,
+    /// Its diagram: components, request paths, how their readings are taken.
+    pub diagram: &'static crate::diagram::Diagram,
 }
 
 impl SystemMeta {

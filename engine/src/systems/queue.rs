@@ -18,6 +18,10 @@
 //! - With `queue_capacity` > 0 a full queue answers 503 at once: errors instead of delay.
 
 use super::{common, Core, Model, SystemMeta, UtilizationMeter};
+use crate::diagram::{
+    all, pct, read_service, secs, share, status, Diagram, EdgeSpec, NodeSpec, Options, Readings,
+    Verdict, ERRORS_DEGRADED, ERRORS_FAILING, SLOW_P99_S, VERY_SLOW_P99_S,
+};
 use crate::dist::Dist;
 use crate::metrics::{latency_bucket, CounterId, GaugeId, HistogramId};
 use crate::observe::{Level, LogRecord, Span, SpanStatus, Trace};
@@ -98,6 +102,7 @@ pub static META: SystemMeta = SystemMeta {
     ],
     components: &[Component::Service],
     build: |p, core| Box::new(QueueModel::new(p, core)),
+    diagram: &DIAGRAM,
 };
 
 const SERVICE: &str = "queue";
@@ -380,5 +385,93 @@ impl Model for QueueModel {
 
     fn has(&self, component: Component) -> bool {
         component == Component::Service
+    }
+}
+
+// ---- its diagram ---------------------------------------------------------------------
+
+/// The queue's diagram: arrivals, the FIFO queue and the workers.
+pub static DIAGRAM: Diagram = Diagram {
+    layout: diagram_layout,
+    read_node: diagram_node,
+    read_edge: diagram_edge,
+};
+
+const ARRIVALS: NodeSpec = NodeSpec {
+    id: "arrivals",
+    label: "Arrivals",
+    components: &[Component::Client],
+    services: &["server"],
+    col: 0,
+    row: 0,
+    signals: "http_requests_total: arrival rate",
+    metrics: &["http_requests_total"],
+};
+const QUEUE: NodeSpec = NodeSpec {
+    id: "queue",
+    label: "FIFO queue",
+    components: &[Component::Service],
+    services: &["server"],
+    col: 1,
+    row: 0,
+    signals: "http_requests_total{status=\"503\"}: turned away when full; service_queue_wait_seconds: p99",
+    metrics: &["service_queue_depth", "service_queue_wait_seconds", "http_requests_total"],
+};
+const WORKERS: NodeSpec = NodeSpec {
+    id: "workers",
+    label: "Workers",
+    components: &[Component::Service],
+    services: &["server"],
+    col: 2,
+    row: 0,
+    signals: "service_utilization_ratio: saturation; http_requests_total{status=\"500\"}: failures",
+    metrics: &[
+        "service_utilization_ratio",
+        "service_workers_busy",
+        "http_request_duration_seconds",
+    ],
+};
+
+fn diagram_layout(_: &Options<'_>) -> (Vec<NodeSpec>, Vec<EdgeSpec>) {
+    let e = |from, to, rate_of| EdgeSpec { from, to, rate_of };
+    (
+        vec![ARRIVALS, QUEUE, WORKERS],
+        vec![
+            e("arrivals", "queue", "http_requests_total"),
+            e("queue", "workers", "service_queue_wait_seconds_count"),
+        ],
+    )
+}
+
+fn diagram_node(q: &Readings<'_>, spec: &NodeSpec, details: &mut Vec<String>) -> Verdict {
+    match spec.id {
+        "arrivals" => {
+            let total = q.rate("http_requests_total", &all);
+            details.push(format!("{total:.1} req/s"));
+            Verdict::new(total > 0.0)
+        }
+        "queue" => {
+            let total = q.rate("http_requests_total", &all);
+            let turned = q.rate("http_requests_total", &status(&["503"]));
+            let wait = q.quantile(0.99, "service_queue_wait_seconds", &all);
+            let mut v = Verdict::new(total > 0.0);
+            let s = share(turned, total);
+            if wait.is_finite() {
+                details.push(format!("wait p99 {}", secs(wait)));
+            }
+            details.push(format!("{} turned away", pct(s)));
+            v.above("turned away", s, ERRORS_DEGRADED, ERRORS_FAILING, pct);
+            v.above("wait p99", wait, SLOW_P99_S, VERY_SLOW_P99_S, secs);
+            v
+        }
+        "workers" => read_service(q, details),
+        _ => Verdict::new(false),
+    }
+}
+
+fn diagram_edge(q: &Readings<'_>, spec: &EdgeSpec) -> f64 {
+    match (spec.from, spec.to) {
+        ("queue", "workers") => q.rate("service_queue_wait_seconds", &all),
+        _ => q.rate("http_requests_total", &all),
     }
 }

@@ -44,6 +44,7 @@ mod cpu;
 mod database;
 mod db;
 mod dependency;
+pub mod diagram;
 mod front;
 mod handler;
 mod lifecycle;
@@ -108,6 +109,7 @@ pub static META: SystemMeta = SystemMeta {
         Component::Queue,
     ],
     build: |p, core| Box::new(WebModel::new(p, core)),
+    diagram: &diagram::DIAGRAM,
 };
 
 /// `timeouts_total{layer}` labels; the index constants below name them.
