@@ -9,11 +9,11 @@
 use crate::components::logs::{LogPanel, ROWS_AT_ONCE};
 use crate::components::topology::TopologyPanel;
 use crate::components::traces::TracePanel;
-use crate::protocol::{Answer, Ask, LogFilter, TraceW};
 use crate::sim::{Asker, Sim};
 use engine::observe::{Level, LogRecord, Trace};
 use engine::topology::{NodeSpec, TopologyView};
 use leptos::prelude::*;
+use sdl_host::protocol::{Answer, Ask, LogFilter, TraceW};
 use std::time::Duration;
 
 /// Wall time between snapshots of the run.

@@ -4,10 +4,10 @@
 //! The tail can be paused to read; a line whose request was traced opens that trace.
 
 use crate::components::console::{Console, LogLine};
-use crate::format::virtual_time;
 use crate::sim::Sim;
-use engine::observe::{Level, LogRecord};
+use engine::observe::Level;
 use leptos::prelude::*;
+use sdl_host::format::virtual_time;
 
 /// Matching lines listed at most (the newest).
 pub const SHOWN: usize = 200;
@@ -23,21 +23,6 @@ const LEVELS: [(&str, &str, Level); 4] = [
     ("warn", "Warnings and errors", Level::Warn),
     ("error", "Errors only", Level::Error),
 ];
-
-/// Whether `line` passes the filters (`text` already lower-case).
-pub fn matches(line: &LogRecord, min: Level, text: &str) -> bool {
-    if line.level < min {
-        return false;
-    }
-    if text.is_empty() {
-        return true;
-    }
-    let has = |s: &str| s.to_lowercase().contains(text);
-    has(line.message)
-        || has(line.service)
-        || line.fields.iter().any(|(k, v)| has(k) || has(v))
-        || line.trace_id.is_some_and(|id| id.to_string() == text)
-}
 
 #[component]
 pub fn LogPanel() -> impl IntoView {

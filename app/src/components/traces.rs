@@ -5,9 +5,9 @@
 //! (`Trace::critical_path`) are highlighted and say so in text.
 
 use crate::components::console::{focus_later, Console};
-use crate::format::{virtual_time, Quantity};
 use engine::observe::{SpanStatus, Trace};
 use leptos::prelude::*;
+use sdl_host::format::{virtual_time, Quantity};
 
 /// Traces listed at most per view.
 pub const LISTED: usize = 50;
