@@ -12,6 +12,7 @@
 //! catalogue and tutorial prose without ever injecting HTML.
 
 pub mod components;
+pub mod console_state;
 pub mod docs;
 pub mod embed;
 pub mod engine_host;

@@ -3,18 +3,11 @@
 //! `SHOWN` matches, newest first: `ROWS_AT_ONCE` at first, more as the list is scrolled.
 //! The tail can be paused to read; a line whose request was traced opens that trace.
 
-use crate::components::console::{Console, LogLine};
+use crate::console_state::{Console, LogLine, ROWS_AT_ONCE, SHOWN};
 use crate::sim::Sim;
 use engine::observe::Level;
 use leptos::prelude::*;
 use sdl_host::format::virtual_time;
-
-/// Matching lines listed at most (the newest).
-pub const SHOWN: usize = 200;
-/// Rows drawn at first, and added each time the list is scrolled near its end. The list
-/// shows about 20 at a time; at 10× the tail brings some 150 new lines every refresh, and
-/// building rows nobody scrolled to would cost the page a long frame each time.
-pub const ROWS_AT_ONCE: usize = 50;
 
 /// The level choices: `(value, label, lowest level shown)`.
 const LEVELS: [(&str, &str, Level); 4] = [

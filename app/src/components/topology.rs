@@ -4,7 +4,7 @@
 //! outlined and marked. Choosing a component (click, Enter or Space) narrows the dashboard
 //! (its metrics, the switches acting on it), the logs and the traces to it. A table below says the same in text for screen readers and small screens.
 
-use crate::components::console::Console;
+use crate::console_state::Console;
 use engine::topology::{EdgeSpec, NodeSpec, NodeState};
 use leptos::prelude::*;
 use sdl_host::format::Quantity;

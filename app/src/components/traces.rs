@@ -4,7 +4,7 @@
 //! attributes — with a bar per span drawn beside it; the spans on the critical path
 //! (`Trace::critical_path`) are highlighted and say so in text.
 
-use crate::components::console::{focus_later, Console};
+use crate::console_state::{focus_later, Console};
 use engine::observe::{SpanStatus, Trace};
 use leptos::prelude::*;
 use sdl_host::format::{virtual_time, Quantity};
