@@ -18,6 +18,9 @@ use sdl_host::protocol::{
 use sdl_host::setup::setup_for;
 use std::collections::BTreeMap;
 
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 /// A clock that never runs out of budget.
 fn frozen() -> f64 {
     0.0

@@ -2,6 +2,9 @@
 
 use sdl_host::format::{nice_ceiling, virtual_time, Quantity};
 
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 #[test]
 fn values_carry_readable_units() {
     assert_eq!(Quantity::Seconds.format(0.0123), "12.3 ms");

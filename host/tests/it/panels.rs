@@ -9,6 +9,9 @@ use sdl_host::format::Quantity;
 use sdl_host::heatmap::{HeatGrid, MAX_COLUMNS};
 use sdl_host::panels::panel_lines;
 
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 #[test]
 fn panel_units_read_naturally() {
     assert_eq!(Quantity::PerSecond.format(12.0), "12/s");
