@@ -2,9 +2,9 @@
 # Runs the test layers and prints each runner's summary line, then a total.
 #
 #   scripts/test.sh all      # native, lint, wasm, build, e2e, bench smoke (`make test`)
-#   scripts/test.sh native   # cargo test: engine, CLI, bench (native)
-#   scripts/test.sh lint     # clippy (native + wasm32 for the app) and rustfmt
-#   scripts/test.sh wasm     # wasm-bindgen-test in headless Chromium: engine, content and app
+#   scripts/test.sh native   # cargo test: engine, CLI, bench, content, engine host (native)
+#   scripts/test.sh lint     # clippy (native, the engine host too; wasm32 for the app) and rustfmt
+#   scripts/test.sh wasm     # wasm-bindgen-test in headless Chromium: engine, content, engine host, app
 #   scripts/test.sh e2e      # Playwright against dist/ (build it first: make build)
 #   scripts/test.sh bench    # the benchmark suite's smoke run (scripts/bench.sh --quick)
 #
@@ -74,7 +74,8 @@ layer_native() {
 }
 
 # The app is linted for wasm32 only: that is where it runs and where its tests compile,
-# and checking Leptos natively as well would add minutes to a cold run.
+# and checking Leptos natively as well would add minutes to a cold run. The engine's host
+# (`sdl-host`, no browser API) is linted natively with the other crates.
 lint_all() {
   cargo clippy --workspace --exclude sdl-app --all-targets -- -D warnings \
     && cargo clippy -p sdl-app --target wasm32-unknown-unknown --all-targets -- -D warnings \
@@ -87,7 +88,7 @@ layer_lint() {
 
 wasm_tests() {
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-    cargo test --no-fail-fast --target wasm32-unknown-unknown -p sdl-engine -p sdl-content -p sdl-app --test it
+    cargo test --no-fail-fast --target wasm32-unknown-unknown -p sdl-engine -p sdl-content -p sdl-host -p sdl-app --test it
 }
 
 layer_wasm() {

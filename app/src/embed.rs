@@ -24,9 +24,10 @@
 //! `speed`, `s`, `m`, `<id>.<param>`, `paused`), so "Open in full lab" is a link the full
 //! lab reads.
 
-use crate::sim::{Sim, Speed, DEFAULT_SEED};
+use crate::sim::{Sim, DEFAULT_SEED};
 use engine::catalog::{self, find_switch};
 use leptos::prelude::*;
+use sdl_host::protocol::Speed;
 use std::collections::BTreeMap;
 
 /// The `type` of the message an embed posts to its parent with its height.

@@ -1,10 +1,10 @@
 //! Reusable behaviour as `use_*` functions: the frame loop that drives the simulation and
 //! the page-wide keyboard shortcut.
 
-use crate::protocol::Command;
 use crate::sim::Sim;
 use crate::web;
 use leptos::prelude::*;
+use sdl_host::protocol::Command;
 use std::sync::atomic::Ordering;
 
 /// Wall time between chart redraws when the learner prefers reduced motion.

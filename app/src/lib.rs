@@ -1,18 +1,20 @@
 //! Systems Design Lab in the browser: a Leptos view over the simulation engine. `App`
 //! lays out the page; `sim` is the running simulation behind one `Copy` handle, its
-//! engine (`engine_host`) in a Web Worker (`worker`) or, where none can start, in the
-//! page; `protocol` is what they say to each other; `hooks` apply the engine's reports
-//! every animation frame; `web`, `web_share` and `worker` are the only modules that talk
-//! to browser APIs directly (with `host`: visibility, embedding, clipboard).
+//! engine (`sdl_host::engine_host`, a crate of its own with no browser API) in a Web
+//! Worker (`worker`) or, where none can start, in the page; `sdl_host::protocol` is what
+//! they say to each other, and `sdl_host` also computes what the views draw from the
+//! engine's answers (the app keeps transport, signals and views); `hooks` apply the
+//! engine's reports every animation frame; `web`, `web_share` and `worker` are the only
+//! modules that talk to browser APIs directly (with `host`: visibility, embedding,
+//! clipboard).
 //! `url_state` keeps the lab in the address bar; `embed` reads the query of an embed
 //! (`?embed=1&scenario=…`); `lms` reports to a course's LMS; `markdown` renders
 //! catalogue and tutorial prose without ever injecting HTML.
 
 pub mod components;
+pub mod console_state;
 pub mod docs;
 pub mod embed;
-pub mod engine_host;
-pub mod format;
 pub mod hooks;
 pub mod host;
 pub mod learn;
@@ -20,7 +22,6 @@ pub mod lms;
 pub mod markdown;
 pub mod progress;
 pub mod prose;
-pub mod protocol;
 pub mod sim;
 pub mod url_state;
 pub mod web;

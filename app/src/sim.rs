@@ -3,17 +3,15 @@
 //! switched-on scenarios and mitigations) and what the dashboard reads (`Readout`).
 //!
 //! The engine runs in a Web Worker (`worker`) when the page could start one, else in
-//! the page (`engine_host::EngineHost`, stepped by the frame loop: a single file opened
-//! from disk, a sandboxed frame, tests). Either way the page talks to it in
-//! `protocol` terms: commands, a `Tick` as the run moves, and questions (`ask`, one in
+//! the page (`sdl_host::engine_host::EngineHost`, stepped by the frame loop: a single
+//! file opened from disk, a sandboxed frame, tests). Either way the page talks to it in
+//! `sdl_host::protocol` terms: commands, a `Tick` as the run moves, and questions (`ask`, one in
 //! flight per view with `Asker`) answered later. The page keeps a mirror of the run's
 //! configuration, so a refused switch or value is refused at once with the engine's
 //! own message, and the golden signals' history, so the charts redraw without asking.
 //!
 //! No web APIs here: the frame loop passes wall-clock readings in (see `crate::web`).
 
-use crate::engine_host::{build_config, layout_of, set_config_param, switch_config, EngineHost};
-use crate::protocol::{decode, Answer, Ask, Command, FromEngine, Recipe, Tick};
 use crate::worker::EngineWorker;
 use engine::catalog::{self, find_switch, find_system};
 use engine::params::ParamSpec;
@@ -21,6 +19,11 @@ use engine::systems::SystemMeta;
 use engine::topology::{EdgeSpec, NodeSpec};
 use engine::{Golden, LabConfig, GOLDEN_SERIES};
 use leptos::prelude::*;
+use sdl_host::engine_host::{
+    build_config, layout_of, set_config_param, switch_config, EngineHost, HISTORY_SAMPLES,
+};
+use sdl_host::protocol::{decode, Answer, Ask, Command, FromEngine, Recipe, Speed, Tick};
+use sdl_host::setup::Setup;
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
@@ -28,49 +31,11 @@ use std::time::Duration;
 pub const DEFAULT_SYSTEM: &str = "web";
 /// The seed of a new page (the CLI's default too, so the numbers can be compared).
 pub const DEFAULT_SEED: u64 = 1;
-/// Samples of history the run keeps per series: one hour at the default 1 s sample
-/// interval, which is what the "All" time range can show.
-pub const HISTORY_SAMPLES: usize = 3600;
 /// Wall time one frame may spend simulating when the engine runs in the page.
 pub const FRAME_BUDGET_MS: f64 = 8.0;
 /// How long the engine's worker may take to say it is up before the page runs the
 /// engine itself.
 const WORKER_START_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// How fast virtual time runs against wall time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Speed {
-    Times(u32),
-    /// As much virtual time as fits in the frame budget.
-    Max,
-}
-
-impl Speed {
-    pub const CHOICES: [Speed; 4] = [
-        Speed::Times(1),
-        Speed::Times(10),
-        Speed::Times(100),
-        Speed::Max,
-    ];
-
-    pub fn value(self) -> String {
-        match self {
-            Speed::Times(x) => x.to_string(),
-            Speed::Max => "max".to_string(),
-        }
-    }
-
-    pub fn label(self) -> String {
-        match self {
-            Speed::Times(x) => format!("{x}×"),
-            Speed::Max => "As fast as possible".to_string(),
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Speed> {
-        Speed::CHOICES.into_iter().find(|s| s.value() == raw)
-    }
-}
 
 /// How much virtual time the charts span.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -487,7 +452,7 @@ impl Sim {
                     return;
                 }
                 let _ = self.inbox.try_update_value(|i| match &mut i.tick {
-                    Some(merged) => merge(merged, tick),
+                    Some(merged) => merged.merge(tick),
                     None => i.tick = Some(tick),
                 });
             }
@@ -890,32 +855,6 @@ impl Sim {
         });
         Ok(())
     }
-}
-
-/// Folds a newer tick into one not yet applied.
-fn merge(into: &mut Tick, newer: Tick) {
-    let mut samples = std::mem::take(&mut into.samples);
-    let anomalies = into.anomalies.take();
-    *into = Tick {
-        samples: {
-            samples.extend(newer.samples.iter().copied());
-            samples
-        },
-        anomalies: newer.anomalies.clone().or(anomalies),
-        ..newer
-    };
-}
-
-/// A whole lab setup at once (what a tutorial step applies): every switch not listed is
-/// turned off, every system parameter not listed is at its default.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Setup {
-    pub system: String,
-    pub seed: u64,
-    pub speed: Option<Speed>,
-    pub system_params: BTreeMap<String, String>,
-    /// Scenario and mitigation ids to turn on, with their parameter values.
-    pub switches: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl Sim {

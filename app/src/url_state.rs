@@ -4,11 +4,12 @@
 //! the query is `engine::share` (native tests there); this module moves it in and out
 //! of the `Sim`.
 
-use crate::sim::{Sim, Speed};
+use crate::sim::Sim;
 use crate::web_share;
 use engine::catalog::find_switch;
 use engine::share::{self, LabState, SwitchOn};
 use leptos::prelude::*;
+use sdl_host::protocol::Speed;
 use std::collections::BTreeMap;
 
 /// Which page the learner is on.

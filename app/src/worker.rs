@@ -14,8 +14,8 @@
 //! `{type: "sdl-engine-stats", wasmBytes, heapBytes}`, which boot.js keeps for the
 //! page bench).
 
-use crate::engine_host::EngineHost;
-use crate::protocol::{decode, encode, Batch, Command, FromEngine};
+use sdl_host::engine_host::EngineHost;
+use sdl_host::protocol::{decode, encode, Batch, Command, FromEngine};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;

@@ -5,14 +5,14 @@
 
 use crate::components::chart::Band;
 use crate::components::param_field::ParamField;
-use crate::format::{sig, virtual_time, Quantity};
-use crate::protocol::{AlertsW, Answer, Ask};
 use crate::sim::{Asker, Sim};
 use engine::alerts::{
     AlertState, Change, ErrorBudget, Slo, Transition, DEFAULT_RULE_NAMES, SLO_PARAMS,
 };
 use engine::GOLDEN_SERIES;
 use leptos::prelude::*;
+use sdl_host::format::{sig, virtual_time, Quantity};
+use sdl_host::protocol::{AlertsW, Answer, Ask};
 
 /// Transitions listed on the page, newest first.
 const LISTED: usize = 12;

@@ -7,9 +7,9 @@
 //! The chart draws whatever `data` holds, one point list per entry of `lines`; `baseline`
 //! adds a kept run's points for the same lines, drawn dashed on the same time axis.
 
-use crate::format::{nice_ceiling, virtual_time, Quantity};
 use crate::sim::Sim;
 use leptos::prelude::*;
+use sdl_host::format::{nice_ceiling, virtual_time, Quantity};
 use wasm_bindgen::JsCast;
 
 /// Plot area in SVG user units; the SVG stretches to its box.

@@ -6,13 +6,12 @@
 //! matches. A component chosen in the topology (or the log filter) narrows the
 //! logs and traces to it. Other tabs can be added to `TABS`.
 
-use crate::components::logs::{LogPanel, ROWS_AT_ONCE};
+use crate::components::logs::LogPanel;
 use crate::components::topology::TopologyPanel;
 use crate::components::traces::TracePanel;
-use crate::protocol::{Answer, Ask, LogFilter, TraceW};
-use crate::sim::{Asker, Sim};
-use engine::observe::{Level, LogRecord, Trace};
-use engine::topology::{NodeSpec, TopologyView};
+use crate::console_state::{focus_later, Console, TABS};
+use crate::sim::Sim;
+use engine::observe::Level;
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -21,200 +20,10 @@ pub const REFRESH_MS: u64 = 300;
 /// How near the viewport the console must be for its live views to refresh.
 const IN_VIEW_MARGIN_PX: u32 = 200;
 
-/// The tabs, in order: `(id, label)`.
-pub const TABS: [(&str, &str); 3] = [
-    ("logs", "Logs"),
-    ("traces", "Traces"),
-    ("topology", "Topology"),
-];
-
-/// One log line as the console shows it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LogLine {
-    /// Stable across snapshots: time, and the line's rank among lines at that time.
-    pub key: (u64, u32),
-    pub record: LogRecord,
-    /// The trace is among the sampled ones kept, so the line can open it.
-    pub sampled: bool,
-}
-
-/// The log lines that pass the filters: the newest `Console::log_rows`, newest first, and
-/// how many matched of how many the run holds.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LogView {
-    pub lines: Vec<LogLine>,
-    pub matching: usize,
-    pub held: usize,
-}
-
-/// The console's shared state (through context). Cheap to copy.
-#[derive(Clone, Copy)]
-pub struct Console {
-    pub tab: RwSignal<&'static str>,
-    pub logs: RwSignal<LogView>,
-    /// How many of the newest matching lines the log list draws (it grows as the list
-    /// is scrolled; see `logs::ROWS_AT_ONCE`).
-    pub log_rows: RwSignal<usize>,
-    pub log_paused: RwSignal<bool>,
-    /// The log filters: lowest level shown, and text a line must contain.
-    pub log_level: RwSignal<Level>,
-    pub log_text: RwSignal<String>,
-    pub traces: RwSignal<Vec<Trace>>,
-    pub topology: RwSignal<Option<TopologyView>>,
-    /// The component the dashboard, logs and traces are narrowed to (`ComponentFocus`).
-    pub focus: RwSignal<Option<NodeSpec>>,
-    /// The trace shown in the waterfall (a copy: it stays when the buffer moves on).
-    pub selected: RwSignal<Option<Trace>>,
-    /// What the last snapshot was of: (run generation, virtual time, tab, paused).
-    last: StoredValue<(u32, u64, &'static str, bool)>,
-    /// The engine's log snapshot the list shows (a paused tail filters it).
-    shown_snapshot: StoredValue<Option<u32>>,
-    asker: Asker,
-}
-
-impl Console {
-    fn new() -> Console {
-        Console {
-            tab: RwSignal::new(TABS[0].0),
-            logs: RwSignal::new(LogView::default()),
-            log_rows: RwSignal::new(ROWS_AT_ONCE),
-            log_paused: RwSignal::new(false),
-            log_level: RwSignal::new(Level::Debug),
-            log_text: RwSignal::new(String::new()),
-            traces: RwSignal::new(Vec::new()),
-            topology: RwSignal::new(None),
-            focus: crate::components::focus::ComponentFocus::get_or_new().0,
-            selected: RwSignal::new(None),
-            last: StoredValue::new((u32::MAX, u64::MAX, "", false)),
-            shown_snapshot: StoredValue::new(None),
-            asker: Asker::new(),
-        }
-    }
-
-    pub fn expect() -> Console {
-        expect_context::<Console>()
-    }
-
-    /// Asks the engine for what the open tab shows, unless nothing changed since the last
-    /// time (`force`: a filter changed). A paused tail keeps its lines: they are asked
-    /// for again only to filter them anew.
-    pub fn refresh(&self, sim: Sim, force: bool) {
-        let generation = sim.generation.get_untracked();
-        let now = sim.now_ns.get_untracked();
-        let tab = self.tab.get_untracked();
-        let paused = self.log_paused.get_untracked();
-        let key = (generation, now, tab, paused);
-        if self.last.get_value() == key && !force {
-            return;
-        }
-        let reset = self.last.get_value().0 != generation;
-        self.last.set_value(key);
-        if reset {
-            self.selected.set(None);
-            self.focus.set(None);
-        }
-        let frozen = paused && !reset;
-        let logs = (tab == "logs" && (force || !frozen)).then(|| LogFilter {
-            min_level: self.log_level.get_untracked(),
-            text: self.log_text.with_untracked(|t| t.trim().to_lowercase()),
-            focus: self.focus.with_untracked(|f| f.map(|n| n.id.to_string())),
-            frozen: if frozen {
-                self.shown_snapshot.get_value()
-            } else {
-                None
-            },
-            max: self.log_rows.get_untracked(),
-        });
-        let live = logs.as_ref().is_some_and(|f| f.frozen.is_none());
-        let ask = Ask::Console {
-            logs,
-            traces: tab == "traces",
-            topology: tab == "topology",
-        };
-        let console = *self;
-        self.asker.ask(sim, ask, move |answer| match answer {
-            Answer::Console(data) => {
-                if let Some(topology) = data.topology {
-                    // Resolved against every part the system can have: the run's view
-                    // holds only the parts it has (a ledger or queue appears once used).
-                    let all = engine::topology::layout(
-                        sim.system.get_untracked(),
-                        engine::topology::Parts::ALL,
-                    );
-                    console.topology.set(Some(topology.view(&all)));
-                }
-                // Live lines that arrive once the tail is paused are not shown: the
-                // learner paused to read what was on screen.
-                let paused_since = live && console.log_paused.get_untracked();
-                if let Some(logs) = data.logs.filter(|_| !paused_since) {
-                    console.shown_snapshot.set_value(Some(logs.snapshot));
-                    console.logs.set(LogView {
-                        matching: logs.matching,
-                        held: logs.held,
-                        lines: logs
-                            .lines
-                            .into_iter()
-                            .map(|w| LogLine {
-                                key: w.key,
-                                sampled: w.sampled,
-                                record: w.record(),
-                            })
-                            .collect(),
-                    });
-                }
-                if let Some(traces) = data.traces {
-                    console
-                        .traces
-                        .set(traces.into_iter().map(TraceW::trace).collect());
-                }
-            }
-            Answer::Stale => {}
-            _ => {
-                console.topology.set(None);
-                console.logs.set(LogView::default());
-                console.traces.set(Vec::new());
-            }
-        });
-    }
-
-    /// Opens trace `id` in the trace panel (from a log line).
-    pub fn open_trace(&self, sim: Sim, id: u64) {
-        let console = *self;
-        sim.ask(Ask::Trace { id }, move |answer| {
-            if let Answer::Trace(Some(trace)) = answer {
-                console.selected.set(Some(trace.trace()));
-                console.tab.set("traces");
-                console.refresh(sim, false);
-                focus_later("waterfall-title");
-            }
-        });
-    }
-
-    /// Narrows the dashboard, logs and traces to a component, or clears the filter when
-    /// it is chosen again.
-    pub fn toggle_focus(&self, node: NodeSpec) {
-        crate::components::focus::ComponentFocus(self.focus).toggle(node);
-    }
-}
-
-/// Moves keyboard focus to the element with `id` once the view has updated.
-pub fn focus_later(id: impl Into<String>) {
-    let id = id.into();
-    request_animation_frame(move || {
-        if let Some(el) = document().get_element_by_id(&id) {
-            use wasm_bindgen::JsCast;
-            if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
-                let _ = el.focus();
-            }
-        }
-    });
-}
-
 #[component]
 pub fn ConsolePanel() -> impl IntoView {
     let sim = Sim::expect();
-    let console = Console::new();
-    provide_context(console);
+    let console = Console::provide();
     // The live tail is copied only while the console can be seen: rows nobody sees
     // would cost the page a relayout every refresh.
     let section = NodeRef::<leptos::html::Section>::new();

@@ -10,9 +10,9 @@ use crate::components::compare::BaselineStore;
 use crate::components::heatmap::Heatmap;
 use crate::components::integrity::IntegrityPanel;
 use crate::components::panels::ActivePanels;
-use crate::format::{virtual_time, Quantity};
 use crate::sim::{Sim, TimeRange};
 use leptos::prelude::*;
+use sdl_host::format::{virtual_time, Quantity};
 
 const LATENCY: &[&str] = &["latency_p50_s", "latency_p95_s", "latency_p99_s"];
 

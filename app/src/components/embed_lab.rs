@@ -5,11 +5,11 @@
 
 use crate::components::dashboard::Dashboard;
 use crate::embed::{switch_title, LinkState};
-use crate::format::virtual_time;
 use crate::host;
 use crate::sim::Sim;
 use leptos::html;
 use leptos::prelude::*;
+use sdl_host::format::virtual_time;
 
 #[component]
 pub fn EmbedLab(link: LinkState, problems: Vec<String>) -> impl IntoView {

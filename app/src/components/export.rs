@@ -2,14 +2,14 @@
 //! engine, saved when it answers), a chart as PNG, the lab configuration as a versioned
 //! JSON file; importing a configuration file, with every problem named.
 
-use crate::format::{nice_ceiling, virtual_time, Quantity};
-use crate::protocol::{Answer, Ask, ExportKind};
 use crate::sim::Sim;
 use crate::url_state::{apply_state, current_state, Share};
 use crate::web_share::{self, PngLine};
 use engine::share::read_config_file;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use sdl_host::format::{nice_ceiling, virtual_time, Quantity};
+use sdl_host::protocol::{Answer, Ask, ExportKind};
 
 /// A chart that can be saved as PNG: id, title, quantity, lines (series, label, colour
 /// variable).

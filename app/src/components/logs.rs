@@ -3,18 +3,11 @@
 //! `SHOWN` matches, newest first: `ROWS_AT_ONCE` at first, more as the list is scrolled.
 //! The tail can be paused to read; a line whose request was traced opens that trace.
 
-use crate::components::console::{Console, LogLine};
-use crate::format::virtual_time;
+use crate::console_state::{Console, LogLine, ROWS_AT_ONCE, SHOWN};
 use crate::sim::Sim;
-use engine::observe::{Level, LogRecord};
+use engine::observe::Level;
 use leptos::prelude::*;
-
-/// Matching lines listed at most (the newest).
-pub const SHOWN: usize = 200;
-/// Rows drawn at first, and added each time the list is scrolled near its end. The list
-/// shows about 20 at a time; at 10× the tail brings some 150 new lines every refresh, and
-/// building rows nobody scrolled to would cost the page a long frame each time.
-pub const ROWS_AT_ONCE: usize = 50;
+use sdl_host::format::virtual_time;
 
 /// The level choices: `(value, label, lowest level shown)`.
 const LEVELS: [(&str, &str, Level); 4] = [
@@ -23,21 +16,6 @@ const LEVELS: [(&str, &str, Level); 4] = [
     ("warn", "Warnings and errors", Level::Warn),
     ("error", "Errors only", Level::Error),
 ];
-
-/// Whether `line` passes the filters (`text` already lower-case).
-pub fn matches(line: &LogRecord, min: Level, text: &str) -> bool {
-    if line.level < min {
-        return false;
-    }
-    if text.is_empty() {
-        return true;
-    }
-    let has = |s: &str| s.to_lowercase().contains(text);
-    has(line.message)
-        || has(line.service)
-        || line.fields.iter().any(|(k, v)| has(k) || has(v))
-        || line.trace_id.is_some_and(|id| id.to_string() == text)
-}
 
 #[component]
 pub fn LogPanel() -> impl IntoView {

@@ -1,9 +1,10 @@
 //! The run's controls: play/pause, speed, reset, seed, system, and the virtual clock.
 
-use crate::format::virtual_time;
-use crate::sim::{Sim, Speed};
+use crate::sim::Sim;
 use engine::catalog;
 use leptos::prelude::*;
+use sdl_host::format::virtual_time;
+use sdl_host::protocol::Speed;
 
 #[component]
 pub fn RunControls() -> impl IntoView {

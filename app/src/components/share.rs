@@ -2,12 +2,12 @@
 //! progress of a link being replayed, and "Copy link" with a selectable field when the
 //! clipboard is refused.
 
-use crate::format::virtual_time;
 use crate::sim::Sim;
 use crate::url_state::{self, Share};
 use crate::web_share;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use sdl_host::format::virtual_time;
 
 /// What a link or imported file left out, and a link being run to its time.
 #[component]

@@ -3,9 +3,10 @@
 //! dialog is a native modal `<dialog>`: the rest of the page is inert while it is open,
 //! Escape closes it and focus returns to where it was.
 
-use crate::sim::{Sim, Speed};
+use crate::sim::Sim;
 use leptos::html::Dialog;
 use leptos::prelude::*;
+use sdl_host::protocol::Speed;
 use wasm_bindgen::JsCast;
 
 /// Every shortcut as (keys, what it does), in the order the dialog lists them.

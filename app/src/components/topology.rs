@@ -4,10 +4,10 @@
 //! outlined and marked. Choosing a component (click, Enter or Space) narrows the dashboard
 //! (its metrics, the switches acting on it), the logs and the traces to it. A table below says the same in text for screen readers and small screens.
 
-use crate::components::console::Console;
-use crate::format::Quantity;
+use crate::console_state::Console;
 use engine::topology::{EdgeSpec, NodeSpec, NodeState};
 use leptos::prelude::*;
+use sdl_host::format::Quantity;
 
 const COL_W: f64 = 232.0;
 const ROW_H: f64 = 96.0;
@@ -48,7 +48,7 @@ fn rate(v: f64) -> String {
 
 /// A rate short enough for the gap between two nodes.
 fn short_rate(v: f64) -> String {
-    format!("{}/s", crate::format::sig(v))
+    format!("{}/s", sdl_host::format::sig(v))
 }
 
 /// The curve of an edge between two nodes, and where its label sits.

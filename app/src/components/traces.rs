@@ -4,33 +4,17 @@
 //! attributes — with a bar per span drawn beside it; the spans on the critical path
 //! (`Trace::critical_path`) are highlighted and say so in text.
 
-use crate::components::console::{focus_later, Console};
-use crate::format::{virtual_time, Quantity};
+use crate::console_state::{focus_later, Console};
 use engine::observe::{SpanStatus, Trace};
 use leptos::prelude::*;
-
-/// Traces listed at most per view.
-pub const LISTED: usize = 50;
+use sdl_host::format::{virtual_time, Quantity};
+use sdl_host::traces::pick;
 
 const VIEWS: [(&str, &str); 3] = [
     ("recent", "Recent"),
     ("slowest", "Slowest"),
     ("errors", "Erroring"),
 ];
-
-/// The traces of a view, best first: newest, slowest, or erroring newest.
-pub fn pick<'a>(traces: &'a [Trace], view: &str) -> Vec<&'a Trace> {
-    let mut out: Vec<&Trace> = match view {
-        "errors" => traces.iter().rev().filter(|t| t.is_error()).collect(),
-        _ => traces.iter().rev().collect(),
-    };
-    if view == "slowest" {
-        // Stable: equal durations keep newest first.
-        engine::order::sort_by_key(&mut out, |t| std::cmp::Reverse(t.duration_ns()));
-    }
-    out.truncate(LISTED);
-    out
-}
 
 fn secs(ns: u64) -> String {
     Quantity::Seconds.format(ns as f64 / 1e9)

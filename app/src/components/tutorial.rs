@@ -6,11 +6,13 @@
 use crate::components::quiz::Quiz;
 use crate::learn::Learn;
 use crate::markdown::{code_view, render_with, safe_href, TEXT_HEADINGS};
-use crate::protocol::{Answer, Ask};
-use crate::sim::{Setup, Sim, Speed};
+use crate::sim::Sim;
 use crate::web;
 use content::{Action, Step, Tutorial};
 use leptos::prelude::*;
+use sdl_host::protocol::{Answer, Ask};
+use sdl_host::setup::setup_for;
+use sdl_host::setup::Setup;
 use std::collections::BTreeMap;
 
 #[component]
@@ -111,47 +113,6 @@ pub fn TutorialView(tutorial: &'static Tutorial, page: usize) -> impl IntoView {
                 </a>
             </p>
         </article>
-    }
-}
-
-/// The lab setup a step's action describes.
-pub fn setup_for(action: &Action) -> Setup {
-    let mut switches: BTreeMap<String, BTreeMap<String, String>> = engine::order::to_map(
-        action
-            .scenarios
-            .iter()
-            .chain(&action.mitigations)
-            .map(|id| (id.clone(), BTreeMap::new())),
-    );
-    let mut system_params = BTreeMap::new();
-    for (key, value) in &action.params {
-        match key.split_once('.') {
-            Some((sw, name)) => {
-                if let Some(params) = switches.get_mut(sw) {
-                    params.insert(name.to_string(), value.trim().to_string());
-                }
-            }
-            None => {
-                system_params.insert(key.clone(), value.trim().to_string());
-            }
-        }
-    }
-    Setup {
-        system: action.system.clone(),
-        seed: action.seed,
-        speed: Some(speed_for(action.speed)),
-        system_params,
-        switches,
-    }
-}
-
-/// The closest playback speed the lab offers to the step's suggestion.
-fn speed_for(x: f64) -> Speed {
-    match x {
-        x if x.is_nan() || x <= 3.0 => Speed::Times(1),
-        x if x <= 30.0 => Speed::Times(10),
-        x if x <= 300.0 => Speed::Times(100),
-        _ => Speed::Max,
     }
 }
 

@@ -5,7 +5,8 @@
 use leptos::prelude::*;
 use sdl_app::embed::{decode, encode, parse_query, LinkState};
 use sdl_app::lms;
-use sdl_app::sim::{Sim, Speed};
+use sdl_app::sim::Sim;
+use sdl_host::protocol::Speed;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 #[wasm_bindgen_test]

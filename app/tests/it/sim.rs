@@ -3,7 +3,8 @@
 
 use engine::catalog;
 use leptos::prelude::*;
-use sdl_app::sim::{Sim, Speed, DEFAULT_SYSTEM};
+use sdl_app::sim::{Sim, DEFAULT_SYSTEM};
+use sdl_host::protocol::Speed;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 /// Runs `f` with a fresh reactive owner, as a component would.
@@ -195,8 +196,8 @@ fn a_link_time_is_reached_while_paused() {
 
 #[wasm_bindgen_test]
 fn a_view_has_one_question_out_and_the_newest_waiting_wins() {
-    use sdl_app::protocol::{Answer, Ask};
     use sdl_app::sim::Asker;
+    use sdl_host::protocol::{Answer, Ask};
     use std::cell::RefCell;
     use std::rc::Rc;
     with_sim(|sim| {

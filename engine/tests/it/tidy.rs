@@ -68,25 +68,6 @@ fn engine_source_keeps_its_invariants() {
     }
 }
 
-/// The engine's host in the app (what the worker runs, and the page when no worker
-/// starts) and the messages it speaks know nothing of the web either (ARCHITECTURE.md,
-/// "The page only draws").
-#[test]
-fn the_engine_host_knows_nothing_of_the_web() {
-    let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("../app/src");
-    for name in ["engine_host.rs", "protocol.rs"] {
-        let path = app.join(name);
-        let text = std::fs::read_to_string(&path).unwrap();
-        for needle in ["web_sys", "wasm_bindgen", "js_sys", "leptos", "window()"] {
-            assert!(
-                !text.contains(needle),
-                "{} contains `{needle}`: the engine's host uses no browser API",
-                path.display()
-            );
-        }
-    }
-}
-
 /// Which file of a crate imports which: a small reader of Rust source, enough to follow
 /// `use` trees and inline paths (`crate::a::b`, `super::x`, a child module's `x::y`) to
 /// the module file they name, and from there through re-exports to where the item is
@@ -749,27 +730,6 @@ const KNOWN_LOOPS: &[&[&str]] = &[
         "engine/src/systems/web/mq.rs",
         "engine/src/systems/web/write_behind.rs",
     ],
-    // Owned by the move of the app's code into a new crate (app/src/**): the page's
-    // `Sim` handle uses `engine_host`, `protocol` and `worker`, which use types of the
-    // components (`compare::Figures`, `heatmap::HeatGrid`, …) that use `Sim` back.
-    &[
-        "app/src/components/chart.rs",
-        "app/src/components/compare.rs",
-        "app/src/components/console.rs",
-        "app/src/components/heatmap.rs",
-        "app/src/components/integrity.rs",
-        "app/src/components/logs.rs",
-        "app/src/components/panels.rs",
-        "app/src/components/topology.rs",
-        "app/src/components/traces.rs",
-        "app/src/embed.rs",
-        "app/src/engine_host.rs",
-        "app/src/host.rs",
-        "app/src/protocol.rs",
-        "app/src/sim.rs",
-        "app/src/url_state.rs",
-        "app/src/worker.rs",
-    ],
 ];
 
 fn workspace_crate(name: &str) -> imports::Crate {
@@ -780,7 +740,7 @@ fn workspace_crate(name: &str) -> imports::Crate {
     imports::Crate::from_dir(&src)
 }
 
-const CRATES: [&str; 5] = ["engine", "cli", "content", "bench", "app"];
+const CRATES: [&str; 6] = ["engine", "cli", "content", "bench", "host", "app"];
 
 /// No file imports, through other files, something that imports it back (except the
 /// loops in `KNOWN_LOOPS`): each module can be read, tested and moved after the ones
@@ -1122,4 +1082,93 @@ fn only_the_item_under_cfg_test_is_skipped() {
         ("c.rs", "pub fn g() {}"),
     ]);
     assert_eq!(edges(&c), pairs(&[("a.rs", "b.rs")]));
+}
+
+/// The branches a system-name test would flag in `code` for system ids `ids`: a
+/// comparison with the id (`== "web"`, `"web" !=`) or a match arm on it (`"web" =>`,
+/// `"web" |`). Only code before `#[cfg(test)]` counts (tests may name a system).
+fn system_name_branches(code: &str, ids: &[&str]) -> Vec<String> {
+    let code = code.split("#[cfg(test)]").next().unwrap_or("");
+    let mut found = Vec::new();
+    for (n, line) in code.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("//") {
+            continue;
+        }
+        for id in ids {
+            let lit = format!("\"{id}\"");
+            let mut from = 0;
+            while let Some(at) = line[from..].find(&lit) {
+                let start = from + at;
+                let end = start + lit.len();
+                let before = line[..start].trim_end();
+                let after = line[end..].trim_start();
+                let compared = before.ends_with("==") || before.ends_with("!=");
+                let branches = after.starts_with("==")
+                    || after.starts_with("!=")
+                    || after.starts_with("=>")
+                    || (after.starts_with('|') && !after.starts_with("||"));
+                if compared || branches {
+                    found.push(format!("{}: {}", n + 1, line.trim()));
+                }
+                from = end;
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn system_name_branches_are_found() {
+    let ids = ["web", "queue"];
+    let flagged = "fn f(s: &str) { if s == \"web\" {} match s { \"queue\" => {} _ => {} } }";
+    assert_eq!(system_name_branches(flagged, &ids).len(), 2);
+    let fine =
+        "const DEFAULT: &str = \"web\";\nfn g() { h(\"queue\"); }\n// \"web\" => in a comment";
+    assert!(system_name_branches(fine, &ids).is_empty());
+    let in_test = "fn x() {}\n#[cfg(test)]\nmod tests { fn t(s: &str) -> bool { s == \"web\" } }";
+    assert!(system_name_branches(in_test, &ids).is_empty());
+}
+
+/// ARCHITECTURE.md, "Systems are catalogue items": what a system is (its parameters,
+/// golden series, diagram, parts) comes from its `SystemMeta`, so nothing outside a
+/// system's own folder (`engine/src/systems/<id>.rs` or `systems/<id>/`) branches on
+/// its name, in any crate.
+#[test]
+fn nothing_outside_a_system_branches_on_its_name() {
+    let ids: Vec<&str> = engine::systems::ALL.iter().map(|s| s.id).collect();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut problems = Vec::new();
+    for krate in CRATES {
+        let dir = if krate == "engine" {
+            root.join("engine/src")
+        } else {
+            root.join(krate).join("src")
+        };
+        let mut files = Vec::new();
+        rust_files(&dir, &mut files);
+        for f in files {
+            let rel = f
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            let own = ids.iter().any(|id| {
+                rel == format!("engine/src/systems/{id}.rs")
+                    || rel.starts_with(&format!("engine/src/systems/{id}/"))
+            });
+            if own {
+                continue;
+            }
+            let text = std::fs::read_to_string(&f).unwrap();
+            for hit in system_name_branches(&text, &ids) {
+                problems.push(format!("{rel}:{hit}"));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "branches on a system's name outside its folder (read it from its SystemMeta):\n{}",
+        problems.join("\n")
+    );
 }

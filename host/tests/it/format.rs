@@ -1,9 +1,11 @@
 //! Numbers on the dashboard read as people expect.
 
-use sdl_app::format::{nice_ceiling, virtual_time, Quantity};
-use wasm_bindgen_test::wasm_bindgen_test;
+use sdl_host::format::{nice_ceiling, virtual_time, Quantity};
 
-#[wasm_bindgen_test]
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+#[test]
 fn values_carry_readable_units() {
     assert_eq!(Quantity::Seconds.format(0.0123), "12.3 ms");
     assert_eq!(Quantity::Seconds.format(1.5), "1.5 s");
@@ -14,7 +16,7 @@ fn values_carry_readable_units() {
     assert_eq!(virtual_time(12_340_000_000), "12.3 s");
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn chart_scales_end_on_round_numbers() {
     assert_eq!(nice_ceiling(0.0), 1.0);
     assert_eq!(nice_ceiling(3.2), 5.0);

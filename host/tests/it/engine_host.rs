@@ -9,16 +9,17 @@
 use engine::catalog;
 use engine::query::Query;
 use engine::{Lab, LabConfig};
-use sdl_app::components::compare::Figures;
-use sdl_app::components::tutorial::setup_for;
-use sdl_app::engine_host::{build_config, switch_config, switch_lab, EngineHost};
-use sdl_app::protocol::{
+use sdl_host::engine_host::{build_config, switch_config, switch_lab, EngineHost, HISTORY_SAMPLES};
+use sdl_host::figures::Figures;
+use sdl_host::protocol::{
     decode, encode, intern, Answer, Ask, Command, ConsoleData, FromEngine, LogFilter, LogLineW,
-    Recipe, Tick, TopologyW,
+    Recipe, Speed, Tick, TopologyW,
 };
-use sdl_app::sim::{Speed, HISTORY_SAMPLES};
+use sdl_host::setup::setup_for;
 use std::collections::BTreeMap;
-use wasm_bindgen_test::wasm_bindgen_test;
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
 
 /// A clock that never runs out of budget.
 fn frozen() -> f64 {
@@ -59,7 +60,7 @@ fn same_bits(a: f64, b: f64) -> bool {
     a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn messages_survive_the_wire_nan_and_all() {
     let tick = Tick {
         run: 4,
@@ -121,7 +122,7 @@ fn messages_survive_the_wire_nan_and_all() {
     assert!(decode::<FromEngine>(&[0xff]).is_err());
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn names_come_back_as_the_engines_own() {
     let owned = String::from("pay") + "ment";
     assert!(std::ptr::eq(intern("payment"), intern(&owned)));
@@ -132,9 +133,9 @@ fn names_come_back_as_the_engines_own() {
     let wire: LogLineW = decode(&encode(&LogLineW::of(&record, (record.t_ns, 0), true))).unwrap();
     assert_eq!(wire.record(), record);
     let trace = lab.traces().last().unwrap().clone();
-    let wire = sdl_app::protocol::TraceW::of(&trace);
+    let wire = sdl_host::protocol::TraceW::of(&trace);
     assert_eq!(
-        decode::<sdl_app::protocol::TraceW>(&encode(&wire))
+        decode::<sdl_host::protocol::TraceW>(&encode(&wire))
             .unwrap()
             .trace(),
         trace
@@ -142,11 +143,11 @@ fn names_come_back_as_the_engines_own() {
     // The topology is rebuilt from the run's layout: the same view.
     let view = engine::topology::snapshot(&lab);
     let wire: TopologyW = decode(&encode(&TopologyW::of(&view))).unwrap();
-    let layout = sdl_app::engine_host::layout_of(lab.config());
+    let layout = sdl_host::engine_host::layout_of(lab.config());
     assert_eq!(wire.view(&layout), view);
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn a_host_keeps_up_and_reports_each_sample_once() {
     let mut host = host(recipe(&[]));
     // Ten 100 ms frames at 10× = 10 s of virtual time.
@@ -180,7 +181,7 @@ fn a_host_keeps_up_and_reports_each_sample_once() {
     assert_eq!(host.tick().unwrap().now_ns, 11_000_000_000);
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn time_the_run_cannot_catch_up_is_owed_then_let_go() {
     let mut busy_recipe = recipe(&[]);
     busy_recipe
@@ -217,7 +218,7 @@ fn time_the_run_cannot_catch_up_is_owed_then_let_go() {
     assert!(!host.behind());
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn a_link_runs_to_its_time_while_paused() {
     let mut host = host(recipe(&[]));
     host.apply(Command::Play(false));
@@ -233,7 +234,7 @@ fn a_link_runs_to_its_time_while_paused() {
     assert_eq!(host.tick(), None, "paused, it stays there");
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn answers_are_what_the_engine_computes() {
     let recipe = recipe(&["fixed-latency", "cache-stampede"]);
     let mut host = host(recipe.clone());
@@ -269,7 +270,7 @@ fn answers_are_what_the_engine_computes() {
         host.answer(&Ask::Summary),
         Answer::Summary(Figures::of(&direct.summary()))
     );
-    let Answer::Text(prom) = host.answer(&Ask::Export(sdl_app::protocol::ExportKind::Prometheus))
+    let Answer::Text(prom) = host.answer(&Ask::Export(sdl_host::protocol::ExportKind::Prometheus))
     else {
         panic!("export");
     };
@@ -284,22 +285,24 @@ fn answers_are_what_the_engine_computes() {
 
 /// The series export is the file earlier builds wrote (serde_json, commit 15ad606) for
 /// the same run, byte for byte.
-#[wasm_bindgen_test]
+#[test]
 fn the_series_export_is_written_as_before() {
     let mut host = host(recipe(&[]));
     host.apply(Command::RunTo {
         target_ns: 5_000_000_000,
     });
     host.step(0.0, 1e9, &frozen);
-    let Answer::Text(json) = host.answer(&Ask::Export(sdl_app::protocol::ExportKind::SeriesJson {
-        lab: "system=web&seed=3".into(),
-    })) else {
+    let Answer::Text(json) =
+        host.answer(&Ask::Export(sdl_host::protocol::ExportKind::SeriesJson {
+            lab: "system=web&seed=3".into(),
+        }))
+    else {
         panic!("export");
     };
     assert_eq!(json, include_str!("fixtures/series-v1.json"));
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn a_tutorial_check_is_the_same_asked_or_direct() {
     let tutorial = &content::tutorials()[0];
     let step = &tutorial.steps[0];
@@ -339,7 +342,7 @@ fn a_tutorial_check_is_the_same_asked_or_direct() {
     );
 }
 
-fn logs(host: &mut EngineHost, text: &str, frozen: Option<u32>) -> sdl_app::protocol::LogsW {
+fn logs(host: &mut EngineHost, text: &str, frozen: Option<u32>) -> sdl_host::protocol::LogsW {
     let ask = Ask::Console {
         logs: Some(LogFilter {
             min_level: engine::observe::Level::Debug,
@@ -357,7 +360,7 @@ fn logs(host: &mut EngineHost, text: &str, frozen: Option<u32>) -> sdl_app::prot
     }
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn a_paused_tail_filters_the_lines_held_when_it_paused() {
     let mut host = host(recipe(&["502-bad-gateway"]));
     for _ in 0..20 {
@@ -391,7 +394,7 @@ fn a_paused_tail_filters_the_lines_held_when_it_paused() {
 /// Every scenario and mitigation, switched on (with its parameters at their defaults,
 /// then at a value it may refuse) and off again, on each system: the mirror and a
 /// running lab agree on the outcome, the message and the configuration after it.
-#[wasm_bindgen_test]
+#[test]
 fn the_mirror_refuses_what_the_running_lab_refuses() {
     let mut refusals = 0;
     for system in catalog::systems() {
@@ -443,7 +446,7 @@ fn alert_rules(host: &mut EngineHost) -> Vec<(String, String)> {
     }
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn the_learners_rules_and_objectives_travel_in_the_recipe_and_apply_live() {
     // A rule in the recipe is evaluated from the start.
     let mut with_rule = recipe(&[]);

@@ -1,8 +1,8 @@
-//! What the page and the engine say to each other (`engine_host` answers, `sim` asks):
-//! commands that change the run, questions (`Ask`) with their `Answer`s, and the `Tick`
-//! the engine sends as its run moves. Encoded in `engine::codec`'s compact binary form
-//! between the page and the engine's worker (`worker`; both run this build); the in-page
-//! backend passes the same values directly.
+//! What the page and the engine say to each other (`engine_host` answers, the app's
+//! `sim` asks): commands that change the run, questions (`Ask`) with their `Answer`s,
+//! and the `Tick` the engine sends as its run moves. Encoded in `engine::codec`'s
+//! compact binary form between the page and the engine's worker (the app's `worker`;
+//! both run this build); the in-page backend passes the same values directly.
 //!
 //! Engine types that hold `&'static str`s (log lines, spans, the topology) travel as
 //! owned mirrors with the same field names and are rebuilt on the page: names the engine
@@ -11,7 +11,6 @@
 //! transitions, the error budget, the objectives) travel as they are. Numbers travel bit
 //! for bit, NaN (a query without data) and infinities included.
 
-use crate::sim::Speed;
 use engine::alerts::{AlertState, ErrorBudget, Severity, Slo, Transition};
 use engine::codec::{self, Codec};
 use engine::observe::{Level, LogRecord, Span, SpanStatus, Trace};
@@ -42,6 +41,41 @@ pub struct Recipe {
 pub struct Batch {
     pub sent_ms: f64,
     pub commands: Vec<Command>,
+}
+
+/// How fast virtual time runs against wall time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Speed {
+    Times(u32),
+    /// As much virtual time as fits in the frame budget.
+    Max,
+}
+
+impl Speed {
+    pub const CHOICES: [Speed; 4] = [
+        Speed::Times(1),
+        Speed::Times(10),
+        Speed::Times(100),
+        Speed::Max,
+    ];
+
+    pub fn value(self) -> String {
+        match self {
+            Speed::Times(x) => x.to_string(),
+            Speed::Max => "max".to_string(),
+        }
+    }
+
+    pub fn label(self) -> String {
+        match self {
+            Speed::Times(x) => format!("{x}×"),
+            Speed::Max => "As fast as possible".to_string(),
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Speed> {
+        Speed::CHOICES.into_iter().find(|s| s.value() == raw)
+    }
 }
 
 /// A change to the running simulation, or a question about it.
@@ -166,9 +200,9 @@ pub enum Answer {
     Console(ConsoleData),
     Trace(Option<TraceW>),
     Alerts(AlertsW),
-    Heatmap(crate::components::heatmap::HeatGrid),
+    Heatmap(crate::heatmap::HeatGrid),
     Text(String),
-    Summary(crate::components::compare::Figures),
+    Summary(crate::figures::Figures),
     Check { passed: bool, message: String },
 }
 
@@ -205,6 +239,21 @@ pub struct Tick {
     pub samples: Vec<Golden>,
     /// Data anomalies by kind, when a sample arrived.
     pub anomalies: Option<Vec<(String, f64)>>,
+}
+
+impl Tick {
+    /// Folds a newer tick into this one, not yet applied: the newer state, the samples
+    /// of both, the newest anomaly counts.
+    pub fn merge(&mut self, newer: Tick) {
+        let mut samples = std::mem::take(&mut self.samples);
+        let anomalies = self.anomalies.take();
+        samples.extend(newer.samples.iter().copied());
+        *self = Tick {
+            samples,
+            anomalies: newer.anomalies.clone().or(anomalies),
+            ..newer
+        };
+    }
 }
 
 /// What the engine sends the page.
@@ -454,7 +503,7 @@ impl TopologyW {
     }
 }
 
-/// The alerts on the wire (see `components::alerts::AlertsView`).
+/// The alerts on the wire (see the app's `components::alerts::AlertsView`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlertsW {
     pub rules: Vec<RuleW>,

@@ -1,30 +1,34 @@
 //! The running simulation and nothing of the web: `EngineHost` owns the `engine::Lab`,
 //! applies `protocol::Command`s, steps the run against wall-clock readings passed in,
-//! reports `Tick`s and answers `Ask`s. The engine's worker (`worker`) runs one; where a
-//! worker cannot start (a single file opened from disk, a sandboxed frame, tests) the
-//! page runs one itself (`sim`). Also here: the pure rules both sides share — the run's
-//! configuration from a `Recipe`, and a switch or parameter change on a running lab and
-//! on the page's mirror of its configuration, with the same outcome and messages.
+//! reports `Tick`s and answers `Ask`s. The engine's worker (the app's `worker`) runs
+//! one; where a worker cannot start (a single file opened from disk, a sandboxed frame,
+//! tests) the page runs one itself (the app's `sim`). Also here: the pure rules both
+//! sides share — the run's configuration from a `Recipe`, and a switch or parameter
+//! change on a running lab and on the page's mirror of its configuration, with the same
+//! outcome and messages.
 
-use crate::components::compare::Figures;
-use crate::components::heatmap::{HeatGrid, MAX_COLUMNS};
-use crate::components::integrity;
-use crate::components::logs;
-use crate::components::panels::MAX_BACKFILL;
+use crate::figures::Figures;
+use crate::heatmap::{HeatGrid, MAX_COLUMNS};
+use crate::integrity;
+use crate::logs;
+use crate::panels::MAX_BACKFILL;
 use crate::protocol::{
     AlertsW, Answer, Ask, Command, ConsoleData, ExportKind, LogFilter, LogLineW, LogsW, Recipe,
-    RuleW, Tick, TopologyW, TraceW,
+    RuleW, Speed, Tick, TopologyW, TraceW,
 };
-use crate::sim::Speed;
 use engine::catalog::find_switch;
 use engine::observe::LogRecord;
 use engine::query::Query;
 use engine::topology::{self, EdgeSpec, NodeSpec};
-use engine::{Golden, Lab, LabConfig, LabError, GOLDEN_SERIES};
+use engine::{Golden, Lab, LabConfig, LabError, RunSpec, GOLDEN_SERIES};
 use std::collections::BTreeMap;
 
 /// Events per engine call between looks at the wall clock.
 pub const EVENTS_PER_CHUNK: u64 = 4_000;
+/// Samples of history the run keeps per series (and the page's history of the golden
+/// signals): one hour at the default 1 s sample interval, what the "All" time range can
+/// show.
+pub const HISTORY_SAMPLES: usize = 3600;
 /// A longer wall-clock gap (a debugger, a stalled thread) is not caught up on.
 pub const MAX_GAP_MS: f64 = 100.0;
 /// Virtual time the run may owe, in wall ms at its speed, before it lets some go and
@@ -39,31 +43,36 @@ const HELD_SNAPSHOTS: usize = 3;
 /// The configuration `recipe` describes, and the switches it asks for that cannot be on
 /// with it (left off), each with the engine's message.
 pub fn build_config(recipe: &Recipe) -> Result<(LabConfig, BTreeMap<String, String>), String> {
-    let mut cfg = LabConfig::new(&recipe.system);
-    cfg.seed = recipe.seed;
-    cfg.history_len = recipe.history_len;
-    for (name, raw) in &recipe.system_params {
-        cfg.set(name, raw).map_err(|e| e.to_string())?;
-    }
-    // Validates the system itself (an unknown one has no parameters to refuse).
-    cfg.system_param_set().map_err(|e| e.to_string())?;
-    for text in &recipe.rules {
-        cfg.add_rule(text).map_err(|e| e.to_string())?;
-    }
-    let mut refused = BTreeMap::new();
+    let mut spec = RunSpec::new(&recipe.system)
+        .seed(recipe.seed)
+        .history_len(recipe.history_len);
+    // As written: a key here is a system parameter or objective.
+    spec.params = recipe
+        .system_params
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     for (id, params) in &recipe.switches {
-        let mut trial = cfg.clone();
-        let enabled = trial.enable(id).and_then(|()| {
-            params
-                .iter()
-                .try_for_each(|(name, raw)| trial.set(&format!("{id}.{name}"), raw))
-        });
-        match enabled {
-            Ok(()) => cfg = trial,
-            Err(e) => {
-                refused.insert(id.clone(), e.to_string());
-            }
+        spec = spec.switch(id);
+        for (name, raw) in params {
+            spec = spec.switch_param(id, name, raw);
         }
+    }
+    for text in &recipe.rules {
+        spec = spec.rule(text);
+    }
+    // The system, its parameters and the rules must all be right; a switch that cannot
+    // be on, or one of whose values is refused, is left off with the first message.
+    let (mut cfg, refusals) = spec.build_lenient();
+    let mut refused = BTreeMap::new();
+    for r in refusals {
+        let Some(id) = r.input.switch_id() else {
+            return Err(r.error.to_string());
+        };
+        cfg.disable(id);
+        refused
+            .entry(id.to_string())
+            .or_insert_with(|| r.error.to_string());
     }
     Ok((cfg, refused))
 }
@@ -121,22 +130,15 @@ pub fn set_config_param(cfg: &mut LabConfig, key: &str, raw: &str) -> Result<(),
 }
 
 /// The diagram of a configuration's system: its nodes and edges (what `topology`
-/// draws for a run of it).
+/// draws for a run of it, before the run has registered anything: a ledger or a queue
+/// a scenario starts appears once the run shows it).
 pub fn layout_of(cfg: &LabConfig) -> (Vec<NodeSpec>, Vec<EdgeSpec>) {
     let params = cfg.system_param_set().ok();
-    let flag = |name: &str| params.as_ref().is_none_or(|p| p.bool(name));
-    let parts = if cfg.system == "web" {
-        topology::Parts {
-            cache: flag("cache_enabled"),
-            replica: flag("read_replica"),
-            message_queue: params.as_ref().is_some_and(|p| p.bool("message_queue")),
-            // The ledger appears once payment calls it, which only a run shows.
-            ledger: false,
-        }
-    } else {
-        topology::Parts::default()
+    let options = topology::Options {
+        params: params.as_ref(),
+        registered: &|_| false,
     };
-    topology::layout(&cfg.system, parts)
+    topology::layout(&cfg.system, &options)
 }
 
 /// The run and how it moves against the wall clock.
@@ -538,7 +540,7 @@ fn filter_logs(lab: &Lab, held: &[LogRecord], f: &LogFilter) -> LogsW {
     let mut kept: Vec<u64> = lab.traces().map(|t| t.trace_id).collect();
     engine::order::sort(&mut kept);
     let focus = f.focus.as_deref().and_then(|id| {
-        topology::layout(lab.system().id, topology::Parts::ALL)
+        topology::layout(lab.system().id, &topology::Options::ALL)
             .0
             .into_iter()
             .find(|n| n.id == id)

@@ -1,0 +1,17 @@
+//! The engine host's tests, one binary (`tests/it`), native and (but `deps`) in headless
+//! Chromium under wasm-bindgen-test, where the host runs in the browser: `engine_host`
+//! the engine as the page talks to it (messages, stepping, answers), `panels` what the
+//! page's panels and heatmap are given to draw, `traces` the trace panel's lists,
+//! `format` how numbers read, `deps` that nothing browser-side is among the crate's
+//! dependencies.
+
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+// Runs `cargo metadata`: natively only.
+#[cfg(not(target_arch = "wasm32"))]
+mod deps;
+mod engine_host;
+mod format;
+mod panels;
+mod traces;
