@@ -10,20 +10,16 @@ use crate::systems::Core;
 impl WebModel {
     pub(super) fn call_payment(&mut self, core: &mut Core, id: u32) {
         let r = self.reqs[id as usize];
-        let probe =
-            match self
-                .payment
-                .admit(core, r.instance as usize, self.policies.bulkhead_limit)
-            {
-                Ok(probe) => probe,
-                Err(_) => {
-                    let rr = &mut self.reqs[id as usize];
-                    rr.fail_status = Some(503);
-                    rr.failed_at = Some(Component::Dependency);
-                    self.respond(core, id, Some(503), true);
-                    return;
-                }
-            };
+        let probe = match self.payment.admit(core, r.instance as usize) {
+            Ok(probe) => probe,
+            Err(_) => {
+                let rr = &mut self.reqs[id as usize];
+                rr.fail_status = Some(503);
+                rr.failed_at = Some(Component::Dependency);
+                self.respond(core, id, Some(503), true);
+                return;
+            }
+        };
         let hop = Hop::new(Component::Dependency, r.instance, ENDPOINTS[1]);
         let mut effect = self.strike(core, hop, r.seq);
         let dns = self.resolve(core, r.instance, r.seq);

@@ -61,8 +61,7 @@ impl WebModel {
                 .get_or_insert_with(|| core.metrics.gauge(&DB_POOL_LEAKED, &[]));
             core.metrics.set(g, self.leaked_connections as f64);
         }
-        self.payment
-            .bulkhead_tick(core, self.policies.bulkhead_limit.is_some());
+        self.payment.bulkhead_tick(core);
         if self.resource_ids.is_none() && core.metrics.spec(RESOURCE_QUEUE_DEPTH.name).is_some() {
             // A scenario asked for the roadmap's resource metrics: mirror the worker queue.
             self.resource_ids = Some((

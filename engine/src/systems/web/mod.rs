@@ -72,7 +72,7 @@ use super::{Core, Model, SystemMeta, UtilizationMeter};
 use crate::dist::Dist;
 use crate::event::EventQueue;
 use crate::metrics::{CounterId, GaugeId, HistogramId};
-use crate::mitigations::{breaker as breaker_m, cache_warming, load_shedding, timeouts};
+use crate::mitigations::{cache_warming, load_shedding, timeouts};
 use crate::params::ParamSet;
 use crate::rng::Xoshiro256PlusPlus as Rng;
 use crate::scenario::{Component, Hop, Struck};
@@ -436,8 +436,7 @@ impl Model for WebModel {
                 self.clients.budget.earn(10.0);
             }
         }
-        self.payment
-            .configure_breaker(core, m.config::<breaker_m::Config>());
+        self.payment.configure(core, m);
     }
 }
 

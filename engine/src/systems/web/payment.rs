@@ -12,7 +12,8 @@ use super::metrics::{
 use super::request::{LEDGER, PAYMENT, SERVICE};
 use crate::dist::Dist;
 use crate::metrics::{CounterId, GaugeId, HistogramId, Registry};
-use crate::mitigations::breaker as breaker_m;
+use crate::mitigation::Mitigations;
+use crate::mitigations::{breaker as breaker_m, bulkhead};
 use crate::observe::{Level, LogRecord};
 use crate::params::ParamSet;
 use crate::rng::Xoshiro256PlusPlus as Rng;
@@ -71,6 +72,8 @@ pub(super) struct Payment {
     /// Calls in flight, per instance.
     in_flight: Vec<u32>,
     breaker: Option<Breaker>,
+    /// `bulkhead`, while it is on.
+    bulkhead: Option<bulkhead::Config>,
     ids: PaymentIds,
     breaker_state: Option<GaugeId>,
     breaker_trips: Option<CounterId>,
@@ -87,6 +90,7 @@ impl Payment {
             error_rate: p.f64("payment_error_rate"),
             in_flight: vec![0; instances],
             breaker: None,
+            bulkhead: None,
             ids,
             breaker_state: None,
             breaker_trips: None,
@@ -100,12 +104,7 @@ impl Payment {
     /// Whether instance `instance` may call now: the breaker admits it (as a probe when
     /// half-open: `Ok(true)`) and the bulkhead has room. A refusal is counted; an
     /// admitted call is in flight until `finish`.
-    pub fn admit(
-        &mut self,
-        core: &mut Core,
-        instance: usize,
-        bulkhead_limit: Option<u32>,
-    ) -> Result<bool, Refused> {
+    pub fn admit(&mut self, core: &mut Core, instance: usize) -> Result<bool, Refused> {
         let mut probe = false;
         if let Some(b) = &mut self.breaker {
             match b.admit(core.now) {
@@ -121,8 +120,8 @@ impl Payment {
                 Admit::Call => {}
             }
         }
-        if let Some(limit) = bulkhead_limit {
-            if self.in_flight[instance] >= limit {
+        if let Some(bulkhead) = self.bulkhead {
+            if self.in_flight[instance] >= bulkhead.max_concurrent {
                 let c = *self
                     .bulkhead_rejections
                     .get_or_insert_with(|| core.metrics.counter(&BULKHEAD_REJECTIONS, &[PAYMENT]));
@@ -220,9 +219,13 @@ impl Payment {
         self.in_flight.resize(instances, 0);
     }
 
-    /// `circuit-breaker` switched on, changed (its state kept) or off.
-    pub fn configure_breaker(&mut self, core: &mut Core, config: Option<BreakerConfig>) {
-        match config {
+    /// The mitigations that act here, as switched on now: `bulkhead` (the cap on calls
+    /// in flight per instance) and `circuit-breaker` (on, changed with its state kept,
+    /// or off).
+    pub fn configure(&mut self, core: &mut Core, mitigations: &Mitigations) {
+        self.bulkhead = mitigations.config::<bulkhead::Config>();
+        let breaker: Option<BreakerConfig> = mitigations.config::<breaker_m::Config>();
+        match breaker {
             Some(config) => {
                 match &mut self.breaker {
                     Some(b) => b.config = config,
@@ -240,8 +243,8 @@ impl Payment {
     }
 
     /// The bulkhead's gauge (once it is or was on) — once a second.
-    pub fn bulkhead_tick(&mut self, core: &mut Core, bulkhead_on: bool) {
-        if bulkhead_on || self.bulkhead_in_use.is_some() {
+    pub fn bulkhead_tick(&mut self, core: &mut Core) {
+        if self.bulkhead.is_some() || self.bulkhead_in_use.is_some() {
             let g = *self
                 .bulkhead_in_use
                 .get_or_insert_with(|| core.metrics.gauge(&BULKHEAD_IN_USE, &[PAYMENT]));

@@ -5,7 +5,7 @@
 use super::client::RetryPolicy;
 use crate::mitigation::Mitigations;
 use crate::mitigations::{
-    add_index, autoscaling, bulkhead, coalescing, deadline_propagation, hedging, load_shedding,
+    add_index, autoscaling, coalescing, deadline_propagation, hedging, load_shedding,
     lock_ordering, optimistic_locking, partition_by_key, pool_sizing, rate_limiter,
     read_your_writes, retry_backoff, stale_while_revalidate, timeouts, ttl_jitter, write_through,
 };
@@ -24,7 +24,6 @@ pub(super) struct Policies {
     pub read_your_writes_ns: Option<Nanos>,
     /// Optimistic locking: re-runs allowed after a version conflict.
     pub optimistic_retries: Option<u32>,
-    pub bulkhead_limit: Option<u32>,
     pub ttl_jitter: Option<f64>,
     pub pool_size: Option<u64>,
     pub autoscale: Option<autoscaling::Config>,
@@ -57,7 +56,6 @@ impl Policies {
             optimistic_retries: m
                 .config::<optimistic_locking::Config>()
                 .map(|c| c.max_retries),
-            bulkhead_limit: m.config::<bulkhead::Config>().map(|c| c.max_concurrent),
             ttl_jitter: m.config::<ttl_jitter::Config>().map(|c| c.jitter_fraction),
             pool_size: m.config::<pool_sizing::Config>().map(|c| c.db_pool_size),
             indexed: m.is_on(add_index::META.id),
