@@ -740,7 +740,6 @@ const KNOWN_LOOPS: &[&[&str]] = &[
     // (and `ids.rs` uses `hedge::HedgeIds`).
     &[
         "engine/src/systems/web/db.rs",
-        "engine/src/systems/web/flood.rs",
         "engine/src/systems/web/hedge.rs",
         "engine/src/systems/web/ids.rs",
         "engine/src/systems/web/link.rs",

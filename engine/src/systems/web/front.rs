@@ -2,13 +2,14 @@
 //! link to the load balancer (rate limit, pick an instance), across the load balancer's
 //! link to the instance's accept queue, and the answer's way back to the client (retry
 //! or done). The clients' and the load balancer's state are parts (`client.rs`,
-//! `fleet.rs`); this file moves a call through them.
+//! `fleet.rs`); this file moves a call through them. A flooding client's calls
+//! (`flood.rs` holds its stream) come in here too.
 
 use super::client::RetryPolicy;
 use super::request::{Call, Ev, Req, ENDPOINTS, NONE};
 use super::{flood, WebModel, QUEUE_LENGTH};
 use crate::mitigations::rate_limiter;
-use crate::scenario::{Component, Edge, Hop};
+use crate::scenario::{Component, Edge, Hop, FLOOD_HOP};
 use crate::systems::Core;
 use crate::time::ns_to_secs;
 
@@ -257,7 +258,7 @@ impl WebModel {
         // The flooder's calls are counted apart from what the users see (`flood.rs`).
         let apart = self.is_flooder(call.client);
         self.clients.outcome(core, ok, timed_out, took, apart);
-        self.count_class(core, call.client, ok, timed_out, took);
+        self.flood.count(core, apart, ok, timed_out, took);
         if call.max_attempts > 1 {
             self.clients.note_depth(core, call.attempt);
         }
@@ -267,5 +268,43 @@ impl WebModel {
             let think = self.clients.think();
             self.events.schedule(core.now + think, Ev::UserWake(user));
         }
+    }
+
+    /// Whether `client` is the flooder.
+    #[inline]
+    pub(super) fn is_flooder(&self, client: u32) -> bool {
+        u64::from(client) == self.clients.count
+    }
+
+    /// Once per sample: asks the scenarios whether a client floods, and starts its stream.
+    pub(super) fn flood_tick(&mut self, core: &mut Core) {
+        let hop = Hop::new(Component::LoadBalancer, 0, FLOOD_HOP);
+        let rate = self.strike(core, hop, 0).flood_rps;
+        if let Some(first) = self.flood.set_rate(core, rate) {
+            self.events.schedule(first, Ev::FloodArrival);
+        }
+    }
+
+    /// The flooder sends a call, and the next one while the flood lasts.
+    pub(super) fn flood_arrival(&mut self, core: &mut Core) {
+        let keys = self.rows.versions.len();
+        let Some((next, key)) = self.flood.arrival(core.now, keys) else {
+            return;
+        };
+        self.events.schedule(next, Ev::FloodArrival);
+        let call = Call {
+            client: self.clients.count as u32,
+            generation: 0,
+            user: NONE,
+            endpoint: 0,
+            key,
+            start: core.now,
+            attempt: 0,
+            max_attempts: 1,
+            done: false,
+            back_ns: 0,
+        };
+        let id = self.new_call_slot(call);
+        self.send(core, id);
     }
 }
