@@ -745,7 +745,6 @@ const KNOWN_LOOPS: &[&[&str]] = &[
         "engine/src/systems/web/link.rs",
         "engine/src/systems/web/mod.rs",
         "engine/src/systems/web/mq.rs",
-        "engine/src/systems/web/write_behind.rs",
     ],
     // Owned by the move of the app's code into a new crate (app/src/**): the page's
     // `Sim` handle uses `engine_host`, `protocol` and `worker`, which use types of the

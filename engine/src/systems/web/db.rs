@@ -433,7 +433,7 @@ impl WebModel {
         match e {
             PartEv::SecondLock { req, seq } => self.second_lock(core, req, seq),
             PartEv::TxRestart { req, seq } => self.tx_restart(core, req, seq),
-            PartEv::Flush => self.flush_writes(core),
+            PartEv::Flush => self.wb.flush(core),
             PartEv::WriteBuffered(id) if self.died(id) => self.lost_in_crash(core, id, false),
             PartEv::WriteBuffered(id) => self.write_buffered(core, id),
             PartEv::ConsumerDone { partition } => self.consumer_done(core, partition as usize),
@@ -449,7 +449,7 @@ impl WebModel {
     }
 
     pub(super) fn parts_sample(&mut self, core: &mut Core) {
-        self.write_behind_sample(core);
+        self.wb.sample(core);
         self.mq_sample(core);
     }
 }

@@ -37,6 +37,7 @@
 //!   `db_pool_wait_seconds`, `dependency_requests_total`.
 
 mod breaker;
+mod buffering;
 mod cache;
 mod chain;
 mod client;
