@@ -47,6 +47,7 @@ mod db;
 mod dependency;
 mod front;
 mod handler;
+mod hedging;
 mod lifecycle;
 mod mq;
 mod respond;
