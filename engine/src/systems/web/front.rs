@@ -62,13 +62,13 @@ impl WebModel {
         }
         // The clients' link to the load balancer.
         let fault = self.link_fault(core, Edge::ClientLb, 0, ENDPOINTS[endpoint as usize], None);
-        if !fault.is_none() || self.links_touched(Edge::ClientLb) {
+        if !fault.is_none() || self.links.edge_touched(Edge::ClientLb) {
             let link = self.cross_with(core, Edge::ClientLb, 0, &fault, None);
             if link.lost {
                 // Nothing reaches the load balancer: the client waits for its timeout.
                 let own = (self.clients.timeout_ns > 0).then_some(self.clients.timeout_ns);
                 self.events.schedule(
-                    core.now + self.lost_wait(own),
+                    core.now + self.links.lost_wait(own),
                     Ev::ClientAnswer {
                         call: call_id,
                         generation: call_generation,
@@ -180,14 +180,14 @@ impl WebModel {
             ENDPOINTS[endpoint as usize],
             Some(seq),
         );
-        if !fault.is_none() || self.links_touched(Edge::LbApi) {
+        if !fault.is_none() || self.links.edge_touched(Edge::LbApi) {
             let link = self.cross_with(core, Edge::LbApi, instance, &fault, Some(seq));
             if link.lost {
                 let r = &mut self.reqs[id as usize];
                 r.failed_at = Some(Component::Network);
                 r.lost_on = Some(Edge::LbApi);
                 self.events
-                    .schedule(core.now + self.lost_wait(None), Ev::LinkLost(id));
+                    .schedule(core.now + self.links.lost_wait(None), Ev::LinkLost(id));
                 return;
             }
             self.reqs[id as usize].back_ns[1] = link.back_ns;

@@ -50,6 +50,7 @@ mod handler;
 mod hedging;
 mod lifecycle;
 mod mq;
+mod network;
 mod respond;
 mod write_behind;
 
