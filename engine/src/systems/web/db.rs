@@ -450,6 +450,6 @@ impl WebModel {
 
     pub(super) fn parts_sample(&mut self, core: &mut Core) {
         self.wb.sample(core);
-        self.mq_sample(core);
+        self.mq.sample(core);
     }
 }

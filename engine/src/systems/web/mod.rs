@@ -49,6 +49,7 @@ mod front;
 mod handler;
 mod hedging;
 mod lifecycle;
+mod messaging;
 mod mq;
 mod network;
 mod respond;
