@@ -734,13 +734,6 @@ mod imports {
 /// sorted files of one loop, as `<crate>/src/<path>`). This list may only shrink: the
 /// test fails on a loop not listed and on a listed loop that no longer exists.
 const KNOWN_LOOPS: &[&[&str]] = &[
-    // The web system's parts that still add `impl WebModel` blocks of their own next to
-    // their state (`db.rs`): `web/mod.rs` uses their state types,
-    // they use `WebModel` back.
-    &[
-        "engine/src/systems/web/db.rs",
-        "engine/src/systems/web/mod.rs",
-    ],
     // Owned by the move of the app's code into a new crate (app/src/**): the page's
     // `Sim` handle uses `engine_host`, `protocol` and `worker`, which use types of the
     // components (`compare::Figures`, `heatmap::HeatGrid`, …) that use `Sim` back.

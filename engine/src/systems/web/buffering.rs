@@ -47,7 +47,7 @@ impl WebModel {
         let Some(n) = self.wb.pending(key) else {
             return read;
         };
-        self.anomaly(core, Anomaly::StaleRead, 1.0);
+        self.db.anomaly(core, Anomaly::StaleRead, 1.0);
         let latest = self.rows.versions.get(key as usize).copied().unwrap_or(0);
         read.min(latest.wrapping_sub(n))
     }
@@ -58,7 +58,7 @@ impl WebModel {
         let lost = self.wb.lose(&mut self.rows.versions);
         self.cache.clear();
         if lost > 0 {
-            self.anomaly(core, Anomaly::LostWrite, lost as f64);
+            self.db.anomaly(core, Anomaly::LostWrite, lost as f64);
         }
         if core.logs.admits(core.now) {
             core.logs.push(LogRecord {

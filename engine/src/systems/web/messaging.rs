@@ -53,8 +53,8 @@ impl WebModel {
         };
         match consumed {
             Consumed::Fine => {}
-            Consumed::OutOfOrder => self.anomaly(core, Anomaly::OutOfOrder, 1.0),
-            Consumed::Duplicate => self.anomaly(core, Anomaly::DuplicateDelivery, 1.0),
+            Consumed::OutOfOrder => self.db.anomaly(core, Anomaly::OutOfOrder, 1.0),
+            Consumed::Duplicate => self.db.anomaly(core, Anomaly::DuplicateDelivery, 1.0),
         }
         self.consume_next(core, partition);
     }

@@ -53,6 +53,7 @@ mod messaging;
 mod mq;
 mod network;
 mod respond;
+mod transactions;
 mod write_behind;
 
 mod disk;
@@ -288,6 +289,27 @@ impl WebModel {
         let r = &self.reqs[id as usize];
         self.fleet.instances[r.instance as usize].epoch != r.epoch
     }
+
+    /// The parts' own events: what a transaction, the write-behind buffer and the
+    /// message queue scheduled.
+    fn part_event(&mut self, core: &mut Core, e: PartEv) {
+        match e {
+            PartEv::SecondLock { req, seq } => self.second_lock(core, req, seq),
+            PartEv::TxRestart { req, seq } => self.tx_restart(core, req, seq),
+            PartEv::Flush => self.wb.flush(core),
+            PartEv::WriteBuffered(id) if self.died(id) => self.lost_in_crash(core, id, false),
+            PartEv::WriteBuffered(id) => self.write_buffered(core, id),
+            PartEv::ConsumerDone { partition } => self.consumer_done(core, partition as usize),
+            PartEv::CallbackTimeout {
+                slot,
+                generation,
+                attempt,
+            } => self.callback_timeout(core, slot, generation, attempt),
+            PartEv::CallbackSend { slot, generation } => {
+                self.callback_resend(core, slot, generation)
+            }
+        }
+    }
 }
 
 impl Model for WebModel {
@@ -370,7 +392,8 @@ impl Model for WebModel {
 
     fn on_sample(&mut self, core: &mut Core) {
         self.memory_tick(core);
-        self.parts_sample(core);
+        self.wb.sample(core);
+        self.mq.sample(core);
         self.disk.sample(core);
         self.uplink.sample(core);
         self.links_sample(core);
