@@ -2,6 +2,7 @@
 //! bulkhead, the provider's name resolved (`dns.rs`), the call over its network link,
 //! cut by the dependency timeout; the part itself is `payment.rs`.
 
+use super::dns::Resolution;
 use super::request::{Ev, ENDPOINTS};
 use super::{link, WebModel, DEPENDENCY};
 use crate::scenario::{Component, Edge, Hop};
@@ -90,5 +91,22 @@ impl WebModel {
         }
         self.payment.record(core, r.probe, ok, r.seq);
         self.respond(core, id, r.fail_status, true);
+    }
+
+    /// Resolves the payment provider's name on `instance` for the request `seq`: a
+    /// cached answer costs nothing, else the resolver (`dns.rs`) is asked across the
+    /// instance's `api_dns` link, as the scenarios have it behave now.
+    pub(super) fn resolve(&mut self, core: &mut Core, instance: u32, seq: u64) -> Resolution {
+        if self.dns.cached(instance as usize, core.now) {
+            return Resolution::CACHED;
+        }
+        let hop = Hop {
+            edge: Some(Edge::ApiDns),
+            ..Hop::new(Component::Network, instance, ENDPOINTS[1])
+        };
+        let effect = self.strike(core, hop, seq);
+        let link = self.cross_with(core, Edge::ApiDns, instance, &effect.link, Some(seq));
+        self.dns
+            .lookup(core, instance as usize, effect.dns, link.lost, link.rtt())
     }
 }

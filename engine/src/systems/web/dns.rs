@@ -9,14 +9,13 @@
 //! The database is reached by address (a connection pool keeps its connections), so it
 //! does not resolve per call.
 //!
-//! Metrics: `dns_lookups_total{outcome}`, `dns_lookup_duration_seconds`.
+//! Metrics: `dns_lookups_total{outcome}`, `dns_lookup_duration_seconds`. The call's way
+//! through the resolver (the scenarios asked, the link crossed) is `dependency.rs`.
 
 use super::metrics::{DNS_DURATION, DNS_LOOKUPS};
-use super::request::ENDPOINTS;
-use super::WebModel;
 use crate::metrics::{CounterId, HistogramId, Registry};
 use crate::rng::Xoshiro256PlusPlus as Rng;
-use crate::scenario::{DnsFault, Edge};
+use crate::scenario::DnsFault;
 use crate::systems::Core;
 use crate::time::{ns_to_secs, Nanos};
 
@@ -39,6 +38,14 @@ pub(super) struct Resolution {
     pub failed: bool,
 }
 
+impl Resolution {
+    /// A cached answer: nothing to do.
+    pub const CACHED: Resolution = Resolution {
+        took_ns: 0,
+        failed: false,
+    };
+}
+
 impl Resolver {
     pub fn new(own: DnsFault, rng: Rng, m: &mut Registry) -> Resolver {
         Resolver {
@@ -51,48 +58,36 @@ impl Resolver {
         }
     }
 
-    /// Forgets instance `i`'s cached answer (it restarted).
-    pub fn forget(&mut self, i: usize) {
-        if let Some(t) = self.cached_until.get_mut(i) {
-            *t = 0;
+    /// Whether instance `i` holds a good answer now (then the call needs no lookup).
+    pub fn cached(&mut self, i: usize, now: Nanos) -> bool {
+        if self.cached_until.len() <= i {
+            self.cached_until.resize(i + 1, 0);
         }
+        now < self.cached_until[i]
     }
-}
 
-impl WebModel {
-    /// Resolves the payment provider's name on `instance` for the request `seq`.
-    pub(super) fn resolve(&mut self, core: &mut Core, instance: u32, seq: u64) -> Resolution {
-        let i = instance as usize;
-        if self.dns.cached_until.len() <= i {
-            self.dns.cached_until.resize(i + 1, 0);
-        }
-        if core.now < self.dns.cached_until[i] {
-            return Resolution {
-                took_ns: 0,
-                failed: false,
-            };
-        }
-        let hop = crate::scenario::Hop {
-            edge: Some(Edge::ApiDns),
-            fleet: self.fleet.instances.len() as u32,
-            ..crate::scenario::Hop::new(crate::scenario::Component::Network, instance, ENDPOINTS[1])
-        };
-        let effect =
-            core.scenarios
-                .strike(core.now, &hop, &mut core.metrics, &mut core.logs, Some(seq));
-        let behaviour = effect.dns.unwrap_or(self.dns.own);
-        let link = self.cross_with(core, Edge::ApiDns, instance, &effect.link, Some(seq));
-        let fails = link.lost || self.dns.rng.chance(behaviour.failure_rate);
+    /// Instance `i` asks the resolver, behaving as `fault` says while a scenario strikes
+    /// (else as its own parameters), across a link exchange that took `rtt` or was
+    /// `lost`: the lookup fails or its answer is cached for the TTL.
+    pub fn lookup(
+        &mut self,
+        core: &mut Core,
+        i: usize,
+        fault: Option<DnsFault>,
+        lost: bool,
+        rtt: Nanos,
+    ) -> Resolution {
+        let behaviour = fault.unwrap_or(self.own);
+        let fails = lost || self.rng.chance(behaviour.failure_rate);
         let took = if fails {
             behaviour.timeout_ns
         } else {
-            behaviour.lookup_ns + link.rtt()
+            behaviour.lookup_ns + rtt
         };
-        core.metrics.observe(self.dns.duration, ns_to_secs(took));
-        core.metrics
-            .inc(if fails { self.dns.failed } else { self.dns.ok });
+        core.metrics.observe(self.duration, ns_to_secs(took));
+        core.metrics.inc(if fails { self.failed } else { self.ok });
         if !fails {
-            self.dns.cached_until[i] = core
+            self.cached_until[i] = core
                 .now
                 .saturating_add(took)
                 .saturating_add(behaviour.ttl_ns);
@@ -100,6 +95,13 @@ impl WebModel {
         Resolution {
             took_ns: took,
             failed: fails,
+        }
+    }
+
+    /// Forgets instance `i`'s cached answer (it restarted).
+    pub fn forget(&mut self, i: usize) {
+        if let Some(t) = self.cached_until.get_mut(i) {
+            *t = 0;
         }
     }
 }

@@ -366,4 +366,19 @@ impl LoadBalancer {
         // An ejected pick moves on to the next healthy instance.
         (0..n).map(|k| (pick + k) % n).find(|&i| healthy(i))
     }
+
+    /// An instance in rotation other than `exclude` (the policy picks; the next healthy
+    /// one if it picked `exclude`), or `exclude` if it is the only one: where a hedged
+    /// read's second copy goes.
+    pub fn pick_other(&mut self, fleet: &Fleet, exclude: usize) -> Option<usize> {
+        let n = fleet.instances.len();
+        let pick = self.pick(fleet)?;
+        if pick != exclude {
+            return Some(pick);
+        }
+        (1..n)
+            .map(|k| (pick + k) % n)
+            .find(|&i| fleet.instances[i].healthy_in_lb)
+            .or(Some(pick))
+    }
 }

@@ -16,13 +16,12 @@
 //! beside everyone else (`client="others"`), and `rate_limited_total{client}` says whom
 //! the limiter refuses. On the server the flood is ordinary traffic: it is in
 //! `http_requests_total` and the golden signals.
+//!
+//! This file is the flood's state; its calls enter the request path in `front.rs`.
 
 use super::metrics::{CLIENT_CLASS_DURATION, CLIENT_CLASS_REQUESTS};
-use super::request::{Call, Ev, NONE};
-use super::WebModel;
 use crate::metrics::{CounterId, HistogramId, Registry};
 use crate::rng::Xoshiro256PlusPlus as Rng;
-use crate::scenario::{Component, Hop, FLOOD_HOP};
 use crate::systems::Core;
 use crate::time::{secs_to_ns, Nanos};
 
@@ -60,75 +59,54 @@ impl Flood {
             duration: CLASSES.map(|c| m.histogram(&CLIENT_CLASS_DURATION, &[c])),
         }
     }
-}
 
-impl WebModel {
-    /// Whether `client` is the flooder.
-    #[inline]
-    pub(super) fn is_flooder(&self, client: u32) -> bool {
-        u64::from(client) == self.clients.count
-    }
-
-    /// Once per sample: asks the scenarios whether a client floods, and starts its stream.
-    pub(super) fn flood_tick(&mut self, core: &mut Core) {
-        let hop = Hop::new(Component::LoadBalancer, 0, FLOOD_HOP);
-        let rate = self.strike(core, hop, 0).flood_rps;
-        self.flood.rate = if rate.is_finite() { rate.max(0.0) } else { 0.0 };
-        if self.flood.rate > 0.0 {
-            if self.flood.ids.is_none() {
-                self.flood.ids = Some(Flood::register(&mut core.metrics));
+    /// The scenarios say the flood runs at `rate` calls a second now (0 = none). Returns
+    /// when its first arrival is due when this starts its stream.
+    pub(super) fn set_rate(&mut self, core: &mut Core, rate: f64) -> Option<Nanos> {
+        self.rate = if rate.is_finite() { rate.max(0.0) } else { 0.0 };
+        if self.rate > 0.0 {
+            if self.ids.is_none() {
+                self.ids = Some(Flood::register(&mut core.metrics));
             }
-            if !self.flood.running {
-                self.flood.running = true;
-                let next = self.next_flood_arrival(core.now);
-                self.events.schedule(next, Ev::FloodArrival);
+            if !self.running {
+                self.running = true;
+                return Some(self.next_arrival(core.now));
             }
         }
+        None
     }
 
-    fn next_flood_arrival(&mut self, now: Nanos) -> Nanos {
-        let gap = crate::dist::standard_exponential(&mut self.flood.rng) / self.flood.rate;
+    fn next_arrival(&mut self, now: Nanos) -> Nanos {
+        let gap = crate::dist::standard_exponential(&mut self.rng) / self.rate;
         now + secs_to_ns(gap).max(1)
     }
 
-    /// The flooder sends a call, and the next one while the flood lasts.
-    pub(super) fn flood_arrival(&mut self, core: &mut Core) {
-        if self.flood.rate <= 0.0 {
-            self.flood.running = false;
-            return;
+    /// An arrival of the flood is due: when the next one is and which of `keys` products
+    /// this call asks for, or None when the flood has stopped (its stream ends here).
+    pub(super) fn arrival(&mut self, now: Nanos, keys: usize) -> Option<(Nanos, u32)> {
+        if self.rate <= 0.0 {
+            self.running = false;
+            return None;
         }
-        let next = self.next_flood_arrival(core.now);
-        self.events.schedule(next, Ev::FloodArrival);
-        let key = self.flood.rng.below(self.rows.versions.len().max(1) as u64) as u32;
-        let call = Call {
-            client: self.clients.count as u32,
-            generation: 0,
-            user: NONE,
-            endpoint: 0,
-            key,
-            start: core.now,
-            attempt: 0,
-            max_attempts: 1,
-            done: false,
-            back_ns: 0,
-        };
-        let id = self.new_call_slot(call);
-        self.send(core, id);
+        let next = self.next_arrival(now);
+        let key = self.rng.below(keys.max(1) as u64) as u32;
+        Some((next, key))
     }
 
-    /// A call of `client` ended: counts it in its class, once a flood has started.
-    pub(super) fn count_class(
+    /// A call ended, the flooder's or not: counts it in its class once a flood has
+    /// started.
+    pub(super) fn count(
         &self,
         core: &mut Core,
-        client: u32,
+        flooder: bool,
         ok: bool,
         timed_out: bool,
         seconds: f64,
     ) {
-        let Some(ids) = &self.flood.ids else {
+        let Some(ids) = &self.ids else {
             return;
         };
-        let class = usize::from(self.is_flooder(client));
+        let class = usize::from(flooder);
         let outcome = match (ok, timed_out) {
             (true, _) => 0,
             (false, false) => 1,

@@ -2,13 +2,14 @@
 //! link to the load balancer (rate limit, pick an instance), across the load balancer's
 //! link to the instance's accept queue, and the answer's way back to the client (retry
 //! or done). The clients' and the load balancer's state are parts (`client.rs`,
-//! `fleet.rs`); this file moves a call through them.
+//! `fleet.rs`); this file moves a call through them. A flooding client's calls
+//! (`flood.rs` holds its stream) come in here too.
 
 use super::client::RetryPolicy;
 use super::request::{Call, Ev, Req, ENDPOINTS, NONE};
 use super::{flood, WebModel, QUEUE_LENGTH};
 use crate::mitigations::rate_limiter;
-use crate::scenario::{Component, Edge, Hop};
+use crate::scenario::{Component, Edge, Hop, FLOOD_HOP};
 use crate::systems::Core;
 use crate::time::ns_to_secs;
 
@@ -61,13 +62,13 @@ impl WebModel {
         }
         // The clients' link to the load balancer.
         let fault = self.link_fault(core, Edge::ClientLb, 0, ENDPOINTS[endpoint as usize], None);
-        if !fault.is_none() || self.links_touched(Edge::ClientLb) {
+        if !fault.is_none() || self.links.edge_touched(Edge::ClientLb) {
             let link = self.cross_with(core, Edge::ClientLb, 0, &fault, None);
             if link.lost {
                 // Nothing reaches the load balancer: the client waits for its timeout.
                 let own = (self.clients.timeout_ns > 0).then_some(self.clients.timeout_ns);
                 self.events.schedule(
-                    core.now + self.lost_wait(own),
+                    core.now + self.links.lost_wait(own),
                     Ev::ClientAnswer {
                         call: call_id,
                         generation: call_generation,
@@ -179,14 +180,14 @@ impl WebModel {
             ENDPOINTS[endpoint as usize],
             Some(seq),
         );
-        if !fault.is_none() || self.links_touched(Edge::LbApi) {
+        if !fault.is_none() || self.links.edge_touched(Edge::LbApi) {
             let link = self.cross_with(core, Edge::LbApi, instance, &fault, Some(seq));
             if link.lost {
                 let r = &mut self.reqs[id as usize];
                 r.failed_at = Some(Component::Network);
                 r.lost_on = Some(Edge::LbApi);
                 self.events
-                    .schedule(core.now + self.lost_wait(None), Ev::LinkLost(id));
+                    .schedule(core.now + self.links.lost_wait(None), Ev::LinkLost(id));
                 return;
             }
             self.reqs[id as usize].back_ns[1] = link.back_ns;
@@ -257,7 +258,7 @@ impl WebModel {
         // The flooder's calls are counted apart from what the users see (`flood.rs`).
         let apart = self.is_flooder(call.client);
         self.clients.outcome(core, ok, timed_out, took, apart);
-        self.count_class(core, call.client, ok, timed_out, took);
+        self.flood.count(core, apart, ok, timed_out, took);
         if call.max_attempts > 1 {
             self.clients.note_depth(core, call.attempt);
         }
@@ -267,5 +268,43 @@ impl WebModel {
             let think = self.clients.think();
             self.events.schedule(core.now + think, Ev::UserWake(user));
         }
+    }
+
+    /// Whether `client` is the flooder.
+    #[inline]
+    pub(super) fn is_flooder(&self, client: u32) -> bool {
+        u64::from(client) == self.clients.count
+    }
+
+    /// Once per sample: asks the scenarios whether a client floods, and starts its stream.
+    pub(super) fn flood_tick(&mut self, core: &mut Core) {
+        let hop = Hop::new(Component::LoadBalancer, 0, FLOOD_HOP);
+        let rate = self.strike(core, hop, 0).flood_rps;
+        if let Some(first) = self.flood.set_rate(core, rate) {
+            self.events.schedule(first, Ev::FloodArrival);
+        }
+    }
+
+    /// The flooder sends a call, and the next one while the flood lasts.
+    pub(super) fn flood_arrival(&mut self, core: &mut Core) {
+        let keys = self.rows.versions.len();
+        let Some((next, key)) = self.flood.arrival(core.now, keys) else {
+            return;
+        };
+        self.events.schedule(next, Ev::FloodArrival);
+        let call = Call {
+            client: self.clients.count as u32,
+            generation: 0,
+            user: NONE,
+            endpoint: 0,
+            key,
+            start: core.now,
+            attempt: 0,
+            max_attempts: 1,
+            done: false,
+            back_ns: 0,
+        };
+        let id = self.new_call_slot(call);
+        self.send(core, id);
     }
 }

@@ -166,7 +166,7 @@ impl WebModel {
                 r.fail_status = Some(504);
                 r.failed_at = Some(Component::Cache);
                 r.lost_on = Some(Edge::ApiCache);
-                done = core.now + self.lost_wait(None);
+                done = core.now + self.links.lost_wait(None);
             }
             self.events.schedule(done, Ev::CacheDone(id));
             return;

@@ -23,12 +23,15 @@
 //! `network_link_latency_seconds{from,to}` (one-way time of each crossing),
 //! `network_packets_dropped_total{from,to}` and `network_link_up{from,to}` (0 while
 //! partitioned). A lost exchange logs "message lost on network link" naming the link.
+//!
+//! This file is the links' state and behaviour; `network.rs` crosses them on the
+//! request path with the model's network stream.
 
 use super::metrics::{LINK_DROPPED, LINK_LATENCY, LINK_UP};
-use super::request::ends;
-use super::WebModel;
+use super::request::{ends, ENDPOINTS};
 use crate::metrics::{CounterId, GaugeId, HistogramId};
 use crate::observe::{Level, LogRecord};
+use crate::rng::Xoshiro256PlusPlus as Rng;
 use crate::scenario::{Component, Edge, Hop, LinkFault};
 use crate::systems::Core;
 use crate::time::{ns_to_secs, Nanos};
@@ -83,48 +86,26 @@ impl Links {
         }
         1.0 - (1.0 - own) * (1.0 - fault.loss)
     }
-}
 
-/// One exchange across a link: the time there and back, and whether it was lost.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Crossing {
-    pub there_ns: Nanos,
-    pub back_ns: Nanos,
-    pub lost: bool,
-}
-
-impl Crossing {
-    /// No link crossed.
-    pub const NONE: Crossing = Crossing {
-        there_ns: 0,
-        back_ns: 0,
-        lost: false,
-    };
-
-    pub fn rtt(&self) -> Nanos {
-        self.there_ns + self.back_ns
-    }
-}
-
-impl WebModel {
-    /// What scenarios do to the link `edge` at `instance` now.
-    pub(super) fn link_fault(
+    /// What scenarios do to the link `edge` at `instance` now, in a fleet of `fleet`
+    /// instances.
+    pub fn fault(
         &mut self,
         core: &mut Core,
         edge: Edge,
         instance: u32,
         endpoint: &'static str,
         trace: Option<u64>,
+        fleet: u32,
     ) -> LinkFault {
         let state = core.scenarios.state(core.now, Component::Network);
         if state == Some((0, 0)) {
             return LinkFault::NONE;
         }
-        let fleet = self.fleet.instances.len() as u32;
         // A fleet change (autoscaling) changes which instances a share covers.
         let state = state.map(|(version, bits)| (version ^ (u64::from(fleet) << 48), bits));
         let slot = instance as usize * Edge::ALL.len() + edge as usize;
-        if let (Some(state), Some(Some((s, fault)))) = (state, self.links.memo.get(slot)) {
+        if let (Some(state), Some(Some((s, fault)))) = (state, self.memo.get(slot)) {
             if *s == state {
                 return *fault;
             }
@@ -139,60 +120,48 @@ impl WebModel {
             .strike(core.now, &hop, &mut core.metrics, &mut core.logs, trace)
             .link;
         if let Some(state) = state {
-            if self.links.memo.len() <= slot {
-                self.links.memo.resize(slot + 1, None);
+            if self.memo.len() <= slot {
+                self.memo.resize(slot + 1, None);
             }
-            self.links.memo[slot] = Some((state, fault));
+            self.memo[slot] = Some((state, fault));
         }
         fault
     }
 
     /// One message's time across `edge` one way, with `fault` on top of its own.
-    fn one_way(&mut self, edge: Edge, fault: &LinkFault) -> Nanos {
-        let (latency, jitter) = self.links.base[edge as usize];
+    fn one_way(&self, rng: &mut Rng, edge: Edge, fault: &LinkFault) -> Nanos {
+        let (latency, jitter) = self.base[edge as usize];
         let mut t = latency + fault.latency_ns;
         if jitter > 0 {
-            t += (jitter as f64 * self.net_rng.next_f64()) as Nanos;
+            t += (jitter as f64 * rng.next_f64()) as Nanos;
         }
         if fault.jitter_ns > 0 {
-            t += (fault.jitter_ns as f64 * self.net_rng.next_f64()) as Nanos;
+            t += (fault.jitter_ns as f64 * rng.next_f64()) as Nanos;
         }
         t
     }
 
-    /// A request and its answer across `edge` at `instance`: the time each way, and
-    /// whether the exchange was lost (then the caller waits for its timeout). Records the
-    /// link's metrics once a scenario has touched it, and logs a loss.
-    pub(super) fn cross(
+    /// A request and its answer across `edge` at `instance` with the scenarios' `fault`,
+    /// drawn from `rng`: the time each way, and whether the exchange was lost (then the
+    /// caller waits for its timeout). Records the link's metrics once a scenario has
+    /// touched it, and logs a loss.
+    pub fn cross(
         &mut self,
         core: &mut Core,
-        edge: Edge,
-        instance: u32,
-        endpoint: &'static str,
-        seq: u64,
-    ) -> Crossing {
-        let fault = self.link_fault(core, edge, instance, endpoint, Some(seq));
-        self.cross_with(core, edge, instance, &fault, Some(seq))
-    }
-
-    /// As `cross`, with the scenarios' fault already known.
-    pub(super) fn cross_with(
-        &mut self,
-        core: &mut Core,
+        rng: &mut Rng,
         edge: Edge,
         instance: u32,
         fault: &LinkFault,
         trace: Option<u64>,
     ) -> Crossing {
-        let there_ns = self.one_way(edge, fault);
-        let back_ns = self.one_way(edge, fault);
-        let loss = self.links.loss_of(edge, fault);
-        let lost = loss > 0.0 && self.net_rng.chance(loss);
+        let there_ns = self.one_way(rng, edge, fault);
+        let back_ns = self.one_way(rng, edge, fault);
+        let loss = self.loss_of(edge, fault);
+        let lost = loss > 0.0 && rng.chance(loss);
         let key = (edge, if edge.per_instance() { instance } else { 0 });
-        let seen = self.links.touched_edges & (1 << edge as u8) != 0
-            && self.links.touched.contains_key(&key);
+        let seen = self.touched_edges & (1 << edge as u8) != 0 && self.touched.contains_key(&key);
         if seen || !fault.is_none() || loss > 0.0 {
-            let (latency, dropped, up) = self.link_ids(core, key);
+            let (latency, dropped, up) = self.ids(core, key);
             if lost {
                 core.metrics.inc(dropped);
                 if core.logs.admits(core.now) {
@@ -219,9 +188,9 @@ impl WebModel {
         }
     }
 
-    fn link_ids(&mut self, core: &mut Core, key: (Edge, u32)) -> (HistogramId, CounterId, GaugeId) {
-        self.links.touched_edges |= 1 << key.0 as u8;
-        *self.links.touched.entry(key).or_insert_with(|| {
+    fn ids(&mut self, core: &mut Core, key: (Edge, u32)) -> (HistogramId, CounterId, GaugeId) {
+        self.touched_edges |= 1 << key.0 as u8;
+        *self.touched.entry(key).or_insert_with(|| {
             let (from, to) = ends(key.0, key.1);
             let labels = [from.as_str(), to.as_str()];
             let m = &mut core.metrics;
@@ -236,40 +205,68 @@ impl WebModel {
     /// Whether a scenario has touched any link of `edge` (from then on it is modelled
     /// on every crossing; before, a link without latency costs nothing).
     #[inline]
-    pub(super) fn links_touched(&self, edge: Edge) -> bool {
-        self.links.touched_edges & (1 << edge as u8) != 0
+    pub fn edge_touched(&self, edge: Edge) -> bool {
+        self.touched_edges & (1 << edge as u8) != 0
     }
 
     /// How long a caller whose own timeout is `own` (if any) waits for a lost exchange.
-    pub(super) fn lost_wait(&self, own: Option<Nanos>) -> Nanos {
+    pub fn lost_wait(&self, own: Option<Nanos>) -> Nanos {
         match own {
-            Some(t) if t > 0 => t.min(self.links.connect_timeout_ns),
-            _ => self.links.connect_timeout_ns,
+            Some(t) if t > 0 => t.min(self.connect_timeout_ns),
+            _ => self.connect_timeout_ns,
         }
     }
 
     /// Once per sample: `network_link_up` of every touched link, asked afresh (a link
     /// nobody crosses any more, e.g. to an ejected instance, still shows its state).
-    pub(super) fn links_sample(&mut self, core: &mut Core) {
-        let keys: Vec<_> = self.links.touched.keys().copied().collect();
+    pub fn sample(&mut self, core: &mut Core, fleet: u32) {
+        let keys: Vec<_> = self.touched.keys().copied().collect();
         for (edge, instance) in keys {
-            let fault = self.link_fault(core, edge, instance, super::ENDPOINTS[0], None);
-            let up = self.links.loss_of(edge, &fault) < 1.0;
-            let (_, _, g) = self.links.touched[&(edge, instance)];
+            let fault = self.fault(core, edge, instance, ENDPOINTS[0], None, fleet);
+            let up = self.loss_of(edge, &fault) < 1.0;
+            let (_, _, g) = self.touched[&(edge, instance)];
             core.metrics.set(g, f64::from(u8::from(up)));
         }
     }
 
-    /// The load balancer's health check of instance `i` crosses its link: a lost check
-    /// counts as failed (the instance is ejected until a check gets through).
-    pub(super) fn health_check_passes(&mut self, core: &mut Core, i: usize) -> bool {
-        let fault = self.link_fault(core, Edge::LbApi, i as u32, super::ENDPOINTS[0], None);
-        if fault.is_none() && !self.links_touched(Edge::LbApi) {
+    /// The load balancer's health check of instance `i` crosses its link, drawn from
+    /// `rng`: a lost check counts as failed (the instance is ejected until a check gets
+    /// through).
+    pub fn health_check_passes(
+        &mut self,
+        core: &mut Core,
+        rng: &mut Rng,
+        i: usize,
+        fleet: u32,
+    ) -> bool {
+        let fault = self.fault(core, Edge::LbApi, i as u32, ENDPOINTS[0], None, fleet);
+        if fault.is_none() && !self.edge_touched(Edge::LbApi) {
             return true;
         }
         !self
-            .cross_with(core, Edge::LbApi, i as u32, &fault, None)
+            .cross(core, rng, Edge::LbApi, i as u32, &fault, None)
             .lost
+    }
+}
+
+/// One exchange across a link: the time there and back, and whether it was lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Crossing {
+    pub there_ns: Nanos,
+    pub back_ns: Nanos,
+    pub lost: bool,
+}
+
+impl Crossing {
+    /// No link crossed.
+    pub const NONE: Crossing = Crossing {
+        there_ns: 0,
+        back_ns: 0,
+        lost: false,
+    };
+
+    pub fn rtt(&self) -> Nanos {
+        self.there_ns + self.back_ns
     }
 }
 

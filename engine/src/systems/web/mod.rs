@@ -37,6 +37,7 @@
 //!   `db_pool_wait_seconds`, `dependency_requests_total`.
 
 mod breaker;
+mod buffering;
 mod cache;
 mod chain;
 mod client;
@@ -47,9 +48,13 @@ mod dependency;
 pub mod diagram;
 mod front;
 mod handler;
+mod hedging;
 mod lifecycle;
+mod messaging;
 mod mq;
+mod network;
 mod respond;
+mod transactions;
 mod write_behind;
 
 mod disk;
@@ -286,6 +291,27 @@ impl WebModel {
         let r = &self.reqs[id as usize];
         self.fleet.instances[r.instance as usize].epoch != r.epoch
     }
+
+    /// The parts' own events: what a transaction, the write-behind buffer and the
+    /// message queue scheduled.
+    fn part_event(&mut self, core: &mut Core, e: PartEv) {
+        match e {
+            PartEv::SecondLock { req, seq } => self.second_lock(core, req, seq),
+            PartEv::TxRestart { req, seq } => self.tx_restart(core, req, seq),
+            PartEv::Flush => self.wb.flush(core),
+            PartEv::WriteBuffered(id) if self.died(id) => self.lost_in_crash(core, id, false),
+            PartEv::WriteBuffered(id) => self.write_buffered(core, id),
+            PartEv::ConsumerDone { partition } => self.consumer_done(core, partition as usize),
+            PartEv::CallbackTimeout {
+                slot,
+                generation,
+                attempt,
+            } => self.callback_timeout(core, slot, generation, attempt),
+            PartEv::CallbackSend { slot, generation } => {
+                self.callback_resend(core, slot, generation)
+            }
+        }
+    }
 }
 
 impl Model for WebModel {
@@ -368,7 +394,8 @@ impl Model for WebModel {
 
     fn on_sample(&mut self, core: &mut Core) {
         self.memory_tick(core);
-        self.parts_sample(core);
+        self.wb.sample(core);
+        self.mq.sample(core);
         self.disk.sample(core);
         self.uplink.sample(core);
         self.links_sample(core);

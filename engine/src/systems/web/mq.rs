@@ -7,19 +7,19 @@
 //!
 //! The queue runs when `message_queue` is on, or from the first event a scenario's
 //! producer sends (`Effect::partition`) or the first callback.
+//!
+//! This file is the queue's state and behaviour; `messaging.rs` publishes, consumes and
+//! delivers callbacks on the request path (scenarios asked, events scheduled).
 
 use super::client::{RetryBudget, RetryPolicy};
-use super::db::Anomaly;
 use super::metrics::{
     CALLBACKS, CALLBACKS_GIVEN_UP, CALLBACK_BACKLOG, MQ_AGE, MQ_LAG, MQ_PUBLISHED, MQ_REJECTED,
 };
-use super::request::{Ev, PartEv, ENDPOINTS};
-use super::WebModel;
 use crate::dist::Dist;
 use crate::metrics::{CounterId, GaugeId, HistogramId};
 use crate::params::ParamSet;
 use crate::rng::Xoshiro256PlusPlus as Rng;
-use crate::scenario::{CallbackSpec, Component, Hop};
+use crate::scenario::CallbackSpec;
 use crate::systems::Core;
 use crate::time::{ns_to_secs, secs_to_ns, Nanos};
 use std::collections::VecDeque;
@@ -60,6 +60,26 @@ struct Ids {
     published: [CounterId; 2],
     age: HistogramId,
     rejected: Option<CounterId>,
+}
+
+/// What a consumer's message turned out to be, as a correctness problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Consumed {
+    /// Applied as it should be.
+    Fine,
+    /// An older event of an order after a newer one.
+    OutOfOrder,
+    /// A callback processed again.
+    Duplicate,
+}
+
+/// One copy of a callback on its way: its slot's generation, which attempt it is, and
+/// how long the sender waits for its acknowledgement.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct CallbackCopy {
+    pub generation: u32,
+    pub attempt: u32,
+    pub ack_timeout_ns: Nanos,
 }
 
 pub(super) struct MessageQueue {
@@ -107,14 +127,21 @@ fn partition_of(key: u64, n: usize) -> usize {
     ((z ^ (z >> 31)) % n as u64) as usize
 }
 
-impl WebModel {
-    fn mq_start(&mut self, core: &mut Core) {
-        self.mq.on = true;
-        if self.mq.ids.is_some() {
+impl MessageQueue {
+    /// Whether the queue runs.
+    pub(super) fn is_on(&self) -> bool {
+        self.on
+    }
+
+    /// The queue runs from now on; the first start registers its metrics and makes its
+    /// partitions.
+    pub(super) fn start(&mut self, core: &mut Core) {
+        self.on = true;
+        if self.ids.is_some() {
             return;
         }
         let m = &mut core.metrics;
-        self.mq.ids = Some(Ids {
+        self.ids = Some(Ids {
             published: [
                 m.counter(&MQ_PUBLISHED, &["order_events"]),
                 m.counter(&MQ_PUBLISHED, &["callbacks"]),
@@ -122,180 +149,196 @@ impl WebModel {
             age: m.histogram(&MQ_AGE, &[]),
             rejected: None,
         });
-        self.mq.partitions = (0..self.mq.partition_count)
+        self.partitions = (0..self.partition_count)
             .map(|i| Partition {
                 queue: VecDeque::new(),
                 current: None,
                 lag: m.gauge(&MQ_LAG, &[&i.to_string()]),
             })
             .collect();
-        self.mq.orders = vec![(u64::MAX, 0); ORDER_SLOTS];
+        self.orders = vec![(u64::MAX, 0); ORDER_SLOTS];
     }
 
-    /// Order `id` publishes its event `seq` (1 = created, 2 = paid), keyed by the order.
-    pub(super) fn publish_order_event(&mut self, core: &mut Core, id: u32, seq: u32) {
-        let r = self.reqs[id as usize];
-        let hop = Hop {
-            key: Some(r.key),
-            ..Hop::new(Component::Queue, 0, ENDPOINTS[1])
-        };
-        let effect = self.strike(core, hop, r.seq);
-        if !self.mq.on && effect.partition.is_none() {
-            return;
+    /// The partition of an order's events keyed `key`: the one a scenario's producer
+    /// names (`forced`), unless `partition-by-key` keys every event.
+    pub(super) fn order_partition(&self, forced: Option<u32>, by_key: bool, key: u64) -> usize {
+        let n = self.partitions.len();
+        match forced {
+            Some(p) if !by_key => p as usize % n,
+            _ => partition_of(key, n),
         }
-        self.mq_start(core);
-        let n = self.mq.partitions.len();
-        let partition = match effect.partition {
-            Some(p) if !self.policies.partition_by_key => p as usize % n,
-            _ => partition_of(r.seq, n),
-        };
+    }
+
+    /// Publishes an order's event `seq` keyed `key` to `partition`. Returns true when the
+    /// partition's consumer was idle (it is to start on it).
+    pub(super) fn publish(
+        &mut self,
+        core: &mut Core,
+        partition: usize,
+        key: u64,
+        seq: u32,
+    ) -> bool {
         let msg = Msg {
-            key: r.seq,
+            key,
             seq,
             published: core.now,
             callback: None,
         };
-        self.enqueue(core, partition, msg, 0);
+        self.enqueue(core, partition, msg, 0) == Some(true)
     }
 
-    /// Stores `msg` in `partition`; false when the partition is full.
-    fn enqueue(&mut self, core: &mut Core, partition: usize, msg: Msg, topic: usize) -> bool {
-        let full = self.mq.partitions[partition].queue.len() >= PARTITION_CAPACITY;
-        if let Some(ids) = &mut self.mq.ids {
+    /// Stores `msg` in `partition`: None when the partition is full, else whether its
+    /// consumer was idle.
+    fn enqueue(
+        &mut self,
+        core: &mut Core,
+        partition: usize,
+        msg: Msg,
+        topic: usize,
+    ) -> Option<bool> {
+        let full = self.partitions[partition].queue.len() >= PARTITION_CAPACITY;
+        if let Some(ids) = &mut self.ids {
             if full {
                 let c = *ids
                     .rejected
                     .get_or_insert_with(|| core.metrics.counter(&MQ_REJECTED, &[]));
                 core.metrics.inc(c);
-                return false;
+                return None;
             }
             core.metrics.inc(ids.published[topic]);
         }
-        let p = &mut self.mq.partitions[partition];
+        let p = &mut self.partitions[partition];
         p.queue.push_back(msg);
-        if p.current.is_none() {
-            self.consume_next(core, partition);
-        }
-        true
+        Some(p.current.is_none())
     }
 
-    fn consume_next(&mut self, core: &mut Core, partition: usize) {
-        let Some(msg) = self.mq.partitions[partition].queue.pop_front() else {
-            return;
-        };
-        self.mq.partitions[partition].current = Some(msg);
-        let hop = Hop::new(Component::Queue, partition as u32, "consume");
-        let effect = self.strike(core, hop, msg.key);
-        let work = secs_to_ns(self.mq.consume.sample(&mut self.mq.rng) * effect.work_factor)
-            + effect.delay_ns;
-        self.events.schedule(
-            core.now + work,
-            Ev::Part(PartEv::ConsumerDone {
-                partition: partition as u32,
-            }),
-        );
+    /// The consumer of `partition` takes its next message: its key, if there was one.
+    pub(super) fn take_next(&mut self, partition: usize) -> Option<u64> {
+        let msg = self.partitions[partition].queue.pop_front()?;
+        self.partitions[partition].current = Some(msg);
+        Some(msg.key)
     }
 
-    pub(super) fn consumer_done(&mut self, core: &mut Core, partition: usize) {
-        let Some(msg) = self
-            .mq
+    /// How long consuming a message takes, slowed by `work_factor` and delayed by
+    /// `delay_ns` (what scenarios do to the consumer).
+    pub(super) fn consume_time(&mut self, work_factor: f64, delay_ns: Nanos) -> Nanos {
+        secs_to_ns(self.consume.sample(&mut self.rng) * work_factor) + delay_ns
+    }
+
+    /// The consumer of `partition` finished its message: None when it had none, else
+    /// what the message turned out to be.
+    pub(super) fn finish(&mut self, core: &mut Core, partition: usize) -> Option<Consumed> {
+        let msg = self
             .partitions
             .get_mut(partition)
-            .and_then(|p| p.current.take())
-        else {
-            return;
-        };
-        if let Some(ids) = &self.mq.ids {
+            .and_then(|p| p.current.take())?;
+        if let Some(ids) = &self.ids {
             core.metrics
                 .observe(ids.age, ns_to_secs(core.now - msg.published));
         }
-        match msg.callback {
-            Some((slot, generation)) => self.callback_consumed(core, slot, generation),
+        Some(match msg.callback {
+            Some((slot, generation)) => self.callback_consumed(slot, generation),
             None => {
                 let slot = (msg.key % ORDER_SLOTS as u64) as usize;
-                let (order, latest) = self.mq.orders[slot];
+                let (order, latest) = self.orders[slot];
                 if order == msg.key && latest > msg.seq {
                     // An older event of this order after a newer one: applied out of order.
-                    self.anomaly(core, Anomaly::OutOfOrder, 1.0);
+                    Consumed::OutOfOrder
                 } else {
-                    self.mq.orders[slot] = (msg.key, msg.seq);
+                    self.orders[slot] = (msg.key, msg.seq);
+                    Consumed::Fine
                 }
             }
-        }
-        self.consume_next(core, partition);
+        })
     }
 
     // ---- webhook callbacks -----------------------------------------------------------
 
-    /// The payment provider's job completed: it sends `spec.fanout` callbacks.
-    pub(super) fn send_callbacks(&mut self, core: &mut Core, spec: CallbackSpec) {
-        self.mq_start(core);
-        if self.mq.callback_ids.is_none() {
+    /// Callbacks arrive: the queue runs, and the first registers the callback metrics.
+    pub(super) fn callbacks_start(&mut self, core: &mut Core) {
+        self.start(core);
+        if self.callback_ids.is_none() {
             let m = &mut core.metrics;
-            self.mq.callback_ids = Some((
+            self.callback_ids = Some((
                 m.counter(&CALLBACKS, &["first"]),
                 m.counter(&CALLBACKS, &["retry"]),
                 m.gauge(&CALLBACK_BACKLOG, &[]),
                 m.counter(&CALLBACKS_GIVEN_UP, &[]),
             ));
         }
-        for _ in 0..spec.fanout {
-            let slot = match self.mq.free_callbacks.pop() {
-                Some(s) => s,
-                None => {
-                    self.mq.callbacks.push(Callback::default());
-                    self.mq.callbacks.len() as u32 - 1
-                }
-            };
-            let cb = &mut self.mq.callbacks[slot as usize];
-            *cb = Callback {
-                generation: cb.generation.wrapping_add(1),
-                spec: Some(spec),
-                ..Callback::default()
-            };
-            self.mq.outstanding += 1;
-            if let Some(policy) = self.policies.retry {
-                self.mq.budget.earn(policy.budget_ratio.unwrap_or(0.0));
-            }
-            self.deliver(core, slot);
-        }
     }
 
-    fn deliver(&mut self, core: &mut Core, slot: u32) {
-        let cb = &mut self.mq.callbacks[slot as usize];
+    /// A new callback of `spec` to deliver, earning the sender's retry budget under
+    /// `retry`: its slot.
+    pub(super) fn new_callback(&mut self, spec: CallbackSpec, retry: Option<RetryPolicy>) -> u32 {
+        let slot = match self.free_callbacks.pop() {
+            Some(s) => s,
+            None => {
+                self.callbacks.push(Callback::default());
+                self.callbacks.len() as u32 - 1
+            }
+        };
+        let cb = &mut self.callbacks[slot as usize];
+        *cb = Callback {
+            generation: cb.generation.wrapping_add(1),
+            spec: Some(spec),
+            ..Callback::default()
+        };
+        self.outstanding += 1;
+        if let Some(policy) = retry {
+            self.budget.earn(policy.budget_ratio.unwrap_or(0.0));
+        }
+        slot
+    }
+
+    /// The sender sends a copy of the callback in `slot`.
+    pub(super) fn send_copy(&mut self, core: &mut Core, slot: u32) -> CallbackCopy {
+        let cb = &mut self.callbacks[slot as usize];
         cb.attempt += 1;
         cb.in_queue += 1;
-        let (generation, attempt) = (cb.generation, cb.attempt);
-        let timeout = cb.spec.map_or(0, |s| s.ack_timeout_ns);
-        if let Some((first, retry, _, _)) = self.mq.callback_ids {
-            core.metrics.inc(if attempt == 1 { first } else { retry });
+        let copy = CallbackCopy {
+            generation: cb.generation,
+            attempt: cb.attempt,
+            ack_timeout_ns: cb.spec.map_or(0, |s| s.ack_timeout_ns),
+        };
+        if let Some((first, retry, _, _)) = self.callback_ids {
+            core.metrics
+                .inc(if copy.attempt == 1 { first } else { retry });
         }
-        self.events.schedule(
-            core.now + timeout.max(1),
-            Ev::Part(PartEv::CallbackTimeout {
-                slot,
-                generation,
-                attempt,
-            }),
-        );
-        let n = self.mq.partitions.len();
+        copy
+    }
+
+    /// The copy reaches the queue: the partition whose consumer is to start on it, if
+    /// it was idle. A full partition does not store it: the sender sees an error and
+    /// tries again at the timeout.
+    pub(super) fn enqueue_copy(
+        &mut self,
+        core: &mut Core,
+        slot: u32,
+        copy: CallbackCopy,
+    ) -> Option<usize> {
+        let n = self.partitions.len();
+        let partition = partition_of(u64::from(slot), n);
         let msg = Msg {
             key: u64::from(slot),
-            seq: attempt,
+            seq: copy.attempt,
             published: core.now,
-            callback: Some((slot, generation)),
+            callback: Some((slot, copy.generation)),
         };
-        if !self.enqueue(core, partition_of(u64::from(slot), n), msg, 1) {
-            // Not stored: the sender sees an error and tries again at the timeout.
-            let cb = &mut self.mq.callbacks[slot as usize];
-            cb.in_queue = cb.in_queue.saturating_sub(1);
+        match self.enqueue(core, partition, msg, 1) {
+            Some(idle) => idle.then_some(partition),
+            None => {
+                let cb = &mut self.callbacks[slot as usize];
+                cb.in_queue = cb.in_queue.saturating_sub(1);
+                None
+            }
         }
     }
 
-    /// The sender's retry policy: at once (what it does) or, under `retry-backoff`,
-    /// with exponential backoff, jitter and a retry budget.
-    fn callback_policy(&self, spec: CallbackSpec) -> RetryPolicy {
-        match self.policies.retry {
+    /// The sender's retry policy: at once (what it does) or, under `retry-backoff`
+    /// (`retry`), with exponential backoff, jitter and a retry budget.
+    fn callback_policy(retry: Option<RetryPolicy>, spec: CallbackSpec) -> RetryPolicy {
+        match retry {
             Some(p) => RetryPolicy {
                 max_attempts: p.max_attempts.min(spec.max_retries + 1),
                 ..p
@@ -304,83 +347,79 @@ impl WebModel {
         }
     }
 
-    pub(super) fn callback_timeout(
+    /// The acknowledgement of a copy is overdue: when to send the next (0 = now), or
+    /// None when the copy is stale, settled, or the sender gives up.
+    pub(super) fn callback_due(
         &mut self,
         core: &mut Core,
         slot: u32,
         generation: u32,
         attempt: u32,
-    ) {
-        let cb = self.mq.callbacks[slot as usize];
+        retry: Option<RetryPolicy>,
+    ) -> Option<Nanos> {
+        let cb = self.callbacks[slot as usize];
         if cb.generation != generation || cb.attempt != attempt || cb.acked || cb.given_up {
-            return;
+            return None;
         }
-        let Some(spec) = cb.spec else {
-            return;
-        };
-        let policy = self.callback_policy(spec);
+        let spec = cb.spec?;
+        let policy = Self::callback_policy(retry, spec);
         let allowed = attempt < policy.max_attempts
-            && (policy.budget_ratio.is_none() || self.mq.budget.try_spend());
+            && (policy.budget_ratio.is_none() || self.budget.try_spend());
         if !allowed {
-            self.mq.callbacks[slot as usize].given_up = true;
-            self.mq.outstanding = self.mq.outstanding.saturating_sub(1);
-            if let Some((_, _, _, c)) = self.mq.callback_ids {
+            self.callbacks[slot as usize].given_up = true;
+            self.outstanding = self.outstanding.saturating_sub(1);
+            if let Some((_, _, _, c)) = self.callback_ids {
                 core.metrics.inc(c);
             }
             self.free_callback(slot);
-            return;
+            return None;
         }
-        let wait = policy.backoff(attempt, &mut self.mq.rng);
-        if wait == 0 {
-            self.deliver(core, slot);
-        } else {
-            self.events.schedule(
-                core.now + wait,
-                Ev::Part(PartEv::CallbackSend { slot, generation }),
-            );
-        }
+        Some(policy.backoff(attempt, &mut self.rng))
     }
 
-    pub(super) fn callback_resend(&mut self, core: &mut Core, slot: u32, generation: u32) {
-        let cb = self.mq.callbacks[slot as usize];
-        if cb.generation == generation && !cb.acked && !cb.given_up {
-            self.deliver(core, slot);
-        }
+    /// Whether a resend after backoff is still due.
+    pub(super) fn resend_due(&self, slot: u32, generation: u32) -> bool {
+        let cb = self.callbacks[slot as usize];
+        cb.generation == generation && !cb.acked && !cb.given_up
     }
 
     /// A consumer handled one copy of a callback: the first acknowledges it, any later
     /// copy is the same notification processed again.
-    fn callback_consumed(&mut self, core: &mut Core, slot: u32, generation: u32) {
-        let cb = &mut self.mq.callbacks[slot as usize];
+    fn callback_consumed(&mut self, slot: u32, generation: u32) -> Consumed {
+        let cb = &mut self.callbacks[slot as usize];
         if cb.generation != generation {
-            return;
+            return Consumed::Fine;
         }
         cb.in_queue = cb.in_queue.saturating_sub(1);
-        if cb.acked {
-            self.anomaly(core, Anomaly::DuplicateDelivery, 1.0);
-        } else if !cb.given_up {
-            cb.acked = true;
-            self.mq.outstanding = self.mq.outstanding.saturating_sub(1);
-        }
+        let consumed = if cb.acked {
+            Consumed::Duplicate
+        } else {
+            if !cb.given_up {
+                cb.acked = true;
+                self.outstanding = self.outstanding.saturating_sub(1);
+            }
+            Consumed::Fine
+        };
         self.free_callback(slot);
+        consumed
     }
 
     /// Reuses a callback's slot once it is settled and no copy of it is queued.
     fn free_callback(&mut self, slot: u32) {
-        let cb = &self.mq.callbacks[slot as usize];
+        let cb = &self.callbacks[slot as usize];
         if (cb.acked || cb.given_up) && cb.in_queue == 0 && cb.spec.is_some() {
-            self.mq.callbacks[slot as usize].spec = None;
-            self.mq.free_callbacks.push(slot);
+            self.callbacks[slot as usize].spec = None;
+            self.free_callbacks.push(slot);
         }
     }
 
-    pub(super) fn mq_sample(&mut self, core: &mut Core) {
-        for p in &self.mq.partitions {
+    pub(super) fn sample(&self, core: &mut Core) {
+        for p in &self.partitions {
             let lag = p.queue.len() + usize::from(p.current.is_some());
             core.metrics.set(p.lag, lag as f64);
         }
-        if let Some((_, _, backlog, _)) = self.mq.callback_ids {
-            core.metrics.set(backlog, self.mq.outstanding as f64);
+        if let Some((_, _, backlog, _)) = self.callback_ids {
+            core.metrics.set(backlog, self.outstanding as f64);
         }
     }
 }
