@@ -1161,3 +1161,131 @@ impl Scenarios {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn merged(a: Effect, b: Effect) -> Effect {
+        let mut a = a;
+        a.merge_in(&b);
+        a
+    }
+
+    #[test]
+    fn generic_fields_merge_whatever_the_parts() {
+        let a = Effect {
+            delay_ns: 5,
+            work_factor: 2.0,
+            ..Effect::on_service(ServiceEffect { leak_bytes: 1 })
+        };
+        let b = Effect {
+            delay_ns: 7,
+            fail_status: Some(503),
+            work_factor: 3.0,
+            ..Effect::fail(500)
+        };
+        let m = merged(a, b);
+        assert_eq!(
+            (m.delay_ns, m.fail_status, m.work_factor),
+            (12, Some(503), 6.0)
+        );
+        assert_eq!(m.service().leak_bytes, 1);
+        assert_eq!(
+            merged(Effect::fail(502), Effect::fail(504)).fail_status,
+            Some(502)
+        );
+    }
+
+    #[test]
+    fn parts_of_one_kind_merge_field_by_field() {
+        let a = Effect::on_database(DatabaseEffect {
+            key: Some(1),
+            scan_rows: 10,
+            write_behind_ns: 0,
+            replica_lag_ns: 3,
+            ..DatabaseEffect::NONE
+        });
+        let b = Effect::on_database(DatabaseEffect {
+            key: Some(2),
+            second_key: Some(9),
+            scan_rows: 30,
+            write_behind_ns: 40,
+            replica_lag_ns: 4,
+            drop_write_buffer: true,
+            ..DatabaseEffect::NONE
+        });
+        let m = *merged(a, b).database();
+        assert_eq!(
+            (m.key, m.second_key),
+            (Some(1), Some(9)),
+            "the first key stands"
+        );
+        assert_eq!((m.scan_rows, m.replica_lag_ns), (30, 7));
+        assert_eq!((m.write_behind_ns, m.drop_write_buffer), (40, true));
+        let c = Effect::on_database(DatabaseEffect {
+            write_behind_ns: 20,
+            ..DatabaseEffect::NONE
+        });
+        assert_eq!(merged(merged(a, b), c).database().write_behind_ns, 20);
+
+        let retries = |n| Effect::on_client(ClientEffect { retries: n });
+        let m = merged(retries(Some(2)), retries(Some(5)));
+        assert_eq!(m.client().retries, Some(5));
+        assert_eq!(
+            merged(retries(None), retries(Some(3))).client().retries,
+            Some(3)
+        );
+
+        let cap = |b| {
+            Effect::on_network(NetworkEffect {
+                link_bytes_per_s: b,
+                ..NetworkEffect::NONE
+            })
+        };
+        assert_eq!(
+            merged(cap(100.0), cap(50.0)).network().link_bytes_per_s,
+            50.0
+        );
+        assert_eq!(merged(cap(0.0), cap(50.0)).network().link_bytes_per_s, 50.0);
+    }
+
+    #[test]
+    fn a_part_merges_with_none_as_its_kinds_none() {
+        let loss = |l| {
+            Effect::on_network(NetworkEffect {
+                link: LinkFault {
+                    loss: l,
+                    ..LinkFault::NONE
+                },
+                ..NetworkEffect::NONE
+            })
+        };
+        // As when every field merged: 1 - (1 - 0)(1 - 0.3), not 0.3 bit for bit.
+        let expected = 1.0 - (1.0 - 0.0) * (1.0 - 0.3);
+        for m in [
+            merged(Effect::NONE, loss(0.3)),
+            merged(loss(0.3), Effect::NONE),
+        ] {
+            assert_eq!(m.part.component(), Some(Component::Network));
+            assert_eq!(m.network().link.loss.to_bits(), f64::to_bits(expected));
+        }
+        let m = merged(loss(0.5), loss(0.5));
+        assert_eq!(m.network().link.loss, 0.75, "independent losses");
+        assert_eq!(
+            merged(Effect::delay(1), Effect::delay(2)).part,
+            PartEffect::None
+        );
+    }
+
+    #[test]
+    fn an_accessor_of_another_kind_reads_none() {
+        let e = Effect::on_cache(CacheEffect {
+            key: Some(4),
+            bypass: true,
+        });
+        assert_eq!(e.cache().key, Some(4));
+        assert_eq!(*e.database(), DatabaseEffect::NONE);
+        assert_eq!(*Struck::NONE.cache(), CacheEffect::NONE);
+    }
+}
