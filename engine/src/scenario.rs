@@ -778,7 +778,8 @@ pub trait Scenario {
     /// Reads (validated) parameters and registers metric handles. Called when switched
     /// on and whenever a parameter changes while it runs.
     fn configure(&mut self, params: &ParamSet, metrics: &mut Registry);
-    /// Acts on one hop of a request while the scenario is active.
+    /// Acts on one hop of a request while the scenario is active. A part-specific effect
+    /// must be of the hop's kind (`Effect::on_database` at a `Database` hop, …).
     fn strike(&mut self, cx: &mut StrikeCx<'_>, hop: &Hop) -> Effect;
     /// Called at every metrics sample, active or not, to keep gauges true.
     fn on_sample(&mut self, _metrics: &mut Registry, _active: bool) {}
