@@ -155,9 +155,18 @@ impl Hop {
     }
 }
 
-/// What a scenario does to one hop. Each field is one way a fault acts; systems apply
-/// the ones that make sense at that hop.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// What a scenario does to one hop: the ways any part can be struck (held longer, failed,
+/// made to work harder), and `part`, what it does that only one kind of part knows (a
+/// cache reads another key, a query scans rows, a link loses messages). A system reads
+/// the generic fields and, through its accessor (`effect.database()`), the effect on the
+/// part it is at — that kind's `NONE` when the scenario did nothing particular to it.
+///
+/// The part's effect is typed by the kind of part struck (`PartEffect`, one variant per
+/// `Component`), so a new kind of part — a new system's — brings its own: a variant of
+/// `PartEffect`, a small `Copy` struct with its `NONE` and `merge_in`, a constructor
+/// (`Effect::on_…`) and an accessor, without touching the other kinds' structs or the
+/// systems that read them.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Effect {
     /// Hold the request this much longer at this hop.
     pub delay_ns: Nanos,
@@ -165,62 +174,134 @@ pub struct Effect {
     pub fail_status: Option<u16>,
     /// Multiply the hop's own work (CPU time, query time).
     pub work_factor: f64,
-    /// (Cache hop) make the request read this key instead.
-    pub key: Option<u32>,
-    /// (Client hop) retry failed calls this many times, at once (naive retries).
-    pub client_retries: Option<u32>,
-    /// (Database hop, reads) extra replication lag of the replica serving the read.
-    pub replica_lag_ns: Nanos,
-    /// (Service hop) bytes of memory the handler allocates and never frees.
-    pub leak_bytes: u64,
-    /// (Disk hop) extra bytes written to disk (logs, temp files) with this write.
-    pub disk_bytes: u64,
-    /// (Database hop) rows the query must scan because no index serves it.
-    pub scan_rows: u64,
-    /// (Database hop) the connection is not returned to the pool for this long after the
-    /// query (a leak, until the pool's leak detection reclaims it).
-    pub hold_connection_ns: Nanos,
-    /// (Database hop) run the query as a multi-statement transaction of this shape.
-    pub tx: Option<TxSpec>,
-    /// (Database hop, writes) the transaction also locks this second row, after its
-    /// first statement (a transfer between two accounts).
-    pub second_key: Option<u32>,
-    /// (Database hop, writes) the write lands in the cache and reaches the database in
-    /// a batch flushed this often (write-behind); 0 = written at once.
-    pub write_behind_ns: Nanos,
-    /// (Database hop) the write-behind buffer is lost (the cache node crashed).
-    pub drop_write_buffer: bool,
-    /// (Cache hop) the read skips the cache and queries the database directly.
-    pub bypass_cache: bool,
-    /// (Queue hop, producer) the producer sends the event to this partition instead of
-    /// the one its key maps to. A system whose queue is off starts it.
-    pub partition: Option<u32>,
-    /// (Dependency hop) the dependency answers asynchronously with webhook callbacks.
-    pub callbacks: Option<CallbackSpec>,
-    /// (Network hop, response to the client) cap the link the response crosses at this
-    /// many bytes per second; 0 = no cap from this scenario.
-    pub link_bytes_per_s: f64,
-    /// (Network hop, response to the client) the connection drops part-way through the
-    /// body: the server sent 200, the client gets an incomplete response.
-    pub truncated: bool,
-    /// (Disk hop) other I/O, in bytes, queued at the disk ahead of this write.
-    pub io_bytes: u64,
-    /// (Dependency hop) the dependency calls an inner service this way (a service chain).
-    pub chain: Option<ChainCall>,
-    /// (Network hop on a link) extra latency, jitter and loss on the link. It must depend
-    /// only on the hop (edge, instance, fleet) while the scenario is active: systems reuse
-    /// it until a scenario starts, stops or changes (`Scenarios::state`).
-    pub link: LinkFault,
-    /// (Network hop on the `ApiDns` link) the resolver behaves like this instead.
-    pub dns: Option<DnsFault>,
-    /// (Load-balancer hop `FLOOD_HOP`, asked once per metrics sample) one misbehaving
-    /// client — one API key — sends an extra open-loop stream of requests at this rate
-    /// into the load balancer; 0 = none. Flooders of several scenarios add up.
+    /// What it does that only the kind of part at this hop knows.
+    pub part: PartEffect,
+}
+
+/// The part-specific effect of a scenario, by the kind of part it strikes.
+///
+/// At one hop the effects of several scenarios merge (`Effect::merge_in`): parts of the
+/// same kind field by field, a `None` with anything as if it were that kind's `NONE`. A
+/// scenario returns only the kind of the hop's component (`PartEffect::component`):
+/// `Scenarios::strike` drops a part of another kind, which no system would read there
+/// (and debug builds assert), so kinds never mix at a hop.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub enum PartEffect {
+    /// Nothing particular to the part.
+    #[default]
+    None,
+    Client(ClientEffect),
+    LoadBalancer(LoadBalancerEffect),
+    Service(ServiceEffect),
+    Cache(CacheEffect),
+    Database(DatabaseEffect),
+    Dependency(DependencyEffect),
+    Network(NetworkEffect),
+    Disk(DiskEffect),
+    Queue(QueueEffect),
+}
+
+/// At a client hop.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ClientEffect {
+    /// Retry failed calls this many times, at once (naive retries).
+    pub retries: Option<u32>,
+}
+
+/// At a load-balancer hop.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LoadBalancerEffect {
+    /// (Hop `FLOOD_HOP`, asked once per metrics sample) one misbehaving client — one API
+    /// key — sends an extra open-loop stream of requests at this rate into the load
+    /// balancer; 0 = none. Flooders of several scenarios add up.
     pub flood_rps: f64,
 }
 
+/// At a service hop (the request handler on an instance).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ServiceEffect {
+    /// Bytes of memory the handler allocates and never frees.
+    pub leak_bytes: u64,
+}
+
+/// At a cache hop (a read).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CacheEffect {
+    /// Make the request read this key instead.
+    pub key: Option<u32>,
+    /// The read skips the cache and queries the database directly.
+    pub bypass: bool,
+}
+
+/// At a database hop (a query).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct DatabaseEffect {
+    /// (Writes) write this row instead of the request's (a hot key).
+    pub key: Option<u32>,
+    /// (Reads) extra replication lag of the replica serving the read.
+    pub replica_lag_ns: Nanos,
+    /// Rows the query must scan because no index serves it.
+    pub scan_rows: u64,
+    /// The connection is not returned to the pool for this long after the query (a
+    /// leak, until the pool's leak detection reclaims it).
+    pub hold_connection_ns: Nanos,
+    /// Run the query as a multi-statement transaction of this shape.
+    pub tx: Option<TxSpec>,
+    /// (Writes) the transaction also locks this second row, after its first statement
+    /// (a transfer between two accounts).
+    pub second_key: Option<u32>,
+    /// (Writes) the write lands in the cache and reaches the database in a batch flushed
+    /// this often (write-behind); 0 = written at once.
+    pub write_behind_ns: Nanos,
+    /// The write-behind buffer is lost (the cache node crashed).
+    pub drop_write_buffer: bool,
+}
+
+/// At a dependency hop (a call to the payment provider).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct DependencyEffect {
+    /// The dependency answers asynchronously with webhook callbacks.
+    pub callbacks: Option<CallbackSpec>,
+    /// The dependency calls an inner service this way (a service chain).
+    pub chain: Option<ChainCall>,
+}
+
+/// At a network hop: the response's way to the client (no `edge`), or a link (`edge`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct NetworkEffect {
+    /// (Response to the client) cap the link the response crosses at this many bytes
+    /// per second; 0 = no cap from this scenario.
+    pub link_bytes_per_s: f64,
+    /// (Response to the client) the connection drops part-way through the body: the
+    /// server sent 200, the client gets an incomplete response.
+    pub truncated: bool,
+    /// (On a link) extra latency, jitter and loss on the link. It must depend only on the
+    /// hop (edge, instance, fleet) while the scenario is active: systems reuse it until a
+    /// scenario starts, stops or changes (`Scenarios::state`).
+    pub link: LinkFault,
+    /// (On the `ApiDns` link) the resolver behaves like this instead.
+    pub dns: Option<DnsFault>,
+}
+
+/// At a disk hop (a write's log record).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct DiskEffect {
+    /// Extra bytes written to disk (logs, temp files) with this write.
+    pub written_bytes: u64,
+    /// Other I/O, in bytes, queued at the disk ahead of this write.
+    pub io_bytes: u64,
+}
+
+/// At a queue hop.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct QueueEffect {
+    /// (Producer) send the event to this partition instead of the one its key maps to. A
+    /// system whose queue is off starts it.
+    pub partition: Option<u32>,
+}
+
 /// The endpoint of the load-balancer hop a system strikes once per sample to ask whether
-/// a client floods it (`Effect::flood_rps`); no request is behind it.
+/// a client floods it (`LoadBalancerEffect::flood_rps`); no request is behind it.
 pub const FLOOD_HOP: &str = "flood";
 
 /// What `Scenarios::strike` returns: the active scenarios' combined effect, or nothing
@@ -326,32 +407,19 @@ pub struct ChainCall {
     pub inner_latency_ns: Nanos,
 }
 
+/// `Option::or` in place: the first scenario's value stands.
+fn first<T: Copy>(a: &mut Option<T>, b: Option<T>) {
+    if a.is_none() && b.is_some() {
+        *a = b;
+    }
+}
+
 impl Effect {
     pub const NONE: Effect = Effect {
         delay_ns: 0,
         fail_status: None,
         work_factor: 1.0,
-        key: None,
-        client_retries: None,
-        replica_lag_ns: 0,
-        leak_bytes: 0,
-        disk_bytes: 0,
-        scan_rows: 0,
-        hold_connection_ns: 0,
-        tx: None,
-        second_key: None,
-        write_behind_ns: 0,
-        drop_write_buffer: false,
-        bypass_cache: false,
-        partition: None,
-        callbacks: None,
-        link_bytes_per_s: 0.0,
-        truncated: false,
-        io_bytes: 0,
-        chain: None,
-        link: LinkFault::NONE,
-        dns: None,
-        flood_rps: 0.0,
+        part: PartEffect::None,
     };
 
     /// A plain delay.
@@ -370,51 +438,326 @@ impl Effect {
         }
     }
 
+    /// Only `part`, on the kind of part it is for.
+    const fn only(part: PartEffect) -> Effect {
+        Effect {
+            delay_ns: 0,
+            fail_status: None,
+            work_factor: 1.0,
+            part,
+        }
+    }
+
+    pub const fn on_client(e: ClientEffect) -> Effect {
+        Effect::only(PartEffect::Client(e))
+    }
+
+    pub const fn on_load_balancer(e: LoadBalancerEffect) -> Effect {
+        Effect::only(PartEffect::LoadBalancer(e))
+    }
+
+    pub const fn on_service(e: ServiceEffect) -> Effect {
+        Effect::only(PartEffect::Service(e))
+    }
+
+    pub const fn on_cache(e: CacheEffect) -> Effect {
+        Effect::only(PartEffect::Cache(e))
+    }
+
+    pub const fn on_database(e: DatabaseEffect) -> Effect {
+        Effect::only(PartEffect::Database(e))
+    }
+
+    pub const fn on_dependency(e: DependencyEffect) -> Effect {
+        Effect::only(PartEffect::Dependency(e))
+    }
+
+    pub const fn on_network(e: NetworkEffect) -> Effect {
+        Effect::only(PartEffect::Network(e))
+    }
+
+    pub const fn on_disk(e: DiskEffect) -> Effect {
+        Effect::only(PartEffect::Disk(e))
+    }
+
+    pub const fn on_queue(e: QueueEffect) -> Effect {
+        Effect::only(PartEffect::Queue(e))
+    }
+
+    #[inline]
+    pub fn client(&self) -> &ClientEffect {
+        match &self.part {
+            PartEffect::Client(e) => e,
+            _ => &ClientEffect::NONE,
+        }
+    }
+
+    #[inline]
+    pub fn load_balancer(&self) -> &LoadBalancerEffect {
+        match &self.part {
+            PartEffect::LoadBalancer(e) => e,
+            _ => &LoadBalancerEffect::NONE,
+        }
+    }
+
+    #[inline]
+    pub fn service(&self) -> &ServiceEffect {
+        match &self.part {
+            PartEffect::Service(e) => e,
+            _ => &ServiceEffect::NONE,
+        }
+    }
+
+    #[inline]
+    pub fn cache(&self) -> &CacheEffect {
+        match &self.part {
+            PartEffect::Cache(e) => e,
+            _ => &CacheEffect::NONE,
+        }
+    }
+
+    #[inline]
+    pub fn database(&self) -> &DatabaseEffect {
+        match &self.part {
+            PartEffect::Database(e) => e,
+            _ => &DatabaseEffect::NONE,
+        }
+    }
+
+    #[inline]
+    pub fn dependency(&self) -> &DependencyEffect {
+        match &self.part {
+            PartEffect::Dependency(e) => e,
+            _ => &DependencyEffect::NONE,
+        }
+    }
+
+    #[inline]
+    pub fn network(&self) -> &NetworkEffect {
+        match &self.part {
+            PartEffect::Network(e) => e,
+            _ => &NetworkEffect::NONE,
+        }
+    }
+
+    #[inline]
+    pub fn disk(&self) -> &DiskEffect {
+        match &self.part {
+            PartEffect::Disk(e) => e,
+            _ => &DiskEffect::NONE,
+        }
+    }
+
+    #[inline]
+    pub fn queue(&self) -> &QueueEffect {
+        match &self.part {
+            PartEffect::Queue(e) => e,
+            _ => &QueueEffect::NONE,
+        }
+    }
+
     /// Adds `other` to this effect: the effect of two scenarios striking one hop.
     #[inline]
     fn merge_in(&mut self, other: &Effect) {
-        fn or<T: Copy>(a: &mut Option<T>, b: Option<T>) {
-            if a.is_none() && b.is_some() {
-                *a = b;
-            }
-        }
         self.delay_ns = self.delay_ns.saturating_add(other.delay_ns);
-        or(&mut self.fail_status, other.fail_status);
+        first(&mut self.fail_status, other.fail_status);
         self.work_factor *= other.work_factor;
-        or(&mut self.key, other.key);
-        self.client_retries = match (self.client_retries, other.client_retries) {
+        self.part.merge_in(&other.part);
+    }
+}
+
+impl PartEffect {
+    /// The component whose hops this kind of effect is for (`None` for `None`).
+    pub fn component(&self) -> Option<Component> {
+        Some(match self {
+            PartEffect::None => return None,
+            PartEffect::Client(_) => Component::Client,
+            PartEffect::LoadBalancer(_) => Component::LoadBalancer,
+            PartEffect::Service(_) => Component::Service,
+            PartEffect::Cache(_) => Component::Cache,
+            PartEffect::Database(_) => Component::Database,
+            PartEffect::Dependency(_) => Component::Dependency,
+            PartEffect::Network(_) => Component::Network,
+            PartEffect::Disk(_) => Component::Disk,
+            PartEffect::Queue(_) => Component::Queue,
+        })
+    }
+
+    /// Adds `other`, of the same kind or `None`, field by field; a `None` counts as its
+    /// kind's `NONE` (which merges in as nothing, but for the float rounding of `loss`).
+    /// A part of another kind would add nothing (`Scenarios::strike` drops it before).
+    #[inline]
+    fn merge_in(&mut self, other: &PartEffect) {
+        fn merged<T: Copy>(a: &T, b: &T, merge_in: fn(&mut T, &T)) -> T {
+            let mut a = *a;
+            merge_in(&mut a, b);
+            a
+        }
+        // Read both as the kind of whichever is not `None`.
+        let (a, b) = (Effect::only(*self), Effect::only(*other));
+        let kind = if matches!(self, PartEffect::None) {
+            b.part
+        } else {
+            a.part
+        };
+        *self = match kind {
+            PartEffect::None => return,
+            PartEffect::Client(_) => {
+                PartEffect::Client(merged(a.client(), b.client(), ClientEffect::merge_in))
+            }
+            PartEffect::LoadBalancer(_) => PartEffect::LoadBalancer(merged(
+                a.load_balancer(),
+                b.load_balancer(),
+                LoadBalancerEffect::merge_in,
+            )),
+            PartEffect::Service(_) => {
+                PartEffect::Service(merged(a.service(), b.service(), ServiceEffect::merge_in))
+            }
+            PartEffect::Cache(_) => {
+                PartEffect::Cache(merged(a.cache(), b.cache(), CacheEffect::merge_in))
+            }
+            PartEffect::Database(_) => {
+                PartEffect::Database(merged(a.database(), b.database(), DatabaseEffect::merge_in))
+            }
+            PartEffect::Dependency(_) => PartEffect::Dependency(merged(
+                a.dependency(),
+                b.dependency(),
+                DependencyEffect::merge_in,
+            )),
+            PartEffect::Network(_) => {
+                PartEffect::Network(merged(a.network(), b.network(), NetworkEffect::merge_in))
+            }
+            PartEffect::Disk(_) => {
+                PartEffect::Disk(merged(a.disk(), b.disk(), DiskEffect::merge_in))
+            }
+            PartEffect::Queue(_) => {
+                PartEffect::Queue(merged(a.queue(), b.queue(), QueueEffect::merge_in))
+            }
+        };
+    }
+}
+
+impl ClientEffect {
+    pub const NONE: ClientEffect = ClientEffect { retries: None };
+
+    /// The most retries of either.
+    fn merge_in(&mut self, other: &ClientEffect) {
+        self.retries = match (self.retries, other.retries) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
-        self.replica_lag_ns = self.replica_lag_ns.saturating_add(other.replica_lag_ns);
+    }
+}
+
+impl LoadBalancerEffect {
+    pub const NONE: LoadBalancerEffect = LoadBalancerEffect { flood_rps: 0.0 };
+
+    fn merge_in(&mut self, other: &LoadBalancerEffect) {
+        self.flood_rps += other.flood_rps;
+    }
+}
+
+impl ServiceEffect {
+    pub const NONE: ServiceEffect = ServiceEffect { leak_bytes: 0 };
+
+    fn merge_in(&mut self, other: &ServiceEffect) {
         self.leak_bytes = self.leak_bytes.saturating_add(other.leak_bytes);
-        self.disk_bytes = self.disk_bytes.saturating_add(other.disk_bytes);
+    }
+}
+
+impl CacheEffect {
+    pub const NONE: CacheEffect = CacheEffect {
+        key: None,
+        bypass: false,
+    };
+
+    fn merge_in(&mut self, other: &CacheEffect) {
+        first(&mut self.key, other.key);
+        self.bypass |= other.bypass;
+    }
+}
+
+impl DatabaseEffect {
+    pub const NONE: DatabaseEffect = DatabaseEffect {
+        key: None,
+        replica_lag_ns: 0,
+        scan_rows: 0,
+        hold_connection_ns: 0,
+        tx: None,
+        second_key: None,
+        write_behind_ns: 0,
+        drop_write_buffer: false,
+    };
+
+    fn merge_in(&mut self, other: &DatabaseEffect) {
+        first(&mut self.key, other.key);
+        self.replica_lag_ns = self.replica_lag_ns.saturating_add(other.replica_lag_ns);
         self.scan_rows = self.scan_rows.max(other.scan_rows);
         self.hold_connection_ns = self.hold_connection_ns.max(other.hold_connection_ns);
-        or(&mut self.tx, other.tx);
-        or(&mut self.second_key, other.second_key);
+        first(&mut self.tx, other.tx);
+        first(&mut self.second_key, other.second_key);
+        // The more frequent flush of the two.
         self.write_behind_ns = match (self.write_behind_ns, other.write_behind_ns) {
             (0, b) => b,
             (a, 0) => a,
             (a, b) => a.min(b),
         };
         self.drop_write_buffer |= other.drop_write_buffer;
-        self.bypass_cache |= other.bypass_cache;
-        or(&mut self.partition, other.partition);
-        or(&mut self.callbacks, other.callbacks);
+    }
+}
+
+impl DependencyEffect {
+    pub const NONE: DependencyEffect = DependencyEffect {
+        callbacks: None,
+        chain: None,
+    };
+
+    fn merge_in(&mut self, other: &DependencyEffect) {
+        first(&mut self.callbacks, other.callbacks);
+        first(&mut self.chain, other.chain);
+    }
+}
+
+impl NetworkEffect {
+    pub const NONE: NetworkEffect = NetworkEffect {
+        link_bytes_per_s: 0.0,
+        truncated: false,
+        link: LinkFault::NONE,
+        dns: None,
+    };
+
+    fn merge_in(&mut self, other: &NetworkEffect) {
+        // The tighter cap of the two.
         self.link_bytes_per_s = match (self.link_bytes_per_s, other.link_bytes_per_s) {
             (a, b) if a > 0.0 && b > 0.0 => a.min(b),
             (a, b) => a.max(b),
         };
         self.truncated |= other.truncated;
-        self.io_bytes = self.io_bytes.saturating_add(other.io_bytes);
-        or(&mut self.chain, other.chain);
         self.link.latency_ns = self.link.latency_ns.saturating_add(other.link.latency_ns);
         self.link.jitter_ns = self.link.jitter_ns.saturating_add(other.link.jitter_ns);
         // Independent losses: an exchange gets through only if it survives both.
         self.link.loss = 1.0 - (1.0 - self.link.loss) * (1.0 - other.link.loss);
-        or(&mut self.dns, other.dns);
-        self.flood_rps += other.flood_rps;
+        first(&mut self.dns, other.dns);
+    }
+}
+
+impl DiskEffect {
+    pub const NONE: DiskEffect = DiskEffect {
+        written_bytes: 0,
+        io_bytes: 0,
+    };
+
+    fn merge_in(&mut self, other: &DiskEffect) {
+        self.written_bytes = self.written_bytes.saturating_add(other.written_bytes);
+        self.io_bytes = self.io_bytes.saturating_add(other.io_bytes);
+    }
+}
+
+impl QueueEffect {
+    pub const NONE: QueueEffect = QueueEffect { partition: None };
+
+    fn merge_in(&mut self, other: &QueueEffect) {
+        first(&mut self.partition, other.partition);
     }
 }
 
@@ -435,7 +778,8 @@ pub trait Scenario {
     /// Reads (validated) parameters and registers metric handles. Called when switched
     /// on and whenever a parameter changes while it runs.
     fn configure(&mut self, params: &ParamSet, metrics: &mut Registry);
-    /// Acts on one hop of a request while the scenario is active.
+    /// Acts on one hop of a request while the scenario is active. A part-specific effect
+    /// must be of the hop's kind (`Effect::on_database` at a `Database` hop, …).
     fn strike(&mut self, cx: &mut StrikeCx<'_>, hop: &Hop) -> Effect;
     /// Called at every metrics sample, active or not, to keep gauges true.
     fn on_sample(&mut self, _metrics: &mut Registry, _active: bool) {}
@@ -683,7 +1027,7 @@ impl Scenarios {
     /// Which scenarios striking `component` are active at `now`, as a value that changes
     /// whenever that set or any scenario's parameters change: a system may reuse an
     /// effect struck while the state was the same, where effects depend only on the hop
-    /// (link faults: see `Effect::link`). `None` when it cannot tell (over 64 scenarios).
+    /// (link faults: see `NetworkEffect::link`). `None` when it cannot tell (over 64 scenarios).
     #[inline]
     pub fn state(&mut self, now: Nanos, component: Component) -> Option<(u64, u64)> {
         if !self.any_enabled {
@@ -787,7 +1131,20 @@ impl Scenarios {
                 logs: &mut *logs,
                 trace_id,
             };
-            s.instance.strike(&mut cx, hop)
+            let mut effect = s.instance.strike(&mut cx, hop);
+            // No system reads a part of another kind at this hop; dropped, kinds never mix.
+            let kind = effect.part.component();
+            debug_assert!(
+                kind.is_none_or(|k| k == hop.component),
+                "{} returns an effect on the {:?} at a {:?} hop",
+                s.meta.id,
+                kind,
+                hop.component
+            );
+            if kind.is_some_and(|k| k != hop.component) {
+                effect.part = PartEffect::None;
+            }
+            effect
         };
         // The first effect is taken as it is; the others add to it, in catalogue order.
         let mut effect = one(0);
@@ -803,5 +1160,133 @@ impl Scenarios {
             let active = s.is_active(now);
             s.instance.on_sample(metrics, active);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn merged(a: Effect, b: Effect) -> Effect {
+        let mut a = a;
+        a.merge_in(&b);
+        a
+    }
+
+    #[test]
+    fn generic_fields_merge_whatever_the_parts() {
+        let a = Effect {
+            delay_ns: 5,
+            work_factor: 2.0,
+            ..Effect::on_service(ServiceEffect { leak_bytes: 1 })
+        };
+        let b = Effect {
+            delay_ns: 7,
+            fail_status: Some(503),
+            work_factor: 3.0,
+            ..Effect::fail(500)
+        };
+        let m = merged(a, b);
+        assert_eq!(
+            (m.delay_ns, m.fail_status, m.work_factor),
+            (12, Some(503), 6.0)
+        );
+        assert_eq!(m.service().leak_bytes, 1);
+        assert_eq!(
+            merged(Effect::fail(502), Effect::fail(504)).fail_status,
+            Some(502)
+        );
+    }
+
+    #[test]
+    fn parts_of_one_kind_merge_field_by_field() {
+        let a = Effect::on_database(DatabaseEffect {
+            key: Some(1),
+            scan_rows: 10,
+            write_behind_ns: 0,
+            replica_lag_ns: 3,
+            ..DatabaseEffect::NONE
+        });
+        let b = Effect::on_database(DatabaseEffect {
+            key: Some(2),
+            second_key: Some(9),
+            scan_rows: 30,
+            write_behind_ns: 40,
+            replica_lag_ns: 4,
+            drop_write_buffer: true,
+            ..DatabaseEffect::NONE
+        });
+        let m = *merged(a, b).database();
+        assert_eq!(
+            (m.key, m.second_key),
+            (Some(1), Some(9)),
+            "the first key stands"
+        );
+        assert_eq!((m.scan_rows, m.replica_lag_ns), (30, 7));
+        assert_eq!((m.write_behind_ns, m.drop_write_buffer), (40, true));
+        let c = Effect::on_database(DatabaseEffect {
+            write_behind_ns: 20,
+            ..DatabaseEffect::NONE
+        });
+        assert_eq!(merged(merged(a, b), c).database().write_behind_ns, 20);
+
+        let retries = |n| Effect::on_client(ClientEffect { retries: n });
+        let m = merged(retries(Some(2)), retries(Some(5)));
+        assert_eq!(m.client().retries, Some(5));
+        assert_eq!(
+            merged(retries(None), retries(Some(3))).client().retries,
+            Some(3)
+        );
+
+        let cap = |b| {
+            Effect::on_network(NetworkEffect {
+                link_bytes_per_s: b,
+                ..NetworkEffect::NONE
+            })
+        };
+        assert_eq!(
+            merged(cap(100.0), cap(50.0)).network().link_bytes_per_s,
+            50.0
+        );
+        assert_eq!(merged(cap(0.0), cap(50.0)).network().link_bytes_per_s, 50.0);
+    }
+
+    #[test]
+    fn a_part_merges_with_none_as_its_kinds_none() {
+        let loss = |l| {
+            Effect::on_network(NetworkEffect {
+                link: LinkFault {
+                    loss: l,
+                    ..LinkFault::NONE
+                },
+                ..NetworkEffect::NONE
+            })
+        };
+        // As when every field merged: 1 - (1 - 0)(1 - 0.3), not 0.3 bit for bit.
+        let expected = 1.0 - (1.0 - 0.0) * (1.0 - 0.3);
+        for m in [
+            merged(Effect::NONE, loss(0.3)),
+            merged(loss(0.3), Effect::NONE),
+        ] {
+            assert_eq!(m.part.component(), Some(Component::Network));
+            assert_eq!(m.network().link.loss.to_bits(), f64::to_bits(expected));
+        }
+        let m = merged(loss(0.5), loss(0.5));
+        assert_eq!(m.network().link.loss, 0.75, "independent losses");
+        assert_eq!(
+            merged(Effect::delay(1), Effect::delay(2)).part,
+            PartEffect::None
+        );
+    }
+
+    #[test]
+    fn an_accessor_of_another_kind_reads_none() {
+        let e = Effect::on_cache(CacheEffect {
+            key: Some(4),
+            bypass: true,
+        });
+        assert_eq!(e.cache().key, Some(4));
+        assert_eq!(*e.database(), DatabaseEffect::NONE);
+        assert_eq!(*Struck::NONE.cache(), CacheEffect::NONE);
     }
 }

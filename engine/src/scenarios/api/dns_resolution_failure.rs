@@ -33,7 +33,8 @@
 use crate::metrics::Registry;
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{
-    no_check, Component, DnsFault, Edge, Effect, Hop, Scenario, ScenarioMeta, StrikeCx,
+    no_check, Component, DnsFault, Edge, Effect, Hop, NetworkEffect, Scenario, ScenarioMeta,
+    StrikeCx,
 };
 use crate::systems::web::metrics::{DNS_DURATION, DNS_LOOKUPS};
 use crate::time::{ms_to_ns, secs_to_ns};
@@ -106,10 +107,10 @@ impl Scenario for DnsResolutionFailure {
         if hop.edge != Some(Edge::ApiDns) {
             return Effect::NONE;
         }
-        Effect {
+        Effect::on_network(NetworkEffect {
             dns: self.fault,
-            ..Effect::NONE
-        }
+            ..NetworkEffect::NONE
+        })
     }
 }
 

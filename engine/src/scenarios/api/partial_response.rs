@@ -27,7 +27,9 @@
 
 use crate::metrics::{CounterId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
-use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
+use crate::scenario::{
+    no_check, Component, Effect, Hop, NetworkEffect, Scenario, ScenarioMeta, StrikeCx,
+};
 use crate::systems::web::metrics::PARTIAL_RESPONSES;
 
 const CUT_BYTES: MetricSpec = MetricSpec::counter(
@@ -102,10 +104,10 @@ impl Scenario for PartialResponse {
         if let Some(c) = self.lost {
             cx.metrics.add(c, lost);
         }
-        Effect {
+        Effect::on_network(NetworkEffect {
             truncated: true,
-            ..Effect::NONE
-        }
+            ..NetworkEffect::NONE
+        })
     }
 }
 

@@ -49,7 +49,10 @@
 
 use crate::metrics::{CounterId, GaugeId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
-use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
+use crate::scenario::{
+    no_check, ClientEffect, Component, Effect, Hop, LoadBalancerEffect, Scenario, ScenarioMeta,
+    StrikeCx,
+};
 use crate::scenarios::http::rate_limit_429::{BURST, QUOTA_RPS};
 use crate::systems::web::metrics::{CLIENT_CLASS_DURATION, CLIENT_CLASS_REQUESTS};
 use crate::time::{ms_to_ns, ns_to_secs, secs_to_ns, Nanos, NS_PER_SEC};
@@ -180,16 +183,14 @@ impl Scenario for RateLimit {
     fn strike(&mut self, cx: &mut StrikeCx<'_>, hop: &Hop) -> Effect {
         match hop.component {
             Component::Client => {
-                return Effect {
-                    client_retries: Some(self.retries),
-                    ..Effect::NONE
-                }
+                return Effect::on_client(ClientEffect {
+                    retries: Some(self.retries),
+                })
             }
             Component::LoadBalancer => {
-                return Effect {
+                return Effect::on_load_balancer(LoadBalancerEffect {
                     flood_rps: self.flood_rps,
-                    ..Effect::NONE
-                }
+                })
             }
             _ => {}
         }

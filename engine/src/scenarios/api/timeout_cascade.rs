@@ -29,7 +29,7 @@
 
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{
-    no_check, ChainCall, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx,
+    no_check, ChainCall, Component, DependencyEffect, Effect, Hop, Scenario, ScenarioMeta, StrikeCx,
 };
 use crate::systems::web::metrics::{
     CHAIN_AFTER_DEADLINE, CHAIN_ATTEMPTS, CHAIN_CALLS, CHAIN_WASTED,
@@ -99,10 +99,10 @@ impl Scenario for TimeoutCascade {
     }
 
     fn strike(&mut self, _cx: &mut StrikeCx<'_>, _hop: &Hop) -> Effect {
-        Effect {
+        Effect::on_dependency(DependencyEffect {
             chain: self.call,
-            ..Effect::NONE
-        }
+            ..DependencyEffect::NONE
+        })
     }
 }
 

@@ -31,7 +31,9 @@
 
 use crate::metrics::{CounterId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
-use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
+use crate::scenario::{
+    no_check, CacheEffect, Component, DatabaseEffect, Effect, Hop, Scenario, ScenarioMeta, StrikeCx,
+};
 use crate::systems::web::metrics::STALE_READS;
 use crate::time::{ms_to_ns, Nanos};
 
@@ -116,18 +118,18 @@ impl Scenario for CacheInvalidationRace {
     fn strike(&mut self, cx: &mut StrikeCx<'_>, hop: &Hop) -> Effect {
         match (hop.component, hop.endpoint == ENDPOINTS[1]) {
             // A read's key is chosen at the cache; its refill then reads the replica.
-            (Component::Cache, false) => Effect {
+            (Component::Cache, false) => Effect::on_cache(CacheEffect {
                 key: self.hot_key(cx, 0),
-                ..Effect::NONE
-            },
-            (Component::Database, false) => Effect {
+                ..CacheEffect::NONE
+            }),
+            (Component::Database, false) => Effect::on_database(DatabaseEffect {
                 replica_lag_ns: self.lag_ns,
-                ..Effect::NONE
-            },
-            (Component::Database, true) => Effect {
+                ..DatabaseEffect::NONE
+            }),
+            (Component::Database, true) => Effect::on_database(DatabaseEffect {
                 key: self.hot_key(cx, 1),
-                ..Effect::NONE
-            },
+                ..DatabaseEffect::NONE
+            }),
             _ => Effect::NONE,
         }
     }

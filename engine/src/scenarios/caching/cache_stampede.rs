@@ -37,7 +37,7 @@
 
 use crate::metrics::{CounterId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
-use crate::scenario::{Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
+use crate::scenario::{CacheEffect, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
 use crate::systems::web::metrics::{CACHE_BACKEND, CACHE_CONCURRENT, CACHE_HIT_RATE, CACHE_MISSES};
 use crate::time::{ms_to_ns, Nanos};
 
@@ -122,10 +122,10 @@ impl Scenario for CacheStampede {
                 if let Some(c) = self.hot_requests {
                     cx.metrics.inc(c);
                 }
-                Effect {
+                Effect::on_cache(CacheEffect {
                     key: Some(HOT_KEY),
-                    ..Effect::NONE
-                }
+                    ..CacheEffect::NONE
+                })
             }
             // Only reads recompute the value; writes to the row stay as they are.
             Component::Database if hop.key == Some(HOT_KEY) && hop.endpoint.starts_with("GET") => {

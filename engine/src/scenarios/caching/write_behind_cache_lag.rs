@@ -29,7 +29,9 @@
 
 use crate::metrics::{CounterId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
-use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
+use crate::scenario::{
+    no_check, CacheEffect, Component, DatabaseEffect, Effect, Hop, Scenario, ScenarioMeta, StrikeCx,
+};
 use crate::systems::web::metrics::{DATA_ANOMALIES, WB_BACKLOG, WB_FLUSHED, WB_LAG};
 use crate::time::{ms_to_ns, secs_to_ns, Nanos};
 
@@ -103,21 +105,21 @@ impl Scenario for WriteBehindCacheLag {
                 if let Some(c) = self.direct {
                     cx.metrics.inc(c);
                 }
-                Effect {
-                    bypass_cache: true,
-                    ..Effect::NONE
-                }
+                Effect::on_cache(CacheEffect {
+                    bypass: true,
+                    ..CacheEffect::NONE
+                })
             }
             Component::Database => {
                 let crash = self.crash_after_ns > 0
                     && !self.crashed
                     && cx.now >= cx.active_since.saturating_add(self.crash_after_ns);
                 self.crashed |= crash;
-                Effect {
+                Effect::on_database(DatabaseEffect {
                     write_behind_ns: if write { self.flush_ns } else { 0 },
                     drop_write_buffer: crash,
-                    ..Effect::NONE
-                }
+                    ..DatabaseEffect::NONE
+                })
             }
             _ => Effect::NONE,
         }

@@ -33,7 +33,8 @@
 use crate::metrics::{CounterId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{
-    no_check, CallbackSpec, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx,
+    no_check, CallbackSpec, Component, DependencyEffect, Effect, Hop, Scenario, ScenarioMeta,
+    StrikeCx,
 };
 use crate::systems::web::metrics::{CALLBACKS, CALLBACK_BACKLOG, DATA_ANOMALIES, MQ_AGE, MQ_LAG};
 use crate::time::{ms_to_ns, Nanos};
@@ -122,10 +123,10 @@ impl Scenario for AsyncCallbackStorm {
                 if let Some(c) = self.completions {
                     cx.metrics.inc(c);
                 }
-                Effect {
+                Effect::on_dependency(DependencyEffect {
                     callbacks: self.spec,
-                    ..Effect::NONE
-                }
+                    ..DependencyEffect::NONE
+                })
             }
             Component::Queue if hop.endpoint == "consume" => Effect::delay(self.handler_ns),
             _ => Effect::NONE,

@@ -28,7 +28,8 @@
 use crate::metrics::{CounterId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{
-    no_check, Component, Effect, Hop, Isolation, Scenario, ScenarioMeta, StrikeCx, TxShape, TxSpec,
+    no_check, Component, DatabaseEffect, Effect, Hop, Isolation, Scenario, ScenarioMeta, StrikeCx,
+    TxShape, TxSpec,
 };
 use crate::systems::web::metrics::DATA_ANOMALIES;
 
@@ -90,14 +91,14 @@ impl Scenario for DoubleWrite {
         if let Some(c) = self.hot {
             cx.metrics.inc(c);
         }
-        Effect {
+        Effect::on_database(DatabaseEffect {
             key: u32::try_from(cx.rng.below(self.hot_keys)).ok(),
             tx: Some(TxSpec {
                 shape: TxShape::ReadModifyWrite,
                 isolation: Isolation::ReadCommitted,
             }),
-            ..Effect::NONE
-        }
+            ..DatabaseEffect::NONE
+        })
     }
 }
 

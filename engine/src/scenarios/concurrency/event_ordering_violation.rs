@@ -30,7 +30,9 @@
 
 use crate::metrics::{CounterId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
-use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
+use crate::scenario::{
+    no_check, Component, Effect, Hop, QueueEffect, Scenario, ScenarioMeta, StrikeCx,
+};
 use crate::systems::web::metrics::{DATA_ANOMALIES, MQ_AGE, MQ_LAG, MQ_PUBLISHED};
 use crate::time::{ms_to_ns, Nanos};
 
@@ -84,10 +86,9 @@ impl Scenario for EventOrderingViolation {
         if let Some(c) = self.scattered {
             cx.metrics.inc(c);
         }
-        Effect {
+        Effect::on_queue(QueueEffect {
             partition: u32::try_from(cx.rng.below(1 << 16)).ok(),
-            ..Effect::NONE
-        }
+        })
     }
 }
 

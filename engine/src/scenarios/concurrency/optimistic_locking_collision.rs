@@ -30,7 +30,9 @@
 
 use crate::metrics::{CounterId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
-use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
+use crate::scenario::{
+    no_check, Component, DatabaseEffect, Effect, Hop, Scenario, ScenarioMeta, StrikeCx,
+};
 use crate::systems::web::metrics::{DB_LOCK_CONFLICTS, DB_TX_RETRIES};
 
 const HOT_WRITES: MetricSpec = MetricSpec::counter(
@@ -91,10 +93,10 @@ impl Scenario for OptimisticLockingCollision {
         if let Some(c) = self.hot {
             cx.metrics.inc(c);
         }
-        Effect {
+        Effect::on_database(DatabaseEffect {
             key: Some(self.key),
-            ..Effect::NONE
-        }
+            ..DatabaseEffect::NONE
+        })
     }
 }
 

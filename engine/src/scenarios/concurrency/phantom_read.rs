@@ -38,7 +38,8 @@
 use crate::metrics::{CounterId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{
-    no_check, Component, Effect, Hop, Isolation, Scenario, ScenarioMeta, StrikeCx, TxShape, TxSpec,
+    no_check, CacheEffect, Component, DatabaseEffect, Effect, Hop, Isolation, Scenario,
+    ScenarioMeta, StrikeCx, TxShape, TxSpec,
 };
 use crate::systems::web::metrics::{DATA_ANOMALIES, DB_SERIALIZATION_FAILURES, DB_TX_RETRIES};
 use crate::time::{ms_to_ns, Nanos};
@@ -156,11 +157,12 @@ impl Scenario for PhantomRead {
         let hot = |k: Option<u32>, n: u64| k.is_some_and(|k| u64::from(k) < n);
         match (hop.component, hop.endpoint == "POST /order") {
             // A report reads a hot product on the database, past the cache.
-            (Component::Cache, false) if cx.rng.chance(self.report_share) => Effect {
-                key: u32::try_from(cx.rng.below(self.hot_keys)).ok(),
-                bypass_cache: true,
-                ..Effect::NONE
-            },
+            (Component::Cache, false) if cx.rng.chance(self.report_share) => {
+                Effect::on_cache(CacheEffect {
+                    key: u32::try_from(cx.rng.below(self.hot_keys)).ok(),
+                    bypass: true,
+                })
+            }
             // Every database read of a hot product runs as a report transaction.
             (Component::Database, false) if hot(hop.key, self.hot_keys) => {
                 let (shape, i) = if cx.rng.chance(0.5) {
@@ -169,9 +171,11 @@ impl Scenario for PhantomRead {
                     (TxShape::RereadRange, 1)
                 };
                 Effect {
-                    tx: self.tx(cx, shape, i),
                     delay_ns: self.report_ns,
-                    ..Effect::NONE
+                    ..Effect::on_database(DatabaseEffect {
+                        tx: self.tx(cx, shape, i),
+                        ..DatabaseEffect::NONE
+                    })
                 }
             }
             (Component::Database, true) if cx.rng.chance(self.write_share) => {
@@ -187,11 +191,11 @@ impl Scenario for PhantomRead {
                         3,
                     )
                 };
-                Effect {
+                Effect::on_database(DatabaseEffect {
                     key: u32::try_from(key).ok(),
                     tx: self.tx(cx, shape, i),
-                    ..Effect::NONE
-                }
+                    ..DatabaseEffect::NONE
+                })
             }
             _ => Effect::NONE,
         }

@@ -27,7 +27,9 @@
 
 use crate::metrics::Registry;
 use crate::params::{ParamSet, ParamSpec};
-use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
+use crate::scenario::{
+    no_check, Component, DatabaseEffect, Effect, Hop, Scenario, ScenarioMeta, StrikeCx,
+};
 use crate::systems::web::metrics::{DB_LOCK_ATTEMPTS, DB_LOCK_CONFLICTS, DB_LOCK_WAIT};
 use crate::time::{ms_to_ns, Nanos};
 
@@ -80,9 +82,11 @@ impl Scenario for LockContention {
         }
         let hot = cx.rng.chance(self.hot_share);
         Effect {
-            key: hot.then_some(0),
             delay_ns: self.hold_ns,
-            ..Effect::NONE
+            ..Effect::on_database(DatabaseEffect {
+                key: hot.then_some(0),
+                ..DatabaseEffect::NONE
+            })
         }
     }
 }

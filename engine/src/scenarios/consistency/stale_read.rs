@@ -23,7 +23,9 @@
 
 use crate::metrics::{GaugeId, Registry};
 use crate::params::{ParamSet, ParamSpec};
-use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
+use crate::scenario::{
+    no_check, Component, DatabaseEffect, Effect, Hop, Scenario, ScenarioMeta, StrikeCx,
+};
 use crate::systems::web::metrics::{REPLICATION_LAG, STALE_READS};
 use crate::time::{secs_to_ns, Nanos};
 
@@ -65,10 +67,10 @@ impl Scenario for StaleRead {
         if hop.endpoint != "GET /product" {
             return Effect::NONE; // writes go to the primary
         }
-        Effect {
+        Effect::on_database(DatabaseEffect {
             replica_lag_ns: self.lag_ns,
-            ..Effect::NONE
-        }
+            ..DatabaseEffect::NONE
+        })
     }
 }
 

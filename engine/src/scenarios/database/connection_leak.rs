@@ -25,7 +25,9 @@
 
 use crate::metrics::{CounterId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
-use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
+use crate::scenario::{
+    no_check, Component, DatabaseEffect, Effect, Hop, Scenario, ScenarioMeta, StrikeCx,
+};
 use crate::systems::web::metrics::{DB_POOL_IN_USE, DB_POOL_LEAKED, DB_POOL_WAIT};
 use crate::time::{secs_to_ns, Nanos};
 
@@ -88,10 +90,10 @@ impl Scenario for ConnectionLeak {
         if let Some(c) = self.leaked {
             cx.metrics.inc(c);
         }
-        Effect {
+        Effect::on_database(DatabaseEffect {
             hold_connection_ns: self.reclaim,
-            ..Effect::NONE
-        }
+            ..DatabaseEffect::NONE
+        })
     }
 }
 

@@ -30,7 +30,9 @@
 
 use crate::metrics::{CounterId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
-use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
+use crate::scenario::{
+    no_check, Component, DatabaseEffect, Effect, Hop, Scenario, ScenarioMeta, StrikeCx,
+};
 use crate::systems::web::metrics::{DB_DEADLOCKS, DB_LOCK_WAIT, DB_TX_RETRIES};
 
 const TRANSFERS: MetricSpec = MetricSpec::counter(
@@ -97,11 +99,11 @@ impl Scenario for Deadlock {
         let from = cx.rng.below(self.rows);
         // A different row, uniformly.
         let to = (from + 1 + cx.rng.below(self.rows - 1)) % self.rows;
-        Effect {
+        Effect::on_database(DatabaseEffect {
             key: u32::try_from(from).ok(),
             second_key: u32::try_from(to).ok(),
-            ..Effect::NONE
-        }
+            ..DatabaseEffect::NONE
+        })
     }
 }
 

@@ -23,7 +23,9 @@
 
 use crate::metrics::{GaugeId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
-use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
+use crate::scenario::{
+    no_check, Component, DatabaseEffect, Effect, Hop, Scenario, ScenarioMeta, StrikeCx,
+};
 use crate::systems::web::metrics::DB_ROWS_SCANNED;
 use crate::time::{ns_to_secs, Nanos};
 
@@ -89,10 +91,10 @@ impl Scenario for MissingIndex {
         if hop.endpoint != "GET /product" {
             return Effect::NONE;
         }
-        Effect {
+        Effect::on_database(DatabaseEffect {
             scan_rows: self.rows_at(cx.now) as u64,
-            ..Effect::NONE
-        }
+            ..DatabaseEffect::NONE
+        })
     }
 
     fn on_sample(&mut self, metrics: &mut Registry, active: bool) {

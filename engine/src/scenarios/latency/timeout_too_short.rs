@@ -35,7 +35,9 @@
 use crate::dist::Dist;
 use crate::metrics::{CounterId, GaugeId, HistogramId, MetricSpec, Registry, LATENCY_BUCKETS};
 use crate::params::{ParamSet, ParamSpec};
-use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
+use crate::scenario::{
+    no_check, ClientEffect, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx,
+};
 use crate::time::{ms_to_ns, ns_to_secs, secs_to_ns, Nanos};
 
 const PREMATURE: MetricSpec = MetricSpec::counter(
@@ -121,10 +123,9 @@ impl Scenario for TimeoutTooShort {
 
     fn strike(&mut self, cx: &mut StrikeCx<'_>, hop: &Hop) -> Effect {
         if hop.component == Component::Client {
-            return Effect {
-                client_retries: Some(self.retries),
-                ..Effect::NONE
-            };
+            return Effect::on_client(ClientEffect {
+                retries: Some(self.retries),
+            });
         }
         let Some(dist) = self.latency else {
             return Effect::NONE;

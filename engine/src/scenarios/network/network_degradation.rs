@@ -38,7 +38,8 @@
 use crate::metrics::Registry;
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{
-    no_check, Component, Edge, Effect, Hop, LinkFault, Scenario, ScenarioMeta, StrikeCx,
+    no_check, Component, Edge, Effect, Hop, LinkFault, NetworkEffect, Scenario, ScenarioMeta,
+    StrikeCx,
 };
 use crate::scenarios::network::network_partition::on_cut_side;
 use crate::systems::web::metrics::{LINK_DROPPED, LINK_LATENCY, LINK_UP};
@@ -131,10 +132,10 @@ impl Scenario for NetworkDegradation {
         if edge.per_instance() && !on_cut_side(hop.instance, hop.fleet, self.share) {
             return Effect::NONE;
         }
-        Effect {
+        Effect::on_network(NetworkEffect {
             link: self.fault,
-            ..Effect::NONE
-        }
+            ..NetworkEffect::NONE
+        })
     }
 }
 

@@ -33,7 +33,8 @@
 use crate::metrics::{GaugeId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{
-    no_check, Component, Edge, Effect, Hop, LinkFault, Scenario, ScenarioMeta, StrikeCx,
+    no_check, Component, Edge, Effect, Hop, LinkFault, NetworkEffect, Scenario, ScenarioMeta,
+    StrikeCx,
 };
 use crate::systems::web::metrics::{LINK_DROPPED, LINK_UP};
 
@@ -114,13 +115,13 @@ impl Scenario for NetworkPartition {
         if edge.per_instance() && !on_cut_side(hop.instance, hop.fleet, self.share) {
             return Effect::NONE;
         }
-        Effect {
+        Effect::on_network(NetworkEffect {
             link: LinkFault {
                 loss: self.loss,
                 ..LinkFault::NONE
             },
-            ..Effect::NONE
-        }
+            ..NetworkEffect::NONE
+        })
     }
 
     fn on_sample(&mut self, metrics: &mut Registry, active: bool) {

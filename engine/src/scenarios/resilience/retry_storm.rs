@@ -33,7 +33,9 @@
 use crate::metrics::{MetricSpec, Registry};
 use crate::mitigations::retry_backoff::{RETRY_ATTEMPTS, RETRY_DEPTH};
 use crate::params::{ParamSet, ParamSpec};
-use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
+use crate::scenario::{
+    no_check, ClientEffect, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx,
+};
 use crate::time::{ms_to_ns, secs_to_ns, Nanos};
 
 const TRIGGER_ACTIVE: MetricSpec = MetricSpec::gauge(
@@ -124,10 +126,9 @@ impl Scenario for RetryStorm {
         self.since = cx.active_since;
         self.last_now = cx.now;
         match hop.component {
-            Component::Client => Effect {
-                client_retries: Some(self.retries),
-                ..Effect::NONE
-            },
+            Component::Client => Effect::on_client(ClientEffect {
+                retries: Some(self.retries),
+            }),
             Component::Service if self.triggering(cx.now) => Effect::delay(self.delay),
             _ => Effect::NONE,
         }

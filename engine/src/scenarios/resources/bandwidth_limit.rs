@@ -28,7 +28,9 @@
 
 use crate::metrics::{GaugeId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
-use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
+use crate::scenario::{
+    no_check, Component, Effect, Hop, NetworkEffect, Scenario, ScenarioMeta, StrikeCx,
+};
 use crate::systems::web::metrics::{LINK_BYTES, LINK_QUEUE_DEPTH, LINK_TRANSMIT, LINK_UTILIZATION};
 
 const CAP: MetricSpec = MetricSpec::gauge(
@@ -75,10 +77,10 @@ impl Scenario for BandwidthLimit {
         if hop.edge.is_some() {
             return Effect::NONE;
         }
-        Effect {
+        Effect::on_network(NetworkEffect {
             link_bytes_per_s: self.bytes_per_s,
-            ..Effect::NONE
-        }
+            ..NetworkEffect::NONE
+        })
     }
 
     fn on_sample(&mut self, metrics: &mut Registry, active: bool) {

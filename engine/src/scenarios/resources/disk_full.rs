@@ -23,7 +23,9 @@
 
 use crate::metrics::{CounterId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
-use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
+use crate::scenario::{
+    no_check, Component, DiskEffect, Effect, Hop, Scenario, ScenarioMeta, StrikeCx,
+};
 use crate::systems::web::metrics::{DISK_AVAILABLE, DISK_WRITE_FAILURES};
 
 const LOG_BYTES: MetricSpec = MetricSpec::counter(
@@ -69,10 +71,10 @@ impl Scenario for DiskFull {
         if let Some(c) = self.written {
             cx.metrics.add(c, self.bytes as f64);
         }
-        Effect {
-            disk_bytes: self.bytes,
-            ..Effect::NONE
-        }
+        Effect::on_disk(DiskEffect {
+            written_bytes: self.bytes,
+            ..DiskEffect::NONE
+        })
     }
 }
 

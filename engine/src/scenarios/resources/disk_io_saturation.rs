@@ -27,7 +27,9 @@
 
 use crate::metrics::{CounterId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
-use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
+use crate::scenario::{
+    no_check, Component, DiskEffect, Effect, Hop, Scenario, ScenarioMeta, StrikeCx,
+};
 use crate::systems::web::metrics::{DISK_IO_BACKLOG, DISK_IO_UTILIZATION, DISK_IO_WAIT};
 use crate::time::{ns_to_secs, Nanos};
 
@@ -81,10 +83,10 @@ impl Scenario for DiskIoSaturation {
         if let Some(c) = self.background {
             cx.metrics.add(c, bytes as f64);
         }
-        Effect {
+        Effect::on_disk(DiskEffect {
             io_bytes: bytes,
-            ..Effect::NONE
-        }
+            ..DiskEffect::NONE
+        })
     }
 }
 

@@ -28,7 +28,9 @@
 
 use crate::metrics::{GaugeId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
-use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
+use crate::scenario::{
+    no_check, Component, Effect, Hop, Scenario, ScenarioMeta, ServiceEffect, StrikeCx,
+};
 use crate::systems::web::metrics::{GC_PAUSE, INSTANCE_RESTARTS, MEMORY_LEAKED, PROCESS_MEMORY};
 use crate::time::{ns_to_secs, Nanos};
 
@@ -84,10 +86,9 @@ impl Scenario for MemoryLeak {
     fn strike(&mut self, cx: &mut StrikeCx<'_>, _hop: &Hop) -> Effect {
         self.now = cx.now;
         self.leaked_since_sample += self.bytes;
-        Effect {
+        Effect::on_service(ServiceEffect {
             leak_bytes: self.bytes,
-            ..Effect::NONE
-        }
+        })
     }
 
     fn on_sample(&mut self, metrics: &mut Registry, _active: bool) {

@@ -33,7 +33,9 @@
 
 use crate::metrics::{GaugeId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
-use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
+use crate::scenario::{
+    no_check, Component, Effect, Hop, Scenario, ScenarioMeta, ServiceEffect, StrikeCx,
+};
 use crate::systems::web::metrics::{GC_PAUSE, PROCESS_MEMORY};
 
 const WORKING_SET: MetricSpec = MetricSpec::gauge(
@@ -96,10 +98,7 @@ impl Scenario for MemoryPressure {
         }
         let add = self.step.min(self.target.saturating_sub(self.held[i]));
         self.held[i] += add;
-        Effect {
-            leak_bytes: add,
-            ..Effect::NONE
-        }
+        Effect::on_service(ServiceEffect { leak_bytes: add })
     }
 
     fn on_sample(&mut self, metrics: &mut Registry, _active: bool) {

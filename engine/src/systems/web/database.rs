@@ -74,19 +74,20 @@ impl WebModel {
             )
         };
         let effect = self.strike(core, hop, r.seq);
-        if effect.drop_write_buffer {
+        let db = effect.database();
+        if db.drop_write_buffer {
             self.lose_write_buffer(core);
         }
         let write = r.endpoint == 1;
         if write {
-            if let Some(k) = effect.key {
+            if let Some(k) = db.key {
                 self.reqs[id as usize].key = k;
             }
         } else {
             let sticky = self.policies.read_your_writes_ns;
             let version = self
                 .rows
-                .read_version(core, r.key, effect.replica_lag_ns, sticky);
+                .read_version(core, r.key, db.replica_lag_ns, sticky);
             let version = self.write_behind_version(core, r.key, version);
             self.reqs[id as usize].version_read = version;
         }
@@ -102,24 +103,24 @@ impl WebModel {
         r.db_start = core.now;
         r.query_ns = query;
         r.query_extra_ns = effect.delay_ns;
-        r.hold_connection_ns = effect.hold_connection_ns;
+        r.hold_connection_ns = db.hold_connection_ns;
         if effect.fail_status.is_some() {
             r.fail_status = effect.fail_status;
             r.failed_at = Some(Component::Database);
         }
         let ok = r.fail_status.is_none();
-        let tx = effect.tx.filter(|t| self.tx_applies(t, write));
-        if ok && (tx.is_some() || (write && effect.write_behind_ns > 0)) {
+        let tx = db.tx.filter(|t| self.tx_applies(t, write));
+        if ok && (tx.is_some() || (write && db.write_behind_ns > 0)) {
             if let Some(t) = tx {
                 self.begin_tx(core, id, t);
             } else if !self.policies.write_through {
-                self.buffer_write(core, id, effect.write_behind_ns);
+                self.buffer_write(core, id, db.write_behind_ns);
                 return;
             }
         }
         let r = &mut self.reqs[id as usize];
         if write && r.fail_status.is_none() && r.tx.is_none() {
-            self.plan_two_rows(id, effect.second_key);
+            self.plan_two_rows(id, db.second_key);
             let r = &mut self.reqs[id as usize];
             let key = r.key;
             if self.policies.optimistic_retries.is_some() {
@@ -236,10 +237,10 @@ impl WebModel {
     pub(super) fn write_to_disk(&mut self, core: &mut Core, id: u32) -> bool {
         let r = self.reqs[id as usize];
         let hop = Hop::new(Component::Disk, r.instance, ENDPOINTS[1]);
-        let effect = self.strike(core, hop, r.seq);
+        let disk = *self.strike(core, hop, r.seq).disk();
         let Some(done) = self
             .disk
-            .write(core, effect.disk_bytes as f64, effect.io_bytes as f64)
+            .write(core, disk.written_bytes as f64, disk.io_bytes as f64)
         else {
             let rr = &mut self.reqs[id as usize];
             rr.fail_status = Some(500);

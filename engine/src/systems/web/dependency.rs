@@ -43,7 +43,7 @@ impl WebModel {
         rr.dns_ns = dns.took_ns;
         rr.probe = probe;
         rr.dep_start = core.now;
-        rr.callbacks = effect.callbacks;
+        rr.callbacks = effect.dependency().callbacks;
         let propagate = self.policies.deadline_propagation;
         let attempt = self
             .payment
@@ -105,8 +105,9 @@ impl WebModel {
             ..Hop::new(Component::Network, instance, ENDPOINTS[1])
         };
         let effect = self.strike(core, hop, seq);
-        let link = self.cross_with(core, Edge::ApiDns, instance, &effect.link, Some(seq));
+        let net = effect.network();
+        let link = self.cross_with(core, Edge::ApiDns, instance, &net.link, Some(seq));
         self.dns
-            .lookup(core, instance as usize, effect.dns, link.lost, link.rtt())
+            .lookup(core, instance as usize, net.dns, link.lost, link.rtt())
     }
 }

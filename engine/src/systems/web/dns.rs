@@ -5,9 +5,9 @@
 //! and fails with probability `dns_failure_rate`; a failed lookup hangs for
 //! `dns_timeout_ms` (the resolver timeout) and the call fails with 503 — there is nobody
 //! to call. A scenario (`dns-resolution-failure`) replaces these numbers with its own
-//! while it strikes (`Effect::dns`); a lost exchange on the link fails the lookup too.
-//! The database is reached by address (a connection pool keeps its connections), so it
-//! does not resolve per call.
+//! while it strikes (`NetworkEffect::dns`); a lost exchange on the link fails the lookup
+//! too. The database is reached by address (a connection pool keeps its connections), so
+//! it does not resolve per call.
 //!
 //! Metrics: `dns_lookups_total{outcome}`, `dns_lookup_duration_seconds`. The call's way
 //! through the resolver (the scenarios asked, the link crossed) is `dependency.rs`.

@@ -3,11 +3,11 @@
 //! uniform over the key space, so most miss the cache), a buggy integration in a tight
 //! loop. It never slows down and never retries; it does not wait for answers.
 //!
-//! A scenario switches it on through `Effect::flood_rps` at the load-balancer hop
-//! `FLOOD_HOP`, which the system strikes once per metrics sample (so a flood starts or
-//! changes rate within a second of its scenario). The flooder is client id `clients`, one
-//! past the regular clients, so a per-client rate limiter (`rate-limiter`) gives it a
-//! bucket of its own.
+//! A scenario switches it on through `LoadBalancerEffect::flood_rps` at the
+//! load-balancer hop `FLOOD_HOP`, which the system strikes once per metrics sample (so a
+//! flood starts or changes rate within a second of its scenario). The flooder is client
+//! id `clients`, one past the regular clients, so a per-client rate limiter
+//! (`rate-limiter`) gives it a bucket of its own.
 //!
 //! Its calls are counted apart: `client_requests_total` and
 //! `client_request_duration_seconds` stay what the regular clients (the users) see. From

@@ -18,7 +18,7 @@ impl WebModel {
         let (endpoint, key) = self.clients.draw_call();
         let hop = Hop::new(Component::Client, 0, ENDPOINTS[endpoint as usize]);
         let effect = self.strike(core, hop, 0);
-        let policy = self.retry_policy(effect.client_retries);
+        let policy = self.retry_policy(effect.client().retries);
         if let Some(ratio) = policy.budget_ratio {
             self.clients.budget.earn(ratio);
         }
@@ -279,7 +279,7 @@ impl WebModel {
     /// Once per sample: asks the scenarios whether a client floods, and starts its stream.
     pub(super) fn flood_tick(&mut self, core: &mut Core) {
         let hop = Hop::new(Component::LoadBalancer, 0, FLOOD_HOP);
-        let rate = self.strike(core, hop, 0).flood_rps;
+        let rate = self.strike(core, hop, 0).load_balancer().flood_rps;
         if let Some(first) = self.flood.set_rate(core, rate) {
             self.events.schedule(first, Ev::FloodArrival);
         }

@@ -35,7 +35,7 @@ impl WebModel {
         }
         let r = &mut self.reqs[id as usize];
         let inst = &mut self.fleet.instances[r.instance as usize];
-        inst.leaked_bytes += effect.leak_bytes as f64;
+        inst.leaked_bytes += effect.service().leak_bytes as f64;
         let work = secs_to_ns(self.cpu.sample(&mut self.work_rng) * effect.work_factor);
         r.query_ns = work; // the handler's CPU demand, until the CPU phase starts
         if effect.delay_ns > 0 {
@@ -145,10 +145,11 @@ impl WebModel {
             let seq = r.seq;
             let effect = self.strike(core, hop, seq);
             let r = &mut self.reqs[id as usize];
-            if let Some(k) = effect.key {
+            let cache = effect.cache();
+            if let Some(k) = cache.key {
                 r.key = k;
             }
-            if effect.bypass_cache {
+            if cache.bypass {
                 r.bypassed = true;
                 self.acquire_connection(core, id);
                 return;

@@ -6,7 +6,7 @@
 //! A link's own latency and jitter are system parameters (`network_latency_ms`,
 //! `network_jitter_ms` for the links from an instance to its backends; the client and
 //! load-balancer links are free by default, as before links existed). Scenarios add to a
-//! link through a `Network` hop naming its `Edge` (`Effect::link`: extra latency,
+//! link through a `Network` hop naming its `Edge` (`NetworkEffect::link`: extra latency,
 //! jitter, loss; loss 1 is a partition).
 //!
 //! Loss: `loss` is the chance that one exchange across the link (the request or its
@@ -118,6 +118,7 @@ impl Links {
         let fault = core
             .scenarios
             .strike(core.now, &hop, &mut core.metrics, &mut core.logs, trace)
+            .network()
             .link;
         if let Some(state) = state {
             if self.memo.len() <= slot {

@@ -19,13 +19,13 @@ impl WebModel {
             key: Some(r.key),
             ..Hop::new(Component::Queue, 0, ENDPOINTS[1])
         };
-        let effect = self.strike(core, hop, r.seq);
-        if !self.mq.is_on() && effect.partition.is_none() {
+        let to = self.strike(core, hop, r.seq).queue().partition;
+        if !self.mq.is_on() && to.is_none() {
             return;
         }
         self.mq.start(core);
         let by_key = self.policies.partition_by_key;
-        let partition = self.mq.order_partition(effect.partition, by_key, r.seq);
+        let partition = self.mq.order_partition(to, by_key, r.seq);
         if self.mq.publish(core, partition, r.seq, seq) {
             self.consume_next(core, partition);
         }

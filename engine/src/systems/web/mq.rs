@@ -6,7 +6,7 @@
 //! re-sends a callback it has not seen acknowledged within its timeout.
 //!
 //! The queue runs when `message_queue` is on, or from the first event a scenario's
-//! producer sends (`Effect::partition`) or the first callback.
+//! producer sends (`QueueEffect::partition`) or the first callback.
 //!
 //! This file is the queue's state and behaviour; `messaging.rs` publishes, consumes and
 //! delivers callbacks on the request path (scenarios asked, events scheduled).

@@ -63,7 +63,8 @@ impl Uplink {
     /// hop have it (`effect`: a throttled link, a dropped connection).
     pub fn send(&mut self, core: &mut Core, r: &Req, effect: &Effect) -> Sent {
         let e = r.endpoint as usize;
-        if effect.truncated {
+        let net = effect.network();
+        if net.truncated {
             let c = *self.partial[e]
                 .get_or_insert_with(|| core.metrics.counter(&PARTIAL_RESPONSES, &[ENDPOINTS[e]]));
             core.metrics.inc(c);
@@ -82,8 +83,8 @@ impl Uplink {
                 });
             }
         }
-        let truncated = effect.truncated;
-        let Some(rate) = self.link.rate(effect.link_bytes_per_s) else {
+        let truncated = net.truncated;
+        let Some(rate) = self.link.rate(net.link_bytes_per_s) else {
             return Sent {
                 truncated,
                 done: None,

@@ -147,7 +147,7 @@ impl Payment {
         let mut fail_status = failed.then(|| effect.fail_status.unwrap_or(502));
         let mut latency_ns =
             secs_to_ns(self.latency.sample(rng) * effect.work_factor) + effect.delay_ns;
-        if let Some(spec) = effect.chain {
+        if let Some(spec) = effect.dependency().chain {
             let out = chain::call(&spec, latency_ns, propagate, rng);
             let ids = *self.chain.get_or_insert_with(|| {
                 let m = &mut core.metrics;

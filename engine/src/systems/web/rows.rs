@@ -90,8 +90,8 @@ impl Rows {
     }
 
     /// The time a query of `endpoint`'s type takes, as the scenarios striking the
-    /// database have it (`effect`); a query no index serves (`effect.scan_rows`, unless
-    /// `indexed`) reads the whole table, counted in `db_rows_scanned_total`.
+    /// database have it (`effect`); a query no index serves (`DatabaseEffect::scan_rows`,
+    /// unless `indexed`) reads the whole table, counted in `db_rows_scanned_total`.
     pub fn query_time(
         &mut self,
         core: &mut Core,
@@ -102,13 +102,14 @@ impl Rows {
     ) -> Nanos {
         let mut query =
             secs_to_ns(self.queries[endpoint].sample(rng) * effect.work_factor) + effect.delay_ns;
-        if effect.scan_rows > 0 && !indexed {
-            query += (effect.scan_rows as f64 * self.scan_ns_per_row) as Nanos;
+        let scan_rows = effect.database().scan_rows;
+        if scan_rows > 0 && !indexed {
+            query += (scan_rows as f64 * self.scan_ns_per_row) as Nanos;
             let c = *self.rows_scanned[endpoint].get_or_insert_with(|| {
                 core.metrics
                     .counter(&DB_ROWS_SCANNED, &[QUERY_TYPES[endpoint]])
             });
-            core.metrics.add(c, effect.scan_rows as f64);
+            core.metrics.add(c, scan_rows as f64);
         }
         query
     }
