@@ -9,6 +9,5 @@ mod determinism;
 mod fidelity;
 mod lab;
 mod mitigations;
-mod run_spec;
 mod scenarios;
 mod tidy;

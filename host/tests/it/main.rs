@@ -1,5 +1,6 @@
 //! The engine host's tests, one binary (`tests/it`), native and (but `deps`) in headless
-//! Chromium under wasm-bindgen-test, where the host runs in the browser: `engine_host`
+//! Chromium under wasm-bindgen-test, where the host runs in the browser: `build_config`
+//! the page's run configuration, `engine_host`
 //! the engine as the page talks to it (messages, stepping, answers), `panels` what the
 //! page's panels and heatmap are given to draw, `traces` the trace panel's lists,
 //! `format` how numbers read, `deps` that nothing browser-side is among the crate's
@@ -9,6 +10,7 @@
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 // Runs `cargo metadata`: natively only.
+mod build_config;
 #[cfg(not(target_arch = "wasm32"))]
 mod deps;
 mod engine_host;

@@ -1,25 +1,17 @@
-//! `RunSpec` as the page uses it: the page's `build_config` (app/src/engine_host.rs)
-//! rewritten on a lenient `RunSpec` build gives the same configuration, the same
-//! switches left off and the same messages as the code it replaces, kept here as
-//! `build_config_before`.
+//! The page's run configuration (`engine_host::build_config`, on a lenient
+//! `engine::RunSpec` build) gives the same configuration, the same switches left off and
+//! the same messages as the code it replaced, kept here as `build_config_before`.
 
-use engine::{LabConfig, RunSpec};
+use engine::LabConfig;
+use sdl_host::engine_host::build_config;
+use sdl_host::protocol::Recipe;
 use std::collections::BTreeMap;
-
-/// `app::protocol::Recipe`, as the page sends it to the engine.
-#[derive(Clone, Default)]
-struct Recipe {
-    system: String,
-    seed: u64,
-    history_len: usize,
-    system_params: BTreeMap<String, String>,
-    switches: BTreeMap<String, BTreeMap<String, String>>,
-    rules: Vec<String>,
-}
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
 
 type Built = Result<(LabConfig, BTreeMap<String, String>), String>;
 
-/// app/src/engine_host.rs::build_config at bb2bb47.
+/// The page's build_config before RunSpec (app/src/engine_host.rs at bb2bb47).
 fn build_config_before(recipe: &Recipe) -> Built {
     let mut cfg = LabConfig::new(&recipe.system);
     cfg.seed = recipe.seed;
@@ -50,41 +42,6 @@ fn build_config_before(recipe: &Recipe) -> Built {
 }
 
 /// The replacement: the body proposed for app/src/engine_host.rs::build_config.
-fn build_config(recipe: &Recipe) -> Built {
-    let mut spec = RunSpec::new(&recipe.system)
-        .seed(recipe.seed)
-        .history_len(recipe.history_len);
-    // As written: a key here is a system parameter or objective.
-    spec.params = recipe
-        .system_params
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    for (id, params) in &recipe.switches {
-        spec = spec.switch(id);
-        for (name, raw) in params {
-            spec = spec.switch_param(id, name, raw);
-        }
-    }
-    for text in &recipe.rules {
-        spec = spec.rule(text);
-    }
-    // The system, its parameters and the rules must all be right; a switch that cannot
-    // be on, or one of whose values is refused, is left off with the first message.
-    let (mut cfg, refusals) = spec.build_lenient();
-    let mut refused = BTreeMap::new();
-    for r in refusals {
-        let Some(id) = r.input.switch_id() else {
-            return Err(r.error.to_string());
-        };
-        cfg.disable(id);
-        refused
-            .entry(id.to_string())
-            .or_insert_with(|| r.error.to_string());
-    }
-    Ok((cfg, refused))
-}
-
 fn recipe(system: &str) -> Recipe {
     Recipe {
         system: system.into(),
