@@ -9,8 +9,8 @@
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
-// Runs `cargo metadata`: natively only.
 mod build_config;
+// Runs `cargo metadata`: natively only.
 #[cfg(not(target_arch = "wasm32"))]
 mod deps;
 mod engine_host;
