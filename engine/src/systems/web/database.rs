@@ -9,7 +9,6 @@ use super::{WebModel, DB};
 use crate::scenario::{Component, Edge, Hop};
 use crate::systems::Core;
 use crate::time::{ns_to_secs, secs_to_ns};
-use std::collections::VecDeque;
 
 impl WebModel {
     pub(super) fn acquire_connection(&mut self, core: &mut Core, id: u32) {
@@ -125,23 +124,10 @@ impl WebModel {
             let key = r.key;
             if self.policies.optimistic_retries.is_some() {
                 r.version_seen = self.rows.versions.get(key as usize).copied().unwrap_or(0);
+            } else if self.lock_or_wait(core, id, key) {
+                self.reqs[id as usize].holds_lock = true;
             } else {
-                core.metrics.inc(self.rows.ids.lock_attempts);
-                if let Some((_, waiters)) = self.rows.locks.get_mut(&key) {
-                    core.metrics.inc(self.rows.ids.lock_conflicts);
-                    waiters.push_back(id);
-                    r.waiting_lock = true;
-                    r.lock_wait_start = core.now;
-                    let seq = r.seq;
-                    self.events.schedule_timer(
-                        1,
-                        core.now + self.rows.lock_timeout_ns,
-                        Ev::LockTimeout { req: id, seq },
-                    );
-                    return;
-                }
-                self.rows.locks.insert(key, (id, VecDeque::new()));
-                r.holds_lock = true;
+                return;
             }
         }
         self.run_query(core, id);

@@ -1,8 +1,9 @@
 //! The service's instances as one part: each instance's workers, accept queue, CPU
 //! (processor sharing), memory and garbage collection, crash and restart, and the
 //! autoscaler that adds instances; and the load balancer that picks one for each
-//! request among those it believes healthy. The request path (`mod.rs`) asks this part
-//! for a worker, a pick or a verdict; what happens to the requests is decided there.
+//! request among those it believes healthy. The request path (`front.rs`, `handler.rs`,
+//! `lifecycle.rs`) asks this part for a worker, a pick or a verdict; what happens to the
+//! requests is decided there.
 
 use super::cpu::Cpu;
 use super::metrics::{

@@ -120,7 +120,7 @@ impl WebModel {
 
     /// Locks `key` for `id` or queues it behind the holder (with the lock timeout).
     /// Returns true when it got the lock.
-    fn lock_or_wait(&mut self, core: &mut Core, id: u32, key: u32) -> bool {
+    pub(super) fn lock_or_wait(&mut self, core: &mut Core, id: u32, key: u32) -> bool {
         core.metrics.inc(self.rows.ids.lock_attempts);
         if let Some((_, waiters)) = self.rows.locks.get_mut(&key) {
             core.metrics.inc(self.rows.ids.lock_conflicts);
