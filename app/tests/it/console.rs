@@ -111,13 +111,12 @@ async fn the_topology_draws_each_component_and_choosing_one_filters_the_logs() {
     let nodes = page.elements("[data-testid^=topo-node-]");
     // Every part of a default `web` run is drawn; the ledger and the message queue only
     // once they are in use.
-    let parts = engine::topology::Parts {
-        message_queue: false,
-        ledger: false,
-        ..engine::topology::Parts::ALL
+    let always = engine::topology::Options {
+        params: None,
+        registered: &|_| false,
     };
-    let (always, _) = engine::topology::layout("web", parts);
-    let (at_most, _) = engine::topology::layout("web", engine::topology::Parts::ALL);
+    let (always, _) = engine::topology::layout("web", &always);
+    let (at_most, _) = engine::topology::layout("web", &engine::topology::Options::ALL);
     assert!(
         (always.len()..=at_most.len()).contains(&nodes.len()),
         "{} nodes",
