@@ -357,9 +357,8 @@ pub struct Lab {
     /// The last `window_samples + 1` snapshots behind the golden signals.
     snapshots: VecDeque<Snapshot>,
     window_samples: usize,
-    /// The golden signals sampled so far (the latest is `golden`).
+    /// The golden signals sampled so far.
     golden_history: GoldenHistory,
-    golden: Golden,
     /// Alert rules evaluated at every sample (`default_rules(config.slo)` to start).
     alerts: Alerts,
     digest: Digest,
@@ -392,7 +391,6 @@ impl Lab {
             snapshots: VecDeque::with_capacity(window + 1),
             window_samples: window,
             golden_history: GoldenHistory::new(config.history_len.max(2)),
-            golden: Golden::default(),
             alerts: Alerts::new(config.alert_rules()),
             digest: Digest::START,
             events: 0,
@@ -548,7 +546,6 @@ impl Lab {
             g.latency_p95_s = q(0.95);
             g.latency_p99_s = q(0.99);
         }
-        self.golden = g;
         self.golden_history.push(&g);
         let run = RunView {
             metrics: &self.core.metrics,
@@ -567,7 +564,7 @@ impl Lab {
 
     /// The golden signals at the latest sample.
     pub fn golden(&self) -> Golden {
-        self.golden
+        self.golden_history.last().unwrap_or_default()
     }
 
     /// The alert rules, their states and their transitions so far.
