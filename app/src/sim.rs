@@ -14,17 +14,19 @@
 
 use crate::worker::EngineWorker;
 use engine::catalog::{self, find_switch, find_system};
+use engine::golden::{GoldenHistory, Signal as GoldenSignal};
 use engine::params::ParamSpec;
 use engine::systems::SystemMeta;
 use engine::topology::{EdgeSpec, NodeSpec};
-use engine::{Golden, LabConfig, GOLDEN_SERIES};
+use engine::{Golden, LabConfig};
 use leptos::prelude::*;
 use sdl_host::engine_host::{
     build_config, layout_of, set_config_param, switch_config, EngineHost, HISTORY_SAMPLES,
 };
 use sdl_host::protocol::{decode, Answer, Ask, Command, FromEngine, Recipe, Speed, Tick};
 use sdl_host::setup::Setup;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The system shown when the page opens.
@@ -104,23 +106,50 @@ pub struct SwitchState {
     pub params: BTreeMap<String, String>,
 }
 
-/// What the dashboard shows: the latest golden signals and the recent history of each
-/// golden series (indexed like `engine::GOLDEN_SERIES`), as `(t_ns, value)`.
+/// What the dashboard shows: the latest golden signals and, per signal, its samples
+/// over the chosen span (`column`), as `(t_ns, value)`: shared, so a chart takes its
+/// lines without copying them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Readout {
     pub golden: Golden,
-    pub series: Vec<Vec<(u64, f64)>>,
+    /// Indexed by `GoldenSignal::index`.
+    columns: [Arc<[(u64, f64)]>; GoldenSignal::COUNT],
     /// Data anomalies by kind (`components::integrity`).
     pub anomalies: Vec<(String, f64)>,
 }
 
 impl Readout {
+    /// The samples of `history` from its `start`-th on, the latest as `golden`.
+    fn of(history: &GoldenHistory, start: usize) -> Readout {
+        Readout {
+            golden: history.last().unwrap_or_default(),
+            columns: GoldenSignal::ALL.map(|s| {
+                history
+                    .column(s)
+                    .iter()
+                    .skip(start)
+                    .collect::<Vec<_>>()
+                    .into()
+            }),
+            anomalies: Vec::new(),
+        }
+    }
+
+    /// One signal's samples over the span shown, oldest first.
+    pub fn column(&self, signal: GoldenSignal) -> &Arc<[(u64, f64)]> {
+        &self.columns[signal.index()]
+    }
+
+    /// A golden series by name (`GoldenSignal::name`), for a name that comes from input;
+    /// empty for a name that is no golden signal.
     pub fn series(&self, name: &str) -> &[(u64, f64)] {
-        GOLDEN_SERIES
-            .iter()
-            .position(|n| *n == name)
-            .and_then(|i| self.series.get(i))
-            .map_or(&[], Vec::as_slice)
+        GoldenSignal::from_name(name).map_or(&[], |s| self.column(s))
+    }
+
+    /// The first and last sample times shown, if any.
+    pub fn span(&self) -> Option<(u64, u64)> {
+        let times = self.column(GoldenSignal::ThroughputRps);
+        times.first().zip(times.last()).map(|(a, b)| (a.0, b.0))
     }
 }
 
@@ -160,7 +189,7 @@ pub struct Sim {
     /// The running lab's configuration as the page knows it (`None`: no run).
     mirror: StoredValue<Option<LabConfig>, LocalStorage>,
     /// Every golden-signal sample of the run the engine reported (bounded).
-    history: StoredValue<VecDeque<Golden>, LocalStorage>,
+    history: StoredValue<GoldenHistory, LocalStorage>,
     /// A link's virtual time the engine was asked to run to (sent again on a fallback).
     run_to: StoredValue<Option<u64>, LocalStorage>,
     pub playing: RwSignal<bool>,
@@ -225,7 +254,7 @@ impl Sim {
             backend: StoredValue::new_local(Some(Backend::InPage(Box::default()))),
             inbox: StoredValue::new_local(Inbox::default()),
             mirror: StoredValue::new_local(None),
-            history: StoredValue::new_local(VecDeque::new()),
+            history: StoredValue::new_local(GoldenHistory::new(HISTORY_SAMPLES)),
             run_to: StoredValue::new_local(None),
             playing: RwSignal::new(true),
             speed: RwSignal::new(Speed::Times(10)),
@@ -490,10 +519,7 @@ impl Sim {
         }
         self.history.update_value(|h| {
             for s in &tick.samples {
-                if h.len() == HISTORY_SAMPLES {
-                    h.pop_front();
-                }
-                h.push_back(*s);
+                h.push(s);
             }
         });
         self.redraw(tick.anomalies);
@@ -502,28 +528,16 @@ impl Sim {
     /// Rebuilds what the charts read from the history (`anomalies` if new ones came).
     fn redraw(&self, anomalies: Option<Vec<(String, f64)>>) {
         let readout = self.history.with_value(|h| {
-            let Some(last) = h.back().copied() else {
+            let Some(last) = h.times().next_back() else {
                 return Readout::default();
             };
             let from = self
                 .range
                 .get_untracked()
                 .span_ns()
-                .map_or(0, |span| last.t_ns.saturating_sub(span));
+                .map_or(0, |span| last.saturating_sub(span));
             // The sample at t = 0 has no interval behind it (all zeros).
-            let start = h.partition_point(|g| g.t_ns < from.max(1));
-            Readout {
-                golden: last,
-                series: GOLDEN_SERIES
-                    .iter()
-                    .map(|name| {
-                        h.range(start..)
-                            .map(|g| (g.t_ns, g.get(name).unwrap_or(0.0)))
-                            .collect()
-                    })
-                    .collect(),
-                anomalies: Vec::new(),
-            }
+            Readout::of(h, h.first_at_or_after(from.max(1)))
         });
         self.readout.update(|r| {
             let kept = std::mem::take(&mut r.anomalies);
@@ -617,7 +631,7 @@ impl Sim {
             }
         };
         self.run_to.set_value(None);
-        self.history.set_value(VecDeque::new());
+        self.history.update_value(GoldenHistory::clear);
         let _ = self.inbox.try_update_value(|i| i.tick = None);
         self.generation.update(|g| *g += 1);
         self.send(Command::Reset {

@@ -8,7 +8,7 @@ use crate::alerts::{
 use crate::catalog::{
     find_mitigation, find_scenario, find_switch, find_system, scenario_rank, Switch,
 };
-pub use crate::golden::{Golden, Series, GOLDEN_SERIES, GOLDEN_WINDOW_NS};
+pub use crate::golden::{Golden, GoldenHistory, Series, Signal, GOLDEN_SERIES, GOLDEN_WINDOW_NS};
 use crate::metrics::{histogram_quantile, LATENCY_BUCKETS};
 use crate::observe::{LogRecord, Trace};
 use crate::params::{find_spec, ParamSet, ParamValue};
@@ -357,8 +357,8 @@ pub struct Lab {
     /// The last `window_samples + 1` snapshots behind the golden signals.
     snapshots: VecDeque<Snapshot>,
     window_samples: usize,
-    golden_series: Vec<Series>,
-    golden: Golden,
+    /// The golden signals sampled so far.
+    golden_history: GoldenHistory,
     /// Alert rules evaluated at every sample (`default_rules(config.slo)` to start).
     alerts: Alerts,
     digest: Digest,
@@ -390,11 +390,7 @@ impl Lab {
             next_sample: 0,
             snapshots: VecDeque::with_capacity(window + 1),
             window_samples: window,
-            golden_series: GOLDEN_SERIES
-                .iter()
-                .map(|_| Series::new(config.history_len.max(2)))
-                .collect(),
-            golden: Golden::default(),
+            golden_history: GoldenHistory::new(config.history_len.max(2)),
             alerts: Alerts::new(config.alert_rules()),
             digest: Digest::START,
             events: 0,
@@ -550,19 +546,16 @@ impl Lab {
             g.latency_p95_s = q(0.95);
             g.latency_p99_s = q(0.99);
         }
-        self.golden = g;
-        for (series, name) in self.golden_series.iter_mut().zip(GOLDEN_SERIES) {
-            series.push((t, g.get(name).unwrap_or(0.0)));
-        }
+        self.golden_history.push(&g);
         let run = RunView {
             metrics: &self.core.metrics,
-            golden: &self.golden_series,
+            golden: self.golden_history.columns(),
         };
         self.alerts.evaluate(&run, t);
 
         self.digest.u64(t);
-        for name in GOLDEN_SERIES {
-            self.digest.f64(g.get(name).unwrap_or(0.0));
+        for v in g.values() {
+            self.digest.f64(v);
         }
         let mut d = self.digest;
         self.core.metrics.for_each_value(|v| d.f64(v));
@@ -571,7 +564,7 @@ impl Lab {
 
     /// The golden signals at the latest sample.
     pub fn golden(&self) -> Golden {
-        self.golden
+        self.golden_history.last().unwrap_or_default()
     }
 
     /// The alert rules, their states and their transitions so far.
@@ -607,7 +600,7 @@ impl Lab {
     /// had it from the start gives, as far back as the history reaches.
     fn rebuild_alerts(&mut self) {
         let mut alerts = Alerts::new(self.config.alert_rules());
-        let times: Vec<Nanos> = self.golden_series[0].iter().map(|(t, _)| t).collect();
+        let times: Vec<Nanos> = self.golden_history.times().collect();
         for t in times {
             alerts.evaluate(self, t);
         }
@@ -619,16 +612,22 @@ impl Lab {
         ErrorBudget::of(self, &self.config.slo)
     }
 
-    /// A golden series by name (see `GOLDEN_SERIES`).
+    /// A golden series by name (see `GOLDEN_SERIES`), for a name that comes from input;
+    /// code that knows the signal reads `golden_history().column(signal)`.
     pub fn series(&self, name: &str) -> Option<&Series> {
         self.run().series(name)
+    }
+
+    /// The golden signals sampled so far, a column per signal.
+    pub fn golden_history(&self) -> &GoldenHistory {
+        &self.golden_history
     }
 
     /// The run as queries, alerts and checks read it: the metrics and the golden series.
     pub fn run(&self) -> RunView<'_> {
         RunView {
             metrics: &self.core.metrics,
-            golden: &self.golden_series,
+            golden: self.golden_history.columns(),
         }
     }
 
@@ -839,7 +838,7 @@ impl Lab {
         let m = &self.core.metrics;
         let keys: Vec<_> = m.series_keys().collect();
         let mut header = vec!["t_s".to_string()];
-        header.extend(GOLDEN_SERIES.iter().map(|s| s.to_string()));
+        header.extend(Signal::ALL.iter().map(|s| s.name().to_string()));
         for k in &keys {
             let labels: Vec<String> = k
                 .label_names
@@ -865,15 +864,14 @@ impl Lab {
             .iter()
             .map(|k| crate::order::to_map(m.points(k.index)))
             .collect();
-        let golden = &self.golden_series;
-        for i in 0..golden[0].len() {
-            let Some((t, _)) = golden[0].get(i) else {
+        let golden = &self.golden_history;
+        for i in 0..golden.len() {
+            let Some(g) = golden.row(i) else {
                 continue;
             };
+            let t = g.t_ns;
             let mut row = vec![fmt_num(ns_to_secs(t))];
-            for s in golden {
-                row.push(s.get(i).map_or(String::new(), |(_, v)| fmt_num(v)));
-            }
+            row.extend(g.values().map(fmt_num));
             for c in &columns {
                 row.push(c.get(&t).map_or(String::new(), |v| fmt_num(*v)));
             }

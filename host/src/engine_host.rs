@@ -17,10 +17,11 @@ use crate::protocol::{
     RuleW, Speed, Tick, TopologyW, TraceW,
 };
 use engine::catalog::find_switch;
+use engine::golden::Signal;
 use engine::observe::LogRecord;
 use engine::query::Query;
 use engine::topology::{self, EdgeSpec, NodeSpec};
-use engine::{Golden, Lab, LabConfig, LabError, RunSpec, GOLDEN_SERIES};
+use engine::{Lab, LabConfig, LabError, RunSpec};
 use std::collections::BTreeMap;
 
 /// Events per engine call between looks at the wall clock.
@@ -367,39 +368,7 @@ impl EngineHost {
         tick.has_run = true;
         tick.now_ns = lab.now_ns();
         tick.events = lab.events();
-        let reported = self.reported_t;
-        let series: Vec<Vec<(u64, f64)>> = GOLDEN_SERIES
-            .iter()
-            .map(|name| {
-                let mut fresh: Vec<(u64, f64)> = lab
-                    .series(name)
-                    .map(|s| {
-                        s.iter()
-                            .rev()
-                            .take_while(|(t, _)| reported.is_none_or(|r| *t > r))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                fresh.reverse();
-                fresh
-            })
-            .collect();
-        let n = series.iter().map(Vec::len).min().unwrap_or(0);
-        // The series are in `GOLDEN_SERIES` order.
-        let at = |k: usize, i: usize| series[k][i].1;
-        tick.samples = (0..n)
-            .map(|i| Golden {
-                t_ns: series[0][i].0,
-                throughput_rps: at(0, i),
-                error_rate: at(1, i),
-                latency_p50_s: at(2, i),
-                latency_p95_s: at(3, i),
-                latency_p99_s: at(4, i),
-                queue_depth: at(5, i),
-                utilization: at(6, i),
-                in_flight: at(7, i),
-            })
-            .collect();
+        tick.samples = lab.golden_history().after(self.reported_t).collect();
         if let Some(last) = tick.samples.last() {
             self.reported_t = Some(last.t_ns);
             tick.anomalies = Some(integrity::anomalies(lab));
@@ -410,14 +379,10 @@ impl EngineHost {
     /// The sample times the page shows: from `from_ns` to `to_ns`, without the sample at
     /// 0 (no interval behind it).
     fn sample_times(lab: &Lab, from_ns: u64, to_ns: u64) -> Vec<u64> {
-        lab.series("throughput_rps")
-            .map(|s| {
-                s.iter()
-                    .map(|p| p.0)
-                    .filter(|t| *t >= from_ns && *t <= to_ns && *t > 0)
-                    .collect()
-            })
-            .unwrap_or_default()
+        lab.golden_history()
+            .times()
+            .filter(|t| *t >= from_ns && *t <= to_ns && *t > 0)
+            .collect()
     }
 
     /// Answers a question about the run now.
@@ -611,18 +576,16 @@ fn alerts_of(lab: &Lab) -> AlertsW {
 /// in byte order (as earlier builds wrote it).
 fn series_json(lab: &Lab, lab_query: &str) -> String {
     use engine::json::{object_sorted, Value};
-    let series = GOLDEN_SERIES
-        .iter()
-        .map(|name| {
-            let points = lab
-                .series(name)
-                .map(|s| {
-                    s.iter()
-                        .map(|(t, v)| Value::Array(vec![Value::from(t), Value::from(v)]))
-                        .collect()
-                })
-                .unwrap_or_default();
-            (name.to_string(), Value::Array(points))
+    let history = lab.golden_history();
+    let series = Signal::ALL
+        .into_iter()
+        .map(|signal| {
+            let points = history
+                .column(signal)
+                .iter()
+                .map(|(t, v)| Value::Array(vec![Value::from(t), Value::from(v)]))
+                .collect();
+            (signal.name().to_string(), Value::Array(points))
         })
         .collect();
     object_sorted(vec![

@@ -9,7 +9,7 @@ use crate::sim::{Asker, Sim};
 use engine::alerts::{
     AlertState, Change, ErrorBudget, Slo, Transition, DEFAULT_RULE_NAMES, SLO_PARAMS,
 };
-use engine::GOLDEN_SERIES;
+use engine::golden::{Signal as GoldenSignal, GOLDEN_SERIES};
 use leptos::prelude::*;
 use sdl_host::format::{sig, virtual_time, Quantity};
 use sdl_host::protocol::{AlertsW, Answer, Ask};
@@ -99,14 +99,20 @@ impl AlertFeed {
         }
     }
 
-    /// Pending and firing stretches of the rules that read any of `series`.
-    pub fn bands(self, series: &'static [&'static str]) -> Signal<Vec<Band>> {
+    /// Pending and firing stretches of the rules that read any of `signals`.
+    pub fn bands(self, signals: &'static [GoldenSignal]) -> Signal<Vec<Band>> {
         let (rules, history) = (self.rules, self.history);
         Memo::new(move |_| {
             rules.with(|rules| {
                 let watched: Vec<&str> = rules
                     .iter()
-                    .filter(|r| r.metrics.iter().any(|m| series.contains(&m.as_str())))
+                    // A rule's series names come from its condition's text.
+                    .filter(|r| {
+                        r.metrics
+                            .iter()
+                            .filter_map(|m| GoldenSignal::from_name(m))
+                            .any(|s| signals.contains(&s))
+                    })
                     .map(|r| r.name.as_str())
                     .collect();
                 let mut bands = Vec::new();

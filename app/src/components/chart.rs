@@ -8,8 +8,10 @@
 //! adds a kept run's points for the same lines, drawn dashed on the same time axis.
 
 use crate::sim::Sim;
+use engine::golden::Signal as GoldenSignal;
 use leptos::prelude::*;
 use sdl_host::format::{nice_ceiling, virtual_time, Quantity};
+use std::sync::Arc;
 use wasm_bindgen::JsCast;
 
 /// Plot area in SVG user units; the SVG stretches to its box.
@@ -21,8 +23,9 @@ const MAX_DRAWN_POINTS: usize = 600;
 /// Arrow keys with Shift (or Page Up/Down) move the crosshair this many samples.
 const BIG_STEP: usize = 10;
 
-/// `(virtual time in ns, value)` samples of one line, oldest first.
-pub type Points = Vec<(u64, f64)>;
+/// `(virtual time in ns, value)` samples of one line, oldest first; shared, so a golden
+/// signal's column goes from the page's readout to its chart without a copy.
+pub type Points = Arc<[(u64, f64)]>;
 
 /// One line of a chart.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,8 +35,8 @@ pub struct Line {
     pub class: &'static str,
     /// `data-testid` of its current value, if tests look it up.
     pub value_testid: Option<String>,
-    /// The golden series it draws, if any: names its baseline line (`baseline-line-NAME`).
-    pub series: Option<&'static str>,
+    /// The golden signal it draws, if any: names its baseline line (`baseline-line-NAME`).
+    pub signal: Option<GoldenSignal>,
 }
 
 impl Line {
@@ -42,12 +45,12 @@ impl Line {
             label: label.into(),
             class,
             value_testid: None,
-            series: None,
+            signal: None,
         }
     }
 
-    pub fn golden(mut self, series: &'static str) -> Line {
-        self.series = Some(series);
+    pub fn golden(mut self, signal: GoldenSignal) -> Line {
+        self.signal = Some(signal);
         self
     }
 
@@ -409,7 +412,7 @@ pub fn Chart(
                                     view! {
                                         <path
                                             class=format!("series baseline {}", l.class)
-                                            data-testid=l.series.map(|s| format!("baseline-line-{s}"))
+                                            data-testid=l.signal.map(|s| format!("baseline-line-{}", s.name()))
                                             d=move || plot.with(|p| p.2.get(i).cloned().unwrap_or_default())
                                         ></path>
                                     }

@@ -11,30 +11,36 @@ use crate::components::heatmap::Heatmap;
 use crate::components::integrity::IntegrityPanel;
 use crate::components::panels::ActivePanels;
 use crate::sim::{Sim, TimeRange};
+use engine::golden::Signal as GoldenSignal;
 use leptos::prelude::*;
 use sdl_host::format::{virtual_time, Quantity};
 
-const LATENCY: &[&str] = &["latency_p50_s", "latency_p95_s", "latency_p99_s"];
+const LATENCY: &[GoldenSignal] = &GoldenSignal::LATENCY;
 
-/// The kept baseline run's history of the same series (empty until one is kept).
-fn baseline_data(names: &'static [&'static str]) -> Signal<Vec<Points>> {
+/// The kept baseline run's columns of the same signals (empty until one is kept).
+fn baseline_data(signals: &'static [GoldenSignal]) -> Signal<Vec<Points>> {
     let store = use_context::<BaselineStore>();
     Memo::new(move |_| {
-        let kept = |n: &str| {
-            store.and_then(|s| {
-                s.0.with(|b| b.as_ref().map(|b| b.readout.series(n).to_vec()))
+        let kept = |s: GoldenSignal| {
+            store.and_then(|store| {
+                store
+                    .0
+                    .with(|b| b.as_ref().map(|b| b.readout.column(s).clone()))
             })
         };
-        names.iter().map(|n| kept(n).unwrap_or_default()).collect()
+        signals
+            .iter()
+            .map(|s| kept(*s).unwrap_or_default())
+            .collect()
     })
     .into()
 }
 
-/// The held history of some golden series, as chart data.
-fn golden_data(sim: Sim, names: &'static [&'static str]) -> Signal<Vec<Points>> {
+/// The held columns of some golden signals, as chart data.
+fn golden_data(sim: Sim, signals: &'static [GoldenSignal]) -> Signal<Vec<Points>> {
     Memo::new(move |_| {
         sim.readout
-            .with(|r| names.iter().map(|n| r.series(n).to_vec()).collect())
+            .with(|r| signals.iter().map(|s| r.column(*s).clone()).collect())
     })
     .into()
 }
@@ -95,28 +101,28 @@ pub fn Dashboard() -> impl IntoView {
                     testid="chart-throughput"
                     title="Throughput"
                     quantity=Quantity::Rate
-                    lines=vec![Line::new("ok", "s1").golden("throughput_rps").testid("value-throughput")]
-                    data=golden_data(sim, &["throughput_rps"])
-                    baseline=baseline_data(&["throughput_rps"])
-                    bands=alerts.bands(&["throughput_rps"])
+                    lines=vec![Line::new("ok", "s1").golden(GoldenSignal::ThroughputRps).testid("value-throughput")]
+                    data=golden_data(sim, &[GoldenSignal::ThroughputRps])
+                    baseline=baseline_data(&[GoldenSignal::ThroughputRps])
+                    bands=alerts.bands(&[GoldenSignal::ThroughputRps])
                 />
                 <Chart
                     testid="chart-error-rate"
                     title="Error rate"
                     quantity=Quantity::Ratio
-                    lines=vec![Line::new("errors", "s4").golden("error_rate").testid("value-error-rate")]
-                    data=golden_data(sim, &["error_rate"])
-                    baseline=baseline_data(&["error_rate"])
-                    bands=alerts.bands(&["error_rate"])
+                    lines=vec![Line::new("errors", "s4").golden(GoldenSignal::ErrorRate).testid("value-error-rate")]
+                    data=golden_data(sim, &[GoldenSignal::ErrorRate])
+                    baseline=baseline_data(&[GoldenSignal::ErrorRate])
+                    bands=alerts.bands(&[GoldenSignal::ErrorRate])
                 />
                 <Chart
                     testid="chart-latency"
                     title="Latency"
                     quantity=Quantity::Seconds
                     lines=vec![
-                        Line::new("p50", "s1").golden("latency_p50_s").testid("value-p50"),
-                        Line::new("p95", "s2").golden("latency_p95_s").testid("value-p95"),
-                        Line::new("p99", "s3").golden("latency_p99_s").testid("value-p99"),
+                        Line::new("p50", "s1").golden(GoldenSignal::LatencyP50S).testid("value-p50"),
+                        Line::new("p95", "s2").golden(GoldenSignal::LatencyP95S).testid("value-p95"),
+                        Line::new("p99", "s3").golden(GoldenSignal::LatencyP99S).testid("value-p99"),
                     ]
                     data=golden_data(sim, LATENCY)
                     baseline=baseline_data(LATENCY)
@@ -126,20 +132,20 @@ pub fn Dashboard() -> impl IntoView {
                     testid="chart-queue-depth"
                     title="Queue depth"
                     quantity=Quantity::Count
-                    lines=vec![Line::new("waiting", "s2").golden("queue_depth").testid("value-queue-depth")]
-                    data=golden_data(sim, &["queue_depth"])
-                    baseline=baseline_data(&["queue_depth"])
-                    bands=alerts.bands(&["queue_depth"])
+                    lines=vec![Line::new("waiting", "s2").golden(GoldenSignal::QueueDepth).testid("value-queue-depth")]
+                    data=golden_data(sim, &[GoldenSignal::QueueDepth])
+                    baseline=baseline_data(&[GoldenSignal::QueueDepth])
+                    bands=alerts.bands(&[GoldenSignal::QueueDepth])
                 />
                 <Chart
                     testid="chart-utilization"
                     title="Utilisation"
                     quantity=Quantity::Ratio
                     fixed_max=100.0
-                    lines=vec![Line::new("busy", "s1").golden("utilization").testid("value-utilization")]
-                    data=golden_data(sim, &["utilization"])
-                    baseline=baseline_data(&["utilization"])
-                    bands=alerts.bands(&["utilization"])
+                    lines=vec![Line::new("busy", "s1").golden(GoldenSignal::Utilization).testid("value-utilization")]
+                    data=golden_data(sim, &[GoldenSignal::Utilization])
+                    baseline=baseline_data(&[GoldenSignal::Utilization])
+                    bands=alerts.bands(&[GoldenSignal::Utilization])
                 />
             </div>
             <details

@@ -5,19 +5,20 @@
 use crate::sim::Sim;
 use crate::url_state::{apply_state, current_state, Share};
 use crate::web_share::{self, PngLine};
+use engine::golden::Signal as GoldenSignal;
 use engine::share::read_config_file;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sdl_host::format::{nice_ceiling, virtual_time, Quantity};
 use sdl_host::protocol::{Answer, Ask, ExportKind};
 
-/// A chart that can be saved as PNG: id, title, quantity, lines (series, label, colour
-/// variable).
+/// A chart that can be saved as PNG: id, title, quantity, lines (golden signal, label,
+/// colour variable).
 type PngChart = (
     &'static str,
     &'static str,
     Quantity,
-    &'static [(&'static str, &'static str, &'static str)],
+    &'static [(GoldenSignal, &'static str, &'static str)],
 );
 
 const PNG_CHARTS: [PngChart; 4] = [
@@ -26,28 +27,28 @@ const PNG_CHARTS: [PngChart; 4] = [
         "Latency",
         Quantity::Seconds,
         &[
-            ("latency_p50_s", "p50", "--s1"),
-            ("latency_p95_s", "p95", "--s2"),
-            ("latency_p99_s", "p99", "--s3"),
+            (GoldenSignal::LatencyP50S, "p50", "--s1"),
+            (GoldenSignal::LatencyP95S, "p95", "--s2"),
+            (GoldenSignal::LatencyP99S, "p99", "--s3"),
         ],
     ),
     (
         "throughput",
         "Throughput",
         Quantity::Rate,
-        &[("throughput_rps", "ok", "--s1")],
+        &[(GoldenSignal::ThroughputRps, "ok", "--s1")],
     ),
     (
         "error-rate",
         "Error rate",
         Quantity::Ratio,
-        &[("error_rate", "errors", "--s4")],
+        &[(GoldenSignal::ErrorRate, "errors", "--s4")],
     ),
     (
         "queue-depth",
         "Queue depth",
         Quantity::Count,
-        &[("queue_depth", "waiting", "--s2")],
+        &[(GoldenSignal::QueueDepth, "waiting", "--s2")],
     ),
 ];
 
@@ -105,7 +106,7 @@ pub fn ExportPanel() -> impl IntoView {
         let x0 = last_t.saturating_sub(window);
         let peak = lines
             .iter()
-            .flat_map(|(s, _, _)| readout.series(s).iter())
+            .flat_map(|(s, _, _)| readout.column(*s).iter())
             .map(|p| q.scaled(p.1))
             .fold(0.0, f64::max);
         let top = nice_ceiling(peak);
@@ -115,7 +116,7 @@ pub fn ExportPanel() -> impl IntoView {
                 color: web_share::css_var(var),
                 label: label.to_string(),
                 points: readout
-                    .series(s)
+                    .column(*s)
                     .iter()
                     .map(|(t, v)| ((t - x0) as f64 / window as f64, q.scaled(*v) / top))
                     .collect(),

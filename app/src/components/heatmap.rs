@@ -70,10 +70,7 @@ pub fn Heatmap(
     let grid = RwSignal::new(HeatGrid::default());
     let asker = Asker::new();
     Effect::new(move |_| {
-        let span = sim.readout.with(|r| {
-            let times = r.series("throughput_rps");
-            times.first().zip(times.last()).map(|(a, b)| (a.0, b.0))
-        });
+        let span = sim.readout.with(|r| r.span());
         let Some((from_ns, to_ns)) = span else {
             grid.set(HeatGrid::default());
             return;

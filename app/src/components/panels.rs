@@ -34,7 +34,7 @@ fn metrics_of(sw: Switch) -> &'static [MetricSpec] {
 }
 
 /// Points of every expression on screen, by expression text.
-type Store = BTreeMap<String, Points>;
+type Store = BTreeMap<String, Vec<(u64, f64)>>;
 
 /// Adds the engine's answer for `exprs` to `store`: only points after those held, none
 /// before `first` (the chart's span), and nothing for expressions no longer shown.
@@ -127,10 +127,7 @@ pub fn ActivePanels() -> impl IntoView {
             .into_iter()
             .flat_map(|spec| panel_lines(spec).1.into_iter().map(|l| l.expr))
             .collect();
-        let span = sim.readout.with_untracked(|r| {
-            let times = r.series("throughput_rps");
-            times.first().zip(times.last()).map(|(a, b)| (a.0, b.0))
-        });
+        let span = sim.readout.with_untracked(|r| r.span());
         if prev != Some(key) {
             store.update(Store::clear);
         }
@@ -297,7 +294,7 @@ fn Panels(
                                 let exprs: Vec<String> = lines.iter().map(|l| l.expr.clone()).collect();
                                 let data = Memo::new(move |_| {
                                     store.with(|s| {
-                                        exprs.iter().map(|e| s.get(e).cloned().unwrap_or_default()).collect::<Vec<_>>()
+                                        exprs.iter().map(|e| s.get(e).map_or_else(Points::default, |p| Points::from(p.as_slice()))).collect::<Vec<_>>()
                                     })
                                 });
                                 view! {
