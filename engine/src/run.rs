@@ -227,9 +227,9 @@ impl RunSpec {
     }
 
     /// Sets parameter `name` of switch `id` (applied once it is on).
-    pub fn switch_param(mut self, id: &str, name: &str, value: impl fmt::Display) -> RunSpec {
+    pub fn switch_param(mut self, id: &str, name: &str, value: impl AsRef<str>) -> RunSpec {
         self.switch_params
-            .push((id.to_string(), name.to_string(), value.to_string()));
+            .push((id.to_string(), name.to_string(), value.as_ref().to_string()));
         self
     }
 

@@ -127,7 +127,7 @@ impl LabState {
                 .map(|(_, name, v)| (name.clone(), v.clone()));
             switches.push(SwitchOn {
                 id: sw.id.clone(),
-                params: params.collect(),
+                params: crate::order::to_map(params),
             });
         }
         LabState {
@@ -136,7 +136,7 @@ impl LabState {
             speed: speed.to_string(),
             paused,
             t_ns: spec.until_ns,
-            params: spec.params.iter().cloned().collect(),
+            params: crate::order::to_map(spec.params.iter().cloned()),
             switches,
             rules: spec.rules.clone(),
         }
