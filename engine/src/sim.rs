@@ -258,6 +258,24 @@ impl LabConfig {
             });
         }
         if let Switch::Scenario(meta) = sw {
+            // A metric the scenario shows that some system records but this one does not
+            // (a memory leak's heap on a system with no memory model): nothing here
+            // would ever move it.
+            let recorded_elsewhere = |name: &str| {
+                !sys.metrics.iter().any(|m| m.name == name)
+                    && crate::systems::ALL
+                        .iter()
+                        .any(|other| other.metrics.iter().any(|m| m.name == name))
+            };
+            if let Some(m) = meta.metrics.iter().find(|m| recorded_elsewhere(m.name)) {
+                return Err(LabError::NotApplicable {
+                    key: meta.id.to_string(),
+                    detail: format!(
+                        "it shows `{}`, which system `{}` does not record",
+                        m.name, sys.id
+                    ),
+                });
+            }
             let params = self.switch_param_set(sw)?;
             (meta.check)(&params, sys.components).map_err(|detail| LabError::NotApplicable {
                 key: meta.id.to_string(),

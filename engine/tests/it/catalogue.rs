@@ -185,3 +185,43 @@ fn in_switch_order_is_a_stable_sort_by_rank() {
     expected.sort_by_key(|(id, _)| catalog::find_switch(id).map_or((2, usize::MAX), |s| s.rank()));
     assert_eq!(catalog::in_switch_order(items, |(id, _)| id), expected);
 }
+
+/// "Every metric a scenario declares appears in the exposition while it is on (0 until
+/// something happens)": each scenario, switched on alone on every system it applies to
+/// with its default parameters, shows each of its declared metric families in the
+/// Prometheus text after one sample, whether or not its fault has struck yet.
+#[test]
+fn every_declared_metric_of_every_scenario_is_exposed_while_it_is_on() {
+    let mut missing = Vec::new();
+    for system in catalog::systems() {
+        for scenario in catalog::scenarios() {
+            let mut cfg = LabConfig::new(system.id);
+            if cfg.enable_scenario(scenario.id).is_err() {
+                continue;
+            }
+            let mut lab = Lab::new(&cfg).unwrap();
+            lab.run_until(2 * engine::time::NS_PER_SEC);
+            let text = lab.prometheus_text();
+            for m in scenario.metrics {
+                let exposed = text.lines().any(|l| {
+                    !l.starts_with('#')
+                        && l.strip_prefix(m.name).is_some_and(|rest| {
+                            rest.starts_with('{')
+                                || rest.starts_with(' ')
+                                || rest.starts_with("_bucket")
+                                || rest.starts_with("_count")
+                                || rest.starts_with("_sum")
+                        })
+                });
+                if !exposed {
+                    missing.push(format!("{} on {}: `{}`", scenario.id, system.id, m.name));
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "declared metrics missing from the exposition while the scenario is on:\n{}",
+        missing.join("\n")
+    );
+}

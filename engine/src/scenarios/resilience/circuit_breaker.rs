@@ -42,6 +42,7 @@ use crate::metrics::{CounterId, GaugeId, MetricSpec, Registry};
 use crate::mitigations::breaker::{BREAKER_STATE, BREAKER_TRIPS};
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
+use crate::systems::web::metrics::PAYMENT;
 use crate::time::{ms_to_ns, Nanos};
 
 const INJECTED: MetricSpec = MetricSpec::counter(
@@ -108,6 +109,10 @@ impl Scenario for PaymentOutage {
         self.status = params.choice("status").parse().unwrap_or(502);
         self.injected = Some(metrics.counter(&INJECTED, &[]));
         self.outage = Some(metrics.gauge(&OUTAGE, &[]));
+        // The breaker's own series, closed (0) and never tripped until the `breaker`
+        // mitigation guards the dependency: what the learner compares against.
+        metrics.gauge(&BREAKER_STATE, &[PAYMENT]);
+        metrics.counter(&BREAKER_TRIPS, &[PAYMENT]);
     }
 
     fn strike(&mut self, cx: &mut StrikeCx<'_>, _hop: &Hop) -> Effect {

@@ -31,7 +31,9 @@ use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{
     no_check, Component, Effect, Hop, Scenario, ScenarioMeta, ServiceEffect, StrikeCx,
 };
-use crate::systems::web::metrics::{GC_PAUSE, INSTANCE_RESTARTS, MEMORY_LEAKED, PROCESS_MEMORY};
+use crate::systems::web::metrics::{
+    GC_PAUSE, INSTANCE_RESTARTS, MEMORY_LEAKED, OUT_OF_MEMORY, PROCESS_MEMORY,
+};
 use crate::time::{ns_to_secs, Nanos};
 
 const LEAK_RATE: MetricSpec = MetricSpec::gauge(
@@ -81,6 +83,8 @@ impl Scenario for MemoryLeak {
         self.bytes = (params.f64("leak_kb_per_request") * 1024.0) as u64;
         self.rate = Some(metrics.gauge(&LEAK_RATE, &[]));
         metrics.gauge(&MEMORY_LEAKED, &[]);
+        // 0 until an instance runs out of memory (the system counts restarts there).
+        metrics.counter(&INSTANCE_RESTARTS, &[OUT_OF_MEMORY]);
     }
 
     fn strike(&mut self, cx: &mut StrikeCx<'_>, _hop: &Hop) -> Effect {

@@ -3,7 +3,7 @@
 //! restart brings it back. The instances' own state and rules are `fleet.rs`.
 
 use super::fleet::Memory;
-use super::metrics::{DB_POOL_LEAKED, RESOURCE_QUEUE_DEPTH, RESOURCE_WAIT};
+use super::metrics::{DB_POOL_LEAKED, OUT_OF_MEMORY, RESOURCE_QUEUE_DEPTH, RESOURCE_WAIT};
 use super::request::Ev;
 use super::WebModel;
 use crate::systems::Core;
@@ -49,7 +49,7 @@ impl WebModel {
                 leaked_total += inst.leaked_bytes;
             }
             match self.fleet.memory_check(core, i) {
-                Memory::Exhausted => self.crash(core, i, "out_of_memory"),
+                Memory::Exhausted => self.crash(core, i, OUT_OF_MEMORY),
                 Memory::Fine { paused: true } => self.schedule_cpu_tick(core, i),
                 Memory::Fine { paused: false } | Memory::Down => {}
             }

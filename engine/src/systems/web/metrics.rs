@@ -5,6 +5,11 @@
 use crate::metrics::{MetricSpec, LATENCY_BUCKETS};
 use crate::systems::common;
 
+/// Label values the web system records that scenarios name too: the payment dependency
+/// (`dependency`), and why an instance restarted (`reason`).
+pub const PAYMENT: &str = "payment";
+pub const OUT_OF_MEMORY: &str = "out_of_memory";
+
 pub const LINK_QUEUE_DEPTH: MetricSpec = MetricSpec::gauge(
     "network_link_queue_depth",
     "Responses queued or being sent on the uplink to the clients.",

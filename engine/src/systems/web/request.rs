@@ -7,7 +7,7 @@ use crate::time::Nanos;
 
 pub(super) const SERVICE: &str = "api";
 pub(super) const DATABASE: &str = "postgres";
-pub(super) const PAYMENT: &str = "payment";
+pub(super) use super::metrics::PAYMENT;
 pub(super) const LEDGER: &str = "ledger";
 pub(super) const UPLINK: &str = "uplink";
 pub(super) const ENDPOINTS: [&str; 2] = ["GET /product", "POST /order"];
