@@ -41,6 +41,11 @@ const LAG_HOLD_MS: f64 = 1_000.0;
 /// asked for before it paused (one on its way, one waiting).
 const HELD_SNAPSHOTS: usize = 3;
 
+/// The longest a lab runs, in virtual time: as far as a link or a lab file can take it
+/// (`engine::share::MAX_T_NS`, 24 h), so whatever the lab shows, it can share and read
+/// back. There the clock stops; the page says why.
+pub const MAX_RUN_NS: u64 = engine::share::MAX_T_NS;
+
 /// The configuration `recipe` describes, and the switches it asks for that cannot be on
 /// with it (left off), each with the engine's message.
 pub fn build_config(recipe: &Recipe) -> Result<(LabConfig, BTreeMap<String, String>), String> {
@@ -291,6 +296,7 @@ impl EngineHost {
         let started = clock_ms();
         let before = lab.now_ns();
         if let Some(target) = self.run_to {
+            let target = target.min(MAX_RUN_NS);
             loop {
                 let left = target.saturating_sub(lab.now_ns());
                 if left == 0 {
@@ -314,8 +320,9 @@ impl EngineHost {
         }
         match self.speed {
             Speed::Max => {
-                while clock_ms() - started < budget_ms {
-                    lab.advance_bounded(1_000_000_000, EVENTS_PER_CHUNK);
+                while clock_ms() - started < budget_ms && lab.now_ns() < MAX_RUN_NS {
+                    let left = MAX_RUN_NS - lab.now_ns();
+                    lab.advance_bounded(left.min(1_000_000_000), EVENTS_PER_CHUNK);
                 }
                 self.dropped_at = None;
             }
@@ -327,7 +334,7 @@ impl EngineHost {
                     self.owed_ns = cap;
                     self.dropped_at = Some(self.wall_ms);
                 }
-                let end = before.saturating_add(self.owed_ns as u64);
+                let end = before.saturating_add(self.owed_ns as u64).min(MAX_RUN_NS);
                 loop {
                     let done =
                         lab.advance_bounded(end.saturating_sub(lab.now_ns()), EVENTS_PER_CHUNK);
@@ -336,7 +343,7 @@ impl EngineHost {
                     }
                 }
                 self.owed_ns = (self.owed_ns - (lab.now_ns() - before) as f64).max(0.0);
-                if self.owed_ns < 1.0 {
+                if self.owed_ns < 1.0 || lab.now_ns() >= MAX_RUN_NS {
                     self.owed_ns = 0.0;
                 }
             }

@@ -3,6 +3,7 @@
 use crate::sim::Sim;
 use engine::catalog;
 use leptos::prelude::*;
+use sdl_host::engine_host::MAX_RUN_NS;
 use sdl_host::format::virtual_time;
 use sdl_host::protocol::Speed;
 
@@ -107,6 +108,12 @@ pub fn RunControls() -> impl IntoView {
                     </output>
                     <span class="lag" data-testid="lagging">
                         {move || sim.lagging.get().then_some(" · the simulation cannot keep up with this speed")}
+                    </span>
+                    <span class="lag" data-testid="time-limit">
+                        {move || (sim.now_ns.get() >= MAX_RUN_NS).then(|| format!(
+                            " · the lab stops at {} h of virtual time, as far as a link or a lab file can replay it",
+                            MAX_RUN_NS / 3_600_000_000_000
+                        ))}
                     </span>
                 </p>
             </div>

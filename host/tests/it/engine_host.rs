@@ -493,3 +493,58 @@ fn the_learners_rules_and_objectives_travel_in_the_recipe_and_apply_live() {
     bad.rules = vec!["no colon here".into()];
     assert!(build_config(&bad).is_err());
 }
+
+/// Whatever the lab shows, it can share and read back: its clock stops at the longest
+/// time a link or a lab file can replay (issue 18: past 24 h the address bar said
+/// `t=90464`, which the link reader then refused). Run at full speed far past that, a
+/// host stops there, and the state there round-trips through a link and a lab file.
+#[test]
+fn the_lab_stops_where_a_link_and_a_lab_file_can_still_take_it() {
+    use engine::share::{parse_query, read_config_file, LabState};
+    use sdl_host::engine_host::MAX_RUN_NS;
+    // A light queue run, so a day of virtual time is quick.
+    let mut light = recipe(&[]);
+    light.system = "queue".into();
+    light
+        .system_params
+        .insert("arrival_rate_rps".into(), "0.5".into());
+    let mut host = host(light);
+    host.apply(Command::Speed(Speed::Max));
+    host.apply(Command::Play(true));
+    // Each step "spends" its budget after a fixed number of clock readings.
+    let readings = std::cell::Cell::new(0u32);
+    let clock = || {
+        readings.set(readings.get() + 1);
+        if readings.get() % 200 == 0 {
+            1e9
+        } else {
+            0.0
+        }
+    };
+    let mut now = 0;
+    for _ in 0..2_000 {
+        host.step(16.0, 8.0, &clock);
+        if let Some(t) = host.tick() {
+            now = t.now_ns;
+        }
+        if now >= MAX_RUN_NS {
+            break;
+        }
+    }
+    assert_eq!(now, MAX_RUN_NS, "the clock stops at the limit");
+    for _ in 0..10 {
+        host.step(16.0, 8.0, &clock);
+        assert!(host.tick().is_none_or(|t| t.now_ns == MAX_RUN_NS));
+    }
+
+    let state = LabState {
+        system: "queue".into(),
+        t_ns: Some(now),
+        ..LabState::default()
+    };
+    let link = parse_query(&state.to_query());
+    assert!(link.ignored.is_empty(), "{:?}", link.ignored);
+    assert_eq!(link.state.t_ns, Some(now));
+    let file = read_config_file(&state.to_file().to_json());
+    assert_eq!(file.map(|s| s.t_ns), Ok(Some(now)));
+}
