@@ -515,7 +515,7 @@ fn the_lab_stops_where_a_link_and_a_lab_file_can_still_take_it() {
     let readings = std::cell::Cell::new(0u32);
     let clock = || {
         readings.set(readings.get() + 1);
-        if readings.get() % 200 == 0 {
+        if readings.get().is_multiple_of(200) {
             1e9
         } else {
             0.0
