@@ -273,8 +273,9 @@ pub fn parse_query(query: &str) -> ParsedLink {
             "rule" => rules.push(value),
             "view" => out.view = Some(value),
             "item" => out.item = Some(value),
-            // A tutorial deep link (`?tutorial=<id>&step=<n>`), read by the app's tutorial panel.
-            "tutorial" | "step" => {}
+            // A tutorial deep link (`?tutorial=<id>&step=<n>`), read by the app's tutorial
+            // panel; a SCORM package's launch adds the tutorial's `series` (scripts/scorm.py).
+            "tutorial" | "step" | "series" => {}
             "s" | "m" => {
                 for id in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                     match find_switch(id) {
@@ -1088,5 +1089,15 @@ mod tests {
                 "{json}: `{needle}` not in {problems}"
             );
         }
+    }
+
+    /// A SCORM launch (`?series=<id>&tutorial=<id>`, scripts/scorm.py) is a tutorial
+    /// deep link, not a lab with an unknown parameter (issue 18: every LMS learner saw
+    /// "unknown parameter `series`").
+    #[test]
+    fn a_scorm_launch_link_is_read_without_complaint() {
+        let parsed = parse_query("?series=queueing&tutorial=little-law");
+        assert!(parsed.ignored.is_empty(), "{:?}", parsed.ignored);
+        assert_eq!(parsed.state, LabState::default());
     }
 }
