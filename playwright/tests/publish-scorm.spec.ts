@@ -115,6 +115,8 @@ test('outside an LMS the lab runs standalone and reports nowhere', async ({ page
   await page.goto('./index.html?series=latency&tutorial=latency-baseline');
   await expect(lab.playToggle).toBeVisible();
   await expect.poll(() => lab.value('throughput')).toBeGreaterThan(0);
+  // The launch parameters are a tutorial deep link: no "could not be used" notice.
+  await expect(page.getByTestId('link-notice')).toHaveCount(0);
   expect(await page.evaluate(() => (window as any).sdlLab.lms.version())).toBeUndefined();
   // The calls are safe no-ops.
   expect(await page.evaluate(() => (window as any).sdlLab.lms.saveProgress('x'))).toBe(false);
