@@ -135,6 +135,9 @@ impl Progress {
             return Err(ProgressError::TooLarge(raw.len()));
         }
         let value = json::parse(raw).map_err(|e| ProgressError::NotJson(e.to_string()))?;
+        // One rule with lab configurations: a key given twice is refused, not read once.
+        json::no_duplicate_keys(&value)
+            .map_err(|e| ProgressError::Invalid(format!("a field is malformed: {e}")))?;
         let Value::Object(mut doc) = value else {
             return Err(ProgressError::NotProgress(
                 "the top level is not an object".into(),
@@ -172,7 +175,7 @@ impl Progress {
     }
 
     /// Reads the document's fields (`format` and `version` taken out): unknown fields
-    /// are refused; a key given twice counts once, the last (as the first builds read it).
+    /// are refused (a key given twice was refused by `parse`).
     fn from_value(doc: &Value) -> Result<Progress, String> {
         let f = Fields::of(doc, &["tutorials"])?;
         let tutorials = f.read_or("tutorials", BTreeMap::new(), |v| {

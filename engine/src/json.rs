@@ -311,6 +311,30 @@ pub fn in_field(name: &str, e: String) -> String {
     format!("`{name}`: {e}")
 }
 
+/// Refuses an object, at any depth, that gives one key twice: what a file says must not
+/// depend on which copy a reader takes. The one rule for every file the lab reads (lab
+/// configurations, progress); the message names where (`` `params`: duplicate field `x` ``).
+pub fn no_duplicate_keys(v: &Value) -> Result<(), String> {
+    match v {
+        Value::Object(members) => {
+            for (i, (k, child)) in members.iter().enumerate() {
+                if members[..i].iter().any(|(j, _)| j == k) {
+                    return Err(format!("duplicate field `{k}`"));
+                }
+                no_duplicate_keys(child).map_err(|e| in_field(k, e))?;
+            }
+            Ok(())
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                no_duplicate_keys(item).map_err(|e| format!("[{i}]: {e}"))?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// `` `a` ``, `` `a` or `b` `` or `` one of `a`, `b`, `c` `` (as `serde` listed them).
 fn one_of(names: &[&str]) -> String {
     let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
@@ -834,6 +858,19 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_given_twice_is_refused_at_any_depth_with_where() {
+        let ok = parse(r#"{"a": {"b": 1, "c": [{"d": 1}, {"d": 2}]}, "e": 2}"#).unwrap();
+        assert_eq!(no_duplicate_keys(&ok), Ok(()));
+        let top = parse(r#"{"a": 1, "a": 2}"#).unwrap();
+        assert_eq!(no_duplicate_keys(&top), Err("duplicate field `a`".into()));
+        let deep = parse(r#"{"t": {"x": [{"q": 1, "q": 2}]}}"#).unwrap();
+        assert_eq!(
+            no_duplicate_keys(&deep),
+            Err("`t`: `x`: [0]: duplicate field `q`".into())
+        );
+    }
 
     fn err(text: &str) -> Error {
         parse(text).expect_err(text)

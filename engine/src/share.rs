@@ -582,7 +582,7 @@ impl ConfigFile {
         };
         check_header(format, version)?;
         let f = Fields::of(&doc, &CONFIG_FIELDS)?;
-        f.no_repeats()?;
+        json::no_duplicate_keys(&doc)?;
         Ok(ConfigFile {
             format: f.read("format", Value::as_str)?.to_string(),
             version: f.read("version", Value::as_u32)?,

@@ -160,6 +160,25 @@ fn rejects_malformed_and_out_of_range_fields() {
     }
 }
 
+/// One rule with lab configurations (issue 18): a key given twice is refused, at any
+/// depth, with where, instead of silently keeping the last copy.
+#[wasm_bindgen_test]
+fn a_key_given_twice_is_refused_as_in_lab_configurations() {
+    let twice =
+        sample()
+            .to_json()
+            .replacen("\"tutorials\": {", "\"tutorials\": {}, \"tutorials\": {", 1);
+    assert!(twice.matches("\"tutorials\"").count() == 2, "{twice}");
+    let err = Progress::parse(&twice).unwrap_err();
+    assert_eq!(
+        err,
+        ProgressError::Invalid("a field is malformed: duplicate field `tutorials`".into())
+    );
+    let deep = r#"{"format":"sdl-progress","version":1,"tutorials":{"a":{"steps_done":[0],"steps_done":[0,1]}}}"#;
+    let err = Progress::parse(deep).unwrap_err().to_string();
+    assert!(err.contains("`a`: duplicate field `steps_done`"), "{err}");
+}
+
 #[wasm_bindgen_test]
 fn refuses_oversized_input_before_parsing() {
     let raw = " ".repeat(MAX_IMPORT_BYTES + 1);
