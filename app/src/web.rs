@@ -126,17 +126,32 @@ pub fn download_text(filename: &str, text: &str, mime: &str) -> Result<(), Strin
     Ok(())
 }
 
-/// The text of the first file chosen in a file input.
-pub async fn read_chosen_file(input: &web_sys::HtmlInputElement) -> Result<String, String> {
+/// The name and text of the first file chosen in a file input, refused unread when it is
+/// larger than `max_bytes` (`what` names such files in the message: a 5 MB file is not
+/// read into the page only to be refused after).
+pub async fn read_chosen_file(
+    input: &web_sys::HtmlInputElement,
+    max_bytes: usize,
+    what: &str,
+) -> Result<(String, String), String> {
     let file = input
         .files()
         .and_then(|f| f.get(0))
-        .ok_or("no file was chosen")?;
+        .ok_or_else(|| "no file was chosen".to_string())?;
+    let name = file.name();
+    let size = file.size();
+    if size > max_bytes as f64 {
+        return Err(format!(
+            "the file `{name}` is {size} bytes; {what} are at most {max_bytes} bytes"
+        ));
+    }
     let text = wasm_bindgen_futures::JsFuture::from(file.text())
         .await
-        .map_err(|_| "the file could not be read")?;
-    text.as_string()
-        .ok_or_else(|| "the file is not text".to_string())
+        .map_err(|_| format!("the file `{name}` could not be read"))?;
+    let text = text
+        .as_string()
+        .ok_or_else(|| format!("the file `{name}` is not text"))?;
+    Ok((name, text))
 }
 
 /// The text of `url` (relative to the page: a file of the site), or what went wrong.

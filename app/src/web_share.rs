@@ -96,21 +96,6 @@ fn download_blob(filename: &str, blob: &web_sys::Blob) -> Result<(), String> {
     Ok(())
 }
 
-/// The text of the first file chosen in a file input.
-pub async fn read_chosen_file(
-    input: &web_sys::HtmlInputElement,
-) -> Result<(String, String), String> {
-    let file = input
-        .files()
-        .and_then(|f| f.get(0))
-        .ok_or_else(|| "no file was chosen".to_string())?;
-    let name = file.name();
-    let text = wasm_bindgen_futures::JsFuture::from(file.text())
-        .await
-        .map_err(|_| format!("the file `{name}` could not be read"))?;
-    Ok((name, text.as_string().unwrap_or_default()))
-}
-
 /// A CSS custom property of the page (`--s1`), for colours drawn outside CSS.
 pub fn css_var(name: &str) -> String {
     document()

@@ -27,6 +27,9 @@ pub const SPEEDS: [&str; 4] = ["1", "10", "100", "max"];
 pub const DEFAULT_SPEED: &str = "10";
 /// The furthest a link may ask the lab to run before showing it (one virtual day).
 pub const MAX_T_NS: Nanos = 86_400 * NS_PER_SEC;
+/// The largest lab configuration file read (one the lab writes is a few KB): checked
+/// before anything is parsed, and by the page before the file is even read.
+pub const MAX_CONFIG_BYTES: usize = 1_000_000;
 /// Longer query strings are refused outright (a link is a few hundred bytes).
 pub const MAX_QUERY_LEN: usize = 16 * 1024;
 /// At most this many problems are listed; the rest are counted.
@@ -482,6 +485,12 @@ const CONFIG_FIELDS: [&str; 11] = [
 /// version is named as such, then every field, then every value as a run's
 /// configuration would check it. Used whole or not at all.
 pub fn read_config_file(text: &str) -> Result<LabState, Vec<String>> {
+    if text.len() > MAX_CONFIG_BYTES {
+        return Err(vec![format!(
+            "the file is {} bytes; lab configurations are at most {MAX_CONFIG_BYTES} bytes",
+            text.len()
+        )]);
+    }
     ConfigFile::from_json(text)
         .map_err(|e| vec![e])?
         .into_state()
@@ -1099,5 +1108,22 @@ mod tests {
         let parsed = parse_query("?series=queueing&tutorial=little-law");
         assert!(parsed.ignored.is_empty(), "{:?}", parsed.ignored);
         assert_eq!(parsed.state, LabState::default());
+    }
+
+    /// A lab configuration larger than any the lab writes is refused before it is parsed
+    /// (issue 18: a 5 MB import froze the page), with its size and the limit.
+    #[test]
+    fn an_oversized_configuration_is_refused_before_parsing() {
+        let huge = format!("{{\"pad\": \"{}\"}}", "x".repeat(MAX_CONFIG_BYTES));
+        let err = read_config_file(&huge).unwrap_err();
+        assert_eq!(
+            err,
+            vec![format!(
+                "the file is {} bytes; lab configurations are at most {MAX_CONFIG_BYTES} bytes",
+                huge.len()
+            )]
+        );
+        // One the lab writes is far below the limit.
+        assert!(LabState::default().to_file().to_json().len() < MAX_CONFIG_BYTES / 100);
     }
 }

@@ -203,6 +203,9 @@ test('progress export, import with clear errors, and reset with confirmation', a
     buffer: Buffer.from('{"format":"sdl-progress","version":99}'),
   });
   await expect(page.getByTestId('progress-status')).toContainText('newer version');
+  // Larger than any progress file: refused by its size, before it is read.
+  await importInput.setInputFiles({ name: 'big.json', mimeType: 'application/json', buffer: Buffer.alloc(5_000_000, 32) });
+  await expect(page.getByTestId('progress-status')).toContainText('is 5000000 bytes; progress files are at most 1000000 bytes');
 
   const good = {
     format: 'sdl-progress',

@@ -6,7 +6,7 @@ use crate::sim::Sim;
 use crate::url_state::{apply_state, current_state, Share};
 use crate::web_share::{self, PngLine};
 use engine::golden::Signal as GoldenSignal;
-use engine::share::read_config_file;
+use engine::share::{read_config_file, MAX_CONFIG_BYTES};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sdl_host::format::{nice_ceiling, virtual_time, Quantity};
@@ -148,7 +148,8 @@ pub fn ExportPanel() -> impl IntoView {
             return;
         };
         spawn_local(async move {
-            let read = web_share::read_chosen_file(&input).await;
+            let read =
+                crate::web::read_chosen_file(&input, MAX_CONFIG_BYTES, "lab configurations").await;
             input.set_value("");
             match read {
                 Err(e) => import_errors.set(vec![e]),

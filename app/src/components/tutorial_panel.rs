@@ -103,9 +103,11 @@ fn ProgressTools() -> impl IntoView {
         };
         let input: web_sys::HtmlInputElement = input.unchecked_into();
         leptos::task::spawn_local(async move {
-            let message = match web::read_chosen_file(&input).await {
+            let read =
+                web::read_chosen_file(&input, progress::MAX_IMPORT_BYTES, "progress files").await;
+            let message = match read {
                 Err(e) => format!("Import failed: {e}."),
-                Ok(text) => match Progress::parse(&text) {
+                Ok((_, text)) => match Progress::parse(&text) {
                     Err(e) => format!("Import failed: this file cannot be used because {e}."),
                     Ok(imported) => {
                         let mut taken = 0;
