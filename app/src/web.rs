@@ -139,8 +139,9 @@ pub async fn read_chosen_file(
         .and_then(|f| f.get(0))
         .ok_or_else(|| "no file was chosen".to_string())?;
     let name = file.name();
-    let size = file.size();
-    if size > max_bytes as f64 {
+    // A file's size is a whole number of bytes (a JS number).
+    let size = file.size() as u64;
+    if size > max_bytes as u64 {
         return Err(format!(
             "the file `{name}` is {size} bytes; {what} are at most {max_bytes} bytes"
         ));

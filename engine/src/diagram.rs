@@ -238,24 +238,7 @@ impl Verdict {
         failing: f64,
         show: fn(f64) -> String,
     ) {
-        if !value.is_finite() {
-            return;
-        }
-        let h = if value >= failing {
-            Health::Failing
-        } else if value >= degraded {
-            Health::Degraded
-        } else {
-            return;
-        };
-        let limit = if h == Health::Failing {
-            failing
-        } else {
-            degraded
-        };
-        self.reasons
-            .push(format!("{what} {} ≥ {}", show(value), show(limit)));
-        self.health = self.health.max(h);
+        self.judge(what, value, [degraded, failing], false, show);
     }
     /// `value` against thresholds where lower is worse.
     pub fn below(
@@ -266,23 +249,37 @@ impl Verdict {
         failing: f64,
         show: fn(f64) -> String,
     ) {
+        self.judge(what, value, [degraded, failing], true, show);
+    }
+    /// One verdict: the worse of the two thresholds `value` crosses, with the reason.
+    fn judge(
+        &mut self,
+        what: &str,
+        value: f64,
+        limits: [f64; 2],
+        lower_is_worse: bool,
+        show: fn(f64) -> String,
+    ) {
         if !value.is_finite() {
             return;
         }
-        let h = if value < failing {
-            Health::Failing
-        } else if value < degraded {
-            Health::Degraded
+        let crosses = |limit: f64| {
+            if lower_is_worse {
+                value < limit
+            } else {
+                value >= limit
+            }
+        };
+        let (h, limit) = if crosses(limits[1]) {
+            (Health::Failing, limits[1])
+        } else if crosses(limits[0]) {
+            (Health::Degraded, limits[0])
         } else {
             return;
         };
-        let limit = if h == Health::Failing {
-            failing
-        } else {
-            degraded
-        };
+        let sign = if lower_is_worse { "<" } else { "≥" };
         self.reasons
-            .push(format!("{what} {} < {}", show(value), show(limit)));
+            .push(format!("{what} {} {sign} {}", show(value), show(limit)));
         self.health = self.health.max(h);
     }
 }

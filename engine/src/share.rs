@@ -510,8 +510,8 @@ fn read_switches(v: &Value) -> Result<Vec<SwitchOn>, String> {
     let mut out = Vec::new();
     for (i, item) in v.as_array()?.iter().enumerate() {
         let read = || -> Result<SwitchOn, String> {
+            // (A key given twice anywhere was refused with the whole file.)
             let f = Fields::of(item, &["id", "params"])?;
-            f.no_repeats()?;
             Ok(SwitchOn {
                 id: f.read("id", Value::as_str)?.to_string(),
                 params: f.read_or("params", BTreeMap::new(), read_string_map)?,

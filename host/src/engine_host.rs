@@ -45,6 +45,13 @@ const HELD_SNAPSHOTS: usize = 3;
 /// (`engine::share::MAX_T_NS`, 24 h), so whatever the lab shows, it can share and read
 /// back. There the clock stops; the page says why.
 pub const MAX_RUN_NS: u64 = engine::share::MAX_T_NS;
+/// What the page says when the clock has stopped there.
+pub const TIME_LIMIT: &str =
+    " · the lab stops at 24 h of virtual time, as far as a link or a lab file can replay it";
+const _: () = assert!(
+    MAX_RUN_NS == 24 * 3_600 * 1_000_000_000,
+    "TIME_LIMIT says 24 h"
+);
 
 /// The configuration `recipe` describes, and the switches it asks for that cannot be on
 /// with it (left off), each with the engine's message.

@@ -3,7 +3,7 @@
 use crate::sim::Sim;
 use engine::catalog;
 use leptos::prelude::*;
-use sdl_host::engine_host::MAX_RUN_NS;
+use sdl_host::engine_host::{MAX_RUN_NS, TIME_LIMIT};
 use sdl_host::format::virtual_time;
 use sdl_host::protocol::Speed;
 
@@ -106,14 +106,18 @@ pub fn RunControls() -> impl IntoView {
                     >
                         {move || virtual_time(sim.now_ns.get())}
                     </output>
-                    <span class="lag" data-testid="lagging">
-                        {move || sim.lagging.get().then_some(" · the simulation cannot keep up with this speed")}
-                    </span>
-                    <span class="lag" data-testid="time-limit">
-                        {move || (sim.now_ns.get() >= MAX_RUN_NS).then(|| format!(
-                            " · the lab stops at {} h of virtual time, as far as a link or a lab file can replay it",
-                            MAX_RUN_NS / 3_600_000_000_000
-                        ))}
+                    // Why the clock is not where the speed says: it stopped at the
+                    // limit, or the simulation cannot keep up.
+                    <span class="lag" data-testid="run-status">
+                        {move || {
+                            if sim.now_ns.get() >= MAX_RUN_NS {
+                                TIME_LIMIT
+                            } else if sim.lagging.get() {
+                                " · the simulation cannot keep up with this speed"
+                            } else {
+                                ""
+                            }
+                        }}
                     </span>
                 </p>
             </div>
