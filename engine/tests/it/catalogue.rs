@@ -4,6 +4,7 @@
 use engine::catalog;
 use engine::metrics::MetricKind;
 use engine::params::ParamKind;
+use engine::scenario::ScenarioMeta;
 use engine::{Lab, LabConfig};
 
 #[test]
@@ -64,8 +65,9 @@ fn every_item_is_documented_and_its_schema_is_sound() {
     }
 }
 
-#[test]
-fn every_scenario_runs_on_every_system_it_applies_to() {
+/// Calls `f` with each scenario switched on alone, with its defaults, on every system it
+/// applies to: the system's id, the scenario, its lab run for `secs` virtual seconds.
+fn each_scenario_alone(secs: u64, mut f: impl FnMut(&str, &ScenarioMeta, &Lab)) {
     for system in catalog::systems() {
         for scenario in catalog::scenarios() {
             let mut cfg = LabConfig::new(system.id);
@@ -73,10 +75,17 @@ fn every_scenario_runs_on_every_system_it_applies_to() {
                 continue;
             }
             let mut lab = Lab::new(&cfg).unwrap();
-            lab.run_until(5 * engine::time::NS_PER_SEC);
-            assert!(lab.events() > 0, "{} on {}", scenario.id, system.id);
+            lab.run_until(secs * engine::time::NS_PER_SEC);
+            f(system.id, scenario, &lab);
         }
     }
+}
+
+#[test]
+fn every_scenario_runs_on_every_system_it_applies_to() {
+    each_scenario_alone(5, |system, scenario, lab| {
+        assert!(lab.events() > 0, "{} on {system}", scenario.id);
+    });
 }
 
 #[test]
@@ -193,32 +202,24 @@ fn in_switch_order_is_a_stable_sort_by_rank() {
 #[test]
 fn every_declared_metric_of_every_scenario_is_exposed_while_it_is_on() {
     let mut missing = Vec::new();
-    for system in catalog::systems() {
-        for scenario in catalog::scenarios() {
-            let mut cfg = LabConfig::new(system.id);
-            if cfg.enable_scenario(scenario.id).is_err() {
-                continue;
-            }
-            let mut lab = Lab::new(&cfg).unwrap();
-            lab.run_until(2 * engine::time::NS_PER_SEC);
-            let text = lab.prometheus_text();
-            for m in scenario.metrics {
-                let exposed = text.lines().any(|l| {
-                    !l.starts_with('#')
-                        && l.strip_prefix(m.name).is_some_and(|rest| {
-                            rest.starts_with('{')
-                                || rest.starts_with(' ')
-                                || rest.starts_with("_bucket")
-                                || rest.starts_with("_count")
-                                || rest.starts_with("_sum")
-                        })
-                });
-                if !exposed {
-                    missing.push(format!("{} on {}: `{}`", scenario.id, system.id, m.name));
-                }
+    each_scenario_alone(2, |system, scenario, lab| {
+        let text = lab.prometheus_text();
+        for m in scenario.metrics {
+            let exposed = text.lines().any(|l| {
+                !l.starts_with('#')
+                    && l.strip_prefix(m.name).is_some_and(|rest| {
+                        rest.starts_with('{')
+                            || rest.starts_with(' ')
+                            || rest.starts_with("_bucket")
+                            || rest.starts_with("_count")
+                            || rest.starts_with("_sum")
+                    })
+            });
+            if !exposed {
+                missing.push(format!("{} on {system}: `{}`", scenario.id, m.name));
             }
         }
-    }
+    });
     assert!(
         missing.is_empty(),
         "declared metrics missing from the exposition while the scenario is on:\n{}",
