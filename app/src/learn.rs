@@ -28,6 +28,10 @@ pub struct Learn {
     pub link_error: RwSignal<Option<String>>,
     /// Progress could not be saved (storage refused or full).
     pub save_error: RwSignal<Option<String>>,
+    /// Saved progress that could not be read nor kept aside (storage full): it stays in
+    /// place, untouched, and nothing is saved over it until the learner has downloaded
+    /// it or chosen to start afresh.
+    pub held: RwSignal<Option<String>>,
     /// Set when the learner moves to another page, so its heading takes focus (not on
     /// page load, where focus stays at the top of the page).
     pub focus_heading: StoredValue<bool>,
@@ -37,7 +41,11 @@ impl Learn {
     /// Loads saved progress (putting unreadable data aside), follows the page's deep
     /// link, saves on every change, and provides the handle.
     pub fn provide() -> Learn {
-        let (mut progress, notice) = load_progress();
+        let LoadedProgress {
+            mut progress,
+            notice,
+            held,
+        } = load_progress();
         // Launched from a course's LMS: its suspend data holds the progress made in
         // earlier sessions (perhaps on another computer).
         if let Some(saved) = crate::lms::saved_progress().and_then(|s| Progress::parse(&s).ok()) {
@@ -49,6 +57,7 @@ impl Learn {
             notice: RwSignal::new(notice),
             link_error: RwSignal::new(None),
             save_error: RwSignal::new(None),
+            held: RwSignal::new(held),
             focus_heading: StoredValue::new(false),
         };
         let deep_link = parse_query(&web::location_search());
@@ -67,10 +76,13 @@ impl Learn {
         }
         Effect::new(move || {
             let json = learn.progress.with(Progress::to_json);
-            let result = web::storage_set(progress::STORAGE_KEY, &json).map_err(|e| {
-                format!("Your progress could not be saved: {e}. Export it to keep it.")
-            });
-            learn.save_error.set(result.err());
+            // Unreadable saved progress still in place is not overwritten (`held`).
+            if learn.held.with(Option::is_none) {
+                let result = web::storage_set(progress::STORAGE_KEY, &json).map_err(|e| {
+                    format!("Your progress could not be saved: {e}. Export it to keep it.")
+                });
+                learn.save_error.set(result.err());
+            }
             // In a SCORM package each tutorial is its own item, launched by deep link:
             // report that tutorial's completion and quiz score, and keep the progress in
             // the course. Without an LMS these do nothing.
@@ -108,39 +120,58 @@ impl Learn {
     }
 }
 
-/// Reads saved progress; unreadable data is kept aside under a fresh key and the
-/// returned message says so.
-fn load_progress() -> (Progress, Option<String>) {
+/// What the page starts with: the saved progress (or fresh), what to tell the learner,
+/// and unreadable saved data left in place (`Learn::held`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LoadedProgress {
+    pub progress: Progress,
+    pub notice: Option<String>,
+    pub held: Option<String>,
+}
+
+/// Reads saved progress; unreadable data is kept aside under a fresh key and the notice
+/// says so. When it cannot be kept aside (storage full), it is left where it is, not
+/// deleted: `held` carries it, and the notice offers to download it.
+pub fn load_progress() -> LoadedProgress {
     if web::local_storage().is_none() {
-        return (
-            Progress::default(),
-            Some(
+        return LoadedProgress {
+            notice: Some(
                 "This browser does not let the page store data, so tutorial progress lasts \
                  only until the page closes. Export it to keep it."
                     .to_string(),
             ),
-        );
+            ..LoadedProgress::default()
+        };
     }
     let stored = web::storage_get(progress::STORAGE_KEY);
     match progress::load(stored.as_deref(), &|k| web::storage_get(k).is_some()) {
-        Loaded::Fresh => (Progress::default(), None),
-        Loaded::Ok(p) => (p, None),
+        Loaded::Fresh => LoadedProgress::default(),
+        Loaded::Ok(p) => LoadedProgress {
+            progress: p,
+            ..LoadedProgress::default()
+        },
         Loaded::Corrupt {
             raw,
             aside_key,
             message,
-        } => {
-            let kept = web::storage_set(&aside_key, &raw);
-            web::storage_remove(progress::STORAGE_KEY);
-            let message = match kept {
-                Ok(()) => message,
-                Err(e) => format!(
-                    "Your saved tutorial progress could not be read, and it could not be kept \
-                     aside either ({e}). Progress starts afresh."
-                ),
-            };
-            (Progress::default(), Some(message))
-        }
+        } => match web::storage_set(&aside_key, &raw) {
+            Ok(()) => {
+                web::storage_remove(progress::STORAGE_KEY);
+                LoadedProgress {
+                    notice: Some(message),
+                    ..LoadedProgress::default()
+                }
+            }
+            Err(e) => LoadedProgress {
+                notice: Some(format!(
+                    "Your saved tutorial progress could not be read, and there was no room to \
+                     keep a copy aside ({e}). It stays in this browser, untouched, and nothing \
+                     is saved over it: download it to keep it, then start afresh."
+                )),
+                held: Some(raw),
+                ..LoadedProgress::default()
+            },
+        },
     }
 }
 

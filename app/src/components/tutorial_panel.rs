@@ -18,6 +18,7 @@ pub fn TutorialPanel() -> impl IntoView {
         <aside class="tutorial-panel panel" aria-labelledby="tutorial-panel-title" data-testid="tutorial-panel">
             <h2 id="tutorial-panel-title">"Tutorials"</h2>
             <Notice signal=learn.notice testid="progress-notice" />
+            <HeldProgress />
             <Notice signal=learn.link_error testid="link-error" />
             <Notice signal=learn.save_error testid="save-error" />
             {move || match learn.open.get().and_then(|o| content::find(o.id).map(|_| o)) {
@@ -77,6 +78,44 @@ fn Notice(signal: RwSignal<Option<String>>, testid: &'static str) -> impl IntoVi
                 </div>
             })}
         </div>
+    }
+}
+
+/// Saved progress that could not be read nor kept aside stays in place: the learner can
+/// download it, then start afresh (which deletes it and saves again).
+#[component]
+fn HeldProgress() -> impl IntoView {
+    let learn = Learn::expect();
+    let status = RwSignal::new(String::new());
+    let download = move |_| {
+        let Some(raw) = learn.held.get_untracked() else {
+            return;
+        };
+        status.set(
+            match web::download_text("sdl-progress-unreadable.json", &raw, "application/json") {
+                Ok(()) => "Downloaded as sdl-progress-unreadable.json.".to_string(),
+                Err(e) => format!("Download failed: {e}."),
+            },
+        );
+    };
+    let afresh = move |_| {
+        web::storage_remove(progress::STORAGE_KEY);
+        learn.held.set(None);
+        learn.notice.set(None);
+        status.set(String::new());
+    };
+    view! {
+        <Show when=move || learn.held.with(Option::is_some)>
+            <div class="tutorial-notice" data-testid="held-progress">
+                <button type="button" data-testid="held-progress-download" on:click=download>
+                    "Download the unreadable progress"
+                </button>
+                <button type="button" data-testid="held-progress-afresh" on:click=afresh>
+                    "Delete it and start afresh"
+                </button>
+                <p role="status">{move || status.get()}</p>
+            </div>
+        </Show>
     }
 }
 
