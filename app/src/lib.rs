@@ -76,7 +76,10 @@ pub fn App() -> impl IntoView {
     };
 
     view! {
-        <a class="skip-link" href="#dashboard-title">"Skip to the dashboard"</a>
+        // To the view's own content: the dashboard in the lab, the catalogue's main there.
+        <a class="skip-link" href=move || if in_lab() { "#dashboard-title" } else { "#catalog-main" }>
+            {move || if in_lab() { "Skip to the dashboard" } else { "Skip to the catalogue" }}
+        </a>
         <header class="site-header">
             <h1>"Systems Design Lab"</h1>
             <p class="tagline">
@@ -105,7 +108,7 @@ pub fn App() -> impl IntoView {
         </header>
         <Show
             when=in_lab
-            fallback=|| view! { <main class="catalog-main"><Catalog /></main> }
+            fallback=|| view! { <main class="catalog-main" id="catalog-main" tabindex="-1"><Catalog /></main> }
         >
             // Drawn again when an imported file replaces every choice at once.
             {move || {

@@ -153,3 +153,19 @@ test('every request stays on the page origin', async ({ page, baseURL }) => {
   expect(requests.length).toBeGreaterThan(0);
   expect(foreign).toEqual([]);
 });
+
+test('the catalogue and an embed each have one main landmark, and the skip link lands in the view', async ({ page }) => {
+  // Issue 18: the catalogue's skip link pointed at the lab's dashboard, absent there, and
+  // an embed had no main landmark (axe `skip-link`, `landmark-one-main`, `region`).
+  const rules = ['skip-link', 'landmark-one-main', 'region'];
+  await page.goto('./index.html?view=catalog');
+  await expect(page.locator('main.catalog-main')).toBeVisible();
+  const catalog = await new AxeBuilder({ page }).withRules(rules).analyze();
+  expect(catalog.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+  await expect(page.locator('a.skip-link')).toHaveAttribute('href', '#catalog-main');
+
+  await page.goto('./index.html?embed=1&scenario=retry-storm');
+  await expect(page.getByTestId('embed-lab')).toBeVisible();
+  const embed = await new AxeBuilder({ page }).withRules(rules).analyze();
+  expect(embed.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+});

@@ -16,7 +16,7 @@ pub fn EmbedLab(link: LinkState, problems: Vec<String>) -> impl IntoView {
     let sim = Sim::expect();
     let scenario = link.featured_scenario();
     let mitigation = link.mitigation;
-    let root = NodeRef::<html::Div>::new();
+    let root = NodeRef::<html::Main>::new();
     Effect::new(move |_| {
         if root.get().is_some() {
             host::post_height_to_parent(scenario);
@@ -31,7 +31,8 @@ pub fn EmbedLab(link: LinkState, problems: Vec<String>) -> impl IntoView {
         format!("{}{}", host::page_file(), LinkState::of(&sim).to_query())
     };
     view! {
-        <div class="embed" data-testid="embed-lab" node_ref=root>
+        // The embed is a page of its own: its content is its `main` landmark.
+        <main class="embed" data-testid="embed-lab" node_ref=root>
             <div class="embed-bar">
                 <h1 class="embed-title">{switch_title(scenario)}</h1>
                 <button
@@ -70,7 +71,7 @@ pub fn EmbedLab(link: LinkState, problems: Vec<String>) -> impl IntoView {
                     }
                 })}
             <Dashboard />
-        </div>
+        </main>
     }
 }
 
