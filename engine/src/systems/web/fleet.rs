@@ -10,7 +10,7 @@ use super::metrics::{
     CPU_UTILIZATION, DB_POOL_IN_USE, GC_PAUSE, INSTANCE_RESTARTS, INSTANCE_UP, MEMORY_LEAKED,
     PROCESS_MEMORY,
 };
-use super::request::SERVICE;
+use super::request::{api_name, SERVICE};
 use crate::metrics::{CounterId, GaugeId, HistogramId, Registry};
 use crate::mitigations::autoscaling;
 use crate::observe::{Level, LogRecord};
@@ -46,7 +46,7 @@ pub(super) struct Instance {
 
 impl Instance {
     fn new(m: &mut Registry, i: usize, cores: f64) -> Instance {
-        let name = format!("api-{i}");
+        let name = api_name(i as u32);
         Instance {
             pause_from: 0,
             cpu: Cpu::new(cores),
@@ -167,7 +167,7 @@ impl Fleet {
                 level: Level::Error,
                 service: SERVICE,
                 message: "instance crashed",
-                fields: vec![("instance", format!("api-{i}")), ("reason", reason.into())],
+                fields: vec![("instance", api_name(i as u32)), ("reason", reason.into())],
                 trace_id: None,
             });
         }
@@ -183,7 +183,7 @@ impl Fleet {
                 level: Level::Info,
                 service: SERVICE,
                 message: "instance started",
-                fields: vec![("instance", format!("api-{i}"))],
+                fields: vec![("instance", api_name(i as u32))],
                 trace_id: None,
             });
         }

@@ -7,7 +7,7 @@
 use super::metrics::{
     LINK_BYTES, LINK_QUEUE_DEPTH, LINK_TRANSMIT, LINK_UTILIZATION, PARTIAL_RESPONSES,
 };
-use super::request::{Req, ENDPOINTS, UPLINK};
+use super::request::{api_name, Req, ENDPOINTS, UPLINK};
 use crate::metrics::{CounterId, GaugeId, HistogramId};
 use crate::observe::{Level, LogRecord};
 use crate::params::ParamSet;
@@ -76,7 +76,7 @@ impl Uplink {
                     message: "upstream prematurely closed connection while sending response",
                     fields: vec![
                         ("endpoint", ENDPOINTS[e].into()),
-                        ("instance", format!("api-{}", r.instance)),
+                        ("instance", api_name(r.instance)),
                         ("upstream_status", "200".into()),
                     ],
                     trace_id: Some(r.seq),

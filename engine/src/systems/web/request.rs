@@ -245,7 +245,7 @@ pub(super) fn api_name(i: u32) -> String {
 
 /// The link's two ends as metric labels: (from, to).
 pub(super) fn ends(edge: Edge, instance: u32) -> (String, String) {
-    let api = || format!("api-{instance}");
+    let api = || api_name(instance);
     match edge {
         Edge::ClientLb => ("clients".into(), "lb".into()),
         Edge::LbApi => ("lb".into(), api()),

@@ -298,7 +298,7 @@ fn hedge_spans(spans: &mut Vec<Span>, r: &Req, twin_at: Nanos, twin_instance: u3
             duration_ns: end.saturating_sub(start),
             status: SpanStatus::Ok,
             attributes: vec![
-                ("instance", format!("api-{instance}")),
+                ("instance", api_name(instance)),
                 ("hedge.outcome", outcome.into()),
             ],
         });
