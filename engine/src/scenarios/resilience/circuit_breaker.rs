@@ -22,8 +22,8 @@
 //! - `dependency_requests_total{outcome}`, `dependency_request_duration_seconds`, and this
 //!   scenario's `dependency_injected_failures_total` and `dependency_outage_active`.
 //! - With `breaker` on: `circuit_breaker_state` (0 closed, 1 open, 2 half-open) and
-//!   `circuit_breaker_trips_total` (these two come from the breaker; they stay at 0 and
-//!   absent without it), and `circuit_breaker_rejections_total`.
+//!   `circuit_breaker_trips_total` move (without it they are shown at 0: no breaker, so
+//!   nothing opens), and `circuit_breaker_rejections_total` counts the calls it refused.
 //!
 //! ## How to fix it
 //! Stop waiting on a dependency that is down: the `breaker` opens once the failure share
