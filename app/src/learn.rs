@@ -6,9 +6,9 @@
 //! Deep links: `?tutorial=<id>&step=<n>` (n from 1) opens that tutorial at that step.
 //! The query parsing and resolution here are pure, so they are tested without a page.
 
-use crate::progress::{self, Loaded, Progress};
 use crate::web;
 use leptos::prelude::*;
+use sdl_host::progress::{self, Loaded, Progress};
 
 /// Where the panel is: the index, or a tutorial at a page (a step index from 0, or
 /// `steps.len()` for the wrap-up page with the quiz).

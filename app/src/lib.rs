@@ -20,7 +20,6 @@ pub mod host;
 pub mod learn;
 pub mod lms;
 pub mod markdown;
-pub mod progress;
 pub mod prose;
 pub mod sim;
 pub mod url_state;

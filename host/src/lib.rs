@@ -4,7 +4,7 @@
 //! `engine::codec`'s binary form, and the other modules compute what the page draws from
 //! the run: a heatmap's grid (`heatmap`), data anomalies (`integrity`), the figures runs
 //! are compared by (`figures`), the log filter (`logs`), the traces listed (`traces`), a
-//! panel's expressions (`panels`), a tutorial step's setup (`setup`) and how numbers
+//! panel's expressions (`panels`), a tutorial step's setup (`setup`), the learner's saved progress (`progress`) and how numbers
 //! read (`format`).
 //!
 //! This crate depends on the engine and the tutorials only: not Leptos, web-sys or
@@ -18,6 +18,7 @@ pub mod heatmap;
 pub mod integrity;
 pub mod logs;
 pub mod panels;
+pub mod progress;
 pub mod protocol;
 pub mod setup;
 pub mod traces;

@@ -4,10 +4,10 @@
 
 use crate::learn::Learn;
 use crate::markdown::{render_inline, render_with, TEXT_HEADINGS};
-use crate::progress::{Given, QuizAnswer};
 use crate::web;
 use content::{Answer, Question, Tutorial};
 use leptos::prelude::*;
+use sdl_host::progress::{Given, QuizAnswer};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the learner has entered for one question.

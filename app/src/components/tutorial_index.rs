@@ -50,7 +50,7 @@ fn tutorials_ids(series: &str) -> Vec<&'static Tutorial> {
     content::tutorials_in(series).collect()
 }
 
-fn tutorials_done(p: &crate::progress::Progress, tutorials: &[&Tutorial]) -> usize {
+fn tutorials_done(p: &sdl_host::progress::Progress, tutorials: &[&Tutorial]) -> usize {
     tutorials
         .iter()
         .filter(|t| p.get(&t.id).is_some_and(|tp| tp.completed))

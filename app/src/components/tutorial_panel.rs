@@ -5,10 +5,10 @@
 use crate::components::tutorial::TutorialView;
 use crate::components::tutorial_index::TutorialIndex;
 use crate::learn::Learn;
-use crate::progress::{self, Progress};
 use crate::prose::{use_prose, Prose};
 use crate::web;
 use leptos::prelude::*;
+use sdl_host::progress::{self, Progress};
 use wasm_bindgen::JsCast;
 
 #[component]

@@ -84,3 +84,37 @@ fn bad_links_say_what_is_wrong() {
         assert!(message.contains("steps 1 to 3"), "{step}: {message}");
     }
 }
+
+/// Issue 18: unreadable saved progress whose set-aside copy fails (storage full) was
+/// deleted anyway. It now stays in place, untouched, held for the learner to download.
+#[wasm_bindgen_test]
+fn unreadable_progress_that_cannot_be_kept_aside_stays_in_place() {
+    let storage = web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .expect("the test page has storage");
+    storage.clear().unwrap();
+    storage
+        .set_item(sdl_host::progress::STORAGE_KEY, "{broken")
+        .unwrap();
+    // Fill what is left of the origin's storage, down to the last character.
+    let mut chunk = 1usize << 20;
+    let mut i = 0;
+    while chunk > 0 {
+        if storage
+            .set_item(&format!("fill-{i}"), &"x".repeat(chunk))
+            .is_ok()
+        {
+            i += 1;
+        } else {
+            chunk /= 2;
+        }
+    }
+    let loaded = sdl_app::learn::load_progress();
+    let still = storage.get_item(sdl_host::progress::STORAGE_KEY).unwrap();
+    storage.clear().unwrap();
+    assert_eq!(still.as_deref(), Some("{broken"), "the original is kept");
+    assert_eq!(loaded.held.as_deref(), Some("{broken"));
+    assert_eq!(loaded.progress, sdl_host::progress::Progress::default());
+    let notice = loaded.notice.expect("the learner is told");
+    assert!(notice.contains("untouched"), "{notice}");
+}

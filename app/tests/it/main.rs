@@ -15,6 +15,5 @@ mod embed;
 mod learn;
 mod markdown;
 mod page;
-mod progress;
 mod prose;
 mod sim;

@@ -3,7 +3,7 @@
 //! the page's run configuration, `engine_host`
 //! the engine as the page talks to it (messages, stepping, answers), `panels` what the
 //! page's panels and heatmap are given to draw, `traces` the trace panel's lists,
-//! `format` how numbers read, `deps` that nothing browser-side is among the crate's
+//! `format` how numbers read, `progress` the learner's saved progress, `deps` that nothing browser-side is among the crate's
 //! dependencies.
 
 #[cfg(target_arch = "wasm32")]
@@ -16,4 +16,5 @@ mod deps;
 mod engine_host;
 mod format;
 mod panels;
+mod progress;
 mod traces;

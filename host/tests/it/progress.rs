@@ -1,10 +1,11 @@
 //! Progress storage, the pure part: serialise, parse, migrate, validate, merge, and what
-//! happens to unreadable data. No DOM; these run in the browser only because the app
-//! crate's tests do.
+//! happens to unreadable data. No DOM: natively, and in headless Chromium with the host's
+//! other tests.
 
-use sdl_app::progress::*;
+use sdl_host::progress::*;
 use std::collections::BTreeMap;
-use wasm_bindgen_test::wasm_bindgen_test;
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
 
 fn sample() -> Progress {
     let mut p = Progress::default();
@@ -30,7 +31,7 @@ fn sample() -> Progress {
     p
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn round_trips_through_json() {
     let p = sample();
     let json = p.to_json();
@@ -39,7 +40,7 @@ fn round_trips_through_json() {
     assert_eq!(Progress::parse(&json).unwrap(), p);
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn quiz_after_all_steps_completes_with_score_and_time() {
     let p = sample();
     let t = p.get("latency-baseline").unwrap();
@@ -57,7 +58,7 @@ fn quiz_after_all_steps_completes_with_score_and_time() {
     assert_eq!(t.current_step, 2);
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn quiz_with_steps_missing_does_not_complete() {
     let mut p = Progress::default();
     p.mark_step("t", 0, 1);
@@ -75,13 +76,13 @@ fn quiz_with_steps_missing_does_not_complete() {
     assert_eq!(t.steps_passed(3), 1);
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn empty_document_is_fresh_progress() {
     let p = Progress::parse(r#"{"format":"sdl-progress","version":1}"#).unwrap();
     assert_eq!(p, Progress::default());
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn rejects_what_is_not_progress_with_a_reason() {
     let cases: [(&str, &str); 8] = [
         ("not json", "not valid JSON"),
@@ -111,7 +112,7 @@ fn rejects_what_is_not_progress_with_a_reason() {
     }
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn newer_version_is_refused_naming_both_versions() {
     let err =
         Progress::parse(r#"{"format":"sdl-progress","version":7,"tutorials":{}}"#).unwrap_err();
@@ -123,7 +124,7 @@ fn newer_version_is_refused_naming_both_versions() {
     );
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn rejects_malformed_and_out_of_range_fields() {
     let doc = |t: &str| format!(r#"{{"format":"sdl-progress","version":1,"tutorials":{t}}}"#);
     let cases = [
@@ -162,7 +163,7 @@ fn rejects_malformed_and_out_of_range_fields() {
 
 /// One rule with lab configurations (issue 18): a key given twice is refused, at any
 /// depth, with where, instead of silently keeping the last copy.
-#[wasm_bindgen_test]
+#[test]
 fn a_key_given_twice_is_refused_as_in_lab_configurations() {
     let twice =
         sample()
@@ -179,7 +180,7 @@ fn a_key_given_twice_is_refused_as_in_lab_configurations() {
     assert!(err.contains("`a`: duplicate field `steps_done`"), "{err}");
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn refuses_oversized_input_before_parsing() {
     let raw = " ".repeat(MAX_IMPORT_BYTES + 1);
     assert_eq!(
@@ -188,7 +189,7 @@ fn refuses_oversized_input_before_parsing() {
     );
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn load_keeps_corrupt_data_aside_under_a_free_key() {
     assert_eq!(load(None, &|_| false), Loaded::Fresh);
     let good = sample().to_json();
@@ -209,7 +210,7 @@ fn load_keeps_corrupt_data_aside_under_a_free_key() {
     }
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn merge_takes_the_entry_updated_last() {
     let mut ours = Progress::default();
     ours.mark_step("a", 0, 10);
@@ -224,7 +225,7 @@ fn merge_takes_the_entry_updated_last() {
     assert_eq!(ours.get("c").unwrap().steps_done, [2].into());
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn out_of_range_updates_are_ignored() {
     let mut p = Progress::default();
     p.mark_step("a", MAX_STEPS, 1);
@@ -259,7 +260,7 @@ fn fixture_progress() -> Progress {
 
 /// Progress saved by earlier builds (serde_json, commit 15ad606) loads, and this build
 /// writes the same progress byte for byte (so a save after loading changes nothing).
-#[wasm_bindgen_test]
+#[test]
 fn progress_saved_by_earlier_builds_still_loads_and_is_written_the_same() {
     let cases = [
         (
@@ -279,36 +280,4 @@ fn progress_saved_by_earlier_builds_still_loads_and_is_written_the_same() {
     let t = t.get("latency-baseline").unwrap();
     assert_eq!(t.answers.len(), 7);
     assert!(t.completed);
-}
-
-/// Issue 18: unreadable saved progress whose set-aside copy fails (storage full) was
-/// deleted anyway. It now stays in place, untouched, held for the learner to download.
-#[wasm_bindgen_test]
-fn unreadable_progress_that_cannot_be_kept_aside_stays_in_place() {
-    let storage = web_sys::window()
-        .and_then(|w| w.local_storage().ok().flatten())
-        .expect("the test page has storage");
-    storage.clear().unwrap();
-    storage.set_item(STORAGE_KEY, "{broken").unwrap();
-    // Fill what is left of the origin's storage, down to the last character.
-    let mut chunk = 1usize << 20;
-    let mut i = 0;
-    while chunk > 0 {
-        if storage
-            .set_item(&format!("fill-{i}"), &"x".repeat(chunk))
-            .is_ok()
-        {
-            i += 1;
-        } else {
-            chunk /= 2;
-        }
-    }
-    let loaded = sdl_app::learn::load_progress();
-    let still = storage.get_item(STORAGE_KEY).unwrap();
-    storage.clear().unwrap();
-    assert_eq!(still.as_deref(), Some("{broken"), "the original is kept");
-    assert_eq!(loaded.held.as_deref(), Some("{broken"));
-    assert_eq!(loaded.progress, Progress::default());
-    let notice = loaded.notice.expect("the learner is told");
-    assert!(notice.contains("untouched"), "{notice}");
 }
