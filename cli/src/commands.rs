@@ -84,6 +84,15 @@ fn describe_text(d: &ItemDescription) -> String {
             p.spec.help
         );
     }
+    if !d.golden.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nGOLDEN SIGNALS (series every query and alert may read)"
+        );
+        for g in &d.golden {
+            let _ = writeln!(out, "  {:<16} {}", g.signal.name(), g.meaning);
+        }
+    }
     let _ = writeln!(out, "\nMETRICS");
     for m in &d.metrics {
         let labels = if m.labels.is_empty() {

@@ -195,6 +195,9 @@ pub struct ItemDescription {
     pub strikes: Vec<&'static str>,
     /// For a scenario: mitigations that address it.
     pub mitigations: Vec<&'static str>,
+    /// For a system: what each golden signal measures there (`SystemMeta::golden`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub golden: Vec<crate::golden::GoldenSeries>,
 }
 
 /// Every system then every scenario.
@@ -245,6 +248,7 @@ pub fn describe(id: &str) -> Result<ItemDescription, LabError> {
             metrics: s.metrics.to_vec(),
             strikes: Vec::new(),
             mitigations: Vec::new(),
+            golden: s.golden.to_vec(),
         });
     }
     if let Ok(m) = find_mitigation(id) {
@@ -267,6 +271,7 @@ pub fn describe(id: &str) -> Result<ItemDescription, LabError> {
             metrics: m.metrics.to_vec(),
             strikes: m.acts_on.iter().map(|c| c.as_str()).collect(),
             mitigations: Vec::new(),
+            golden: Vec::new(),
         });
     }
     match find_scenario(id) {
@@ -289,6 +294,7 @@ pub fn describe(id: &str) -> Result<ItemDescription, LabError> {
             metrics: s.metrics.to_vec(),
             strikes: s.strikes.iter().map(|c| c.as_str()).collect(),
             mitigations: s.mitigations.to_vec(),
+            golden: Vec::new(),
         }),
         Err(_) => Err(LabError::UnknownSwitch {
             id: id.to_string(),

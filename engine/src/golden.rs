@@ -76,6 +76,19 @@ impl Signal {
     }
 }
 
+/// What one golden signal measures in one system (`SystemMeta::golden`): where it is
+/// counted and what it includes, in the words the dashboard and `sdl describe` show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct GoldenSeries {
+    #[serde(rename = "series", serialize_with = "signal_name")]
+    pub signal: Signal,
+    pub meaning: &'static str,
+}
+
+fn signal_name<S: serde::Serializer>(s: &Signal, out: S) -> Result<S::Ok, S::Error> {
+    out.serialize_str(s.name())
+}
+
 /// Names of the golden-signal series, in display order (`Signal::ALL`'s names).
 pub const GOLDEN_SERIES: [&str; Signal::COUNT] = {
     let mut names = [""; Signal::COUNT];

@@ -154,7 +154,11 @@ pub fn Chart(
     bands: Option<Signal<Vec<Band>>>,
     /// A sentence under the title saying what the chart measures.
     #[prop(optional, into)]
-    note: Option<String>,
+    note: Option<&'static str>,
+    /// What the chart counts, in more words, behind a disclosure under the title (it
+    /// may change with the running system: a golden signal's meaning there).
+    #[prop(optional, into)]
+    about: Option<Signal<&'static str>>,
     /// A kept run's points for the same lines (see `compare`), drawn dashed.
     #[prop(optional, into)]
     baseline: Option<Signal<Vec<Points>>>,
@@ -320,6 +324,12 @@ pub fn Chart(
                     {(!unit.is_empty()).then(|| view! { <span class="unit">" (" {unit} ")"</span> })}
                 </h3>
                 {note.map(|n| view! { <p class="chart-note">{n}</p> })}
+                {about.map(|a| view! {
+                    <details class="chart-about">
+                        <summary>"What it counts"</summary>
+                        <p>{move || a.get()}</p>
+                    </details>
+                })}
             </figcaption>
             <dl class="values">
                 {lines

@@ -45,6 +45,14 @@ fn golden_data(sim: Sim, signals: &'static [GoldenSignal]) -> Signal<Vec<Points>
     .into()
 }
 
+/// What a golden signal measures in the running system (`SystemMeta::golden`).
+fn meaning(sim: Sim, signal: GoldenSignal) -> Signal<&'static str> {
+    Signal::derive(move || {
+        sim.system.track();
+        sim.system_meta().golden[signal.index()].meaning
+    })
+}
+
 #[component]
 pub fn Dashboard() -> impl IntoView {
     let sim = Sim::expect();
@@ -99,6 +107,7 @@ pub fn Dashboard() -> impl IntoView {
             <div class="charts">
                 <Chart
                     testid="chart-throughput"
+                    about=meaning(sim, GoldenSignal::ThroughputRps)
                     title="Throughput"
                     quantity=Quantity::Rate
                     lines=vec![Line::new("ok", "s1").golden(GoldenSignal::ThroughputRps).testid("value-throughput")]
@@ -108,6 +117,7 @@ pub fn Dashboard() -> impl IntoView {
                 />
                 <Chart
                     testid="chart-error-rate"
+                    about=meaning(sim, GoldenSignal::ErrorRate)
                     title="Error rate"
                     quantity=Quantity::Ratio
                     lines=vec![Line::new("errors", "s4").golden(GoldenSignal::ErrorRate).testid("value-error-rate")]
@@ -117,6 +127,7 @@ pub fn Dashboard() -> impl IntoView {
                 />
                 <Chart
                     testid="chart-latency"
+                    about=meaning(sim, GoldenSignal::LatencyP50S)
                     title="Latency"
                     quantity=Quantity::Seconds
                     lines=vec![
@@ -130,6 +141,7 @@ pub fn Dashboard() -> impl IntoView {
                 />
                 <Chart
                     testid="chart-queue-depth"
+                    about=meaning(sim, GoldenSignal::QueueDepth)
                     title="Queue depth"
                     quantity=Quantity::Count
                     lines=vec![Line::new("waiting", "s2").golden(GoldenSignal::QueueDepth).testid("value-queue-depth")]
@@ -139,6 +151,7 @@ pub fn Dashboard() -> impl IntoView {
                 />
                 <Chart
                     testid="chart-utilization"
+                    about=meaning(sim, GoldenSignal::Utilization)
                     title="Utilisation"
                     quantity=Quantity::Ratio
                     fixed_max=100.0

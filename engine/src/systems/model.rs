@@ -24,6 +24,9 @@ pub struct SystemMeta {
     pub build: fn(&ParamSet, &mut Core) -> Box<dyn Model>,
     /// Its diagram: components, request paths, how their readings are taken.
     pub diagram: &'static crate::diagram::Diagram,
+    /// Its golden series, one per `Signal` in `Signal::ALL` order: what each measures
+    /// here (the same names in every system; a test checks the order).
+    pub golden: &'static [crate::golden::GoldenSeries; crate::golden::Signal::COUNT],
 }
 
 impl SystemMeta {

@@ -23,6 +23,7 @@ use crate::diagram::{
     Verdict, ERRORS_DEGRADED, ERRORS_FAILING, SLOW_P99_S, VERY_SLOW_P99_S,
 };
 use crate::dist::Dist;
+use crate::golden::{GoldenSeries, Signal};
 use crate::metrics::{latency_bucket, CounterId, GaugeId, HistogramId};
 use crate::observe::{Level, LogRecord, Span, SpanStatus, Trace};
 use crate::params::{ParamSet, ParamSpec};
@@ -30,6 +31,48 @@ use crate::rng::Xoshiro256PlusPlus as Rng;
 use crate::scenario::{Component, Hop};
 use crate::time::{ns_to_secs, secs_to_ns, Nanos};
 use std::collections::VecDeque;
+
+/// The golden signals as the textbook queue counts them.
+static GOLDEN: [GoldenSeries; Signal::COUNT] = {
+    const LATENCY: &str = "Time in the system (waiting plus service) of the requests that \
+        left over the last 5 s; a refused request counts as 0 s.";
+    [
+        GoldenSeries {
+            signal: Signal::ThroughputRps,
+            meaning: "Requests served per second over the last 5 s.",
+        },
+        GoldenSeries {
+            signal: Signal::ErrorRate,
+            meaning: "Share of requests over the last 5 s that were refused (queue full) \
+                or failed.",
+        },
+        GoldenSeries {
+            signal: Signal::LatencyP50S,
+            meaning: LATENCY,
+        },
+        GoldenSeries {
+            signal: Signal::LatencyP95S,
+            meaning: LATENCY,
+        },
+        GoldenSeries {
+            signal: Signal::LatencyP99S,
+            meaning: LATENCY,
+        },
+        GoldenSeries {
+            signal: Signal::QueueDepth,
+            meaning:
+                "Requests waiting in the queue for a free worker, now (its time average is Lq).",
+        },
+        GoldenSeries {
+            signal: Signal::Utilization,
+            meaning: "Busy share of the c workers over the last sample interval (on average ρ).",
+        },
+        GoldenSeries {
+            signal: Signal::InFlight,
+            meaning: "Requests in the system, waiting or in service, now (its time average is L).",
+        },
+    ]
+};
 
 pub static META: SystemMeta = SystemMeta {
     id: "queue",
@@ -103,6 +146,7 @@ pub static META: SystemMeta = SystemMeta {
     components: &[Component::Service],
     build: |p, core| Box::new(QueueModel::new(p, core)),
     diagram: &DIAGRAM,
+    golden: &GOLDEN,
 };
 
 const SERVICE: &str = "queue";

@@ -226,3 +226,24 @@ fn every_declared_metric_of_every_scenario_is_exposed_while_it_is_on() {
         missing.join("\n")
     );
 }
+
+/// A system's golden series are the same signals everywhere, in display order, each
+/// saying what it measures there; `sdl describe <system>` lists them.
+#[test]
+fn every_system_says_what_each_golden_signal_measures_there() {
+    for system in catalog::systems() {
+        let names: Vec<&str> = system.golden.iter().map(|g| g.signal.name()).collect();
+        assert_eq!(names, engine::GOLDEN_SERIES, "{}", system.id);
+        for g in system.golden {
+            assert!(
+                g.meaning.len() > 20 && g.meaning.ends_with('.'),
+                "{}: {} says too little: {:?}",
+                system.id,
+                g.signal.name(),
+                g.meaning
+            );
+        }
+        let d = catalog::describe(system.id).unwrap();
+        assert_eq!(d.golden.as_slice(), system.golden.as_slice());
+    }
+}

@@ -76,6 +76,7 @@ mod telemetry;
 use super::{Core, Model, SystemMeta, UtilizationMeter};
 use crate::dist::Dist;
 use crate::event::EventQueue;
+use crate::golden::{GoldenSeries, Signal};
 use crate::metrics::{CounterId, GaugeId, HistogramId};
 use crate::mitigations::{cache_warming, load_shedding, timeouts};
 use crate::params::ParamSet;
@@ -93,6 +94,50 @@ use net::Uplink;
 use payment::Payment;
 use policies::Policies;
 use rows::Rows;
+
+/// The golden signals as this system counts them: at the load balancer, per attempt.
+static GOLDEN: [GoldenSeries; Signal::COUNT] = {
+    const LATENCY: &str = "Time from a request reaching the load balancer to the service's \
+        answer (errors too), over the last 5 s. Clients wait longer: the network both ways, and their \
+        time-outs and retries (client_request_duration_seconds).";
+    [
+        GoldenSeries {
+            signal: Signal::ThroughputRps,
+            meaning: "Requests the service answered successfully per second over the last \
+                5 s, counted at the load balancer: each retry is a request of its own.",
+        },
+        GoldenSeries {
+            signal: Signal::ErrorRate,
+            meaning: "Share of the service's answers over the last 5 s that were errors (any \
+                4xx or 5xx: refused, timed out, conflicting, failed), per attempt, not per \
+                client call.",
+        },
+        GoldenSeries {
+            signal: Signal::LatencyP50S,
+            meaning: LATENCY,
+        },
+        GoldenSeries {
+            signal: Signal::LatencyP95S,
+            meaning: LATENCY,
+        },
+        GoldenSeries {
+            signal: Signal::LatencyP99S,
+            meaning: LATENCY,
+        },
+        GoldenSeries {
+            signal: Signal::QueueDepth,
+            meaning: "Requests waiting in the instances' accept queues for a worker, now.",
+        },
+        GoldenSeries {
+            signal: Signal::Utilization,
+            meaning: "Busy share of all instances' workers over the last sample interval.",
+        },
+        GoldenSeries {
+            signal: Signal::InFlight,
+            meaning: "Requests inside the service, waiting or being served, now.",
+        },
+    ]
+};
 
 pub static META: SystemMeta = SystemMeta {
     id: "web",
@@ -115,6 +160,7 @@ pub static META: SystemMeta = SystemMeta {
     ],
     build: |p, core| Box::new(WebModel::new(p, core)),
     diagram: &diagram::DIAGRAM,
+    golden: &GOLDEN,
 };
 
 /// `timeouts_total{layer}` labels; the index constants below name them.
