@@ -961,6 +961,10 @@ impl Asker {
 
     fn send(self, sim: Sim, ask: Ask, on_answer: Box<dyn FnOnce(Answer)>) {
         sim.ask(ask, move |answer| {
+            // Its view is gone: nobody to tell, nothing more to ask.
+            if self.state.is_disposed() {
+                return;
+            }
             on_answer(answer);
             let next = self
                 .state

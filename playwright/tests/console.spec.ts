@@ -2,7 +2,7 @@
 // span under a failure scenario, the topology marking a struck component and narrowing
 // the console and the dashboard to it, axe on each tab, and a 375 px phone.
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from '../pages/test';
 import { ConsolePage, type ConsoleTab } from '../pages/console-page';
 import { LabPage } from '../pages/lab-page';
 

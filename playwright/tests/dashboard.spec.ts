@@ -3,7 +3,7 @@
 // switch, the latency heatmap draws, an alert fires under a fault, shortcuts work (and stay out of text fields), and
 // all of it is accessible in both themes and on a phone.
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../pages/test';
 import { DashboardPage } from '../pages/dashboard-page';
 
 // Each test runs the simulation for tens of virtual seconds and some run axe twice: on a

@@ -2,7 +2,7 @@
 // scenario on shows it, and lost updates appear and grow while every request succeeds.
 // Accessible in both themes and readable on a phone.
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../pages/test';
 import { LabPage } from '../pages/lab-page';
 
 async function lostUpdates(lab: LabPage): Promise<number> {

@@ -2,7 +2,7 @@
 // latency, bad input is refused with the engine's message, and it is accessible, usable
 // on a phone and self-contained (no request leaves the page's origin).
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type ConsoleMessage } from '@playwright/test';
+import { expect, test, type ConsoleMessage } from '../pages/test';
 import { LabPage } from '../pages/lab-page';
 
 test('loads without console errors, the engine in its worker, and the charts move within 2 seconds', async ({ page }) => {

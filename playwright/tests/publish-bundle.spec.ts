@@ -1,7 +1,7 @@
 // `make bundle`: the zip of the site serves from a plain static server, and the single
 // self-contained HTML file runs from file:// with no server, no request and no CSP
 // violation. The bundler runs here on the current dist/, into a temporary folder.
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../pages/test';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

@@ -2,7 +2,7 @@
 // page with two labs (sized from their height messages; the off-screen one paused, with
 // the numbers measured), the full lab's "Embed" snippet, and the "Open in full lab" link.
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type FrameLocator, type Page } from '@playwright/test';
+import { expect, test, type FrameLocator, type Page } from '../pages/test';
 import { LabPage } from '../pages/lab-page';
 
 const ns = async (frame: FrameLocator) => Number(await frame.getByTestId('virtual-time').getAttribute('data-ns'));

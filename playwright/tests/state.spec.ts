@@ -4,7 +4,7 @@
 // appear; the catalogue finds an item and opens it in the lab; all accessible and
 // usable at 375 px.
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from '../pages/test';
 import { StatePage } from '../pages/state-page';
 
 // Replays, several pages and axe over a long page take a while on a shared machine.
@@ -228,14 +228,18 @@ test("the catalogue's prose loads beside the page, once", async ({ page }) => {
   expect(fetched).toHaveLength(1);
 });
 
-test('when the catalogue prose cannot load, the page says so and the rest works', async ({ page }) => {
-  // Routed before the first visit: no service worker answers from its cache yet.
-  await page.route('**/docs.json', (r) => r.fulfill({ status: 404, body: 'missing' }));
-  const lab = new StatePage(page);
-  await lab.openLink('view=catalog&item=retry-storm');
-  await expect(page.getByTestId('catalog-doc-error')).toContainText('docs.json: HTTP 404');
-  await expect(page.getByTestId('catalog-params')).toContainText('retry-storm.retries');
-  await expect(page.getByTestId('catalog-page-title')).toHaveText('Retry storm');
+test.describe(() => {
+  // The 404 below is the point; the browser reports it on the console.
+  test.use({ expectedConsoleErrors: [/Failed to load resource: .*404/] });
+  test('when the catalogue prose cannot load, the page says so and the rest works', async ({ page }) => {
+    // Routed before the first visit: no service worker answers from its cache yet.
+    await page.route('**/docs.json', (r) => r.fulfill({ status: 404, body: 'missing' }));
+    const lab = new StatePage(page);
+    await lab.openLink('view=catalog&item=retry-storm');
+    await expect(page.getByTestId('catalog-doc-error')).toContainText('docs.json: HTTP 404');
+    await expect(page.getByTestId('catalog-params')).toContainText('retry-storm.retries');
+    await expect(page.getByTestId('catalog-page-title')).toHaveText('Retry storm');
+  });
 });
 
 for (const colorScheme of ['light', 'dark'] as const) {

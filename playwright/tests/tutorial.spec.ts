@@ -3,7 +3,7 @@
 // is corrupt (kept aside, the learner told, the page still works), deep links, progress
 // export/import/reset, accessibility and a phone-sized screen.
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../pages/test';
 import { LabPage } from '../pages/lab-page';
 import { TutorialPage } from '../pages/tutorial-page';
 
@@ -80,7 +80,7 @@ test("a tutorial's prose loads when a tutorial first opens, once", async ({ page
 
 test.describe(() => {
   // The offline worker would precache the file (unrouted) and answer from its cache.
-  test.use({ serviceWorkers: 'block' });
+  test.use({ serviceWorkers: 'block', expectedConsoleErrors: [/Failed to load resource: .*404/] });
   test("when a tutorial's prose cannot load, the panel says so and the lab still works", async ({ page }) => {
     await page.route(/\/tutorials-[0-9a-f]{16}\.json$/, (r) => r.fulfill({ status: 404, body: 'missing' }));
     const tut = new TutorialPage(page);
