@@ -74,7 +74,24 @@ impl Learn {
                 }
             }
         }
+        // Another tab of the lab saved progress: take what it has newer, so this tab
+        // shows it and never writes over it.
+        web::on_storage_written(progress::STORAGE_KEY, move |saved| {
+            if let Ok(theirs) = Progress::parse(&saved) {
+                learn.take_newer(theirs);
+            }
+        });
         Effect::new(move || {
+            // Saved by another tab since this one last looked (its storage event may not
+            // have arrived yet): merged in first; this effect runs again with the result.
+            if learn.held.with(Option::is_none) {
+                let saved = web::storage_get(progress::STORAGE_KEY);
+                if let Some(theirs) = saved.and_then(|s| Progress::parse(&s).ok()) {
+                    if learn.take_newer(theirs) {
+                        return;
+                    }
+                }
+            }
             let json = learn.progress.with(Progress::to_json);
             // Unreadable saved progress still in place is not overwritten (`held`).
             if learn.held.with(Option::is_none) {
@@ -97,6 +114,18 @@ impl Learn {
         });
         provide_context(learn);
         learn
+    }
+
+    /// Takes the tutorials `theirs` has newer than this page's (per tutorial, the later
+    /// change wins); true if it took any. Nothing changes (and nothing is saved again)
+    /// when it has none, so two tabs settle instead of echoing each other's saves.
+    pub fn take_newer(&self, theirs: Progress) -> bool {
+        let mut merged = self.progress.get_untracked();
+        if merged.merge(theirs) == 0 || merged == self.progress.get_untracked() {
+            return false;
+        }
+        self.progress.set(merged);
+        true
     }
 
     pub fn expect() -> Learn {

@@ -99,6 +99,20 @@ pub fn storage_set(key: &str, value: &str) -> Result<(), String> {
         .map_err(|_| "the browser refused to store it (storage full or blocked)".to_string())
 }
 
+/// Calls `on_change` with a key's new value whenever another tab or window of this site
+/// writes it to localStorage (never for this page's own writes; not when it is removed),
+/// for as long as the calling view lives.
+pub fn on_storage_written(key: &'static str, on_change: impl Fn(String) + 'static) {
+    let handle = leptos::prelude::window_event_listener(leptos::ev::storage, move |ev| {
+        if ev.key().as_deref() == Some(key) {
+            if let Some(value) = ev.new_value() {
+                on_change(value);
+            }
+        }
+    });
+    leptos::prelude::on_cleanup(move || handle.remove());
+}
+
 pub fn storage_remove(key: &str) {
     if let Some(s) = local_storage() {
         let _ = s.remove_item(key);

@@ -274,3 +274,33 @@ test('the tutorial panel fits a 375 px wide phone', async ({ page }) => {
   await expect(tut.quiz).toBeVisible();
   await fits();
 });
+
+// Issue 18, defect 2: each tab wrote its whole document, so tab A's next save erased
+// what tab B had done meanwhile. Now each tab takes the other's newer tutorials (on the
+// storage event, and from storage before it writes).
+test('two open tabs keep each other’s progress', async ({ context }) => {
+  const a = new TutorialPage(await context.newPage());
+  await a.open('?tutorial=latency-inject&step=1');
+  await expect(a.pageTitle).toContainText('Step 1');
+
+  const b = new TutorialPage(await context.newPage());
+  await b.open();
+  await b.openFromIndex('latency', 'latency-baseline');
+  await b.applyAndPass();
+  await b.next.click();
+  await b.choice(1, 1).check();
+  await b.quizSubmit.click();
+  await expect(b.quizScore).toContainText('Tutorial completed');
+
+  await a.page.bringToFront();
+  await a.next.click();
+  await expect(a.pageTitle).toContainText('Step 2');
+  const stored = await a.storedProgress();
+  expect(stored.tutorials['latency-baseline']?.completed, JSON.stringify(stored)).toBe(true);
+  expect(stored.tutorials['latency-inject'].current_step).toBe(1);
+  // Tab A shows B's work too, and B sees A's step.
+  await a.page.getByTestId('tutorial-back').click();
+  await a.page.getByTestId('series-latency').locator('summary').click();
+  await expect(a.entryState('latency-baseline')).toContainText('Completed, quiz 1/1');
+  expect((await b.storedProgress()).tutorials['latency-inject'].current_step).toBe(1);
+});
