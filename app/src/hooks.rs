@@ -56,7 +56,7 @@ pub fn use_space_toggles_play(sim: Sim) {
     let handle = window_event_listener(leptos::ev::keydown, move |ev| {
         if ev.key() == " " && !ev.repeat() && !web::key_belongs_to_focus(&ev) {
             ev.prevent_default();
-            sim.playing.update(|p| *p = !*p);
+            sim.toggle_play();
         }
     });
     on_cleanup(move || handle.remove());

@@ -216,6 +216,8 @@ pub struct Sim {
     pub lagging: RwSignal<bool>,
     /// True while the engine runs to a link's virtual time (`run_to`).
     pub replaying: RwSignal<bool>,
+    /// Why the run stopped for good (past the engine's memory ceiling), until a reset.
+    pub halted: RwSignal<Option<String>>,
     pub readout: RwSignal<Readout>,
     /// Counts runs built, so views can tell a reset happened. Ticks and answers carry
     /// the run they are about; those of an older run are dropped.
@@ -276,6 +278,7 @@ impl Sim {
             events: RwSignal::new(0),
             lagging: RwSignal::new(false),
             replaying: RwSignal::new(false),
+            halted: RwSignal::new(None),
             readout: RwSignal::new(Readout::default()),
             generation: RwSignal::new(0),
             replaced: RwSignal::new(0),
@@ -508,6 +511,12 @@ impl Sim {
         };
         set_if(self.lagging, tick.lagging);
         set_if(self.replaying, tick.replaying);
+        if self.halted.with_untracked(|h| *h != tick.halted) {
+            if tick.halted.is_some() {
+                self.playing.set(false);
+            }
+            self.halted.set(tick.halted);
+        }
         if self.now_ns.get_untracked() != tick.now_ns {
             self.now_ns.set(tick.now_ns);
         }
@@ -640,6 +649,7 @@ impl Sim {
         });
         self.lagging.set(false);
         self.replaying.set(false);
+        self.halted.set(None);
         self.now_ns.set(0);
         self.events.set(0);
         self.readout.set(Readout::default());
@@ -657,6 +667,30 @@ impl Sim {
     /// The link's time was reached (or given up).
     pub fn replay_done(&self) {
         self.run_to.set_value(None);
+    }
+
+    /// Whether the run is on its way to a link's time and was not stopped (a reset or
+    /// the learner's Stop, Pause or Play ends that).
+    pub fn replay_wanted(&self) -> bool {
+        self.run_to.with_value(Option::is_some)
+    }
+
+    /// Stops running to a link's time where the run is now, paused there.
+    pub fn stop_replay(&self) {
+        self.run_to.set_value(None);
+        self.send(Command::StopRunTo);
+        self.replaying.set(false);
+        self.playing.set(false);
+    }
+
+    /// Play or Pause (the button, Space): while a link is being replayed the run is
+    /// moving, so this stops it where it is.
+    pub fn toggle_play(&self) {
+        if self.replay_wanted() {
+            self.stop_replay();
+        } else {
+            self.playing.update(|p| *p = !*p);
+        }
     }
 
     /// Switches to another system with its defaults.

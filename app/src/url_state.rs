@@ -265,8 +265,17 @@ fn use_replay(sim: Sim, share: Share) {
             return;
         };
         let there = sim.now_ns.get() >= replay.target_ns;
+        let replaying = sim.replaying.get();
+        // Stopped on the way (the learner's Stop, Pause or Reset, or the run out of
+        // memory): the lab stays where it is, paused, and the link says so.
+        if !sim.replay_wanted() || sim.halted.with(Option::is_some) {
+            sim.replay_done();
+            share.replay.set(None);
+            sim.announce.update(|n| *n += 1);
+            return;
+        }
         // Reached, or there is no run to take anywhere.
-        if !sim.replaying.get() && (there || sim.run_error.with(Option::is_some)) {
+        if !replaying && (there || sim.run_error.with(Option::is_some)) {
             sim.replay_done();
             share.replay.set(None);
             sim.playing.set(replay.then_play);

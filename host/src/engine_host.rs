@@ -53,6 +53,12 @@ const _: () = assert!(
     "TIME_LIMIT says 24 h"
 );
 
+/// The most the heap may hold while a run moves (`heap::live_bytes`): past it the run
+/// stops where it is, with `EngineHost::halted` saying why, instead of growing until the
+/// browser kills the tab (a link can ask for a million requests a second on a million
+/// workers). Far above what the catalogue's runs need (tens of MB).
+pub const MEMORY_CEILING_BYTES: usize = 512 << 20;
+
 /// The configuration `recipe` describes, and the switches it asks for that cannot be on
 /// with it (left off), each with the engine's message.
 pub fn build_config(recipe: &Recipe) -> Result<(LabConfig, BTreeMap<String, String>), String> {
@@ -179,6 +185,9 @@ pub struct EngineHost {
     /// one it shows (the page may have paused while a newer one was on its way).
     held_logs: Vec<(u32, Vec<LogRecord>)>,
     next_snapshot: u32,
+    /// Why the run stopped for good (its memory ceiling), until the next `Reset`.
+    halted: Option<String>,
+    memory_ceiling: usize,
 }
 
 impl Default for EngineHost {
@@ -206,7 +215,22 @@ impl EngineHost {
             parsed: BTreeMap::new(),
             held_logs: Vec::new(),
             next_snapshot: 0,
+            halted: None,
+            memory_ceiling: MEMORY_CEILING_BYTES,
         }
+    }
+
+    /// The same with another memory ceiling (tests).
+    pub fn with_memory_ceiling(bytes: usize) -> EngineHost {
+        EngineHost {
+            memory_ceiling: bytes,
+            ..EngineHost::new()
+        }
+    }
+
+    /// Why the run stopped for good, if it did (a `Reset` starts afresh).
+    pub fn halted(&self) -> Option<&str> {
+        self.halted.as_deref()
     }
 
     /// Applies a command; a question is answered at once (its id and the answer).
@@ -224,6 +248,7 @@ impl EngineHost {
                 self.lagging = false;
                 self.reported_t = None;
                 self.held_logs.clear();
+                self.halted = None;
             }
             Command::SetSwitch { id, on, params } => {
                 if let Some(lab) = self.lab.as_mut() {
@@ -267,6 +292,9 @@ impl EngineHost {
             Command::RunTo { target_ns } => {
                 self.run_to = Some(target_ns);
             }
+            Command::StopRunTo => {
+                self.run_to = None;
+            }
             Command::Ask { id, ask } => return Some((id, self.answer(&ask))),
         }
         None
@@ -279,12 +307,15 @@ impl EngineHost {
 
     /// Whether the run would move if stepped (so the caller keeps stepping).
     pub fn moving(&self) -> bool {
-        self.lab.is_some() && (self.run_to.is_some() || (self.playing && self.visible))
+        self.lab.is_some()
+            && self.halted.is_none()
+            && (self.run_to.is_some() || (self.playing && self.visible))
     }
 
     /// Whether the run is behind where it should be (step again without waiting).
     pub fn behind(&self) -> bool {
         self.lab.is_some()
+            && self.halted.is_none()
             && (self.run_to.is_some()
                 || (self.playing
                     && self.visible
@@ -297,6 +328,36 @@ impl EngineHost {
     pub fn step(&mut self, wall_dt_ms: f64, budget_ms: f64, clock_ms: &dyn Fn() -> f64) {
         let dt = wall_dt_ms.clamp(0.0, MAX_GAP_MS);
         self.wall_ms += dt;
+        if self.halted.is_some() {
+            return;
+        }
+        self.step_within(dt, budget_ms, clock_ms);
+        self.check_memory();
+    }
+
+    /// Stops the run for good if the heap holds more than the ceiling.
+    fn check_memory(&mut self) {
+        let live = crate::heap::live_bytes();
+        let Some(lab) = self.lab.as_ref() else {
+            return;
+        };
+        if live <= self.memory_ceiling {
+            return;
+        }
+        let in_flight = lab.golden_history().last().map_or(0.0, |g| g.in_flight);
+        self.halted = Some(format!(
+            "The run stopped at {}: it needed more than {} MB of memory ({} requests in \
+             the system). Lower the load or the system's size, then press Reset.",
+            crate::format::virtual_time(lab.now_ns()),
+            self.memory_ceiling >> 20,
+            in_flight as u64,
+        ));
+        self.run_to = None;
+        self.owed_ns = 0.0;
+        self.dirty = true;
+    }
+
+    fn step_within(&mut self, dt: f64, budget_ms: f64, clock_ms: &dyn Fn() -> f64) {
         let Some(lab) = self.lab.as_mut() else {
             return;
         };
@@ -374,6 +435,7 @@ impl EngineHost {
             run: self.run,
             lagging: self.lagging,
             replaying: self.run_to.is_some(),
+            halted: self.halted.clone(),
             ..Tick::default()
         };
         let Some(lab) = self.lab.as_ref() else {

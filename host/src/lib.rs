@@ -5,7 +5,7 @@
 //! the run: a heatmap's grid (`heatmap`), data anomalies (`integrity`), the figures runs
 //! are compared by (`figures`), the log filter (`logs`), the traces listed (`traces`), a
 //! panel's expressions (`panels`), a tutorial step's setup (`setup`), the learner's saved progress (`progress`) and how numbers
-//! read (`format`).
+//! read (`format`); `heap` counts the bytes the run holds (its memory ceiling).
 //!
 //! This crate depends on the engine and the tutorials only: not Leptos, web-sys or
 //! wasm-bindgen (`tests/it/deps.rs` checks), so what the page may compute itself is
@@ -14,6 +14,7 @@
 pub mod engine_host;
 pub mod figures;
 pub mod format;
+pub mod heap;
 pub mod heatmap;
 pub mod integrity;
 pub mod logs;

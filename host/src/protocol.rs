@@ -119,6 +119,8 @@ pub enum Command {
         id: u32,
         ask: Ask,
     },
+    /// Stops running to a link's time where the run is now (the learner cancelled it).
+    StopRunTo,
 }
 
 /// A question about the run; answered once, with the `Answer` of the same name.
@@ -235,6 +237,8 @@ pub struct Tick {
     pub lagging: bool,
     /// A `RunTo` target is still ahead.
     pub replaying: bool,
+    /// Why the run stopped for good (its memory ceiling), until the next `Reset`.
+    pub halted: Option<String>,
     /// Samples taken since the last tick, oldest first.
     pub samples: Vec<Golden>,
     /// Data anomalies by kind, when a sample arrived.
@@ -544,7 +548,8 @@ codec_enum!(Command {
     Speed(speed),
     Visible(visible),
     RunTo { target_ns },
-    Ask { id, ask }
+    Ask { id, ask },
+    StopRunTo
 });
 codec_enum!(Speed { Times(x), Max });
 codec_enum!(Ask {
@@ -613,6 +618,7 @@ codec_struct!(Tick {
     events,
     lagging,
     replaying,
+    halted,
     samples,
     anomalies
 });

@@ -283,3 +283,51 @@ test('share, compare, export and the catalogue fit a 375 px phone', async ({ pag
   await lab.openLink('view=catalog');
   await fits();
 });
+
+// Issue 18, defects 4 and 5: a replay can be stopped (its Stop, Pause, Reset), and a
+// hostile but valid link stops at the engine's memory ceiling with a message instead
+// of growing the worker past a gigabyte for hours.
+test('a link being replayed can be stopped where it is, by Stop, Pause or Reset', async ({ page }) => {
+  const progress = page.getByTestId('replay-progress');
+  const urlT = () => new URL(page.url()).searchParams.get('t');
+  const replay = (query: string) => page.goto(`./?${query}`);
+
+  await replay('t=86400&seed=4');
+  await expect(progress).toBeVisible();
+  await page.getByTestId('replay-stop').click();
+  await expect(progress).toHaveCount(0);
+  await expect(page.getByTestId('play-toggle')).toHaveText('Play');
+  const stoppedAt = Number(await page.getByTestId('virtual-time').getAttribute('data-ns'));
+  expect(stoppedAt).toBeLessThan(86_400e9);
+  // The address bar holds where it stopped (to the nanosecond: the link reads back).
+  await expect.poll(() => Math.abs(Number(urlT()) * 1e9 - stoppedAt)).toBeLessThan(1000);
+
+  await replay('t=86400&seed=5');
+  await expect(progress).toBeVisible();
+  await expect(page.getByTestId('play-toggle')).toHaveText('Pause');
+  await page.getByTestId('play-toggle').click();
+  await expect(progress).toHaveCount(0);
+  await expect(page.getByTestId('play-toggle')).toHaveText('Play');
+
+  await replay('t=86400&seed=6');
+  await expect(progress).toBeVisible();
+  await page.getByTestId('reset').click();
+  await expect(progress).toHaveCount(0);
+  await expect.poll(urlT).not.toBe('86400');
+  expect(Number(await page.getByTestId('virtual-time').getAttribute('data-ns'))).toBeLessThan(86_400e9);
+});
+
+test('a hostile link stops at the memory ceiling and says why', async ({ page }) => {
+  test.setTimeout(90_000);
+  const lab = new StatePage(page);
+  await lab.openLink('t=86400&arrival_rate_rps=1000000&instances=256&workers=4096');
+  await expect(page.getByTestId('run-error')).toContainText('MB of memory', { timeout: 60_000 });
+  await expect(page.getByTestId('run-error')).toContainText('press Reset');
+  await expect(page.getByTestId('run-status')).toContainText('out of memory');
+  await expect(page.getByTestId('replay-progress')).toHaveCount(0);
+  const at = await page.getByTestId('virtual-time').getAttribute('data-ns');
+  await page.waitForTimeout(500);
+  expect(await page.getByTestId('virtual-time').getAttribute('data-ns')).toBe(at);
+  await page.getByTestId('reset').click();
+  await expect(page.getByTestId('run-error')).not.toContainText('MB of memory');
+});

@@ -40,7 +40,7 @@ pub fn EmbedLab(link: LinkState, problems: Vec<String>) -> impl IntoView {
                     class="primary"
                     data-testid="play-toggle"
                     aria-keyshortcuts="Space"
-                    on:click=move |_| sim.playing.update(|p| *p = !*p)
+                    on:click=move |_| sim.toggle_play()
                 >
                     {move || if sim.playing.get() { "Pause" } else { "Play" }}
                 </button>

@@ -37,9 +37,10 @@ pub fn RunControls() -> impl IntoView {
                     class="primary"
                     data-testid="play-toggle"
                     aria-keyshortcuts="Space"
-                    on:click=move |_| sim.playing.update(|p| *p = !*p)
+                    on:click=move |_| sim.toggle_play()
                 >
-                    {move || if sim.playing.get() { "Pause" } else { "Play" }}
+                    // Replaying a link, the run moves: Pause stops it where it is.
+                    {move || if sim.playing.get() || sim.replaying.get() { "Pause" } else { "Play" }}
                 </button>
                 <button type="button" data-testid="reset" on:click=move |_| sim.reset()>
                     "Reset"
@@ -110,7 +111,9 @@ pub fn RunControls() -> impl IntoView {
                     // limit, or the simulation cannot keep up.
                     <span class="lag" data-testid="run-status">
                         {move || {
-                            if sim.now_ns.get() >= MAX_RUN_NS {
+                            if sim.halted.with(Option::is_some) {
+                                " · stopped: out of memory"
+                            } else if sim.now_ns.get() >= MAX_RUN_NS {
                                 TIME_LIMIT
                             } else if sim.lagging.get() {
                                 " · the simulation cannot keep up with this speed"
@@ -127,6 +130,7 @@ pub fn RunControls() -> impl IntoView {
             </p>
             <p class="field-error" data-testid="run-error" aria-live="polite">
                 {move || sim.run_error.get()}
+                {move || sim.halted.get()}
             </p>
         </section>
     }

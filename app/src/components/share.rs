@@ -22,6 +22,10 @@ pub fn LinkNotice() -> impl IntoView {
                 <p class="replay" data-testid="replay-progress" role="status">
                     "Running the shared link to " {virtual_time(r.target_ns)} " of virtual time… "
                     <progress max="100" value=format!("{pct:.0}") aria-label="Progress of the replay"></progress>
+                    " "
+                    <button type="button" data-testid="replay-stop" on:click=move |_| sim.stop_replay()>
+                        "Stop here"
+                    </button>
                 </p>
             }
         })

@@ -69,6 +69,7 @@ fn messages_survive_the_wire_nan_and_all() {
         events: 99,
         lagging: true,
         replaying: false,
+        halted: Some("stopped".into()),
         samples: vec![engine::Golden {
             t_ns: 12_000_000_000,
             throughput_rps: f64::NAN,
@@ -547,4 +548,92 @@ fn the_lab_stops_where_a_link_and_a_lab_file_can_still_take_it() {
     assert_eq!(link.state.t_ns, Some(now));
     let file = read_config_file(&state.to_file().to_json());
     assert_eq!(file.map(|s| s.t_ns), Ok(Some(now)));
+}
+
+/// Issue 18, defect 5: a hostile but valid link (a million requests a second on a
+/// million workers) grew the worker past a gigabyte. Past its memory ceiling the run
+/// stops where it is, says why, and moves no further; Reset starts afresh.
+#[test]
+fn a_run_past_its_memory_ceiling_stops_and_says_why() {
+    let mut hostile = recipe(&[]);
+    for (k, v) in [
+        ("arrival_rate_rps", "1000000"),
+        ("instances", "256"),
+        ("workers", "4096"),
+    ] {
+        hostile.system_params.insert(k.into(), v.into());
+    }
+    // Whatever else the test binary holds now, plus 64 MB for the run.
+    let ceiling = sdl_host::heap::live_bytes() + (64 << 20);
+    let mut host = EngineHost::with_memory_ceiling(ceiling);
+    host.apply(Command::Reset {
+        run: 1,
+        recipe: Some(hostile),
+    });
+    host.apply(Command::RunTo {
+        target_ns: 3_600_000_000_000,
+    });
+    // A clock that moves a millisecond each time it is read: every step is short.
+    let ms = std::cell::Cell::new(0.0);
+    let ticking = || {
+        ms.set(ms.get() + 1.0);
+        ms.get()
+    };
+    let mut steps = 0;
+    while host.halted().is_none() && steps < 100_000 {
+        host.step(16.0, 8.0, &ticking);
+        steps += 1;
+    }
+    let message = host.halted().expect("the run stops").to_string();
+    assert!(
+        message.contains("more than") && message.contains("MB of memory"),
+        "{message}"
+    );
+    assert!(message.contains("Reset"), "{message}");
+    assert!(!host.moving() && !host.behind());
+    let tick = host.tick().expect("a tick says so");
+    assert_eq!(tick.halted.as_deref(), Some(message.as_str()));
+    assert!(!tick.replaying, "the replay ends with it");
+    let now = tick.now_ns;
+    host.apply(Command::Play(true));
+    host.step(16.0, 8.0, &ticking);
+    assert_eq!(
+        host.tick().map(|t| t.now_ns),
+        Some(now),
+        "it moves no further"
+    );
+
+    host.apply(Command::Reset {
+        run: 2,
+        recipe: Some(recipe(&[])),
+    });
+    assert_eq!(host.halted(), None);
+    host.step(16.0, 8.0, &frozen);
+    assert!(host
+        .tick()
+        .is_some_and(|t| t.halted.is_none() && t.now_ns > 0));
+}
+
+/// A replay can be stopped where it is (Stop, Pause or Reset on the page send this).
+#[test]
+fn a_replay_stops_where_it_is() {
+    let mut host = host(recipe(&[]));
+    host.apply(Command::Play(false));
+    host.apply(Command::RunTo {
+        target_ns: 86_400_000_000_000,
+    });
+    let ms = std::cell::Cell::new(0.0);
+    let ticking = || {
+        ms.set(ms.get() + 1.0);
+        ms.get()
+    };
+    host.step(16.0, 8.0, &ticking);
+    assert!(host.tick().is_some_and(|t| t.replaying));
+    host.apply(Command::StopRunTo);
+    assert!(!host.moving());
+    let tick = host.tick().unwrap();
+    assert!(!tick.replaying);
+    let now = tick.now_ns;
+    host.step(16.0, 8.0, &ticking);
+    assert_eq!(host.tick().map_or(now, |t| t.now_ns), now);
 }

@@ -9,6 +9,10 @@
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
+// What the page installs too: the engine host's memory ceiling reads it.
+#[global_allocator]
+static HEAP: sdl_host::heap::Counting = sdl_host::heap::Counting;
+
 mod build_config;
 // Runs `cargo metadata`: natively only.
 #[cfg(not(target_arch = "wasm32"))]
