@@ -239,6 +239,19 @@ impl LabConfig {
 
     fn check_switch(&self, sw: Switch) -> Result<(), LabError> {
         let sys = self.system_meta()?;
+        if let Some(only) = sys.only_switches.filter(|only| !only.contains(&sw.id())) {
+            return Err(LabError::NotApplicable {
+                key: sw.id().to_string(),
+                detail: if only.is_empty() {
+                    format!(
+                        "system `{}` runs none of the catalogue's scenarios and mitigations yet",
+                        sys.id
+                    )
+                } else {
+                    format!("system `{}` runs only its own: {}", sys.id, only.join(", "))
+                },
+            });
+        }
         let (parts, verb) = match sw {
             Switch::Scenario(m) => (m.strikes, "strikes"),
             Switch::Mitigation(m) => (m.acts_on, "acts on"),
@@ -647,6 +660,12 @@ impl Lab {
             metrics: &self.core.metrics,
             golden: self.golden_history.columns(),
         }
+    }
+
+    /// The run's model as its concrete type, where the model offers it (a system's own
+    /// tests read its internal state this way).
+    pub fn model_as<T: 'static>(&self) -> Option<&T> {
+        self.model.as_any()?.downcast_ref::<T>()
     }
 
     pub fn metrics(&self) -> &crate::metrics::Registry {

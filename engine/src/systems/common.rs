@@ -40,3 +40,20 @@ pub const WAIT: MetricSpec = MetricSpec::histogram(
     &["service"],
     LATENCY_BUCKETS,
 );
+
+/// Correctness problems, by kind, in any system that can have them (web: isolation
+/// anomalies, lost writes, reordered and duplicated messages; orders: reads that saw a
+/// saga half-done).
+pub const DATA_ANOMALIES: MetricSpec = MetricSpec::counter(
+    "data_anomalies_total",
+    "Correctness problems observed, by kind: lost_update, non_repeatable_read, phantom, write_skew, stale_read, lost_write, out_of_order, duplicate_delivery, saga_intermediate_read.",
+    &["kind"],
+);
+
+/// Reads older than the latest write, by where they came from (web: a replica, the
+/// cache; orders: a projection).
+pub const STALE_READS: MetricSpec = MetricSpec::counter(
+    "stale_reads_total",
+    "Reads that returned an older version than the latest write, by source (replica, cache, or a projection such as order_summary).",
+    &["source"],
+);

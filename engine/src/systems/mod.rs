@@ -5,6 +5,7 @@
 
 pub mod common;
 pub mod model;
+pub mod orders;
 pub mod queue;
 pub mod web;
 
@@ -14,4 +15,4 @@ pub use model::{
 };
 
 /// Every system, in display order (`web` first: the default in the UI).
-pub static ALL: &[&SystemMeta] = &[&web::META, &queue::META];
+pub static ALL: &[&SystemMeta] = &[&web::META, &queue::META, &orders::META];

@@ -24,6 +24,9 @@ pub struct SystemMeta {
     pub build: fn(&ParamSet, &mut Core) -> Box<dyn Model>,
     /// Its diagram: components, request paths, how their readings are taken.
     pub diagram: &'static crate::diagram::Diagram,
+    /// The only scenarios and mitigations it runs, where its parts do not take the
+    /// catalogue's generic strikes (`None`: any whose parts it has).
+    pub only_switches: Option<&'static [&'static str]>,
     /// Its golden series, one per `Signal` in `Signal::ALL` order: what each measures
     /// here (the same names in every system; a test checks the order).
     pub golden: &'static [crate::golden::GoldenSeries; crate::golden::Signal::COUNT],
@@ -64,6 +67,10 @@ pub trait Model {
     fn has(&self, component: Component) -> bool;
     /// Re-reads `core.mitigations` after one was switched or changed during the run.
     fn reconfigure(&mut self, _core: &mut Core) {}
+    /// The model itself, for a system's own tests that check its internal state.
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
 }
 
 /// Busy fraction of the workers between two readings (call `Core::settle` first).

@@ -146,6 +146,7 @@ pub static META: SystemMeta = SystemMeta {
     components: &[Component::Service],
     build: |p, core| Box::new(QueueModel::new(p, core)),
     diagram: &DIAGRAM,
+    only_switches: None,
     golden: &GOLDEN,
 };
 

@@ -129,11 +129,8 @@ pub const DEPENDENCY_DURATION: MetricSpec = MetricSpec::histogram(
     LATENCY_BUCKETS,
 );
 
-pub const STALE_READS: MetricSpec = MetricSpec::counter(
-    "stale_reads_total",
-    "Product reads that returned an older version than the latest write, by source (replica, cache).",
-    &["source"],
-);
+/// Shared with the order system (`systems::common`).
+pub use crate::systems::common::STALE_READS;
 
 pub const REPLICATION_LAG: MetricSpec = MetricSpec::gauge(
     "replication_lag_seconds",
@@ -302,11 +299,8 @@ pub const CHAIN_ATTEMPTS: MetricSpec = MetricSpec::histogram(
     LATENCY_BUCKETS,
 );
 
-pub const DATA_ANOMALIES: MetricSpec = MetricSpec::counter(
-    "data_anomalies_total",
-    "Correctness problems observed, by kind: lost_update, non_repeatable_read, phantom, write_skew, stale_read, lost_write, out_of_order, duplicate_delivery.",
-    &["kind"],
-);
+/// Shared with the order system (`systems::common`): one name, one type, one help.
+pub use crate::systems::common::DATA_ANOMALIES;
 
 pub const DB_DEADLOCKS: MetricSpec = MetricSpec::counter(
     "db_deadlock_total",
@@ -450,6 +444,7 @@ pub const ALL: &[MetricSpec] = &[
     CLIENT_DURATION,
     CLIENT_ABANDONED,
     STALE_READS,
+    DATA_ANOMALIES,
     REPLICATION_LAG,
     DB_LOCK_ATTEMPTS,
     DB_LOCK_CONFLICTS,

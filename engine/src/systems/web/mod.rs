@@ -160,6 +160,7 @@ pub static META: SystemMeta = SystemMeta {
     ],
     build: |p, core| Box::new(WebModel::new(p, core)),
     diagram: &diagram::DIAGRAM,
+    only_switches: None,
     golden: &GOLDEN,
 };
 

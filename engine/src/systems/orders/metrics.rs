@@ -1,0 +1,69 @@
+//! Every metric the order system declares (the roadmap's names), besides the HTTP and
+//! saturation metrics every system emits (`systems::common`).
+
+use crate::metrics::{MetricSpec, LATENCY_BUCKETS};
+
+pub const EVENTS_APPENDED: MetricSpec = MetricSpec::counter(
+    "events_appended_total",
+    "Events appended to the event store, by event type.",
+    &["type"],
+);
+pub const APPEND_DURATION: MetricSpec = MetricSpec::histogram(
+    "event_append_duration_seconds",
+    "Time to commit an append to the event store (accepted or refused).",
+    &[],
+    LATENCY_BUCKETS,
+);
+pub const APPEND_CONFLICTS: MetricSpec = MetricSpec::counter(
+    "event_append_conflicts_total",
+    "Appends refused because the stream had moved past the expected version (the command is reloaded and retried).",
+    &[],
+);
+pub const STORE_SIZE: MetricSpec = MetricSpec::gauge(
+    "event_store_size_events",
+    "Events in the store (the head's global position).",
+    &[],
+);
+pub const PROJECTION_LAG_EVENTS: MetricSpec = MetricSpec::gauge(
+    "projection_lag_events",
+    "Events stored but not yet applied by a projection (head minus checkpoint).",
+    &["projection"],
+);
+pub const PROJECTION_LAG_SECONDS: MetricSpec = MetricSpec::gauge(
+    "projection_lag_seconds",
+    "Age of the oldest event a projection has not applied yet (0 when caught up).",
+    &["projection"],
+);
+pub const SNAPSHOTS: MetricSpec = MetricSpec::counter(
+    "snapshots_created_total",
+    "Aggregate snapshots written (every snapshot_every events of a stream).",
+    &[],
+);
+pub const LOAD_DURATION: MetricSpec = MetricSpec::histogram(
+    "aggregate_load_duration_seconds",
+    "Time to load an order before handling a command: from a snapshot and the events after it, or by replaying its whole stream.",
+    &["source"],
+    LATENCY_BUCKETS,
+);
+pub const SAGAS: MetricSpec = MetricSpec::counter(
+    "sagas_total",
+    "Payment sagas finished, by outcome: completed, compensated (undone in reverse), stuck (a compensation gave up).",
+    &["outcome"],
+);
+pub const SAGA_DURATION: MetricSpec = MetricSpec::histogram(
+    "saga_duration_seconds",
+    "Time from an order placed to its saga's end.",
+    &[],
+    LATENCY_BUCKETS,
+);
+pub const COMPENSATIONS: MetricSpec = MetricSpec::counter(
+    "compensations_total",
+    "Compensating actions run by the saga, by step (release_stock, refund) and outcome (ok, failed).",
+    &["step", "outcome"],
+);
+pub const REPLAY_DURATION: MetricSpec = MetricSpec::histogram(
+    "event_replay_duration_seconds",
+    "Time a projection rebuild took to replay the log from position 0 to the head.",
+    &["projection"],
+    LATENCY_BUCKETS,
+);

@@ -1,0 +1,1148 @@
+//! # Event-sourced orders (CQRS)
+//!
+//! An order service built the event-sourcing way. Clients send **commands**
+//! (`PlaceOrder`, `ShipOrder`, `CancelOrder`) and **queries** (`GetOrder`). A command
+//! handler (one of `command_workers`) loads the **Order aggregate** from the **event
+//! store** (its latest snapshot plus the events after it, or a replay of its whole
+//! stream), decides (an invalid transition is a domain error, 409) and appends the new
+//! events with **optimistic concurrency**: the append names the stream version it loaded
+//! and is refused if another append got there first; the handler reloads and retries
+//! (`max_append_retries`), then gives up with 409. Every `snapshot_every` events a stream
+//! gets a snapshot. Three **projections** (`order_summary`, `order_history`,
+//! `analytics`) apply the log in global-position order, each at `projection_rate_eps`,
+//! with its checkpoint kept in its read model; queries read `order_summary`, so a lagging
+//! projection answers stale (or 404 for an order it has not seen yet). Each placed order
+//! starts a **payment saga**: reserve stock → charge payment → confirm (a command on the
+//! order); on a failure the completed steps are compensated in reverse (refund, release
+//! stock), each retried up to `compensation_retries` times; a saga whose compensation
+//! gives up is stuck, its order half-done. Between the charge and the confirmation a
+//! reader sees an unpaid order whose money is taken: no isolation between a saga's
+//! steps, counted as `data_anomalies_total{kind="saga_intermediate_read"}`.
+//!
+//! ```text
+//!   clients ──commands──▶ command API ──append──▶ event store ──▶ projections ──▶ query API ◀──queries── clients
+//!                              │  (load: snapshot + events)            order_summary · order_history · analytics
+//!                              └──saga──▶ stock · payment (compensate in reverse on failure)
+//! ```
+//!
+//! ## Where the defaults come from
+//! - `append_latency_ms` 2 ms: a durable commit (an fsync on a data-centre SSD takes
+//!   0.1–2 ms; with group commit and a network round trip to the store, a few ms).
+//! - `event_load_us` 20 µs per event read and applied when loading an aggregate
+//!   (deserialising a small JSON event and a match on its type).
+//! - `payment_latency_ms` 300 ms and `payment_failure_rate` 2 %: a card authorisation
+//!   through a payment provider takes a few hundred ms; declines of a few percent are
+//!   ordinary.
+//! - `projection_rate_eps` 2,000 events/s: a projection writing each event to its read
+//!   model's database in its own small transaction.
+//!
+//! ## What to look at
+//! - `projection_lag_events` / `projection_lag_seconds` against `stale_reads_total`:
+//!   eventual consistency made visible.
+//! - `aggregate_load_duration_seconds{source}`: snapshots keep loads short; without them
+//!   a load replays the whole stream.
+//! - `event_append_conflicts_total`: concurrent commands on one order.
+//! - `sagas_total{outcome}`, `compensations_total{step,outcome}`,
+//!   `saga_duration_seconds`: how orders end when a step fails.
+
+mod diagram;
+pub mod domain;
+pub mod metrics;
+pub mod store;
+
+use super::{common, Core, Model, SystemMeta, UtilizationMeter};
+use crate::dist::Dist;
+use crate::event::EventQueue;
+use crate::golden::{GoldenSeries, Signal};
+use crate::metrics::{CounterId, GaugeId, HistogramId};
+use crate::observe::{Level, LogRecord, Span, SpanStatus, Trace};
+use crate::params::{ParamSet, ParamSpec};
+use crate::rng::Xoshiro256PlusPlus as Rng;
+use crate::scenario::Component;
+use crate::time::{ns_to_secs, secs_to_ns, Nanos};
+use domain::{decide, Compensation, EventKind, Held, OrderCommand, OrderState, SagaStep};
+use metrics::*;
+use std::collections::VecDeque;
+use store::{EventStore, ProjectionKind, ReadModel};
+
+/// The golden signals as the order system counts them: client commands and queries.
+static GOLDEN: [GoldenSeries; Signal::COUNT] = {
+    const LATENCY: &str = "Time from a client's command or query arriving to its answer \\
+        (errors too), over the last 5 s; the saga's own commands are not counted.";
+    [
+        GoldenSeries {
+            signal: Signal::ThroughputRps,
+            meaning: "Client commands and queries answered successfully per second over \\
+                the last 5 s.",
+        },
+        GoldenSeries {
+            signal: Signal::ErrorRate,
+            meaning: "Share of client commands and queries over the last 5 s answered \\
+                with an error (409: the order's state forbids it or its stream kept \\
+                moving; 404: the projection has not seen the order yet).",
+        },
+        GoldenSeries {
+            signal: Signal::LatencyP50S,
+            meaning: LATENCY,
+        },
+        GoldenSeries {
+            signal: Signal::LatencyP95S,
+            meaning: LATENCY,
+        },
+        GoldenSeries {
+            signal: Signal::LatencyP99S,
+            meaning: LATENCY,
+        },
+        GoldenSeries {
+            signal: Signal::QueueDepth,
+            meaning: "Commands (the clients' and the saga's) waiting for a command \\
+                handler, now.",
+        },
+        GoldenSeries {
+            signal: Signal::Utilization,
+            meaning: "Busy share of the command handlers over the last sample interval.",
+        },
+        GoldenSeries {
+            signal: Signal::InFlight,
+            meaning: "Client commands and queries arrived and not yet answered, now.",
+        },
+    ]
+};
+
+pub static META: SystemMeta = SystemMeta {
+    id: "orders",
+    title: "Event-sourced orders (CQRS): event store, projections, payment saga",
+    category: "event-sourcing",
+    summary: "Commands append events to an event store; projections build the read side; a saga charges payment and compensates on failure.",
+    source: crate::doc_of!("systems/orders/mod.rs"),
+    params: &[
+        ParamSpec::float(
+            "arrival_rate_rps",
+            "req/s",
+            100.0,
+            0.01,
+            100_000.0,
+            "Client commands and queries per second (Poisson).",
+        ),
+        ParamSpec::float(
+            "query_share",
+            "",
+            0.5,
+            0.0,
+            1.0,
+            "Share of client requests that are queries (GetOrder on a recent order).",
+        ),
+        ParamSpec::float(
+            "ship_share",
+            "",
+            0.15,
+            0.0,
+            1.0,
+            "Share that are ShipOrder on a recent order (the rest of the commands place orders).",
+        ),
+        ParamSpec::float(
+            "cancel_share",
+            "",
+            0.05,
+            0.0,
+            1.0,
+            "Share that are CancelOrder on a recent order.",
+        ),
+        ParamSpec::int(
+            "command_workers",
+            "",
+            8,
+            1,
+            4096,
+            "Command handlers working at once (a command holds one from load to commit).",
+        ),
+        ParamSpec::float(
+            "append_latency_ms",
+            "ms",
+            2.0,
+            0.01,
+            10_000.0,
+            "Mean time to commit an append (log-normal, cv 0.5).",
+        ),
+        ParamSpec::float(
+            "event_load_us",
+            "µs",
+            20.0,
+            0.0,
+            100_000.0,
+            "Time to read and apply one event when loading an aggregate.",
+        ),
+        ParamSpec::int(
+            "snapshot_every",
+            "events",
+            20,
+            0,
+            100_000,
+            "A snapshot of an order every this many of its events (0: never).",
+        ),
+        ParamSpec::int(
+            "max_append_retries",
+            "",
+            3,
+            0,
+            100,
+            "Reloads after a version conflict before a command gives up (409).",
+        ),
+        ParamSpec::float(
+            "projection_rate_eps",
+            "events/s",
+            2000.0,
+            0.01,
+            10_000_000.0,
+            "Events each projection applies per second.",
+        ),
+        ParamSpec::float(
+            "query_ms",
+            "ms",
+            1.0,
+            0.0,
+            10_000.0,
+            "Time to answer a query from the order_summary read model.",
+        ),
+        ParamSpec::float(
+            "stock_latency_ms",
+            "ms",
+            20.0,
+            0.0,
+            60_000.0,
+            "Mean time of a stock reservation or release (exponential).",
+        ),
+        ParamSpec::float(
+            "stock_failure_rate",
+            "",
+            0.01,
+            0.0,
+            1.0,
+            "Share of stock reservations refused (out of stock).",
+        ),
+        ParamSpec::float(
+            "payment_latency_ms",
+            "ms",
+            300.0,
+            0.0,
+            60_000.0,
+            "Mean time of a charge or a refund at the payment provider (exponential).",
+        ),
+        ParamSpec::float(
+            "payment_failure_rate",
+            "",
+            0.02,
+            0.0,
+            1.0,
+            "Share of charges declined.",
+        ),
+        ParamSpec::float(
+            "compensation_failure_rate",
+            "",
+            0.0,
+            0.0,
+            1.0,
+            "Share of compensation attempts (refund, release) that fail.",
+        ),
+        ParamSpec::int(
+            "compensation_retries",
+            "",
+            3,
+            0,
+            100,
+            "Retries of a failed compensation before the saga is stuck.",
+        ),
+        ParamSpec::float(
+            "compensation_backoff_ms",
+            "ms",
+            500.0,
+            0.0,
+            600_000.0,
+            "Wait before retrying a failed compensation.",
+        ),
+    ],
+    metrics: &[
+        common::HTTP_REQUESTS,
+        common::HTTP_DURATION,
+        common::IN_FLIGHT,
+        common::QUEUE_DEPTH,
+        common::WORKERS_BUSY,
+        common::UTILIZATION,
+        common::WAIT,
+        common::DATA_ANOMALIES,
+        EVENTS_APPENDED,
+        APPEND_DURATION,
+        APPEND_CONFLICTS,
+        STORE_SIZE,
+        PROJECTION_LAG_EVENTS,
+        PROJECTION_LAG_SECONDS,
+        SNAPSHOTS,
+        LOAD_DURATION,
+        SAGAS,
+        SAGA_DURATION,
+        COMPENSATIONS,
+        REPLAY_DURATION,
+        common::STALE_READS,
+    ],
+    components: COMPONENTS,
+    build: |p, core| Box::new(OrdersModel::new(p, core)),
+    diagram: &diagram::DIAGRAM,
+    // Its parts do not take the web system's strikes (latency, errors, a slow
+    // database…); its own scenarios come with it.
+    only_switches: Some(&[]),
+    golden: &GOLDEN,
+};
+
+const COMPONENTS: &[Component] = &[
+    Component::Client,
+    Component::Service,
+    Component::Database,
+    Component::Queue,
+    Component::Dependency,
+];
+
+const COMMAND_SERVICE: &str = "command-api";
+const QUERY_SERVICE: &str = "query-api";
+const QUERY_ENDPOINT: &str = "GET /orders/{id}";
+/// Orders targeted by ship, cancel and query: the most recently placed.
+const RECENT: usize = 256;
+/// Base cost of a load besides its events (a round trip to the store).
+const LOAD_BASE_NS: Nanos = 100_000;
+
+#[derive(Debug, Clone, Copy)]
+enum Ev {
+    Arrival,
+    /// A command's aggregate is loaded.
+    Loaded(u32),
+    /// A command's append reaches the store.
+    Commit(u32),
+    QueryDone(u32),
+    /// A saga's current forward step finished.
+    SagaStep(u32),
+    /// A saga's current compensation attempt finished.
+    Compensated(u32),
+    /// A projection applied one event.
+    Projected(u8),
+}
+
+/// A command being handled: a client's (answered over HTTP) or a saga's.
+#[derive(Debug, Clone, Copy)]
+struct Cmd {
+    seq: u64,
+    arrival: Nanos,
+    start: Nanos,
+    command: OrderCommand,
+    stream: u32,
+    /// The stream's version and the order's state when it was loaded.
+    expected: u32,
+    state: OrderState,
+    conflicts: u32,
+    loaded_ns: Nanos,
+    from_snapshot: bool,
+    /// The saga that sent it (`None`: a client).
+    saga: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Query {
+    seq: u64,
+    arrival: Nanos,
+    stream: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+struct Saga {
+    stream: u32,
+    started: Nanos,
+    step: SagaStep,
+    held: Held,
+    /// Compensations left, in order; the first is under way.
+    undo: Vec<Compensation>,
+    attempts: u32,
+    done: bool,
+}
+
+struct Ids {
+    ok: [CounterId; 3],
+    conflict: [CounterId; 3],
+    query_ok: CounterId,
+    query_missing: CounterId,
+    duration: [HistogramId; 3],
+    query_duration: HistogramId,
+    in_flight: GaugeId,
+    depth: GaugeId,
+    busy: GaugeId,
+    utilization: GaugeId,
+    wait: HistogramId,
+    appended: [CounterId; 5],
+    append_duration: HistogramId,
+    conflicts: CounterId,
+    store_size: GaugeId,
+    lag_events: [GaugeId; 3],
+    lag_seconds: [GaugeId; 3],
+    snapshots: CounterId,
+    load_snapshot: HistogramId,
+    load_replay: HistogramId,
+    sagas_completed: CounterId,
+    sagas_compensated: CounterId,
+    sagas_stuck: CounterId,
+    saga_duration: HistogramId,
+    /// `compensations_total` by (step, outcome): release ok/failed, refund ok/failed.
+    compensations: [[CounterId; 2]; 2],
+    stale: [CounterId; 3],
+    intermediate: CounterId,
+}
+
+/// The commands clients send (the saga sends `ConfirmPayment`, and cancels too).
+const COMMANDS: [OrderCommand; 3] = [
+    OrderCommand::PlaceOrder,
+    OrderCommand::ShipOrder,
+    OrderCommand::CancelOrder,
+];
+
+fn command_index(c: OrderCommand) -> usize {
+    COMMANDS.iter().position(|x| *x == c).unwrap_or(0)
+}
+
+fn register(core: &mut Core) -> Ids {
+    let m = &mut core.metrics;
+    let http = |m: &mut crate::metrics::Registry, c: OrderCommand, status: &str| {
+        m.counter(
+            &common::HTTP_REQUESTS,
+            &[COMMAND_SERVICE, c.endpoint(), status],
+        )
+    };
+    Ids {
+        ok: COMMANDS.map(|c| http(m, c, "200")),
+        conflict: COMMANDS.map(|c| http(m, c, "409")),
+        query_ok: m.counter(
+            &common::HTTP_REQUESTS,
+            &[QUERY_SERVICE, QUERY_ENDPOINT, "200"],
+        ),
+        query_missing: m.counter(
+            &common::HTTP_REQUESTS,
+            &[QUERY_SERVICE, QUERY_ENDPOINT, "404"],
+        ),
+        duration: COMMANDS
+            .map(|c| m.histogram(&common::HTTP_DURATION, &[COMMAND_SERVICE, c.endpoint()])),
+        query_duration: m.histogram(&common::HTTP_DURATION, &[QUERY_SERVICE, QUERY_ENDPOINT]),
+        in_flight: m.gauge(&common::IN_FLIGHT, &[COMMAND_SERVICE]),
+        depth: m.gauge(&common::QUEUE_DEPTH, &[COMMAND_SERVICE]),
+        busy: m.gauge(&common::WORKERS_BUSY, &[COMMAND_SERVICE]),
+        utilization: m.gauge(&common::UTILIZATION, &[COMMAND_SERVICE]),
+        wait: m.histogram(&common::WAIT, &[COMMAND_SERVICE]),
+        appended: EventKind::ALL.map(|k| m.counter(&EVENTS_APPENDED, &[k.as_str()])),
+        append_duration: m.histogram(&APPEND_DURATION, &[]),
+        conflicts: m.counter(&APPEND_CONFLICTS, &[]),
+        store_size: m.gauge(&STORE_SIZE, &[]),
+        lag_events: ProjectionKind::ALL.map(|p| m.gauge(&PROJECTION_LAG_EVENTS, &[p.as_str()])),
+        lag_seconds: ProjectionKind::ALL.map(|p| m.gauge(&PROJECTION_LAG_SECONDS, &[p.as_str()])),
+        snapshots: m.counter(&SNAPSHOTS, &[]),
+        load_snapshot: m.histogram(&LOAD_DURATION, &["snapshot"]),
+        load_replay: m.histogram(&LOAD_DURATION, &["replay"]),
+        sagas_completed: m.counter(&SAGAS, &["completed"]),
+        sagas_compensated: m.counter(&SAGAS, &["compensated"]),
+        sagas_stuck: m.counter(&SAGAS, &["stuck"]),
+        saga_duration: m.histogram(&SAGA_DURATION, &[]),
+        compensations: [Compensation::ReleaseStock, Compensation::Refund]
+            .map(|c| ["ok", "failed"].map(|o| m.counter(&COMPENSATIONS, &[c.as_str(), o]))),
+        stale: ProjectionKind::ALL.map(|p| {
+            // Declared for every projection; only order_summary serves queries today.
+            let _ = m.histogram(&REPLAY_DURATION, &[p.as_str()]);
+            m.counter(&common::STALE_READS, &[p.as_str()])
+        }),
+        intermediate: m.counter(&common::DATA_ANOMALIES, &["saga_intermediate_read"]),
+    }
+}
+
+/// The order system: clients, command handlers, the event store, projections, sagas.
+pub struct OrdersModel {
+    events: EventQueue<Ev>,
+    arrival_gap: Dist,
+    append: Dist,
+    stock: Dist,
+    payment: Dist,
+    arrival_rng: Rng,
+    work_rng: Rng,
+    saga_rng: Rng,
+    shares: [f64; 3],
+    workers: u64,
+    busy: u64,
+    waiting: VecDeque<u32>,
+    cmds: Vec<Cmd>,
+    free_cmds: Vec<u32>,
+    queries: Vec<Query>,
+    free_queries: Vec<u32>,
+    event_load_ns: f64,
+    max_retries: u32,
+    query_ns: Nanos,
+    stock_failure: f64,
+    payment_failure: f64,
+    compensation_failure: f64,
+    compensation_retries: u32,
+    compensation_backoff_ns: Nanos,
+    projection_ns: Nanos,
+    pub(crate) store: EventStore,
+    pub(crate) projections: [ReadModel; 3],
+    projecting: [bool; 3],
+    sagas: Vec<Saga>,
+    /// The saga of each order (by stream), if it has one.
+    saga_of: Vec<Option<u32>>,
+    recent: VecDeque<u32>,
+    ids: Ids,
+    utilization_meter: UtilizationMeter,
+}
+
+impl OrdersModel {
+    pub fn new(p: &ParamSet, core: &mut Core) -> OrdersModel {
+        let ms = |name: &str| p.f64(name) / 1000.0;
+        let ids = register(core);
+        let mut model = OrdersModel {
+            events: EventQueue::default(),
+            arrival_gap: Dist::Exponential {
+                mean: 1.0 / p.f64("arrival_rate_rps"),
+            },
+            append: Dist::lognormal_mean_cv(ms("append_latency_ms"), 0.5),
+            stock: Dist::Exponential {
+                mean: ms("stock_latency_ms"),
+            },
+            payment: Dist::Exponential {
+                mean: ms("payment_latency_ms"),
+            },
+            arrival_rng: core.rng(1),
+            work_rng: core.rng(2),
+            saga_rng: core.rng(3),
+            shares: [
+                p.f64("query_share"),
+                p.f64("ship_share"),
+                p.f64("cancel_share"),
+            ],
+            workers: p.i64("command_workers").max(1) as u64,
+            busy: 0,
+            waiting: VecDeque::new(),
+            cmds: Vec::new(),
+            free_cmds: Vec::new(),
+            queries: Vec::new(),
+            free_queries: Vec::new(),
+            event_load_ns: p.f64("event_load_us") * 1000.0,
+            max_retries: p.i64("max_append_retries").max(0) as u32,
+            query_ns: secs_to_ns(ms("query_ms")),
+            stock_failure: p.f64("stock_failure_rate"),
+            payment_failure: p.f64("payment_failure_rate"),
+            compensation_failure: p.f64("compensation_failure_rate"),
+            compensation_retries: p.i64("compensation_retries").max(0) as u32,
+            compensation_backoff_ns: secs_to_ns(ms("compensation_backoff_ms")),
+            projection_ns: secs_to_ns(1.0 / p.f64("projection_rate_eps")).max(1),
+            store: EventStore::new(p.i64("snapshot_every").max(0) as u32),
+            projections: Default::default(),
+            projecting: [false; 3],
+            sagas: Vec::new(),
+            saga_of: Vec::new(),
+            recent: VecDeque::new(),
+            ids,
+            utilization_meter: UtilizationMeter::default(),
+        };
+        let first = secs_to_ns(model.arrival_gap.sample(&mut model.arrival_rng));
+        model.events.schedule(first, Ev::Arrival);
+        model
+    }
+
+    // ---- clients ----
+
+    fn arrival(&mut self, core: &mut Core) {
+        let gap = secs_to_ns(self.arrival_gap.sample(&mut self.arrival_rng)).max(1);
+        self.events.schedule(core.now + gap, Ev::Arrival);
+        let seq = core.arrive();
+        let u = self.arrival_rng.next_f64();
+        let [query, ship, cancel] = self.shares;
+        let start = self.arrival_rng.below(self.recent.len().max(1) as u64) as usize;
+        if u < query {
+            let target = self.recent.get(start).copied();
+            return self.start_query(core, seq, target);
+        }
+        // A client ships an order it sees paid and cancels one it sees open, as the
+        // read side shows them: a lagging projection sends it after stale orders (409).
+        let shown = |m: &Self, want: &[OrderState]| {
+            let n = m.recent.len();
+            (0..n).map(|k| m.recent[(start + k) % n]).find(|s| {
+                let state = m.projections[0].orders.get(*s as usize).map(|o| o.0);
+                state.is_some_and(|st| want.contains(&st))
+            })
+        };
+        let (command, target) = if u < query + ship {
+            match shown(self, &[OrderState::Paid]) {
+                Some(t) => (OrderCommand::ShipOrder, Some(t)),
+                None => (OrderCommand::PlaceOrder, None),
+            }
+        } else if u < query + ship + cancel {
+            match shown(self, &[OrderState::Placed, OrderState::Paid]) {
+                Some(t) => (OrderCommand::CancelOrder, Some(t)),
+                None => (OrderCommand::PlaceOrder, None),
+            }
+        } else {
+            (OrderCommand::PlaceOrder, None)
+        };
+        let stream = match command {
+            OrderCommand::PlaceOrder => {
+                // A skewed basket: mean $60 (log-normal, cv 1).
+                let dollars = Dist::lognormal_mean_cv(60.0, 1.0).sample(&mut self.arrival_rng);
+                let stream = self
+                    .store
+                    .open_stream((dollars * 100.0).round().clamp(1.0, 1e9) as u32);
+                self.saga_of.push(None);
+                stream
+            }
+            _ => target.unwrap_or(0),
+        };
+        self.submit(core, seq, command, stream, None);
+    }
+
+    fn start_query(&mut self, core: &mut Core, seq: u64, stream: Option<u32>) {
+        let q = Query {
+            seq,
+            arrival: core.now,
+            stream,
+        };
+        let id = match self.free_queries.pop() {
+            Some(i) => {
+                self.queries[i as usize] = q;
+                i
+            }
+            None => {
+                self.queries.push(q);
+                self.queries.len() as u32 - 1
+            }
+        };
+        self.events
+            .schedule(core.now + self.query_ns, Ev::QueryDone(id));
+    }
+
+    fn query_done(&mut self, core: &mut Core, id: u32) {
+        let q = self.queries[id as usize];
+        self.free_queries.push(id);
+        let summary = &self.projections[0];
+        let seen = q
+            .stream
+            .and_then(|s| summary.orders.get(s as usize).copied())
+            .filter(|(state, _)| *state != OrderState::New);
+        if let Some(s) = q.stream {
+            let behind = seen.map_or(0, |(_, v)| v) < self.store.version(s);
+            if behind {
+                core.metrics.inc(self.ids.stale[0]);
+            }
+            let saga = self.saga_of.get(s as usize).copied().flatten();
+            if let Some(saga) = saga.map(|i| &self.sagas[i as usize]) {
+                let state = seen.map(|(st, _)| st);
+                if !saga.done && saga.held.charged && state == Some(OrderState::Placed) {
+                    core.metrics.inc(self.ids.intermediate);
+                }
+            }
+        }
+        let ok = seen.is_some();
+        core.metrics.inc(if ok {
+            self.ids.query_ok
+        } else {
+            self.ids.query_missing
+        });
+        if core.traces.wants(core.now, q.seq, !ok) {
+            let applied = seen.map_or(0, |(_, v)| v);
+            let stored = q.stream.map_or(0, |s| self.store.version(s));
+            core.traces.push(Trace {
+                trace_id: q.seq,
+                spans: vec![Span {
+                    trace_id: q.seq,
+                    span_id: q.seq << 8,
+                    parent: None,
+                    service: QUERY_SERVICE,
+                    operation: QUERY_ENDPOINT,
+                    start_ns: q.arrival,
+                    duration_ns: core.now - q.arrival,
+                    status: if ok {
+                        SpanStatus::Ok
+                    } else {
+                        SpanStatus::Error
+                    },
+                    attributes: vec![
+                        ("http.status", if ok { "200" } else { "404" }.into()),
+                        ("projection.version", applied.to_string()),
+                        ("stream.version", stored.to_string()),
+                    ],
+                }],
+            });
+        }
+        let b = core.depart(q.arrival, 0, ok);
+        core.metrics
+            .observe_latency(self.ids.query_duration, b, ns_to_secs(core.now - q.arrival));
+    }
+
+    // ---- commands ----
+
+    fn submit(
+        &mut self,
+        core: &mut Core,
+        seq: u64,
+        command: OrderCommand,
+        stream: u32,
+        saga: Option<u32>,
+    ) {
+        let cmd = Cmd {
+            seq,
+            arrival: core.now,
+            start: core.now,
+            command,
+            stream,
+            expected: 0,
+            state: OrderState::New,
+            conflicts: 0,
+            loaded_ns: 0,
+            from_snapshot: false,
+            saga,
+        };
+        let id = match self.free_cmds.pop() {
+            Some(i) => {
+                self.cmds[i as usize] = cmd;
+                i
+            }
+            None => {
+                self.cmds.push(cmd);
+                self.cmds.len() as u32 - 1
+            }
+        };
+        if self.busy < self.workers {
+            self.start(core, id);
+        } else {
+            self.waiting.push_back(id);
+        }
+    }
+
+    fn start(&mut self, core: &mut Core, id: u32) {
+        self.busy += 1;
+        core.worker_busy(1);
+        let c = &mut self.cmds[id as usize];
+        c.start = core.now;
+        if c.saga.is_none() {
+            let wait = core.now - c.arrival;
+            core.metrics.observe(self.ids.wait, ns_to_secs(wait));
+        }
+        self.load(core, id);
+    }
+
+    /// Loads the aggregate (snapshot and the events after it, or the whole stream).
+    fn load(&mut self, core: &mut Core, id: u32) {
+        let c = &mut self.cmds[id as usize];
+        let loaded = self.store.load(c.stream, true);
+        c.expected = loaded.version;
+        c.state = loaded.state;
+        c.from_snapshot = loaded.from_snapshot;
+        let ns = LOAD_BASE_NS + (f64::from(loaded.events_read) * self.event_load_ns) as Nanos;
+        c.loaded_ns = ns;
+        let h = if loaded.from_snapshot {
+            self.ids.load_snapshot
+        } else {
+            self.ids.load_replay
+        };
+        core.metrics.observe(h, ns_to_secs(ns));
+        self.events.schedule(core.now + ns, Ev::Loaded(id));
+    }
+
+    fn loaded(&mut self, core: &mut Core, id: u32) {
+        let c = self.cmds[id as usize];
+        match decide(c.state, c.command) {
+            Ok(_) => {
+                let t = secs_to_ns(self.append.sample(&mut self.work_rng)).max(1);
+                self.events.schedule(core.now + t, Ev::Commit(id));
+            }
+            Err(e) => {
+                let message = match e.command {
+                    OrderCommand::ShipOrder => "order cannot be shipped in its state",
+                    OrderCommand::CancelOrder => "order cannot be cancelled in its state",
+                    OrderCommand::ConfirmPayment => "payment cannot be confirmed in its state",
+                    OrderCommand::PlaceOrder => "order already placed",
+                };
+                self.log(core, &c, Level::Info, message, e.state.as_str());
+                self.finish(core, id, false);
+            }
+        }
+    }
+
+    fn commit(&mut self, core: &mut Core, id: u32) {
+        let c = self.cmds[id as usize];
+        let took = core.now - c.start - c.loaded_ns;
+        core.metrics
+            .observe(self.ids.append_duration, ns_to_secs(took));
+        let kinds = decide(c.state, c.command).unwrap_or(&[]);
+        match self.store.append(c.stream, c.expected, kinds, core.now) {
+            Ok(snapshots) => {
+                for k in kinds {
+                    let i = EventKind::ALL.iter().position(|x| x == k).unwrap_or(0);
+                    core.metrics.inc(self.ids.appended[i]);
+                }
+                if snapshots > 0 {
+                    core.metrics.add(self.ids.snapshots, f64::from(snapshots));
+                }
+                if c.command == OrderCommand::PlaceOrder {
+                    self.recent.push_back(c.stream);
+                    if self.recent.len() > RECENT {
+                        self.recent.pop_front();
+                    }
+                    self.start_saga(core, c.stream);
+                }
+                for p in 0..3 {
+                    self.kick_projection(core, p);
+                }
+                self.finish(core, id, true);
+            }
+            Err(conflict) => {
+                core.metrics.inc(self.ids.conflicts);
+                let cm = &mut self.cmds[id as usize];
+                cm.conflicts += 1;
+                if cm.conflicts > self.max_retries {
+                    let c = *cm;
+                    self.log(
+                        core,
+                        &c,
+                        Level::Warn,
+                        "append refused: stream kept moving",
+                        &conflict.actual.to_string(),
+                    );
+                    self.finish(core, id, false);
+                } else {
+                    // Reload and decide again on the newer state.
+                    self.load(core, id);
+                }
+            }
+        }
+    }
+
+    /// Answers a command (a client's over HTTP; a saga's to the saga) and frees its
+    /// handler for the next one waiting.
+    fn finish(&mut self, core: &mut Core, id: u32, ok: bool) {
+        let c = self.cmds[id as usize];
+        self.free_cmds.push(id);
+        self.busy -= 1;
+        core.worker_busy(-1);
+        match c.saga {
+            None => {
+                let i = command_index(c.command);
+                core.metrics.inc(if ok {
+                    self.ids.ok[i]
+                } else {
+                    self.ids.conflict[i]
+                });
+                let wait = c.start - c.arrival;
+                let b = core.depart(c.arrival, wait, ok);
+                core.metrics.observe_latency(
+                    self.ids.duration[i],
+                    b,
+                    ns_to_secs(core.now - c.arrival),
+                );
+                if core.traces.wants(core.now, c.seq, !ok) {
+                    self.record_trace(core, &c, ok);
+                }
+            }
+            Some(saga) => self.saga_command_done(core, saga, c.command, ok),
+        }
+        if let Some(next) = self.waiting.pop_front() {
+            self.start(core, next);
+        }
+    }
+
+    fn log(&self, core: &mut Core, c: &Cmd, level: Level, message: &'static str, detail: &str) {
+        if core.logs.admits(core.now) {
+            core.logs.push(LogRecord {
+                t_ns: core.now,
+                level,
+                service: COMMAND_SERVICE,
+                message,
+                fields: vec![
+                    ("status", "409".into()),
+                    ("command", c.command.endpoint().into()),
+                    ("order", c.stream.to_string()),
+                    ("detail", detail.to_string()),
+                ],
+                trace_id: c.saga.is_none().then_some(c.seq),
+            });
+        }
+    }
+
+    fn record_trace(&self, core: &mut Core, c: &Cmd, ok: bool) {
+        let status = if ok {
+            SpanStatus::Ok
+        } else {
+            SpanStatus::Error
+        };
+        let root = c.seq << 8;
+        let span = |id: u64,
+                    parent: Option<u64>,
+                    operation: &'static str,
+                    start: Nanos,
+                    end: Nanos,
+                    status| Span {
+            trace_id: c.seq,
+            span_id: id,
+            parent,
+            service: COMMAND_SERVICE,
+            operation,
+            start_ns: start,
+            duration_ns: end.saturating_sub(start),
+            status,
+            attributes: vec![],
+        };
+        let mut root_span = span(
+            root,
+            None,
+            c.command.endpoint(),
+            c.arrival,
+            core.now,
+            status,
+        );
+        root_span.attributes = vec![
+            ("order", c.stream.to_string()),
+            ("stream.version", c.expected.to_string()),
+            ("append.conflicts", c.conflicts.to_string()),
+        ];
+        let loaded_at = c.start + c.loaded_ns;
+        let load_op = if c.from_snapshot {
+            "load aggregate (snapshot)"
+        } else {
+            "load aggregate (replay)"
+        };
+        let spans = vec![
+            root_span,
+            span(
+                root + 1,
+                Some(root),
+                "queue wait",
+                c.arrival,
+                c.start,
+                SpanStatus::Ok,
+            ),
+            span(
+                root + 2,
+                Some(root),
+                load_op,
+                c.start,
+                loaded_at,
+                SpanStatus::Ok,
+            ),
+            span(root + 3, Some(root), "append", loaded_at, core.now, status),
+        ];
+        core.traces.push(Trace {
+            trace_id: c.seq,
+            spans,
+        });
+    }
+
+    // ---- projections ----
+
+    fn kick_projection(&mut self, core: &mut Core, p: usize) {
+        if !self.projecting[p] && self.projections[p].checkpoint < self.store.head() {
+            self.projecting[p] = true;
+            self.events
+                .schedule(core.now + self.projection_ns, Ev::Projected(p as u8));
+        }
+    }
+
+    fn projected(&mut self, core: &mut Core, p: usize) {
+        self.projecting[p] = false;
+        let at = self.projections[p].checkpoint;
+        if let Some(e) = self.store.event(at).copied() {
+            let amount = self.store.amount_cents(e.stream);
+            self.projections[p].apply(ProjectionKind::ALL[p], &e, amount);
+        }
+        self.kick_projection(core, p);
+    }
+
+    // ---- the payment saga ----
+
+    fn start_saga(&mut self, core: &mut Core, stream: u32) {
+        let i = self.sagas.len() as u32;
+        self.sagas.push(Saga {
+            stream,
+            started: core.now,
+            step: SagaStep::ReserveStock,
+            held: Held::default(),
+            undo: Vec::new(),
+            attempts: 0,
+            done: false,
+        });
+        if let Some(slot) = self.saga_of.get_mut(stream as usize) {
+            *slot = Some(i);
+        }
+        let t = secs_to_ns(self.stock.sample(&mut self.saga_rng));
+        self.events.schedule(core.now + t, Ev::SagaStep(i));
+    }
+
+    fn saga_step(&mut self, core: &mut Core, i: u32) {
+        let step = self.sagas[i as usize].step;
+        let failure = match step {
+            SagaStep::ReserveStock => self.stock_failure,
+            SagaStep::ChargePayment => self.payment_failure,
+            SagaStep::Confirm => 0.0,
+        };
+        if self.saga_rng.chance(failure) {
+            return self.compensate(core, i);
+        }
+        let s = &mut self.sagas[i as usize];
+        s.held.done(step);
+        match step {
+            SagaStep::ReserveStock => {
+                s.step = SagaStep::ChargePayment;
+                let t = secs_to_ns(self.payment.sample(&mut self.saga_rng));
+                self.events.schedule(core.now + t, Ev::SagaStep(i));
+            }
+            SagaStep::ChargePayment => {
+                s.step = SagaStep::Confirm;
+                let stream = s.stream;
+                self.submit(core, 0, OrderCommand::ConfirmPayment, stream, Some(i));
+            }
+            SagaStep::Confirm => {}
+        }
+    }
+
+    fn saga_command_done(&mut self, core: &mut Core, i: u32, command: OrderCommand, ok: bool) {
+        match command {
+            OrderCommand::ConfirmPayment if ok => self.end_saga(core, i, self.ids.sagas_completed),
+            // The order moved on meanwhile (a client cancelled it): undo what was done.
+            OrderCommand::ConfirmPayment => self.compensate(core, i),
+            // Compensated; the order is cancelled now (or was already).
+            _ => self.end_saga(core, i, self.ids.sagas_compensated),
+        }
+    }
+
+    /// Starts undoing the completed steps, last first.
+    fn compensate(&mut self, core: &mut Core, i: u32) {
+        let s = &mut self.sagas[i as usize];
+        s.undo = s.held.compensations();
+        s.attempts = 0;
+        self.next_compensation(core, i, 0);
+    }
+
+    fn next_compensation(&mut self, core: &mut Core, i: u32, delay: Nanos) {
+        let s = &self.sagas[i as usize];
+        let Some(c) = s.undo.first().copied() else {
+            // Everything undone: cancel the order (a client may have already).
+            let stream = s.stream;
+            return self.submit(core, 0, OrderCommand::CancelOrder, stream, Some(i));
+        };
+        let dist = match c {
+            Compensation::ReleaseStock => self.stock,
+            Compensation::Refund => self.payment,
+        };
+        let t = secs_to_ns(dist.sample(&mut self.saga_rng));
+        self.events
+            .schedule(core.now + delay + t, Ev::Compensated(i));
+    }
+
+    fn compensated(&mut self, core: &mut Core, i: u32) {
+        let Some(c) = self.sagas[i as usize].undo.first().copied() else {
+            return;
+        };
+        let step = match c {
+            Compensation::ReleaseStock => 0,
+            Compensation::Refund => 1,
+        };
+        if self.saga_rng.chance(self.compensation_failure) {
+            core.metrics.inc(self.ids.compensations[step][1]);
+            let s = &mut self.sagas[i as usize];
+            s.attempts += 1;
+            if s.attempts > self.compensation_retries {
+                let stream = s.stream;
+                if core.logs.admits(core.now) {
+                    core.logs.push(LogRecord {
+                        t_ns: core.now,
+                        level: Level::Error,
+                        service: "saga",
+                        message: "compensation gave up: order left half-done",
+                        fields: vec![("order", stream.to_string()), ("step", c.as_str().into())],
+                        trace_id: None,
+                    });
+                }
+                return self.end_saga(core, i, self.ids.sagas_stuck);
+            }
+            return self.next_compensation(core, i, self.compensation_backoff_ns);
+        }
+        core.metrics.inc(self.ids.compensations[step][0]);
+        let s = &mut self.sagas[i as usize];
+        s.held.undo(c);
+        s.undo.remove(0);
+        s.attempts = 0;
+        self.next_compensation(core, i, 0);
+    }
+
+    fn end_saga(&mut self, core: &mut Core, i: u32, outcome: CounterId) {
+        let s = &mut self.sagas[i as usize];
+        if s.done {
+            return;
+        }
+        s.done = true;
+        let took = core.now - s.started;
+        core.metrics.inc(outcome);
+        core.metrics
+            .observe(self.ids.saga_duration, ns_to_secs(took));
+    }
+}
+
+impl Model for OrdersModel {
+    fn peek_time(&self) -> Option<Nanos> {
+        self.events.peek_time()
+    }
+
+    fn step_through(&mut self, core: &mut Core, last: Nanos) -> bool {
+        let Some((t, ev)) = self.events.pop_through(last) else {
+            return false;
+        };
+        core.now = t;
+        match ev {
+            Ev::Arrival => self.arrival(core),
+            Ev::Loaded(id) => self.loaded(core, id),
+            Ev::Commit(id) => self.commit(core, id),
+            Ev::QueryDone(id) => self.query_done(core, id),
+            Ev::SagaStep(i) => self.saga_step(core, i),
+            Ev::Compensated(i) => self.compensated(core, i),
+            Ev::Projected(p) => self.projected(core, p as usize),
+        }
+        true
+    }
+
+    fn on_sample(&mut self, core: &mut Core) {
+        core.settle();
+        let head = self.store.head();
+        let m = &mut core.metrics;
+        m.set(self.ids.in_flight, core.stats.in_system.level() as f64);
+        m.set(self.ids.depth, self.waiting.len() as f64);
+        m.set(self.ids.busy, self.busy as f64);
+        m.set(self.ids.store_size, head as f64);
+        for p in 0..3 {
+            let at = self.projections[p].checkpoint;
+            m.set(self.ids.lag_events[p], head.saturating_sub(at) as f64);
+            let age = self
+                .store
+                .event(at)
+                .map_or(0, |e| core.now.saturating_sub(e.t_ns));
+            m.set(self.ids.lag_seconds[p], ns_to_secs(age));
+        }
+        if let Some(util) = self.utilization_meter.read(core, self.workers) {
+            core.metrics.set(self.ids.utilization, util);
+        }
+    }
+
+    fn workers_total(&self) -> u64 {
+        self.workers
+    }
+
+    fn queue_depth(&self) -> u64 {
+        self.waiting.len() as u64
+    }
+
+    fn has(&self, component: Component) -> bool {
+        COMPONENTS.contains(&component)
+    }
+
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+}
+
+#[cfg(test)]
+mod tests;
