@@ -25,6 +25,9 @@ pub enum Component {
     Disk,
     /// The message queue: producers (on a write) and the consumer group.
     Queue,
+    /// An event-sourced system's projections, each applying the event log to its read
+    /// model (instance: which projection).
+    Projection,
 }
 
 impl Component {
@@ -39,6 +42,7 @@ impl Component {
             Component::Network => "network",
             Component::Disk => "disk",
             Component::Queue => "queue",
+            Component::Projection => "projection",
         }
     }
 }
@@ -199,6 +203,7 @@ pub enum PartEffect {
     Network(NetworkEffect),
     Disk(DiskEffect),
     Queue(QueueEffect),
+    Projection(ProjectionEffect),
 }
 
 /// At a client hop.
@@ -298,6 +303,22 @@ pub struct QueueEffect {
     /// (Producer) send the event to this partition instead of the one its key maps to. A
     /// system whose queue is off starts it.
     pub partition: Option<u32>,
+}
+
+/// At a projection hop (applying one event).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ProjectionEffect {
+    /// Throw the read model away and rebuild it from position 0 of the log, starting
+    /// now (once per activation: a system rebuilds on the first strike that asks).
+    pub rebuild: bool,
+}
+
+impl ProjectionEffect {
+    pub const NONE: ProjectionEffect = ProjectionEffect { rebuild: false };
+
+    fn merge_in(&mut self, other: &ProjectionEffect) {
+        self.rebuild |= other.rebuild;
+    }
 }
 
 /// The endpoint of the load-balancer hop a system strikes once per sample to ask whether
@@ -484,6 +505,10 @@ impl Effect {
         Effect::only(PartEffect::Queue(e))
     }
 
+    pub const fn on_projection(e: ProjectionEffect) -> Effect {
+        Effect::only(PartEffect::Projection(e))
+    }
+
     #[inline]
     pub fn client(&self) -> &ClientEffect {
         match &self.part {
@@ -556,6 +581,14 @@ impl Effect {
         }
     }
 
+    #[inline]
+    pub fn projection(&self) -> &ProjectionEffect {
+        match &self.part {
+            PartEffect::Projection(e) => e,
+            _ => &ProjectionEffect::NONE,
+        }
+    }
+
     /// Adds `other` to this effect: the effect of two scenarios striking one hop.
     #[inline]
     fn merge_in(&mut self, other: &Effect) {
@@ -580,6 +613,7 @@ impl PartEffect {
             PartEffect::Network(_) => Component::Network,
             PartEffect::Disk(_) => Component::Disk,
             PartEffect::Queue(_) => Component::Queue,
+            PartEffect::Projection(_) => Component::Projection,
         })
     }
 
@@ -633,6 +667,11 @@ impl PartEffect {
             PartEffect::Queue(_) => {
                 PartEffect::Queue(merged(a.queue(), b.queue(), QueueEffect::merge_in))
             }
+            PartEffect::Projection(_) => PartEffect::Projection(merged(
+                a.projection(),
+                b.projection(),
+                ProjectionEffect::merge_in,
+            )),
         };
     }
 }
@@ -942,8 +981,8 @@ struct ActiveSet {
 }
 
 /// How many `Component`s there are.
-const COMPONENTS: usize = 9;
-const _: () = assert!(Component::Queue as usize + 1 == COMPONENTS);
+const COMPONENTS: usize = 10;
+const _: () = assert!(Component::Projection as usize + 1 == COMPONENTS);
 
 impl Scenarios {
     /// Switches `meta` on at `now` with `params` (already validated), or back on with new

@@ -20,6 +20,7 @@ pub mod pool_sizing;
 pub mod rate_limiter;
 pub mod read_your_writes;
 pub mod retry_backoff;
+pub mod shadow_rebuild;
 pub mod stale_while_revalidate;
 pub mod timeouts;
 pub mod ttl_jitter;
@@ -47,6 +48,7 @@ pub static ALL: &[&MitigationMeta] = &[
     &partition_by_key::META,
     &deadline_propagation::META,
     &hedging::META,
+    &shadow_rebuild::META,
 ];
 
 #[cfg(test)]

@@ -8,6 +8,11 @@ pub mod errors {
     pub mod error_burst;
 }
 
+pub mod event_sourcing {
+    //! Scenarios of event-sourced systems: the log, projections, snapshots, sagas.
+    pub mod event_replay_lag;
+}
+
 pub mod resilience {
     //! Scenarios about how parts of a system react to each other's failures.
     pub mod circuit_breaker;
@@ -151,4 +156,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &resources::disk_io_saturation::META,
     &resources::bandwidth_limit::META,
     &network::network_degradation::META,
+    &event_sourcing::event_replay_lag::META,
 ];

@@ -63,7 +63,7 @@ pub const COMPENSATIONS: MetricSpec = MetricSpec::counter(
 );
 pub const REPLAY_DURATION: MetricSpec = MetricSpec::histogram(
     "event_replay_duration_seconds",
-    "Time a projection rebuild took to replay the log from position 0 to the head.",
+    "Time a projection rebuild took to replay the log from position 0 to where the head was when it started.",
     &["projection"],
     LATENCY_BUCKETS,
 );

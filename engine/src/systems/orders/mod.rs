@@ -58,7 +58,7 @@ use crate::metrics::{CounterId, GaugeId, HistogramId};
 use crate::observe::{Level, LogRecord, Span, SpanStatus, Trace};
 use crate::params::{ParamSet, ParamSpec};
 use crate::rng::Xoshiro256PlusPlus as Rng;
-use crate::scenario::Component;
+use crate::scenario::{Component, Hop};
 use crate::time::{ns_to_secs, secs_to_ns, Nanos};
 use domain::{decide, Compensation, EventKind, Held, OrderCommand, OrderState, SagaStep};
 use metrics::*;
@@ -289,7 +289,7 @@ pub static META: SystemMeta = SystemMeta {
     diagram: &diagram::DIAGRAM,
     // Its parts do not take the web system's strikes (latency, errors, a slow
     // database…); its own scenarios come with it.
-    only_switches: Some(&[]),
+    only_switches: Some(&["event-replay-lag", "shadow-rebuild"]),
     golden: &GOLDEN,
 };
 
@@ -297,7 +297,7 @@ const COMPONENTS: &[Component] = &[
     Component::Client,
     Component::Service,
     Component::Database,
-    Component::Queue,
+    Component::Projection,
     Component::Dependency,
 ];
 
@@ -323,6 +323,8 @@ enum Ev {
     Compensated(u32),
     /// A projection applied one event.
     Projected(u8),
+    /// A projection's shadow (a rebuild beside it) applied one event.
+    Shadowed(u8),
 }
 
 /// A command being handled: a client's (answered over HTTP) or a saga's.
@@ -390,6 +392,7 @@ struct Ids {
     /// `compensations_total` by (step, outcome): release ok/failed, refund ok/failed.
     compensations: [[CounterId; 2]; 2],
     stale: [CounterId; 3],
+    replay: [HistogramId; 3],
     intermediate: CounterId,
 }
 
@@ -446,11 +449,8 @@ fn register(core: &mut Core) -> Ids {
         saga_duration: m.histogram(&SAGA_DURATION, &[]),
         compensations: [Compensation::ReleaseStock, Compensation::Refund]
             .map(|c| ["ok", "failed"].map(|o| m.counter(&COMPENSATIONS, &[c.as_str(), o]))),
-        stale: ProjectionKind::ALL.map(|p| {
-            // Declared for every projection; only order_summary serves queries today.
-            let _ = m.histogram(&REPLAY_DURATION, &[p.as_str()]);
-            m.counter(&common::STALE_READS, &[p.as_str()])
-        }),
+        stale: ProjectionKind::ALL.map(|p| m.counter(&common::STALE_READS, &[p.as_str()])),
+        replay: ProjectionKind::ALL.map(|p| m.histogram(&REPLAY_DURATION, &[p.as_str()])),
         intermediate: m.counter(&common::DATA_ANOMALIES, &["saga_intermediate_read"]),
     }
 }
@@ -485,6 +485,13 @@ pub struct OrdersModel {
     pub(crate) store: EventStore,
     pub(crate) projections: [ReadModel; 3],
     projecting: [bool; 3],
+    /// A rebuild under way: when it started and the head it must reach.
+    rebuilding: [Option<(Nanos, usize)>; 3],
+    /// A rebuild beside the live model (`shadow-rebuild`): the new model, and whether it
+    /// is applying an event now.
+    shadows: [Option<ReadModel>; 3],
+    shadowing: [bool; 3],
+    shadow_rebuild: bool,
     sagas: Vec<Saga>,
     /// The saga of each order (by stream), if it has one.
     saga_of: Vec<Option<u32>>,
@@ -536,6 +543,12 @@ impl OrdersModel {
             store: EventStore::new(p.i64("snapshot_every").max(0) as u32),
             projections: Default::default(),
             projecting: [false; 3],
+            rebuilding: [None; 3],
+            shadows: Default::default(),
+            shadowing: [false; 3],
+            shadow_rebuild: core
+                .mitigations
+                .is_on(crate::mitigations::shadow_rebuild::META.id),
             sagas: Vec::new(),
             saga_of: Vec::new(),
             recent: VecDeque::new(),
@@ -935,11 +948,50 @@ impl OrdersModel {
 
     // ---- projections ----
 
+    /// A scenario's effect on projection `p` applying its next event: extra time, or a
+    /// rebuild from position 0 (in place, or beside it with `shadow-rebuild`).
+    fn strike_projection(&mut self, core: &mut Core, p: usize) -> Nanos {
+        let hop = Hop::new(Component::Projection, p as u32, "project");
+        let struck = core
+            .scenarios
+            .strike(core.now, &hop, &mut core.metrics, &mut core.logs, None);
+        if struck.projection().rebuild && self.rebuilding[p].is_none() {
+            self.rebuilding[p] = Some((core.now, self.store.head()));
+            if self.shadow_rebuild {
+                self.shadows[p] = Some(ReadModel::default());
+                self.kick_shadow(core, p, struck.delay_ns);
+            } else {
+                self.projections[p] = ReadModel::default();
+            }
+            if core.logs.admits(core.now) {
+                core.logs.push(LogRecord {
+                    t_ns: core.now,
+                    level: Level::Warn,
+                    service: QUERY_SERVICE,
+                    message: if self.shadow_rebuild {
+                        "projection rebuild started beside the live read model"
+                    } else {
+                        "projection rebuild started: read model emptied, replaying from 0"
+                    },
+                    fields: vec![
+                        ("projection", ProjectionKind::ALL[p].as_str().into()),
+                        ("head", self.store.head().to_string()),
+                    ],
+                    trace_id: None,
+                });
+            }
+        }
+        struck.delay_ns
+    }
+
     fn kick_projection(&mut self, core: &mut Core, p: usize) {
         if !self.projecting[p] && self.projections[p].checkpoint < self.store.head() {
             self.projecting[p] = true;
-            self.events
-                .schedule(core.now + self.projection_ns, Ev::Projected(p as u8));
+            let extra = self.strike_projection(core, p);
+            self.events.schedule(
+                core.now + self.projection_ns + extra,
+                Ev::Projected(p as u8),
+            );
         }
     }
 
@@ -950,7 +1002,60 @@ impl OrdersModel {
             let amount = self.store.amount_cents(e.stream);
             self.projections[p].apply(ProjectionKind::ALL[p], &e, amount);
         }
+        if self.shadows[p].is_none() {
+            self.rebuilt(core, p, self.projections[p].checkpoint);
+        }
         self.kick_projection(core, p);
+    }
+
+    /// A rebuild that has reached the head it set out for is done.
+    fn rebuilt(&mut self, core: &mut Core, p: usize, checkpoint: usize) {
+        if let Some((started, target)) = self.rebuilding[p] {
+            if checkpoint >= target {
+                self.rebuilding[p] = None;
+                core.metrics
+                    .observe(self.ids.replay[p], ns_to_secs(core.now - started));
+            }
+        }
+    }
+
+    fn kick_shadow(&mut self, core: &mut Core, p: usize, extra: Nanos) {
+        let behind = self.shadows[p]
+            .as_ref()
+            .is_some_and(|s| s.checkpoint < self.store.head());
+        if !self.shadowing[p] && behind {
+            self.shadowing[p] = true;
+            self.events
+                .schedule(core.now + self.projection_ns + extra, Ev::Shadowed(p as u8));
+        }
+    }
+
+    fn shadowed(&mut self, core: &mut Core, p: usize) {
+        self.shadowing[p] = false;
+        let Some(shadow) = self.shadows[p].as_mut() else {
+            return;
+        };
+        if let Some(e) = self.store.event(shadow.checkpoint).copied() {
+            let amount = self.store.amount_cents(e.stream);
+            shadow.apply(ProjectionKind::ALL[p], &e, amount);
+        }
+        let checkpoint = shadow.checkpoint;
+        self.rebuilt(core, p, checkpoint);
+        if checkpoint >= self.store.head() {
+            // Caught up: it takes the live model's place (the live one is never ahead
+            // of the head).
+            if let Some(done) = self.shadows[p].take() {
+                self.projections[p] = done;
+            }
+            return;
+        }
+        // The same slowness as the live projection's.
+        let hop = Hop::new(Component::Projection, p as u32, "project");
+        let extra = core
+            .scenarios
+            .strike(core.now, &hop, &mut core.metrics, &mut core.logs, None)
+            .delay_ns;
+        self.kick_shadow(core, p, extra);
     }
 
     // ---- the payment saga ----
@@ -1101,6 +1206,7 @@ impl Model for OrdersModel {
             Ev::SagaStep(i) => self.saga_step(core, i),
             Ev::Compensated(i) => self.compensated(core, i),
             Ev::Projected(p) => self.projected(core, p as usize),
+            Ev::Shadowed(p) => self.shadowed(core, p as usize),
         }
         true
     }
@@ -1137,6 +1243,12 @@ impl Model for OrdersModel {
 
     fn has(&self, component: Component) -> bool {
         COMPONENTS.contains(&component)
+    }
+
+    fn reconfigure(&mut self, core: &mut Core) {
+        self.shadow_rebuild = core
+            .mitigations
+            .is_on(crate::mitigations::shadow_rebuild::META.id);
     }
 
     fn as_any(&self) -> Option<&dyn std::any::Any> {
