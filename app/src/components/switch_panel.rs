@@ -6,6 +6,7 @@ use crate::components::param_field::ParamField;
 use crate::sim::Sim;
 use engine::catalog;
 use engine::params::ParamSpec;
+use engine::LabConfig;
 use leptos::prelude::*;
 
 /// Which list a panel shows; also the prefix of its `data-testid`s.
@@ -62,19 +63,45 @@ pub fn SwitchPanel(kind: SwitchKind) -> impl IntoView {
     };
     let heading_id = format!("{}-panel-title", kind.prefix());
     let labelled_by = heading_id.clone();
+    let sim = Sim::expect();
+    let all = items.len();
+    let ids: Vec<&'static str> = items.iter().map(|i| i.id).collect();
+    let shown = move || {
+        let system = sim.system.get();
+        ids.iter().filter(|id| applies(system, id)).count()
+    };
     view! {
         <section class="panel" aria-labelledby=labelled_by data-testid=format!("{}s", kind.prefix())>
             <h2 id=heading_id>{title}</h2>
             <p class="panel-note">{note}</p>
+            <p class="panel-note" data-testid=format!("{}s-shown", kind.prefix())>
+                {move || {
+                    let n = shown();
+                    if n == all {
+                        String::new()
+                    } else {
+                        format!("The {n} of {all} that apply to this system; the catalogue lists them all.")
+                    }
+                }}
+            </p>
             {items.into_iter().map(|item| view! { <SwitchCard kind=kind item=item /> }).collect_view()}
         </section>
     }
+}
+
+/// Whether switch `id` can be on in `system` (a scenario striking parts it does not
+/// have, or a system that runs only its own, cannot).
+fn applies(system: &str, id: &str) -> bool {
+    LabConfig::new(system).enable(id).is_ok()
 }
 
 #[component]
 fn SwitchCard(kind: SwitchKind, item: Item) -> impl IntoView {
     let sim = Sim::expect();
     let id = item.id;
+    // Hidden (and out of the accessibility tree) where it cannot be on; kept built, so
+    // its values survive a trip to another system and back.
+    let hidden = Memo::new(move |_| !applies(sim.system.get(), id));
     let prefix = kind.prefix();
     let params: Vec<&'static ParamSpec> = catalog::find_switch(id)
         .map(|s| s.params())
@@ -86,7 +113,7 @@ fn SwitchCard(kind: SwitchKind, item: Item) -> impl IntoView {
     let label_for = switch_id.clone();
     let described_by = error_id.clone();
     view! {
-        <fieldset class="switch-card" class:switch-on=on>
+        <fieldset class="switch-card" class:switch-on=on hidden=move || hidden.get()>
             <legend>{item.title}</legend>
             <label class="switch" for=label_for>
                 <input
