@@ -2,6 +2,7 @@
 //! series index or the open tutorial, and the learner's progress tools (export, import,
 //! reset with confirmation).
 
+use crate::components::lms_notice::LmsNotices;
 use crate::components::tutorial::TutorialView;
 use crate::components::tutorial_index::TutorialIndex;
 use crate::learn::Learn;
@@ -21,6 +22,7 @@ pub fn TutorialPanel() -> impl IntoView {
             <HeldProgress />
             <Notice signal=learn.link_error testid="link-error" />
             <Notice signal=learn.save_error testid="save-error" />
+            <LmsNotices />
             {move || match learn.open.get().and_then(|o| content::find(o.id).map(|_| o)) {
                 Some(open) => view! { <OpenTutorial id=open.id page=open.page /> }.into_any(),
                 None => view! { <TutorialIndex /> }.into_any(),
