@@ -239,9 +239,13 @@ pub struct Unreadable {
 fn load_lms_progress(launched: Option<&str>) -> (LoadedProgress, Option<Unreadable>) {
     let mut loaded = LoadedProgress::default();
     let mut unreadable = None;
+    let mut resumed = false;
     if let Some(raw) = crate::lms::saved_progress() {
         match Progress::parse(&raw) {
-            Ok(p) => loaded.progress = p,
+            Ok(p) => {
+                loaded.progress = p;
+                resumed = true;
+            }
             Err(e) => {
                 let key = progress::aside_key(&|k| web::storage_get(k).is_some());
                 unreadable = Some(match web::storage_set(&key, &raw) {
@@ -263,14 +267,21 @@ fn load_lms_progress(launched: Option<&str>) -> (LoadedProgress, Option<Unreadab
             }
         }
     }
-    // This learner's progress that was longer than the LMS keeps (`save_to_lms`).
+    // This learner's progress that was longer than the LMS keeps (`save_to_lms`), in the
+    // attempt the LMS resumes (a new attempt starts with no suspend data, and without it).
     let kept_here = crate::lms::fallback_key(launched)
+        .filter(|_| resumed)
         .and_then(|k| web::storage_get(&k))
         .and_then(|raw| Progress::parse(&raw).ok());
     if let Some(p) = kept_here {
         loaded.progress.merge(p);
     }
     (loaded, unreadable)
+}
+
+thread_local! {
+    /// The last limit notice `save_to_lms` computed.
+    static LAST_LIMIT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Saves progress to the LMS (compact, within its limit: `lms::fit`), keeps in this
@@ -337,7 +348,8 @@ fn save_to_lms(learn: Learn, launched: Option<&str>) {
             names.join(", ")
         ))
     };
-    if learn.lms_limit.with_untracked(|m| *m != message) {
+    // Shown again only when it says something new (not on every save once dismissed).
+    if LAST_LIMIT.with(|last| last.replace(message.clone())) != message {
         learn.lms_limit.set(message);
     }
     // Each tutorial is its own item in a SCORM package, launched by deep link: report

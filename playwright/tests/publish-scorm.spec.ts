@@ -217,7 +217,12 @@ test.describe('SCORM packages', () => {
         expect(saved).not.toMatch(/\n|": /);
         expect(Object.keys(JSON.parse(saved).tutorials)).toEqual([TUTORIAL]);
         expect(JSON.parse(saved).tutorials[TUTORIAL].completed).toBe(false);
-        // And the browser's progress is left as it was.
+        // And the browser's progress is left as it was, even by a reset of this learner's.
+        await sco.getByTestId('progress-tools').locator('summary').click();
+        await expect(sco.getByTestId('progress-tools')).toContainText("kept in the course's LMS");
+        await sco.getByTestId('progress-reset').click();
+        await sco.getByTestId('progress-reset-confirm').click();
+        await expect.poll(async () => JSON.parse(lastSet(await lmsLog(page), version, 'cmi.suspend_data')!).tutorials).toEqual({});
         expect(await page.evaluate(() => localStorage.getItem('sdl-progress'))).toBe(othersProgress);
       } finally {
         await server.close();

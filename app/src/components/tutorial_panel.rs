@@ -166,7 +166,10 @@ fn ProgressTools() -> impl IntoView {
     };
     let reset = move |_| {
         learn.progress.set(Progress::default());
-        web::storage_remove(progress::STORAGE_KEY);
+        // Inside an LMS the browser's progress is not this learner's to delete.
+        if crate::lms::version().is_none() {
+            web::storage_remove(progress::STORAGE_KEY);
+        }
         confirming.set(false);
         status.set("All tutorial progress was reset.".to_string());
     };
@@ -175,7 +178,11 @@ fn ProgressTools() -> impl IntoView {
         <details class="progress-tools" data-testid="progress-tools">
             <summary>"Your progress: export, import, reset"</summary>
             <p class="panel-note">
-                "Progress is kept in this browser only. Export it to move it to another browser or keep a copy."
+                {if crate::lms::version().is_some() {
+                    "Progress is kept in the course's LMS for you. Export it to keep a copy."
+                } else {
+                    "Progress is kept in this browser only. Export it to move it to another browser or keep a copy."
+                }}
             </p>
             <div class="tool-row">
                 <button type="button" data-testid="progress-export" on:click=export>"Export progress"</button>
