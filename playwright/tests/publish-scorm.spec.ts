@@ -41,6 +41,14 @@ test.describe('SCORM packages', () => {
     ]);
   });
   test.afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+  // No console error or uncaught exception in the LMS page or the SCO's frame.
+  let problems: string[] = [];
+  test.beforeEach(({ page }) => {
+    problems = [];
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()} (${m.location().url})`); });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  });
+  test.afterEach(() => expect(problems, 'console errors').toEqual([]));
 
   for (const [version, api] of [['12', 'SCORM 1.2'], ['2004', 'SCORM 2004']] as const) {
     test(`each ${api} package reports initialise, completion, score, suspend data and finish`, async ({ page }) => {
@@ -412,6 +420,11 @@ test.describe('SCORM packages', () => {
       const title = fs.readFileSync(fs.readdirSync(path.join(content, 'tutorials')).flatMap((s) =>
         fs.readdirSync(path.join(content, 'tutorials', s)).map((f) => path.join(content, 'tutorials', s, f))).find((f) => fs.readFileSync(f, 'utf8').includes(`id = "${left}"`))!, 'utf8').match(/^title\s*=\s*"([^"]+)"/m)![1];
       await expect(limit).toContainText(title);
+      // Readable on a phone: the notice fits a 375 px frame.
+      await page.evaluate(() => ((document.getElementById('sco') as HTMLIFrameElement).width = '375'));
+      await expect.poll(() => sco.evaluate(() => innerWidth)).toBe(375);
+      await limit.scrollIntoViewIfNeeded();
+      expect(await limit.evaluate((el) => el.scrollWidth <= el.clientWidth && el.getBoundingClientRect().right <= innerWidth)).toBe(true);
       expect((await new AxeBuilder({ page }).analyze()).violations.filter((v) => ['serious', 'critical'].includes(v.impact ?? '')).map((v) => v.id)).toEqual([]);
 
       // Next session, same learner, same computer: all of it is back.
