@@ -6,7 +6,7 @@
 // (publish-scorm-again.html): a learner's sessions end to end, unreadable suspend data,
 // and progress longer than SCORM 1.2 keeps (issue 18, defects 11 to 16).
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Frame, type Page } from '@playwright/test';
+import { expect, test, type Frame, type Page } from '../pages/test';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -41,14 +41,6 @@ test.describe('SCORM packages', () => {
     ]);
   });
   test.afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
-  // No console error or uncaught exception in the LMS page or the SCO's frame.
-  let problems: string[] = [];
-  test.beforeEach(({ page }) => {
-    problems = [];
-    page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()} (${m.location().url})`); });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  });
-  test.afterEach(() => expect(problems, 'console errors').toEqual([]));
 
   for (const [version, api] of [['12', 'SCORM 1.2'], ['2004', 'SCORM 2004']] as const) {
     test(`each ${api} package reports initialise, completion, score, suspend data and finish`, async ({ page }) => {
@@ -232,6 +224,15 @@ test.describe('SCORM packages', () => {
         await sco.getByTestId('progress-reset-confirm').click();
         await expect.poll(async () => JSON.parse(lastSet(await lmsLog(page), version, 'cmi.suspend_data')!).tutorials).toEqual({});
         expect(await page.evaluate(() => localStorage.getItem('sdl-progress'))).toBe(othersProgress);
+        // The standalone lab in another tab saves newer progress: this learner's record
+        // does not take it in (the two-tab merge is for the browser's own progress).
+        const other = await page.context().newPage();
+        await other.goto(`${server.origin}/lms/publish-scorm-again.html`);
+        await other.evaluate((p) => localStorage.setItem('sdl-progress', p), othersProgress.replaceAll('9000000000000', '9100000000000'));
+        await other.close();
+        await sco.getByTestId('step-next').click();
+        await expect.poll(async () => JSON.parse(lastSet(await lmsLog(page), version, 'cmi.suspend_data')!).tutorials[TUTORIAL]?.current_step).toBe(1);
+        expect(Object.keys(JSON.parse(lastSet(await lmsLog(page), version, 'cmi.suspend_data')!).tutorials)).toEqual([TUTORIAL]);
       } finally {
         await server.close();
       }
