@@ -365,6 +365,48 @@ test.describe('SCORM packages', () => {
     });
   }
 
+  for (const version of ['12', '2004'] as const) {
+    const N = NAMES[version];
+    test(`scorm-again ${version}: the mastery score the LMS states is the one applied`, async ({ page }) => {
+      const { server, url, fresh } = await runtime(version);
+      try {
+        await page.goto(`${server.origin}/lms/publish-scorm-again.html`);
+        // A course that asks for a perfect score: 90 % fails there (the lab's own 80 would pass it).
+        const sco = await launch(page, version, url, { ...fresh('learner-7'), [N.mastery]: version === '12' ? '100' : '1' });
+        await sco.evaluate(() => (window as any).sdlLab.lms.reportProgress(true, 90));
+        const log = await lmsLog(page);
+        expect(lastSet(log, version, version === '12' ? N.status : 'cmi.success_status')).toBe('failed');
+        expect(lastSet(log, version, N.raw)).toBe('90');
+      } finally {
+        await server.close();
+      }
+    });
+
+    test(`scorm-again ${version}: an LMS that will not start a session is said so, and progress stays in the browser`, async ({ page }) => {
+      const { server, url, fresh } = await runtime(version);
+      try {
+        await page.goto(`${server.origin}/lms/publish-scorm-again.html`);
+        await page.evaluate(() => localStorage.clear());
+        await launch(page, version, url, fresh('learner-8'));
+        await expect.poll(async () => (await lmsLog(page)).map((e) => e.name)).toContain(N.init);
+        // The LMS navigates the frame to the SCO again within the same session: the first
+        // page finished it, and a conforming LMS refuses to initialise twice.
+        await page.evaluate((u) => ((document.getElementById('sco') as HTMLIFrameElement).src = `${u}&again=1`), url);
+        await expect.poll(async () => (await lmsLog(page)).filter((e) => e.name === N.init).length).toBe(2);
+        const sco = await scoFrame(page);
+        const notice = sco.getByTestId('lms-notice');
+        await expect(notice).toContainText('did not start a session');
+        const refused = (await lmsLog(page)).filter((e) => e.name === N.init).at(-1)!;
+        expect(refused.result).toBe('false');
+        await expect(notice).toContainText(`error ${refused.error}`);
+        expect(await sco.evaluate(() => (window as any).sdlLab.lms.version())).toBeUndefined();
+        await expect.poll(() => page.evaluate(() => localStorage.getItem('sdl-progress'))).toContain(TUTORIAL);
+      } finally {
+        await server.close();
+      }
+    });
+  }
+
   test('scorm-again 1.2: unreadable suspend data with no room to copy it stays in the LMS until the learner chooses', async ({ page }) => {
     test.setTimeout(90_000);
     const { server, url, fresh } = await runtime('12');
