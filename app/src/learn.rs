@@ -251,14 +251,19 @@ fn load_lms_progress(launched: Option<&str>) -> (LoadedProgress, Option<Unreadab
                 unreadable = Some(match web::storage_set(&key, &raw) {
                     Ok(()) => Unreadable {
                         message: format!(
-                            "The progress this course's LMS kept for you could not be read: {e}.                              A copy was kept in this browser's storage under \"{key}\" (download                              it below), and your progress in this activity starts afresh."
+                            "The progress this course's LMS kept for you could not be read: {e}. \
+                             A copy was kept in this browser's storage under \"{key}\" (download \
+                             it below), and your progress in this activity starts afresh."
                         ),
                         kept_as: Some(key),
                         raw,
                     },
                     Err(why) => Unreadable {
                         message: format!(
-                            "The progress this course's LMS kept for you could not be read: {e}.                              There was no room to keep a copy in this browser ({why}), so it                              stays in the LMS, untouched, and nothing is saved over it until you                              download it or choose to start afresh."
+                            "The progress this course's LMS kept for you could not be read: {e}. \
+                             There was no room to keep a copy in this browser ({why}), so it \
+                             stays in the LMS, untouched, and nothing is saved over it until you \
+                             download it or choose to start afresh."
                         ),
                         kept_as: None,
                         raw,
