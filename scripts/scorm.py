@@ -5,8 +5,15 @@ Each package is a zip with `imsmanifest.xml` at its root and the whole built sit
 (dist/). The series is one organisation whose items are its tutorials, in order; every
 item launches the same SCO, `index.html`, with `?series=<id>&tutorial=<id>` as its
 parameters. In the package the lab finds the LMS's API from the launching frame
-(app/src/lms.rs), reports completion and the quiz score, and keeps progress in suspend
-data; opened without an LMS it works standalone.
+(app/src/lms.rs), reports completion, the quiz score and pass/fail against the mastery
+score every item states (`MASTERY_SCORE`: SCORM 1.2 `adlcp:masteryscore`, SCORM 2004 the
+primary objective's `imsss:minNormalizedMeasure`, which the LMS gives the SCO as
+`cmi.scaled_passing_score`), and keeps progress in suspend data; opened without an LMS it
+works standalone.
+
+Each package carries, at its root, the schema files its manifest's `xsi:schemaLocation`
+names (and those they import), from scripts/scorm-schemas/ (see the README there for
+where they come from).
 
 Reads the series and tutorials from content/series.toml and content/tutorials/<series>/
 *.toml (the `content` crate's data). Writes scorm/<series>-scorm12.zip and
@@ -26,6 +33,10 @@ from xml.sax.saxutils import escape, quoteattr
 
 ZIP_TIME = (2024, 1, 1, 0, 0, 0)
 SCO_HREF = "index.html"
+# The quiz score, in percent, that passes a tutorial: the same as MASTERY_PERCENT in
+# app/src/lms.rs, which the lab uses when an LMS states none.
+MASTERY_SCORE = 80
+SCHEMAS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scorm-schemas")
 
 
 def fail(msg: str) -> None:
@@ -80,12 +91,33 @@ def items(series: dict, scorm12: bool) -> str:
     for i, t in enumerate(series["tutorials"], 1):
         params = quoteattr(f"?series={series['id']}&tutorial={t['id']}")
         vis = ' isvisible="true"' if scorm12 else ""
+        if scorm12:
+            mastery = f"        <adlcp:masteryscore>{MASTERY_SCORE}</adlcp:masteryscore>\n"
+        else:
+            mastery = (
+                "        <imsss:sequencing>\n"
+                "          <imsss:objectives>\n"
+                f'            <imsss:primaryObjective objectiveID="item-{i}-quiz" satisfiedByMeasure="true">\n'
+                f"              <imsss:minNormalizedMeasure>{MASTERY_SCORE / 100:g}</imsss:minNormalizedMeasure>\n"
+                "            </imsss:primaryObjective>\n"
+                "          </imsss:objectives>\n"
+                "        </imsss:sequencing>\n"
+            )
         lines.append(
             f'      <item identifier="item-{i}" identifierref="sco"{vis} parameters={params}>\n'
             f"        <title>{escape(t['title'])}</title>\n"
+            f"{mastery}"
             f"      </item>"
         )
     return "\n".join(lines)
+
+
+def schema_files(scorm12: bool) -> list:
+    """The schema files for a package's root: (name, path), sorted."""
+    folder = os.path.join(SCHEMAS, "scorm12" if scorm12 else "scorm2004")
+    if not os.path.isdir(folder):
+        fail(f"{folder} not found: the schema files the manifests name are missing")
+    return [(name, os.path.join(folder, name)) for name in sorted(os.listdir(folder))]
 
 
 def manifest(series: dict, files: list, scorm12: bool) -> str:
@@ -146,6 +178,12 @@ def write_package(path: str, series: dict, files: list, scorm12: bool) -> None:
             z.writestr(info, data)
 
         add("imsmanifest.xml", manifest(series, files, scorm12).encode())
+        site = {rel for rel, _ in files}
+        for name, full in schema_files(scorm12):
+            if name in site:
+                fail(f"the site has a file named {name}, like a schema file the package needs at its root")
+            with open(full, "rb") as f:
+                add(name, f.read())
         for rel, full in files:
             with open(full, "rb") as f:
                 add(rel, f.read())

@@ -72,8 +72,12 @@ function showUpdateNotice(worker) {
   button.textContent = 'Reload';
   button.dataset.testid = 'update-reload';
   button.addEventListener('click', () => {
-    // The waiting worker takes over; the page reloads once it controls the page.
-    navigator.serviceWorker.addEventListener('controllerchange', () => location.reload());
+    // The waiting worker takes over; the page reloads once it controls the page. Inside a
+    // course's LMS the session stays open for the reloaded page (app/src/lms.rs).
+    navigator.serviceWorker.addEventListener('controllerchange', () => {
+      app.lmsKeepOpen();
+      location.reload();
+    });
     worker.postMessage({ type: 'sdl-skip-waiting' });
   });
   box.append(text, ' ', button);

@@ -3,6 +3,14 @@
 //! step open in the panel, and the messages the panel shows (unreadable saved progress,
 //! a bad deep link, import/export results).
 //!
+//! Inside a course's LMS (`crate::lms`), the LMS's record for this learner is the source
+//! of truth: progress comes from its suspend data (plus this learner's own progress that
+//! did not fit there, kept in this browser under a key of theirs), never from the
+//! browser's standalone progress, which anyone on this computer may have written; it is
+//! saved back compactly, within the LMS's limit, saying what did not fit; and suspend
+//! data that is not readable progress is kept aside and offered for download, as
+//! unreadable browser storage is.
+//!
 //! Deep links: `?tutorial=<id>&step=<n>` (n from 1) opens that tutorial at that step.
 //! The query parsing and resolution here are pure, so they are tested without a page.
 
@@ -32,6 +40,12 @@ pub struct Learn {
     /// place, untouched, and nothing is saved over it until the learner has downloaded
     /// it or chosen to start afresh.
     pub held: RwSignal<Option<String>>,
+    /// Inside an LMS: what the learner must know about the course's record (the LMS did
+    /// not start a session; progress did not all fit in it), dismissible.
+    pub lms_notice: RwSignal<Option<String>>,
+    pub lms_limit: RwSignal<Option<String>>,
+    /// Suspend data from the LMS that is not readable progress, offered for download.
+    pub lms_unreadable: RwSignal<Option<Unreadable>>,
     /// Set when the learner moves to another page, so its heading takes focus (not on
     /// page load, where focus stays at the top of the page).
     pub focus_heading: StoredValue<bool>,
@@ -41,16 +55,23 @@ impl Learn {
     /// Loads saved progress (putting unreadable data aside), follows the page's deep
     /// link, saves on every change, and provides the handle.
     pub fn provide() -> Learn {
-        let LoadedProgress {
-            mut progress,
-            notice,
-            held,
-        } = load_progress();
-        // Launched from a course's LMS: its suspend data holds the progress made in
-        // earlier sessions (perhaps on another computer).
-        if let Some(saved) = crate::lms::saved_progress().and_then(|s| Progress::parse(&s).ok()) {
-            progress.merge(saved);
-        }
+        let deep_link = parse_query(&web::location_search());
+        let launched = deep_link.as_ref().map(|l| l.tutorial.clone());
+        // Launched from a course's LMS: its record for this learner is the progress (made
+        // in earlier sessions, perhaps on another computer); the browser's is not read.
+        let in_lms = crate::lms::version().is_some();
+        let (
+            LoadedProgress {
+                progress,
+                notice,
+                held,
+            },
+            unreadable,
+        ) = if in_lms {
+            load_lms_progress(launched.as_deref())
+        } else {
+            (load_progress(), None)
+        };
         let learn = Learn {
             progress: RwSignal::new(progress),
             open: RwSignal::new(None),
@@ -58,10 +79,12 @@ impl Learn {
             link_error: RwSignal::new(None),
             save_error: RwSignal::new(None),
             held: RwSignal::new(held),
+            lms_notice: RwSignal::new(crate::lms::problem()),
+            lms_limit: RwSignal::new(None),
+            lms_unreadable: RwSignal::new(unreadable),
             focus_heading: StoredValue::new(false),
         };
-        let deep_link = parse_query(&web::location_search());
-        if let Some(link) = deep_link.clone() {
+        if let Some(link) = deep_link {
             match resolve(&link, &|id| {
                 content::find(id).map(|t| (t.id.as_str(), t.steps.len()))
             }) {
@@ -75,13 +98,20 @@ impl Learn {
             }
         }
         // Another tab of the lab saved progress: take what it has newer, so this tab
-        // shows it and never writes over it.
-        web::on_storage_written(progress::STORAGE_KEY, move |saved| {
-            if let Ok(theirs) = Progress::parse(&saved) {
-                learn.take_newer(theirs);
-            }
-        });
+        // shows it and never writes over it. Not inside an LMS: there the browser's
+        // progress is not this learner's.
+        if !in_lms {
+            web::on_storage_written(progress::STORAGE_KEY, move |saved| {
+                if let Ok(theirs) = Progress::parse(&saved) {
+                    learn.take_newer(theirs);
+                }
+            });
+        }
         Effect::new(move || {
+            if in_lms {
+                save_to_lms(learn, launched.as_deref());
+                return;
+            }
             // Saved by another tab since this one last looked (its storage event may not
             // have arrived yet): merged in first; this effect runs again with the result.
             if learn.held.with(Option::is_none) {
@@ -99,17 +129,6 @@ impl Learn {
                     format!("Your progress could not be saved: {e}. Export it to keep it.")
                 });
                 learn.save_error.set(result.err());
-            }
-            // In a SCORM package each tutorial is its own item, launched by deep link:
-            // report that tutorial's completion and quiz score, and keep the progress in
-            // the course. Without an LMS these do nothing.
-            crate::lms::save_progress(&json);
-            let launched = deep_link.as_ref().map(|l| l.tutorial.as_str());
-            if let Some(t) = launched.and_then(|id| learn.progress.with(|p| p.get(id).cloned())) {
-                let score = t
-                    .score
-                    .map(|s| 100.0 * f64::from(s.correct) / f64::from(s.total.max(1)));
-                crate::lms::report_progress(t.completed, score);
             }
         });
         provide_context(learn);
@@ -201,6 +220,150 @@ pub fn load_progress() -> LoadedProgress {
                 ..LoadedProgress::default()
             },
         },
+    }
+}
+
+/// Suspend data from the LMS that is not readable progress.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unreadable {
+    pub raw: String,
+    /// The browser storage key a copy was kept under; None when there was no room, and
+    /// then nothing is saved over it in the LMS until the learner chooses to.
+    pub kept_as: Option<String>,
+    pub message: String,
+}
+
+/// The progress of a page launched from an LMS: its suspend data, and this learner's own
+/// progress that did not fit there (`lms::fallback_key`). Unreadable suspend data is
+/// copied aside as unreadable browser storage is (`progress::aside_key`).
+fn load_lms_progress(launched: Option<&str>) -> (LoadedProgress, Option<Unreadable>) {
+    let mut loaded = LoadedProgress::default();
+    let mut unreadable = None;
+    let mut resumed = false;
+    if let Some(raw) = crate::lms::saved_progress() {
+        match Progress::parse(&raw) {
+            Ok(p) => {
+                loaded.progress = p;
+                resumed = true;
+            }
+            Err(e) => {
+                let key = progress::aside_key(&|k| web::storage_get(k).is_some());
+                unreadable = Some(match web::storage_set(&key, &raw) {
+                    Ok(()) => Unreadable {
+                        message: format!(
+                            "The progress this course's LMS kept for you could not be read: {e}. \
+                             A copy was kept in this browser's storage under \"{key}\" (download \
+                             it below), and your progress in this activity starts afresh."
+                        ),
+                        kept_as: Some(key),
+                        raw,
+                    },
+                    Err(why) => Unreadable {
+                        message: format!(
+                            "The progress this course's LMS kept for you could not be read: {e}. \
+                             There was no room to keep a copy in this browser ({why}), so it \
+                             stays in the LMS, untouched, and nothing is saved over it until you \
+                             download it or choose to start afresh."
+                        ),
+                        kept_as: None,
+                        raw,
+                    },
+                });
+            }
+        }
+    }
+    // This learner's progress that was longer than the LMS keeps (`save_to_lms`), in the
+    // attempt the LMS resumes (a new attempt starts with no suspend data, and without it).
+    let kept_here = crate::lms::fallback_key(launched)
+        .filter(|_| resumed)
+        .and_then(|k| web::storage_get(&k))
+        .and_then(|raw| Progress::parse(&raw).ok());
+    if let Some(p) = kept_here {
+        loaded.progress.merge(p);
+    }
+    (loaded, unreadable)
+}
+
+thread_local! {
+    /// The last limit notice `save_to_lms` computed.
+    static LAST_LIMIT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Saves progress to the LMS (compact, within its limit: `lms::fit`), keeps in this
+/// browser, for this learner, what did not fit or was not saved, and says so; reports
+/// the launched tutorial's completion and score.
+fn save_to_lms(learn: Learn, launched: Option<&str>) {
+    let (Some(max), Some(version)) = (crate::lms::suspend_limit(), crate::lms::version()) else {
+        return;
+    };
+    // Unreadable suspend data with no copy elsewhere is not saved over.
+    let held = learn
+        .lms_unreadable
+        .with(|u| u.as_ref().is_some_and(|u| u.kept_as.is_none()));
+    let fitted = learn.progress.with(|p| crate::lms::fit(p, launched, max));
+    let saved = !held
+        && fitted
+            .data
+            .as_deref()
+            .is_some_and(crate::lms::save_progress);
+    let whole = saved && fitted.left_out.is_empty();
+    let fallback = crate::lms::fallback_key(launched);
+    let here = match &fallback {
+        Some(key) if whole => {
+            web::storage_remove(key);
+            Ok(())
+        }
+        Some(key) => web::storage_set(key, &fitted.full),
+        None => Err("the LMS gave no learner id to keep it under".to_string()),
+    };
+    let title = |id: &str| {
+        content::find(id)
+            .map(|t| format!("\"{}\"", t.title))
+            .unwrap_or_else(|| format!("\"{id}\""))
+    };
+    let kept_here = match &here {
+        Ok(()) => "It is kept in this browser and comes back when you open this activity \
+                   here again; export your progress to keep it anywhere."
+            .to_string(),
+        Err(why) => format!(
+            "It could not be kept in this browser either ({why}): export your progress now \
+             to keep it."
+        ),
+    };
+    let message = if whole || held {
+        None
+    } else if fitted.data.is_none() {
+        Some(format!(
+            "Your progress takes {} characters, more than the {max} this course's LMS keeps \
+             ({}), even for this activity alone, so none of it was saved in the course. {kept_here}",
+            fitted.full_chars,
+            version.name()
+        ))
+    } else if !saved {
+        Some(format!(
+            "The course's LMS refused to save your progress. {kept_here}"
+        ))
+    } else {
+        let names: Vec<String> = fitted.left_out.iter().map(|id| title(id)).collect();
+        Some(format!(
+            "Your progress takes {} characters, more than the {max} this course's LMS keeps \
+             ({}). Not saved in the course: your progress in {}. {kept_here}",
+            fitted.full_chars,
+            version.name(),
+            names.join(", ")
+        ))
+    };
+    // Shown again only when it says something new (not on every save once dismissed).
+    if LAST_LIMIT.with(|last| last.replace(message.clone())) != message {
+        learn.lms_limit.set(message);
+    }
+    // Each tutorial is its own item in a SCORM package, launched by deep link: report
+    // that tutorial's completion and quiz score.
+    if let Some(t) = launched.and_then(|id| learn.progress.with(|p| p.get(id).cloned())) {
+        let score = t
+            .score
+            .map(|s| 100.0 * f64::from(s.correct) / f64::from(s.total.max(1)));
+        crate::lms::report_progress(t.completed, score);
     }
 }
 

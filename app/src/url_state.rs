@@ -2,7 +2,9 @@
 //! applied, then the engine runs it to its virtual time as fast as it can), written back with
 //! `history.replaceState` whenever the learner changes something. Parsing and writing
 //! the query is `engine::share` (native tests there); this module moves it in and out
-//! of the `Sim`.
+//! of the `Sim`. Inside a course's LMS the launch parameters (`series`, `tutorial`, as
+//! `scripts/scorm.py` writes them) stay at the front of the query, so reloading the frame
+//! is the same launch of the same tutorial.
 
 use crate::sim::Sim;
 use crate::web_share;
@@ -61,6 +63,9 @@ pub struct Share {
     pub export_status: RwSignal<String>,
     /// The choices the current run started with (to tell whether a link replays it).
     started_with: StoredValue<LabState>,
+    /// The LMS's launch parameters, kept in front of every query written (empty outside
+    /// an LMS).
+    launch: StoredValue<String>,
 }
 
 impl Share {
@@ -78,9 +83,38 @@ impl Share {
     /// Goes to another page, with a history entry.
     pub fn navigate(&self, sim: Sim, view: View) {
         let query = view.catalog_query().unwrap_or_else(|| lab_query(sim, self));
-        web_share::push_query(&query);
+        web_share::push_query(&self.with_launch(query));
         self.view.set(view);
     }
+}
+
+impl Share {
+    /// `query` after the LMS's launch parameters, if any.
+    fn with_launch(&self, query: String) -> String {
+        self.launch
+            .with_value(|launch| match (launch.is_empty(), query.is_empty()) {
+                (true, _) => query,
+                (false, true) => launch.clone(),
+                (false, false) => format!("{launch}&{query}"),
+            })
+    }
+}
+
+/// The launch parameters of a page launched from an LMS (`series`, `tutorial`), as
+/// given; empty outside an LMS.
+fn launch_params(query: &str) -> String {
+    if crate::lms::found().is_none() {
+        return String::new();
+    }
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| {
+            let key = p.split_once('=').map_or(*p, |(k, _)| k);
+            matches!(key, "series" | "tutorial")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// What decides the numbers of a run (not speed, pause or time).
@@ -189,6 +223,7 @@ pub fn use_url_state(sim: Sim) -> Share {
         redraw: RwSignal::new(0),
         export_status: RwSignal::new(String::new()),
         started_with: StoredValue::new(current_state(sim, false)),
+        launch: StoredValue::new(launch_params(&web_share::location_query())),
     };
     provide_context(share);
 
@@ -203,7 +238,7 @@ pub fn use_url_state(sim: Sim) -> Share {
         .map(|p| p.trim_start_matches('?'))
         .any(|p| {
             !p.is_empty()
-                && !["view=", "item=", "tutorial=", "step="]
+                && !["view=", "item=", "tutorial=", "step=", "series="]
                     .iter()
                     .any(|k| p.starts_with(k))
         });
@@ -240,7 +275,7 @@ pub fn use_url_state(sim: Sim) -> Share {
         let query = view
             .catalog_query()
             .unwrap_or_else(|| lab_query(sim, &share));
-        web_share::replace_query(&query);
+        web_share::replace_query(&share.with_launch(query));
     });
 
     // Back and Forward move between the lab and catalogue pages.

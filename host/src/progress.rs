@@ -115,6 +115,16 @@ impl std::error::Error for ProgressError {}
 impl Progress {
     /// The document as stored and exported.
     pub fn to_json(&self) -> String {
+        self.document().to_pretty()
+    }
+
+    /// The same document without white space: what goes where space is short (an LMS's
+    /// suspend data).
+    pub fn to_compact_json(&self) -> String {
+        self.document().to_compact()
+    }
+
+    fn document(&self) -> Value {
         let tutorials = self
             .tutorials
             .iter()
@@ -125,7 +135,6 @@ impl Progress {
             ("version".into(), Value::from(VERSION)),
             ("tutorials".into(), Value::Object(tutorials)),
         ])
-        .to_pretty()
     }
 
     /// Reads a stored or imported document: checks it is progress, migrates older

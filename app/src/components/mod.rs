@@ -12,6 +12,7 @@ pub mod export;
 pub mod focus;
 pub mod heatmap;
 pub mod integrity;
+pub mod lms_notice;
 pub mod logs;
 pub mod panels;
 pub mod param_field;

@@ -2,6 +2,7 @@
 //! series index or the open tutorial, and the learner's progress tools (export, import,
 //! reset with confirmation).
 
+use crate::components::lms_notice::LmsNotices;
 use crate::components::tutorial::TutorialView;
 use crate::components::tutorial_index::TutorialIndex;
 use crate::learn::Learn;
@@ -21,6 +22,7 @@ pub fn TutorialPanel() -> impl IntoView {
             <HeldProgress />
             <Notice signal=learn.link_error testid="link-error" />
             <Notice signal=learn.save_error testid="save-error" />
+            <LmsNotices />
             {move || match learn.open.get().and_then(|o| content::find(o.id).map(|_| o)) {
                 Some(open) => view! { <OpenTutorial id=open.id page=open.page /> }.into_any(),
                 None => view! { <TutorialIndex /> }.into_any(),
@@ -164,7 +166,10 @@ fn ProgressTools() -> impl IntoView {
     };
     let reset = move |_| {
         learn.progress.set(Progress::default());
-        web::storage_remove(progress::STORAGE_KEY);
+        // Inside an LMS the browser's progress is not this learner's to delete.
+        if crate::lms::version().is_none() {
+            web::storage_remove(progress::STORAGE_KEY);
+        }
         confirming.set(false);
         status.set("All tutorial progress was reset.".to_string());
     };
@@ -173,7 +178,11 @@ fn ProgressTools() -> impl IntoView {
         <details class="progress-tools" data-testid="progress-tools">
             <summary>"Your progress: export, import, reset"</summary>
             <p class="panel-note">
-                "Progress is kept in this browser only. Export it to move it to another browser or keep a copy."
+                {if crate::lms::version().is_some() {
+                    "Progress is kept in the course's LMS for you. Export it to keep a copy."
+                } else {
+                    "Progress is kept in this browser only. Export it to move it to another browser or keep a copy."
+                }}
             </p>
             <div class="tool-row">
                 <button type="button" data-testid="progress-export" on:click=export>"Export progress"</button>

@@ -40,6 +40,20 @@ fn round_trips_through_json() {
     assert_eq!(Progress::parse(&json).unwrap(), p);
 }
 
+/// Suspend data is short (SCORM 1.2 keeps 4,096 characters): the compact document
+/// carries no white space and reads back the same (issue 18, defect 12).
+#[test]
+fn compact_json_has_no_white_space_and_round_trips() {
+    let p = sample();
+    let compact = p.to_compact_json();
+    assert!(
+        !compact.contains('\n') && !compact.contains(": "),
+        "{compact}"
+    );
+    assert!(compact.len() < p.to_json().len());
+    assert_eq!(Progress::parse(&compact).unwrap(), p);
+}
+
 #[test]
 fn quiz_after_all_steps_completes_with_score_and_time() {
     let p = sample();
