@@ -23,8 +23,8 @@ pub struct Model {
     /// System parameters, set by bare name (`--set workers=4` in the CLI).
     pub params: BTreeMap<String, serde_json::Value>,
     /// Scenario id → its parameters (`ID.name`); the id `*` switches on every scenario
-    /// in the engine's catalogue with its defaults (parameters listed under their own id
-    /// still apply).
+    /// in the engine's catalogue that applies to the system, with its defaults
+    /// (parameters listed under their own id still apply).
     pub scenarios: BTreeMap<String, BTreeMap<String, serde_json::Value>>,
     /// Mitigation id → its parameters (`ID.name`).
     #[serde(default)]

@@ -32,9 +32,13 @@ pub fn configure(
         cfg.set(k, &param_text(v)).map_err(|e| e.to_string())?;
     }
     if scenarios.contains_key("*") {
+        // Every scenario that applies to the model's system (another system's own,
+        // such as the order system's, cannot be on here).
         for meta in engine::scenarios::ALL {
-            cfg.enable_scenario(meta.id)
-                .map_err(|e| format!("scenario {}: {e}", meta.id))?;
+            match cfg.enable_scenario(meta.id) {
+                Ok(()) | Err(engine::LabError::NotApplicable { .. }) => {}
+                Err(e) => return Err(format!("scenario {}: {e}", meta.id)),
+            }
         }
     }
     for (id, ps) in scenarios.iter().filter(|(id, _)| *id != "*") {
