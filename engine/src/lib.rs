@@ -56,6 +56,7 @@ pub mod scenario;
 pub mod scenarios;
 pub mod share;
 pub mod sim;
+pub mod strike;
 pub mod systems;
 pub mod theory;
 pub mod time;
