@@ -29,7 +29,6 @@
 
 use crate::protocol::Speed;
 use engine::catalog::{self, find_switch};
-use engine::share::DEFAULT_SEED;
 use std::collections::BTreeMap;
 
 /// The `type` of the message an embed posts to its parent with its height.
@@ -137,7 +136,8 @@ impl LinkState {
             .unwrap_or(DEFAULT_EMBED_SCENARIO)
     }
 
-    /// The query string (with `?`) for this state; default values are left out.
+    /// The query string (with `?`) for this state: what is set (the seed whenever it is),
+    /// and `embed`, `paused` only when on; `LinkState::parse` reads it back to this state.
     pub fn to_query(&self) -> String {
         let mut pairs: Vec<(String, String)> = Vec::new();
         if self.embed {
@@ -149,7 +149,9 @@ impl LinkState {
         if let Some(m) = self.mitigation {
             pairs.push(("mitigation".into(), m.into()));
         }
-        if let Some(seed) = self.seed.filter(|s| *s != DEFAULT_SEED) {
+        // Written whenever set, the default too: `seed=1` left out read back as no seed
+        // (found by `tests/it/fuzz.rs`); like a lab link, an embed says what it runs.
+        if let Some(seed) = self.seed {
             pairs.push(("seed".into(), seed.to_string()));
         }
         if let Some(speed) = self.speed {

@@ -67,6 +67,18 @@ fn what_is_written_reads_back() {
     assert_eq!(LinkState::parse(&state.to_query()), (state, vec![]));
 }
 
+/// The default seed was left out of the query it was read from, so `seed=1` read back
+/// as no seed at all (found by `fuzz.rs`); an embed now says what it runs.
+#[test]
+fn the_default_seed_is_written_too() {
+    let (state, problems) = LinkState::parse("?seed=1");
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(state.seed, Some(1));
+    assert_eq!(state.to_query(), "?seed=1");
+    assert_eq!(LinkState::parse(&state.to_query()).0, state);
+    assert_eq!(LinkState::default().to_query(), "");
+}
+
 #[test]
 fn the_snippet_is_escaped_text() {
     let (mut state, _) = LinkState::parse("?scenario=retry-storm&seed=3");
