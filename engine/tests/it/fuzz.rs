@@ -8,7 +8,7 @@
 //! `cargo test` runs a smoke of each target; `make fuzz` runs them all with
 //! `SDL_FUZZ_CASES` cases each (see `fuzzkit`).
 
-use crate::fuzzkit::{fuzz, Gen};
+use crate::fuzzkit::{fuzz, Gen, SMOKE};
 use engine::alerts::{Rule, SLO_PARAMS};
 use engine::catalog;
 use engine::codec::{self, Codec};
@@ -413,7 +413,7 @@ fn check_link(q: &str) -> bool {
 
 #[test]
 fn fuzz_link() {
-    fuzz("engine::link", 3000, link, |q| check_link(q));
+    fuzz("engine::link", SMOKE, link, |q| check_link(q));
 }
 
 // ---- run spec: strict and lenient ----
@@ -475,7 +475,7 @@ fn check_spec(spec: &RunSpec) -> bool {
 
 #[test]
 fn fuzz_run_spec() {
-    fuzz("engine::run_spec", 3000, spec, check_spec);
+    fuzz("engine::run_spec", SMOKE, spec, check_spec);
 }
 
 // ---- lab configuration files ----
@@ -617,7 +617,7 @@ fn check_lab_file(text: &str) -> bool {
 
 #[test]
 fn fuzz_lab_file() {
-    fuzz("engine::lab_file", 3000, lab_file, |t| check_lab_file(t));
+    fuzz("engine::lab_file", SMOKE, lab_file, |t| check_lab_file(t));
 }
 
 // ---- JSON ----
@@ -682,7 +682,7 @@ fn check_json(text: &str) -> bool {
 
 #[test]
 fn fuzz_json() {
-    fuzz("engine::json", 3000, json_text, |t| check_json(t));
+    fuzz("engine::json", SMOKE, json_text, |t| check_json(t));
 }
 
 // ---- the query language ----
@@ -775,7 +775,7 @@ fn fuzz_query() {
     let lab = query_lab();
     fuzz(
         "engine::query",
-        3000,
+        SMOKE,
         |g| match g.below(3) {
             0 => query_text(g, |g| expr(g, 0)),
             1 => query_text(g, condition),
@@ -857,7 +857,7 @@ fn check_codec((value, bytes): &(Nested, Vec<u8>)) -> bool {
 
 #[test]
 fn fuzz_codec() {
-    fuzz("engine::codec", 3000, codec_case, check_codec);
+    fuzz("engine::codec", SMOKE, codec_case, check_codec);
 }
 
 // ---- what fuzzing found, kept as regression tests ----

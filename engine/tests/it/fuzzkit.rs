@@ -6,8 +6,9 @@
 //! - `fuzz(target, smoke, gen, check)`: generates `cases(smoke)` inputs with `gen` and
 //!   runs `check` on each; a panic prints the target, the case and the input (`Debug`),
 //!   then fails the test. Prints `fuzz <target>: <n> cases` (`make fuzz` adds them up).
-//! - `SDL_FUZZ_CASES=N`: every target runs N cases (default: its `smoke` count, what
-//!   `cargo test` runs); `SDL_FUZZ_SEED=S` picks another stream of cases.
+//! - `SDL_FUZZ_CASES=N`: a target of ordinary cost runs N cases, a costlier one fewer in
+//!   proportion to its smoke count (default: the smoke count, what `cargo test` runs);
+//!   `SDL_FUZZ_SEED=S` picks another stream of cases.
 //! - `Gen`: numbers, words, odd text (unicode, controls, escapes, huge numbers) and
 //!   mutations of valid documents (truncation, byte flips, repeated and deleted slices,
 //!   inserted odd text, deep nesting).
@@ -18,12 +19,19 @@ use engine::rng::Xoshiro256PlusPlus;
 use std::fmt::Debug;
 use std::panic::{self, AssertUnwindSafe};
 
-/// Cases a target runs: `SDL_FUZZ_CASES` if set, else its smoke count.
+/// The smoke count of a target of ordinary cost; costlier targets have smaller ones.
+pub const SMOKE: u64 = 3000;
+
+/// Cases a target runs: its smoke count, or with `SDL_FUZZ_CASES=N` N for a target of
+/// ordinary cost and proportionally fewer for a costlier one (`N * smoke / SMOKE`).
 pub fn cases(smoke: u64) -> u64 {
     match std::env::var("SDL_FUZZ_CASES") {
-        Ok(v) => v.trim().parse().unwrap_or_else(|_| {
-            panic!("SDL_FUZZ_CASES=`{v}`: expected a whole number of cases per target")
-        }),
+        Ok(v) => {
+            let n: u64 = v.trim().parse().unwrap_or_else(|_| {
+                panic!("SDL_FUZZ_CASES=`{v}`: expected a whole number of cases per target")
+            });
+            (n.saturating_mul(smoke) / SMOKE).max(1)
+        }
         Err(_) => smoke,
     }
 }

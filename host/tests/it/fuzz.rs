@@ -6,7 +6,7 @@
 //! back equal, and nothing panics. Natively only (`main.rs`); `make fuzz` scales it with
 //! `SDL_FUZZ_CASES` (see `fuzzkit`).
 
-use crate::fuzzkit::{fuzz, Gen};
+use crate::fuzzkit::{fuzz, Gen, SMOKE};
 use engine::alerts::{AlertState, Change, ErrorBudget, Severity, Slo, Transition};
 use engine::catalog;
 use engine::observe::{Level, SpanStatus};
@@ -387,7 +387,7 @@ fn check_message((m, bytes): &(Message, Vec<u8>)) -> bool {
 
 #[test]
 fn fuzz_protocol() {
-    fuzz("host::protocol", 3000, message, check_message);
+    fuzz("host::protocol", SMOKE, message, check_message);
 }
 
 // ---- progress and suspend data ----
@@ -566,7 +566,7 @@ fn check_progress((p, text): &(Progress, String)) -> bool {
 
 #[test]
 fn fuzz_progress() {
-    fuzz("host::progress", 3000, progress_text, check_progress);
+    fuzz("host::progress", SMOKE, progress_text, check_progress);
 }
 
 // ---- an embed's query ----
@@ -682,7 +682,7 @@ fn check_embed(q: &str) -> bool {
 
 #[test]
 fn fuzz_embed_query() {
-    fuzz("host::embed", 3000, embed_query, |q| check_embed(q));
+    fuzz("host::embed", SMOKE, embed_query, |q| check_embed(q));
 }
 
 // ---- what fuzzing found, kept as regression tests ----
