@@ -993,3 +993,19 @@ fn a_file_of_many_keys_is_checked_for_repeats_at_once() {
         Err("duplicate field `b`".into())
     );
 }
+
+/// A vector's length is checked against the bytes left, but its items' values may be
+/// far larger than their bytes, and all of it was reserved before any item decoded: a
+/// few MB asked for hundreds of GB (natively an abort; on wasm32, past `isize::MAX`, a
+/// "capacity overflow" panic). Bad bytes are now refused without it.
+#[test]
+fn a_vector_length_does_not_reserve_more_than_its_bytes_can_hold() {
+    type Big = [u64; 1 << 12]; // 32 KB a value, 4096 bytes at least encoded.
+    let mut bytes = Vec::new();
+    engine::codec::write_uint(&mut bytes, 1 << 24); // 512 GB of them.
+    bytes.extend(std::iter::repeat_n(0xff, 1 << 24));
+    assert!(codec::decode::<Vec<Big>>(&bytes).is_none());
+    // What fits still comes back.
+    let small: Vec<[u64; 3]> = vec![[1, 2, 3]; 5000];
+    assert_eq!(codec::decode(&codec::encode(&small)), Some(small));
+}
