@@ -427,6 +427,9 @@ fn spec(g: &mut Gen) -> RunSpec {
         g.text()
     };
     let mut spec = RunSpec::new(&system).seed(g.u64());
+    if g.chance(0.3) {
+        spec = spec.until_ns(g.u64() % (MAX_T_NS + 1));
+    }
     for _ in 0..g.range(0, 4) {
         let (k, v) = link_pair(g);
         match k.as_str() {
@@ -470,6 +473,13 @@ fn check_spec(spec: &RunSpec) -> bool {
         // The strict build stops at the first input the lenient one refuses.
         Err(refusal) => assert_eq!(lenient.refused.first(), Some(&refusal)),
     }
+    // The run that was built, shared: its link and its file read back to it.
+    let state = LabState::from_spec(&lenient.kept, "100", true);
+    let link = parse_query(&state.to_query());
+    assert_eq!(link.state, state);
+    assert!(link.ignored.is_empty(), "{:?}", link.ignored);
+    assert_eq!(link.state.config().as_ref(), Ok(&lenient.config));
+    assert_eq!(read_config_file(&state.to_file().to_json()), Ok(state));
     lenient.refused.is_empty()
 }
 
@@ -1008,4 +1018,22 @@ fn a_vector_length_does_not_reserve_more_than_its_bytes_can_hold() {
     // What fits still comes back.
     let small: Vec<[u64; 3]> = vec![[1, 2, 3]; 5000];
     assert_eq!(codec::decode(&codec::encode(&small)), Some(small));
+}
+
+/// The state of a run whose switches were given out of catalogue order kept that order,
+/// so its own link and file read back as another state (the same run): the order a
+/// `LabState` promises is now the one it has.
+#[test]
+fn the_state_of_a_run_keeps_its_switches_in_catalogue_order() {
+    let spec = RunSpec::new("web")
+        .mitigation("autoscaling")
+        .switch("write-behind-cache-lag")
+        .switch("coalescing");
+    let kept = spec.lenient().kept;
+    let state = LabState::from_spec(&kept, "10", false);
+    let ids: Vec<&str> = state.switches.iter().map(|s| s.id.as_str()).collect();
+    let read = parse_query(&state.to_query());
+    assert!(read.ignored.is_empty(), "{:?}", read.ignored);
+    assert_eq!(read.state, state, "{ids:?}");
+    assert_eq!(read_config_file(&state.to_file().to_json()), Ok(state));
 }
