@@ -1,5 +1,6 @@
 //! Fuzzing the host's readers of outside input (issue 18, "Fuzzing that keeps it so"):
-//! the page ⇄ worker messages (`protocol`, in `engine::codec`'s binary form), the
+//! the page ⇄ worker messages (`protocol`, in `engine::codec`'s binary form) and the
+//! engine host that acts on them (sessions of commands, questions and steps), the
 //! learner's progress files and SCORM suspend data (`progress`: the same document) and
 //! an embed's query (`embed`). Every message the page or the engine can send comes back
 //! bit for bit, any bytes decode to a message or an error, progress the lab writes reads
@@ -390,6 +391,298 @@ fn fuzz_protocol() {
     fuzz("host::protocol", SMOKE, message, check_message);
 }
 
+// ---- the engine host: sessions of commands ----
+
+/// A parameter value for `spec`: at a bound, past one, or not a value.
+fn param_raw(g: &mut Gen, spec: &engine::params::ParamSpec) -> String {
+    use engine::params::ParamKind;
+    match spec.kind {
+        ParamKind::Int { min, max, default } => g
+            .pick(&[
+                min,
+                max,
+                default,
+                min.saturating_sub(1),
+                max.saturating_add(1),
+            ])
+            .to_string(),
+        ParamKind::Float { min, max, default } => g
+            .pick(&[min, max, default, -1.0, max * 10.0 + 1.0])
+            .to_string(),
+        ParamKind::Bool { .. } => g.pick(&["true", "false", "maybe"]).to_string(),
+        ParamKind::Choice { allowed, .. } => {
+            if g.chance(0.8) {
+                g.pick(allowed).to_string()
+            } else {
+                g.text()
+            }
+        }
+    }
+}
+
+const RULES: &[&str] = &[
+    "Busy: utilization > 0.8",
+    "SlowP99: latency_p99_s > 0.5 for 30s critical",
+    "Errors: rate(http_requests_total{status=~\"5..\"}[1m]) > 1 for 1m",
+    "Broken: nope_total > 1",
+    "Saturation: utilization > 0.1",
+    "x: y",
+];
+
+const QUERIES: &[&str] = &[
+    "latency_p99_s",
+    "rate(http_requests_total[30s])",
+    "histogram_quantile(0.99, rate(http_request_duration_seconds[1m]))",
+    "sum(rate(http_requests_total{status=~\"5..\"}[10s])) / sum(rate(http_requests_total[10s]))",
+    "max_over_time(queue_depth[1m]) * 2 - 1",
+    "nope_total",
+    "rate(",
+    "",
+];
+
+/// A switch of the catalogue with some of its parameters.
+fn switch_with_params(g: &mut Gen) -> (String, BTreeMap<String, String>) {
+    let ids: Vec<&str> = catalog::scenarios()
+        .iter()
+        .map(|s| s.id)
+        .chain(catalog::mitigations().iter().map(|m| m.id))
+        .collect();
+    let id = g.pick(&ids).to_string();
+    let specs = catalog::find_switch(&id).expect("a catalogue id").params();
+    let mut params = BTreeMap::new();
+    for _ in 0..g.range(0, 2) {
+        if let Some(spec) = (!specs.is_empty()).then(|| *g.pick(&specs)) {
+            params.insert(spec.name.to_string(), param_raw(g, spec));
+        }
+    }
+    (id, params)
+}
+
+/// A recipe: mostly one the page would send (values in range, rules it accepts), else
+/// anything.
+fn session_recipe(g: &mut Gen) -> Recipe {
+    let good = g.chance(0.7);
+    let systems = catalog::systems();
+    let sys = g.pick(systems);
+    let mut system_params = BTreeMap::new();
+    for _ in 0..g.range(0, 2) {
+        if !sys.params.is_empty() {
+            let spec = g.pick(sys.params);
+            let raw = if good {
+                spec.default_value().to_string()
+            } else {
+                param_raw(g, spec)
+            };
+            system_params.insert(spec.name.to_string(), raw);
+        }
+    }
+    let mut switches = BTreeMap::new();
+    for _ in 0..g.range(0, 3) {
+        let (id, params) = switch_with_params(g);
+        switches.insert(id, params);
+    }
+    if good {
+        return Recipe {
+            system: sys.id.to_string(),
+            seed: g.number(),
+            history_len: *g.pick(&[2, 60, 3600]),
+            system_params,
+            switches,
+            rules: list(g, 2, |g| g.pick(&RULES[..3]).to_string()),
+        };
+    }
+    Recipe {
+        system: if g.chance(0.8) {
+            sys.id.to_string()
+        } else {
+            g.text()
+        },
+        seed: g.number(),
+        history_len: *g.pick(&[0, 1, 2, 60, 3600, usize::MAX]),
+        system_params,
+        switches,
+        rules: list(g, 2, |g| g.pick(RULES).to_string()),
+    }
+}
+
+fn session_ask(g: &mut Gen) -> Ask {
+    let histograms: Vec<&str> = catalog::metric_specs()
+        .iter()
+        .filter(|m| m.kind == engine::metrics::MetricKind::Histogram)
+        .map(|m| m.name)
+        .collect();
+    let tutorials = content::tutorials();
+    match g.below(9) {
+        0 | 1 => Ask::Panels {
+            from_ns: 0,
+            to_ns: *g.pick(&[u64::MAX, 10_000_000_000, 0]),
+            exprs: list(g, 3, |g| {
+                let q = if g.chance(0.8) {
+                    g.pick(QUERIES).to_string()
+                } else {
+                    g.text()
+                };
+                (q, maybe(g, |g| g.number() % 60_000_000_000))
+            }),
+        },
+        2 => Ask::Heatmap {
+            metric: if g.chance(0.8) {
+                g.pick(&histograms).to_string()
+            } else {
+                g.text()
+            },
+            from_ns: g.number() % 30_000_000_000,
+            to_ns: *g.pick(&[u64::MAX, 0, 5_000_000_000]),
+        },
+        3 if !tutorials.is_empty() => {
+            let t = g.pick(tutorials);
+            Ask::Check {
+                tutorial: t.id.clone(),
+                step: g.below(t.steps.len() + 2),
+            }
+        }
+        4 => Ask::Console {
+            logs: maybe(g, |g| LogFilter {
+                min_level: level(g),
+                text: g.pick(&["", "error", "timeout", "é"]).to_string(),
+                focus: maybe(g, |g| g.pick(&["lb", "db", "cache", "nope"]).to_string()),
+                frozen: maybe(g, |g| g.below(5) as u32),
+                max: g.below(300),
+            }),
+            traces: g.chance(0.5),
+            topology: g.chance(0.5),
+        },
+        _ => ask(g),
+    }
+}
+
+fn session_command(g: &mut Gen) -> Command {
+    match g.below(10) {
+        0 => Command::Reset {
+            run: g.number() as u32,
+            recipe: (!g.chance(0.1)).then(|| session_recipe(g)),
+        },
+        1 => {
+            let (id, params) = switch_with_params(g);
+            Command::SetSwitch {
+                id,
+                on: g.chance(0.7),
+                params,
+            }
+        }
+        2 => {
+            let (id, params) = switch_with_params(g);
+            let (key, raw) = match params.into_iter().next() {
+                Some((name, raw)) if g.chance(0.7) => (format!("{id}.{name}"), raw),
+                _ => (
+                    g.pick(&["slo.latency_ms", "slo.availability_pct", "workers", "x.y"])
+                        .to_string(),
+                    g.pick(&["300", "99.9", "0", "-1", "nan", "1e99"])
+                        .to_string(),
+                ),
+            };
+            Command::SetParam { key, raw }
+        }
+        3 => Command::AddRule {
+            text: g.pick(RULES).to_string(),
+        },
+        4 => Command::RemoveRule {
+            name: g
+                .pick(&["Busy", "SlowP99", "HighErrorRate", "nope"])
+                .to_string(),
+        },
+        5 => Command::Play(g.chance(0.7)),
+        6 => Command::Speed(*g.pick(&[
+            Speed::Times(1),
+            Speed::Times(100),
+            Speed::Max,
+            Speed::Times(0),
+            Speed::Times(u32::MAX),
+        ])),
+        7 => Command::RunTo {
+            target_ns: *g.pick(&[0, 1, 2_000_000_000, 15_000_000_000, u64::MAX]),
+        },
+        _ => Command::Ask {
+            id: g.number() as u32,
+            ask: session_ask(g),
+        },
+    }
+}
+
+/// What a page does to the engine host: a run, then commands, questions and steps of
+/// wall time (odd ones included) in any order.
+#[derive(Debug)]
+enum Act {
+    Do(Command),
+    Step { wall_dt_ms: f64, budget_ms: f64 },
+    Tick,
+}
+
+fn session(g: &mut Gen) -> Vec<Act> {
+    let mut acts = vec![Act::Do(Command::Reset {
+        run: 1,
+        recipe: Some(session_recipe(g)),
+    })];
+    for _ in 0..g.range(1, 10) {
+        acts.push(match g.below(3) {
+            // The wall time between frames may be anything; the budget is the
+            // caller's own (a few ms a frame).
+            0 => Act::Step {
+                wall_dt_ms: *g.pick(&[16.0, 100.0, 1e9, -5.0, 0.0, f64::NAN, f64::INFINITY]),
+                budget_ms: *g.pick(&[0.0, 2.0, 5.0, -1.0]),
+            },
+            1 => Act::Tick,
+            _ => Act::Do(session_command(g)),
+        });
+    }
+    acts
+}
+
+/// A value's encoding decodes to a value of the same encoding.
+fn same_on_the_wire<T: engine::codec::Codec>(v: &T) {
+    let bytes = encode(v);
+    let back: T = decode(&bytes).expect("an encoded message decodes");
+    assert_eq!(encode(&back), bytes);
+}
+
+fn check_session(acts: &Vec<Act>) -> bool {
+    let mut host = sdl_host::engine_host::EngineHost::new();
+    // A clock a millisecond further on each time it is read.
+    let now = std::cell::Cell::new(0.0);
+    let clock = || {
+        now.set(now.get() + 1.0);
+        now.get()
+    };
+    for act in acts {
+        match act {
+            Act::Do(c) => {
+                if let Some((_, answer)) = host.apply(c.clone()) {
+                    same_on_the_wire(&answer);
+                }
+            }
+            Act::Step {
+                wall_dt_ms,
+                budget_ms,
+            } => host.step(*wall_dt_ms, *budget_ms, &clock),
+            Act::Tick => {
+                if let Some(tick) = host.tick() {
+                    assert!(tick.now_ns <= sdl_host::engine_host::MAX_RUN_NS);
+                    same_on_the_wire(&tick);
+                }
+            }
+        }
+    }
+    let summary = host.answer(&Ask::Summary);
+    same_on_the_wire(&summary);
+    summary != Answer::Nothing
+}
+
+#[test]
+fn fuzz_engine_host() {
+    // A case builds a lab and runs it a little.
+    fuzz("host::engine_host", SMOKE / 6, session, check_session);
+}
+
 // ---- progress and suspend data ----
 
 fn tutorial_id(g: &mut Gen) -> String {
@@ -699,4 +992,32 @@ fn the_tutorial_id_message_names_every_character_allowed() {
     assert!(Progress::parse(&doc("cache_warming-2")).is_ok());
     let e = Progress::parse(&doc("Cache")).unwrap_err().to_string();
     assert!(e.contains("lowercase letters, digits, '-' and '_'"), "{e}");
+}
+
+/// A recipe asking for `usize::MAX` samples per series (a damaged message) overflowed a
+/// histogram's sample count as the run was built; the run is refused instead, naming
+/// the limit, and the host has no run.
+#[test]
+fn a_recipe_keeping_too_many_samples_is_refused() {
+    let mut recipe = Recipe {
+        system: "queue".into(),
+        seed: 6,
+        history_len: usize::MAX,
+        ..Recipe::default()
+    };
+    let (cfg, _) = sdl_host::engine_host::build_config(&recipe).unwrap();
+    let e = engine::Lab::new(&cfg).err().expect("refused").to_string();
+    assert!(
+        e.contains("`history_len`") && e.contains("up to 1000000"),
+        "{e}"
+    );
+    let mut host = sdl_host::engine_host::EngineHost::new();
+    host.apply(Command::Reset {
+        run: 1,
+        recipe: Some(recipe.clone()),
+    });
+    assert_eq!(host.answer(&Ask::Summary), Answer::Nothing);
+    recipe.history_len = engine::sim::MAX_HISTORY_LEN;
+    let (cfg, _) = sdl_host::engine_host::build_config(&recipe).unwrap();
+    assert!(engine::Lab::new(&cfg).is_ok());
 }
