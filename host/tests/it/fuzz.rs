@@ -114,7 +114,8 @@ fn ask(g: &mut Gen) -> Ask {
 }
 
 fn command(g: &mut Gen) -> Command {
-    match g.below(10) {
+    match g.below(11) {
+        10 => Command::StopRunTo,
         0 => Command::Reset {
             run: g.number() as u32,
             recipe: maybe(g, recipe),
@@ -304,6 +305,7 @@ fn from_engine(g: &mut Gen) -> FromEngine {
             events: g.number(),
             lagging: g.chance(0.5),
             replaying: g.chance(0.5),
+            halted: maybe(g, Gen::text),
             samples: list(g, 3, golden),
             anomalies: maybe(g, |g| list(g, 3, |g| (g.text(), g.float()))),
         }),
@@ -312,6 +314,52 @@ fn from_engine(g: &mut Gen) -> FromEngine {
             run: g.number() as u32,
             answer: answer(g),
         },
+    }
+}
+
+/// Every variant the generators make, listed without a wildcard: a variant added to a
+/// message fails to compile here, the reminder to generate it too.
+#[allow(dead_code)]
+fn every_variant_is_generated(c: &Command, a: &Ask, x: &Answer, f: &FromEngine) {
+    match c {
+        Command::Reset { .. }
+        | Command::SetSwitch { .. }
+        | Command::SetParam { .. }
+        | Command::AddRule { .. }
+        | Command::RemoveRule { .. }
+        | Command::Play(_)
+        | Command::Speed(_)
+        | Command::Visible(_)
+        | Command::RunTo { .. }
+        | Command::Ask { .. }
+        | Command::StopRunTo => {}
+    }
+    match a {
+        Ask::Panels { .. }
+        | Ask::Metrics { .. }
+        | Ask::Console { .. }
+        | Ask::Trace { .. }
+        | Ask::Alerts
+        | Ask::Heatmap { .. }
+        | Ask::Export(ExportKind::Prometheus | ExportKind::Csv | ExportKind::SeriesJson { .. })
+        | Ask::Summary
+        | Ask::Check { .. } => {}
+    }
+    match x {
+        Answer::Nothing
+        | Answer::Stale
+        | Answer::Panels(_)
+        | Answer::Metrics(_)
+        | Answer::Console(_)
+        | Answer::Trace(_)
+        | Answer::Alerts(_)
+        | Answer::Heatmap(_)
+        | Answer::Text(_)
+        | Answer::Summary(_)
+        | Answer::Check { .. } => {}
+    }
+    match f {
+        FromEngine::Ready | FromEngine::Tick(_) | FromEngine::Answer { .. } => {}
     }
 }
 
@@ -557,7 +605,8 @@ fn session_ask(g: &mut Gen) -> Ask {
 }
 
 fn session_command(g: &mut Gen) -> Command {
-    match g.below(10) {
+    match g.below(11) {
+        10 => Command::StopRunTo,
         0 => Command::Reset {
             run: g.number() as u32,
             recipe: (!g.chance(0.1)).then(|| session_recipe(g)),
