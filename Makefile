@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 
 .PHONY: help setup-build setup-test build serve dev test test-native test-wasm test-e2e \
-        lint fmt fmt-check bench clean bundle scorm
+        fuzz lint fmt fmt-check bench clean bundle scorm
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ test-wasm: setup-test ## engine and app tests in headless Chromium (wasm-bindgen
 
 test-e2e: setup-test build ## Playwright against the built dist/
 	scripts/test.sh e2e
+
+fuzz: ## the readers of outside input under 1,000,000+ generated cases (SDL_FUZZ_CASES=N per target)
+	scripts/fuzz.sh
 
 lint: ## clippy (native; wasm32 for the app) and rustfmt, warnings are errors
 	scripts/test.sh lint

@@ -129,7 +129,7 @@ pub fn spec(a: &RunArgs) -> RunSpec {
         .until_ns(a.duration_ns);
     // Keep every sample of the run for CSV, within a bound (about 11 days at 1 s).
     let samples = (a.duration_ns / spec.sample_interval_ns) as usize + 1;
-    spec = spec.history_len(samples.min(1_000_000));
+    spec = spec.history_len(samples.min(engine::sim::MAX_HISTORY_LEN));
     for id in &a.scenarios {
         spec = spec.scenario(id);
     }

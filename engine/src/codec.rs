@@ -14,6 +14,9 @@
 
 use std::collections::BTreeMap;
 
+/// The most a `Vec` reserves before its items decode (see `Vec::decode`).
+const MAX_RESERVE_BYTES: usize = 64 * 1024;
+
 /// Reads values from bytes; every read checks what is left.
 pub struct Reader<'a> {
     bytes: &'a [u8],
@@ -200,7 +203,12 @@ impl<T: Codec> Codec for Vec<T> {
     }
     fn decode(r: &mut Reader<'_>) -> Option<Self> {
         let n = r.len()?;
-        let mut out = Vec::with_capacity(n);
+        // A length is only known to be at most the bytes left, each item's value may be
+        // a hundred times larger: reserving it all let a few MB of bad bytes ask for GBs
+        // (on wasm32 past `isize::MAX`, a panic). Reserve a little; the rest grows as
+        // items actually decode.
+        let mut out =
+            Vec::with_capacity(n.min(MAX_RESERVE_BYTES / std::mem::size_of::<T>().max(1)));
         for _ in 0..n {
             out.push(T::decode(r)?);
         }

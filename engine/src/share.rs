@@ -115,8 +115,9 @@ impl LabState {
         spec
     }
 
-    /// The state of a run `spec` (its switches in the order given, a switch's
-    /// parameters under it), shown at `speed`, paused or not.
+    /// The state of a run `spec` (its switches in catalogue order, as `switches` keeps
+    /// them, whatever order the spec gives; a switch's parameters under it), shown at
+    /// `speed`, paused or not.
     pub fn from_spec(spec: &RunSpec, speed: &str, paused: bool) -> LabState {
         let mut switches: Vec<SwitchOn> = Vec::new();
         for sw in &spec.switches {
@@ -140,7 +141,8 @@ impl LabState {
             paused,
             t_ns: spec.until_ns,
             params: crate::order::to_map(spec.params.iter().cloned()),
-            switches,
+            // In the spec's order its link and file would read back in another.
+            switches: in_switch_order(switches, |s: &SwitchOn| &s.id),
             rules: spec.rules.clone(),
         }
     }

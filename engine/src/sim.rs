@@ -399,9 +399,22 @@ pub struct Lab {
     summary_cache: Option<(Nanos, u64, Summary)>,
 }
 
+/// The most samples a run keeps per series (`LabConfig::history_len`; fewer than 2 are
+/// taken as 2). More is refused: a histogram keeps a sample per bucket, and a length from
+/// a damaged message (`usize::MAX`) overflowed that count (found by
+/// `host/tests/it/fuzz.rs`).
+pub const MAX_HISTORY_LEN: usize = 1_000_000;
+
 impl Lab {
     /// Builds a run from a configuration, validating everything once more.
     pub fn new(config: &LabConfig) -> Result<Lab, LabError> {
+        if config.history_len > MAX_HISTORY_LEN {
+            return Err(LabError::OutOfRange {
+                key: "history_len".into(),
+                value: config.history_len.to_string(),
+                allowed: format!("up to {MAX_HISTORY_LEN} samples per series"),
+            });
+        }
         let system = config.system_meta()?;
         let params = config.system_param_set()?;
         let mut core = Core::new(config.seed, config.warmup_ns, config.history_len.max(2));

@@ -209,7 +209,7 @@ impl Progress {
         for (id, t) in &self.tutorials {
             if !valid_id(id) {
                 return Err(ProgressError::Invalid(format!(
-                    "tutorial id \"{}\" is not allowed (lowercase letters, digits and '-', 1 to {MAX_ID_LEN} characters)",
+                    "tutorial id \"{}\" is not allowed (lowercase letters, digits, '-' and '_', 1 to {MAX_ID_LEN} characters)",
                     id.chars().take(MAX_ID_LEN).collect::<String>()
                 )));
             }

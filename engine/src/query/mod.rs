@@ -25,6 +25,8 @@
 //! increases of every matching series (Prometheus's `sum by (le)`). Regular expressions
 //! are anchored and support literals, `.`, `[...]` classes, `*`, `+`, `?`, `|` and groups.
 //!
+//! Parentheses, unary minus and aggregations nest at most `MAX_NESTING` (64) deep.
+//!
 //! No data is NaN: a metric nobody registered yet, or no sample before `t`. A registered
 //! family whose series all fail the label matchers sums to 0 (nothing of that kind
 //! happened). A `Condition` on NaN neither holds nor fails: `holds` returns `None`.
@@ -36,6 +38,7 @@ mod regex;
 mod run;
 
 pub use ast::{Cmp, QueryError};
+pub use parse::MAX_NESTING;
 pub use run::{latest_sample, Run, RunView};
 
 use crate::catalog;
@@ -63,6 +66,9 @@ impl fmt::Display for Query {
 impl Query {
     /// Parses `source`; the error names the column and what was expected there.
     pub fn parse(source: &str) -> Result<Query, QueryError> {
+        // Parsed trimmed, so every position (a parse error's, a selector's for
+        // validation) is a column of the text the query keeps and errors quote.
+        let source = source.trim();
         let mut p = Parser::new(source);
         let expr = p.expr()?;
         p.skip_ws();
@@ -70,7 +76,7 @@ impl Query {
             return Err(p.err("expected an operator (+ - * /) or the end of the query"));
         }
         Ok(Query {
-            source: source.trim().to_string(),
+            source: source.to_string(),
             expr,
         })
     }
@@ -217,6 +223,9 @@ impl fmt::Display for Condition {
 
 impl Condition {
     pub fn parse(source: &str) -> Result<Condition, QueryError> {
+        // Trimmed first: the query's text starts where the condition's does, so the
+        // query's positions are columns of its own text (see `Query::parse`).
+        let source = source.trim();
         let mut p = Parser::new(source);
         let expr = p.expr()?;
         let lhs_end = p.pos;
@@ -235,7 +244,7 @@ impl Condition {
         }
         Ok(Condition {
             query: Query {
-                source: source[..lhs_end].trim().to_string(),
+                source: source[..lhs_end].trim_end().to_string(),
                 expr,
             },
             cmp,

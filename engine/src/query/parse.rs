@@ -6,14 +6,25 @@ use super::regex::Regex;
 use crate::golden::GOLDEN_SERIES;
 use crate::time::{Nanos, NS_PER_MS, NS_PER_SEC};
 
+/// Parentheses, unary minus and aggregations nested deeper than this are refused: each
+/// level is a recursive call, and a query from a link or a file could nest thousands
+/// deep and exhaust the stack (found by `engine/tests/it/fuzz.rs`).
+pub const MAX_NESTING: usize = 64;
+
 pub(super) struct Parser<'a> {
     pub(super) src: &'a str,
     pub(super) pos: usize,
+    /// How many `unary`s are open (each level of nesting opens one).
+    depth: usize,
 }
 
 impl<'a> Parser<'a> {
     pub(super) fn new(src: &'a str) -> Self {
-        Parser { src, pos: 0 }
+        Parser {
+            src,
+            pos: 0,
+            depth: 0,
+        }
     }
 
     pub(super) fn err(&self, message: &str) -> QueryError {
@@ -151,10 +162,20 @@ impl<'a> Parser<'a> {
     }
 
     pub(super) fn unary(&mut self) -> Result<Expr, QueryError> {
-        if self.eat('-') {
-            return Ok(Expr::Neg(Box::new(self.unary()?)));
+        if self.depth >= MAX_NESTING {
+            self.skip_ws();
+            return Err(self.err(&format!(
+                "the query nests too deeply (allowed: up to {MAX_NESTING} levels of parentheses, unary minus and aggregations)"
+            )));
         }
-        self.primary()
+        self.depth += 1;
+        let e = if self.eat('-') {
+            self.unary().map(|e| Expr::Neg(Box::new(e)))
+        } else {
+            self.primary()
+        };
+        self.depth -= 1;
+        e
     }
 
     pub(super) fn primary(&mut self) -> Result<Expr, QueryError> {

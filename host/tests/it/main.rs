@@ -3,8 +3,9 @@
 //! the page's run configuration, `engine_host`
 //! the engine as the page talks to it (messages, stepping, answers), `panels` what the
 //! page's panels and heatmap are given to draw, `traces` the trace panel's lists,
-//! `format` how numbers read, `progress` the learner's saved progress, `deps` that nothing browser-side is among the crate's
-//! dependencies.
+//! `format` how numbers read, `progress` the learner's saved progress, `embed` an embed's
+//! query, `deps` that nothing browser-side is among the crate's dependencies, `fuzz` the
+//! readers of outside input (messages, progress, embed queries) under generated input.
 
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
@@ -17,8 +18,15 @@ mod build_config;
 // Runs `cargo metadata`: natively only.
 #[cfg(not(target_arch = "wasm32"))]
 mod deps;
+mod embed;
 mod engine_host;
 mod format;
+// Many generated cases: natively only (`make fuzz` runs more).
+#[cfg(not(target_arch = "wasm32"))]
+mod fuzz;
+#[cfg(not(target_arch = "wasm32"))]
+#[path = "../../../engine/tests/it/fuzzkit.rs"]
+mod fuzzkit;
 mod panels;
 mod progress;
 mod traces;
