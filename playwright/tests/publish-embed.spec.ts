@@ -136,7 +136,7 @@ test('the full lab\'s Embed button gives a copyable <iframe> snippet as text', a
   await expect(page.getByTestId('embed-open')).toHaveAttribute('aria-expanded', 'true');
   const snippet = page.getByTestId('embed-snippet');
   await expect(snippet).toHaveValue(/^<iframe src="[^"]+" title="Systems Design Lab: [^"]+"/);
-  expect(await snippet.inputValue()).toContain(`${baseURL}index.html?embed=1&amp;scenario=cache-stampede&amp;speed=10&amp;s=cache-stampede`);
+  expect(await snippet.inputValue()).toContain(`${baseURL}index.html?embed=1&amp;scenario=cache-stampede&amp;seed=1&amp;speed=10&amp;s=cache-stampede`);
   await page.getByTestId('embed-scenario').selectOption('retry-storm');
   await expect(snippet).toHaveValue(/scenario=retry-storm/);
   await expect(page.locator('iframe'), 'the snippet is text, not markup').toHaveCount(0);
