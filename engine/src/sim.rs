@@ -252,6 +252,19 @@ impl LabConfig {
                 },
             });
         }
+        // Another system's own switch (its behaviour lives in that system's parts).
+        let owner = crate::systems::ALL.iter().find(|other| {
+            other.id != sys.id
+                && other
+                    .only_switches
+                    .is_some_and(|own| own.contains(&sw.id()))
+        });
+        if let Some(owner) = owner {
+            return Err(LabError::NotApplicable {
+                key: sw.id().to_string(),
+                detail: format!("it is system `{}`'s own, not `{}`'s", owner.id, sys.id),
+            });
+        }
         let (parts, verb) = match sw {
             Switch::Scenario(m) => (m.strikes, "strikes"),
             Switch::Mitigation(m) => (m.acts_on, "acts on"),

@@ -10,6 +10,7 @@ pub mod breaker;
 pub mod bulkhead;
 pub mod cache_warming;
 pub mod coalescing;
+pub mod compensation_backoff;
 pub mod deadline_propagation;
 pub mod hedging;
 pub mod load_shedding;
@@ -49,6 +50,7 @@ pub static ALL: &[&MitigationMeta] = &[
     &deadline_propagation::META,
     &hedging::META,
     &shadow_rebuild::META,
+    &compensation_backoff::META,
 ];
 
 #[cfg(test)]

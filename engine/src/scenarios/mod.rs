@@ -11,6 +11,7 @@ pub mod errors {
 pub mod event_sourcing {
     //! Scenarios of event-sourced systems: the log, projections, snapshots, sagas.
     pub mod event_replay_lag;
+    pub mod saga_compensation_failure;
 }
 
 pub mod resilience {
@@ -157,4 +158,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &resources::bandwidth_limit::META,
     &network::network_degradation::META,
     &event_sourcing::event_replay_lag::META,
+    &event_sourcing::saga_compensation_failure::META,
 ];

@@ -79,7 +79,12 @@ pub static META: SystemMeta = SystemMeta {
     diagram: &diagram::DIAGRAM,
     // Its parts do not take the web system's strikes (latency, errors, a slow
     // database…); its own scenarios come with it.
-    only_switches: Some(&["event-replay-lag", "shadow-rebuild"]),
+    only_switches: Some(&[
+        "event-replay-lag",
+        "saga-compensation-failure",
+        "shadow-rebuild",
+        "compensation-backoff",
+    ]),
     golden: &GOLDEN,
 };
 
@@ -274,6 +279,8 @@ pub struct OrdersModel {
     shadows: [Option<ReadModel>; 3],
     shadowing: [bool; 3],
     shadow_rebuild: bool,
+    /// `compensation-backoff`: retries of a failed compensation with a doubling wait.
+    retry: Option<crate::mitigations::compensation_backoff::Config>,
     sagas: Vec<Saga>,
     /// The saga of each order (by stream), if it has one.
     saga_of: Vec<Option<u32>>,
@@ -331,6 +338,7 @@ impl OrdersModel {
             shadow_rebuild: core
                 .mitigations
                 .is_on(crate::mitigations::shadow_rebuild::META.id),
+            retry: core.mitigations.config(),
             sagas: Vec::new(),
             saga_of: Vec::new(),
             recent: VecDeque::new(),
@@ -860,14 +868,24 @@ impl OrdersModel {
         self.events.schedule(core.now + t, Ev::SagaStep(i));
     }
 
+    /// A scenario's effect on one of the saga's calls (`endpoint`: `reserve_stock`,
+    /// `charge`, `confirm`, `release_stock`, `refund`): whether it fails.
+    fn saga_call_fails(&mut self, core: &mut Core, endpoint: &'static str) -> bool {
+        let hop = Hop::new(Component::Dependency, 0, endpoint);
+        core.scenarios
+            .strike(core.now, &hop, &mut core.metrics, &mut core.logs, None)
+            .fail_status
+            .is_some()
+    }
+
     fn saga_step(&mut self, core: &mut Core, i: u32) {
         let step = self.sagas[i as usize].step;
-        let failure = match step {
-            SagaStep::ReserveStock => self.stock_failure,
-            SagaStep::ChargePayment => self.payment_failure,
-            SagaStep::Confirm => 0.0,
+        let (failure, endpoint) = match step {
+            SagaStep::ReserveStock => (self.stock_failure, "reserve_stock"),
+            SagaStep::ChargePayment => (self.payment_failure, "charge"),
+            SagaStep::Confirm => (0.0, "confirm"),
         };
-        if self.saga_rng.chance(failure) {
+        if self.saga_rng.chance(failure) || self.saga_call_fails(core, endpoint) {
             return self.compensate(core, i);
         }
         let s = &mut self.sagas[i as usize];
@@ -881,6 +899,10 @@ impl OrdersModel {
             SagaStep::ChargePayment => {
                 s.step = SagaStep::Confirm;
                 let stream = s.stream;
+                // The order service may refuse the confirmation (a scenario's fault).
+                if self.saga_call_fails(core, "confirm") {
+                    return self.compensate(core, i);
+                }
                 self.submit(core, 0, OrderCommand::ConfirmPayment, stream, Some(i));
             }
             SagaStep::Confirm => {}
@@ -929,11 +951,15 @@ impl OrdersModel {
             Compensation::ReleaseStock => 0,
             Compensation::Refund => 1,
         };
-        if self.saga_rng.chance(self.compensation_failure) {
+        let failed = self.saga_rng.chance(self.compensation_failure)
+            || self.saga_call_fails(core, c.as_str());
+        if failed {
             core.metrics.inc(self.ids.compensations[step][1]);
+            let backoff = self.retry;
             let s = &mut self.sagas[i as usize];
             s.attempts += 1;
-            if s.attempts > self.compensation_retries {
+            let retries = backoff.map_or(self.compensation_retries, |b| b.max_retries);
+            if s.attempts > retries {
                 let stream = s.stream;
                 if core.logs.admits(core.now) {
                     core.logs.push(LogRecord {
@@ -947,7 +973,12 @@ impl OrdersModel {
                 }
                 return self.end_saga(core, i, self.ids.sagas_stuck);
             }
-            return self.next_compensation(core, i, self.compensation_backoff_ns);
+            // A fixed wait, or (`compensation-backoff`) one that doubles each time.
+            let wait = match backoff {
+                Some(b) => b.backoff_ns(s.attempts),
+                None => self.compensation_backoff_ns,
+            };
+            return self.next_compensation(core, i, wait);
         }
         core.metrics.inc(self.ids.compensations[step][0]);
         let s = &mut self.sagas[i as usize];
@@ -1031,6 +1062,7 @@ impl Model for OrdersModel {
         self.shadow_rebuild = core
             .mitigations
             .is_on(crate::mitigations::shadow_rebuild::META.id);
+        self.retry = core.mitigations.config();
     }
 
     fn as_any(&self) -> Option<&dyn std::any::Any> {
