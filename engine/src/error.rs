@@ -42,6 +42,60 @@ pub enum LabError {
     InvalidRule { detail: String },
 }
 
+/// What an "unknown …" message lists: every allowed name when there are few; when there
+/// are many (the catalogue's 50-odd scenarios, a system's parameters), the few nearest
+/// to what was asked and how many more there are, so the message stays readable.
+fn allowed_text(asked: &str, allowed: &[String]) -> String {
+    const ALL_UP_TO: usize = 25;
+    const NEAREST: usize = 4;
+    if allowed.len() <= ALL_UP_TO {
+        return allowed.join(", ");
+    }
+    let asked = asked.to_ascii_lowercase();
+    let mut ranked: Vec<(usize, usize)> = allowed
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let name = name.to_ascii_lowercase();
+            let contains = !asked.is_empty() && (name.contains(&asked) || asked.contains(&name));
+            let d = if contains {
+                0
+            } else {
+                edit_distance(&asked, &name)
+            };
+            (d, i)
+        })
+        .collect();
+    ranked.sort_unstable();
+    let nearest: Vec<&str> = ranked[..NEAREST]
+        .iter()
+        .map(|&(_, i)| allowed[i].as_str())
+        .collect();
+    format!(
+        "{}, … and {} more",
+        nearest.join(", "),
+        allowed.len() - NEAREST
+    )
+}
+
+/// Levenshtein distance between two short names (bytes; names are ASCII).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 impl fmt::Display for LabError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -49,21 +103,21 @@ impl fmt::Display for LabError {
                 write!(f, "unknown system `{id}` (allowed: {})", allowed.join(", "))
             }
             LabError::UnknownScenario { id, allowed } => {
-                write!(f, "unknown scenario `{id}` (allowed: {})", allowed.join(", "))
+                write!(f, "unknown scenario `{id}` (allowed: {})", allowed_text(id, allowed))
             }
             LabError::UnknownSwitch { id, allowed } => write!(
                 f,
                 "unknown scenario or mitigation `{id}` (allowed: {})",
-                allowed.join(", ")
+                allowed_text(id, allowed)
             ),
             LabError::UnknownMitigation { id, allowed } => {
-                write!(f, "unknown mitigation `{id}` (allowed: {})", allowed.join(", "))
+                write!(f, "unknown mitigation `{id}` (allowed: {})", allowed_text(id, allowed))
             }
             LabError::UnknownParam { key, allowed } => {
                 if allowed.is_empty() {
                     write!(f, "unknown parameter `{key}` (this item has no parameters)")
                 } else {
-                    write!(f, "unknown parameter `{key}` (allowed: {})", allowed.join(", "))
+                    write!(f, "unknown parameter `{key}` (allowed: {})", allowed_text(key, allowed))
                 }
             }
             LabError::ScenarioNotEnabled { key, scenario } => write!(

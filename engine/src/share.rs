@@ -281,7 +281,9 @@ pub fn parse_query(query: &str) -> ParsedLink {
             // A tutorial deep link (`?tutorial=<id>&step=<n>`), read by the app's tutorial
             // panel; a SCORM package's launch adds the tutorial's `series` (scripts/scorm.py).
             "tutorial" | "step" | "series" => {}
-            "s" | "m" => {
+            // `scenario` and `mitigation` are the embed's names for the same thing: one
+            // vocabulary for links, whichever page they open.
+            "s" | "m" | "scenario" | "mitigation" => {
                 for id in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                     match find_switch(id) {
                         Ok(sw) if switch_ids.iter().any(|s| s == sw.id()) => {}
@@ -680,6 +682,29 @@ mod tests {
 
     fn link(q: &str) -> ParsedLink {
         parse_query(q)
+    }
+
+    /// Issue 25: the embed's `scenario=` and `mitigation=` open the full lab too, and a
+    /// misspelt key is answered with the nearest allowed ones, not all 59.
+    #[test]
+    fn the_embeds_names_work_in_the_full_lab_and_misspellings_get_the_nearest() {
+        let parsed = link("scenario=retry-storm&mitigation=retry-backoff");
+        assert!(parsed.ignored.is_empty(), "{:?}", parsed.ignored);
+        let ids: Vec<&str> = parsed
+            .state
+            .switches
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect();
+        assert_eq!(ids, ["retry-storm", "retry-backoff"]);
+        let typo = link("arrival_rate=300");
+        let message = typo.ignored.join(" ");
+        assert!(
+            message.contains("unknown parameter `arrival_rate` (allowed: arrival_rate_rps, "),
+            "{message}"
+        );
+        assert!(message.contains("more)"), "{message}");
+        assert!(message.len() < 200, "{message}");
     }
 
     #[test]

@@ -331,3 +331,16 @@ test('a hostile link stops at the memory ceiling and says why', async ({ page })
   await page.getByTestId('reset').click();
   await expect(page.getByTestId('run-error')).not.toContainText('MB of memory');
 });
+
+// Issue 25: one vocabulary for links. The embed's `scenario=` opens the full lab with it
+// switched on (it used to be refused as an unknown parameter listing 55 others), and a
+// misspelt key is answered with the nearest allowed ones.
+test('the embed’s scenario= works in the full lab; a misspelt key gets the nearest names', async ({ page }) => {
+  await page.goto('./?scenario=retry-storm');
+  await expect(page.getByTestId('scenario-toggle-retry-storm')).toBeChecked();
+  await expect(page.getByTestId('link-notice')).toHaveCount(0);
+  await page.goto('./?arrival_rate=300');
+  const notice = page.getByTestId('link-notice');
+  await expect(notice).toContainText('unknown parameter `arrival_rate` (allowed: arrival_rate_rps, ');
+  await expect(notice).toContainText('more)');
+});

@@ -299,7 +299,7 @@ fn bad_input_exits_2_with_one_clear_line() {
         ),
         (
             &["run", "--scenario", "retry-typhoon"],
-            &["retry-typhoon", "fixed-latency"],
+            &["retry-typhoon", "retry-storm", "more"],
         ),
         (&["run", "--set", "wrokers=4"], &["wrokers", "workers"]),
         (&["run", "--set", "workers=0"], &["workers", "1..=4096"]),
@@ -370,7 +370,7 @@ fn bad_input_exits_2_with_one_clear_line() {
         (&["run", "--format", "xml"], &["xml", "json, prom, csv"]),
         (&["run", "--colour"], &["--colour", "--system"]),
         (&["run", "--seed"], &["--seed needs a value"]),
-        (&["describe", "nope"], &["nope", "fixed-latency"]),
+        (&["describe", "nope"], &["nope", "more)"]),
         (&["describe"], &["needs an ID"]),
         (&["list", "--format", "prom"], &["prom", "text, json"]),
         (&["frobnicate"], &["frobnicate", "run"]),
