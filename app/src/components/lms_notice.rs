@@ -3,6 +3,7 @@
 //! the LMS keeps, and suspend data that could not be read (a copy to download, and, when
 //! no copy could be kept, the choice to start afresh over it).
 
+use crate::components::notice::Notice;
 use crate::learn::Learn;
 use crate::web;
 use leptos::prelude::*;
@@ -11,26 +12,9 @@ use leptos::prelude::*;
 pub fn LmsNotices() -> impl IntoView {
     let learn = Learn::expect();
     view! {
-        <LmsNotice signal=learn.lms_notice testid="lms-notice" />
-        <LmsNotice signal=learn.lms_limit testid="lms-limit" />
+        <Notice signal=learn.lms_notice testid="lms-notice" />
+        <Notice signal=learn.lms_limit testid="lms-limit" />
         <UnreadableSuspendData />
-    }
-}
-
-/// A message the learner can dismiss, announced politely when it appears.
-#[component]
-fn LmsNotice(signal: RwSignal<Option<String>>, testid: &'static str) -> impl IntoView {
-    view! {
-        <div role="status" class="tutorial-notice-slot">
-            {move || signal.get().map(|message| view! {
-                <div class="tutorial-notice" data-testid=testid>
-                    <p>{message}</p>
-                    <button type="button" data-testid=format!("{testid}-dismiss") on:click=move |_| signal.set(None)>
-                        "Dismiss"
-                    </button>
-                </div>
-            })}
-        </div>
     }
 }
 

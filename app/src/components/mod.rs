@@ -14,6 +14,7 @@ pub mod heatmap;
 pub mod integrity;
 pub mod lms_notice;
 pub mod logs;
+pub mod notice;
 pub mod panels;
 pub mod param_field;
 pub mod quiz;

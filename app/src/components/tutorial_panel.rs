@@ -3,6 +3,7 @@
 //! reset with confirmation).
 
 use crate::components::lms_notice::LmsNotices;
+use crate::components::notice::Notice;
 use crate::components::tutorial::TutorialView;
 use crate::components::tutorial_index::TutorialIndex;
 use crate::learn::Learn;
@@ -63,23 +64,6 @@ fn OpenTutorial(id: &'static str, page: usize) -> impl IntoView {
             .into_any(),
         ),
     }
-    }
-}
-
-/// A message the learner can dismiss. Announced politely when it appears.
-#[component]
-fn Notice(signal: RwSignal<Option<String>>, testid: &'static str) -> impl IntoView {
-    view! {
-        <div role="status" class="tutorial-notice-slot">
-            {move || signal.get().map(|message| view! {
-                <div class="tutorial-notice" data-testid=testid>
-                    <p>{message}</p>
-                    <button type="button" data-testid=format!("{testid}-dismiss") on:click=move |_| signal.set(None)>
-                        "Dismiss"
-                    </button>
-                </div>
-            })}
-        </div>
     }
 }
 

@@ -1,56 +1,14 @@
-//! Lab links and embeds: the query parser names what it refuses, a link made from a
-//! running lab reads back to the same state and applies to a new lab, the snippet is
-//! escaped text, and the LMS adapter stays silent with no LMS.
+//! Lab links and embeds on the page: a link made from a running lab reads back to the
+//! same state and applies to a new lab, and the LMS adapter stays silent with no LMS.
+//! (The query itself, its errors and the snippet are tested natively with the host:
+//! `host/tests/it/embed.rs`.)
 
 use leptos::prelude::*;
-use sdl_app::embed::{decode, encode, parse_query, LinkState};
+use sdl_app::embed::LinkState;
 use sdl_app::lms;
 use sdl_app::sim::Sim;
 use sdl_host::protocol::Speed;
 use wasm_bindgen_test::wasm_bindgen_test;
-
-#[wasm_bindgen_test]
-fn query_components_decode_and_encode() {
-    assert_eq!(decode("a%20b+c%2Cd"), "a b c,d");
-    assert_eq!(decode("100%"), "100%", "a bad escape stays as typed");
-    assert_eq!(decode("%zz%4"), "%zz%4");
-    assert_eq!(encode("a b&c=<d>"), "a%20b%26c%3D%3Cd%3E");
-    assert_eq!(
-        parse_query("?embed=1&&x&scenario=retry-storm"),
-        vec![
-            ("embed".to_string(), "1".to_string()),
-            ("x".to_string(), String::new()),
-            ("scenario".to_string(), "retry-storm".to_string()),
-        ]
-    );
-}
-
-#[wasm_bindgen_test]
-fn bad_parameters_are_named_with_what_is_allowed() {
-    let (state, problems) =
-        LinkState::parse("?scenario=nope&seed=-1&speed=7&on=retry-storm,zzz&fixed-latency.delay_ms=abc&fixed-latency.nope=1&utm_source=x");
-    assert_eq!(state.scenario, None);
-    assert_eq!(state.on, vec!["retry-storm"]);
-    let all = problems.join("\n");
-    for needle in [
-        "`scenario`",
-        "nope",
-        "`seed`",
-        "`speed`: expected one of 1, 10, 100, max",
-        "`on`",
-        "zzz",
-        "fixed-latency.delay_ms",
-        "unknown parameter `fixed-latency.nope`",
-    ] {
-        assert!(all.contains(needle), "{needle} not in:\n{all}");
-    }
-    assert_eq!(problems.len(), 6, "{all}");
-    assert_eq!(
-        state.featured_scenario(),
-        "retry-storm",
-        "first scenario switched on"
-    );
-}
 
 #[wasm_bindgen_test]
 fn a_link_from_a_running_lab_restores_it() {
@@ -79,18 +37,6 @@ fn a_link_from_a_running_lab_restores_it() {
         assert!(!other.playing.get_untracked());
         assert_eq!(LinkState::of(&other), LinkState::of(&sim));
     });
-}
-
-#[wasm_bindgen_test]
-fn the_snippet_is_escaped_text() {
-    let (mut state, _) = LinkState::parse("?scenario=retry-storm&seed=3");
-    state.embed = true;
-    let snippet = state.iframe_snippet("https://example.org/a\"b/index.html");
-    assert_eq!(
-        snippet,
-        "<iframe src=\"https://example.org/a&quot;b/index.html?embed=1&amp;scenario=retry-storm&amp;seed=3\" \
-         title=\"Systems Design Lab: Retry storm\" width=\"100%\" height=\"640\" loading=\"lazy\"></iframe>"
-    );
 }
 
 #[wasm_bindgen_test]

@@ -235,6 +235,15 @@ fn every_system_says_what_each_golden_signal_measures_there() {
         let names: Vec<&str> = system.golden.iter().map(|g| g.signal.name()).collect();
         assert_eq!(names, engine::GOLDEN_SERIES, "{}", system.id);
         for g in system.golden {
+            // One line of prose (a stray `\\` at a line's end in the source leaves a
+            // backslash and the indentation in the text).
+            assert!(
+                !g.meaning.contains(['\\', '\n']) && !g.meaning.contains("  "),
+                "{}: {} reads badly: {:?}",
+                system.id,
+                g.signal.name(),
+                g.meaning
+            );
             assert!(
                 g.meaning.len() > 20 && g.meaning.ends_with('.'),
                 "{}: {} says too little: {:?}",

@@ -246,6 +246,8 @@ fn register(core: &mut Core) -> Ids {
 pub struct OrdersModel {
     events: EventQueue<Ev>,
     arrival_gap: Dist,
+    /// An order's amount in dollars: a skewed basket, mean $60 (log-normal, cv 1).
+    basket: Dist,
     append: Dist,
     stock: Dist,
     payment: Dist,
@@ -298,6 +300,7 @@ impl OrdersModel {
             arrival_gap: Dist::Exponential {
                 mean: 1.0 / p.f64("arrival_rate_rps"),
             },
+            basket: Dist::lognormal_mean_cv(60.0, 1.0),
             append: Dist::lognormal_mean_cv(ms("append_latency_ms"), 0.5),
             stock: Dist::Exponential {
                 mean: ms("stock_latency_ms"),
@@ -387,8 +390,7 @@ impl OrdersModel {
         };
         let stream = match command {
             OrderCommand::PlaceOrder => {
-                // A skewed basket: mean $60 (log-normal, cv 1).
-                let dollars = Dist::lognormal_mean_cv(60.0, 1.0).sample(&mut self.arrival_rng);
+                let dollars = self.basket.sample(&mut self.arrival_rng);
                 let stream = self
                     .store
                     .open_stream((dollars * 100.0).round().clamp(1.0, 1e9) as u32);

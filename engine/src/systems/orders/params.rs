@@ -182,18 +182,18 @@ pub(super) const METRICS: &[MetricSpec] = &[
 
 /// The golden signals as the order system counts them: client commands and queries.
 pub(super) static GOLDEN: [GoldenSeries; Signal::COUNT] = {
-    const LATENCY: &str = "Time from a client's command or query arriving to its answer \\
+    const LATENCY: &str = "Time from a client's command or query arriving to its answer \
         (errors too), over the last 5 s; the saga's own commands are not counted.";
     [
         GoldenSeries {
             signal: Signal::ThroughputRps,
-            meaning: "Client commands and queries answered successfully per second over \\
+            meaning: "Client commands and queries answered successfully per second over \
                 the last 5 s.",
         },
         GoldenSeries {
             signal: Signal::ErrorRate,
-            meaning: "Share of client commands and queries over the last 5 s answered \\
-                with an error (409: the order's state forbids it or its stream kept \\
+            meaning: "Share of client commands and queries over the last 5 s answered \
+                with an error (409: the order's state forbids it or its stream kept \
                 moving; 404: the projection has not seen the order yet).",
         },
         GoldenSeries {
@@ -210,7 +210,7 @@ pub(super) static GOLDEN: [GoldenSeries; Signal::COUNT] = {
         },
         GoldenSeries {
             signal: Signal::QueueDepth,
-            meaning: "Commands (the clients' and the saga's) waiting for a command \\
+            meaning: "Commands (the clients' and the saga's) waiting for a command \
                 handler, now.",
         },
         GoldenSeries {
