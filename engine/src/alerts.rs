@@ -368,7 +368,7 @@ impl Alerts {
     pub fn evaluate(&mut self, run: &impl Run, t: Nanos) {
         let run = &run.view();
         for a in &mut self.alerts {
-            a.value = a.rule.condition.query().eval_at(run, t);
+            a.value = a.rule.condition.value_at(run, t);
             let holds = a.rule.condition.holds_at(run, t).unwrap_or(false);
             let change = match (a.state, holds) {
                 (AlertState::Inactive, true) => {
@@ -456,13 +456,15 @@ pub struct ErrorBudget {
     pub burn_rate_1h: f64,
 }
 
-/// 5xx answers over `window`, as a share of all answers (NaN without any).
+/// 5xx answers over `window`, as a share of all answers (NaN without any). No 5xx
+/// series at all is a share of 0 (`or vector(0)`), not no data.
 fn bad_ratio_query(window: &str) -> String {
     if window.is_empty() {
-        r#"http_requests_total{status=~"5.."} / http_requests_total"#.to_string()
+        r#"(sum(http_requests_total{status=~"5.."}) or vector(0)) / sum(http_requests_total)"#
+            .to_string()
     } else {
         format!(
-            r#"increase(http_requests_total{{status=~"5.."}}[{window}]) / increase(http_requests_total[{window}])"#
+            r#"(sum(increase(http_requests_total{{status=~"5.."}}[{window}])) or vector(0)) / sum(increase(http_requests_total[{window}]))"#
         )
     }
 }
@@ -719,7 +721,7 @@ mod tests {
     #[test]
     fn a_rule_reads_from_one_line_and_writes_back_the_same() {
         let r = Rule::parse(
-            "SlowDb: histogram_quantile(0.99, rate(db_query_duration_seconds[1m])) > 0.1 for 90s critical",
+            "SlowDb: histogram_quantile(0.99, sum by (le) (rate(db_query_duration_seconds_bucket[1m]))) > 0.1 for 90s critical",
         )
         .unwrap();
         assert_eq!(r.name, "SlowDb");

@@ -8,7 +8,7 @@
 //! system.
 
 use crate::golden::GOLDEN_WINDOW_NS;
-use crate::metrics::{histogram_quantile, rate, MetricKind, Registry};
+use crate::metrics::{bucket_quantile, extrapolated_delta, rate, MetricKind, Part, Registry};
 use crate::observe::{LogRecord, Trace};
 use crate::params::ParamSet;
 use crate::scenario::Component;
@@ -169,11 +169,13 @@ impl Readings<'_> {
                     WINDOW_NS,
                 )
             })
+            // A series with fewer than two samples in the window has no rate yet.
+            .filter(|r| !r.is_nan())
             .sum()
     }
 
-    /// `histogram_quantile(q, sum by (le) (increase(name{keep}[window])))`, NaN when
-    /// nothing was observed in the window.
+    /// `histogram_quantile(q, sum by (le) (rate(name_bucket{keep}[window])))`, as PromQL
+    /// computes it; NaN when nothing was observed in the window.
     pub fn quantile(&self, q: f64, name: &str, keep: &dyn Fn(&[String]) -> bool) -> f64 {
         let Some(spec) = self.reg.spec(name) else {
             return f64::NAN;
@@ -181,26 +183,19 @@ impl Readings<'_> {
         if spec.kind != MetricKind::Histogram {
             return f64::NAN;
         }
-        let start = self.end.saturating_sub(WINDOW_NS);
-        let mut sum = vec![0u64; spec.buckets.len() + 1];
+        let start = self.end as i128 - WINDOW_NS as i128;
+        let mut rates = vec![0.0; spec.buckets.len() + 1];
         for i in self.matching(name, keep) {
-            // Only the window's first and last samples matter: two binary searches, not
-            // a walk over the whole history (this runs every frame the console is open).
-            let times = self.reg.values_between(i, start, self.end);
-            let (Some(&(t0, _)), Some(&(t1, _))) = (times.first(), times.last()) else {
-                continue;
-            };
-            let first = self.reg.buckets_at(i, t0);
-            let last = self.reg.buckets_at(i, t1);
-            if let (Some(first), Some(last)) = (first, last) {
-                for (k, out) in sum.iter_mut().enumerate() {
-                    let a = first.1.get(k).copied().unwrap_or(0);
-                    let b = last.1.get(k).copied().unwrap_or(0);
-                    *out += b.saturating_sub(a);
+            for (j, out) in rates.iter_mut().enumerate() {
+                let pts = self.reg.part_between(i, Part::Bucket(j), start, self.end);
+                let r = extrapolated_delta(&pts, self.end, WINDOW_NS, true, true);
+                if !r.is_nan() {
+                    *out += r;
                 }
             }
         }
-        histogram_quantile(q, spec.buckets, &sum)
+        let bounds = spec.buckets.iter().copied().chain([f64::INFINITY]);
+        bucket_quantile(q, bounds.zip(rates).collect())
     }
 
     /// The latest sampled values of the gauges `name{keep}`.

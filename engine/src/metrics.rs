@@ -259,6 +259,17 @@ impl History {
     }
 }
 
+/// One of the series PromQL reads from a registered series: a counter's or gauge's
+/// value; a histogram's `_count`, `_sum` or cumulative `_bucket` (index into its bounds,
+/// the last being `+Inf`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Value,
+    Count,
+    Sum,
+    Bucket(usize),
+}
+
 /// All metrics of a run.
 pub struct Registry {
     families: Vec<Family>,
@@ -685,6 +696,49 @@ impl Registry {
         }
     }
 
+    /// Sample `i` (oldest = 0) of one part of `series` as PromQL sees it: a counter's or
+    /// gauge's value, or a histogram's `_count`, `_sum` or one cumulative `_bucket`.
+    pub fn part_point(&self, series: usize, part: Part, i: usize) -> Option<(Nanos, f64)> {
+        match (&self.series.get(series)?.history, part) {
+            (History::Scalar(r), Part::Value) => r.get(i),
+            (History::Histogram { points, .. }, Part::Count) => {
+                points.get(i).map(|(t, c, _)| (t, c as f64))
+            }
+            (History::Histogram { points, .. }, Part::Sum) => points.get(i).map(|(t, _, s)| (t, s)),
+            (History::Histogram { points, buckets, n }, Part::Bucket(j)) if j < *n => {
+                let (t, _, _) = points.get(i)?;
+                buckets.get(i * n + j).map(|c| (t, c as f64))
+            }
+            _ => None,
+        }
+    }
+
+    /// The samples of one part of `series` with `start < time <= end`, oldest first
+    /// (`start` is signed: a window may reach before time 0).
+    pub fn part_between(
+        &self,
+        series: usize,
+        part: Part,
+        start: i128,
+        end: Nanos,
+    ) -> Vec<(Nanos, f64)> {
+        let len = self.sample_count(series);
+        let Some(last) =
+            last_at_or_before(len, |i| self.part_point(series, part, i).map(|p| p.0), end)
+        else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for i in (0..=last).rev() {
+            match self.part_point(series, part, i) {
+                Some(p) if p.0 as i128 > start => out.push(p),
+                _ => break,
+            }
+        }
+        out.reverse();
+        out
+    }
+
     /// Number of samples held for `series`.
     pub fn sample_count(&self, series: usize) -> usize {
         match self.series.get(series).map(|s| &s.history) {
@@ -800,31 +854,137 @@ pub fn last_at_or_before(
     lo.checked_sub(1)
 }
 
-/// `increase()` of a counter over the samples in `(end - window, end]`, handling counter
-/// resets as Prometheus does (a drop means the counter restarted from zero). Samples are
-/// on a fixed grid, so no extrapolation to the window edges is needed.
+/// `increase()` of a counter over the samples in `(end - window, end]`, as Prometheus
+/// (3.x) computes it: counter resets add the value before the drop, and the increase
+/// between the first and last sample is extrapolated towards the window's edges (by at
+/// most half a sample interval where the data stops short, never below zero for a
+/// counter). NaN with fewer than two samples in the window.
 pub fn increase(points: &[(Nanos, f64)], end: Nanos, window: Nanos) -> f64 {
-    let start = end.saturating_sub(window);
-    let inside: Vec<f64> = points
-        .iter()
-        .filter(|(t, _)| *t >= start && *t <= end)
-        .map(|p| p.1)
-        .collect();
-    let mut total = 0.0;
-    for w in inside.windows(2) {
-        total += if w[1] >= w[0] { w[1] - w[0] } else { w[1] };
-    }
-    total
+    extrapolated_delta(points, end, window, true, false)
 }
 
-/// `rate()`: per-second increase over the window.
+/// `rate()`: `increase()` per second of the window.
 pub fn rate(points: &[(Nanos, f64)], end: Nanos, window: Nanos) -> f64 {
-    let secs = ns_to_secs(window);
-    if secs <= 0.0 {
-        0.0
-    } else {
-        increase(points, end, window) / secs
+    extrapolated_delta(points, end, window, true, true)
+}
+
+/// Prometheus's `extrapolatedRate` (promql/functions.go) for `rate`, `increase` and
+/// (`counter = false`) `delta`, over the points in `(end - window, end]`.
+pub fn extrapolated_delta(
+    points: &[(Nanos, f64)],
+    end: Nanos,
+    window: Nanos,
+    counter: bool,
+    per_second: bool,
+) -> f64 {
+    // The window may reach before time 0: it starts at a signed time.
+    let start = end as i128 - window as i128;
+    let mut inside = points
+        .iter()
+        .filter(|(t, _)| *t as i128 > start && *t <= end);
+    let Some(&(t0, first)) = inside.next() else {
+        return f64::NAN;
+    };
+    let (mut t1, mut last, mut n) = (t0, first, 1usize);
+    let mut result = 0.0;
+    for &(t, v) in inside {
+        if counter && v < last {
+            result += last;
+        }
+        (t1, last, n) = (t, v, n + 1);
     }
+    if n < 2 {
+        return f64::NAN;
+    }
+    result += last - first;
+    let secs = |ns: Nanos| ns_to_secs(ns);
+    let sampled = secs(t1 - t0);
+    let mut to_start = (t0 as i128 - start) as f64 / crate::time::NS_PER_SEC as f64;
+    let mut to_end = secs(end - t1);
+    let average = sampled / (n - 1) as f64;
+    // Data that stops more than 10 % past the usual spacing short of an edge started
+    // (or ended) inside the window: extrapolate only half a spacing there.
+    let threshold = average * 1.1;
+    let mut interval = sampled;
+    if to_start >= threshold {
+        to_start = average / 2.0;
+    }
+    if counter && result > 0.0 && first >= 0.0 {
+        // A counter does not go below zero: extrapolate no further back than to zero.
+        let to_zero = sampled * (first / result);
+        if to_zero < to_start {
+            to_start = to_zero;
+        }
+    }
+    interval += to_start;
+    if to_end >= threshold {
+        to_end = average / 2.0;
+    }
+    interval += to_end;
+    let mut factor = interval / sampled;
+    if per_second {
+        factor /= secs(window);
+    }
+    result * factor
+}
+
+/// Prometheus's `bucketQuantile` (promql/quantile.go): buckets sorted by upper bound,
+/// counts made monotonic, linear interpolation inside the bucket holding the rank; the
+/// lowest bucket starts at 0 (unless its bound is not positive); a rank in the `+Inf`
+/// bucket gives the highest finite bound.
+pub fn bucket_quantile(q: f64, mut buckets: Vec<(f64, f64)>) -> f64 {
+    if q.is_nan() {
+        return f64::NAN;
+    }
+    if q < 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if q > 1.0 {
+        return f64::INFINITY;
+    }
+    crate::order::sort_by(&mut buckets, |a, b| a.0 < b.0);
+    if buckets.last().is_none_or(|b| b.0 != f64::INFINITY) {
+        return f64::NAN;
+    }
+    // Buckets with the same bound add up; counts never go down.
+    let mut merged: Vec<(f64, f64)> = Vec::with_capacity(buckets.len());
+    for (le, c) in buckets {
+        match merged.last_mut() {
+            Some(last) if last.0 == le => last.1 += c,
+            _ => merged.push((le, c)),
+        }
+    }
+    let mut max = f64::NEG_INFINITY;
+    for b in &mut merged {
+        if b.1 < max {
+            b.1 = max;
+        } else {
+            max = b.1;
+        }
+    }
+    let n = merged.len();
+    if n < 2 {
+        return f64::NAN;
+    }
+    let observations = merged[n - 1].1;
+    if observations == 0.0 || observations.is_nan() {
+        return f64::NAN;
+    }
+    let mut rank = q * observations;
+    let b = merged.partition_point(|x| x.1 < rank);
+    if b == n - 1 {
+        return merged[n - 2].0;
+    }
+    if b == 0 && merged[0].0 <= 0.0 {
+        return merged[0].0;
+    }
+    let (mut start, end, mut count) = (0.0, merged[b].0, merged[b].1);
+    if b > 0 {
+        start = merged[b - 1].0;
+        count -= merged[b - 1].1;
+        rank -= merged[b - 1].1;
+    }
+    start + (end - start) * (rank / count)
 }
 
 /// `histogram_quantile(q, …)` as Prometheus computes it from cumulative bucket counts
@@ -868,6 +1028,7 @@ pub fn histogram_quantile(q: f64, bounds: &[f64], cumulative: &[u64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    const NS_PER_SEC_TEST: Nanos = crate::time::NS_PER_SEC;
 
     #[test]
     fn latency_bucket_agrees_with_a_binary_search_everywhere() {
@@ -924,10 +1085,14 @@ mod tests {
     }
 
     #[test]
-    fn increase_handles_resets() {
-        let pts = [(0, 5.0), (1, 8.0), (2, 2.0), (3, 4.0)];
-        assert_eq!(increase(&pts, 3, 3), 3.0 + 2.0 + 2.0);
-        assert_eq!(rate(&pts, 3, 3) * ns_to_secs(3), 7.0);
+    fn increase_handles_resets_and_extrapolates() {
+        // (0, 3 s]: 8 → 2 is a reset (adds 8), 2 → 4; first-to-last 2 s, extended to 3 s.
+        let s = NS_PER_SEC_TEST;
+        let pts = [(0, 5.0), (s, 8.0), (2 * s, 2.0), (3 * s, 4.0)];
+        assert_eq!(increase(&pts, 3 * s, 3 * s), (4.0 - 8.0 + 8.0) * 1.5);
+        assert_eq!(rate(&pts, 3 * s, 3 * s), 2.0);
+        // One sample in the window: no answer.
+        assert!(increase(&pts, 3 * s, s).is_nan());
     }
 
     #[test]

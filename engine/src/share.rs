@@ -932,7 +932,7 @@ mod tests {
 
     #[test]
     fn slos_and_alert_rules_travel_in_links_and_files() {
-        let rule = "SlowDb: histogram_quantile(0.99, rate(db_query_duration_seconds[1m])) > 0.1 for 30s critical";
+        let rule = "SlowDb: histogram_quantile(0.99, sum by (le) (rate(db_query_duration_seconds_bucket[1m]))) > 0.1 for 30s critical";
         let q = format!(
             "seed=3&slo.latency_ms=400&slo.availability_pct=99.5&rule={}&rule={}",
             encode(rule),

@@ -1,13 +1,13 @@
-//! A parsed query: its syntax tree (selectors with label matchers, range functions,
-//! quantiles, aggregations, arithmetic), comparisons, parse errors, and the walk over a
-//! tree's selectors that validation and evaluation share.
+//! A parsed query: PromQL's syntax tree (selectors with label matchers and offsets,
+//! range and instant functions, aggregations with `by`/`without`, binary operators with
+//! `bool`, `on`/`ignoring` and `group_left`/`group_right`), parse errors, and the walk
+//! over a tree's selectors that validation and evaluation share.
 
 use super::regex::Regex;
-use crate::golden::GOLDEN_SERIES;
 use crate::time::Nanos;
 use std::fmt;
 
-/// A parse or validation error: where in the source, and what was expected.
+/// A parse, validation or evaluation error: where in the source, and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryError {
     pub source: String,
@@ -57,21 +57,111 @@ impl Matcher {
     }
 }
 
+/// `name{matchers} offset d`: an instant vector selector, or inside a range function
+/// with its range.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Selector {
     pub(super) name: String,
     pub(super) matchers: Vec<Matcher>,
+    pub(super) offset: Nanos,
     /// Byte offset of the name (for validation errors).
     pub(super) at: usize,
 }
 
+/// Functions over a range of samples: `f(selector[range])`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum RangeFn {
     Rate,
+    Irate,
     Increase,
+    Delta,
     AvgOverTime,
     MaxOverTime,
     MinOverTime,
+    SumOverTime,
+    CountOverTime,
+    LastOverTime,
+}
+
+impl RangeFn {
+    pub(super) const ALL: [(&'static str, RangeFn); 10] = [
+        ("rate", RangeFn::Rate),
+        ("irate", RangeFn::Irate),
+        ("increase", RangeFn::Increase),
+        ("delta", RangeFn::Delta),
+        ("avg_over_time", RangeFn::AvgOverTime),
+        ("max_over_time", RangeFn::MaxOverTime),
+        ("min_over_time", RangeFn::MinOverTime),
+        ("sum_over_time", RangeFn::SumOverTime),
+        ("count_over_time", RangeFn::CountOverTime),
+        ("last_over_time", RangeFn::LastOverTime),
+    ];
+
+    /// Whether it reads a counter (`rate`, `irate`, `increase`).
+    pub(super) fn wants_counter(self) -> bool {
+        matches!(self, RangeFn::Rate | RangeFn::Irate | RangeFn::Increase)
+    }
+}
+
+/// Functions of instant vectors and scalars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Func {
+    HistogramQuantile,
+    Abs,
+    Ceil,
+    Floor,
+    Sqrt,
+    ClampMin,
+    ClampMax,
+    Clamp,
+    Vector,
+    Scalar,
+    Time,
+    Absent,
+}
+
+/// A function's argument types, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Type {
+    Scalar,
+    Vector,
+}
+
+impl Func {
+    pub(super) const ALL: [(&'static str, Func); 12] = [
+        ("histogram_quantile", Func::HistogramQuantile),
+        ("abs", Func::Abs),
+        ("ceil", Func::Ceil),
+        ("floor", Func::Floor),
+        ("sqrt", Func::Sqrt),
+        ("clamp_min", Func::ClampMin),
+        ("clamp_max", Func::ClampMax),
+        ("clamp", Func::Clamp),
+        ("vector", Func::Vector),
+        ("scalar", Func::Scalar),
+        ("time", Func::Time),
+        ("absent", Func::Absent),
+    ];
+
+    pub(super) fn args(self) -> &'static [Type] {
+        match self {
+            Func::HistogramQuantile => &[Type::Scalar, Type::Vector],
+            Func::Abs | Func::Ceil | Func::Floor | Func::Sqrt | Func::Scalar | Func::Absent => {
+                &[Type::Vector]
+            }
+            Func::ClampMin | Func::ClampMax => &[Type::Vector, Type::Scalar],
+            Func::Clamp => &[Type::Vector, Type::Scalar, Type::Scalar],
+            Func::Vector => &[Type::Scalar],
+            Func::Time => &[],
+        }
+    }
+
+    pub(super) fn returns(self) -> Type {
+        match self {
+            Func::Scalar | Func::Time => Type::Scalar,
+            _ => Type::Vector,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +171,26 @@ pub(super) enum Agg {
     Min,
     Avg,
     Count,
+    Group,
+}
+
+impl Agg {
+    pub(super) const ALL: [(&'static str, Agg); 6] = [
+        ("sum", Agg::Sum),
+        ("max", Agg::Max),
+        ("min", Agg::Min),
+        ("avg", Agg::Avg),
+        ("count", Agg::Count),
+        ("group", Agg::Group),
+    ];
+}
+
+/// `by (labels)` or `without (labels)`; no clause is `without ()` with every label
+/// gone — one group.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Grouping {
+    pub(super) without: bool,
+    pub(super) labels: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,18 +199,74 @@ pub(super) enum BinOp {
     Sub,
     Mul,
     Div,
+    Mod,
+    Pow,
+    Cmp(Cmp),
+    And,
+    Or,
+    Unless,
+}
+
+impl BinOp {
+    pub(super) fn is_set(self) -> bool {
+        matches!(self, BinOp::And | BinOp::Or | BinOp::Unless)
+    }
+}
+
+/// Which vector elements a binary operator pairs: labels to match `on` (or all but those
+/// `ignoring`), and for many-to-one which side is "many" and the labels copied from the
+/// "one" side.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Matching {
+    pub(super) on: bool,
+    pub(super) labels: Vec<String>,
+    pub(super) group: Option<Group>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Group {
+    /// `group_left`: the left side has many elements per match.
+    pub(super) left: bool,
+    pub(super) include: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Expr {
     Num(f64),
-    Golden(&'static str),
-    Instant(Selector),
+    Vector(Selector),
     Range(RangeFn, Selector, Nanos),
-    Quantile(f64, Selector, Nanos),
-    Agg(Agg, Box<Expr>),
+    Call(Func, Vec<Expr>),
+    Agg(Agg, Grouping, Box<Expr>),
     Neg(Box<Expr>),
-    Bin(Box<Expr>, BinOp, Box<Expr>),
+    Bin {
+        lhs: Box<Expr>,
+        op: BinOp,
+        rhs: Box<Expr>,
+        /// The `bool` modifier of a comparison.
+        boolean: bool,
+        matching: Option<Matching>,
+        /// Byte offset of the operator (a condition's query ends before it).
+        at: usize,
+    },
+}
+
+impl Expr {
+    /// What the expression evaluates to.
+    pub(super) fn kind(&self) -> Type {
+        match self {
+            Expr::Num(_) => Type::Scalar,
+            Expr::Vector(_) | Expr::Range(..) | Expr::Agg(..) => Type::Vector,
+            Expr::Call(f, _) => f.returns(),
+            Expr::Neg(e) => e.kind(),
+            Expr::Bin { lhs, rhs, .. } => {
+                if lhs.kind() == Type::Scalar && rhs.kind() == Type::Scalar {
+                    Type::Scalar
+                } else {
+                    Type::Vector
+                }
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,32 +303,23 @@ impl Cmp {
     }
 }
 
-/// `latency_p99_s[1m]` and the like: a golden series inside a range function.
-pub(super) fn is_golden(sel: &Selector) -> bool {
-    sel.matchers.is_empty() && GOLDEN_SERIES.contains(&sel.name.as_str())
-}
-
+/// How a selector is read: as an instant vector, or by a range function.
 #[derive(Clone, Copy)]
 pub(super) enum Use {
     Instant,
-    OverTime,
-    Counter,
-    Histogram,
+    Range(RangeFn),
 }
 
-pub(super) fn walk_selectors(e: &Expr, f: &mut impl FnMut(&Selector, Use)) {
+pub(super) fn walk_selectors<'a>(e: &'a Expr, f: &mut impl FnMut(&'a Selector, Use)) {
     match e {
-        Expr::Num(_) | Expr::Golden(_) => {}
-        Expr::Instant(s) => f(s, Use::Instant),
-        Expr::Range(RangeFn::Rate | RangeFn::Increase, s, _) if is_golden(s) => f(s, Use::Counter),
-        Expr::Range(_, s, _) if is_golden(s) => {}
-        Expr::Range(RangeFn::Rate | RangeFn::Increase, s, _) => f(s, Use::Counter),
-        Expr::Range(_, s, _) => f(s, Use::OverTime),
-        Expr::Quantile(_, s, _) => f(s, Use::Histogram),
-        Expr::Agg(_, inner) | Expr::Neg(inner) => walk_selectors(inner, f),
-        Expr::Bin(a, _, b) => {
-            walk_selectors(a, f);
-            walk_selectors(b, f);
+        Expr::Num(_) => {}
+        Expr::Vector(s) => f(s, Use::Instant),
+        Expr::Range(r, s, _) => f(s, Use::Range(*r)),
+        Expr::Call(_, args) => args.iter().for_each(|a| walk_selectors(a, f)),
+        Expr::Agg(_, _, inner) | Expr::Neg(inner) => walk_selectors(inner, f),
+        Expr::Bin { lhs, rhs, .. } => {
+            walk_selectors(lhs, f);
+            walk_selectors(rhs, f);
         }
     }
 }

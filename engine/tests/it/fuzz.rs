@@ -924,10 +924,17 @@ fn deeply_nested_queries_are_refused_with_the_limit() {
     for (open, close, levels) in [
         ("(", ")", 1),
         ("-", "", 1),
-        ("sum(", ")", 1),
+        ("abs(", ")", 1),
         ("- (", ")", 2),
     ] {
-        let deep = format!("{}1{}", open.repeat(100_000), close.repeat(100_000));
+        // The innermost term: a number, or for a function of vectors a vector (one more
+        // level: its argument).
+        let (inner, inner_levels) = if open == "abs(" {
+            ("vector(1)", 2)
+        } else {
+            ("1", 1)
+        };
+        let deep = format!("{}{inner}{}", open.repeat(100_000), close.repeat(100_000));
         let e = Query::parse(&deep).expect_err("too deep");
         assert!(
             e.message.contains("nests too deeply") && e.message.contains("up to 64"),
@@ -946,10 +953,10 @@ fn deeply_nested_queries_are_refused_with_the_limit() {
             link.ignored
         );
         // The deepest allowed: each level is one `unary`, the innermost number included.
-        let n = (MAX_NESTING - 1) / levels;
-        let ok = format!("{}1{}", open.repeat(n), close.repeat(n));
+        let n = (MAX_NESTING - inner_levels) / levels;
+        let ok = format!("{}{inner}{}", open.repeat(n), close.repeat(n));
         Query::parse(&ok).unwrap_or_else(|e| panic!("{open}: {e}"));
-        let over = format!("{}1{}", open.repeat(n + 1), close.repeat(n + 1));
+        let over = format!("{}{inner}{}", open.repeat(n + 1), close.repeat(n + 1));
         assert!(Query::parse(&over).is_err(), "{over}");
     }
 }
@@ -959,7 +966,7 @@ fn deeply_nested_queries_are_refused_with_the_limit() {
 #[test]
 fn a_validation_error_points_at_the_metric_it_names() {
     for text in [
-        "  histogram_quantile(0.5, rate(dependency_hung_calls_total[1e-12h]))",
+        "  histogram_quantile(0.5, sum by (le) (rate(dependency_hung_calls_total[1h])))",
         "\n nope_total",
         "\tlatency_p99_s + nope_total",
     ] {
