@@ -10,6 +10,9 @@ use crate::sim::Lab;
 use crate::testkit;
 use crate::time::NS_PER_SEC;
 
+/// One loaded series: name, labels, values.
+type LoadLine<'a> = (&'static str, &'a [(&'static str, &'static str)], &'a str);
+
 /// Series loaded the way promqltest's `load` does: every `step_s` seconds from 0, the
 /// values of `0+10x3` (0 10 20 30) or plain numbers, space-separated.
 struct Loaded {
@@ -17,10 +20,7 @@ struct Loaded {
 }
 
 impl Loaded {
-    fn new(
-        step_s: u64,
-        series: &[(&'static str, &[(&'static str, &'static str)], &str)],
-    ) -> Loaded {
+    fn new(step_s: u64, series: &[LoadLine]) -> Loaded {
         let mut reg = Registry::new(10_000);
         let mut ids = Vec::new();
         for (name, labels, values) in series {
