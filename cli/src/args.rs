@@ -105,7 +105,7 @@ USAGE:
   mitigation's parameter as ID.name (--set fixed-latency.delay_ms=200). Durations take ms, s, m or h.
   The SLOs are set the same way (--set slo.latency_ms=300, --set slo.availability_pct=99.5);
   --rule adds an alert rule beside the defaults, e.g.
-  --rule 'SlowDb: histogram_quantile(0.99, rate(db_query_duration_seconds[1m])) > 0.1 for 30s'.
+  --rule 'SlowDb: histogram_quantile(0.99, sum by (le) (rate(db_query_duration_seconds_bucket[1m]))) > 0.1 for 30s'.
   --link takes a lab link from the page (its query string or the whole address):
   the same system, seed, switches and parameters, run for its `t` (the page shows
   the same summary). Flags after it override it.

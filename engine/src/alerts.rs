@@ -139,7 +139,7 @@ impl Rule {
 
     /// Reads a rule written as one line, Prometheus-style:
     /// `NAME: CONDITION [for DURATION] [warning|critical]`, e.g.
-    /// `SlowOrders: histogram_quantile(0.99, rate(http_request_duration_seconds[1m])) > 0.5 for 1m critical`.
+    /// `SlowOrders: histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket[1m]))) > 0.5 for 1m critical`.
     /// The condition's metrics must exist in the catalogue; `for` defaults to 0 (fire at
     /// once) and the severity to warning. Every refusal names what is wrong.
     pub fn parse(text: &str) -> Result<Rule, String> {

@@ -1,5 +1,6 @@
 //! What a scenario's or mitigation's panel draws for each metric it declares, as
-//! `engine::query` expressions: a counter as its rate, a gauge as its value, a histogram
+//! `engine::query` (PromQL) expressions, each one series (summed over the family's labels):
+//! a counter as its rate, a gauge as its value, a histogram
 //! as p50/p95/p99, and in which unit. The page asks the engine for their points
 //! (`Ask::Panels`, at most `MAX_BACKFILL` per line at once) and draws them
 //! (`components::panels` in the app).
@@ -35,7 +36,7 @@ pub fn panel_lines(spec: &MetricSpec) -> (Quantity, Vec<PanelLine>) {
             vec![PanelLine {
                 label: "rate".into(),
                 class: "s1",
-                expr: format!("rate({name}[{PANEL_WINDOW}])"),
+                expr: format!("sum(rate({name}[{PANEL_WINDOW}]))"),
             }],
         ),
         MetricKind::Gauge => (
@@ -51,7 +52,7 @@ pub fn panel_lines(spec: &MetricSpec) -> (Quantity, Vec<PanelLine>) {
             vec![PanelLine {
                 label: "value".into(),
                 class: "s1",
-                expr: name.to_string(),
+                expr: format!("sum({name})"),
             }],
         ),
         MetricKind::Histogram => (
@@ -65,7 +66,9 @@ pub fn panel_lines(spec: &MetricSpec) -> (Quantity, Vec<PanelLine>) {
                 .map(|(q, label, class)| PanelLine {
                     label: (*label).into(),
                     class,
-                    expr: format!("histogram_quantile({q}, {name}[{PANEL_WINDOW}])"),
+                    expr: format!(
+                        "histogram_quantile({q}, sum by (le) (rate({name}_bucket[{PANEL_WINDOW}])))"
+                    ),
                 })
                 .collect(),
         ),

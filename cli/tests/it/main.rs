@@ -250,7 +250,7 @@ fn run_json_lists_alert_transitions_and_the_error_budget() {
 
 #[test]
 fn a_rule_of_ones_own_runs_beside_the_defaults() {
-    let rule = "SlowHandler: histogram_quantile(0.99, rate(http_request_duration_seconds[30s])) > 0.12 for 10s critical";
+    let rule = "SlowHandler: histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket[30s]))) > 0.12 for 10s critical";
     let v = json(&[
         "run",
         "--scenario",

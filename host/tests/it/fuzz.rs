@@ -480,7 +480,7 @@ const RULES: &[&str] = &[
 const QUERIES: &[&str] = &[
     "latency_p99_s",
     "rate(http_requests_total[30s])",
-    "histogram_quantile(0.99, rate(http_request_duration_seconds[1m]))",
+    "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket[1m])))",
     "sum(rate(http_requests_total{status=~\"5..\"}[10s])) / sum(rate(http_requests_total[10s]))",
     "max_over_time(queue_depth[1m]) * 2 - 1",
     "nope_total",
