@@ -323,3 +323,96 @@ pub(super) fn walk_selectors<'a>(e: &'a Expr, f: &mut impl FnMut(&'a Selector, U
         }
     }
 }
+
+/// The tree in a canonical text: what another PromQL parser's tree is compared with
+/// (a native test checks every query the lab shows against the `promql-parser` crate).
+/// Selectors as `sel(name{label op "value"…}@offset_ms)`, ranges as `range(sel,ms)`,
+/// calls as `name(args)`, aggregations as `agg:op[by(l…)](e)`, unary minus as `neg(e)`
+/// (a negative number is its value), binary operations as `bin:op[bool][on(l…)]
+/// [group_left(l…)](lhs,rhs)`; label lists sorted.
+pub(super) fn canonical(e: &Expr) -> String {
+    fn sel(s: &Selector) -> String {
+        let mut m: Vec<String> = s
+            .matchers
+            .iter()
+            .map(|m| {
+                let op = match m.op {
+                    MatchOp::Eq => "=",
+                    MatchOp::Ne => "!=",
+                    MatchOp::Re => "=~",
+                    MatchOp::NotRe => "!~",
+                };
+                format!("{}{op}{:?}", m.label, m.value)
+            })
+            .collect();
+        crate::order::sort(&mut m);
+        format!(
+            "sel({}{{{}}}@{})",
+            s.name,
+            m.join(","),
+            s.offset / 1_000_000
+        )
+    }
+    fn list(l: &[String]) -> String {
+        let mut l = l.to_vec();
+        crate::order::sort(&mut l);
+        l.join(",")
+    }
+    match e {
+        Expr::Num(x) => format!("{x}"),
+        Expr::Vector(s) => sel(s),
+        Expr::Range(f, s, w) => {
+            let name = RangeFn::ALL.iter().find(|p| p.1 == *f).map_or("?", |p| p.0);
+            format!("{name}(range({},{}))", sel(s), w / 1_000_000)
+        }
+        Expr::Call(f, args) => {
+            let name = Func::ALL.iter().find(|p| p.1 == *f).map_or("?", |p| p.0);
+            let args: Vec<String> = args.iter().map(canonical).collect();
+            format!("{name}({})", args.join(","))
+        }
+        Expr::Agg(a, g, inner) => {
+            let name = Agg::ALL.iter().find(|p| p.1 == *a).map_or("?", |p| p.0);
+            let grouping = match (g.without, g.labels.is_empty()) {
+                (false, true) => String::new(),
+                (true, _) => format!("without({})", list(&g.labels)),
+                (false, false) => format!("by({})", list(&g.labels)),
+            };
+            format!("agg:{name}[{grouping}]({})", canonical(inner))
+        }
+        Expr::Neg(inner) => format!("neg({})", canonical(inner)),
+        Expr::Bin {
+            lhs,
+            op,
+            rhs,
+            boolean,
+            matching,
+            ..
+        } => {
+            let op = match op {
+                BinOp::Add => "+",
+                BinOp::Sub => "-",
+                BinOp::Mul => "*",
+                BinOp::Div => "/",
+                BinOp::Mod => "%",
+                BinOp::Pow => "^",
+                BinOp::Cmp(c) => c.as_str(),
+                BinOp::And => "and",
+                BinOp::Or => "or",
+                BinOp::Unless => "unless",
+            };
+            let mut mods = String::new();
+            if *boolean {
+                mods.push_str("bool");
+            }
+            if let Some(m) = matching {
+                let kw = if m.on { "on" } else { "ignoring" };
+                mods.push_str(&format!("{kw}({})", list(&m.labels)));
+                if let Some(g) = &m.group {
+                    let side = if g.left { "group_left" } else { "group_right" };
+                    mods.push_str(&format!("{side}({})", list(&g.include)));
+                }
+            }
+            format!("bin:{op}[{mods}]({},{})", canonical(lhs), canonical(rhs))
+        }
+    }
+}

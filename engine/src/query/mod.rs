@@ -129,6 +129,12 @@ impl Query {
         &self.source
     }
 
+    /// The parsed tree in a canonical text (see `ast::canonical`), for checking that
+    /// another PromQL parser reads the query the same way.
+    pub fn canonical(&self) -> String {
+        ast::canonical(&self.expr)
+    }
+
     /// The metric families the query reads (a histogram's `_bucket`, `_count` and `_sum`
     /// as the histogram's name; not the golden series), sorted, unique.
     pub fn metric_names(&self) -> Vec<String> {

@@ -246,7 +246,9 @@ fn answers_are_what_the_engine_computes() {
     let mut direct = lab(&recipe);
     direct.advance(40_000_000_000);
 
-    let expr = "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket[5s])))".to_string();
+    let expr =
+        "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket[5s])))"
+            .to_string();
     let Answer::Panels(points) = host.answer(&Ask::Panels {
         from_ns: 10_000_000_000,
         to_ns: 40_000_000_000,

@@ -5,7 +5,8 @@
 //! page's panels and heatmap are given to draw, `traces` the trace panel's lists,
 //! `format` how numbers read, `progress` the learner's saved progress, `embed` an embed's
 //! query, `deps` that nothing browser-side is among the crate's dependencies, `fuzz` the
-//! readers of outside input (messages, progress, embed queries) under generated input.
+//! readers of outside input (messages, progress, embed queries) under generated input,
+//! `promql` every query the lab shows against a real PromQL parser.
 
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
@@ -28,5 +29,8 @@ mod fuzz;
 #[path = "../../../engine/tests/it/fuzzkit.rs"]
 mod fuzzkit;
 mod panels;
+// A real PromQL parser reads every query the lab shows: natively only.
 mod progress;
+#[cfg(not(target_arch = "wasm32"))]
+mod promql;
 mod traces;
