@@ -197,6 +197,29 @@ impl Rule {
         })
     }
 
+    /// A rule saved in the lab's query dialect from before PromQL (configuration files of
+    /// version 1, old links), rewritten with the PromQL condition that means the same
+    /// (`query::legacy`); `None` when its condition does not read as the old dialect.
+    pub fn upgrade_legacy(text: &str) -> Option<String> {
+        let (name, rest) = text.trim().split_once(':')?;
+        let mut body = rest.trim();
+        let mut tail = String::new();
+        for s in [Severity::Warning, Severity::Critical] {
+            if let Some(head) = body.strip_suffix(s.as_str()) {
+                if head.ends_with(char::is_whitespace) {
+                    tail = format!(" {}", s.as_str());
+                    body = head.trim_end();
+                }
+            }
+        }
+        if let Some(at) = body.rfind(" for ") {
+            tail = format!("{}{tail}", &body[at..]);
+            body = body[..at].trim_end();
+        }
+        let condition = crate::query::legacy::upgrade_condition(body)?;
+        Some(format!("{}: {condition}{tail}", name.trim()))
+    }
+
     /// The rule as `Rule::parse` reads it (`NAME: CONDITION for DURATION SEVERITY`).
     pub fn to_text(&self) -> String {
         let mut out = format!("{}: {}", self.name, self.condition);

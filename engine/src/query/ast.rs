@@ -416,3 +416,114 @@ pub(super) fn canonical(e: &Expr) -> String {
         }
     }
 }
+
+/// A duration as PromQL writes it: the largest unit that divides it (`90s`, `5m`, `1h`).
+pub(super) fn duration_text(ns: Nanos) -> String {
+    let ms = ns / 1_000_000;
+    for (unit, size) in [("h", 3_600_000), ("m", 60_000), ("s", 1000)] {
+        if ms >= size && ms % size == 0 {
+            return format!("{}{unit}", ms / size);
+        }
+    }
+    format!("{ms}ms")
+}
+
+/// The tree written back as PromQL text (binary operands in parentheses when they are
+/// binary operations themselves, so precedence never changes the reading).
+pub(super) fn to_promql(e: &Expr) -> String {
+    fn sel(s: &Selector) -> String {
+        let mut out = s.name.clone();
+        if !s.matchers.is_empty() {
+            let m: Vec<String> = s
+                .matchers
+                .iter()
+                .map(|m| {
+                    let op = match m.op {
+                        MatchOp::Eq => "=",
+                        MatchOp::Ne => "!=",
+                        MatchOp::Re => "=~",
+                        MatchOp::NotRe => "!~",
+                    };
+                    let v = m.value.replace('\\', "\\\\").replace('"', "\\\"");
+                    format!("{}{op}\"{v}\"", m.label)
+                })
+                .collect();
+            out.push_str(&format!("{{{}}}", m.join(", ")));
+        }
+        out
+    }
+    fn offset(s: &Selector) -> String {
+        if s.offset == 0 {
+            String::new()
+        } else {
+            format!(" offset {}", duration_text(s.offset))
+        }
+    }
+    fn operand(e: &Expr) -> String {
+        match e {
+            Expr::Bin { .. } => format!("({})", to_promql(e)),
+            _ => to_promql(e),
+        }
+    }
+    match e {
+        Expr::Num(x) => format!("{x}"),
+        Expr::Vector(s) => format!("{}{}", sel(s), offset(s)),
+        Expr::Range(f, s, w) => {
+            let name = RangeFn::ALL.iter().find(|p| p.1 == *f).map_or("?", |p| p.0);
+            format!("{name}({}[{}]{})", sel(s), duration_text(*w), offset(s))
+        }
+        Expr::Call(f, args) => {
+            let name = Func::ALL.iter().find(|p| p.1 == *f).map_or("?", |p| p.0);
+            let args: Vec<String> = args.iter().map(to_promql).collect();
+            format!("{name}({})", args.join(", "))
+        }
+        Expr::Agg(a, g, inner) => {
+            let name = Agg::ALL.iter().find(|p| p.1 == *a).map_or("?", |p| p.0);
+            let grouping = match (g.without, g.labels.is_empty()) {
+                (false, true) => String::new(),
+                (without, _) => format!(
+                    " {} ({})",
+                    if without { "without" } else { "by" },
+                    g.labels.join(", ")
+                ),
+            };
+            let sep = if grouping.is_empty() { "" } else { " " };
+            format!("{name}{grouping}{sep}({})", to_promql(inner))
+        }
+        Expr::Neg(inner) => format!("-{}", operand(inner)),
+        Expr::Bin {
+            lhs,
+            op,
+            rhs,
+            boolean,
+            matching,
+            ..
+        } => {
+            let op = match op {
+                BinOp::Add => "+",
+                BinOp::Sub => "-",
+                BinOp::Mul => "*",
+                BinOp::Div => "/",
+                BinOp::Mod => "%",
+                BinOp::Pow => "^",
+                BinOp::Cmp(c) => c.as_str(),
+                BinOp::And => "and",
+                BinOp::Or => "or",
+                BinOp::Unless => "unless",
+            };
+            let mut mods = String::new();
+            if *boolean {
+                mods.push_str(" bool");
+            }
+            if let Some(m) = matching {
+                let kw = if m.on { "on" } else { "ignoring" };
+                mods.push_str(&format!(" {kw}({})", m.labels.join(", ")));
+                if let Some(g) = &m.group {
+                    let side = if g.left { "group_left" } else { "group_right" };
+                    mods.push_str(&format!(" {side}({})", g.include.join(", ")));
+                }
+            }
+            format!("{} {op}{mods} {}", operand(lhs), operand(rhs))
+        }
+    }
+}

@@ -46,6 +46,7 @@
 
 mod ast;
 mod eval;
+pub mod legacy;
 mod parse;
 mod regex;
 mod run;

@@ -34,6 +34,9 @@ pub(super) struct Parser<'a> {
     pub(super) pos: usize,
     /// How many levels are open (each level of nesting opens one).
     depth: usize,
+    /// Reading the lab's old dialect (saved before PromQL): `histogram_quantile(q, h[w])`
+    /// reads as `histogram_quantile(q, rate(h[w]))`, for `legacy::upgrade` to rewrite.
+    pub(super) legacy: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -42,6 +45,7 @@ impl<'a> Parser<'a> {
             src,
             pos: 0,
             depth: 0,
+            legacy: false,
         }
     }
 
@@ -490,7 +494,12 @@ impl<'a> Parser<'a> {
             let arg = self.expr();
             let arg = match (f, i, arg) {
                 (Func::HistogramQuantile, 1, Err(e)) if e.message.starts_with("a range") => {
-                    return Err(self.dialect_quantile(at, &args));
+                    if !self.legacy {
+                        return Err(self.dialect_quantile(at, &args));
+                    }
+                    self.pos = at;
+                    let (sel, window) = self.range_arg("histogram_quantile")?;
+                    Expr::Range(RangeFn::Rate, sel, window)
                 }
                 (_, _, arg) => arg?,
             };
