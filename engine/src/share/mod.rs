@@ -606,7 +606,7 @@ impl ConfigFile {
         check_header(format, version)?;
         let f = Fields::of(&doc, &CONFIG_FIELDS)?;
         json::no_duplicate_keys(&doc)?;
-        Ok(ConfigFile {
+        Ok(ConfigFile::upgraded(ConfigFile {
             format: f.read("format", Value::as_str)?.to_string(),
             version: f.read("version", Value::as_u32)?,
             system: f.read("system", Value::as_str)?.to_string(),
@@ -620,8 +620,7 @@ impl ConfigFile {
             scenarios: f.read_or("scenarios", Vec::new(), read_switches)?,
             mitigations: f.read_or("mitigations", Vec::new(), read_switches)?,
             rules: f.read_or("rules", Vec::new(), read_strings)?,
-        })
-        .map(ConfigFile::upgraded)
+        }))
     }
 
     /// A version-1 file as version 2: its rules' conditions in PromQL.
