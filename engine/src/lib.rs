@@ -41,6 +41,7 @@ pub mod diagram;
 pub mod dist;
 pub mod error;
 pub mod event;
+pub mod export;
 pub mod golden;
 pub mod json;
 pub mod metrics;
