@@ -22,8 +22,12 @@
 //! Make the write conditional on what was read: `optimistic-locking` (`UPDATE … WHERE
 //! version = 7`, re-run on conflict) turns every lost update into a retry. Other cures:
 //! a pessimistic lock (`SELECT … FOR UPDATE`), an atomic update (`SET stock = stock - 1`),
-//! or the repeatable-read isolation level, which aborts the second writer.
-//! Mitigations: `optimistic-locking`.
+//! or PostgreSQL's repeatable-read isolation level, which aborts the second writer with a
+//! serialization failure (`could not serialize access due to concurrent update`,
+//! SQLSTATE 40001) for the application to retry. MySQL's InnoDB does not: at its
+//! repeatable read the second `UPDATE` waits for the first writer's lock, then overwrites
+//! the row with the value computed from its stale read, and the update is lost all the
+//! same. Mitigations: `optimistic-locking`.
 
 use crate::metrics::{CounterId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};

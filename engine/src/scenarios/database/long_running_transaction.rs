@@ -25,9 +25,13 @@
 //!
 //! ## How to fix it
 //! Keep transactions short: do slow work before `BEGIN` or after `COMMIT`, never between.
-//! A statement/transaction timeout bounds the damage: `timeouts` (`db_timeout_ms`)
-//! aborts a transaction that runs past it, which rolls it back and releases its lock at
-//! once, so the writers behind it proceed. Mitigations: `timeouts`.
+//! A transaction timeout bounds the damage: `timeouts` (`db_timeout_ms`) aborts a
+//! transaction that runs past it, which rolls it back and releases its lock at once, so
+//! the writers behind it proceed. In PostgreSQL a `statement_timeout` does not do this:
+//! while the application works no statement runs (the session is idle in transaction).
+//! `idle_in_transaction_session_timeout` ends such a session (closing its connection),
+//! and from PostgreSQL 17 `transaction_timeout` bounds the whole transaction.
+//! Mitigations: `timeouts`.
 
 use crate::metrics::{CounterId, GaugeId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};

@@ -19,20 +19,23 @@
 //! - `tail_slow_requests_total{endpoint}`: how many requests took the slow path, and
 //!   `tail_slow_path_seconds`: how long it held them.
 //! - Traces of the slowest requests: the time sits in the `handler` span itself, not in
-//!   the database or payment calls; compare the slow traces' attributes to find what
-//!   they share.
+//!   the database or payment calls. That is all they show here: slow requests are
+//!   picked at random, so their attributes (endpoint, instance, attempt, cache key) are
+//!   those of any request — as with a real cause nobody recorded. Traces tell where the
+//!   time goes and rule suspects out; to learn why, put the suspected cause on the span
+//!   (cart size, customer) or profile the handler.
 //!
 //! ## How to fix it
-//! There is no switch that removes a slow code path: find it in the slow traces or a
-//! profile and fix it (paginate the big cart, drop the lock). Meanwhile measure
-//! percentiles, not averages, and set SLOs on p99. For idempotent reads, `hedging` hides
-//! the tail: the load balancer sends a second copy of a read still unanswered after
-//! about the p95 to another instance and takes the first answer. The slow path rarely
-//! strikes both copies, so the reads' tail falls to the hedge delay plus a normal read,
-//! p50 stays, and the price is a few percent more requests (`hedged_requests_total`) and
-//! the worker time of the cancelled copies (`hedge_wasted_seconds_total`). Orders are
-//! not hedged (a second charge is not harmless): their slow path stays until the code
-//! is fixed. Mitigations: `hedging`.
+//! There is no switch that removes a slow code path: find it with a profile or with
+//! span attributes that record the suspected cause, and fix it (paginate the big cart,
+//! drop the lock). Meanwhile measure percentiles, not averages, and set SLOs on p99.
+//! For idempotent reads, `hedging` hides the tail: the load balancer sends a second
+//! copy of a read still unanswered after about the p95 to another instance and takes
+//! the first answer. The slow path rarely strikes both copies, so the reads' tail falls
+//! to the hedge delay plus a normal read, p50 stays, and the price is a few percent
+//! more requests (`hedged_requests_total`) and the worker time of the cancelled copies
+//! (`hedge_wasted_seconds_total`). Orders are not hedged (a second charge is not
+//! harmless): their slow path stays until the code is fixed. Mitigations: `hedging`.
 
 use crate::metrics::{CounterId, HistogramId, MetricSpec, Registry, LATENCY_BUCKETS};
 use crate::params::{ParamSet, ParamSpec};

@@ -21,7 +21,9 @@
 //! ## How to fix it
 //! Fix time sync on the host (and alert on `clock_skew_seconds`); meanwhile take the
 //! instance out of rotation. Validating tokens with a small clock-skew leeway hides
-//! small skews. Retrying (`retry-backoff`) usually lands on a healthy instance.
+//! skews smaller than the leeway, not larger ones. Retrying (`retry-backoff`) usually
+//! lands on a healthy instance, so clients stop seeing the 401s, but it is no fix: a 401
+//! is not an error a client should retry, and the retries hide the broken host.
 
 use crate::metrics::{CounterId, GaugeId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
