@@ -110,7 +110,8 @@ pub fn openmetrics(run: &impl Run, epoch_s: u64) -> String {
                     }
                     _ => {
                         if let Some((t, v)) = reg.part_point(s, Part::Value, i) {
-                            let _ = writeln!(out, "{family}{plain} {} {}", num(v), stamp(epoch_s, t));
+                            let _ =
+                                writeln!(out, "{family}{plain} {} {}", num(v), stamp(epoch_s, t));
                         }
                     }
                 }
@@ -159,7 +160,12 @@ fn error_json(message: &str) -> String {
 
 /// `query` at virtual time `t`, as Prometheus's `/api/v1/query` answers: `Err` holds the
 /// error document (`"status":"error"`) for a query that cannot be evaluated.
-pub fn instant_query_json(run: &impl Run, query: &Query, t: Nanos, epoch_s: u64) -> Result<String, String> {
+pub fn instant_query_json(
+    run: &impl Run,
+    query: &Query,
+    t: Nanos,
+    epoch_s: u64,
+) -> Result<String, String> {
     match query.evaluate_at(run, t) {
         Err(e) => Err(error_json(&e.to_string())),
         Ok(Value::Scalar(x)) => Ok(format!(
@@ -197,7 +203,9 @@ pub fn range_query_json(
     epoch_s: u64,
 ) -> Result<String, String> {
     if step == 0 || end < start {
-        return Err(error_json("the step must be positive and the end not before the start"));
+        return Err(error_json(
+            "the step must be positive and the end not before the start",
+        ));
     }
     if (end - start) / step > 11_000 {
         return Err(error_json(
@@ -228,7 +236,13 @@ pub fn range_query_json(
     crate::order::sort_by(&mut series, |a, b| a.0.labels < b.0.labels);
     let items: Vec<String> = series
         .iter()
-        .map(|(k, pts)| format!("{{\"metric\":{},\"values\":[{}]}}", metric_json(k), pts.join(",")))
+        .map(|(k, pts)| {
+            format!(
+                "{{\"metric\":{},\"values\":[{}]}}",
+                metric_json(k),
+                pts.join(",")
+            )
+        })
         .collect();
     Ok(format!(
         "{{\"status\":\"success\",\"data\":{{\"resultType\":\"matrix\",\"result\":[{}]}}}}",
@@ -293,10 +307,20 @@ mod tests {
         let s = Query::parse("1 + 1").unwrap();
         let two = instant_query_json(&lab, &s, 0, DEFAULT_EPOCH_S).unwrap();
         assert_eq!(two, "{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":[1767225600.000,\"2\"]}}");
-        let range = range_query_json(&lab, &q, 5 * NS_PER_SEC, 15 * NS_PER_SEC, 5 * NS_PER_SEC, DEFAULT_EPOCH_S).unwrap();
+        let range = range_query_json(
+            &lab,
+            &q,
+            5 * NS_PER_SEC,
+            15 * NS_PER_SEC,
+            5 * NS_PER_SEC,
+            DEFAULT_EPOCH_S,
+        )
+        .unwrap();
         assert!(range.contains("\"resultType\":\"matrix\""));
         assert!(range.contains("\"values\":[[1767225605.000,"), "{range}");
         let bad = Query::parse("x / on(a) y").unwrap();
-        assert!(range_query_json(&lab, &bad, 0, 0, 0, 0).unwrap_err().contains("\"status\":\"error\""));
+        assert!(range_query_json(&lab, &bad, 0, 0, 0, 0)
+            .unwrap_err()
+            .contains("\"status\":\"error\""));
     }
 }
