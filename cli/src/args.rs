@@ -1,6 +1,9 @@
-//! Command-line parsing for `sdl`: small enough to write out, so every message can name
-//! the offending argument and what is allowed.
+//! Command-line parsing for `sdl`, with clap: `--help` on every command, `--version`,
+//! shell completions and a man page come with it. A usage error is still one line on
+//! stderr naming the offending argument and what is allowed (clap's tips folded in),
+//! with exit status 2.
 
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use engine::time::{parse_duration, Nanos};
 use std::fmt;
 
@@ -20,198 +23,235 @@ impl From<engine::LabError> for UsageError {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+/// What `sdl list` and `sdl describe` print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
     Text,
     Json,
+}
+
+/// What `sdl run` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RunFormat {
+    /// The run's summary, events, alerts and error budget.
+    Json,
+    /// The Prometheus text exposition of every metric at the end.
     Prom,
+    /// Every sampled golden signal, one row per sample.
     Csv,
+    /// The whole sampled history in OpenMetrics text, for `promtool tsdb
+    /// create-blocks-from openmetrics`.
+    Openmetrics,
 }
 
-impl Format {
-    fn parse(raw: &str, allowed: &[Format]) -> Result<Format, UsageError> {
-        let f = match raw {
-            "text" => Format::Text,
-            "json" => Format::Json,
-            "prom" => Format::Prom,
-            "csv" => Format::Csv,
-            _ => return Err(bad_format(raw, allowed)),
-        };
-        if allowed.contains(&f) {
-            Ok(f)
-        } else {
-            Err(bad_format(raw, allowed))
-        }
-    }
-    fn name(self) -> &'static str {
-        match self {
-            Format::Text => "text",
-            Format::Json => "json",
-            Format::Prom => "prom",
-            Format::Csv => "csv",
-        }
-    }
+#[derive(Debug, Parser)]
+#[command(
+    name = "sdl",
+    version,
+    about = "Systems Design Lab, headless: run systems and failure scenarios, query them in PromQL, replay tutorials.",
+    after_help = "Exit status: 0 success, 2 bad input. `sdl help COMMAND` shows a command's options."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
 }
 
-fn bad_format(raw: &str, allowed: &[Format]) -> UsageError {
-    UsageError(format!(
-        "unknown format `{raw}` for --format (allowed: {})",
-        allowed
-            .iter()
-            .map(|f| f.name())
-            .collect::<Vec<_>>()
-            .join(", ")
-    ))
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lists the systems, scenarios and mitigations.
+    List {
+        #[arg(long, value_enum, default_value = "text")]
+        format: ListFormat,
+    },
+    /// Documents one system, scenario or mitigation: parameters, metrics, golden signals.
+    Describe {
+        /// A system, scenario or mitigation id (see `sdl list`).
+        id: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: ListFormat,
+    },
+    /// Runs a system, with scenarios and mitigations switched on, and prints the result.
+    Run(RunCommand),
+    /// Evaluates a PromQL query on a run, printed as Prometheus's HTTP API answers it.
+    Query(QueryCommand),
+    /// Lists the tutorials, or replays their steps and shows each check's numbers.
+    Tutorial {
+        #[command(subcommand)]
+        command: TutorialCommand,
+    },
+    /// Prints a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Prints the man page (roff): `sdl man > sdl.1; man ./sdl.1`.
+    Man,
 }
 
+#[derive(Debug, Subcommand, Clone, PartialEq)]
+pub enum TutorialCommand {
+    /// Lists the embedded tutorials.
+    List,
+    /// Replays a tutorial's steps (all tutorials without ID) and shows each check.
+    Check {
+        /// A tutorial id (see `sdl tutorial list`).
+        id: Option<String>,
+    },
+}
+
+/// The run's configuration: the same options for `sdl run` and `sdl query`.
+#[derive(Debug, Args, Clone, PartialEq)]
+pub struct RunOptions {
+    /// The system to run (see `sdl list`) [default: web].
+    #[arg(long, value_name = "ID")]
+    pub system: Option<String>,
+    /// Scenarios to switch on (repeat, or separate with commas).
+    #[arg(long = "scenario", value_name = "ID", value_delimiter = ',')]
+    pub scenarios: Vec<String>,
+    /// Mitigations to switch on (repeat, or separate with commas).
+    #[arg(long = "mitigation", value_name = "ID", value_delimiter = ',')]
+    pub mitigations: Vec<String>,
+    /// A parameter: a system's by bare name (workers=4), a scenario's or mitigation's
+    /// as ID.name (fixed-latency.delay_ms=200), an SLO as slo.latency_ms=300.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub sets: Vec<(String, String)>,
+    /// An alert rule of your own: 'NAME: CONDITION [for 30s] [warning|critical]', the
+    /// condition in PromQL, e.g. 'SlowDb: histogram_quantile(0.99, sum by (le)
+    /// (rate(db_query_duration_seconds_bucket[1m]))) > 0.1 for 30s'.
+    #[arg(long = "rule", value_name = "RULE")]
+    pub rules: Vec<String>,
+    /// The random seed [default: 1].
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub seed: Option<u64>,
+    /// Virtual time to run (ms, s, m or h) [default: 600s].
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    pub duration: Option<Nanos>,
+    /// Virtual time left out of the summary's statistics.
+    #[arg(long, value_name = "DURATION", value_parser = duration, default_value = "0s")]
+    pub warmup: Nanos,
+    /// A lab link from the page (its query string or the whole address): its system,
+    /// seed, switches, parameters and `t`. The other options given add to it or
+    /// override it.
+    #[arg(long, value_name = "LINK")]
+    pub link: Option<String>,
+}
+
+#[derive(Debug, Args, Clone, PartialEq)]
+pub struct RunCommand {
+    #[command(flatten)]
+    pub options: RunOptions,
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: RunFormat,
+    /// The Unix time virtual time 0 is written as in OpenMetrics [default: 2026-01-01].
+    #[arg(long, value_name = "UNIX_S", default_value_t = engine::export::DEFAULT_EPOCH_S)]
+    pub epoch: u64,
+}
+
+#[derive(Debug, Args, Clone, PartialEq)]
+pub struct QueryCommand {
+    /// The PromQL query, e.g. 'sum by (status) (rate(http_requests_total[1m]))'.
+    pub expr: String,
+    /// Evaluate at this virtual time (an instant query) [default: the run's end].
+    #[arg(long, value_name = "TIME", value_parser = duration, conflicts_with_all = ["start", "end", "step"])]
+    pub at: Option<Nanos>,
+    /// A range query's first time.
+    #[arg(long, value_name = "TIME", value_parser = duration, requires_all = ["end", "step"])]
+    pub start: Option<Nanos>,
+    /// A range query's last time.
+    #[arg(long, value_name = "TIME", value_parser = duration, requires_all = ["start", "step"])]
+    pub end: Option<Nanos>,
+    /// A range query's step.
+    #[arg(long, value_name = "DURATION", value_parser = duration, requires_all = ["start", "end"])]
+    pub step: Option<Nanos>,
+    /// The Unix time virtual time 0 is answered as [default: 2026-01-01].
+    #[arg(long, value_name = "UNIX_S", default_value_t = engine::export::DEFAULT_EPOCH_S)]
+    pub epoch: u64,
+    #[command(flatten)]
+    pub options: RunOptions,
+}
+
+fn key_value(raw: &str) -> Result<(String, String), String> {
+    let (k, v) = raw
+        .split_once('=')
+        .ok_or_else(|| format!("expected KEY=VALUE (e.g. workers=4), not `{raw}`"))?;
+    Ok((k.trim().to_string(), v.to_string()))
+}
+
+fn duration(raw: &str) -> Result<Nanos, String> {
+    parse_duration(raw).map_err(|e| e.to_string())
+}
+
+/// A run's arguments once the link and the options are merged.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunArgs {
     pub system: String,
     pub scenarios: Vec<String>,
     pub mitigations: Vec<String>,
     pub sets: Vec<(String, String)>,
-    /// Alert rules of the user's own (`NAME: CONDITION [for DURATION] [critical]`).
     pub rules: Vec<String>,
     pub seed: u64,
     pub duration_ns: Nanos,
     pub warmup_ns: Nanos,
-    pub format: Format,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    Help,
-    Version,
-    List { format: Format },
-    Describe { id: String, format: Format },
-    Run(RunArgs),
-    Tutorial(TutorialCommand),
-}
-
-pub const USAGE: &str = "\
-sdl — Systems Design Lab, headless
-
-USAGE:
-  sdl list [--format text|json]
-  sdl describe ID [--format text|json]
-  sdl run [--system queue|web] [--scenario ID[,ID…]] [--mitigation ID[,ID…]]
-          [--set KEY=VALUE]… [--rule 'NAME: CONDITION [for 30s] [critical]']…
-          [--seed N] [--duration 600s] [--warmup 60s] [--format json|prom|csv]
-          [--link 'system=web&seed=7&s=retry-storm&t=120']
-  sdl tutorial list
-  sdl tutorial check [ID]      replay tutorial steps and show each check's numbers
-
-  KEY is a system parameter by bare name (--set workers=4) or a scenario's or
-  mitigation's parameter as ID.name (--set fixed-latency.delay_ms=200). Durations take ms, s, m or h.
-  The SLOs are set the same way (--set slo.latency_ms=300, --set slo.availability_pct=99.5);
-  --rule adds an alert rule beside the defaults, e.g.
-  --rule 'SlowDb: histogram_quantile(0.99, sum by (le) (rate(db_query_duration_seconds_bucket[1m]))) > 0.1 for 30s'.
-  --link takes a lab link from the page (its query string or the whole address):
-  the same system, seed, switches and parameters, run for its `t` (the page shows
-  the same summary). Flags after it override it.
-  Exit status: 0 success, 2 bad input.
-";
-
-/// Walks `--flag value` / `--flag=value` pairs, refusing unknown flags.
-struct Flags<'a> {
-    args: &'a [String],
-    i: usize,
-}
-
-impl<'a> Flags<'a> {
-    fn next(&mut self) -> Result<Option<(&'a str, Option<String>)>, UsageError> {
-        let Some(arg) = self.args.get(self.i) else {
-            return Ok(None);
+impl RunOptions {
+    /// The run: the link's (if any), then the options (later values win).
+    pub fn resolve(&self) -> Result<RunArgs, UsageError> {
+        let mut run = RunArgs {
+            system: "web".into(),
+            scenarios: Vec::new(),
+            mitigations: Vec::new(),
+            sets: Vec::new(),
+            rules: Vec::new(),
+            seed: 1,
+            duration_ns: 600 * engine::time::NS_PER_SEC,
+            warmup_ns: self.warmup,
         };
-        self.i += 1;
-        if let Some(body) = arg.strip_prefix("--") {
-            if let Some((k, v)) = body.split_once('=') {
-                return Ok(Some((k, Some(v.to_string()))));
+        if let Some(link) = &self.link {
+            apply_link(&mut run, link)?;
+        }
+        if let Some(s) = &self.system {
+            run.system = s.clone();
+        }
+        if let Some(s) = self.seed {
+            run.seed = s;
+        }
+        if let Some(d) = self.duration {
+            if d == 0 {
+                return Err(UsageError("--duration must be longer than zero".into()));
             }
-            return Ok(Some((body, None)));
+            run.duration_ns = d;
         }
-        Ok(Some(("", Some(arg.clone()))))
-    }
-
-    fn value(&mut self, flag: &str, inline: Option<String>) -> Result<String, UsageError> {
-        if let Some(v) = inline {
-            return Ok(v);
-        }
-        let v = self
-            .args
-            .get(self.i)
-            .ok_or_else(|| UsageError(format!("--{flag} needs a value")))?;
-        self.i += 1;
-        Ok(v.clone())
-    }
-}
-
-fn unknown_flag(cmd: &str, flag: &str, allowed: &[&str]) -> UsageError {
-    UsageError(format!(
-        "unknown option `--{flag}` for `sdl {cmd}` (allowed: {})",
-        allowed
+        for id in self
+            .scenarios
             .iter()
-            .map(|a| format!("--{a}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ))
-}
-
-pub fn parse(argv: &[String]) -> Result<Command, UsageError> {
-    let Some(cmd) = argv.first() else {
-        return Ok(Command::Help);
-    };
-    let rest = &argv[1..];
-    match cmd.as_str() {
-        "help" | "--help" | "-h" => Ok(Command::Help),
-        "version" | "--version" | "-V" => Ok(Command::Version),
-        "list" => {
-            let mut format = Format::Text;
-            let mut flags = Flags { args: rest, i: 0 };
-            while let Some((k, v)) = flags.next()? {
-                match k {
-                    "format" => {
-                        format = Format::parse(&flags.value(k, v)?, &[Format::Text, Format::Json])?
-                    }
-                    "" => {
-                        return Err(UsageError(format!(
-                            "unexpected argument `{}` for `sdl list`",
-                            v.unwrap_or_default()
-                        )))
-                    }
-                    other => return Err(unknown_flag("list", other, &["format"])),
-                }
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+        {
+            if !run.scenarios.iter().any(|s| s == id) {
+                run.scenarios.push(id.to_string());
             }
-            Ok(Command::List { format })
         }
-        "describe" => {
-            let mut format = Format::Text;
-            let mut id = None;
-            let mut flags = Flags { args: rest, i: 0 };
-            while let Some((k, v)) = flags.next()? {
-                match k {
-                    "format" => {
-                        format = Format::parse(&flags.value(k, v)?, &[Format::Text, Format::Json])?
-                    }
-                    "" if id.is_none() => id = v,
-                    "" => {
-                        return Err(UsageError(format!(
-                            "unexpected argument `{}`: `sdl describe` takes one ID",
-                            v.unwrap_or_default()
-                        )))
-                    }
-                    other => return Err(unknown_flag("describe", other, &["format"])),
-                }
+        for id in self
+            .mitigations
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+        {
+            if !run.mitigations.iter().any(|s| s == id) {
+                run.mitigations.push(id.to_string());
             }
-            let id =
-                id.ok_or_else(|| UsageError("`sdl describe` needs an ID (see `sdl list`)".into()))?;
-            Ok(Command::Describe { id, format })
         }
-        "run" => parse_run(rest).map(Command::Run),
-        "tutorial" => parse_tutorial(rest).map(Command::Tutorial),
-        other => Err(UsageError(format!(
-            "unknown command `{other}` (allowed: list, describe, run, tutorial, help, version)"
-        ))),
+        run.sets.extend(self.sets.iter().cloned());
+        run.rules.extend(self.rules.iter().cloned());
+        if run.warmup_ns >= run.duration_ns {
+            return Err(UsageError(format!(
+                "--warmup ({}) must be shorter than --duration ({})",
+                engine::time::format_duration(run.warmup_ns),
+                engine::time::format_duration(run.duration_ns)
+            )));
+        }
+        Ok(run)
     }
 }
 
@@ -255,138 +295,91 @@ fn apply_link(run: &mut RunArgs, raw: &str) -> Result<(), UsageError> {
     Ok(())
 }
 
-fn parse_run(rest: &[String]) -> Result<RunArgs, UsageError> {
-    let mut run = RunArgs {
-        system: "web".into(),
-        scenarios: Vec::new(),
-        mitigations: Vec::new(),
-        sets: Vec::new(),
-        rules: Vec::new(),
-        seed: 1,
-        duration_ns: 600 * engine::time::NS_PER_SEC,
-        warmup_ns: 0,
-        format: Format::Json,
-    };
-    let mut flags = Flags { args: rest, i: 0 };
-    while let Some((k, v)) = flags.next()? {
-        match k {
-            "system" => run.system = flags.value(k, v)?,
-            "scenario" => {
-                for id in flags
-                    .value(k, v)?
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                {
-                    if !run.scenarios.iter().any(|s| s == id) {
-                        run.scenarios.push(id.to_string());
-                    }
-                }
-            }
-            "mitigation" => {
-                for id in flags
-                    .value(k, v)?
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                {
-                    if !run.mitigations.iter().any(|s| s == id) {
-                        run.mitigations.push(id.to_string());
-                    }
-                }
-            }
-            "set" => {
-                let raw = flags.value(k, v)?;
-                let (key, value) = raw.split_once('=').ok_or_else(|| {
-                    UsageError(format!(
-                        "bad --set `{raw}`: expected KEY=VALUE (e.g. workers=4)"
-                    ))
-                })?;
-                run.sets.push((key.trim().to_string(), value.to_string()));
-            }
-            "seed" => {
-                let raw = flags.value(k, v)?;
-                run.seed = raw.trim().parse().map_err(|_| {
-                    UsageError(format!(
-                        "invalid seed `{raw}`: expected an integer in 0..={}",
-                        u64::MAX
-                    ))
-                })?;
-            }
-            "duration" => {
-                let raw = flags.value(k, v)?;
-                run.duration_ns = parse_duration(&raw)?;
-                if run.duration_ns == 0 {
-                    return Err(UsageError(format!(
-                        "--duration `{raw}` must be longer than zero"
-                    )));
-                }
-            }
-            "rule" => run.rules.push(flags.value(k, v)?),
-            "link" => apply_link(&mut run, &flags.value(k, v)?)?,
-            "warmup" => run.warmup_ns = parse_duration(&flags.value(k, v)?)?,
-            "format" => {
-                run.format = Format::parse(
-                    &flags.value(k, v)?,
-                    &[Format::Json, Format::Prom, Format::Csv],
-                )?
-            }
-            "" => {
-                return Err(UsageError(format!(
-                    "unexpected argument `{}` for `sdl run`",
-                    v.unwrap_or_default()
-                )))
-            }
-            other => {
-                return Err(unknown_flag(
-                    "run",
-                    other,
-                    &[
-                        "system",
-                        "scenario",
-                        "mitigation",
-                        "set",
-                        "rule",
-                        "seed",
-                        "duration",
-                        "warmup",
-                        "format",
-                        "link",
-                    ],
-                ))
-            }
-        }
-    }
-    if run.warmup_ns >= run.duration_ns {
-        return Err(UsageError(format!(
-            "--warmup ({}) must be shorter than --duration ({})",
-            engine::time::format_duration(run.warmup_ns),
-            engine::time::format_duration(run.duration_ns)
-        )));
-    }
-    Ok(run)
-}
-#[derive(Debug, Clone, PartialEq)]
-pub enum TutorialCommand {
-    List,
-    Check { id: Option<String> },
+/// What parsing the command line gives: a command, or text to print and leave (help,
+/// version: status 0), or a usage error (status 2).
+pub enum Parsed {
+    Command(Command),
+    Print(String),
 }
 
-/// `sdl tutorial …`'s arguments.
-fn parse_tutorial(rest: &[String]) -> Result<TutorialCommand, UsageError> {
-    let usage = || UsageError("`sdl tutorial` takes `list` or `check [ID]`".into());
-    match rest.first().map(String::as_str) {
-        Some("list") if rest.len() == 1 => Ok(TutorialCommand::List),
-        Some("check") if rest.len() <= 2 => {
-            if let Some(a) = rest.get(1).filter(|a| a.starts_with("--")) {
-                return Err(UsageError(format!(
-                    "unknown option `{a}` for `sdl tutorial check` (it takes an optional tutorial ID)"
-                )));
+/// Parses `argv` (without the program name).
+pub fn parse(argv: &[String]) -> Result<Parsed, UsageError> {
+    let args = std::iter::once("sdl".to_string()).chain(argv.iter().cloned());
+    match Cli::try_parse_from(args) {
+        Ok(cli) => Ok(Parsed::Command(cli.command)),
+        Err(e) => match e.kind() {
+            clap::error::ErrorKind::DisplayHelp
+            | clap::error::ErrorKind::DisplayVersion
+            | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                Ok(Parsed::Print(e.render().to_string()))
             }
-            Ok(TutorialCommand::Check {
-                id: rest.get(1).cloned(),
-            })
-        }
-        _ => Err(usage()),
+            _ => Err(UsageError(one_line(&e, argv))),
+        },
     }
+}
+
+/// A clap error as one line: its message and tips, without the usage block; an unknown
+/// option lists the command's options.
+fn one_line(e: &clap::Error, argv: &[String]) -> String {
+    let text = e.render().to_string();
+    let mut parts: Vec<String> = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with("Usage:") || line.starts_with("For more information")
+        {
+            continue;
+        }
+        if line.starts_with("sdl ") && !parts.is_empty() {
+            continue;
+        }
+        let line = line.trim_start_matches("error: ").to_string();
+        match parts.last_mut() {
+            Some(last) if last.ends_with(':') => {
+                last.push(' ');
+                last.push_str(&line);
+            }
+            _ => parts.push(line),
+        }
+    }
+    let mut out = parts.join("; ");
+    if e.kind() == clap::error::ErrorKind::InvalidSubcommand {
+        // The commands of the deepest command named so far.
+        let mut cmd = command();
+        let mut path = String::from("sdl");
+        for a in argv {
+            match cmd.find_subcommand(a).cloned() {
+                Some(sub) => {
+                    path = format!("{path} {}", sub.get_name());
+                    cmd = sub;
+                }
+                None => break,
+            }
+        }
+        let names: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
+        out.push_str(&format!(
+            " (commands of `{path}`: {}, help)",
+            names.join(", ")
+        ));
+    }
+    if e.kind() == clap::error::ErrorKind::UnknownArgument {
+        let cmd = command();
+        if let Some(sub) = argv.first().and_then(|n| cmd.find_subcommand(n)) {
+            let flags: Vec<String> = sub
+                .get_arguments()
+                .filter_map(|a| a.get_long())
+                .filter(|l| *l != "help")
+                .map(|l| format!("--{l}"))
+                .collect();
+            out.push_str(&format!(
+                " (allowed for `sdl {}`: {})",
+                sub.get_name(),
+                flags.join(", ")
+            ));
+        }
+    }
+    out
+}
+
+/// The clap command, for completions and the man page.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
 }

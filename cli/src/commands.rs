@@ -1,6 +1,8 @@
 //! What each `sdl` command prints.
 
-use crate::args::{self, Command, Format, RunArgs, UsageError};
+use crate::args::{
+    self, Command, ListFormat, Parsed, QueryCommand, RunArgs, RunFormat, UsageError,
+};
 use engine::catalog::{self, ItemDescription, ItemKind};
 use engine::params::ParamKind;
 use engine::time::{ns_to_secs, NS_PER_SEC};
@@ -10,13 +12,28 @@ use std::fmt::Write as _;
 
 /// Runs the command line; `Ok` holds what to print on stdout.
 pub fn dispatch(argv: &[String]) -> Result<String, UsageError> {
-    match args::parse(argv)? {
-        Command::Help => Ok(args::USAGE.to_string()),
-        Command::Version => Ok(format!("sdl {}\n", env!("CARGO_PKG_VERSION"))),
+    let command = match args::parse(argv)? {
+        Parsed::Print(text) => return Ok(text),
+        Parsed::Command(c) => c,
+    };
+    match command {
         Command::List { format } => Ok(list(format)),
         Command::Describe { id, format } => describe(&id, format),
-        Command::Run(run_args) => run(&run_args),
-        Command::Tutorial(t) => crate::tutorial::run(&t),
+        Command::Run(r) => run(&r.options.resolve()?, r.format, r.epoch),
+        Command::Query(q) => query(&q),
+        Command::Tutorial { command } => crate::tutorial::run(&command),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut args::command(), "sdl", &mut out);
+            Ok(String::from_utf8_lossy(&out).into_owned())
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(args::command())
+                .render(&mut out)
+                .map_err(|e| UsageError(format!("writing the man page: {e}")))?;
+            Ok(String::from_utf8_lossy(&out).into_owned())
+        }
     }
 }
 
@@ -27,9 +44,9 @@ fn to_json<T: serde::Serialize>(v: &T) -> String {
     s
 }
 
-fn list(format: Format) -> String {
+fn list(format: ListFormat) -> String {
     let items = catalog::list();
-    if format == Format::Json {
+    if format == ListFormat::Json {
         return to_json(&items);
     }
     let mut out = String::new();
@@ -49,9 +66,9 @@ fn list(format: Format) -> String {
     out
 }
 
-fn describe(id: &str, format: Format) -> Result<String, UsageError> {
+fn describe(id: &str, format: ListFormat) -> Result<String, UsageError> {
     let d = catalog::describe(id)?;
-    if format == Format::Json {
+    if format == ListFormat::Json {
         return Ok(to_json(&d));
     }
     Ok(describe_text(&d))
@@ -150,14 +167,15 @@ pub fn config(a: &RunArgs) -> Result<LabConfig, UsageError> {
     Ok(spec(a).build()?)
 }
 
-fn run(a: &RunArgs) -> Result<String, UsageError> {
+fn run(a: &RunArgs, format: RunFormat, epoch: u64) -> Result<String, UsageError> {
     let cfg = config(a)?;
     let mut lab = Lab::new(&cfg)?;
     lab.run_until(a.duration_ns);
-    match a.format {
-        Format::Prom => Ok(lab.prometheus_text()),
-        Format::Csv => Ok(lab.csv()),
-        _ => {
+    match format {
+        RunFormat::Prom => Ok(lab.prometheus_text()),
+        RunFormat::Csv => Ok(lab.csv()),
+        RunFormat::Openmetrics => Ok(engine::export::openmetrics(&lab, epoch)),
+        RunFormat::Json => {
             let mut params = Map::new();
             for (k, v) in cfg.effective_params()? {
                 params.insert(k, serde_json::to_value(v).unwrap_or(Value::Null));
@@ -181,5 +199,36 @@ fn run(a: &RunArgs) -> Result<String, UsageError> {
             });
             Ok(to_json(&doc))
         }
+    }
+}
+
+/// `sdl query`: runs the lab as far as the query needs (its `--at` or `--end`, else the
+/// run's duration) and answers as Prometheus's API does. A query that does not parse or
+/// names an undeclared metric is a usage error; one that fails to evaluate (many-to-many
+/// matching) prints Prometheus's error document and exits 2.
+fn query(q: &QueryCommand) -> Result<String, UsageError> {
+    let query = engine::query::Query::parse(&q.expr).map_err(|e| UsageError(e.to_string()))?;
+    query.validate().map_err(|e| UsageError(e.to_string()))?;
+    let mut a = q.options.resolve()?;
+    if let Some(t) = q.at.or(q.end) {
+        a.duration_ns = a.duration_ns.max(t);
+    }
+    let cfg = config(&a)?;
+    let mut lab = Lab::new(&cfg)?;
+    lab.run_until(a.duration_ns);
+    let answer = match (q.start, q.end, q.step) {
+        (Some(start), Some(end), Some(step)) => {
+            engine::export::range_query_json(&lab, &query, start, end, step, q.epoch)
+        }
+        _ => {
+            engine::export::instant_query_json(&lab, &query, q.at.unwrap_or(a.duration_ns), q.epoch)
+        }
+    };
+    match answer {
+        Ok(mut json) => {
+            json.push('\n');
+            Ok(json)
+        }
+        Err(json) => Err(UsageError(json)),
     }
 }

@@ -367,13 +367,23 @@ fn bad_input_exits_2_with_one_clear_line() {
             &["warmup", "shorter"],
         ),
         (&["run", "--seed", "-1"], &["seed", "-1"]),
-        (&["run", "--format", "xml"], &["xml", "json, prom, csv"]),
+        (
+            &["run", "--format", "xml"],
+            &["xml", "json, prom, csv, openmetrics"],
+        ),
         (&["run", "--colour"], &["--colour", "--system"]),
-        (&["run", "--seed"], &["--seed needs a value"]),
+        (&["run", "--seed"], &["--seed", "required"]),
         (&["describe", "nope"], &["nope", "more)"]),
-        (&["describe"], &["needs an ID"]),
+        (&["describe"], &["<ID>", "not provided"]),
         (&["list", "--format", "prom"], &["prom", "text, json"]),
-        (&["frobnicate"], &["frobnicate", "run"]),
+        (&["frobnicate"], &["frobnicate", "run, query"]),
+        (&["query"], &["<EXPR>", "not provided"]),
+        (&["query", "rate(x[5m])"], &["unknown metric `x`"]),
+        (&["query", "up", "--start", "1s"], &["--end", "--step"]),
+        (
+            &["query", "up", "--at", "1s", "--step", "1s"],
+            &["--at", "--step"],
+        ),
         (
             &["run", "--mitigation", "prayer"],
             &["prayer", "retry-backoff"],
@@ -473,4 +483,105 @@ fn the_flags_describe_the_same_run_as_a_run_spec() {
     lab.run_until(spec.until_ns.unwrap());
     assert_eq!(v["digest"], lab.digest());
     assert_eq!(v["params"]["fixed-latency.delay_ms"], 200.0);
+}
+
+/// Issue 23: `--help` on every command and subcommand, `--version`, completions and a
+/// man page, as a user of a conventional CLI expects.
+#[test]
+fn help_everywhere_version_completions_and_a_man_page() {
+    for args in [
+        &["--help"][..],
+        &["help"],
+        &["list", "--help"],
+        &["describe", "--help"],
+        &["run", "--help"],
+        &["query", "--help"],
+        &["tutorial", "--help"],
+        &["tutorial", "check", "--help"],
+        &["tutorial", "list", "--help"],
+        &["completions", "--help"],
+        &["man", "--help"],
+        &["help", "run"],
+    ] {
+        let (code, out, err) = sdl(args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(out.contains("Usage: sdl"), "{args:?}: {out}");
+    }
+    let (code, out, _) = sdl(&["run", "--help"]);
+    assert_eq!(code, 0);
+    for flag in ["--scenario", "--set", "--rule", "--link", "openmetrics"] {
+        assert!(out.contains(flag), "run --help lacks {flag}: {out}");
+    }
+    let (code, out, _) = sdl(&["--version"]);
+    assert_eq!(
+        (code, out.trim()),
+        (0, concat!("sdl ", env!("CARGO_PKG_VERSION")))
+    );
+    let (code, out, _) = sdl(&["completions", "bash"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("_sdl()") && out.contains("--scenario"),
+        "{out}"
+    );
+    let (code, out, _) = sdl(&["man"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with(".ie") || out.contains(".TH sdl"),
+        "{}",
+        &out[..200.min(out.len())]
+    );
+}
+
+/// Issue 23: a run's whole history in OpenMetrics, and queries answered in the shape of
+/// Prometheus's HTTP API.
+#[test]
+fn openmetrics_and_queries_in_prometheus_shapes() {
+    let (code, out, err) = sdl(&["run", "--duration", "20s", "--format", "openmetrics"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.ends_with("# EOF\n"));
+    assert!(out.contains("# TYPE http_requests counter\n"));
+    assert!(out.contains("http_request_duration_seconds_bucket{"));
+    let v = json(&[
+        "query",
+        "sum by (status) (rate(http_requests_total[10s]))",
+        "--at",
+        "20s",
+        "--scenario",
+        "error-burst",
+    ]);
+    assert_eq!(v["status"], "success");
+    assert_eq!(v["data"]["resultType"], "vector");
+    let result = v["data"]["result"].as_array().unwrap();
+    assert!(result.iter().any(|r| r["metric"]["status"] == "500"), "{v}");
+    assert_eq!(result[0]["value"][0], 1_767_225_620.0);
+    let v = json(&[
+        "query",
+        "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket[10s])))",
+        "--start",
+        "10s",
+        "--end",
+        "30s",
+        "--step",
+        "10s",
+        "--epoch",
+        "0",
+    ]);
+    assert_eq!(v["data"]["resultType"], "matrix");
+    let values = v["data"]["result"][0]["values"].as_array().unwrap();
+    assert_eq!(values.len(), 3);
+    assert_eq!(values[2][0], 30.0);
+    let p99: f64 = values[2][1].as_str().unwrap().parse().unwrap();
+    assert!(p99 > 0.0 && p99 < 1.0, "{p99}");
+    // An evaluation error is Prometheus's error document, exit 2.
+    let (code, _, err) = sdl(&[
+        "query",
+        "http_requests_total / on(endpoint) http_requests_total",
+        "--duration",
+        "5s",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("\"status\":\"error\"") && err.contains("many-to-many"),
+        "{err}"
+    );
 }

@@ -32,7 +32,7 @@ fn unknown_tutorial_and_bad_usage_exit_2() {
     let (code, _, err) = sdl(&["tutorial", "frobnicate"]);
     assert_eq!(code, 2);
     assert!(
-        err.contains("`sdl tutorial` takes `list` or `check [ID]`"),
+        err.contains("frobnicate") && err.contains("commands of `sdl tutorial`: list, check"),
         "{err}"
     );
 }
