@@ -298,7 +298,7 @@ fn apply_link(run: &mut RunArgs, raw: &str) -> Result<(), UsageError> {
 /// What parsing the command line gives: a command, or text to print and leave (help,
 /// version: status 0), or a usage error (status 2).
 pub enum Parsed {
-    Command(Command),
+    Command(Box<Command>),
     Print(String),
 }
 
@@ -306,7 +306,7 @@ pub enum Parsed {
 pub fn parse(argv: &[String]) -> Result<Parsed, UsageError> {
     let args = std::iter::once("sdl".to_string()).chain(argv.iter().cloned());
     match Cli::try_parse_from(args) {
-        Ok(cli) => Ok(Parsed::Command(cli.command)),
+        Ok(cli) => Ok(Parsed::Command(Box::new(cli.command))),
         Err(e) => match e.kind() {
             clap::error::ErrorKind::DisplayHelp
             | clap::error::ErrorKind::DisplayVersion

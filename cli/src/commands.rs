@@ -16,7 +16,7 @@ pub fn dispatch(argv: &[String]) -> Result<String, UsageError> {
         Parsed::Print(text) => return Ok(text),
         Parsed::Command(c) => c,
     };
-    match command {
+    match *command {
         Command::List { format } => Ok(list(format)),
         Command::Describe { id, format } => describe(&id, format),
         Command::Run(r) => run(&r.options.resolve()?, r.format, r.epoch),
