@@ -115,6 +115,13 @@ ensure_chromium() {
   say "chromium and chromedriver: $(/usr/bin/chromium --version 2>/dev/null | head -n1)"
 }
 
+ensure_prometheus() {
+  # The real Prometheus and promtool (Debian's 2.42) that cli/tests/it/prometheus.rs
+  # checks the lab's exports and queries against.
+  apt_ensure /usr/bin/promtool:prometheus
+  say "prometheus: $(/usr/bin/prometheus --version 2>/dev/null | head -n1)"
+}
+
 ensure_playwright() {
   # Playwright drives Debian's /usr/bin/chromium; it never downloads a browser.
   export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
@@ -136,6 +143,7 @@ ensure_wasm_bindgen
 ensure_wasm_opt
 if [ "$MODE" = test ]; then
   ensure_chromium
+  ensure_prometheus
   ensure_playwright
 fi
 say "done ($MODE)"

@@ -1,6 +1,7 @@
 //! `sdl` as a user runs it: each command's output, and every error path exiting 2 with
 //! one line naming the offending input (never a panic or a backtrace).
 
+mod prometheus;
 mod tutorial;
 
 use std::process::Command;
