@@ -74,6 +74,9 @@ pub enum Command {
     Run(RunCommand),
     /// Evaluates a PromQL query on a run, printed as Prometheus's HTTP API answers it.
     Query(QueryCommand),
+    /// Writes what real tools read, for a run: a Prometheus rules file, a Grafana
+    /// dashboard, OTLP traces or OpenMetrics (what the lab's Export panel offers).
+    Export(ExportCommand),
     /// Lists the tutorials, or replays their steps and shows each check's numbers.
     Tutorial {
         #[command(subcommand)]
@@ -143,6 +146,34 @@ pub struct RunCommand {
     #[arg(long, value_enum, default_value = "json")]
     pub format: RunFormat,
     /// The Unix time virtual time 0 is written as in OpenMetrics [default: 2026-01-01].
+    #[arg(long, value_name = "UNIX_S", default_value_t = engine::export::DEFAULT_EPOCH_S)]
+    pub epoch: u64,
+    /// Also write the sampled traces to FILE as OTLP JSON.
+    #[arg(long, value_name = "FILE")]
+    pub traces: Option<std::path::PathBuf>,
+}
+
+/// What `sdl export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportWhat {
+    /// The alert rules (defaults and --rule) as a Prometheus rules file (`promtool check
+    /// rules` accepts it).
+    Rules,
+    /// The dashboard as Grafana dashboard JSON, with the lab's PromQL.
+    Dashboard,
+    /// The sampled traces as OTLP JSON (an `ExportTraceServiceRequest`).
+    Traces,
+    /// The whole sampled history as OpenMetrics.
+    Openmetrics,
+}
+
+#[derive(Debug, Args, Clone, PartialEq)]
+pub struct ExportCommand {
+    #[arg(value_enum)]
+    pub what: ExportWhat,
+    #[command(flatten)]
+    pub options: RunOptions,
+    /// The Unix time virtual time 0 is written as [default: 2026-01-01].
     #[arg(long, value_name = "UNIX_S", default_value_t = engine::export::DEFAULT_EPOCH_S)]
     pub epoch: u64,
 }

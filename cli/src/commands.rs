@@ -19,7 +19,40 @@ pub fn dispatch(argv: &[String]) -> Result<String, UsageError> {
     match *command {
         Command::List { format } => Ok(list(format)),
         Command::Describe { id, format } => describe(&id, format),
-        Command::Run(r) => run(&r.options.resolve()?, r.format, r.epoch),
+        Command::Run(r) => {
+            let a = r.options.resolve()?;
+            let mut lab = run_lab(&a)?;
+            if let Some(path) = &r.traces {
+                let otlp = engine::export::otlp_traces_json(lab.traces(), r.epoch);
+                std::fs::write(path, otlp).map_err(|e| {
+                    UsageError(format!("cannot write --traces {}: {e}", path.display()))
+                })?;
+            }
+            run(&a, &mut lab, r.format, r.epoch)
+        }
+        Command::Export(x) => {
+            let a = x.options.resolve()?;
+            let lab = run_lab(&a)?;
+            Ok(match x.what {
+                args::ExportWhat::Rules => {
+                    let rules: Vec<_> = lab
+                        .alerts()
+                        .alerts()
+                        .iter()
+                        .map(|a| a.rule.clone())
+                        .collect();
+                    engine::export::alert_rules_yaml(&rules)
+                }
+                args::ExportWhat::Dashboard => sdl_host::grafana::dashboard(
+                    &a.system,
+                    &sdl_host::engine_host::switched_metrics(&lab),
+                    x.epoch,
+                    a.duration_ns / NS_PER_SEC,
+                ),
+                args::ExportWhat::Traces => engine::export::otlp_traces_json(lab.traces(), x.epoch),
+                args::ExportWhat::Openmetrics => engine::export::openmetrics(&lab, x.epoch),
+            })
+        }
         Command::Query(q) => query(&q),
         Command::Tutorial { command } => crate::tutorial::run(&command),
         Command::Completions { shell } => {
@@ -167,14 +200,20 @@ pub fn config(a: &RunArgs) -> Result<LabConfig, UsageError> {
     Ok(spec(a).build()?)
 }
 
-fn run(a: &RunArgs, format: RunFormat, epoch: u64) -> Result<String, UsageError> {
+/// The run the arguments describe, run to its end.
+fn run_lab(a: &RunArgs) -> Result<Lab, UsageError> {
     let cfg = config(a)?;
     let mut lab = Lab::new(&cfg)?;
     lab.run_until(a.duration_ns);
+    Ok(lab)
+}
+
+fn run(a: &RunArgs, lab: &mut Lab, format: RunFormat, epoch: u64) -> Result<String, UsageError> {
+    let cfg = lab.config().clone();
     match format {
         RunFormat::Prom => Ok(lab.prometheus_text()),
         RunFormat::Csv => Ok(lab.csv()),
-        RunFormat::Openmetrics => Ok(engine::export::openmetrics(&lab, epoch)),
+        RunFormat::Openmetrics => Ok(engine::export::openmetrics(lab, epoch)),
         RunFormat::Json => {
             let mut params = Map::new();
             for (k, v) in cfg.effective_params()? {

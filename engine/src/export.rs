@@ -250,6 +250,166 @@ pub fn range_query_json(
     ))
 }
 
+/// A YAML double-quoted string (JSON's escapes are YAML's).
+fn yaml_str(s: &str) -> String {
+    json_str(s)
+}
+
+/// A duration as Prometheus's configuration writes it (`30s`, `5m`, `1h`).
+fn prom_duration(ns: Nanos) -> String {
+    let ms = ns / 1_000_000;
+    for (unit, size) in [("h", 3_600_000), ("m", 60_000), ("s", 1000)] {
+        if ms >= size && ms % size == 0 {
+            return format!("{}{unit}", ms / size);
+        }
+    }
+    format!("{ms}ms")
+}
+
+/// Alert rules (the defaults and the learner's own) as a Prometheus rules file, one
+/// group, that `promtool check rules` accepts: each rule's condition as `expr`, its `for`,
+/// its severity as a label and its summary as an annotation.
+pub fn alert_rules_yaml(rules: &[crate::alerts::Rule]) -> String {
+    let mut out = String::from(
+        "# Alert rules from Systems Design Lab. The golden series (latency_p99_s, error_rate,\n# throughput_rps, ...) are the lab's recording-rule names: they exist in Prometheus\n# when the lab's OpenMetrics export is loaded, or where you record them yourself.\ngroups:\n  - name: sdl-lab\n    rules:\n",
+    );
+    for r in rules {
+        let _ = writeln!(out, "      - alert: {}", r.name);
+        let _ = writeln!(out, "        expr: {}", yaml_str(&r.condition.to_string()));
+        if r.for_ns > 0 {
+            let _ = writeln!(out, "        for: {}", prom_duration(r.for_ns));
+        }
+        let _ = writeln!(
+            out,
+            "        labels:\n          severity: {}",
+            r.severity.as_str()
+        );
+        let _ = writeln!(
+            out,
+            "        annotations:\n          summary: {}",
+            yaml_str(&r.summary)
+        );
+    }
+    out
+}
+
+fn hex_id(id: u64, bytes: usize) -> String {
+    format!("{id:0width$x}", width = bytes * 2)
+}
+
+/// A lab span attribute under its OpenTelemetry semantic-convention name, with its
+/// OTLP value (`intValue` for numbers the convention types as integers).
+fn otel_attributes(attrs: &[(&str, String)]) -> Vec<String> {
+    let kv = |key: &str, value: String| format!("{{\"key\":{},\"value\":{value}}}", json_str(key));
+    let string = |v: &str| format!("{{\"stringValue\":{}}}", json_str(v));
+    let int = |v: &str| format!("{{\"intValue\":\"{v}\"}}");
+    let mut out = Vec::new();
+    for (k, v) in attrs {
+        match *k {
+            "http.status" => match v.parse::<u64>() {
+                Ok(code) => out.push(kv("http.response.status_code", int(&code.to_string()))),
+                Err(_) => out.push(kv("lab.http.status", string(v))),
+            },
+            "endpoint" => match v.split_once(' ') {
+                Some((method, route)) => {
+                    out.push(kv("http.request.method", string(method)));
+                    out.push(kv("http.route", string(route)));
+                }
+                None => out.push(kv("http.route", string(v))),
+            },
+            "instance" => out.push(kv("service.instance.id", string(v))),
+            "attempt" => match v.parse::<u64>() {
+                // The convention counts resends: the first attempt is not one.
+                Ok(n) => out.push(kv(
+                    "http.request.resend_count",
+                    int(&n.saturating_sub(1).to_string()),
+                )),
+                Err(_) => out.push(kv("lab.attempt", string(v))),
+            },
+            other => out.push(kv(
+                &format!("lab.{}", other.trim_start_matches("lab.")),
+                string(v),
+            )),
+        }
+    }
+    out
+}
+
+/// The system a database-like service is, by the convention's `db.system.name` values.
+fn db_system(service: &str) -> Option<&'static str> {
+    match service {
+        "postgres" | "database" | "db" => Some("postgresql"),
+        "redis" | "cache" => Some("redis"),
+        _ => None,
+    }
+}
+
+/// Sampled traces as OTLP JSON (`ExportTraceServiceRequest`, the OTLP/JSON encoding:
+/// ids as hex, 64-bit integers as strings): resource spans per service with
+/// `service.name`, one scope, each span with its trace, span and parent ids, kind
+/// (the root SERVER; a call into another service CLIENT; the rest INTERNAL), times from
+/// `epoch_s`, status and attributes under semantic-convention names
+/// (`http.request.method`, `http.route`, `http.response.status_code`, `db.system.name`).
+pub fn otlp_traces_json<'a>(
+    traces: impl IntoIterator<Item = &'a crate::observe::Trace>,
+    epoch_s: u64,
+) -> String {
+    // Spans grouped by service, in the order services first appear.
+    let mut services: Vec<(&str, Vec<String>)> = Vec::new();
+    for t in traces {
+        for s in &t.spans {
+            let parent_service = s
+                .parent
+                .and_then(|p| t.spans.iter().find(|x| x.span_id == p))
+                .map(|p| p.service);
+            let kind = match parent_service {
+                None => 2,
+                Some(ps) if ps != s.service => 3,
+                Some(_) => 1,
+            };
+            let start = epoch_s as u128 * 1_000_000_000 + s.start_ns as u128;
+            let end = start + s.duration_ns as u128;
+            let mut attrs = otel_attributes(&s.attributes);
+            if let Some(db) = db_system(s.service) {
+                attrs.push(format!(
+                    "{{\"key\":\"db.system.name\",\"value\":{{\"stringValue\":\"{db}\"}}}}"
+                ));
+            }
+            let status = match s.status {
+                crate::observe::SpanStatus::Error => "{\"code\":2}",
+                crate::observe::SpanStatus::Ok => "{}",
+            };
+            let parent = s
+                .parent
+                .map(|p| format!(",\"parentSpanId\":\"{}\"", hex_id(p, 8)))
+                .unwrap_or_default();
+            let span = format!(
+                "{{\"traceId\":\"{}\",\"spanId\":\"{}\"{parent},\"name\":{},\"kind\":{kind},\"startTimeUnixNano\":\"{start}\",\"endTimeUnixNano\":\"{end}\",\"attributes\":[{}],\"status\":{status}}}",
+                hex_id(t.trace_id, 16),
+                hex_id(s.span_id, 8),
+                json_str(s.operation),
+                attrs.join(",")
+            );
+            match services.iter_mut().find(|(n, _)| *n == s.service) {
+                Some((_, spans)) => spans.push(span),
+                None => services.push((s.service, vec![span])),
+            }
+        }
+    }
+    let resources: Vec<String> = services
+        .iter()
+        .map(|(service, spans)| {
+            format!(
+                "{{\"resource\":{{\"attributes\":[{{\"key\":\"service.name\",\"value\":{{\"stringValue\":{}}}}}]}},\"scopeSpans\":[{{\"scope\":{{\"name\":\"sdl-lab\",\"version\":\"{}\"}},\"spans\":[{}]}}]}}",
+                json_str(service),
+                env!("CARGO_PKG_VERSION"),
+                spans.join(",")
+            )
+        })
+        .collect();
+    format!("{{\"resourceSpans\":[{}]}}\n", resources.join(","))
+}
+
 /// Whole seconds of virtual time, for messages.
 pub fn secs(t: Nanos) -> u64 {
     t / NS_PER_SEC
@@ -292,9 +452,38 @@ mod tests {
         let last_sum: f64 = text
             .lines()
             .filter(|l| l.starts_with("http_requests_total{") && l.ends_with(" 1767225620.000"))
-            .map(|l| l.rsplitn(3, ' ').nth(1).unwrap().parse::<f64>().unwrap())
+            .map(|l| l.rsplit(' ').nth(1).unwrap().parse::<f64>().unwrap())
             .sum();
         assert_eq!(last_sum, total);
+    }
+
+    #[test]
+    fn rules_and_traces_in_the_tools_formats() {
+        let mut cfg = testkit::config("web", 1, &["slow-db-query"], &[]);
+        cfg.add_rule("SlowDb: histogram_quantile(0.99, sum by (le) (rate(db_query_duration_seconds_bucket[1m]))) > 0.1 for 90s critical").unwrap();
+        let mut lab = crate::sim::Lab::new(&cfg).unwrap();
+        lab.advance(20 * NS_PER_SEC);
+        let rules: Vec<_> = lab
+            .alerts()
+            .alerts()
+            .iter()
+            .map(|a| a.rule.clone())
+            .collect();
+        let yaml = alert_rules_yaml(&rules);
+        assert!(yaml.contains("\n      - alert: SlowDb\n        expr: \"histogram_quantile(0.99, sum by (le) (rate(db_query_duration_seconds_bucket[1m]))) > 0.1\"\n        for: 90s\n        labels:\n          severity: critical\n"), "{yaml}");
+        let otlp = otlp_traces_json(lab.traces(), DEFAULT_EPOCH_S);
+        assert!(
+            otlp.starts_with(
+                "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\""
+            ),
+            "{}",
+            &otlp[..200]
+        );
+        assert!(
+            otlp.contains("\"key\":\"http.response.status_code\",\"value\":{\"intValue\":\"200\"}")
+        );
+        assert!(otlp.contains("\"kind\":2") && otlp.contains("\"parentSpanId\":\""));
+        crate::json::parse(&otlp).unwrap();
     }
 
     #[test]

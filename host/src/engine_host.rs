@@ -557,6 +557,30 @@ impl EngineHost {
                 ExportKind::Prometheus => lab.prometheus_text(),
                 ExportKind::Csv => lab.csv(),
                 ExportKind::SeriesJson { lab: query } => series_json(lab, query),
+                ExportKind::OpenMetrics => {
+                    engine::export::openmetrics(lab, engine::export::DEFAULT_EPOCH_S)
+                }
+                ExportKind::AlertRules => {
+                    let rules: Vec<_> = lab
+                        .alerts()
+                        .alerts()
+                        .iter()
+                        .map(|a| a.rule.clone())
+                        .collect();
+                    engine::export::alert_rules_yaml(&rules)
+                }
+                ExportKind::Grafana => {
+                    let specs = switched_metrics(lab);
+                    crate::grafana::dashboard(
+                        &lab.config().system,
+                        &specs,
+                        engine::export::DEFAULT_EPOCH_S,
+                        lab.now_ns() / engine::time::NS_PER_SEC,
+                    )
+                }
+                ExportKind::Traces => {
+                    engine::export::otlp_traces_json(lab.traces(), engine::export::DEFAULT_EPOCH_S)
+                }
             }),
             Ask::Summary => Answer::Summary(Figures::of(&lab.summary())),
             Ask::Check { tutorial, step } => {
@@ -650,6 +674,21 @@ fn alerts_of(lab: &Lab) -> AlertsW {
 
 /// The series of the whole run as JSON: `{"format":"sdl-series","version":1,...}`, keys
 /// in byte order (as earlier builds wrote it).
+/// The metrics the run's switched-on scenarios and mitigations declare (what the lab
+/// draws panels for), in switch order.
+pub fn switched_metrics(lab: &Lab) -> Vec<&'static engine::metrics::MetricSpec> {
+    let cfg = lab.config();
+    let mut out = Vec::new();
+    for id in cfg.enabled_scenarios().chain(cfg.enabled_mitigations()) {
+        match engine::catalog::find_switch(id) {
+            Ok(engine::catalog::Switch::Scenario(s)) => out.extend(s.metrics.iter()),
+            Ok(engine::catalog::Switch::Mitigation(m)) => out.extend(m.metrics.iter()),
+            Err(_) => {}
+        }
+    }
+    out
+}
+
 fn series_json(lab: &Lab, lab_query: &str) -> String {
     use engine::json::{object_sorted, Value};
     let history = lab.golden_history();

@@ -16,6 +16,7 @@ pub mod embed;
 pub mod engine_host;
 pub mod figures;
 pub mod format;
+pub mod grafana;
 pub mod heap;
 pub mod heatmap;
 pub mod integrity;

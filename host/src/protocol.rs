@@ -173,6 +173,14 @@ pub enum ExportKind {
     SeriesJson {
         lab: String,
     },
+    /// The whole sampled history as OpenMetrics, for `promtool tsdb create-blocks-from`.
+    OpenMetrics,
+    /// The alert rules (defaults and the learner's) as a Prometheus rules file.
+    AlertRules,
+    /// The dashboard as a Grafana dashboard JSON.
+    Grafana,
+    /// The sampled traces as OTLP JSON.
+    Traces,
 }
 
 /// Which log lines the console lists.
@@ -578,7 +586,11 @@ codec_enum!(Ask {
 codec_enum!(ExportKind {
     Prometheus,
     Csv,
-    SeriesJson { lab }
+    SeriesJson { lab },
+    OpenMetrics,
+    AlertRules,
+    Grafana,
+    Traces
 });
 codec_struct!(LogFilter {
     min_level,

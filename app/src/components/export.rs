@@ -1,4 +1,5 @@
-//! Export and import: metrics as Prometheus text, series as CSV and JSON (made by the
+//! Export and import: metrics as Prometheus text, series as CSV and JSON, and for real
+//! tools the history as OpenMetrics, alert rules, a Grafana dashboard and OTLP traces (made by the
 //! engine, saved when it answers), a chart as PNG, the lab configuration as a versioned
 //! JSON file; importing a configuration file, with every problem named.
 
@@ -205,6 +206,39 @@ pub fn ExportPanel() -> impl IntoView {
                 </button>
                 <button type="button" data-testid="export-config" on:click=save_config>
                     "Lab configuration (JSON)"
+                </button>
+            </div>
+            <p class="panel-note">
+                "For real tools: the whole history for Prometheus (promtool tsdb create-blocks-from openmetrics), the alert rules for promtool check rules, the dashboard for Grafana with the same PromQL, the traces for Jaeger or Tempo (OTLP JSON)."
+            </p>
+            <div class="button-row">
+                <button
+                    type="button"
+                    data-testid="export-openmetrics"
+                    on:click=move |_| export(ExportKind::OpenMetrics, "om.txt", "text/plain")
+                >
+                    "History (OpenMetrics)"
+                </button>
+                <button
+                    type="button"
+                    data-testid="export-rules"
+                    on:click=move |_| export(ExportKind::AlertRules, "rules.yml", "text/yaml")
+                >
+                    "Alert rules (Prometheus)"
+                </button>
+                <button
+                    type="button"
+                    data-testid="export-grafana"
+                    on:click=move |_| export(ExportKind::Grafana, "grafana.json", "application/json")
+                >
+                    "Dashboard (Grafana)"
+                </button>
+                <button
+                    type="button"
+                    data-testid="export-traces"
+                    on:click=move |_| export(ExportKind::Traces, "otlp.json", "application/json")
+                >
+                    "Traces (OTLP JSON)"
                 </button>
             </div>
             <div class="button-row">

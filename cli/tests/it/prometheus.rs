@@ -228,3 +228,41 @@ fn prometheus_loads_the_export_and_answers_as_the_lab_does() {
     assert!(compared > 200, "only {compared} points compared");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The alert rules file (defaults and a learner's own) passes `promtool check rules`.
+#[test]
+fn promtool_accepts_the_alert_rules_file() {
+    let Some(promtool) = tool("promtool") else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but promtool is missing: scripts/bootstrap.sh test installs Debian's `prometheus`"
+        );
+        eprintln!("SKIPPED: promtool check rules — promtool not installed (scripts/bootstrap.sh test installs Debian's `prometheus`)");
+        return;
+    };
+    let yaml = sdl(&[
+        "export",
+        "rules",
+        "--duration",
+        "5s",
+        "--rule",
+        "SlowDb: histogram_quantile(0.99, sum by (le) (rate(db_query_duration_seconds_bucket[1m]))) > 0.1 for 90s critical",
+        "--rule",
+        "Errors5xx: sum(rate(http_requests_total{status=~\"5..\"}[5m])) / sum(rate(http_requests_total[5m])) > 0.02",
+    ]);
+    let path = std::env::temp_dir().join(format!("sdl-rules-{}.yml", std::process::id()));
+    std::fs::write(&path, &yaml).unwrap();
+    let out = Command::new(promtool)
+        .args(["check", "rules"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}\n{yaml}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("SUCCESS: 5 rules found"), "{text}");
+    let _ = std::fs::remove_file(path);
+}

@@ -100,9 +100,13 @@ fn ask(g: &mut Gen) -> Ask {
             from_ns: g.number(),
             to_ns: g.number(),
         },
-        6 => Ask::Export(match g.below(3) {
+        6 => Ask::Export(match g.below(7) {
             0 => ExportKind::Prometheus,
             1 => ExportKind::Csv,
+            2 => ExportKind::OpenMetrics,
+            3 => ExportKind::AlertRules,
+            4 => ExportKind::Grafana,
+            5 => ExportKind::Traces,
             _ => ExportKind::SeriesJson { lab: g.text() },
         }),
         7 => Ask::Summary,
@@ -341,7 +345,15 @@ fn every_variant_is_generated(c: &Command, a: &Ask, x: &Answer, f: &FromEngine) 
         | Ask::Trace { .. }
         | Ask::Alerts
         | Ask::Heatmap { .. }
-        | Ask::Export(ExportKind::Prometheus | ExportKind::Csv | ExportKind::SeriesJson { .. })
+        | Ask::Export(
+            ExportKind::Prometheus
+            | ExportKind::Csv
+            | ExportKind::SeriesJson { .. }
+            | ExportKind::OpenMetrics
+            | ExportKind::AlertRules
+            | ExportKind::Grafana
+            | ExportKind::Traces,
+        )
         | Ask::Summary
         | Ask::Check { .. } => {}
     }

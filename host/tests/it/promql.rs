@@ -248,6 +248,25 @@ fn every_query_the_lab_shows_is_standard_promql() {
             check(format!("panel of {}", spec.name), &line.expr);
         }
     }
+    // The Grafana dashboard's targets, with every declared metric's panel.
+    let specs: Vec<&engine::metrics::MetricSpec> =
+        engine::catalog::metric_specs().into_iter().collect();
+    let dashboard = sdl_host::grafana::dashboard("web", &specs, 0, 600);
+    let dashboard = engine::json::parse(&dashboard).expect("the dashboard is JSON");
+    let panels = dashboard.get("panels").expect("panels");
+    for panel in panels.as_array().expect("a list") {
+        for target in panel
+            .get("targets")
+            .and_then(|t| t.as_array().ok())
+            .unwrap_or(&[])
+        {
+            let expr = target
+                .get("expr")
+                .and_then(|e| e.as_str().ok())
+                .expect("an expr");
+            check("Grafana dashboard".into(), expr);
+        }
+    }
     for rule in engine::alerts::default_rules(&engine::alerts::Slo::default()) {
         check(format!("alert {}", rule.name), &rule.condition.to_string());
     }
