@@ -18,6 +18,7 @@ MODE=${1:-test}
 
 TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132.0.0
+OTEL_PROTO_VERSION=1.45.2
 TOOLS="$ROOT/.tools"
 
 export PATH="$TOOLS/node_modules/.bin:$HOME/.cargo/bin:$PATH"
@@ -101,6 +102,18 @@ apt_ensure() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 }
 
+# Installs Debian packages by name, when missing: apt_ensure_package PACKAGE...
+apt_ensure_package() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "installing from Debian: ${missing[*]}"
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+}
+
 ensure_base() {
   # python3 serves dist/ (make serve, Playwright); node/npm install wasm-opt and Playwright.
   apt_ensure python3:python3 node:nodejs npm:npm
@@ -120,6 +133,20 @@ ensure_prometheus() {
   # checks the lab's exports and queries against.
   apt_ensure /usr/bin/promtool:prometheus
   say "prometheus: $(/usr/bin/prometheus --version 2>/dev/null | head -n1)"
+}
+
+ensure_otel_proto() {
+  # PyPI's opentelemetry-proto, which cli/tests/it/prometheus.rs reads the OTLP traces
+  # export with (scripts/check-otlp.py), in a venv of its own.
+  local venv="$TOOLS/venv"
+  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import opentelemetry.proto' 2>/dev/null; then
+    say "opentelemetry-proto: present"
+    return
+  fi
+  python3 -c 'import venv, ensurepip' 2>/dev/null || apt_ensure_package python3-venv
+  say "installing opentelemetry-proto $OTEL_PROTO_VERSION into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "opentelemetry-proto==$OTEL_PROTO_VERSION"
 }
 
 ensure_playwright() {
@@ -144,6 +171,7 @@ ensure_wasm_opt
 if [ "$MODE" = test ]; then
   ensure_chromium
   ensure_prometheus
+  ensure_otel_proto
   ensure_playwright
 fi
 say "done ($MODE)"

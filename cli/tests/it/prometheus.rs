@@ -266,3 +266,59 @@ fn promtool_accepts_the_alert_rules_file() {
     assert!(text.contains("SUCCESS: 5 rules found"), "{text}");
     let _ = std::fs::remove_file(path);
 }
+
+/// `sdl run --traces FILE` writes OTLP JSON that the official OpenTelemetry protobuf
+/// definitions read (`scripts/check-otlp.py`, with PyPI's `opentelemetry-proto` in the
+/// bootstrap's `.tools/venv`), every span's parent in its trace.
+#[test]
+fn otlp_traces_read_with_the_official_definitions() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let python = root.join(".tools/venv/bin/python");
+    let has_proto = python.exists()
+        && Command::new(&python)
+            .args(["-c", "import opentelemetry.proto"])
+            .status()
+            .is_ok_and(|s| s.success());
+    if !has_proto {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but .tools/venv lacks opentelemetry-proto: scripts/bootstrap.sh test installs it"
+        );
+        eprintln!("SKIPPED: OTLP check — .tools/venv with opentelemetry-proto not installed (scripts/bootstrap.sh test installs it)");
+        return;
+    }
+    for (i, run) in [
+        &[
+            "--duration",
+            "60s",
+            "--scenario",
+            "slow-db-query,retry-storm",
+        ][..],
+        &["--system", "orders", "--duration", "60s"],
+    ]
+    .iter()
+    .enumerate()
+    {
+        let path = std::env::temp_dir().join(format!("sdl-otlp-{}-{i}.json", std::process::id()));
+        let path_text = path.display().to_string();
+        sdl(&[
+            &["run", "--format", "prom", "--traces", &path_text][..],
+            run,
+        ]
+        .concat());
+        let out = Command::new(&python)
+            .arg(root.join("scripts/check-otlp.py"))
+            .arg(&path)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{run:?}: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(text.starts_with("OK: "), "{text}");
+        eprintln!("{run:?}: {}", text.trim());
+        let _ = std::fs::remove_file(path);
+    }
+}
