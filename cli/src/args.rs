@@ -135,8 +135,11 @@ pub struct RunOptions {
     /// A lab link from the page (its query string or the whole address): its system,
     /// seed, switches, parameters and `t`. The other options given add to it or
     /// override it.
-    #[arg(long, value_name = "LINK")]
+    #[arg(long, value_name = "LINK", conflicts_with = "config")]
     pub link: Option<String>,
+    /// A lab configuration file saved from the page (`lab.json`): read as a link is.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args, Clone, PartialEq)]
@@ -240,6 +243,18 @@ impl RunOptions {
         };
         if let Some(link) = &self.link {
             apply_link(&mut run, link)?;
+        }
+        if let Some(path) = &self.config {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| UsageError(format!("cannot read --config {}: {e}", path.display())))?;
+            let state = engine::share::read_config_file(&text).map_err(|problems| {
+                UsageError(format!(
+                    "bad --config {}: {}",
+                    path.display(),
+                    problems.join("; ")
+                ))
+            })?;
+            apply_link(&mut run, &state.to_query())?;
         }
         if let Some(s) = &self.system {
             run.system = s.clone();

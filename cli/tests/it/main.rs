@@ -586,3 +586,33 @@ fn openmetrics_and_queries_in_prometheus_shapes() {
         "{err}"
     );
 }
+
+/// `--config FILE` reads a lab configuration saved from the page as a link is; a file
+/// of version 1 has its rules' old query dialect read as the PromQL that means the same.
+#[test]
+fn a_saved_configuration_file_runs_and_answers_queries() {
+    let path = std::env::temp_dir().join(format!("sdl-lab-{}.json", std::process::id()));
+    std::fs::write(
+        &path,
+        r#"{"format":"sdl-lab-config","version":1,"system":"web","seed":4,"t_ns":30000000000,"scenarios":[{"id":"error-burst"}],"rules":["Errs: rate(http_requests_total{status=\"500\"}[1m]) > 1"]}"#,
+    )
+    .unwrap();
+    let p = path.display().to_string();
+    let v = json(&[
+        "query",
+        "sum(rate(http_requests_total{status=\"500\"}[10s]))",
+        "--config",
+        &p,
+    ]);
+    assert_eq!(v["data"]["result"][0]["value"][0], 1_767_225_630.0, "{v}");
+    let run = json(&["run", "--config", &p]);
+    assert_eq!(run["duration_s"], 30.0);
+    assert_eq!(
+        run["rules"][3],
+        "Errs: sum(rate(http_requests_total{status=\"500\"}[1m])) > 1"
+    );
+    let (code, _, err) = sdl(&["run", "--config", "/nonexistent/lab.json"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read --config"), "{err}");
+    let _ = std::fs::remove_file(path);
+}
