@@ -1,0 +1,429 @@
+//! cmi5 (the xAPI profile for LMS launches) without a browser: what an AU launched by a
+//! cmi5 LMS reads and sends. `Launch::from_query` reads the launch parameters (`endpoint`,
+//! `fetch`, `actor`, `registration`, `activityId`); `LaunchData::parse` the LMS's
+//! `LMS.LaunchData` state document (context template with the session id, launch mode,
+//! mastery score, moveOn); `Judge` decides which statements a learner's progress calls
+//! for under the spec's ordering rules (one Passed/Failed per session, one Completed and
+//! one Passed per registration, no Failed after Passed, nothing judged outside Normal
+//! mode); `statement` writes one statement from the context template (registration, the
+//! cmi5 and moveOn categories, the mastery score extension), and `duration` its
+//! ISO 8601 duration. The app (`lms.rs`) does the HTTP.
+
+use engine::json::{self, Value};
+
+pub const CATEGORY_CMI5: &str = "https://w3id.org/xapi/cmi5/context/categories/cmi5";
+pub const CATEGORY_MOVEON: &str = "https://w3id.org/xapi/cmi5/context/categories/moveon";
+pub const EXT_MASTERY: &str = "https://w3id.org/xapi/cmi5/context/extensions/masteryscore";
+pub const EXT_PROGRESS: &str = "https://w3id.org/xapi/cmi5/result/extensions/progress";
+/// The state document the LMS writes before a launch.
+pub const LAUNCH_DATA: &str = "LMS.LaunchData";
+/// The AU's own state document: the learner's progress and what was reported.
+pub const PROGRESS_STATE: &str = "sdl-progress";
+pub const XAPI_VERSION: &str = "1.0.3";
+
+/// A statement's verb.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    Initialized,
+    Progressed,
+    Completed,
+    Passed,
+    Failed,
+    Terminated,
+}
+
+impl Verb {
+    pub fn iri(self) -> &'static str {
+        match self {
+            Verb::Initialized => "http://adlnet.gov/expapi/verbs/initialized",
+            Verb::Progressed => "http://adlnet.gov/expapi/verbs/progressed",
+            Verb::Completed => "http://adlnet.gov/expapi/verbs/completed",
+            Verb::Passed => "http://adlnet.gov/expapi/verbs/passed",
+            Verb::Failed => "http://adlnet.gov/expapi/verbs/failed",
+            Verb::Terminated => "http://adlnet.gov/expapi/verbs/terminated",
+        }
+    }
+
+    fn name(self) -> &'static str {
+        let iri = self.iri();
+        &iri[iri.rfind('/').map_or(0, |i| i + 1)..]
+    }
+}
+
+/// The launch parameters (cmi5 section 8.1), decoded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Launch {
+    /// The LRS's base endpoint, ending in `/`.
+    pub endpoint: String,
+    pub fetch: String,
+    pub actor: Value,
+    pub registration: String,
+    pub activity_id: String,
+}
+
+fn http_url(name: &str, v: &str) -> Result<(), String> {
+    if v.starts_with("https://") || v.starts_with("http://") {
+        Ok(())
+    } else {
+        Err(format!("the launch's `{name}` is not an http(s) URL"))
+    }
+}
+
+impl Launch {
+    /// The launch in a page's query string: None when it has no `endpoint` nor `fetch`
+    /// (not a cmi5 launch), an error naming what is missing or wrong.
+    pub fn from_query(search: &str) -> Option<Result<Launch, String>> {
+        let mut found: [Option<String>; 5] = Default::default();
+        const NAMES: [&str; 5] = ["endpoint", "fetch", "actor", "registration", "activityId"];
+        for pair in search.trim_start_matches('?').split('&') {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            if let Some(i) = NAMES.iter().position(|n| *n == k) {
+                found[i].get_or_insert_with(|| engine::share::decode(v));
+            }
+        }
+        if found[0].is_none() && found[1].is_none() {
+            return None;
+        }
+        Some((|| {
+            let mut take = |i: usize| {
+                found[i]
+                    .take()
+                    .filter(|v| !v.is_empty())
+                    .ok_or_else(|| format!("the launch has no `{}`", NAMES[i]))
+            };
+            let (mut endpoint, fetch) = (take(0)?, take(1)?);
+            let (actor, registration, activity_id) = (take(2)?, take(3)?, take(4)?);
+            http_url("endpoint", &endpoint)?;
+            http_url("fetch", &fetch)?;
+            let actor = json::parse(&actor)
+                .ok()
+                .filter(|a| a.get("account").is_some_and(|x| x.get("name").is_some()))
+                .ok_or("the launch's `actor` is not an Agent with an account")?;
+            if !endpoint.ends_with('/') {
+                endpoint.push('/');
+            }
+            Ok(Launch {
+                endpoint,
+                fetch,
+                actor,
+                registration,
+                activity_id,
+            })
+        })())
+    }
+
+    /// The URL of a state document of this AU, learner and registration.
+    pub fn state_url(&self, state_id: &str) -> String {
+        use engine::share::encode;
+        format!(
+            "{}activities/state?stateId={}&activityId={}&agent={}&registration={}",
+            self.endpoint,
+            encode(state_id),
+            encode(&self.activity_id),
+            encode(&self.actor.to_compact()),
+            encode(&self.registration)
+        )
+    }
+
+    pub fn statements_url(&self) -> String {
+        format!("{}statements", self.endpoint)
+    }
+
+    /// The learner's account name in the LMS.
+    pub fn learner(&self) -> Option<String> {
+        let name = self.actor.get("account")?.get("name")?;
+        name.as_str().ok().map(str::to_string)
+    }
+}
+
+/// The token in the fetch URL's answer, or its error in words.
+pub fn auth_token(answer: &str) -> Result<String, String> {
+    let v = json::parse(answer).map_err(|e| format!("the fetch URL's answer is not JSON: {e}"))?;
+    if let Some(Ok(token)) = v.get("auth-token").map(Value::as_str) {
+        return Ok(token.to_string());
+    }
+    let field = |k: &str| match v.get(k) {
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_compact(),
+        None => "?".into(),
+    };
+    Err(format!(
+        "the LMS gave no token (error {}: {})",
+        field("error-code"),
+        field("error-text")
+    ))
+}
+
+/// What the LMS's `LMS.LaunchData` says (cmi5 section 10).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaunchData {
+    /// The context every statement starts from (session id, publisher id…).
+    pub context: Value,
+    /// Normal (judged) or Browse/Review (only Initialized and Terminated).
+    pub normal: bool,
+    /// The scaled score that passes, when stated.
+    pub mastery: Option<f64>,
+    pub move_on: String,
+    pub return_url: Option<String>,
+}
+
+impl LaunchData {
+    pub fn parse(text: &str) -> Result<LaunchData, String> {
+        let v = json::parse(text).map_err(|e| format!("LMS.LaunchData is not JSON: {e}"))?;
+        let context = match v.get("contextTemplate") {
+            Some(c @ Value::Object(_)) => c.clone(),
+            _ => return Err("LMS.LaunchData has no contextTemplate".into()),
+        };
+        let text = |k: &str| v.get(k).and_then(|x| x.as_str().ok()).map(str::to_string);
+        let mastery = match v.get("masteryScore") {
+            None | Some(Value::Null) => None,
+            Some(m) => Some(
+                m.as_f64()
+                    .ok()
+                    .filter(|m| (0.0..=1.0).contains(m))
+                    .ok_or("LMS.LaunchData's masteryScore is not a number from 0 to 1")?,
+            ),
+        };
+        Ok(LaunchData {
+            context,
+            normal: text("launchMode").is_none_or(|m| m == "Normal"),
+            mastery,
+            move_on: text("moveOn").unwrap_or_else(|| "NotApplicable".into()),
+            return_url: text("returnURL").filter(|u| !u.is_empty()),
+        })
+    }
+}
+
+/// What the AU has said, and may still say, under cmi5's ordering rules.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Judge {
+    /// Completed, Passed already sent in this registration (from the AU's state).
+    pub completed: bool,
+    pub passed: bool,
+    /// Passed or Failed sent in this session.
+    pub judged: bool,
+    /// The last progress sent, percent.
+    pub progress: u8,
+}
+
+/// A statement the learner's progress calls for, with its result's figures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Report {
+    Progressed(u8),
+    Completed,
+    /// Passed (true) or Failed, with the score (scaled 0–1).
+    Judged(bool, f64),
+}
+
+impl Judge {
+    /// The statements to send for the launched tutorial now: `completed`, `progress`
+    /// (percent of its steps done) and its quiz score (percent), judged against
+    /// `mastery` (scaled). Outside Normal mode nothing is judged.
+    pub fn report(
+        &mut self,
+        normal: bool,
+        mastery: f64,
+        completed: bool,
+        progress: u8,
+        score: Option<f64>,
+    ) -> Vec<Report> {
+        let mut out = Vec::new();
+        if !normal {
+            return out;
+        }
+        let progress = progress.min(100);
+        if !completed && !self.completed && progress > self.progress {
+            self.progress = progress;
+            out.push(Report::Progressed(progress));
+        }
+        if completed && !self.completed {
+            self.completed = true;
+            out.push(Report::Completed);
+        }
+        if let Some(s) = score.filter(|s| s.is_finite()) {
+            let scaled = (s / 100.0).clamp(0.0, 1.0);
+            let pass = scaled >= mastery;
+            if !self.judged && !self.passed {
+                self.judged = true;
+                self.passed = pass;
+                out.push(Report::Judged(pass, scaled));
+            }
+        }
+        out
+    }
+}
+
+/// `seconds` as an ISO 8601 duration (`PT1H2M3.45S`).
+pub fn duration(seconds: f64) -> String {
+    let centis = (seconds.max(0.0) * 100.0).round() as u64;
+    let (h, m, s, c) = (
+        centis / 360_000,
+        centis / 6_000 % 60,
+        centis / 100 % 60,
+        centis % 100,
+    );
+    format!("PT{h}H{m}M{s}.{c:02}S")
+}
+
+/// A version-4 UUID from 16 random bytes.
+pub fn uuid(mut b: [u8; 16]) -> String {
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let mut out = String::with_capacity(36);
+    for (i, x) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push_str(&format!("{x:02x}"));
+    }
+    out
+}
+
+fn member<'a>(v: &'a mut Value, key: &str, empty: Value) -> &'a mut Value {
+    if !matches!(v, Value::Object(_)) {
+        *v = Value::Object(Vec::new());
+    }
+    let Value::Object(m) = v else { unreachable!() };
+    let i = match m.iter().rposition(|(k, _)| k == key) {
+        Some(i) => i,
+        None => {
+            m.push((key.to_string(), empty));
+            m.len() - 1
+        }
+    };
+    &mut m[i].1
+}
+
+fn activity(id: &str) -> Value {
+    Value::Object(vec![("id".into(), id.into())])
+}
+
+/// One statement, as JSON: `verb` by the launch's actor about its activity, in the
+/// context template with the registration; cmi5 defined (all but Progressed) with the
+/// cmi5 category, the moveOn category where the result says success or completion, and
+/// the mastery score on Passed and Failed when the LMS stated one.
+pub fn statement(
+    launch: &Launch,
+    data: &LaunchData,
+    verb: Verb,
+    result: Option<Value>,
+    id: &str,
+    timestamp: &str,
+) -> String {
+    let mut context = data.context.clone();
+    if context.get("registration").is_none() {
+        *member(&mut context, "registration", Value::Null) = launch.registration.as_str().into();
+    }
+    if verb != Verb::Progressed {
+        let activities = member(&mut context, "contextActivities", Value::Object(Vec::new()));
+        let category = member(activities, "category", Value::Array(Vec::new()));
+        if !matches!(category, Value::Array(_)) {
+            *category = Value::Array(vec![category.clone()]);
+        }
+        if let Value::Array(list) = category {
+            list.push(activity(CATEGORY_CMI5));
+            if matches!(verb, Verb::Completed | Verb::Passed | Verb::Failed) {
+                list.push(activity(CATEGORY_MOVEON));
+            }
+        }
+    }
+    if let (Some(m), Verb::Passed | Verb::Failed) = (data.mastery, verb) {
+        let ext = member(&mut context, "extensions", Value::Object(Vec::new()));
+        *member(ext, EXT_MASTERY, Value::Null) = m.into();
+    }
+    let mut s = vec![
+        ("id".to_string(), id.into()),
+        ("timestamp".into(), timestamp.into()),
+        ("actor".into(), launch.actor.clone()),
+        (
+            "verb".into(),
+            Value::Object(vec![
+                ("id".into(), verb.iri().into()),
+                (
+                    "display".into(),
+                    Value::Object(vec![("en-US".into(), verb.name().into())]),
+                ),
+            ]),
+        ),
+        (
+            "object".into(),
+            Value::Object(vec![
+                ("id".into(), launch.activity_id.as_str().into()),
+                ("objectType".into(), "Activity".into()),
+            ]),
+        ),
+    ];
+    if let Some(r) = result {
+        s.push(("result".into(), r));
+    }
+    s.push(("context".into(), context));
+    Value::Object(s).to_compact()
+}
+
+/// The result of a reported statement, with its duration (seconds).
+pub fn result(report: Report, seconds: f64) -> (Verb, Value) {
+    let d = ("duration".to_string(), duration(seconds).into());
+    match report {
+        Report::Progressed(p) => (
+            Verb::Progressed,
+            Value::Object(vec![(
+                "extensions".into(),
+                Value::Object(vec![(EXT_PROGRESS.into(), u32::from(p).into())]),
+            )]),
+        ),
+        Report::Completed => (
+            Verb::Completed,
+            Value::Object(vec![("completion".into(), true.into()), d]),
+        ),
+        Report::Judged(pass, scaled) => {
+            let raw = (scaled * 100.0).round() as u32;
+            let score = Value::Object(vec![
+                ("scaled".into(), scaled.into()),
+                ("raw".into(), raw.into()),
+                ("min".into(), 0u32.into()),
+                ("max".into(), 100u32.into()),
+            ]);
+            (
+                if pass { Verb::Passed } else { Verb::Failed },
+                Value::Object(vec![
+                    ("score".into(), score),
+                    ("success".into(), pass.into()),
+                    d,
+                ]),
+            )
+        }
+    }
+}
+
+/// The AU's state document: the learner's progress (compact JSON) and what was
+/// reported in this registration.
+pub fn state_doc(progress: &str, judge: &Judge) -> String {
+    let progress = json::parse(progress).unwrap_or(Value::Null);
+    Value::Object(vec![
+        ("progress".into(), progress),
+        ("completed".into(), judge.completed.into()),
+        ("passed".into(), judge.passed.into()),
+    ])
+    .to_compact()
+}
+
+/// Reads `state_doc`'s document: the progress (compact JSON, if any) and what was
+/// reported in the registration (`Judge` with `completed` and `passed`).
+pub fn read_state_doc(text: &str) -> (Option<String>, Judge) {
+    let Ok(v) = json::parse(text) else {
+        return (None, Judge::default());
+    };
+    let flag = |k: &str| v.get(k).and_then(|b| b.as_bool().ok()).unwrap_or(false);
+    let progress = v
+        .get("progress")
+        .filter(|p| matches!(p, Value::Object(_)))
+        .map(Value::to_compact);
+    (
+        progress,
+        Judge {
+            completed: flag("completed"),
+            passed: flag("passed"),
+            ..Judge::default()
+        },
+    )
+}
