@@ -107,6 +107,24 @@ impl Learn {
                 }
             });
         }
+        // cmi5: the learner's progress kept in the LRS arrives once the session has
+        // started; merged in, it is reported and saved again (the effect below).
+        if in_lms {
+            crate::lms::when_loaded(move |loaded| match loaded {
+                Ok(raw) => {
+                    let theirs = raw.and_then(|r| Progress::parse(&r).ok());
+                    learn.progress.update(|p| {
+                        if let Some(theirs) = theirs {
+                            p.merge(theirs);
+                        }
+                    });
+                }
+                Err(e) => learn.lms_notice.set(Some(format!(
+                    "The course's LMS did not start a session for this page ({e}), so your \
+                     progress here is not reported to the course."
+                ))),
+            });
+        }
         Effect::new(move || {
             if in_lms {
                 save_to_lms(learn, launched.as_deref());
@@ -363,7 +381,11 @@ fn save_to_lms(learn: Learn, launched: Option<&str>) {
         let score = t
             .score
             .map(|s| 100.0 * f64::from(s.correct) / f64::from(s.total.max(1)));
-        crate::lms::report_progress(t.completed, score);
+        let steps = launched
+            .and_then(content::find)
+            .map_or(0, |t| t.steps.len());
+        let done = 100.0 * t.steps_done.len() as f64 / steps.max(1) as f64;
+        crate::lms::report_progress(t.completed, done, score);
     }
 }
 
