@@ -137,5 +137,7 @@ ensure_wasm_opt
 if [ "$MODE" = test ]; then
   ensure_chromium
   ensure_playwright
+  # xmllint checks the cmi5 packages' cmi5.xml against the course structure schema.
+  apt_ensure xmllint:libxml2-utils
 fi
 say "done ($MODE)"
