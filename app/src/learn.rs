@@ -381,10 +381,11 @@ fn save_to_lms(learn: Learn, launched: Option<&str>) {
         let score = t
             .score
             .map(|s| 100.0 * f64::from(s.correct) / f64::from(s.total.max(1)));
+        // The steps done, of the steps and the quiz (which completes the tutorial).
         let steps = launched
             .and_then(content::find)
             .map_or(0, |t| t.steps.len());
-        let done = 100.0 * t.steps_done.len() as f64 / steps.max(1) as f64;
+        let done = 100.0 * t.steps_done.len() as f64 / (steps + 1) as f64;
         crate::lms::report_progress(t.completed, done, score);
     }
 }
