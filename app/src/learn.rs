@@ -113,9 +113,12 @@ impl Learn {
             crate::lms::when_loaded(move |loaded| match loaded {
                 Ok(raw) => {
                     let theirs = raw.and_then(|r| Progress::parse(&r).ok());
+                    // The LRS's record wins for each tutorial it has: what this page
+                    // made before it arrived (the launched tutorial's entry, just
+                    // opened, so newer) is not the learner's progress.
                     learn.progress.update(|p| {
-                        if let Some(theirs) = theirs {
-                            p.merge(theirs);
+                        for (id, t) in theirs.map(|t| t.tutorials).unwrap_or_default() {
+                            p.tutorials.insert(id, t);
                         }
                     });
                 }
