@@ -1,21 +1,32 @@
 //! The cmi5 side of the LMS layer (`lms` chooses it when the page's address carries a
 //! cmi5 launch): the HTTP, in order, to the fetch URL and the LRS the launch names and
-//! nowhere else. At start: POST the fetch URL for the auth token, GET `LMS.LaunchData`
-//! (context template with the session id, launch mode, mastery score) and the AU's own
-//! state document (the learner's progress, and whether Completed and Passed were
-//! already sent in this registration), then Initialized. Reports become statements as
-//! `sdl_host::cmi5::Judge` rules (Progressed, Completed, Passed/Failed with the score);
-//! progress is PUT to the state document; `pagehide` sends Terminated (keepalive).
+//! nowhere else. One queue of requests, sent one after another: at start, POST the
+//! fetch URL for the auth token, GET the AU's own state document (the learner's
+//! progress, and whether Completed and Passed were already sent in this registration)
+//! and `LMS.LaunchData` (context template with the session id, launch mode, mastery
+//! score), then Initialized. Reports become statements as `sdl_host::cmi5::Judge` rules
+//! (Progressed, Completed, Passed/Failed with the score); progress is PUT to the state
+//! document; `pagehide` sends Terminated and what is still queued with keepalive.
 //! What the statements say is `sdl_host::cmi5`; this file only sends them.
 
 use sdl_host::cmi5::{self, Judge, Launch, LaunchData, Verb};
 use std::cell::RefCell;
-use std::collections::VecDeque;
 
 /// What the page is told once the session has read the learner's progress.
 type OnLoaded = Box<dyn FnOnce(Result<Option<String>, String>)>;
 
+/// What a request's answer is for.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Token,
+    OwnState,
+    LaunchData,
+    /// A statement or the state document: only its refusal matters.
+    Send,
+}
+
 struct Req {
+    kind: Kind,
     method: &'static str,
     url: String,
     body: String,
@@ -25,12 +36,13 @@ struct Session {
     launch: Launch,
     started_ms: f64,
     token: String,
+    /// Set once `LMS.LaunchData` is read: the session reports from then on.
     data: Option<LaunchData>,
     judge: Judge,
     mastery: f64,
-    outbox: VecDeque<Req>,
+    outbox: Vec<Req>,
     busy: bool,
-    /// The learner's progress to keep (compact JSON).
+    /// The learner's progress: read from the LRS at start, then what the page keeps.
     progress: Option<String>,
     on_loaded: Option<OnLoaded>,
     terminated: bool,
@@ -40,6 +52,10 @@ thread_local! {
     static SESSION: RefCell<Option<Session>> = const { RefCell::new(None) };
 }
 
+fn with<T>(f: impl FnOnce(&mut Session) -> T) -> Option<T> {
+    SESSION.with(|s| s.borrow_mut().as_mut().map(f))
+}
+
 /// Starts a session when the page's address is a cmi5 launch: None when it is not,
 /// else whether its parameters were usable (the message says what is wrong).
 pub fn connect(search: &str, mastery: f64) -> Option<Result<(), String>> {
@@ -47,37 +63,39 @@ pub fn connect(search: &str, mastery: f64) -> Option<Result<(), String>> {
         Ok(l) => l,
         Err(e) => return Some(Err(e)),
     };
+    let get = |kind, url| Req {
+        kind,
+        method: "GET",
+        url,
+        body: String::new(),
+    };
+    let outbox = vec![
+        Req {
+            kind: Kind::Token,
+            method: "POST",
+            url: launch.fetch.clone(),
+            body: String::new(),
+        },
+        get(Kind::OwnState, launch.state_url(cmi5::PROGRESS_STATE)),
+        get(Kind::LaunchData, launch.state_url(cmi5::LAUNCH_DATA)),
+    ];
     SESSION.with(|s| {
         *s.borrow_mut() = Some(Session {
             launch,
-            started_ms: js_sys::Date::now(),
+            started_ms: 0.0,
             token: String::new(),
             data: None,
             judge: Judge::default(),
             mastery,
-            outbox: VecDeque::new(),
+            outbox,
             busy: false,
             progress: None,
             on_loaded: None,
             terminated: false,
         })
     });
-    leptos::task::spawn_local(async {
-        let result = start().await;
-        if let Err(e) = &result {
-            web_sys::console::warn_1(&format!("cmi5: {e}").into());
-            with(|s| s.terminated = true);
-        }
-        let (saved, callback) = with(|s| (result, s.on_loaded.take())).unwrap_or((Ok(None), None));
-        if let Some(f) = callback {
-            f(saved);
-        }
-    });
+    pump();
     Some(Ok(()))
-}
-
-fn with<T>(f: impl FnOnce(&mut Session) -> T) -> Option<T> {
-    SESSION.with(|s| s.borrow_mut().as_mut().map(f))
 }
 
 /// The session is on (launched, not failed nor terminated).
@@ -95,12 +113,8 @@ pub fn when_loaded(f: impl FnOnce(Result<Option<String>, String>) + 'static) {
     with(|s| s.on_loaded = Some(Box::new(f)));
 }
 
-async fn request(
-    method: &'static str,
-    url: &str,
-    token: &str,
-    body: Option<&str>,
-) -> Result<(u16, String), String> {
+/// Starts a request to the fetch URL (no token yet) or the LRS (with the token).
+fn send(req: &Req, token: &str, keepalive: bool) -> js_sys::Promise {
     let auth = format!("Basic {token}");
     let headers = [
         ("Authorization", auth.as_str()),
@@ -108,54 +122,95 @@ async fn request(
         ("Content-Type", "application/json"),
     ];
     let n = if token.is_empty() { 0 } else { 3 };
-    let started = crate::web::start_request(method, url, &headers[..n], body, false);
-    crate::web::response_text(url, started).await
+    let body = (!req.body.is_empty()).then_some(req.body.as_str());
+    crate::web::start_request(req.method, &req.url, &headers[..n], body, keepalive)
 }
 
-async fn start() -> Result<Option<String>, String> {
-    let (fetch, launch_data, own) = with(|s| {
-        (
-            s.launch.fetch.clone(),
-            s.launch.state_url(cmi5::LAUNCH_DATA),
-            s.launch.state_url(cmi5::PROGRESS_STATE),
-        )
-    })
-    .ok_or("no session")?;
-    let token = cmi5::auth_token(&request("POST", &fetch, "", None).await?.1)?;
-    with(|s| s.token = token.clone());
-    let data = match request("GET", &launch_data, &token, None).await? {
-        (200, text) => LaunchData::parse(&text)?,
-        (status, _) => return Err(format!("the LRS gave no LMS.LaunchData (HTTP {status})")),
-    };
-    let (progress, judge) = match request("GET", &own, &token, None).await? {
-        (200, text) => cmi5::read_state_doc(&text),
-        _ => (None, Judge::default()),
-    };
-    with(|s| {
-        s.mastery = data.mastery.unwrap_or(s.mastery);
-        s.data = Some(data);
-        s.judge = judge;
-        s.started_ms = js_sys::Date::now();
-        queue_statement(s, Verb::Initialized, None);
-        // What the page said before it had the learner's progress from the LRS is not
-        // theirs: it reports and saves again once that is merged in (`when_loaded`).
-        s.progress = None;
+/// Sends what is queued, unless a send is under way (it sends it too).
+fn pump() {
+    if with(|s| !std::mem::replace(&mut s.busy, true)).unwrap_or(false) {
+        leptos::task::spawn_local(run());
+    }
+}
+
+/// Sends the queue, one request after another, in order.
+async fn run() {
+    while let Some((req, token)) =
+        with(|s| (!s.outbox.is_empty()).then(|| (s.outbox.remove(0), s.token.clone()))).flatten()
+    {
+        let answer = crate::web::response_text(&req.url, send(&req, &token, false)).await;
+        let outcome = with(|s| answered(s, req.kind, answer)).unwrap_or(Ok(None));
+        // Told outside the session's borrow: the page reports and saves in return.
+        let loaded = match outcome {
+            Ok(None) => continue,
+            Ok(Some(progress)) => Ok(progress),
+            Err(e) => {
+                web_sys::console::warn_1(&format!("cmi5: {e}").into());
+                Err(e)
+            }
+        };
+        if let Some(f) = with(|s| s.on_loaded.take()).flatten() {
+            f(loaded);
+        }
+    }
+    with(|s| s.busy = false);
+}
+
+/// Takes in an answer. `Ok(Some(progress))`: the session has started (the learner's
+/// progress kept in the LRS, if any); `Err`: it could not, and has ended.
+fn answered(
+    s: &mut Session,
+    kind: Kind,
+    answer: Result<(u16, String), String>,
+) -> Result<Option<Option<String>>, String> {
+    let result = answer.and_then(|(status, text)| match (kind, status) {
+        (Kind::Token, _) => {
+            s.token = cmi5::auth_token(&text)?;
+            Ok(None)
+        }
+        (Kind::OwnState, 200) => {
+            (s.progress, s.judge) = cmi5::read_state_doc(&text);
+            Ok(None)
+        }
+        (Kind::LaunchData, 200) => {
+            let data = LaunchData::parse(&text)?;
+            s.mastery = data.mastery.unwrap_or(s.mastery);
+            s.data = Some(data);
+            s.started_ms = js_sys::Date::now();
+            queue_statement(s, Verb::Initialized, "");
+            Ok(Some(s.progress.take()))
+        }
+        (Kind::LaunchData, _) => Err(format!("the LRS gave no LMS.LaunchData (HTTP {status})")),
+        (Kind::Send, 400..) => Err(format!("the LRS refused a request (HTTP {status}: {text})")),
+        _ => Ok(None),
     });
-    pump();
-    Ok(progress)
+    match result {
+        // A refused statement does not end the session.
+        Err(e) if kind == Kind::Send => {
+            web_sys::console::warn_1(&format!("cmi5: {e}").into());
+            Ok(None)
+        }
+        Err(e) => {
+            s.terminated = true;
+            s.outbox.clear();
+            Err(e)
+        }
+        ok => ok,
+    }
 }
 
 fn timestamp() -> String {
     js_sys::Date::new_0().to_iso_string().into()
 }
 
-fn queue_statement(s: &mut Session, verb: Verb, result: Option<engine::json::Value>) {
+fn queue_statement(s: &mut Session, verb: Verb, result: &str) {
     let Some(data) = &s.data else { return };
     let id = cmi5::uuid(std::array::from_fn(|_| {
         (js_sys::Math::random() * 256.0) as u8
     }));
     let body = cmi5::statement(&s.launch, data, verb, result, &id, &timestamp());
-    s.outbox.push_back(Req {
+    s.outbox.push(Req {
+        kind: Kind::Send,
         method: "POST",
         url: s.launch.statements_url(),
         body,
@@ -167,7 +222,8 @@ fn queue_state(s: &mut Session) {
     let body = cmi5::state_doc(s.progress.as_deref().unwrap_or("null"), &s.judge);
     let url = s.launch.state_url(cmi5::PROGRESS_STATE);
     s.outbox.retain(|r| r.method != "PUT");
-    s.outbox.push_back(Req {
+    s.outbox.push(Req {
+        kind: Kind::Send,
         method: "PUT",
         url,
         body,
@@ -183,36 +239,16 @@ fn judge_and_queue(s: &mut Session, completed: bool, progress: u8, score: Option
         .report(normal, s.mastery, completed, progress, score)
     {
         let (verb, result) = cmi5::result(r, seconds);
-        queue_statement(s, verb, Some(result));
+        queue_statement(s, verb, &result);
     }
     if (s.judge.completed, s.judge.passed) != before {
         queue_state(s);
     }
 }
 
-/// Sends what is queued, one request after another, in order.
-fn pump() {
-    let go = with(|s| !std::mem::replace(&mut s.busy, true)).unwrap_or(false);
-    if !go {
-        return;
-    }
-    leptos::task::spawn_local(async {
-        while let Some((req, token)) =
-            with(|s| s.outbox.pop_front().map(|r| (r, s.token.clone()))).flatten()
-        {
-            if let Err(e) | Ok((400.., e)) = request(req.method, &req.url, &token, Some(&req.body))
-                .await
-                .map(|(st, t)| (st, format!("HTTP {st}: {t}")))
-            {
-                web_sys::console::warn_1(&format!("cmi5: the LRS refused a request: {e}").into());
-            }
-        }
-        with(|s| s.busy = false);
-    });
-}
-
 /// Reports the launched tutorial: completed, its progress in percent, its quiz score
-/// in percent.
+/// in percent. Before the session has started there is nothing to say: the page reports
+/// again once the learner's progress from the LRS is in (`when_loaded`).
 pub fn report(completed: bool, progress: u8, score: Option<f64>) {
     with(|s| {
         if !s.terminated && s.data.is_some() {
@@ -222,11 +258,12 @@ pub fn report(completed: bool, progress: u8, score: Option<f64>) {
     pump();
 }
 
-/// Keeps the learner's progress (compact JSON) in the AU's state document.
+/// Keeps the learner's progress (compact JSON) in the AU's state document (from the
+/// start of the session: before, it is not yet this learner's).
 pub fn save(progress: &str) -> bool {
     let ok = with(|s| {
-        s.progress = Some(progress.to_string());
         if s.data.is_some() && !s.terminated {
+            s.progress = Some(progress.to_string());
             queue_state(s);
         }
         !s.terminated
@@ -239,25 +276,19 @@ pub fn save(progress: &str) -> bool {
 /// Ends the session (the page is going): Terminated with the session's duration, and
 /// everything still queued, sent with keepalive so it outlives the page.
 pub fn terminate() {
-    let reqs = with(|s| {
+    let Some((reqs, token)) = with(|s| {
         if s.terminated || s.data.is_none() {
-            return Vec::new();
+            return None;
         }
         let seconds = (js_sys::Date::now() - s.started_ms).max(0.0) / 1000.0;
-        let result =
-            engine::json::Value::Object(vec![("duration".into(), cmi5::duration(seconds).into())]);
-        queue_statement(s, Verb::Terminated, Some(result));
+        queue_statement(s, Verb::Terminated, &cmi5::terminated(seconds));
         s.terminated = true;
-        let token = format!("Basic {}", s.token);
-        s.outbox.drain(..).map(|r| (r, token.clone())).collect()
+        Some((std::mem::take(&mut s.outbox), s.token.clone()))
     })
-    .unwrap_or_default();
-    for (r, auth) in reqs {
-        let headers = [
-            ("Authorization", auth.as_str()),
-            ("X-Experience-API-Version", cmi5::XAPI_VERSION),
-            ("Content-Type", "application/json"),
-        ];
-        let _ = crate::web::start_request(r.method, &r.url, &headers, Some(&r.body), true);
+    .flatten() else {
+        return;
+    };
+    for r in &reqs {
+        let _ = send(r, &token, true);
     }
 }

@@ -1,13 +1,15 @@
 //! cmi5 (the xAPI profile for LMS launches) without a browser: what an AU launched by a
-//! cmi5 LMS reads and sends. `Launch::from_query` reads the launch parameters (`endpoint`,
-//! `fetch`, `actor`, `registration`, `activityId`); `LaunchData::parse` the LMS's
-//! `LMS.LaunchData` state document (context template with the session id, launch mode,
-//! mastery score, moveOn); `Judge` decides which statements a learner's progress calls
-//! for under the spec's ordering rules (one Passed/Failed per session, one Completed and
-//! one Passed per registration, no Failed after Passed, nothing judged outside Normal
-//! mode); `statement` writes one statement from the context template (registration, the
-//! cmi5 and moveOn categories, the mastery score extension), and `duration` its
-//! ISO 8601 duration. The app (`lms.rs`) does the HTTP.
+//! cmi5 LMS reads and sends. `Launch::from_query` reads the launch parameters
+//! (`endpoint`, `fetch`, `actor`, `registration`, `activityId`); `LaunchData::parse` the
+//! LMS's `LMS.LaunchData` state document (context template with the session id, launch
+//! mode, mastery score; not moveOn, which only the LMS applies, nor returnURL: the lab
+//! ends its session when the LMS closes or navigates its frame and never leaves by
+//! itself); `Judge` decides which statements a learner's progress calls for under the
+//! spec's ordering rules (one Passed/Failed per session, one Completed and one Passed per
+//! registration, no Failed after Passed, nothing judged outside Normal mode); `statement`
+//! writes one statement from the context template (registration, the cmi5 and moveOn
+//! categories, the mastery score extension), and `duration` its ISO 8601 duration. The
+//! app (`cmi5.rs`) does the HTTP.
 
 use engine::json::{self, Value};
 
@@ -42,11 +44,6 @@ impl Verb {
             Verb::Failed => "http://adlnet.gov/expapi/verbs/failed",
             Verb::Terminated => "http://adlnet.gov/expapi/verbs/terminated",
         }
-    }
-
-    fn name(self) -> &'static str {
-        let iri = self.iri();
-        &iri[iri.rfind('/').map_or(0, |i| i + 1)..]
     }
 }
 
@@ -138,58 +135,40 @@ impl Launch {
 
 /// The token in the fetch URL's answer, or its error in words.
 pub fn auth_token(answer: &str) -> Result<String, String> {
-    let v = json::parse(answer).map_err(|e| format!("the fetch URL's answer is not JSON: {e}"))?;
-    if let Some(Ok(token)) = v.get("auth-token").map(Value::as_str) {
-        return Ok(token.to_string());
+    let v = json::parse(answer).unwrap_or(Value::Null);
+    match v.get("auth-token").map(Value::as_str) {
+        Some(Ok(token)) => Ok(token.to_string()),
+        _ => Err(format!("the LMS gave no token: {answer}")),
     }
-    let field = |k: &str| match v.get(k) {
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_compact(),
-        None => "?".into(),
-    };
-    Err(format!(
-        "the LMS gave no token (error {}: {})",
-        field("error-code"),
-        field("error-text")
-    ))
 }
 
 /// What the LMS's `LMS.LaunchData` says (cmi5 section 10).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LaunchData {
-    /// The context every statement starts from (session id, publisher id…).
-    pub context: Value,
+    /// The context every statement starts from (session id, publisher id…), as JSON.
+    pub context: String,
     /// Normal (judged) or Browse/Review (only Initialized and Terminated).
     pub normal: bool,
-    /// The scaled score that passes, when stated.
+    /// The scaled score that passes, when stated (a value outside 0–1 is not one).
     pub mastery: Option<f64>,
-    pub move_on: String,
-    pub return_url: Option<String>,
 }
 
 impl LaunchData {
     pub fn parse(text: &str) -> Result<LaunchData, String> {
         let v = json::parse(text).map_err(|e| format!("LMS.LaunchData is not JSON: {e}"))?;
         let context = match v.get("contextTemplate") {
-            Some(c @ Value::Object(_)) => c.clone(),
+            Some(c @ Value::Object(_)) => c.to_compact(),
             _ => return Err("LMS.LaunchData has no contextTemplate".into()),
-        };
-        let text = |k: &str| v.get(k).and_then(|x| x.as_str().ok()).map(str::to_string);
-        let mastery = match v.get("masteryScore") {
-            None | Some(Value::Null) => None,
-            Some(m) => Some(
-                m.as_f64()
-                    .ok()
-                    .filter(|m| (0.0..=1.0).contains(m))
-                    .ok_or("LMS.LaunchData's masteryScore is not a number from 0 to 1")?,
-            ),
         };
         Ok(LaunchData {
             context,
-            normal: text("launchMode").is_none_or(|m| m == "Normal"),
-            mastery,
-            move_on: text("moveOn").unwrap_or_else(|| "NotApplicable".into()),
-            return_url: text("returnURL").filter(|u| !u.is_empty()),
+            normal: v
+                .get("launchMode")
+                .is_none_or(|m| m.as_str() == Ok("Normal")),
+            mastery: v
+                .get("masteryScore")
+                .and_then(|m| m.as_f64().ok())
+                .filter(|m| (0.0..=1.0).contains(m)),
         })
     }
 }
@@ -301,16 +280,17 @@ fn activity(id: &str) -> Value {
 /// One statement, as JSON: `verb` by the launch's actor about its activity, in the
 /// context template with the registration; cmi5 defined (all but Progressed) with the
 /// cmi5 category, the moveOn category where the result says success or completion, and
-/// the mastery score on Passed and Failed when the LMS stated one.
+/// the mastery score on Passed and Failed when the LMS stated one. `result` is the
+/// result object's JSON (`result`), if any.
 pub fn statement(
     launch: &Launch,
     data: &LaunchData,
     verb: Verb,
-    result: Option<Value>,
+    result: &str,
     id: &str,
     timestamp: &str,
 ) -> String {
-    let mut context = data.context.clone();
+    let mut context = json::parse(&data.context).unwrap_or(Value::Null);
     if context.get("registration").is_none() {
         *member(&mut context, "registration", Value::Null) = launch.registration.as_str().into();
     }
@@ -318,7 +298,8 @@ pub fn statement(
         let activities = member(&mut context, "contextActivities", Value::Object(Vec::new()));
         let category = member(activities, "category", Value::Array(Vec::new()));
         if !matches!(category, Value::Array(_)) {
-            *category = Value::Array(vec![category.clone()]);
+            let one = std::mem::replace(category, Value::Null);
+            *category = Value::Array(vec![one]);
         }
         if let Value::Array(list) = category {
             list.push(activity(CATEGORY_CMI5));
@@ -331,80 +312,56 @@ pub fn statement(
         let ext = member(&mut context, "extensions", Value::Object(Vec::new()));
         *member(ext, EXT_MASTERY, Value::Null) = m.into();
     }
-    let mut s = vec![
-        ("id".to_string(), id.into()),
-        ("timestamp".into(), timestamp.into()),
-        ("actor".into(), launch.actor.clone()),
-        (
-            "verb".into(),
-            Value::Object(vec![
-                ("id".into(), verb.iri().into()),
-                (
-                    "display".into(),
-                    Value::Object(vec![("en-US".into(), verb.name().into())]),
-                ),
-            ]),
-        ),
-        (
-            "object".into(),
-            Value::Object(vec![
-                ("id".into(), launch.activity_id.as_str().into()),
-                ("objectType".into(), "Activity".into()),
-            ]),
-        ),
-    ];
-    if let Some(r) = result {
-        s.push(("result".into(), r));
-    }
-    s.push(("context".into(), context));
-    Value::Object(s).to_compact()
+    let result = if result.is_empty() {
+        String::new()
+    } else {
+        format!(r#","result":{result}"#)
+    };
+    format!(
+        r#"{{"id":"{id}","timestamp":"{timestamp}","actor":{},"verb":{{"id":"{}"}},"object":{{"id":{},"objectType":"Activity"}}{result},"context":{}}}"#,
+        launch.actor.to_compact(),
+        verb.iri(),
+        json::quoted(&launch.activity_id),
+        context.to_compact()
+    )
 }
 
-/// The result of a reported statement, with its duration (seconds).
-pub fn result(report: Report, seconds: f64) -> (Verb, Value) {
-    let d = ("duration".to_string(), duration(seconds).into());
+/// The verb and result (JSON) of a reported statement, with its duration (seconds).
+pub fn result(report: Report, seconds: f64) -> (Verb, String) {
+    let d = duration(seconds);
     match report {
         Report::Progressed(p) => (
             Verb::Progressed,
-            Value::Object(vec![(
-                "extensions".into(),
-                Value::Object(vec![(EXT_PROGRESS.into(), u32::from(p).into())]),
-            )]),
+            format!(r#"{{"extensions":{{"{EXT_PROGRESS}":{p}}}}}"#),
         ),
         Report::Completed => (
             Verb::Completed,
-            Value::Object(vec![("completion".into(), true.into()), d]),
+            format!(r#"{{"completion":true,"duration":"{d}"}}"#),
         ),
-        Report::Judged(pass, scaled) => {
-            let raw = (scaled * 100.0).round() as u32;
-            let score = Value::Object(vec![
-                ("scaled".into(), scaled.into()),
-                ("raw".into(), raw.into()),
-                ("min".into(), 0u32.into()),
-                ("max".into(), 100u32.into()),
-            ]);
-            (
-                if pass { Verb::Passed } else { Verb::Failed },
-                Value::Object(vec![
-                    ("score".into(), score),
-                    ("success".into(), pass.into()),
-                    d,
-                ]),
-            )
-        }
+        Report::Judged(pass, scaled) => (
+            if pass { Verb::Passed } else { Verb::Failed },
+            format!(
+                r#"{{"score":{{"scaled":{},"raw":{},"min":0,"max":100}},"success":{pass},"duration":"{d}"}}"#,
+                json::number_text(scaled),
+                (scaled * 100.0).round() as u32
+            ),
+        ),
     }
+}
+
+/// The result of a Terminated statement: the session's duration (seconds).
+pub fn terminated(seconds: f64) -> String {
+    format!(r#"{{"duration":"{}"}}"#, duration(seconds))
 }
 
 /// The AU's state document: the learner's progress (compact JSON) and what was
 /// reported in this registration.
+/// `progress` is the lab's own compact JSON (`Progress::to_compact_json`) or `null`.
 pub fn state_doc(progress: &str, judge: &Judge) -> String {
-    let progress = json::parse(progress).unwrap_or(Value::Null);
-    Value::Object(vec![
-        ("progress".into(), progress),
-        ("completed".into(), judge.completed.into()),
-        ("passed".into(), judge.passed.into()),
-    ])
-    .to_compact()
+    format!(
+        r#"{{"progress":{progress},"completed":{},"passed":{}}}"#,
+        judge.completed, judge.passed
+    )
 }
 
 /// Reads `state_doc`'s document: the progress (compact JSON, if any) and what was
