@@ -144,10 +144,10 @@ async fn run() {
         let loaded = match outcome {
             Ok(None) => continue,
             Ok(Some(progress)) => Ok(progress),
-            Err(e) => {
-                web_sys::console::warn_1(&format!("cmi5: {e}").into());
-                Err(e)
-            }
+            Err(e) => Err(warn(&format!(
+                "The course's LMS did not start a cmi5 session for this page ({e}), so your \
+                 progress here is not reported to the course."
+            ))),
         };
         if let Some(f) = with(|s| s.on_loaded.take()).flatten() {
             f(loaded);
@@ -180,14 +180,16 @@ fn answered(
             queue_statement(s, Verb::Initialized, "");
             Ok(Some(s.progress.take()))
         }
-        (Kind::LaunchData, _) => Err(format!("the LRS gave no LMS.LaunchData (HTTP {status})")),
-        (Kind::Send, 400..) => Err(format!("the LRS refused a request (HTTP {status}: {text})")),
+        (Kind::LaunchData, _) | (Kind::Send, 400..) => Err(format!(
+            "the LRS answered HTTP {status} to {}",
+            s.launch.endpoint
+        )),
         _ => Ok(None),
     });
     match result {
         // A refused statement does not end the session.
         Err(e) if kind == Kind::Send => {
-            web_sys::console::warn_1(&format!("cmi5: {e}").into());
+            warn(&e);
             Ok(None)
         }
         Err(e) => {
@@ -197,6 +199,12 @@ fn answered(
         }
         ok => ok,
     }
+}
+
+/// `message` on the console, as a warning; returned.
+fn warn(message: &str) -> String {
+    web_sys::console::warn_1(&format!("cmi5: {message}").into());
+    message.to_string()
 }
 
 fn timestamp() -> String {
@@ -237,6 +245,8 @@ fn judge_and_queue(s: &mut Session, completed: bool, progress: u8, score: Option
     for r in s
         .judge
         .report(normal, s.mastery, completed, progress, score)
+        .into_iter()
+        .flatten()
     {
         let (verb, result) = cmi5::result(r, seconds);
         queue_statement(s, verb, &result);
@@ -281,7 +291,8 @@ pub fn terminate() {
             return None;
         }
         let seconds = (js_sys::Date::now() - s.started_ms).max(0.0) / 1000.0;
-        queue_statement(s, Verb::Terminated, &cmi5::terminated(seconds));
+        let (verb, result) = cmi5::result(cmi5::Report::Terminated, seconds);
+        queue_statement(s, verb, &result);
         s.terminated = true;
         Some((std::mem::take(&mut s.outbox), s.token.clone()))
     })

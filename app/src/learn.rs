@@ -117,15 +117,12 @@ impl Learn {
                     // made before it arrived (the launched tutorial's entry, just
                     // opened, so newer) is not the learner's progress.
                     learn.progress.update(|p| {
-                        for (id, t) in theirs.map(|t| t.tutorials).unwrap_or_default() {
-                            p.tutorials.insert(id, t);
+                        for (id, t) in theirs.iter().flat_map(|t| &t.tutorials) {
+                            p.tutorials.insert(id.clone(), t.clone());
                         }
                     });
                 }
-                Err(e) => learn.lms_notice.set(Some(format!(
-                    "The course's LMS did not start a session for this page ({e}), so your \
-                     progress here is not reported to the course."
-                ))),
+                Err(message) => learn.lms_notice.set(Some(message)),
             });
         }
         Effect::new(move || {

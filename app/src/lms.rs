@@ -131,11 +131,7 @@ pub fn connect() -> bool {
             });
             return false;
         }
-        let on_leave = Closure::<dyn Fn()>::new(crate::cmi5::terminate);
-        let _ = web_sys::window().map(|w| {
-            w.add_event_listener_with_callback("pagehide", on_leave.as_ref().unchecked_ref())
-        });
-        on_leave.forget();
+        finish_on_leave();
         return true;
     }
     let Some((version, api)) = find_api() else {
@@ -184,8 +180,13 @@ pub fn connect() -> bool {
     }
     LMS.with(|l| *l.borrow_mut() = Some(lms));
     watch_reloads();
-    // Finish when the learner leaves (the LMS closes the frame or navigates); a reload
-    // keeps the session open for the page that comes back.
+    finish_on_leave();
+    true
+}
+
+/// Finishes when the learner leaves (the LMS closes the frame or navigates); a reload
+/// keeps a SCORM session open for the page that comes back.
+fn finish_on_leave() {
     let on_leave = Closure::<dyn Fn()>::new(|| {
         if with_lms(|l| l.reloading).unwrap_or(false) {
             keep_open();
@@ -196,7 +197,6 @@ pub fn connect() -> bool {
     let _ = web_sys::window()
         .map(|w| w.add_event_listener_with_callback("pagehide", on_leave.as_ref().unchecked_ref()));
     on_leave.forget(); // lives as long as the page
-    true
 }
 
 /// The page is about to reload itself (the update notice's Reload): when it goes, the
@@ -324,7 +324,8 @@ pub fn save_progress(data: &str) -> bool {
 }
 
 /// cmi5: `f` gets the learner's progress the LRS keeps once it has arrived (the session
-/// starts asynchronously), or why the session could not start. SCORM: never called
+/// starts asynchronously), or why the session could not start, in words for the
+/// learner. SCORM: never called
 /// (`saved_progress` answers at once).
 pub fn when_loaded(f: impl FnOnce(Result<Option<String>, String>) + 'static) {
     crate::cmi5::when_loaded(f);

@@ -58,41 +58,26 @@ pub struct Launch {
     pub activity_id: String,
 }
 
-fn http_url(name: &str, v: &str) -> Result<(), String> {
-    if v.starts_with("https://") || v.starts_with("http://") {
-        Ok(())
-    } else {
-        Err(format!("the launch's `{name}` is not an http(s) URL"))
-    }
-}
-
 impl Launch {
     /// The launch in a page's query string: None when it has no `endpoint` nor `fetch`
     /// (not a cmi5 launch), an error naming what is missing or wrong.
     pub fn from_query(search: &str) -> Option<Result<Launch, String>> {
-        let mut found: [Option<String>; 5] = Default::default();
-        const NAMES: [&str; 5] = ["endpoint", "fetch", "actor", "registration", "activityId"];
-        for pair in search.trim_start_matches('?').split('&') {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            if let Some(i) = NAMES.iter().position(|n| *n == k) {
-                found[i].get_or_insert_with(|| engine::share::decode(v));
-            }
-        }
-        if found[0].is_none() && found[1].is_none() {
+        let param = |name: &str| {
+            search
+                .trim_start_matches('?')
+                .split('&')
+                .find_map(|p| p.strip_prefix(name)?.strip_prefix('='))
+                .map(engine::share::decode)
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| format!("the launch has no `{name}`"))
+        };
+        let (endpoint, fetch) = (param("endpoint"), param("fetch"));
+        if endpoint.is_err() && fetch.is_err() {
             return None;
         }
         Some((|| {
-            let mut take = |i: usize| {
-                found[i]
-                    .take()
-                    .filter(|v| !v.is_empty())
-                    .ok_or_else(|| format!("the launch has no `{}`", NAMES[i]))
-            };
-            let (mut endpoint, fetch) = (take(0)?, take(1)?);
-            let (actor, registration, activity_id) = (take(2)?, take(3)?, take(4)?);
-            http_url("endpoint", &endpoint)?;
-            http_url("fetch", &fetch)?;
-            let actor = json::parse(&actor)
+            let (mut endpoint, fetch) = (endpoint?, fetch?);
+            let actor = json::parse(&param("actor")?)
                 .ok()
                 .filter(|a| a.get("account").is_some_and(|x| x.get("name").is_some()))
                 .ok_or("the launch's `actor` is not an Agent with an account")?;
@@ -103,8 +88,8 @@ impl Launch {
                 endpoint,
                 fetch,
                 actor,
-                registration,
-                activity_id,
+                registration: param("registration")?,
+                activity_id: param("activityId")?,
             })
         })())
     }
@@ -192,12 +177,14 @@ pub enum Report {
     Completed,
     /// Passed (true) or Failed, with the score (scaled 0–1).
     Judged(bool, f64),
+    /// The session ends.
+    Terminated,
 }
 
 impl Judge {
     /// The statements to send for the launched tutorial now: `completed`, `progress`
     /// (percent of its steps done) and its quiz score (percent), judged against
-    /// `mastery` (scaled). Outside Normal mode nothing is judged.
+    /// `mastery` (scaled), in this order. Outside Normal mode nothing is judged.
     pub fn report(
         &mut self,
         normal: bool,
@@ -205,19 +192,19 @@ impl Judge {
         completed: bool,
         progress: u8,
         score: Option<f64>,
-    ) -> Vec<Report> {
-        let mut out = Vec::new();
+    ) -> [Option<Report>; 3] {
+        let mut out = [None; 3];
         if !normal {
             return out;
         }
         let progress = progress.min(100);
         if !completed && !self.completed && progress > self.progress {
             self.progress = progress;
-            out.push(Report::Progressed(progress));
+            out[0] = Some(Report::Progressed(progress));
         }
         if completed && !self.completed {
             self.completed = true;
-            out.push(Report::Completed);
+            out[1] = Some(Report::Completed);
         }
         if let Some(s) = score.filter(|s| s.is_finite()) {
             let scaled = (s / 100.0).clamp(0.0, 1.0);
@@ -225,7 +212,7 @@ impl Judge {
             if !self.judged && !self.passed {
                 self.judged = true;
                 self.passed = pass;
-                out.push(Report::Judged(pass, scaled));
+                out[2] = Some(Report::Judged(pass, scaled));
             }
         }
         out
@@ -253,7 +240,9 @@ pub fn uuid(mut b: [u8; 16]) -> String {
         if matches!(i, 4 | 6 | 8 | 10) {
             out.push('-');
         }
-        out.push_str(&format!("{x:02x}"));
+        for n in [x >> 4, x & 15] {
+            out.push(char::from(b"0123456789abcdef"[usize::from(n)]));
+        }
     }
     out
 }
@@ -332,12 +321,13 @@ pub fn result(report: Report, seconds: f64) -> (Verb, String) {
     match report {
         Report::Progressed(p) => (
             Verb::Progressed,
-            format!(r#"{{"extensions":{{"{EXT_PROGRESS}":{p}}}}}"#),
+            format!(r#"{{"extensions":{{"{EXT_PROGRESS}":{}}}}}"#, u32::from(p)),
         ),
         Report::Completed => (
             Verb::Completed,
             format!(r#"{{"completion":true,"duration":"{d}"}}"#),
         ),
+        Report::Terminated => (Verb::Terminated, format!(r#"{{"duration":"{d}"}}"#)),
         Report::Judged(pass, scaled) => (
             if pass { Verb::Passed } else { Verb::Failed },
             format!(
@@ -347,11 +337,6 @@ pub fn result(report: Report, seconds: f64) -> (Verb, String) {
             ),
         ),
     }
-}
-
-/// The result of a Terminated statement: the session's duration (seconds).
-pub fn terminated(seconds: f64) -> String {
-    format!(r#"{{"duration":"{}"}}"#, duration(seconds))
 }
 
 /// The AU's state document: the learner's progress (compact JSON) and what was

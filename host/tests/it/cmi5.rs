@@ -38,14 +38,8 @@ fn a_launch_reads_its_parameters_and_names_what_is_missing() {
     assert_eq!(Launch::from_query("?series=x&tutorial=y"), None);
     let e = Launch::from_query("?endpoint=https%3A%2F%2Fa%2F&fetch=https%3A%2F%2Fb").unwrap();
     assert_eq!(e.unwrap_err(), "the launch has no `actor`");
-    let e = Launch::from_query(&format!(
-        "?endpoint=javascript:x&fetch=https://b&actor={}&registration=r&activityId=a",
-        engine::share::encode(ACTOR)
-    ));
-    assert!(e
-        .unwrap()
-        .unwrap_err()
-        .contains("`endpoint` is not an http(s) URL"));
+    let e = Launch::from_query("?endpoint=https%3A%2F%2Fa%2F&fetch=https%3A%2F%2Fb&actor=%7B%7D");
+    assert!(e.unwrap().unwrap_err().contains("`actor` is not an Agent"));
 }
 
 #[test]
@@ -74,20 +68,28 @@ fn launch_data_gives_the_context_mode_and_mastery() {
     );
 }
 
+fn sent(a: [Option<Report>; 3]) -> Vec<Report> {
+    a.into_iter().flatten().collect()
+}
+
 #[test]
 fn the_judge_follows_cmi5_ordering_rules() {
     let mut j = Judge::default();
     assert_eq!(
-        j.report(true, 0.8, false, 50, None),
+        sent(j.report(true, 0.8, false, 50, None)),
         vec![Report::Progressed(50)]
     );
-    assert_eq!(j.report(true, 0.8, false, 50, None), vec![], "nothing new");
+    assert_eq!(
+        sent(j.report(true, 0.8, false, 50, None)),
+        vec![],
+        "nothing new"
+    );
     // Completed and judged once; a second Passed/Failed in the session is not sent.
     assert_eq!(
-        j.report(true, 0.8, true, 100, Some(50.0)),
+        sent(j.report(true, 0.8, true, 100, Some(50.0))),
         vec![Report::Completed, Report::Judged(false, 0.5)]
     );
-    assert_eq!(j.report(true, 0.8, true, 100, Some(100.0)), vec![]);
+    assert_eq!(sent(j.report(true, 0.8, true, 100, Some(100.0))), vec![]);
     // The next session (what was sent in the registration kept): Passed now.
     let mut next = Judge {
         completed: j.completed,
@@ -95,7 +97,7 @@ fn the_judge_follows_cmi5_ordering_rules() {
         ..Judge::default()
     };
     assert_eq!(
-        next.report(true, 0.8, true, 100, Some(100.0)),
+        sent(next.report(true, 0.8, true, 100, Some(100.0))),
         vec![Report::Judged(true, 1.0)]
     );
     // Never Failed after Passed in a registration.
@@ -104,10 +106,10 @@ fn the_judge_follows_cmi5_ordering_rules() {
         passed: true,
         ..Judge::default()
     };
-    assert_eq!(again.report(true, 0.8, true, 100, Some(10.0)), vec![]);
+    assert_eq!(sent(again.report(true, 0.8, true, 100, Some(10.0))), vec![]);
     // Browse and Review: nothing judged.
     assert_eq!(
-        Judge::default().report(false, 0.8, true, 100, Some(100.0)),
+        sent(Judge::default().report(false, 0.8, true, 100, Some(100.0))),
         vec![]
     );
 }
