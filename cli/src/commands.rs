@@ -35,13 +35,7 @@ pub fn dispatch(argv: &[String]) -> Result<String, UsageError> {
             let lab = run_lab(&a)?;
             Ok(match x.what {
                 args::ExportWhat::Rules => {
-                    let rules: Vec<_> = lab
-                        .alerts()
-                        .alerts()
-                        .iter()
-                        .map(|a| a.rule.clone())
-                        .collect();
-                    engine::export::alert_rules_yaml(&rules)
+                    engine::export::alert_rules_yaml(lab.alerts().alerts().iter().map(|a| &a.rule))
                 }
                 args::ExportWhat::Dashboard => sdl_host::grafana::dashboard(
                     &a.system,
