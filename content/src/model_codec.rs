@@ -44,7 +44,15 @@ codec_struct!(Step {
     text,
     action,
     expect,
-    hints
+    hints,
+    diagnosis,
+    wrong
+});
+codec_struct!(Diagnosis { component, kind });
+codec_struct!(WrongChoice {
+    mitigations,
+    params,
+    feedback
 });
 codec_enum!(StepKind {
     Observe,
