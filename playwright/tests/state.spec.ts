@@ -107,12 +107,30 @@ test('exported files parse and a configuration round-trips through import', asyn
   expect(json.format).toBe('sdl-series');
   expect(json.series.latency_p99_s.length).toBeGreaterThan(10);
 
+  // For real tools (issue 23): the history as OpenMetrics, rules, a Grafana dashboard,
+  // traces as OTLP JSON.
+  const om = await lab.download('export-openmetrics');
+  expect(om.name).toMatch(/\.om\.txt$/);
+  expect(om.body.toString()).toMatch(/^# TYPE http_requests counter$/m);
+  expect(om.body.toString().endsWith('# EOF\n')).toBe(true);
+  const rules = (await lab.download('export-rules')).body.toString();
+  expect(rules).toContain('groups:\n  - name: sdl-lab\n    rules:\n      - alert: LatencySLOBreach');
+  const grafana = JSON.parse((await lab.download('export-grafana')).body.toString());
+  expect(grafana.schemaVersion).toBe(39);
+  expect(grafana.panels.map((p: { title: string }) => p.title)).toContain('Latency');
+  const targets = grafana.panels.flatMap((p: { targets: { expr: string }[] }) => p.targets.map((t) => t.expr));
+  expect(targets).toContain('latency_p99_s');
+  expect(targets.some((e: string) => e.includes('retry'))).toBe(true);
+  const otlp = JSON.parse((await lab.download('export-traces')).body.toString());
+  expect(otlp.resourceSpans[0].resource.attributes[0].key).toBe('service.name');
+  expect(otlp.resourceSpans[0].scopeSpans[0].spans[0].traceId).toMatch(/^[0-9a-f]{32}$/);
+
   const png = (await lab.download('export-png')).body;
   expect([...png.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
 
   const config = await lab.download('export-config');
   const parsed = JSON.parse(config.body.toString());
-  expect(parsed).toMatchObject({ format: 'sdl-lab-config', version: 1, system: 'web', seed: 9 });
+  expect(parsed).toMatchObject({ format: 'sdl-lab-config', version: 2, system: 'web', seed: 9 });
   expect(parsed.scenarios).toEqual([{ id: 'retry-storm', params: { retries: '2' } }]);
   expect(parsed.mitigations).toEqual([{ id: 'breaker', params: {} }]);
   const before = await lab.summary();
@@ -132,8 +150,8 @@ test('exported files parse and a configuration round-trips through import', asyn
   expect(await lab.summary()).toEqual(before);
 
   // A bad file is refused with what is wrong, and changes nothing.
-  await lab.importConfig('future.json', '{"format":"sdl-lab-config","version":2}');
-  await expect(lab.importErrors).toContainText('unknown configuration version 2');
+  await lab.importConfig('future.json', '{"format":"sdl-lab-config","version":3}');
+  await expect(lab.importErrors).toContainText('unknown configuration version 3');
   await lab.importConfig('typo.json', JSON.stringify({ ...parsed, scenarios: [{ id: 'retry-strom' }] }));
   await expect(lab.importErrors).toContainText('unknown scenario or mitigation `retry-strom`');
   await lab.importConfig('field.json', JSON.stringify({ ...parsed, colour: 'red' }));
