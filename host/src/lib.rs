@@ -24,5 +24,6 @@ pub mod logs;
 pub mod panels;
 pub mod progress;
 pub mod protocol;
+pub mod quiz;
 pub mod setup;
 pub mod traces;

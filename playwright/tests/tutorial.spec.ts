@@ -155,7 +155,7 @@ test('a deep link opens a tutorial at a step; bad links say what is wrong', asyn
   await expect(tut.pageTitle).toContainText('Step 1 of 3');
 });
 
-test('Apply sets the lab up for the step; Check refuses a lab set up differently', async ({ page }) => {
+test("Apply sets the lab up for the step; Check judges the outcome, with the step's fault as it set it", async ({ page }) => {
   const tut = new TutorialPage(page);
   const lab = new LabPage(page);
   await tut.open('?tutorial=latency-inject&step=1');
@@ -163,7 +163,7 @@ test('Apply sets the lab up for the step; Check refuses a lab set up differently
   await lab.scenarioParam('fixed-latency', 'delay_ms').fill('555');
   await lab.scenarioParam('fixed-latency', 'delay_ms').press('Enter');
   await tut.check.click();
-  await expect(tut.checkResult).toContainText('not set up for this step');
+  await expect(tut.checkResult).toContainText("fixed-latency's parameters differ from the step's");
   await tut.apply.click();
   await expect(page.getByTestId('apply-error')).toBeEmpty();
   await expect(page.getByTestId('step-action')).toContainText('fixed-latency');
@@ -303,4 +303,49 @@ test('two open tabs keep each other’s progress', async ({ context }) => {
   await a.page.getByTestId('series-latency').locator('summary').click();
   await expect(a.entryState('latency-baseline')).toContainText('Completed, quiz 1/1');
   expect((await b.storedProgress()).tutorials['latency-inject'].current_step).toBe(1);
+});
+
+test('a mitigate step leaves the fix to the learner: the fault alone fails, a fix that works passes', async ({ page }) => {
+  const tut = new TutorialPage(page);
+  const lab = new LabPage(page);
+  await tut.open('?tutorial=latency-mitigate&step=2');
+  await expect(page.getByTestId('step-choose')).toBeVisible();
+  await expect(page.getByTestId('step-action')).not.toContainText('timeouts');
+  await tut.apply.click();
+  await expect(lab.scenarioToggle('fixed-latency')).toBeChecked();
+  await expect(page.getByTestId('mitigation-toggle-timeouts')).not.toBeChecked();
+  await page.getByTestId('speed-select').selectOption('max');
+  // Without a fix, the step's check fails once the run is long enough.
+  await expect(async () => {
+    await tut.check.click();
+    await expect(tut.checkResult).toHaveAttribute('data-passed', 'false', { timeout: 500 });
+    await expect(tut.checkResult).not.toContainText('run the lab to at least', { timeout: 500 });
+  }).toPass({ timeout: 20_000 });
+  // The learner's own fix: the timeouts mitigation switched on by hand.
+  await page.getByTestId('mitigation-toggle-timeouts').check();
+  await expect(async () => {
+    await tut.check.click();
+    await expect(tut.checkResult).toHaveAttribute('data-passed', 'true', { timeout: 500 });
+  }).toPass({ timeout: 30_000 });
+});
+
+test('a diagnose step is blind: the fault is not named, a wrong answer gets a hint, the right one passes', async ({ page }) => {
+  const tut = new TutorialPage(page);
+  await tut.open('?tutorial=latency-diagnose&step=2');
+  await expect(page.getByTestId('step-action')).toContainText('which one is for you to find');
+  await expect(page.getByTestId('step-action')).not.toContainText('tail-latency');
+  await expect(tut.check).toHaveCount(0);
+  await tut.apply.click();
+  await page.getByTestId('diagnosis-component').selectOption('database');
+  await page.getByTestId('diagnosis-kind').selectOption('slow');
+  await page.getByTestId('diagnosis-submit').click();
+  await expect(tut.checkResult).toHaveAttribute('data-passed', 'false');
+  await expect(tut.checkResult).toContainText('but not the database');
+  await expect(tut.checkResult).not.toContainText('tail-latency');
+  await page.getByTestId('diagnosis-component').selectOption('service');
+  await page.getByTestId('diagnosis-submit').click();
+  await expect(tut.checkResult).toHaveAttribute('data-passed', 'true');
+  await expect(page.getByTestId('step-passed')).toBeVisible();
+  const results = await new AxeBuilder({ page }).include('[data-testid="diagnosis"]').analyze();
+  expect(results.violations).toEqual([]);
 });

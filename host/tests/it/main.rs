@@ -29,6 +29,7 @@ mod fuzz;
 #[path = "../../../engine/tests/it/fuzzkit.rs"]
 mod fuzzkit;
 mod panels;
+mod quiz;
 // A real PromQL parser reads every query the lab shows: natively only.
 mod progress;
 #[cfg(not(target_arch = "wasm32"))]
