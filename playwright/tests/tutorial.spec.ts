@@ -43,7 +43,7 @@ test('complete a tutorial end to end, quiz included; a reload keeps the progress
   await expect(tut.feedback(1)).toContainText('The right answer');
   await expect(tut.quizScore).toContainText('Score: 0 of 1');
 
-  await tut.choice(1, 1).check();
+  await tut.choice(1, 3).check();
   await tut.quizSubmit.click();
   await expect(tut.feedback(1)).toContainText('Right.');
   await expect(tut.quizScore).toContainText('Score: 1 of 1');
@@ -163,7 +163,7 @@ test("Apply sets the lab up for the step; Check judges the outcome, with the ste
   await lab.scenarioParam('fixed-latency', 'delay_ms').fill('555');
   await lab.scenarioParam('fixed-latency', 'delay_ms').press('Enter');
   await tut.check.click();
-  await expect(tut.checkResult).toContainText("fixed-latency's parameters differ from the step's");
+  await expect(tut.checkResult).toContainText('fixed-latency is off');
   await tut.apply.click();
   await expect(page.getByTestId('apply-error')).toBeEmpty();
   await expect(page.getByTestId('step-action')).toContainText('fixed-latency');
@@ -288,7 +288,7 @@ test('two open tabs keep each other’s progress', async ({ context }) => {
   await b.openFromIndex('latency', 'latency-baseline');
   await b.applyAndPass();
   await b.next.click();
-  await b.choice(1, 1).check();
+  await b.choice(1, 3).check();
   await b.quizSubmit.click();
   await expect(b.quizScore).toContainText('Tutorial completed');
 
@@ -308,11 +308,12 @@ test('two open tabs keep each other’s progress', async ({ context }) => {
 test('a mitigate step leaves the fix to the learner: the fault alone fails, a fix that works passes', async ({ page }) => {
   const tut = new TutorialPage(page);
   const lab = new LabPage(page);
-  await tut.open('?tutorial=latency-mitigate&step=2');
+  await tut.open('?tutorial=latency-mitigate&step=3');
   await expect(page.getByTestId('step-choose')).toBeVisible();
-  await expect(page.getByTestId('step-action')).not.toContainText('timeouts');
+  await expect(page.getByTestId('step-action')).toContainText('timeout-too-long');
+  await expect(page.getByTestId('step-action')).not.toContainText('mitigations');
   await tut.apply.click();
-  await expect(lab.scenarioToggle('fixed-latency')).toBeChecked();
+  await expect(lab.scenarioToggle('timeout-too-long')).toBeChecked();
   await expect(page.getByTestId('mitigation-toggle-timeouts')).not.toBeChecked();
   await page.getByTestId('speed-select').selectOption('max');
   // Without a fix, the step's check fails once the run is long enough.

@@ -255,13 +255,18 @@ fn DiagnosisForm(
         ev.prevent_default();
         let (c, k) = (component.get_untracked(), kind.get_untracked());
         if c.is_empty() || k.is_empty() {
-            outcome.set(Some((false, "Choose a component and a kind of fault first.".into())));
+            outcome.set(Some((
+                false,
+                "Choose a component and a kind of fault first.".into(),
+            )));
             return;
         }
         let judged = content::check::diagnose(step, &c, &k, wrong.get_untracked());
         if judged.right {
             let now = web::epoch_ms();
-            learn.progress.update(|p| p.mark_step(id, index as u32, now));
+            learn
+                .progress
+                .update(|p| p.mark_step(id, index as u32, now));
         } else {
             wrong.update(|n| *n += 1);
         }
@@ -304,7 +309,8 @@ fn StepView(tutorial: &'static Tutorial, index: usize) -> impl IntoView {
     let fault_only = {
         let mut s = setup.clone();
         if mitigate {
-            s.switches.retain(|id, _| step.action.scenarios.contains(id));
+            s.switches
+                .retain(|id, _| step.action.scenarios.contains(id));
         }
         s
     };

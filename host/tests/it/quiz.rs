@@ -11,9 +11,14 @@ fn the_order_is_a_stable_permutation_per_learner() {
     let mut sorted = a.clone();
     sorted.sort();
     assert_eq!(sorted, vec![0, 1, 2, 3]);
-    let others: Vec<Vec<usize>> = (1..20).map(|l| choice_order(l, "latency-baseline", 0, 4)).collect();
+    let others: Vec<Vec<usize>> = (1..20)
+        .map(|l| choice_order(l, "latency-baseline", 0, 4))
+        .collect();
     assert!(others.iter().any(|o| *o != a), "learners differ");
-    assert!((1..6).any(|q| choice_order(7, "latency-baseline", q, 4) != a), "questions differ");
+    assert!(
+        (1..6).any(|q| choice_order(7, "latency-baseline", q, 4) != a),
+        "questions differ"
+    );
 }
 
 /// Over 400 learners, every question's right answers land in each position about as
