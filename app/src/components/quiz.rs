@@ -27,8 +27,7 @@ fn learner_seed() -> u64 {
     if let Some(seed) = web::storage_get(KEY).and_then(|v| v.parse::<u64>().ok()) {
         return seed;
     }
-    let entropy = ((js_sys::Math::random() * 9_007_199_254_740_992.0) as u64) ^ web::epoch_ms();
-    let seed = sdl_host::quiz::new_learner_seed(entropy);
+    let seed = sdl_host::quiz::new_learner_seed(web::entropy());
     match web::storage_set(KEY, &seed.to_string()) {
         Ok(()) => seed,
         Err(_) => 1,
