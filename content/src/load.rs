@@ -234,6 +234,18 @@ pub fn convert_tutorial(
         })
         .collect();
 
+    if let Some(d) = &raw.difficulty {
+        if !DIFFICULTIES.contains(&d.as_str()) {
+            errs.push(
+                None,
+                "difficulty",
+                format!("is `{d}`; one of {}", DIFFICULTIES.join(", ")),
+            );
+        }
+    }
+    for (i, a) in raw.assumes.iter().enumerate() {
+        nonempty(&mut errs, None, &format!("assumes[{i}]"), a);
+    }
     if !errs.list.is_empty() {
         return Err(errs.list);
     }
@@ -245,6 +257,9 @@ pub fn convert_tutorial(
         objectives: raw.objectives,
         prerequisites: raw.prerequisites,
         minutes: raw.minutes,
+        difficulty: raw.difficulty.unwrap_or_default(),
+        assumes: raw.assumes,
+        instructor_notes: raw.instructor_notes.unwrap_or_default(),
         steps,
         code,
         exercises,

@@ -17,6 +17,9 @@ pub struct Series {
     pub order: u32,
 }
 
+/// How hard a tutorial is.
+pub const DIFFICULTIES: [&str; 3] = ["intro", "intermediate", "advanced"];
+
 /// One tutorial (`content/tutorials/<series>/<nn>-<id>.toml`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tutorial {
@@ -31,6 +34,13 @@ pub struct Tutorial {
     pub prerequisites: Vec<String>,
     /// Estimated time to complete.
     pub minutes: u32,
+    /// `intro`, `intermediate` or `advanced` (empty where the file does not say).
+    pub difficulty: String,
+    /// The background it assumes, one item each (what a learner should already know).
+    pub assumes: Vec<String>,
+    /// Notes for instructors: what learners get wrong, how to discuss it. Markdown;
+    /// kept out of the learner's view by default.
+    pub instructor_notes: String,
     pub steps: Vec<Step>,
     pub code: Vec<CodeExample>,
     pub exercises: Vec<Exercise>,
@@ -56,6 +66,8 @@ impl Tutorial {
     /// checker needs (steps' titles, kinds, actions and expectations) stay.
     pub fn prose_mut(&mut self) -> Vec<&mut String> {
         let mut out: Vec<&mut String> = self.objectives.iter_mut().collect();
+        out.extend(self.assumes.iter_mut());
+        out.push(&mut self.instructor_notes);
         for s in &mut self.steps {
             out.push(&mut s.text);
             out.extend(s.hints.iter_mut());

@@ -42,6 +42,10 @@ pub struct RawTutorial {
     #[cfg_attr(not(target_arch = "wasm32"), serde(default))]
     pub prerequisites: Vec<String>,
     pub minutes: u32,
+    pub difficulty: Option<String>,
+    #[cfg_attr(not(target_arch = "wasm32"), serde(default))]
+    pub assumes: Vec<String>,
+    pub instructor_notes: Option<String>,
     #[cfg_attr(not(target_arch = "wasm32"), serde(default))]
     pub lab: RawLab,
     pub steps: Vec<RawStep>,

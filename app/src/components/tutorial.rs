@@ -57,10 +57,20 @@ pub fn TutorialView(tutorial: &'static Tutorial, page: usize) -> impl IntoView {
                 "← All tutorials"
             </button>
             <h3 class="tutorial-title" data-testid="tutorial-title">{tutorial.title.clone()}</h3>
-            <p class="panel-note">{format!("{series_title} · about {} min", tutorial.minutes)}</p>
+            <p class="panel-note" data-testid="tutorial-meta">
+                {format!(
+                    "{series_title} · about {} min{}",
+                    tutorial.minutes,
+                    if tutorial.difficulty.is_empty() { String::new() } else { format!(" · {}", tutorial.difficulty) }
+                )}
+            </p>
             <details class="objectives">
                 <summary>"What you will learn"</summary>
                 <ul>{tutorial.objectives.iter().map(|o| view! { <li>{o.clone()}</li> }).collect_view()}</ul>
+                {(!tutorial.assumes.is_empty()).then(|| view! {
+                    <p class="panel-note">"It assumes: "</p>
+                    <ul data-testid="tutorial-assumes">{tutorial.assumes.iter().map(|a| view! { <li>{a.clone()}</li> }).collect_view()}</ul>
+                })}
                 {(!prerequisites.is_empty()).then(|| view! {
                     <p>"Do first: "
                         {prerequisites.into_iter().map(|(pid, title)| view! {
@@ -69,6 +79,12 @@ pub fn TutorialView(tutorial: &'static Tutorial, page: usize) -> impl IntoView {
                     </p>
                 })}
             </details>
+            {(!tutorial.instructor_notes.is_empty()).then(|| view! {
+                <details class="instructor-notes" data-testid="instructor-notes">
+                    <summary>"For instructors"</summary>
+                    <div class="md">{render_with(&tutorial.instructor_notes, TEXT_HEADINGS)}</div>
+                </details>
+            })}
             <nav class="step-nav" aria-label="Tutorial steps">
                 <ol>
                     {(0..=steps).map(|i| {

@@ -16,7 +16,10 @@ fn check_replays_one_tutorial_and_shows_its_numbers() {
     let (code, out, err) = sdl(&["tutorial", "check", "latency-mitigate"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("ok   3 mitigate"), "{out}");
-    assert!(out.contains("with timeouts, timeouts.dependency_timeout_ms = 5000:"), "{out}");
+    assert!(
+        out.contains("with timeouts, timeouts.dependency_timeout_ms = 5000:"),
+        "{out}"
+    );
     assert!(out.contains("without timeouts:"), "{out}");
     assert!(out.trim_end().ends_with("4 passed, 0 failed"), "{out}");
 }
