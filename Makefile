@@ -65,7 +65,7 @@ bench: ## engine benchmarks (events per second), natively
 bundle: build ## the site as sdl-lab-site.zip and as one file sdl-lab.html (runs from disk)
 	python3 scripts/bundle.py
 
-scorm: build ## SCORM 1.2 and 2004 packages per tutorial series into scorm/
+scorm: build ## SCORM 1.2, SCORM 2004 and cmi5 packages per tutorial series into scorm/
 	python3 scripts/scorm.py
 
 clean: ## remove build output and test artefacts (keeps installed tools)

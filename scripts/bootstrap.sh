@@ -173,5 +173,7 @@ if [ "$MODE" = test ]; then
   ensure_prometheus
   ensure_otel_proto
   ensure_playwright
+  # xmllint checks the cmi5 packages' cmi5.xml against the course structure schema.
+  apt_ensure xmllint:libxml2-utils
 fi
 say "done ($MODE)"

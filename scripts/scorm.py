@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`make scorm`: SCORM 1.2 and SCORM 2004 (4th edition) packages, one per tutorial series.
+"""`make scorm`: SCORM 1.2, SCORM 2004 (4th edition) and cmi5 packages, one per tutorial series.
 
 Each package is a zip with `imsmanifest.xml` at its root and the whole built site
 (dist/). The series is one organisation whose items are its tutorials, in order; every
@@ -11,13 +11,22 @@ primary objective's `imsss:minNormalizedMeasure`, which the LMS gives the SCO as
 `cmi.scaled_passing_score`), and keeps progress in suspend data; opened without an LMS it
 works standalone.
 
-Each package carries, at its root, the schema files its manifest's `xsi:schemaLocation`
+The cmi5 package maps the series the same way: a course whose AUs are its tutorials,
+each launching `index.html?series=<id>&tutorial=<id>` (relative; the LMS adds the cmi5
+launch parameters), with moveOn `CompletedAndPassed` and `masteryScore` 0.8 where the
+tutorial has a quiz (every tutorial has one), else moveOn `Completed`. Its `cmi5.xml` is
+at the root; the lab sees the cmi5 launch in its address (app/src/cmi5.rs). As the LRS a
+launch names may be on another origin, the package's `index.html` lets the page connect
+to https origins (its CSP's `connect-src`); the lab itself requests only the launch's
+fetch URL and LRS endpoint.
+
+Each SCORM package carries, at its root, the schema files its manifest's `xsi:schemaLocation`
 names (and those they import), from scripts/scorm-schemas/ (see the README there for
 where they come from).
 
 Reads the series and tutorials from content/series.toml and content/tutorials/<series>/
-*.toml (the `content` crate's data). Writes scorm/<series>-scorm12.zip and
-scorm/<series>-scorm2004.zip.
+*.toml (the `content` crate's data). Writes scorm/<series>-scorm12.zip,
+scorm/<series>-scorm2004.zip and scorm/<series>-cmi5.zip.
 
 Usage: scripts/scorm.py [--dist DIR] [--content DIR] [--out DIR]
 Only the Python standard library (3.11+: tomllib); reproducible bytes.
@@ -69,7 +78,13 @@ def load_series(content: str) -> list:
                 fail(f"{t_path}: {e}")
             if not isinstance(t.get("id"), str) or not isinstance(t.get("title"), str):
                 fail(f"{t_path}: a tutorial needs `id` and `title`")
-            tutorials.append({"id": t["id"], "title": t["title"]})
+            tutorials.append({
+                "id": t["id"],
+                "title": t["title"],
+                # The AU's description: what the learner will be able to do.
+                "summary": " ".join(o for o in t.get("objectives", []) if isinstance(o, str)) or t["title"],
+                "quiz": bool(t.get("quiz")),
+            })
         if not tutorials:
             fail(f"series `{s['id']}` has no tutorials in content/tutorials/{s['id']}/")
         out.append({"id": s["id"], "title": s["title"], "summary": s.get("summary", ""), "tutorials": tutorials})
@@ -169,6 +184,72 @@ def manifest(series: dict, files: list, scorm12: bool) -> str:
     )
 
 
+# cmi5: the identifiers are IRIs this project owns the naming of (URNs), stable per series
+# and tutorial so a re-imported package keeps the learners' records.
+CMI5_NS = "https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd"
+CMI5_ID = "urn:systems-design-lab:cmi5"
+CSP_CONNECT = "connect-src 'self'"
+
+
+def cmi5_xml(series: dict) -> str:
+    def text(tag: str, value: str, indent: str) -> str:
+        return f'{indent}<{tag}><langstring lang="en-US">{escape(value)}</langstring></{tag}>\n'
+
+    aus = []
+    for t in series["tutorials"]:
+        judged = (
+            f'moveOn="CompletedAndPassed" masteryScore="{MASTERY_SCORE / 100:g}"'
+            if t["quiz"]
+            else 'moveOn="Completed"'
+        )
+        url = escape(f"{SCO_HREF}?series={series['id']}&tutorial={t['id']}")
+        au_id = quoteattr(f"{CMI5_ID}:{series['id']}:{t['id']}")
+        aus.append(
+            f'  <au id={au_id} {judged} launchMethod="AnyWindow">\n'
+            + text("title", t["title"], "    ")
+            + text("description", t["summary"], "    ")
+            + f"    <url>{url}</url>\n"
+            + "  </au>\n"
+        )
+    course_id = quoteattr(f"{CMI5_ID}:{series['id']}")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        "<!-- Systems Design Lab: one tutorial series as a cmi5 course (scripts/scorm.py). -->\n"
+        f'<courseStructure xmlns="{CMI5_NS}">\n'
+        f"  <course id={course_id}>\n"
+        + text("title", series["title"], "    ")
+        + text("description", series["summary"] or series["title"], "    ")
+        + "  </course>\n"
+        + "".join(aus)
+        + "</courseStructure>\n"
+    )
+
+
+def cmi5_index(data: bytes) -> bytes:
+    """The site's index.html with a CSP that lets the page reach an LRS on another origin."""
+    html = data.decode()
+    if html.count(CSP_CONNECT + ";") != 1:
+        fail(f"index.html: its CSP has no single `{CSP_CONNECT};` to open to the LRS")
+    return html.replace(CSP_CONNECT + ";", CSP_CONNECT + " https:;").encode()
+
+
+def write_cmi5(path: str, series: dict, files: list) -> None:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        def add(name: str, data: bytes) -> None:
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            z.writestr(info, data)
+
+        add("cmi5.xml", cmi5_xml(series).encode())
+        for rel, full in files:
+            if rel == "cmi5.xml":
+                fail("the site has a file named cmi5.xml, like the course structure at the package root")
+            with open(full, "rb") as f:
+                data = f.read()
+            add(rel, cmi5_index(data) if rel == SCO_HREF else data)
+
+
 def write_package(path: str, series: dict, files: list, scorm12: bool) -> None:
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as z:
         def add(name: str, data: bytes) -> None:
@@ -205,6 +286,9 @@ def main() -> int:
             path = os.path.join(args.out, f"{s['id']}-{tag}.zip")
             write_package(path, s, files, scorm12)
             print(f"scorm: {path} ({len(s['tutorials'])} tutorials, {os.path.getsize(path)} bytes)")
+        path = os.path.join(args.out, f"{s['id']}-cmi5.zip")
+        write_cmi5(path, s, files)
+        print(f"scorm: {path} ({len(s['tutorials'])} AUs, {os.path.getsize(path)} bytes)")
     return 0
 
 

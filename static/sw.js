@@ -3,7 +3,8 @@
 // every file of dist/ with the build's version). The cache is named after the version,
 // so a new build installs next to the old one; on activate the old caches are deleted.
 // Requests: pages network-first (fresh when online, cached when not); everything else
-// cache-first (file names carry content hashes). Only same-origin GETs are handled.
+// cache-first (file names carry content hashes). Only same-origin GETs without
+// credentials are handled.
 const BUILD = '__SDL_BUILD__'; // replaced by scripts/postbuild.py with the build's hash
 const PREFIX = 'sdl-lab-';
 const CACHE = PREFIX + BUILD;
@@ -42,6 +43,9 @@ self.addEventListener('fetch', (event) => {
   const req = event.request;
   const url = new URL(req.url);
   if (req.method !== 'GET' || url.origin !== self.location.origin) return;
+  // A request with credentials (a cmi5 LRS on this origin) is never the site's: straight
+  // to the network.
+  if (req.headers.has('authorization')) return;
   if (req.mode === 'navigate') {
     event.respondWith(
       (async () => {

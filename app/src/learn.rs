@@ -107,6 +107,24 @@ impl Learn {
                 }
             });
         }
+        // cmi5: the learner's progress kept in the LRS arrives once the session has
+        // started; merged in, it is reported and saved again (the effect below).
+        if in_lms {
+            crate::lms::when_loaded(move |loaded| match loaded {
+                Ok(raw) => {
+                    let theirs = raw.and_then(|r| Progress::parse(&r).ok());
+                    // The LRS's record wins for each tutorial it has: what this page
+                    // made before it arrived (the launched tutorial's entry, just
+                    // opened, so newer) is not the learner's progress.
+                    learn.progress.update(|p| {
+                        for (id, t) in theirs.iter().flat_map(|t| &t.tutorials) {
+                            p.tutorials.insert(id.clone(), t.clone());
+                        }
+                    });
+                }
+                Err(message) => learn.lms_notice.set(Some(message)),
+            });
+        }
         Effect::new(move || {
             if in_lms {
                 save_to_lms(learn, launched.as_deref());
@@ -363,7 +381,12 @@ fn save_to_lms(learn: Learn, launched: Option<&str>) {
         let score = t
             .score
             .map(|s| 100.0 * f64::from(s.correct) / f64::from(s.total.max(1)));
-        crate::lms::report_progress(t.completed, score);
+        // The steps done, of the steps and the quiz (which completes the tutorial).
+        let steps = launched
+            .and_then(content::find)
+            .map_or(0, |t| t.steps.len());
+        let done = 100.0 * t.steps_done.len() as f64 / (steps + 1) as f64;
+        crate::lms::report_progress(t.completed, done, score);
     }
 }
 

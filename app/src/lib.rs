@@ -8,9 +8,10 @@
 //! modules that talk to browser APIs directly (with `host`: visibility, embedding,
 //! clipboard).
 //! `url_state` keeps the lab in the address bar; `embed` reads the query of an embed
-//! (`?embed=1&scenario=…`); `lms` reports to a course's LMS; `markdown` renders
+//! (`?embed=1&scenario=…`); `lms` reports to a course's LMS (SCORM, or cmi5 through `cmi5`); `markdown` renders
 //! catalogue and tutorial prose without ever injecting HTML.
 
+pub mod cmi5;
 pub mod components;
 pub mod console_state;
 pub mod docs;

@@ -1,5 +1,9 @@
-//! The LMS adapter: when the lab runs inside a course's SCORM package, it reports to the
-//! LMS; standalone, every call is a no-op.
+//! The LMS adapter: when the lab runs inside a course's SCORM or cmi5 package, it reports
+//! to the LMS; standalone, every call is a no-op.
+//!
+//! `connect()` chooses by what the launch provides: a cmi5 launch (`endpoint`, `fetch`,
+//! `actor`, `registration`, `activityId` in the page's address) goes to `crate::cmi5`,
+//! which talks xAPI to the LRS the launch names; otherwise the SCORM API is looked for.
 //!
 //! `connect()` (called once by `App`) looks for the LMS's API object the way the SCORM
 //! run-time specs say: `API_1484_11` (SCORM 2004) or `API` (SCORM 1.2) on this window, its
@@ -50,6 +54,7 @@ const FALLBACK_KEY_PREFIX: &str = "sdl-progress-lms-";
 pub enum Version {
     Scorm12,
     Scorm2004,
+    Cmi5,
 }
 
 impl Version {
@@ -58,6 +63,7 @@ impl Version {
         match self {
             Version::Scorm12 => "SCORM 1.2",
             Version::Scorm2004 => "SCORM 2004",
+            Version::Cmi5 => "cmi5",
         }
     }
 }
@@ -86,6 +92,9 @@ thread_local! {
 
 /// The SCORM version of the connected LMS, if any.
 pub fn version() -> Option<Version> {
+    if crate::cmi5::active() {
+        return Some(Version::Cmi5);
+    }
     LMS.with(|l| {
         l.borrow()
             .as_ref()
@@ -110,6 +119,21 @@ pub fn connect() -> bool {
     if LMS.with(|l| l.borrow().is_some()) || found().is_some() {
         return version().is_some();
     }
+    let search = crate::web::location_search();
+    if let Some(started) = crate::cmi5::connect(&search, MASTERY_PERCENT / 100.0) {
+        FOUND.with(|f| *f.borrow_mut() = Some(Version::Cmi5));
+        if let Err(e) = started {
+            PROBLEM.with(|p| {
+                *p.borrow_mut() = Some(format!(
+                    "The course's LMS launched this page with cmi5 parameters it cannot use \
+                     ({e}), so your progress here is not reported to the course."
+                ))
+            });
+            return false;
+        }
+        finish_on_leave();
+        return true;
+    }
     let Some((version, api)) = find_api() else {
         return false;
     };
@@ -125,7 +149,7 @@ pub fn connect() -> bool {
     };
     let (init, status_key) = match version {
         Version::Scorm12 => ("LMSInitialize", "cmi.core.lesson_status"),
-        Version::Scorm2004 => ("Initialize", "cmi.completion_status"),
+        _ => ("Initialize", "cmi.completion_status"),
     };
     // A reload this page's session survived: carry on with it if the LMS still has it open.
     let kept = session_take(OPEN_SESSION_KEY).and_then(|s| s.parse::<f64>().ok());
@@ -156,8 +180,13 @@ pub fn connect() -> bool {
     }
     LMS.with(|l| *l.borrow_mut() = Some(lms));
     watch_reloads();
-    // Finish when the learner leaves (the LMS closes the frame or navigates); a reload
-    // keeps the session open for the page that comes back.
+    finish_on_leave();
+    true
+}
+
+/// Finishes when the learner leaves (the LMS closes the frame or navigates); a reload
+/// keeps a SCORM session open for the page that comes back.
+fn finish_on_leave() {
     let on_leave = Closure::<dyn Fn()>::new(|| {
         if with_lms(|l| l.reloading).unwrap_or(false) {
             keep_open();
@@ -168,7 +197,6 @@ pub fn connect() -> bool {
     let _ = web_sys::window()
         .map(|w| w.add_event_listener_with_callback("pagehide", on_leave.as_ref().unchecked_ref()));
     on_leave.forget(); // lives as long as the page
-    true
 }
 
 /// The page is about to reload itself (the update notice's Reload): when it goes, the
@@ -214,9 +242,14 @@ fn keep_open() {
     });
 }
 
-/// Reports completion and, if given, a score in percent (clamped to 0–100), judged
-/// against the mastery score; commits. Nothing is sent when it is what was last reported.
-pub fn report_progress(completed: bool, score: Option<f64>) {
+/// Reports completion, the share of the tutorial's steps done (percent; cmi5 only) and,
+/// if given, a score in percent (clamped to 0–100), judged against the mastery score;
+/// commits. Nothing is sent when it is what was last reported.
+pub fn report_progress(completed: bool, progress: f64, score: Option<f64>) {
+    if version() == Some(Version::Cmi5) {
+        crate::cmi5::report(completed, progress.clamp(0.0, 100.0) as u8, score);
+        return;
+    }
     with_lms(|lms| {
         let score = score.filter(|s| s.is_finite()).map(|s| s.clamp(0.0, 100.0));
         let key = (completed, score.map(f64::to_bits));
@@ -241,7 +274,7 @@ pub fn report_progress(completed: bool, score: Option<f64>) {
                     lms.set("cmi.core.lesson_status", status);
                 }
             }
-            Version::Scorm2004 => {
+            _ => {
                 if let Some(s) = score {
                     lms.set("cmi.score.min", "0");
                     lms.set("cmi.score.max", "100");
@@ -264,7 +297,8 @@ pub fn report_progress(completed: bool, score: Option<f64>) {
 pub fn suspend_limit() -> Option<usize> {
     version().map(|v| match v {
         Version::Scorm12 => SUSPEND_MAX_12,
-        Version::Scorm2004 => SUSPEND_MAX_2004,
+        // cmi5: the AU's own xAPI state document, whose size the spec leaves open.
+        _ => SUSPEND_MAX_2004,
     })
 }
 
@@ -278,6 +312,9 @@ pub fn save_progress(data: &str) -> bool {
     if data.chars().count() > max {
         return false;
     }
+    if version() == Some(Version::Cmi5) {
+        return crate::cmi5::save(data);
+    }
     with_lms(|lms| {
         let ok = lms.set("cmi.suspend_data", data);
         lms.commit();
@@ -286,7 +323,15 @@ pub fn save_progress(data: &str) -> bool {
     .unwrap_or(false)
 }
 
-/// The progress saved in an earlier session, if the LMS has any.
+/// cmi5: `f` gets the learner's progress the LRS keeps once it has arrived (the session
+/// starts asynchronously), or why the session could not start, in words for the
+/// learner. SCORM: never called
+/// (`saved_progress` answers at once).
+pub fn when_loaded(f: impl FnOnce(Result<Option<String>, String>) + 'static) {
+    crate::cmi5::when_loaded(f);
+}
+
+/// The progress saved in an earlier session, if the LMS has any (SCORM).
 pub fn saved_progress() -> Option<String> {
     with_lms(|lms| call(&lms.api, &lms.get_name(), &["cmi.suspend_data"]))
         .flatten()
@@ -295,10 +340,13 @@ pub fn saved_progress() -> Option<String> {
 
 /// The learner's id in the LMS (`cmi.core.student_id` / `cmi.learner_id`).
 pub fn learner_id() -> Option<String> {
+    if version() == Some(Version::Cmi5) {
+        return crate::cmi5::learner();
+    }
     with_lms(|lms| {
         let key = match lms.version {
             Version::Scorm12 => "cmi.core.student_id",
-            Version::Scorm2004 => "cmi.learner_id",
+            _ => "cmi.learner_id",
         };
         call(&lms.api, &lms.get_name(), &[key])
     })
@@ -388,10 +436,11 @@ pub fn fit(progress: &Progress, launched: Option<&str>, max: usize) -> Fitted {
 /// Ends the session: session time, exit mode `suspend` (the learner may come back: a
 /// conforming LMS keeps the suspend data), commit, finish. Idempotent.
 pub fn finish() {
+    crate::cmi5::terminate();
     with_lms(|lms| {
         let (exit_key, finish) = match lms.version {
             Version::Scorm12 => ("cmi.core.exit", "LMSFinish"),
-            Version::Scorm2004 => ("cmi.exit", "Terminate"),
+            _ => ("cmi.exit", "Terminate"),
         };
         lms.set(exit_key, "suspend");
         lms.commit();
@@ -401,8 +450,8 @@ pub fn finish() {
 }
 
 #[wasm_bindgen(js_name = lmsReportProgress)]
-pub fn js_report_progress(completed: bool, score: Option<f64>) {
-    report_progress(completed, score);
+pub fn js_report_progress(completed: bool, score: Option<f64>, progress: Option<f64>) {
+    report_progress(completed, progress.unwrap_or(0.0), score);
 }
 
 #[wasm_bindgen(js_name = lmsSaveProgress)]
@@ -421,12 +470,13 @@ pub fn js_keep_open() {
     keep_open_for_reload();
 }
 
-/// `"scorm12"`, `"scorm2004"`, or `undefined` when the lab runs standalone.
+/// `"scorm12"`, `"scorm2004"`, `"cmi5"`, or `undefined` when the lab runs standalone.
 #[wasm_bindgen(js_name = lmsVersion)]
 pub fn js_version() -> Option<String> {
     version().map(|v| match v {
         Version::Scorm12 => "scorm12".into(),
         Version::Scorm2004 => "scorm2004".into(),
+        Version::Cmi5 => "cmi5".into(),
     })
 }
 
@@ -434,14 +484,14 @@ impl Lms {
     fn get_name(&self) -> String {
         match self.version {
             Version::Scorm12 => "LMSGetValue".into(),
-            Version::Scorm2004 => "GetValue".into(),
+            _ => "GetValue".into(),
         }
     }
 
     fn set(&self, key: &str, value: &str) -> bool {
         let name = match self.version {
             Version::Scorm12 => "LMSSetValue",
-            Version::Scorm2004 => "SetValue",
+            _ => "SetValue",
         };
         call(&self.api, name, &[key, value]).as_deref() == Some("true")
     }
@@ -451,7 +501,7 @@ impl Lms {
         let elapsed = (js_sys::Date::now() - self.started_ms).max(0.0) / 1000.0;
         let (key, name) = match self.version {
             Version::Scorm12 => ("cmi.core.session_time", "LMSCommit"),
-            Version::Scorm2004 => ("cmi.session_time", "Commit"),
+            _ => ("cmi.session_time", "Commit"),
         };
         self.set(key, &session_time(self.version, elapsed));
         call(&self.api, name, &[""]);
@@ -460,7 +510,7 @@ impl Lms {
     fn last_error(&self) -> String {
         let name = match self.version {
             Version::Scorm12 => "LMSGetLastError",
-            Version::Scorm2004 => "GetLastError",
+            _ => "GetLastError",
         };
         call(&self.api, name, &[]).unwrap_or_else(|| "unknown".into())
     }
@@ -468,7 +518,7 @@ impl Lms {
     fn error_string(&self, code: &str) -> String {
         let name = match self.version {
             Version::Scorm12 => "LMSGetErrorString",
-            Version::Scorm2004 => "GetErrorString",
+            _ => "GetErrorString",
         };
         call(&self.api, name, &[code])
             .filter(|s| !s.is_empty())
@@ -479,7 +529,7 @@ impl Lms {
     fn stated_mastery(&self) -> Option<f64> {
         let (key, scale) = match self.version {
             Version::Scorm12 => ("cmi.student_data.mastery_score", 1.0),
-            Version::Scorm2004 => ("cmi.scaled_passing_score", 100.0),
+            _ => ("cmi.scaled_passing_score", 100.0),
         };
         let raw = call(&self.api, &self.get_name(), &[key])?;
         let value = raw.trim().parse::<f64>().ok()? * scale;
@@ -499,7 +549,7 @@ pub fn session_time(version: Version, seconds: f64) -> String {
     );
     match version {
         Version::Scorm12 => format!("{:04}:{m:02}:{s:02}.{c:02}", h.min(9_999)),
-        Version::Scorm2004 => format!("PT{h}H{m}M{s}.{c:02}S"),
+        _ => format!("PT{h}H{m}M{s}.{c:02}S"),
     }
 }
 

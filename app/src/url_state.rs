@@ -100,7 +100,7 @@ impl Share {
     }
 }
 
-/// The launch parameters of a page launched from an LMS (`series`, `tutorial`), as
+/// The launch parameters of a page launched from an LMS (`series`, `tutorial`, cmi5's), as
 /// given; empty outside an LMS.
 fn launch_params(query: &str) -> String {
     if crate::lms::found().is_none() {
@@ -111,7 +111,17 @@ fn launch_params(query: &str) -> String {
         .split('&')
         .filter(|p| {
             let key = p.split_once('=').map_or(*p, |(k, _)| k);
-            matches!(key, "series" | "tutorial")
+            // cmi5's own (`crate::cmi5`) too, so the lab's address keeps the launch.
+            matches!(
+                key,
+                "series"
+                    | "tutorial"
+                    | "endpoint"
+                    | "fetch"
+                    | "actor"
+                    | "registration"
+                    | "activityId"
+            )
         })
         .collect::<Vec<_>>()
         .join("&")

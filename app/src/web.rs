@@ -177,26 +177,61 @@ pub async fn read_chosen_file(
 
 /// The text of `url` (relative to the page: a file of the site), or what went wrong.
 pub async fn fetch_text(url: &str) -> Result<String, String> {
+    match response_text(url, window().fetch_with_str(url)).await? {
+        (200..=299, text) => Ok(text),
+        (status, _) => Err(format!("{url}: HTTP {status}")),
+    }
+}
+
+/// Starts an HTTP request with `headers` (name, value) and a text body, never sending
+/// cookies; `keepalive` lets it finish after the page has gone (from `pagehide`).
+pub fn start_request(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+    keepalive: bool,
+) -> js_sys::Promise {
     use wasm_bindgen::JsCast;
-    let response = wasm_bindgen_futures::JsFuture::from(window().fetch_with_str(url))
+    let set = |o: &js_sys::Object, k: &str, v: wasm_bindgen::JsValue| {
+        let _ = js_sys::Reflect::set(o, &k.into(), &v);
+    };
+    let (init, head) = (js_sys::Object::new(), js_sys::Object::new());
+    for (k, v) in headers {
+        set(&head, k, (*v).into());
+    }
+    set(&init, "method", method.into());
+    set(&init, "headers", head.into());
+    set(&init, "credentials", "omit".into());
+    set(&init, "cache", "no-store".into());
+    if let Some(b) = body {
+        set(&init, "body", b.into());
+    }
+    if keepalive {
+        set(&init, "keepalive", true.into());
+    }
+    window().fetch_with_str_and_init(url, init.unchecked_ref())
+}
+
+/// The status and body text of a request `start_request` started, or why there is none.
+pub async fn response_text(url: &str, started: js_sys::Promise) -> Result<(u16, String), String> {
+    use wasm_bindgen::JsCast;
+    let response: web_sys::Response = wasm_bindgen_futures::JsFuture::from(started)
         .await
-        .map_err(|_| {
+        .ok()
+        .and_then(|r| r.dyn_into().ok())
+        .ok_or_else(|| {
             format!("{url} could not be fetched (offline, or not deployed beside the page?)")
         })?;
-    let response: web_sys::Response = response
-        .dyn_into()
-        .map_err(|_| format!("{url}: no response"))?;
-    if !response.ok() {
-        return Err(format!("{url}: HTTP {}", response.status()));
-    }
     let text = response
         .text()
         .map_err(|_| format!("{url}: the body could not be read"))?;
-    wasm_bindgen_futures::JsFuture::from(text)
+    let text = wasm_bindgen_futures::JsFuture::from(text)
         .await
         .ok()
         .and_then(|t| t.as_string())
-        .ok_or_else(|| format!("{url}: the body is not text"))
+        .ok_or_else(|| format!("{url}: the body is not text"))?;
+    Ok((response.status(), text))
 }
 
 /// The text of one of the site's data files loaded on demand (`docs.json`, the

@@ -269,7 +269,7 @@ fn prom_duration(ns: Nanos) -> String {
 /// Alert rules (the defaults and the learner's own) as a Prometheus rules file, one
 /// group, that `promtool check rules` accepts: each rule's condition as `expr`, its `for`,
 /// its severity as a label and its summary as an annotation.
-pub fn alert_rules_yaml(rules: &[crate::alerts::Rule]) -> String {
+pub fn alert_rules_yaml<'a>(rules: impl IntoIterator<Item = &'a crate::alerts::Rule>) -> String {
     let mut out = String::from(
         "# Alert rules from Systems Design Lab. The golden series (latency_p99_s, error_rate,\n# throughput_rps, ...) are the lab's recording-rule names: they exist in Prometheus\n# when the lab's OpenMetrics export is loaded, or where you record them yourself.\ngroups:\n  - name: sdl-lab\n    rules:\n",
     );
@@ -463,13 +463,7 @@ mod tests {
         cfg.add_rule("SlowDb: histogram_quantile(0.99, sum by (le) (rate(db_query_duration_seconds_bucket[1m]))) > 0.1 for 90s critical").unwrap();
         let mut lab = crate::sim::Lab::new(&cfg).unwrap();
         lab.advance(20 * NS_PER_SEC);
-        let rules: Vec<_> = lab
-            .alerts()
-            .alerts()
-            .iter()
-            .map(|a| a.rule.clone())
-            .collect();
-        let yaml = alert_rules_yaml(&rules);
+        let yaml = alert_rules_yaml(lab.alerts().alerts().iter().map(|a| &a.rule));
         assert!(yaml.contains("\n      - alert: SlowDb\n        expr: \"histogram_quantile(0.99, sum by (le) (rate(db_query_duration_seconds_bucket[1m]))) > 0.1\"\n        for: 90s\n        labels:\n          severity: critical\n"), "{yaml}");
         let otlp = otlp_traces_json(lab.traces(), DEFAULT_EPOCH_S);
         assert!(

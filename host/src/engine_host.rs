@@ -561,13 +561,7 @@ impl EngineHost {
                     engine::export::openmetrics(lab, engine::export::DEFAULT_EPOCH_S)
                 }
                 ExportKind::AlertRules => {
-                    let rules: Vec<_> = lab
-                        .alerts()
-                        .alerts()
-                        .iter()
-                        .map(|a| a.rule.clone())
-                        .collect();
-                    engine::export::alert_rules_yaml(&rules)
+                    engine::export::alert_rules_yaml(lab.alerts().alerts().iter().map(|a| &a.rule))
                 }
                 ExportKind::Grafana => {
                     let specs = switched_metrics(lab);

@@ -4,14 +4,16 @@
 //! `engine::codec`'s binary form, and the other modules compute what the page draws from
 //! the run: a heatmap's grid (`heatmap`), data anomalies (`integrity`), the figures runs
 //! are compared by (`figures`), the log filter (`logs`), the traces listed (`traces`), a
-//! panel's expressions (`panels`), a tutorial step's setup (`setup`), the learner's saved progress (`progress`), an embed's
-//! query and snippet (`embed`) and how numbers read (`format`); `heap` counts the bytes the
+//! panel's expressions (`panels`), a tutorial step's setup (`setup`), the learner's saved
+//! progress (`progress`), an embed's query and snippet (`embed`), what a cmi5 launch
+//! reads and sends (`cmi5`) and how numbers read (`format`); `heap` counts the bytes the
 //! run holds (its memory ceiling).
 //!
 //! This crate depends on the engine and the tutorials only: not Leptos, web-sys or
 //! wasm-bindgen (`tests/it/deps.rs` checks), so what the page may compute itself is
 //! decided by the compiler ("The page only draws", ARCHITECTURE.md).
 
+pub mod cmi5;
 pub mod embed;
 pub mod engine_host;
 pub mod figures;

@@ -53,6 +53,38 @@ const PNG_CHARTS: [PngChart; 4] = [
     ),
 ];
 
+/// The files for real tools: test id, what the engine makes, extension, type, label.
+const TOOL_FILES: [(&str, ExportKind, &str, &str, &str); 4] = [
+    (
+        "export-openmetrics",
+        ExportKind::OpenMetrics,
+        "om.txt",
+        "text/plain",
+        "History (OpenMetrics)",
+    ),
+    (
+        "export-rules",
+        ExportKind::AlertRules,
+        "rules.yml",
+        "text/yaml",
+        "Alert rules (Prometheus)",
+    ),
+    (
+        "export-grafana",
+        ExportKind::Grafana,
+        "grafana.json",
+        "application/json",
+        "Dashboard (Grafana)",
+    ),
+    (
+        "export-traces",
+        ExportKind::Traces,
+        "otlp.json",
+        "application/json",
+        "Traces (OTLP JSON)",
+    ),
+];
+
 #[component]
 pub fn ExportPanel() -> impl IntoView {
     let sim = Sim::expect();
@@ -212,34 +244,17 @@ pub fn ExportPanel() -> impl IntoView {
                 "For real tools: the whole history for Prometheus (promtool tsdb create-blocks-from openmetrics), the alert rules for promtool check rules, the dashboard for Grafana with the same PromQL, the traces for Jaeger or Tempo (OTLP JSON)."
             </p>
             <div class="button-row">
-                <button
-                    type="button"
-                    data-testid="export-openmetrics"
-                    on:click=move |_| export(ExportKind::OpenMetrics, "om.txt", "text/plain")
-                >
-                    "History (OpenMetrics)"
-                </button>
-                <button
-                    type="button"
-                    data-testid="export-rules"
-                    on:click=move |_| export(ExportKind::AlertRules, "rules.yml", "text/yaml")
-                >
-                    "Alert rules (Prometheus)"
-                </button>
-                <button
-                    type="button"
-                    data-testid="export-grafana"
-                    on:click=move |_| export(ExportKind::Grafana, "grafana.json", "application/json")
-                >
-                    "Dashboard (Grafana)"
-                </button>
-                <button
-                    type="button"
-                    data-testid="export-traces"
-                    on:click=move |_| export(ExportKind::Traces, "otlp.json", "application/json")
-                >
-                    "Traces (OTLP JSON)"
-                </button>
+                {TOOL_FILES
+                    .iter()
+                    .map(|(testid, kind, ext, mime, label)| {
+                        let kind = kind.clone();
+                        view! {
+                            <button type="button" data-testid=*testid on:click=move |_| export(kind.clone(), ext, mime)>
+                                {*label}
+                            </button>
+                        }
+                    })
+                    .collect_view()}
             </div>
             <div class="button-row">
                 <label for="png-chart">"Chart"</label>

@@ -45,6 +45,6 @@ fn without_an_lms_the_adapter_does_nothing() {
     assert_eq!(lms::version(), None);
     assert!(!lms::save_progress("x"));
     assert_eq!(lms::saved_progress(), None);
-    lms::report_progress(true, Some(90.0));
+    lms::report_progress(true, 100.0, Some(90.0));
     lms::finish();
 }

@@ -616,3 +616,51 @@ fn a_saved_configuration_file_runs_and_answers_queries() {
     assert!(err.contains("cannot read --config"), "{err}");
     let _ = std::fs::remove_file(path);
 }
+
+/// Issue 24: the sample grid follows the run's time scale. The same M/M/1 in seconds
+/// (λ = 0.9/s, 1 s service, 4,000,000 s) and in milliseconds (λ = 900/s, 1 ms, 4,000 s)
+/// simulates the same requests with the same statistics, and the long run holds at most
+/// 14,400 samples instead of four million (what it costs is its events).
+#[test]
+fn a_run_in_seconds_costs_what_the_same_run_in_milliseconds_does() {
+    let slow = json(&[
+        "run",
+        "--system",
+        "queue",
+        "--set",
+        "arrival_rate_rps=0.9",
+        "--set",
+        "service_time_ms=1000",
+        "--duration",
+        "4000000s",
+    ]);
+    let fast = json(&[
+        "run",
+        "--system",
+        "queue",
+        "--set",
+        "arrival_rate_rps=900",
+        "--set",
+        "service_time_ms=1",
+        "--duration",
+        "4000s",
+    ]);
+    assert_eq!(
+        slow["summary"]["requests_total"],
+        fast["summary"]["requests_total"]
+    );
+    let (a, b) = (
+        slow["summary"]["latency_mean_s"].as_f64().unwrap(),
+        fast["summary"]["latency_mean_s"].as_f64().unwrap(),
+    );
+    assert!((a / b / 1000.0 - 1.0).abs() < 1e-6, "{a} vs {b}");
+    assert_eq!(fast["sample_interval_s"], 1);
+    let interval = slow["sample_interval_s"].as_u64().unwrap();
+    assert!(
+        4_000_000 / interval <= 14_400,
+        "{interval} s between samples"
+    );
+    // Up to 4 hours, every second is a sample (tutorials, dashboards, CSV rows).
+    let day = json(&["run", "--duration", "14400s", "--system", "queue"]);
+    assert_eq!(day["sample_interval_s"], 1);
+}

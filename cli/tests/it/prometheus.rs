@@ -43,6 +43,20 @@ fn tool(name: &str) -> Option<PathBuf> {
         .find(|p| p.exists())
 }
 
+/// A tool a test needs: its path, or `None` after saying the test is skipped; under
+/// `CI=true` a missing tool fails instead (the bootstrap installs it).
+fn required(name: &str, test: &str) -> Option<PathBuf> {
+    let found = tool(name);
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but `{name}` is missing: scripts/bootstrap.sh test installs Debian's `prometheus`"
+        );
+        eprintln!("SKIPPED: {test} — `{name}` not installed (scripts/bootstrap.sh test installs Debian's `prometheus`)");
+    }
+    found
+}
+
 fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
@@ -109,12 +123,10 @@ fn matrix(json: &str) -> Vec<(String, Vec<(f64, f64)>)> {
 
 #[test]
 fn prometheus_loads_the_export_and_answers_as_the_lab_does() {
-    let (Some(promtool), Some(prometheus)) = (tool("promtool"), tool("prometheus")) else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but promtool/prometheus are missing: scripts/bootstrap.sh test installs Debian's `prometheus`"
-        );
-        eprintln!("SKIPPED: Prometheus round trip — promtool/prometheus not installed (scripts/bootstrap.sh test installs Debian's `prometheus`)");
+    let (Some(promtool), Some(prometheus)) = (
+        required("promtool", "Prometheus round trip"),
+        required("prometheus", "Prometheus round trip"),
+    ) else {
         return;
     };
     let dir = std::env::temp_dir().join(format!("sdl-prom-{}", std::process::id()));
@@ -232,12 +244,7 @@ fn prometheus_loads_the_export_and_answers_as_the_lab_does() {
 /// The alert rules file (defaults and a learner's own) passes `promtool check rules`.
 #[test]
 fn promtool_accepts_the_alert_rules_file() {
-    let Some(promtool) = tool("promtool") else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but promtool is missing: scripts/bootstrap.sh test installs Debian's `prometheus`"
-        );
-        eprintln!("SKIPPED: promtool check rules — promtool not installed (scripts/bootstrap.sh test installs Debian's `prometheus`)");
+    let Some(promtool) = required("promtool", "promtool check rules") else {
         return;
     };
     let yaml = sdl(&[

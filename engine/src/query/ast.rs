@@ -46,6 +46,17 @@ pub(super) struct Matcher {
     pub(super) regex: Option<Regex>,
 }
 
+impl MatchOp {
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            MatchOp::Eq => "=",
+            MatchOp::Ne => "!=",
+            MatchOp::Re => "=~",
+            MatchOp::NotRe => "!~",
+        }
+    }
+}
+
 impl Matcher {
     pub(super) fn matches(&self, v: &str) -> bool {
         match self.op {
@@ -208,6 +219,21 @@ pub(super) enum BinOp {
 }
 
 impl BinOp {
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Mod => "%",
+            BinOp::Pow => "^",
+            BinOp::Cmp(c) => c.as_str(),
+            BinOp::And => "and",
+            BinOp::Or => "or",
+            BinOp::Unless => "unless",
+        }
+    }
+
     pub(super) fn is_set(self) -> bool {
         matches!(self, BinOp::And | BinOp::Or | BinOp::Unless)
     }
@@ -336,12 +362,7 @@ pub(super) fn canonical(e: &Expr) -> String {
             .matchers
             .iter()
             .map(|m| {
-                let op = match m.op {
-                    MatchOp::Eq => "=",
-                    MatchOp::Ne => "!=",
-                    MatchOp::Re => "=~",
-                    MatchOp::NotRe => "!~",
-                };
+                let op = m.op.as_str();
                 format!("{}{op}{:?}", m.label, m.value)
             })
             .collect();
@@ -388,18 +409,7 @@ pub(super) fn canonical(e: &Expr) -> String {
             matching,
             ..
         } => {
-            let op = match op {
-                BinOp::Add => "+",
-                BinOp::Sub => "-",
-                BinOp::Mul => "*",
-                BinOp::Div => "/",
-                BinOp::Mod => "%",
-                BinOp::Pow => "^",
-                BinOp::Cmp(c) => c.as_str(),
-                BinOp::And => "and",
-                BinOp::Or => "or",
-                BinOp::Unless => "unless",
-            };
+            let op = op.as_str();
             let mut mods = String::new();
             if *boolean {
                 mods.push_str("bool");
@@ -438,12 +448,7 @@ pub(super) fn to_promql(e: &Expr) -> String {
                 .matchers
                 .iter()
                 .map(|m| {
-                    let op = match m.op {
-                        MatchOp::Eq => "=",
-                        MatchOp::Ne => "!=",
-                        MatchOp::Re => "=~",
-                        MatchOp::NotRe => "!~",
-                    };
+                    let op = m.op.as_str();
                     let v = m.value.replace('\\', "\\\\").replace('"', "\\\"");
                     format!("{}{op}\"{v}\"", m.label)
                 })
@@ -499,18 +504,7 @@ pub(super) fn to_promql(e: &Expr) -> String {
             matching,
             ..
         } => {
-            let op = match op {
-                BinOp::Add => "+",
-                BinOp::Sub => "-",
-                BinOp::Mul => "*",
-                BinOp::Div => "/",
-                BinOp::Mod => "%",
-                BinOp::Pow => "^",
-                BinOp::Cmp(c) => c.as_str(),
-                BinOp::And => "and",
-                BinOp::Or => "or",
-                BinOp::Unless => "unless",
-            };
+            let op = op.as_str();
             let mut mods = String::new();
             if *boolean {
                 mods.push_str(" bool");

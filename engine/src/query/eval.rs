@@ -502,34 +502,17 @@ fn binary(op: BinOp, boolean: bool, m: Option<&Matching>, l: Value, r: Value) ->
         (Value::Scalar(a), Value::Scalar(b)) => {
             Value::Scalar(result(apply(op, a, b)).unwrap_or(f64::NAN))
         }
-        (Value::Vector(v), Value::Scalar(b)) => Value::Vector(
-            v.into_iter()
-                .filter_map(|s| {
-                    let value = result(apply(op, s.value, b))?;
-                    let labels = if drops_name {
-                        drop_name(s.labels)
-                    } else {
-                        s.labels
-                    };
-                    Some(Sample { labels, value })
-                })
-                .collect(),
-        ),
-        (Value::Scalar(a), Value::Vector(v)) => Value::Vector(
-            v.into_iter()
-                .filter_map(|s| {
-                    // A comparison keeps the vector's value, on whichever side it is.
-                    let x = apply(op, a, s.value).map(|x| if is_cmp { s.value } else { x });
-                    let value = result(x)?;
-                    let labels = if drops_name {
-                        drop_name(s.labels)
-                    } else {
-                        s.labels
-                    };
-                    Some(Sample { labels, value })
-                })
-                .collect(),
-        ),
+        (Value::Vector(v), Value::Scalar(b)) => {
+            Value::Vector(with_scalar(v, |x| result(apply(op, x, b)), drops_name))
+        }
+        (Value::Scalar(a), Value::Vector(v)) => Value::Vector(with_scalar(
+            v,
+            |x| {
+                // A comparison keeps the vector's value, on whichever side it is.
+                result(apply(op, a, x).map(|y| if is_cmp { x } else { y }))
+            },
+            drops_name,
+        )),
         (Value::Vector(lv), Value::Vector(rv)) => {
             if op.is_set() {
                 return Ok(Value::Vector(set_op(op, m, lv, rv)));
@@ -537,6 +520,25 @@ fn binary(op: BinOp, boolean: bool, m: Option<&Matching>, l: Value, r: Value) ->
             Value::Vector(vector_op(op, boolean, drops_name, m, lv, rv)?)
         }
     })
+}
+
+/// A vector against a number: `value` gives each element's new value (`None` drops it).
+fn with_scalar(
+    v: Vec<Sample>,
+    value: impl Fn(f64) -> Option<f64>,
+    drops_name: bool,
+) -> Vec<Sample> {
+    v.into_iter()
+        .filter_map(|s| {
+            let value = value(s.value)?;
+            let labels = if drops_name {
+                drop_name(s.labels)
+            } else {
+                s.labels
+            };
+            Some(Sample { labels, value })
+        })
+        .collect()
 }
 
 fn set_op(op: BinOp, m: Option<&Matching>, lv: Vec<Sample>, rv: Vec<Sample>) -> Vec<Sample> {

@@ -291,6 +291,8 @@ pub fn parse_query(query: &str) -> ParsedLink {
             // A tutorial deep link (`?tutorial=<id>&step=<n>`), read by the app's tutorial
             // panel; a SCORM package's launch adds the tutorial's `series` (scripts/scorm.py).
             "tutorial" | "step" | "series" => {}
+            // A cmi5 launch's parameters, read by the app's LMS layer (app/src/cmi5.rs).
+            "endpoint" | "fetch" | "actor" | "registration" | "activityId" => {}
             // `scenario` and `mitigation` are the embed's names for the same thing: one
             // vocabulary for links, whichever page they open.
             "s" | "m" | "scenario" | "mitigation" => {

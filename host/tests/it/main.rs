@@ -4,7 +4,8 @@
 //! the engine as the page talks to it (messages, stepping, answers), `panels` what the
 //! page's panels and heatmap are given to draw, `traces` the trace panel's lists,
 //! `format` how numbers read, `progress` the learner's saved progress, `embed` an embed's
-//! query, `deps` that nothing browser-side is among the crate's dependencies, `fuzz` the
+//! query, `cmi5` a cmi5 launch and the statements it sends, `deps` that nothing
+//! browser-side is among the crate's dependencies, `fuzz` the
 //! readers of outside input (messages, progress, embed queries) under generated input,
 //! `promql` every query the lab shows against a real PromQL parser.
 
@@ -16,6 +17,7 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 static HEAP: sdl_host::heap::Counting = sdl_host::heap::Counting;
 
 mod build_config;
+mod cmi5;
 // Runs `cargo metadata`: natively only.
 #[cfg(not(target_arch = "wasm32"))]
 mod deps;
