@@ -27,5 +27,6 @@ pub mod panels;
 pub mod progress;
 pub mod protocol;
 pub mod quiz;
+pub mod search;
 pub mod setup;
 pub mod traces;

@@ -32,6 +32,7 @@ mod fuzz;
 mod fuzzkit;
 mod panels;
 mod quiz;
+mod search;
 // A real PromQL parser reads every query the lab shows: natively only.
 mod progress;
 #[cfg(not(target_arch = "wasm32"))]
