@@ -138,11 +138,11 @@ test('a deep link opens a tutorial at a step; bad links say what is wrong', asyn
   const tut = new TutorialPage(page);
   await tut.open('?tutorial=latency-inject&step=2');
   await expect(tut.title).toContainText('Inject a slow hop');
-  await expect(tut.pageTitle).toContainText('Step 2 of 3');
+  await expect(tut.pageTitle).toContainText('Step 2 of 4');
   expect(await tut.stepNumber()).toBe(2);
   await expect(tut.linkError).toHaveCount(0);
   await tut.prev.click();
-  await expect(tut.pageTitle).toContainText('Step 1 of 3');
+  await expect(tut.pageTitle).toContainText('Step 1 of 4');
   await expect(page.getByTestId('step-link')).toHaveAttribute('href', '?tutorial=latency-inject&step=1');
 
   await tut.open('?tutorial=no-such-tutorial&step=1');
@@ -151,8 +151,8 @@ test('a deep link opens a tutorial at a step; bad links say what is wrong', asyn
   await expect(tut.index).toBeVisible();
 
   await tut.open('?tutorial=latency-inject&step=9');
-  await expect(tut.linkError).toContainText('steps 1 to 3');
-  await expect(tut.pageTitle).toContainText('Step 1 of 3');
+  await expect(tut.linkError).toContainText('steps 1 to 4');
+  await expect(tut.pageTitle).toContainText('Step 1 of 4');
 });
 
 test("Apply sets the lab up for the step; Check judges the outcome, with the step's fault as it set it", async ({ page }) => {
@@ -245,7 +245,7 @@ for (const colorScheme of ['light', 'dark'] as const) {
     };
     await check();
     // The wrap-up page with quiz feedback showing.
-    await tut.open('?tutorial=latency-inject&step=3');
+    await tut.open('?tutorial=latency-inject&step=4');
     await tut.next.click();
     await tut.quizSubmit.click();
     await expect(tut.feedback(1)).not.toBeEmpty();
@@ -269,7 +269,7 @@ test('the tutorial panel fits a 375 px wide phone', async ({ page }) => {
     expect(o.scroll, JSON.stringify(o)).toBeLessThanOrEqual(o.client);
   };
   await fits();
-  await tut.open('?tutorial=latency-inject&step=3');
+  await tut.open('?tutorial=latency-inject&step=4');
   await tut.next.click();
   await expect(tut.quiz).toBeVisible();
   await fits();
