@@ -70,6 +70,12 @@ pub fn key_belongs_to_focus(ev: &web_sys::KeyboardEvent) -> bool {
 
 // ---- tutorial progress: localStorage, file download and upload, the query string ----
 
+/// A number nobody can predict, for seeds the learner keeps (the quiz's choice order):
+/// `Math.random()`'s bits mixed with the time.
+pub fn entropy() -> u64 {
+    ((js_sys::Math::random() * 9_007_199_254_740_992.0) as u64) ^ epoch_ms().rotate_left(17)
+}
+
 /// Milliseconds since the Unix epoch (the browser's clock; timestamps in progress only).
 pub fn epoch_ms() -> u64 {
     let ms = js_sys::Date::now();

@@ -158,6 +158,9 @@ fn describe_text(d: &ItemDescription) -> String {
     }
     if !d.strikes.is_empty() {
         let _ = writeln!(out, "\nSTRIKES: {}", d.strikes.join(", "));
+        if let Some(fault) = d.fault {
+            let _ = writeln!(out, "KIND OF FAULT: {fault}");
+        }
     }
     if !d.mitigations.is_empty() {
         let _ = writeln!(out, "MITIGATIONS: {}", d.mitigations.join(", "));

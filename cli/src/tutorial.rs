@@ -76,6 +76,14 @@ fn check(id: Option<&str>) -> Result<String, UsageError> {
                         s.expect.holds,
                         r.outcome.message
                     );
+                    for (what, o) in &r.wrong {
+                        let _ = writeln!(
+                            out,
+                            "       {what}: {}{}",
+                            if o.passed { "STILL HOLDS — " } else { "" },
+                            o.message
+                        );
+                    }
                     if let Some(w) = &r.without_mitigations {
                         let _ = writeln!(
                             out,

@@ -67,8 +67,8 @@ pub fn evaluate(lab: &Lab, expect: &Expect) -> CheckOutcome {
             };
             let observed = value(first, lab, t);
             for c in &conditions {
-                let v = c.query().eval_at(lab, t);
-                match c.test(v) {
+                let v = c.value_at(lab, t);
+                match c.holds_at(lab, t) {
                     Some(true) => {}
                     Some(false) => {
                         return CheckOutcome {
@@ -131,7 +131,7 @@ pub fn evaluate(lab: &Lab, expect: &Expect) -> CheckOutcome {
                 .unwrap_or(first);
             let seen: Vec<f64> = times
                 .iter()
-                .map(|&t| worst.query().eval_at(lab, t))
+                .map(|&t| worst.value_at(lab, t))
                 .filter(|v| !v.is_nan())
                 .collect();
             let range = if seen.is_empty() {
@@ -185,17 +185,28 @@ pub struct Replay {
     /// For a `mitigate` step: the same check with the step's mitigations off. It must
     /// fail, or the mitigation is not what makes the step pass.
     pub without_mitigations: Option<CheckOutcome>,
+    /// Every other wrong choice replayed, each of which must fail: for an `inject` step
+    /// its lab without the scenarios (no fault, no symptom), then the step's own
+    /// `wrong` choices; each with what it is.
+    pub wrong: Vec<(String, CheckOutcome)>,
 }
 
 impl Replay {
-    /// The step does what its text says.
+    /// The step does what its text says: its lab passes and no wrong choice does.
     pub fn ok(&self) -> bool {
-        self.outcome.passed && self.without_mitigations.as_ref().is_none_or(|o| !o.passed)
+        self.outcome.passed
+            && self.without_mitigations.as_ref().is_none_or(|o| !o.passed)
+            && self.wrong.iter().all(|(_, o)| !o.passed)
+    }
+
+    /// How many wrong choices were replayed (and must have failed).
+    pub fn wrong_choices(&self) -> usize {
+        usize::from(self.without_mitigations.is_some()) + self.wrong.len()
     }
 }
 
-/// Runs the step's lab for `run_for_s` of virtual time with its seed and checks it (and,
-/// for a `mitigate` step, the same without its mitigations).
+/// Runs the step's lab for `run_for_s` of virtual time with its seed and checks it, and
+/// each wrong choice the same way (see `Replay`).
 pub fn replay(step: &Step) -> Result<Replay, ContentError> {
     let run = |config: engine::LabConfig| -> Result<CheckOutcome, ContentError> {
         let mut lab = Lab::new(&config)
@@ -209,10 +220,87 @@ pub fn replay(step: &Step) -> Result<Replay, ContentError> {
     } else {
         None
     };
+    let mut wrong = Vec::new();
+    if step.kind == StepKind::Inject && !step.action.scenarios.is_empty() {
+        wrong.push((
+            format!("without {}", step.action.scenarios.join(", ")),
+            run(step.lab_config_without_scenarios()?)?,
+        ));
+    }
+    for w in &step.wrong {
+        let label = if w.mitigations.is_empty() && w.params.is_empty() {
+            "with nothing switched on".to_string()
+        } else {
+            let mut parts = Vec::new();
+            if !w.mitigations.is_empty() {
+                parts.push(w.mitigations.join(", "));
+            }
+            parts.extend(w.params.iter().map(|(k, v)| format!("{k} = {v}")));
+            format!("with {}", parts.join(", "))
+        };
+        wrong.push((label, run(step.lab_config_of(w)?)?));
+    }
     Ok(Replay {
         outcome,
         without_mitigations,
+        wrong,
     })
+}
+
+/// A learner's blind diagnosis, judged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiagnosisOutcome {
+    pub right: bool,
+    pub message: String,
+}
+
+/// Judges a diagnose step's answer (`component`, `kind`: catalogue names). A wrong
+/// answer gets a hint, never the answer: which half is right, then the step's hints in
+/// turn (`attempt` counts the wrong answers so far, from 0). A step without a diagnosis
+/// has nothing to judge.
+pub fn diagnose(step: &Step, component: &str, kind: &str, attempt: usize) -> DiagnosisOutcome {
+    let Some(d) = &step.diagnosis else {
+        return DiagnosisOutcome {
+            right: false,
+            message: "This step asks for no diagnosis.".into(),
+        };
+    };
+    let (part, what) = (component == d.component, kind == d.kind);
+    let hint = || {
+        step.hints
+            .get(attempt % step.hints.len().max(1))
+            .map(|h| format!(" Hint: {h}"))
+            .unwrap_or_default()
+    };
+    let message = match (part, what) {
+        (true, true) => {
+            let named: Vec<String> = step
+                .action
+                .scenarios
+                .iter()
+                .filter_map(|id| engine::catalog::find_scenario(id).ok())
+                .filter(|m| m.kind.as_str() == kind)
+                .map(|m| format!("{} (`{}`)", m.title, m.id))
+                .collect();
+            format!(
+                "Right: the {component} is {kind}. What is on: {}.",
+                named.join(", ")
+            )
+        }
+        (true, false) => format!(
+            "The {component} is the right place, but {kind} is not what is wrong with it: look at how its signals moved, and which ones did not.{}",
+            hint()
+        ),
+        (false, true) => format!(
+            "Something is {kind}, yes, but not the {component}: follow the signal back along the request's path to where it starts.{}",
+            hint()
+        ),
+        (false, false) => format!("Not that.{}", hint()),
+    };
+    DiagnosisOutcome {
+        right: part && what,
+        message,
+    }
 }
 
 fn no_data(c: &Condition, observed: Option<f64>) -> CheckOutcome {
@@ -226,8 +314,9 @@ fn no_data(c: &Condition, observed: Option<f64>) -> CheckOutcome {
     }
 }
 
+/// The query's value that decides the condition (the largest series against `>`…).
 fn value(c: &Condition, lab: &Lab, t: Nanos) -> Option<f64> {
-    let v = c.query().eval_at(lab, t);
+    let v = c.value_at(lab, t);
     (!v.is_nan()).then_some(v)
 }
 
@@ -238,7 +327,7 @@ fn describe_all(conditions: &[Condition], lab: &Lab, t: Nanos) -> String {
             format!(
                 "`{}` = {} ({} {})",
                 c.query(),
-                num(c.query().eval_at(lab, t)),
+                num(c.value_at(lab, t)),
                 c.cmp().as_str(),
                 num(c.threshold())
             )

@@ -234,6 +234,18 @@ pub fn convert_tutorial(
         })
         .collect();
 
+    if let Some(d) = &raw.difficulty {
+        if !DIFFICULTIES.contains(&d.as_str()) {
+            errs.push(
+                None,
+                "difficulty",
+                format!("is `{d}`; one of {}", DIFFICULTIES.join(", ")),
+            );
+        }
+    }
+    for (i, a) in raw.assumes.iter().enumerate() {
+        nonempty(&mut errs, None, &format!("assumes[{i}]"), a);
+    }
     if !errs.list.is_empty() {
         return Err(errs.list);
     }
@@ -245,6 +257,9 @@ pub fn convert_tutorial(
         objectives: raw.objectives,
         prerequisites: raw.prerequisites,
         minutes: raw.minutes,
+        difficulty: raw.difficulty.unwrap_or_default(),
+        assumes: raw.assumes,
+        instructor_notes: raw.instructor_notes.unwrap_or_default(),
         steps,
         code,
         exercises,
@@ -505,6 +520,33 @@ fn convert_step(errs: &mut Errors, lab: &RawLab, number: usize, s: &RawStep) -> 
     for (i, h) in s.hints.iter().enumerate() {
         nonempty(errs, at, &format!("hints[{i}]"), h);
     }
+    let diagnosis = s.diagnosis.as_ref().map(|d| Diagnosis {
+        component: d.component.clone(),
+        kind: d.kind.clone(),
+    });
+    if let Some(d) = &diagnosis {
+        check_diagnosis(errs, at, kind, &action, d);
+    } else if kind == Some(StepKind::Diagnose) {
+        errs.push(
+            at,
+            "diagnosis",
+            "a diagnose step names its answer: [steps.diagnosis] component = \"…\", kind = \"…\" (the learner picks them blind)",
+        );
+    }
+    let mut wrong = Vec::new();
+    for (i, w) in s.wrong.iter().enumerate() {
+        let field = format!("wrong[{i}]");
+        nonempty(errs, at, &format!("{field}.feedback"), &w.feedback);
+        wrong.push(WrongChoice {
+            mitigations: w.mitigations.clone(),
+            params: w
+                .params
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_raw()))
+                .collect(),
+            feedback: w.feedback.clone(),
+        });
+    }
     if errs.list.len() > before {
         return None;
     }
@@ -519,7 +561,88 @@ fn convert_step(errs: &mut Errors, lab: &RawLab, number: usize, s: &RawStep) -> 
             holds,
         },
         hints: s.hints.clone(),
+        diagnosis,
+        wrong,
     })
+    .and_then(|step| {
+        // A wrong choice must describe a lab that runs.
+        for (i, w) in step.wrong.iter().enumerate() {
+            if let Err(e) = step.lab_config_of(w) {
+                errs.push(at, &format!("wrong[{i}]"), e.message.clone());
+            }
+        }
+        (errs.list.len() == before).then_some(step)
+    })
+}
+
+/// A diagnosis names a component and a kind of fault from the catalogue's vocabulary,
+/// and they are those of a scenario the step switches on (so the answer is true).
+fn check_diagnosis(
+    errs: &mut Errors,
+    at: Option<usize>,
+    kind: Option<StepKind>,
+    action: &Action,
+    d: &Diagnosis,
+) {
+    use engine::scenario::FaultKind;
+    use engine::strike::Component;
+    if kind != Some(StepKind::Diagnose) {
+        errs.push(at, "diagnosis", "only a diagnose step has a diagnosis");
+    }
+    let component = Component::parse(&d.component);
+    if component.is_none() {
+        errs.push(
+            at,
+            "diagnosis.component",
+            format!(
+                "unknown component `{}`; one of {}",
+                d.component,
+                Component::ALL.map(|c| c.as_str()).join(", ")
+            ),
+        );
+    }
+    let fault = FaultKind::parse(&d.kind);
+    if fault.is_none() {
+        errs.push(
+            at,
+            "diagnosis.kind",
+            format!(
+                "unknown kind of fault `{}`; one of {}",
+                d.kind,
+                FaultKind::ALL.map(|k| k.as_str()).join(", ")
+            ),
+        );
+    }
+    let (Some(component), Some(fault)) = (component, fault) else {
+        return;
+    };
+    let true_of_a_scenario = action.scenarios.iter().any(|id| {
+        engine::catalog::find_scenario(id)
+            .is_ok_and(|m| m.kind == fault && m.strikes.contains(&component))
+    });
+    if !true_of_a_scenario {
+        errs.push(
+            at,
+            "diagnosis",
+            format!(
+                "`{} {}` is not what the step's scenarios ({}) are: their components and kinds are {}",
+                d.component,
+                d.kind,
+                action.scenarios.join(", "),
+                action
+                    .scenarios
+                    .iter()
+                    .filter_map(|id| engine::catalog::find_scenario(id).ok())
+                    .map(|m| format!(
+                        "{} {}",
+                        m.strikes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join("/"),
+                        m.kind.as_str()
+                    ))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        );
+    }
 }
 
 fn convert_question(errs: &mut Errors, i: usize, q: RawQuestion) -> Option<Question> {

@@ -17,6 +17,9 @@ pub struct Series {
     pub order: u32,
 }
 
+/// How hard a tutorial is.
+pub const DIFFICULTIES: [&str; 3] = ["intro", "intermediate", "advanced"];
+
 /// One tutorial (`content/tutorials/<series>/<nn>-<id>.toml`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tutorial {
@@ -31,6 +34,13 @@ pub struct Tutorial {
     pub prerequisites: Vec<String>,
     /// Estimated time to complete.
     pub minutes: u32,
+    /// `intro`, `intermediate` or `advanced` (empty where the file does not say).
+    pub difficulty: String,
+    /// The background it assumes, one item each (what a learner should already know).
+    pub assumes: Vec<String>,
+    /// Notes for instructors: what learners get wrong, how to discuss it. Markdown;
+    /// kept out of the learner's view by default.
+    pub instructor_notes: String,
     pub steps: Vec<Step>,
     pub code: Vec<CodeExample>,
     pub exercises: Vec<Exercise>,
@@ -56,9 +66,12 @@ impl Tutorial {
     /// checker needs (steps' titles, kinds, actions and expectations) stay.
     pub fn prose_mut(&mut self) -> Vec<&mut String> {
         let mut out: Vec<&mut String> = self.objectives.iter_mut().collect();
+        out.extend(self.assumes.iter_mut());
+        out.push(&mut self.instructor_notes);
         for s in &mut self.steps {
             out.push(&mut s.text);
             out.extend(s.hints.iter_mut());
+            out.extend(s.wrong.iter_mut().map(|w| &mut w.feedback));
         }
         for c in &mut self.code {
             out.push(&mut c.title);
@@ -145,6 +158,29 @@ pub struct Step {
     pub action: Action,
     pub expect: Expect,
     pub hints: Vec<String>,
+    /// A diagnose step's answer, named blind by the learner: the component and the kind
+    /// of fault (`engine::strike::Component` and `engine::scenario::FaultKind` names).
+    pub diagnosis: Option<Diagnosis>,
+    /// Choices a learner could make here that must not pass the check (each replayed by
+    /// the native tests), with what to tell a learner who makes one.
+    pub wrong: Vec<WrongChoice>,
+}
+
+/// The fault a diagnose step's learner must name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnosis {
+    pub component: String,
+    pub kind: String,
+}
+
+/// A plausible wrong choice: the step's lab with these mitigations instead of its own
+/// and these parameters on top.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WrongChoice {
+    pub mitigations: Vec<String>,
+    pub params: Vec<(String, String)>,
+    /// Why it does not work: shown to a learner whose lab has these mitigations on.
+    pub feedback: String,
 }
 
 impl Step {
@@ -158,6 +194,40 @@ impl Step {
     /// The lab this step runs.
     pub fn lab_config(&self) -> Result<LabConfig, ContentError> {
         self.action
+            .lab_config(true)
+            .map_err(|(field, e)| ContentError::new("", field, e.to_string()).at_step(self.number))
+    }
+
+    /// The lab of a wrong choice: the step's, with the choice's mitigations instead of
+    /// its own and its parameters on top.
+    pub fn lab_config_of(&self, wrong: &WrongChoice) -> Result<LabConfig, ContentError> {
+        let mut action = self.action.clone();
+        let mine = |key: &str| {
+            key.split_once('.')
+                .is_some_and(|(sw, _)| action.mitigations.iter().any(|m| m == sw))
+        };
+        action.params.retain(|(k, _)| !mine(k));
+        action.mitigations = wrong.mitigations.clone();
+        for (k, v) in &wrong.params {
+            action.params.retain(|(key, _)| key != k);
+            action.params.push((k.clone(), v.clone()));
+        }
+        action
+            .lab_config(true)
+            .map_err(|(field, e)| ContentError::new("", field, e.to_string()).at_step(self.number))
+    }
+
+    /// The same lab with the step's scenarios off (what an "inject" step is compared
+    /// against: without its fault, the symptom must not show).
+    pub fn lab_config_without_scenarios(&self) -> Result<LabConfig, ContentError> {
+        let mut action = self.action.clone();
+        let theirs = |key: &str| {
+            key.split_once('.')
+                .is_some_and(|(sw, _)| action.scenarios.iter().any(|s| s == sw))
+        };
+        action.params.retain(|(k, _)| !theirs(k));
+        action.scenarios.clear();
+        action
             .lab_config(true)
             .map_err(|(field, e)| ContentError::new("", field, e.to_string()).at_step(self.number))
     }

@@ -30,6 +30,9 @@ codec_struct!(Tutorial {
     objectives,
     prerequisites,
     minutes,
+    difficulty,
+    assumes,
+    instructor_notes,
     steps,
     code,
     exercises,
@@ -44,7 +47,15 @@ codec_struct!(Step {
     text,
     action,
     expect,
-    hints
+    hints,
+    diagnosis,
+    wrong
+});
+codec_struct!(Diagnosis { component, kind });
+codec_struct!(WrongChoice {
+    mitigations,
+    params,
+    feedback
 });
 codec_enum!(StepKind {
     Observe,

@@ -42,6 +42,10 @@ pub struct RawTutorial {
     #[cfg_attr(not(target_arch = "wasm32"), serde(default))]
     pub prerequisites: Vec<String>,
     pub minutes: u32,
+    pub difficulty: Option<String>,
+    #[cfg_attr(not(target_arch = "wasm32"), serde(default))]
+    pub assumes: Vec<String>,
+    pub instructor_notes: Option<String>,
     #[cfg_attr(not(target_arch = "wasm32"), serde(default))]
     pub lab: RawLab,
     pub steps: Vec<RawStep>,
@@ -108,6 +112,34 @@ pub struct RawStep {
     pub expect: RawExpect,
     #[cfg_attr(not(target_arch = "wasm32"), serde(default))]
     pub hints: Vec<String>,
+    pub diagnosis: Option<RawDiagnosis>,
+    #[cfg_attr(not(target_arch = "wasm32"), serde(default))]
+    pub wrong: Vec<RawWrong>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(serde::Deserialize),
+    serde(deny_unknown_fields)
+)]
+pub struct RawDiagnosis {
+    pub component: String,
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(serde::Deserialize),
+    serde(deny_unknown_fields)
+)]
+pub struct RawWrong {
+    #[cfg_attr(not(target_arch = "wasm32"), serde(default))]
+    pub mitigations: Vec<String>,
+    #[cfg_attr(not(target_arch = "wasm32"), serde(default))]
+    pub params: BTreeMap<String, RawParam>,
+    pub feedback: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -193,6 +193,9 @@ pub struct ItemDescription {
     pub metrics: Vec<MetricSpec>,
     /// For a scenario: the components it strikes; for a mitigation, those it acts on.
     pub strikes: Vec<&'static str>,
+    /// For a scenario: the kind of fault it is (`FaultKind`), as a diagnosis names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<&'static str>,
     /// For a scenario: mitigations that address it.
     pub mitigations: Vec<&'static str>,
     /// For a system: what each golden signal measures there (`SystemMeta::golden`).
@@ -247,6 +250,7 @@ pub fn describe(id: &str) -> Result<ItemDescription, LabError> {
                 .collect(),
             metrics: s.metrics.to_vec(),
             strikes: Vec::new(),
+            fault: None,
             mitigations: Vec::new(),
             golden: s.golden.to_vec(),
         });
@@ -270,6 +274,7 @@ pub fn describe(id: &str) -> Result<ItemDescription, LabError> {
                 .collect(),
             metrics: m.metrics.to_vec(),
             strikes: m.acts_on.iter().map(|c| c.as_str()).collect(),
+            fault: None,
             mitigations: Vec::new(),
             golden: Vec::new(),
         });
@@ -293,6 +298,7 @@ pub fn describe(id: &str) -> Result<ItemDescription, LabError> {
                 .collect(),
             metrics: s.metrics.to_vec(),
             strikes: s.strikes.iter().map(|c| c.as_str()).collect(),
+            fault: Some(s.kind.as_str()),
             mitigations: s.mitigations.to_vec(),
             golden: Vec::new(),
         }),

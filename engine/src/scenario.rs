@@ -40,6 +40,10 @@ pub struct ScenarioMeta {
     pub id: &'static str,
     pub title: &'static str,
     pub category: &'static str,
+    /// What kind of fault it is, as an on-call engineer names it in a diagnosis (with
+    /// the component it strikes): the vocabulary of tutorials' blind diagnoses and game
+    /// days.
+    pub kind: FaultKind,
     /// One sentence for lists.
     pub summary: &'static str,
     /// The `//!` documentation of the scenario's file (`doc_of!`): its catalogue page.
@@ -54,6 +58,77 @@ pub struct ScenarioMeta {
     /// Refuses parameter values that make no sense on a system with these components
     /// (e.g. a database delay on a system without a database); the message says why.
     pub check: fn(&ParamSet, &[Component]) -> Result<(), String>,
+}
+
+/// The kinds of fault a diagnosis names (with the struck component): what is wrong,
+/// not where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FaultKind {
+    /// Something takes longer than it should (added latency, slow queries, a slow path).
+    Slow,
+    /// Something answers with errors.
+    Failing,
+    /// A finite resource is used up (a pool, workers, CPU, memory, disk, bandwidth).
+    Saturated,
+    /// Something is taken and never given back, so use grows until it runs out.
+    Leaking,
+    /// The load itself is amplified (retries, stampedes, fan-out, storms).
+    Overloaded,
+    /// Work waits on locks held by other work (contention, deadlock, conflicts).
+    Contended,
+    /// Data is wrong or stale: readers see what they should not.
+    Inconsistent,
+    /// A part cannot be reached at all (partition, name resolution).
+    Unreachable,
+    /// A setting is wrong for the conditions (timeouts, limits, versions, clocks).
+    Misconfigured,
+}
+
+impl FaultKind {
+    pub const ALL: [FaultKind; 9] = [
+        FaultKind::Slow,
+        FaultKind::Failing,
+        FaultKind::Saturated,
+        FaultKind::Leaking,
+        FaultKind::Overloaded,
+        FaultKind::Contended,
+        FaultKind::Inconsistent,
+        FaultKind::Unreachable,
+        FaultKind::Misconfigured,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaultKind::Slow => "slow",
+            FaultKind::Failing => "failing",
+            FaultKind::Saturated => "saturated",
+            FaultKind::Leaking => "leaking",
+            FaultKind::Overloaded => "overloaded",
+            FaultKind::Contended => "contended",
+            FaultKind::Inconsistent => "inconsistent",
+            FaultKind::Unreachable => "unreachable",
+            FaultKind::Misconfigured => "misconfigured",
+        }
+    }
+
+    /// What the kind means, for the learner choosing it.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            FaultKind::Slow => "something takes longer than it should",
+            FaultKind::Failing => "something answers with errors",
+            FaultKind::Saturated => "a finite resource is used up",
+            FaultKind::Leaking => "something is taken and never given back",
+            FaultKind::Overloaded => "the load itself is amplified",
+            FaultKind::Contended => "work waits on locks held by other work",
+            FaultKind::Inconsistent => "readers see stale or wrong data",
+            FaultKind::Unreachable => "a part cannot be reached at all",
+            FaultKind::Misconfigured => "a setting is wrong for the conditions",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FaultKind> {
+        FaultKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
 }
 
 /// A `check` for scenarios whose parameters fit any system that has a struck component.

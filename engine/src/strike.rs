@@ -28,6 +28,24 @@ pub enum Component {
 }
 
 impl Component {
+    pub const ALL: [Component; 10] = [
+        Component::Client,
+        Component::LoadBalancer,
+        Component::Service,
+        Component::Cache,
+        Component::Database,
+        Component::Dependency,
+        Component::Network,
+        Component::Disk,
+        Component::Queue,
+        Component::Projection,
+    ];
+
+    /// A component by its `as_str` name.
+    pub fn parse(name: &str) -> Option<Component> {
+        Component::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Component::Client => "client",

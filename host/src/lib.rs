@@ -26,5 +26,7 @@ pub mod logs;
 pub mod panels;
 pub mod progress;
 pub mod protocol;
+pub mod quiz;
+pub mod search;
 pub mod setup;
 pub mod traces;

@@ -169,3 +169,36 @@ test('the catalogue and an embed each have one main landmark, and the skip link 
   const embed = await new AxeBuilder({ page }).withRules(rules).analyze();
   expect(embed.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
 });
+
+// Issue 25: any scenario is found and switched on in a few keystrokes.
+test('the palette finds and switches on five scenarios by typing, and lists what is on first', async ({ page }) => {
+  await page.goto('./index.html');
+  await expect(page.getByTestId('palette-open')).toBeVisible();
+  for (const [typed, id] of [
+    ['storm', 'retry-storm'],
+    ['stamp', 'cache-stampede'],
+    ['n plus', 'n-plus-one-query'],
+    ['leaking', 'memory-leak'],
+    ['slow db', 'slow-db-query'],
+  ]) {
+    await page.keyboard.press('/');
+    await expect(page.getByTestId('palette')).toBeVisible();
+    await page.keyboard.type(typed);
+    await expect(page.getByTestId(`palette-option-${id}`)).toBeVisible();
+    // The best match is first: Enter switches it on and closes the palette.
+    await expect(page.getByTestId('palette-list').locator('li').first()).toHaveAttribute('data-testid', `palette-option-${id}`);
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('palette')).toBeHidden();
+    await expect(page.getByTestId(`scenario-toggle-${id}`)).toBeChecked();
+  }
+  // With nothing typed, what is on comes first; the arrow keys move, Enter switches off.
+  await page.keyboard.press('/');
+  const first = page.getByTestId('palette-list').locator('li').first();
+  await expect(first).toContainText('· on');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('palette-status')).toContainText('switched off');
+  const results = await new AxeBuilder({ page }).analyze();
+  expect(results.violations).toEqual([]);
+});

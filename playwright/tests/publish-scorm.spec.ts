@@ -309,7 +309,7 @@ test.describe('SCORM packages', () => {
           expect(lastSet(log, version, N.status)).toBe('completed');
           expect(lastSet(log, version, 'cmi.success_status')).toBe('failed');
         }
-        await tut.choice(1, 1).check();
+        await tut.choice(1, 3).check();
         await tut.quizSubmit.click();
         await expect(tut.quizScore).toContainText('Score: 1 of 1');
         await expect.poll(async () => lastSet(await lmsLog(page), version, N.raw)).toBe('100');

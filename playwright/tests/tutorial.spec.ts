@@ -43,7 +43,7 @@ test('complete a tutorial end to end, quiz included; a reload keeps the progress
   await expect(tut.feedback(1)).toContainText('The right answer');
   await expect(tut.quizScore).toContainText('Score: 0 of 1');
 
-  await tut.choice(1, 1).check();
+  await tut.choice(1, 3).check();
   await tut.quizSubmit.click();
   await expect(tut.feedback(1)).toContainText('Right.');
   await expect(tut.quizScore).toContainText('Score: 1 of 1');
@@ -138,11 +138,11 @@ test('a deep link opens a tutorial at a step; bad links say what is wrong', asyn
   const tut = new TutorialPage(page);
   await tut.open('?tutorial=latency-inject&step=2');
   await expect(tut.title).toContainText('Inject a slow hop');
-  await expect(tut.pageTitle).toContainText('Step 2 of 3');
+  await expect(tut.pageTitle).toContainText('Step 2 of 4');
   expect(await tut.stepNumber()).toBe(2);
   await expect(tut.linkError).toHaveCount(0);
   await tut.prev.click();
-  await expect(tut.pageTitle).toContainText('Step 1 of 3');
+  await expect(tut.pageTitle).toContainText('Step 1 of 4');
   await expect(page.getByTestId('step-link')).toHaveAttribute('href', '?tutorial=latency-inject&step=1');
 
   await tut.open('?tutorial=no-such-tutorial&step=1');
@@ -151,11 +151,11 @@ test('a deep link opens a tutorial at a step; bad links say what is wrong', asyn
   await expect(tut.index).toBeVisible();
 
   await tut.open('?tutorial=latency-inject&step=9');
-  await expect(tut.linkError).toContainText('steps 1 to 3');
-  await expect(tut.pageTitle).toContainText('Step 1 of 3');
+  await expect(tut.linkError).toContainText('steps 1 to 4');
+  await expect(tut.pageTitle).toContainText('Step 1 of 4');
 });
 
-test('Apply sets the lab up for the step; Check refuses a lab set up differently', async ({ page }) => {
+test("Apply sets the lab up for the step; Check judges the outcome, with the step's fault as it set it", async ({ page }) => {
   const tut = new TutorialPage(page);
   const lab = new LabPage(page);
   await tut.open('?tutorial=latency-inject&step=1');
@@ -163,7 +163,7 @@ test('Apply sets the lab up for the step; Check refuses a lab set up differently
   await lab.scenarioParam('fixed-latency', 'delay_ms').fill('555');
   await lab.scenarioParam('fixed-latency', 'delay_ms').press('Enter');
   await tut.check.click();
-  await expect(tut.checkResult).toContainText('not set up for this step');
+  await expect(tut.checkResult).toContainText('fixed-latency is off');
   await tut.apply.click();
   await expect(page.getByTestId('apply-error')).toBeEmpty();
   await expect(page.getByTestId('step-action')).toContainText('fixed-latency');
@@ -245,7 +245,7 @@ for (const colorScheme of ['light', 'dark'] as const) {
     };
     await check();
     // The wrap-up page with quiz feedback showing.
-    await tut.open('?tutorial=latency-inject&step=3');
+    await tut.open('?tutorial=latency-inject&step=4');
     await tut.next.click();
     await tut.quizSubmit.click();
     await expect(tut.feedback(1)).not.toBeEmpty();
@@ -269,7 +269,7 @@ test('the tutorial panel fits a 375 px wide phone', async ({ page }) => {
     expect(o.scroll, JSON.stringify(o)).toBeLessThanOrEqual(o.client);
   };
   await fits();
-  await tut.open('?tutorial=latency-inject&step=3');
+  await tut.open('?tutorial=latency-inject&step=4');
   await tut.next.click();
   await expect(tut.quiz).toBeVisible();
   await fits();
@@ -288,7 +288,7 @@ test('two open tabs keep each other’s progress', async ({ context }) => {
   await b.openFromIndex('latency', 'latency-baseline');
   await b.applyAndPass();
   await b.next.click();
-  await b.choice(1, 1).check();
+  await b.choice(1, 3).check();
   await b.quizSubmit.click();
   await expect(b.quizScore).toContainText('Tutorial completed');
 
@@ -303,4 +303,50 @@ test('two open tabs keep each other’s progress', async ({ context }) => {
   await a.page.getByTestId('series-latency').locator('summary').click();
   await expect(a.entryState('latency-baseline')).toContainText('Completed, quiz 1/1');
   expect((await b.storedProgress()).tutorials['latency-inject'].current_step).toBe(1);
+});
+
+test('a mitigate step leaves the fix to the learner: the fault alone fails, a fix that works passes', async ({ page }) => {
+  const tut = new TutorialPage(page);
+  const lab = new LabPage(page);
+  await tut.open('?tutorial=latency-mitigate&step=3');
+  await expect(page.getByTestId('step-choose')).toBeVisible();
+  await expect(page.getByTestId('step-action')).toContainText('timeout-too-long');
+  await expect(page.getByTestId('step-action')).not.toContainText('mitigations');
+  await tut.apply.click();
+  await expect(lab.scenarioToggle('timeout-too-long')).toBeChecked();
+  await expect(page.getByTestId('mitigation-toggle-timeouts')).not.toBeChecked();
+  await page.getByTestId('speed-select').selectOption('max');
+  // Without a fix, the step's check fails once the run is long enough.
+  await expect(async () => {
+    await tut.check.click();
+    await expect(tut.checkResult).toHaveAttribute('data-passed', 'false', { timeout: 500 });
+    await expect(tut.checkResult).not.toContainText('run the lab to at least', { timeout: 500 });
+  }).toPass({ timeout: 20_000 });
+  // The learner's own fix: the timeouts mitigation switched on by hand.
+  await page.getByTestId('mitigation-toggle-timeouts').check();
+  await expect(async () => {
+    await tut.check.click();
+    await expect(tut.checkResult).toHaveAttribute('data-passed', 'true', { timeout: 500 });
+  }).toPass({ timeout: 30_000 });
+});
+
+test('a diagnose step is blind: the fault is not named, a wrong answer gets a hint, the right one passes', async ({ page }) => {
+  const tut = new TutorialPage(page);
+  await tut.open('?tutorial=latency-diagnose&step=2');
+  await expect(page.getByTestId('step-action')).toContainText('which one is for you to find');
+  await expect(page.getByTestId('step-action')).not.toContainText('tail-latency');
+  await expect(tut.check).toHaveCount(0);
+  await tut.apply.click();
+  await page.getByTestId('diagnosis-component').selectOption('database');
+  await page.getByTestId('diagnosis-kind').selectOption('slow');
+  await page.getByTestId('diagnosis-submit').click();
+  await expect(tut.checkResult).toHaveAttribute('data-passed', 'false');
+  await expect(tut.checkResult).toContainText('but not the database');
+  await expect(tut.checkResult).not.toContainText('tail-latency');
+  await page.getByTestId('diagnosis-component').selectOption('service');
+  await page.getByTestId('diagnosis-submit').click();
+  await expect(tut.checkResult).toHaveAttribute('data-passed', 'true');
+  await expect(page.getByTestId('step-passed')).toBeVisible();
+  const results = await new AxeBuilder({ page }).include('[data-testid="diagnosis"]').analyze();
+  expect(results.violations).toEqual([]);
 });

@@ -15,6 +15,7 @@ pub mod integrity;
 pub mod lms_notice;
 pub mod logs;
 pub mod notice;
+pub mod palette;
 pub mod panels;
 pub mod param_field;
 pub mod quiz;

@@ -1,6 +1,8 @@
 //! A tutorial's quiz: single-choice (radio buttons), multiple-choice (checkboxes) and
 //! numeric questions; on submit, feedback per answer with the explanation, a score, and
 //! the result saved in progress (completing the tutorial when every step has passed).
+//! Choices are shown in an order of the learner's own (`sdl_host::quiz::choice_order`,
+//! seeded by a number kept in local storage), the same on every visit.
 
 use crate::learn::Learn;
 use crate::markdown::{render_inline, render_with, TEXT_HEADINGS};
@@ -16,6 +18,20 @@ struct Entry {
     /// Choice indices, as progress saves them (`Given::Choices`).
     picked: RwSignal<BTreeSet<u32>>,
     number: RwSignal<String>,
+}
+
+/// The learner's seed for choice orders: kept in local storage, made once. Without
+/// storage, 1: every learner sees the same (still shuffled) order.
+fn learner_seed() -> u64 {
+    const KEY: &str = "sdl-learner";
+    if let Some(seed) = web::storage_get(KEY).and_then(|v| v.parse::<u64>().ok()) {
+        return seed;
+    }
+    let seed = sdl_host::quiz::new_learner_seed(web::entropy());
+    match web::storage_set(KEY, &seed.to_string()) {
+        Ok(()) => seed,
+        Err(_) => 1,
+    }
 }
 
 #[component]
@@ -44,6 +60,7 @@ pub fn Quiz(tutorial: &'static Tutorial) -> impl IntoView {
         })
         .collect();
     let submitted = RwSignal::new(false);
+    let learner = learner_seed();
     let entries_for_submit = entries.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -87,8 +104,13 @@ pub fn Quiz(tutorial: &'static Tutorial) -> impl IntoView {
         <section class="quiz" aria-labelledby="quiz-title" data-testid="quiz">
             <h5 id="quiz-title">"Quiz"</h5>
             <form on:submit=submit novalidate>
-                {tutorial.quiz.iter().zip(entries).enumerate().map(|(q, (question, entry))| view! {
-                    <QuestionView question=question index=q entry=entry submitted=submitted />
+                {tutorial.quiz.iter().zip(entries).enumerate().map(|(q, (question, entry))| {
+                    let n = match &question.answer {
+                        Answer::Single(c) | Answer::Multiple(c) => c.len(),
+                        Answer::Numeric { .. } => 0,
+                    };
+                    let order = sdl_host::quiz::choice_order(learner, id, q, n);
+                    view! { <QuestionView question=question index=q entry=entry submitted=submitted order=order /> }
                 }).collect_view()}
                 <button type="submit" class="primary" data-testid="quiz-submit">"Submit answers"</button>
             </form>
@@ -136,8 +158,11 @@ fn QuestionView(
     index: usize,
     entry: Entry,
     submitted: RwSignal<bool>,
+    /// The choices' indices in the order shown.
+    order: Vec<usize>,
 ) -> impl IntoView {
     let name = format!("quiz-q{}", index + 1);
+    let shown = order.clone();
     let feedback = move || {
         if !submitted.get() {
             return None;
@@ -152,9 +177,9 @@ fn QuestionView(
                 }
                 let all: Vec<usize> = picked.iter().map(|&i| i as usize).collect();
                 let right = question.is_right_choice(&all);
-                let notes = choices
+                let notes = shown
                     .iter()
-                    .enumerate()
+                    .filter_map(|&i| choices.get(i).map(|c| (i, c)))
                     .filter(|(i, c)| picked.contains(&(*i as u32)) || c.correct)
                     .map(|(i, c)| {
                         let lead = match (picked.contains(&(i as u32)), c.correct) {
@@ -205,7 +230,8 @@ fn QuestionView(
             let name = name.clone();
             view! {
                 <p class="panel-note">{hint}</p>
-                {choices.iter().enumerate().map(|(i, c)| {
+                {order.iter().filter_map(|&i| choices.get(i).map(|c| (i, c))).map(|(i, c)| {
+                    // Named by the choice's own index, whatever place it is shown in.
                     let input_id = format!("{name}-c{}", i + 1);
                     let choice = i as u32;
                     let checked = move || entry.picked.with(|p| p.contains(&choice));

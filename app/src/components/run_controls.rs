@@ -1,5 +1,6 @@
 //! The run's controls: play/pause, speed, reset, seed, system, and the virtual clock.
 
+use crate::components::palette::Palette;
 use crate::sim::Sim;
 use engine::catalog;
 use leptos::prelude::*;
@@ -123,6 +124,7 @@ pub fn RunControls() -> impl IntoView {
                         }}
                     </span>
                 </p>
+                <Palette />
             </div>
             <p class="field-error" id="seed-error" data-testid="seed-error" aria-live="polite">
                 {move || seed_error.get()}

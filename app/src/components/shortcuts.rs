@@ -10,8 +10,9 @@ use sdl_host::protocol::Speed;
 use wasm_bindgen::JsCast;
 
 /// Every shortcut as (keys, what it does), in the order the dialog lists them.
-pub const SHORTCUTS: [(&str, &str); 6] = [
+pub const SHORTCUTS: [(&str, &str); 7] = [
     ("Space", "Play or pause the simulation"),
+    ("/", "Find a scenario or mitigation and switch it on or off"),
     ("R", "Reset: start the run again from virtual time 0"),
     ("1 – 4", "Speed: 1×, 10×, 100×, as fast as possible"),
     ("T", "Next time range (1 min, 5 min, 15 min, all)"),
@@ -20,7 +21,7 @@ pub const SHORTCUTS: [(&str, &str); 6] = [
 ];
 
 /// True when the key press is text entry: typing in a field, a list box, editable text.
-fn typing(ev: &web_sys::KeyboardEvent) -> bool {
+pub(crate) fn typing(ev: &web_sys::KeyboardEvent) -> bool {
     ev.target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
         .is_some_and(|el| {

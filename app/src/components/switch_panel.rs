@@ -91,7 +91,7 @@ pub fn SwitchPanel(kind: SwitchKind) -> impl IntoView {
 
 /// Whether switch `id` can be on in `system` (a scenario striking parts it does not
 /// have, or a system that runs only its own, cannot).
-fn applies(system: &str, id: &str) -> bool {
+pub(crate) fn applies(system: &str, id: &str) -> bool {
     LabConfig::new(system).enable(id).is_ok()
 }
 

@@ -8,7 +8,7 @@ use crate::learn::Learn;
 use crate::markdown::{code_view, render_with, safe_href, TEXT_HEADINGS};
 use crate::sim::Sim;
 use crate::web;
-use content::{Action, Step, Tutorial};
+use content::{Action, Step, StepKind, Tutorial};
 use leptos::prelude::*;
 use sdl_host::protocol::{Answer, Ask};
 use sdl_host::setup::setup_for;
@@ -57,10 +57,20 @@ pub fn TutorialView(tutorial: &'static Tutorial, page: usize) -> impl IntoView {
                 "← All tutorials"
             </button>
             <h3 class="tutorial-title" data-testid="tutorial-title">{tutorial.title.clone()}</h3>
-            <p class="panel-note">{format!("{series_title} · about {} min", tutorial.minutes)}</p>
+            <p class="panel-note" data-testid="tutorial-meta">
+                {format!(
+                    "{series_title} · about {} min{}",
+                    tutorial.minutes,
+                    if tutorial.difficulty.is_empty() { String::new() } else { format!(" · {}", tutorial.difficulty) }
+                )}
+            </p>
             <details class="objectives">
                 <summary>"What you will learn"</summary>
                 <ul>{tutorial.objectives.iter().map(|o| view! { <li>{o.clone()}</li> }).collect_view()}</ul>
+                {(!tutorial.assumes.is_empty()).then(|| view! {
+                    <p class="panel-note">"It assumes: "</p>
+                    <ul data-testid="tutorial-assumes">{tutorial.assumes.iter().map(|a| view! { <li>{a.clone()}</li> }).collect_view()}</ul>
+                })}
                 {(!prerequisites.is_empty()).then(|| view! {
                     <p>"Do first: "
                         {prerequisites.into_iter().map(|(pid, title)| view! {
@@ -69,6 +79,12 @@ pub fn TutorialView(tutorial: &'static Tutorial, page: usize) -> impl IntoView {
                     </p>
                 })}
             </details>
+            {(!tutorial.instructor_notes.is_empty()).then(|| view! {
+                <details class="instructor-notes" data-testid="instructor-notes">
+                    <summary>"For instructors"</summary>
+                    <div class="md">{render_with(&tutorial.instructor_notes, TEXT_HEADINGS)}</div>
+                </details>
+            })}
             <nav class="step-nav" aria-label="Tutorial steps">
                 <ol>
                     {(0..=steps).map(|i| {
@@ -144,6 +160,53 @@ fn differences(sim: &Sim, setup: &Setup) -> Vec<String> {
     out
 }
 
+/// What must hold for a step's check to judge the outcome: the step's system, and its
+/// fault (its scenarios, with their parameters) on. Everything else is the learner's.
+fn fault_missing(sim: &Sim, setup: &Setup, scenarios: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    if sim.system.get_untracked() != setup.system {
+        out.push(format!("the system is not {}", setup.system));
+        return out;
+    }
+    sim.switches.with_untracked(|all| {
+        for id in scenarios {
+            match all.iter().find(|(sw, _)| **sw == id.as_str()) {
+                Some((_, s)) if s.on => {
+                    if let Some(want) = setup.switches.get(id) {
+                        if want.iter().any(|(k, v)| s.params.get(k) != Some(v)) {
+                            out.push(format!("{id}'s parameters differ from the step's"));
+                        }
+                    }
+                }
+                _ => out.push(format!("{id} is off")),
+            }
+        }
+    });
+    out
+}
+
+/// The switched-on mitigations, sorted.
+fn mitigations_on(sim: &Sim) -> Vec<String> {
+    let mut on: Vec<String> = sim.switches.with_untracked(|all| {
+        all.iter()
+            .filter(|(id, s)| s.on && engine::catalog::find_mitigation(id).is_ok())
+            .map(|(id, _)| id.to_string())
+            .collect()
+    });
+    engine::order::sort(&mut on);
+    on
+}
+
+/// What Apply does on a diagnose step: the fault stays unnamed.
+fn describe_blind(action: &Action) -> String {
+    format!(
+        "system {}, seed {}, with a fault on (which one is for you to find); then run {} s of virtual time",
+        action.system,
+        action.seed,
+        trim_num(action.run_for_s)
+    )
+}
+
 /// A short description of what Apply does.
 fn describe(action: &Action) -> String {
     let mut parts = vec![format!("system {}, seed {}", action.system, action.seed)];
@@ -168,6 +231,81 @@ fn describe(action: &Action) -> String {
     parts.join("; ")
 }
 
+/// What Apply does on a mitigate step: the fault, without the fix.
+fn describe_fault(action: &Action) -> String {
+    let mut fault = action.clone();
+    let theirs = |k: &str| {
+        k.split_once('.')
+            .is_some_and(|(sw, _)| action.mitigations.iter().any(|m| m == sw))
+    };
+    fault.params.retain(|(k, _)| !theirs(k));
+    fault.mitigations.clear();
+    describe(&fault)
+}
+
+fn hint_count_of(step: &Step) -> usize {
+    step.hints.len()
+}
+
+/// A blind diagnosis: the learner names the component and the kind of fault; a wrong
+/// answer gets a hint, never the answer; the right one passes the step.
+#[component]
+fn DiagnosisForm(
+    tutorial: &'static Tutorial,
+    index: usize,
+    outcome: RwSignal<Option<(bool, String)>>,
+) -> impl IntoView {
+    use engine::scenario::FaultKind;
+    use engine::strike::Component;
+    let learn = Learn::expect();
+    let step: &'static Step = &tutorial.steps[index];
+    let id = tutorial.id.as_str();
+    let component = RwSignal::new(String::new());
+    let kind = RwSignal::new(String::new());
+    let wrong = RwSignal::new(0usize);
+    // The components the step's system has (all of them if it is unknown).
+    let components: Vec<&'static str> = engine::catalog::find_system(&step.action.system)
+        .map(|m| m.components.iter().map(|c| c.as_str()).collect())
+        .unwrap_or_else(|_| Component::ALL.map(|c| c.as_str()).to_vec());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (c, k) = (component.get_untracked(), kind.get_untracked());
+        if c.is_empty() || k.is_empty() {
+            outcome.set(Some((
+                false,
+                "Choose a component and a kind of fault first.".into(),
+            )));
+            return;
+        }
+        let judged = content::check::diagnose(step, &c, &k, wrong.get_untracked());
+        if judged.right {
+            let now = web::epoch_ms();
+            learn
+                .progress
+                .update(|p| p.mark_step(id, index as u32, now));
+        } else {
+            wrong.update(|n| *n += 1);
+        }
+        outcome.set(Some((judged.right, judged.message)));
+    };
+    view! {
+        <form class="diagnosis" data-testid="diagnosis" on:submit=submit>
+            <p class="panel-note">"Your diagnosis: which part, and what is wrong with it? Look at the charts, logs, traces and topology first."</p>
+            <label for=format!("diag-part-{index}")>"Component"</label>
+            <select id=format!("diag-part-{index}") data-testid="diagnosis-component" on:change=move |ev| component.set(event_target_value(&ev))>
+                <option value="">"— choose —"</option>
+                {components.into_iter().map(|c| view! { <option value=c>{c.replace('_', " ")}</option> }).collect_view()}
+            </select>
+            <label for=format!("diag-kind-{index}")>"Kind of fault"</label>
+            <select id=format!("diag-kind-{index}") data-testid="diagnosis-kind" on:change=move |ev| kind.set(event_target_value(&ev))>
+                <option value="">"— choose —"</option>
+                {FaultKind::ALL.iter().map(|k| view! { <option value=k.as_str()>{format!("{} — {}", k.as_str(), k.meaning())}</option> }).collect_view()}
+            </select>
+            <button type="submit" class="primary" data-testid="diagnosis-submit">"Diagnose"</button>
+        </form>
+    }
+}
+
 fn trim_num(x: f64) -> String {
     let s = format!("{x:.3}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -180,42 +318,76 @@ fn StepView(tutorial: &'static Tutorial, index: usize) -> impl IntoView {
     let step: &'static Step = &tutorial.steps[index];
     let id = tutorial.id.as_str();
     let setup = setup_for(&step.action);
+    let mitigate = step.kind == StepKind::Mitigate;
+    let diagnose = step.diagnosis.is_some();
+    // A mitigate step's Apply sets the fault up and leaves the choice of fix to the
+    // learner; "Show me" applies the step's own fix.
+    let fault_only = {
+        let mut s = setup.clone();
+        if mitigate {
+            s.switches
+                .retain(|id, _| step.action.scenarios.contains(id));
+        }
+        s
+    };
     let apply_error = RwSignal::new(None::<String>);
     let outcome = RwSignal::new(None::<(bool, String)>);
     let hints_shown = RwSignal::new(0usize);
     let run_for_ns = step.action.run_for_ns();
-    let applied_setup = setup.clone();
-    let apply = move |_| {
+    let set_up = move |s: &Setup| {
         outcome.set(None);
         apply_error.set(
-            sim.set_up(&applied_setup)
+            sim.set_up(s)
                 .err()
                 .map(|e| format!("Could not set the lab up: {e}")),
         );
     };
+    let applied = fault_only.clone();
+    let apply = move |_| set_up(&applied);
+    let full = setup.clone();
+    let show_me = move |_| {
+        set_up(&full);
+        // Seeing the answer counts as the hints.
+        hints_shown.set(hint_count_of(step));
+    };
     let check = move |_| {
-        let diff = differences(&sim, &setup);
-        if !diff.is_empty() {
+        let missing = fault_missing(&sim, &setup, &step.action.scenarios);
+        if !missing.is_empty() {
             outcome.set(Some((
                 false,
                 format!(
-                    "The lab is not set up for this step ({}). Press Apply, let it run, then Check.",
-                    diff.join("; ")
+                    "The check judges the outcome with this step's fault on, and it is not ({}). Press Apply, or switch it back on as the step set it.",
+                    missing.join("; ")
                 ),
             )));
             return;
         }
+        let differ = differences(&sim, &setup);
+        let on = mitigations_on(&sim);
         let ask = Ask::Check {
             tutorial: id.to_string(),
             step: index,
         };
         sim.ask(ask, move |answer| match answer {
             Answer::Check { passed, message } => {
+                let mut message = message;
                 if passed {
                     let now = web::epoch_ms();
                     learn
                         .progress
                         .update(|p| p.mark_step(id, index as u32, now));
+                } else if let Some(w) = step.wrong.iter().find(|w| {
+                    let mut m = w.mitigations.clone();
+                    engine::order::sort(&mut m);
+                    !m.is_empty() && m == on
+                }) {
+                    message = format!("{} Why this choice does not work: {}", message, w.feedback);
+                }
+                if !differ.is_empty() && !mitigate {
+                    message = format!(
+                        "{message} (Your lab differs from the step's setup: {}. The check judges what your lab shows.)",
+                        differ.join("; ")
+                    );
                 }
                 outcome.set(Some((passed, message)));
             }
@@ -249,17 +421,36 @@ fn StepView(tutorial: &'static Tutorial, index: usize) -> impl IntoView {
             </p>
             <div class="md">{render_with(&step.text, TEXT_HEADINGS)}</div>
             <p class="step-action" data-testid="step-action">
-                <strong>"Apply sets up: "</strong>{describe(&step.action)}"."
+                <strong>"Apply sets up: "</strong>
+                {if diagnose {
+                    describe_blind(&step.action)
+                } else if mitigate {
+                    describe_fault(&step.action)
+                } else {
+                    describe(&step.action)
+                }}
+                "."
             </p>
-            <details class="step-expect">
-                <summary>"What Check looks for"</summary>
-                <ul>{step.expect.conditions.iter().map(|c| view! { <li><code>{c.clone()}</code></li> }).collect_view()}</ul>
-                <p>{format!("All of them at the same sample, {}.", step.expect.holds)}</p>
-            </details>
+            {mitigate.then(|| view! {
+                <p class="panel-note" data-testid="step-choose">
+                    "Your move: switch on the mitigation (and set the parameters) you think fixes it, in the switches panel, let the lab run, then Check. The check passes for any fix that works with the fault still on."
+                </p>
+            })}
+            {(!diagnose).then(|| view! {
+                <details class="step-expect">
+                    <summary>"What Check looks for"</summary>
+                    <ul>{step.expect.conditions.iter().map(|c| view! { <li><code>{c.clone()}</code></li> }).collect_view()}</ul>
+                    <p>{format!("All of them at the same sample, {}.", step.expect.holds)}</p>
+                </details>
+            })}
             <div class="tool-row">
                 <button type="button" class="primary" data-testid="step-apply" on:click=apply>"Apply"</button>
-                <button type="button" data-testid="step-check" on:click=check>"Check"</button>
+                {(!diagnose).then(|| view! { <button type="button" data-testid="step-check" on:click=check>"Check"</button> })}
+                {mitigate.then(|| view! {
+                    <button type="button" data-testid="step-show-me" on:click=show_me>"Show me the step's fix"</button>
+                })}
             </div>
+            {diagnose.then(|| view! { <DiagnosisForm tutorial=tutorial index=index outcome=outcome /> })}
             <p class="clock" data-testid="step-clock">{elapsed}</p>
             <p class="field-error" role="alert" data-testid="apply-error">{move || apply_error.get()}</p>
             <div role="status" class="check-slot">

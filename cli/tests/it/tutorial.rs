@@ -15,9 +15,13 @@ fn list_shows_every_tutorial() {
 fn check_replays_one_tutorial_and_shows_its_numbers() {
     let (code, out, err) = sdl(&["tutorial", "check", "latency-mitigate"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("ok   2 mitigate"), "{out}");
+    assert!(out.contains("ok   3 mitigate"), "{out}");
+    assert!(
+        out.contains("with timeouts, timeouts.dependency_timeout_ms = 5000:"),
+        "{out}"
+    );
     assert!(out.contains("without timeouts:"), "{out}");
-    assert!(out.trim_end().ends_with("3 passed, 0 failed"), "{out}");
+    assert!(out.trim_end().ends_with("4 passed, 0 failed"), "{out}");
 }
 
 #[test]

@@ -322,3 +322,22 @@ fn a_steps_lab_is_a_run_spec_and_a_bad_input_names_its_field() {
         assert!(e.to_string().contains(message), "{e}");
     }
 }
+
+/// Issue 17 §4: every tutorial states its difficulty and the background it assumes, and
+/// ships instructor notes (kept out of the learner's view by default).
+#[test]
+fn every_tutorial_states_difficulty_background_and_instructor_notes() {
+    let missing: Vec<String> = content::tutorials()
+        .iter()
+        .filter(|t| {
+            t.difficulty.is_empty() || t.assumes.is_empty() || t.instructor_notes.trim().len() < 80
+        })
+        .map(|t| format!("{} ({})", t.id, t.file))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} tutorials lack `difficulty`, `assumes` or `instructor_notes` (80+ characters):\n{}",
+        missing.len(),
+        missing.join("\n")
+    );
+}

@@ -31,6 +31,8 @@ mod fuzz;
 #[path = "../../../engine/tests/it/fuzzkit.rs"]
 mod fuzzkit;
 mod panels;
+mod quiz;
+mod search;
 // A real PromQL parser reads every query the lab shows: natively only.
 mod progress;
 #[cfg(not(target_arch = "wasm32"))]

@@ -119,9 +119,20 @@ fn agrees(q: &str) -> Result<(), String> {
     }
 }
 
-/// The spans between backticks in `text`.
+/// The spans between backticks in `text`, outside fenced blocks, and the body of every
+/// block fenced as ```promql (a query written over several lines).
 fn backticked(text: &str) -> Vec<&str> {
-    text.split('`').skip(1).step_by(2).collect()
+    let mut out = Vec::new();
+    for (i, part) in text.split("```").enumerate() {
+        if i % 2 == 1 {
+            if let Some(body) = part.strip_prefix("promql\n") {
+                out.push(body.trim());
+            }
+        } else {
+            out.extend(part.split('`').skip(1).step_by(2));
+        }
+    }
+    out
 }
 
 /// Whether a backticked span is written as a query (not code, a command, a metric's

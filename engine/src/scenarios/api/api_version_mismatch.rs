@@ -38,6 +38,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "api-version-mismatch",
     title: "API version mismatch",
     category: "api",
+    kind: crate::scenario::FaultKind::Misconfigured,
     summary: "Part of the fleet runs a new API version: calls from old clients that land there fail with 400.",
     source: crate::doc_of!("scenarios/api/api_version_mismatch.rs"),
     own_params: &[

@@ -43,6 +43,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "dns-resolution-failure",
     title: "DNS resolution failure",
     category: "api",
+    kind: crate::scenario::FaultKind::Unreachable,
     summary: "The resolver fails most lookups: after each cache expiry, orders hang on DNS and fail with 503.",
     source: crate::doc_of!("scenarios/api/dns_resolution_failure.rs"),
     own_params: &[

@@ -42,6 +42,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "partial-response",
     title: "Partial response",
     category: "api",
+    kind: crate::scenario::FaultKind::Failing,
     summary: "Some response bodies are cut off on the way: the server counts 200s while clients get truncated JSON.",
     source: crate::doc_of!("scenarios/api/partial_response.rs"),
     own_params: &[

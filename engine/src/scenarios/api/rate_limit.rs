@@ -77,6 +77,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "rate-limit",
     title: "Rate limits, both ways: a flooding client and a hammered quota",
     category: "api",
+    kind: crate::scenario::FaultKind::Misconfigured,
     summary: "One client floods the service and slows everyone; instant retries against the payment API's quota get the key blocked.",
     source: crate::doc_of!("scenarios/api/rate_limit.rs"),
     own_params: &[

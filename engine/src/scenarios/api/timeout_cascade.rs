@@ -40,6 +40,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "timeout-cascade",
     title: "Timeout cascade",
     category: "api",
+    kind: crate::scenario::FaultKind::Misconfigured,
     summary: "In a chain A → B → C the inner timeout exceeds the outer one: A gives up while B keeps retrying a slow C.",
     source: crate::doc_of!("scenarios/api/timeout_cascade.rs"),
     own_params: &[

@@ -49,6 +49,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "cache-invalidation-race",
     title: "Cache invalidation race",
     category: "caching",
+    kind: crate::scenario::FaultKind::Inconsistent,
     summary: "A write invalidates the cache, a refill from the lagging replica puts the old value back: stale cache hits.",
     source: crate::doc_of!("scenarios/caching/cache_invalidation_race.rs"),
     own_params: &[

@@ -59,6 +59,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "cache-stampede",
     title: "Cache stampede",
     category: "caching",
+    kind: crate::scenario::FaultKind::Overloaded,
     summary:
         "A hot, slow-to-compute key expires and every waiting request queries the database for it.",
     source: crate::doc_of!("scenarios/caching/cache_stampede.rs"),

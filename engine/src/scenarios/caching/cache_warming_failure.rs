@@ -50,6 +50,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "cache-warming-failure",
     title: "Cache warming failure",
     category: "caching",
+    kind: crate::scenario::FaultKind::Failing,
     summary: "The cache warm-up after start fails: for the first seconds every read goes to the database.",
     source: crate::doc_of!("scenarios/caching/cache_warming_failure.rs"),
     own_params: &[ParamSpec::float(

@@ -42,6 +42,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "read-through-cache-failure",
     title: "Read-through cache failure",
     category: "caching",
+    kind: crate::scenario::FaultKind::Failing,
     summary: "Cache lookups fail and every product read falls through to the database: no errors, but database load and latency jump.",
     source: crate::doc_of!("scenarios/caching/read_through_cache_failure.rs"),
     own_params: &[ParamSpec::float(

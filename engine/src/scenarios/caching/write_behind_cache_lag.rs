@@ -45,6 +45,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "write-behind-cache-lag",
     title: "Write-behind cache lag",
     category: "caching",
+    kind: crate::scenario::FaultKind::Inconsistent,
     summary: "Writes land in the cache and reach the database in batches: stale database reads, and lost writes when the cache restarts.",
     source: crate::doc_of!("scenarios/caching/write_behind_cache_lag.rs"),
     own_params: &[

@@ -49,6 +49,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "async-callback-storm",
     title: "Async callback storm",
     category: "concurrency",
+    kind: crate::scenario::FaultKind::Overloaded,
     summary: "Webhook callbacks fan out and are re-sent at once when not acknowledged in time, flooding the consumers.",
     source: crate::doc_of!("scenarios/concurrency/async_callback_storm.rs"),
     own_params: &[

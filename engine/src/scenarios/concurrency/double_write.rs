@@ -47,6 +47,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "double-write",
     title: "Double write (lost update)",
     category: "concurrency",
+    kind: crate::scenario::FaultKind::Inconsistent,
     summary: "Concurrent read-modify-writes without a lock or version check: one update silently overwrites the other.",
     source: crate::doc_of!("scenarios/concurrency/double_write.rs"),
     own_params: &[

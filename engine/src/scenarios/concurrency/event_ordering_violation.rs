@@ -46,6 +46,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "event-ordering-violation",
     title: "Event ordering violation",
     category: "concurrency",
+    kind: crate::scenario::FaultKind::Inconsistent,
     summary: "Related events go to different partitions of the message queue; consumers apply them out of order.",
     source: crate::doc_of!("scenarios/concurrency/event_ordering_violation.rs"),
     own_params: &[ParamSpec::float(

@@ -45,6 +45,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "optimistic-locking-collision",
     title: "Optimistic locking collision",
     category: "concurrency",
+    kind: crate::scenario::FaultKind::Contended,
     summary: "Many writes update one hot row under optimistic locking: version conflicts, re-runs and 409s.",
     source: crate::doc_of!("scenarios/concurrency/optimistic_locking_collision.rs"),
     own_params: &[

@@ -61,6 +61,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "phantom-read",
     title: "Phantom read (isolation anomalies)",
     category: "concurrency",
+    kind: crate::scenario::FaultKind::Inconsistent,
     summary: "Concurrent transactions at a weak isolation level see non-repeatable reads, phantoms, lost updates and write skew.",
     source: crate::doc_of!("scenarios/concurrency/phantom_read.rs"),
     own_params: &[

@@ -37,6 +37,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "lock-contention",
     title: "Lock contention",
     category: "concurrency",
+    kind: crate::scenario::FaultKind::Contended,
     summary: "Many writes queue for the lock on one hot row.",
     source: crate::doc_of!("scenarios/consistency/lock_contention.rs"),
     own_params: &[

@@ -33,6 +33,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "stale-read",
     title: "Stale read",
     category: "consistency",
+    kind: crate::scenario::FaultKind::Inconsistent,
     summary: "A lagging read replica serves old rows, and the cache keeps them.",
     source: crate::doc_of!("scenarios/consistency/stale_read.rs"),
     own_params: &[ParamSpec::float(

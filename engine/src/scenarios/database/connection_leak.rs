@@ -41,6 +41,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "connection-leak",
     title: "Connection leak",
     category: "database",
+    kind: crate::scenario::FaultKind::Leaking,
     summary: "Some requests never return their database connection; the pool slowly runs dry.",
     source: crate::doc_of!("scenarios/database/connection_leak.rs"),
     own_params: &[

@@ -65,6 +65,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "connection-pool-exhaustion",
     title: "Connection pool exhaustion",
     category: "database",
+    kind: crate::scenario::FaultKind::Saturated,
     summary: "Transactions hold their connections longer until the pool runs dry and requests wait, then time out.",
     source: crate::doc_of!("scenarios/database/connection_pool_exhaustion.rs"),
     own_params: &[

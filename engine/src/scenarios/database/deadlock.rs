@@ -45,6 +45,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "deadlock",
     title: "Deadlock",
     category: "database",
+    kind: crate::scenario::FaultKind::Contended,
     summary:
         "Transactions lock the same rows in opposite orders: lock cycles, aborted victims, re-runs.",
     source: crate::doc_of!("scenarios/database/deadlock.rs"),

@@ -55,6 +55,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "long-running-transaction",
     title: "Long-running transaction",
     category: "database",
+    kind: crate::scenario::FaultKind::Contended,
     summary: "Some order transactions stay open for seconds, holding row locks: writers to hot rows queue and time out.",
     source: crate::doc_of!("scenarios/database/long_running_transaction.rs"),
     own_params: &[

@@ -36,6 +36,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "missing-index",
     title: "Missing index",
     category: "database",
+    kind: crate::scenario::FaultKind::Slow,
     summary: "Product reads scan the whole table; they slow down as the table grows.",
     source: crate::doc_of!("scenarios/database/missing_index.rs"),
     own_params: &[

@@ -49,6 +49,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "n-plus-one-query",
     title: "N+1 query",
     category: "database",
+    kind: crate::scenario::FaultKind::Overloaded,
     summary:
         "Each product read issues one query plus one per related row: queries per request explode.",
     source: crate::doc_of!("scenarios/database/n_plus_one_query.rs"),

@@ -53,6 +53,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "slow-db-query",
     title: "Slow database query",
     category: "database",
+    kind: crate::scenario::FaultKind::Slow,
     summary: "Database queries take longer (a delay and a work factor), for one query type or all.",
     source: crate::doc_of!("scenarios/database/slow_db_query.rs"),
     own_params: &[

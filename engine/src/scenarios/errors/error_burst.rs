@@ -43,6 +43,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "error-burst",
     title: "Error burst",
     category: "errors",
+    kind: crate::scenario::FaultKind::Failing,
     summary: "Bursts of 5xx errors from the service, healthy in between.",
     source: crate::doc_of!("scenarios/errors/error_burst.rs"),
     own_params: &[

@@ -57,6 +57,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "event-replay-lag",
     title: "Event replay lag",
     category: "event-sourcing",
+    kind: crate::scenario::FaultKind::Inconsistent,
     summary: "A projection is rebuilt from the start of the log while events keep coming; until it catches up, reads are missing or stale.",
     source: crate::doc_of!("scenarios/event_sourcing/event_replay_lag.rs"),
     own_params: &[

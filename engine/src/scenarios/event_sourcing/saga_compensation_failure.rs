@@ -42,6 +42,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "saga-compensation-failure",
     title: "Saga compensation failure",
     category: "event-sourcing",
+    kind: crate::scenario::FaultKind::Inconsistent,
     summary: "Confirmations are refused and the payment provider cannot refund for a while: sagas give up undoing and leave orders half-done.",
     source: crate::doc_of!("scenarios/event_sourcing/saga_compensation_failure.rs"),
     own_params: &[

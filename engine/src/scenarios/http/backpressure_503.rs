@@ -48,6 +48,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "503-backpressure",
     title: "503 backpressure",
     category: "http",
+    kind: crate::scenario::FaultKind::Saturated,
     summary: "Capacity drops below traffic: queues fill and the service answers 503 to the excess.",
     source: crate::doc_of!("scenarios/http/backpressure_503.rs"),
     own_params: &[ParamSpec::float(

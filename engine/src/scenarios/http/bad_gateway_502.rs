@@ -50,6 +50,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "502-bad-gateway",
     title: "502 Bad Gateway",
     category: "http",
+    kind: crate::scenario::FaultKind::Failing,
     summary: "Most upstreams behind the payment gateway are down: orders fail with 502.",
     source: crate::doc_of!("scenarios/http/bad_gateway_502.rs"),
     own_params: &[

@@ -48,6 +48,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "499-client-disconnect",
     title: "499 client disconnect",
     category: "http",
+    kind: crate::scenario::FaultKind::Slow,
     summary: "Some queries outlast the clients' timeout: clients leave (499) while the server keeps working for nobody.",
     source: crate::doc_of!("scenarios/http/client_disconnect_499.rs"),
     own_params: &[

@@ -42,6 +42,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "intermittent-5xx",
     title: "Intermittent 5xx",
     category: "http",
+    kind: crate::scenario::FaultKind::Failing,
     summary: "A low, steady share of requests fails at random with 500, 502 or 503.",
     source: crate::doc_of!("scenarios/http/intermittent_5xx.rs"),
     own_params: &[

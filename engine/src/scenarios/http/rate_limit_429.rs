@@ -69,6 +69,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "429-rate-limit",
     title: "429 Too Many Requests",
     category: "http",
+    kind: crate::scenario::FaultKind::Overloaded,
     summary: "The payment API's quota is below the order rate: the excess is refused with 429.",
     source: crate::doc_of!("scenarios/http/rate_limit_429.rs"),
     own_params: &[

@@ -42,6 +42,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "fixed-latency",
     title: "Fixed latency",
     category: "latency",
+    kind: crate::scenario::FaultKind::Slow,
     summary: "A constant delay on every request handler or database query.",
     source: crate::doc_of!("scenarios/latency/fixed_latency.rs"),
     own_params: &[

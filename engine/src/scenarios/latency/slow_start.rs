@@ -48,6 +48,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "slow-start",
     title: "Slow start",
     category: "latency",
+    kind: crate::scenario::FaultKind::Slow,
     summary: "After a deploy, cold code, a cold database and an empty cache: latency starts high and decays.",
     source: crate::doc_of!("scenarios/latency/slow_start.rs"),
     own_params: &[

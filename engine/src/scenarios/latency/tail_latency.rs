@@ -60,6 +60,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "tail-latency",
     title: "Tail latency",
     category: "latency",
+    kind: crate::scenario::FaultKind::Slow,
     summary: "A small share of requests take a slow path: p99 is high while p50 stays normal.",
     source: crate::doc_of!("scenarios/latency/tail_latency.rs"),
     own_params: &[

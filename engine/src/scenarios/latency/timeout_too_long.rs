@@ -51,6 +51,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "timeout-too-long",
     title: "Timeout too long",
     category: "latency",
+    kind: crate::scenario::FaultKind::Misconfigured,
     summary: "Hung payment calls each hold a worker for a 30 s default timeout; the whole service saturates.",
     source: crate::doc_of!("scenarios/latency/timeout_too_long.rs"),
     own_params: &[

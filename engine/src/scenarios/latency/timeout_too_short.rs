@@ -61,6 +61,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "timeout-too-short",
     title: "Timeout too short",
     category: "latency",
+    kind: crate::scenario::FaultKind::Misconfigured,
     summary: "A payment timeout below the provider's p99 fails healthy calls; instant retries multiply them.",
     source: crate::doc_of!("scenarios/latency/timeout_too_short.rs"),
     own_params: &[

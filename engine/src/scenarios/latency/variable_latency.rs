@@ -56,6 +56,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "variable-latency",
     title: "Variable latency",
     category: "latency",
+    kind: crate::scenario::FaultKind::Slow,
     summary: "Random, heavy-tailed latency spikes on database queries and payment calls: p99 jumps, p50 stays.",
     source: crate::doc_of!("scenarios/latency/variable_latency.rs"),
     own_params: &[

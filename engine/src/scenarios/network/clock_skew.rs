@@ -44,6 +44,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "clock-skew",
     title: "Clock skew",
     category: "network",
+    kind: crate::scenario::FaultKind::Misconfigured,
     summary: "One instance's clock runs ahead, so it rejects valid tokens as expired.",
     source: crate::doc_of!("scenarios/network/clock_skew.rs"),
     own_params: &[

@@ -49,6 +49,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "network-degradation",
     title: "Network degradation",
     category: "network",
+    kind: crate::scenario::FaultKind::Slow,
     summary: "Latency, jitter or loss on any one network link: between clients, load balancer, instances and their backends.",
     source: crate::doc_of!("scenarios/network/network_degradation.rs"),
     own_params: &[

@@ -48,6 +48,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "network-partition",
     title: "Network partition",
     category: "network",
+    kind: crate::scenario::FaultKind::Unreachable,
     summary: "Some instances lose their link to the database (or any other neighbour).",
     source: crate::doc_of!("scenarios/network/network_partition.rs"),
     own_params: &[

@@ -60,6 +60,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "circuit-breaker",
     title: "Circuit breaker (payment outage)",
     category: "resilience",
+    kind: crate::scenario::FaultKind::Failing,
     summary: "The payment dependency turns slow and failing; POST /order holds workers until the whole service saturates.",
     source: crate::doc_of!("scenarios/resilience/circuit_breaker.rs"),
     own_params: &[

@@ -48,6 +48,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "retry-storm",
     title: "Retry storm",
     category: "resilience",
+    kind: crate::scenario::FaultKind::Overloaded,
     summary: "Naive client retries turn a brief slowdown into a lasting collapse of goodput.",
     source: crate::doc_of!("scenarios/resilience/retry_storm.rs"),
     own_params: &[

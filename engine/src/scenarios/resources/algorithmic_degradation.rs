@@ -46,6 +46,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "algorithmic-degradation",
     title: "Algorithmic degradation",
     category: "resources",
+    kind: crate::scenario::FaultKind::Slow,
     summary: "Handler CPU grows with the input size: O(n) or O(n²) operations per request.",
     source: crate::doc_of!("scenarios/resources/algorithmic_degradation.rs"),
     own_params: &[

@@ -43,6 +43,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "bandwidth-limit",
     title: "Bandwidth limit",
     category: "resources",
+    kind: crate::scenario::FaultKind::Saturated,
     summary: "The uplink to the clients is capped near the traffic's rate: responses queue on the wire, large ones longest.",
     source: crate::doc_of!("scenarios/resources/bandwidth_limit.rs"),
     own_params: &[ParamSpec::float(

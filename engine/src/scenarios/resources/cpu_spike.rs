@@ -42,6 +42,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "cpu-spike",
     title: "CPU spike",
     category: "resources",
+    kind: crate::scenario::FaultKind::Saturated,
     summary: "In periodic spikes, every request needs several times its usual CPU time.",
     source: crate::doc_of!("scenarios/resources/cpu_spike.rs"),
     own_params: &[

@@ -38,6 +38,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "disk-full",
     title: "Disk full",
     category: "resources",
+    kind: crate::scenario::FaultKind::Saturated,
     summary: "A runaway log fills the database disk; writes fail while reads look fine.",
     source: crate::doc_of!("scenarios/resources/disk_full.rs"),
     own_params: &[ParamSpec::float(

@@ -43,6 +43,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "disk-io-saturation",
     title: "Disk I/O saturation",
     category: "resources",
+    kind: crate::scenario::FaultKind::Saturated,
     summary: "A backup streams more than the disk moves: the I/O queue grows and every order's commit waits behind it.",
     source: crate::doc_of!("scenarios/resources/disk_io_saturation.rs"),
     own_params: &[ParamSpec::float(

@@ -57,6 +57,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "file-descriptor-leak",
     title: "File descriptor leak",
     category: "resources",
+    kind: crate::scenario::FaultKind::Leaking,
     summary: "An error path leaks a file descriptor per request until accept() fails with EMFILE and the instance refuses connections.",
     source: crate::doc_of!("scenarios/resources/file_descriptor_leak.rs"),
     own_params: &[

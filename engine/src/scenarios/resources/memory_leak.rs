@@ -46,6 +46,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "memory-leak",
     title: "Memory leak",
     category: "resources",
+    kind: crate::scenario::FaultKind::Leaking,
     summary: "Every request leaks memory: GC pauses grow, then the instance dies out of memory.",
     source: crate::doc_of!("scenarios/resources/memory_leak.rs"),
     own_params: &[ParamSpec::float(

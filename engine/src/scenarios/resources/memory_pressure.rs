@@ -48,6 +48,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "memory-pressure",
     title: "Memory pressure",
     category: "resources",
+    kind: crate::scenario::FaultKind::Saturated,
     summary: "An oversized in-process cache keeps the heap above the GC threshold: pauses every second, p99 up, no crash.",
     source: crate::doc_of!("scenarios/resources/memory_pressure.rs"),
     own_params: &[

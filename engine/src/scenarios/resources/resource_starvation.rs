@@ -32,6 +32,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "resource-starvation",
     title: "Resource starvation",
     category: "resources",
+    kind: crate::scenario::FaultKind::Saturated,
     summary: "A slow dependency holds every shared worker; unrelated requests starve.",
     source: crate::doc_of!("scenarios/resources/resource_starvation.rs"),
     own_params: &[ParamSpec::float(

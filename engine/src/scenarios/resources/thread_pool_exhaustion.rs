@@ -46,6 +46,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
     id: "thread-pool-exhaustion",
     title: "Thread-pool exhaustion",
     category: "resources",
+    kind: crate::scenario::FaultKind::Saturated,
     summary:
         "Handlers block on a slowed synchronous payment call until no worker is left for anyone.",
     source: crate::doc_of!("scenarios/resources/thread_pool_exhaustion.rs"),
