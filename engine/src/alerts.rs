@@ -391,8 +391,9 @@ impl Alerts {
     pub fn evaluate(&mut self, run: &impl Run, t: Nanos) {
         let run = &run.view();
         for a in &mut self.alerts {
-            a.value = a.rule.condition.value_at(run, t);
-            let holds = a.rule.condition.holds_at(run, t).unwrap_or(false);
+            let (holds, value) = a.rule.condition.judge_at(run, t);
+            a.value = value;
+            let holds = holds.unwrap_or(false);
             let change = match (a.state, holds) {
                 (AlertState::Inactive, true) => {
                     a.active_since = Some(t);

@@ -191,6 +191,18 @@ fn drop_name(mut l: Labels) -> Labels {
 
 pub(super) type Eval = Result<Value, String>;
 
+/// For a golden series on its own (`latency_p99_s`, no matchers, no offset): its value at
+/// `t` (`Some(None)` without a sample in the lookback) without building labels; `None`
+/// for any other expression.
+pub(super) fn golden_value(e: &Expr, run: RunView, t: Nanos) -> Option<Option<f64>> {
+    match e {
+        Expr::Vector(sel) if sel.matchers.is_empty() && sel.offset == 0 => {
+            run.series(&sel.name).map(|g| Source::Golden(g).at(run, t))
+        }
+        _ => None,
+    }
+}
+
 pub(super) fn eval(e: &Expr, run: RunView, t: Nanos) -> Eval {
     Ok(match e {
         Expr::Num(x) => Value::Scalar(*x),

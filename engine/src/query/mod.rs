@@ -428,18 +428,23 @@ impl Condition {
 
     /// Whether it holds at the latest sample at or before `t`: any element passes.
     pub fn holds_at(&self, run: &impl Run, t: Nanos) -> Option<bool> {
-        let values = self.values_at(run, t);
-        if values.is_empty() {
-            return None;
-        }
-        Some(values.iter().any(|&v| self.cmp.test(v, self.threshold)))
+        self.judge_at(run, t).0
     }
 
     /// The query's value that decides the condition at `t`: the largest element against
     /// `>`/`>=`, the smallest against `<`/`<=`, else the first that passes (or the first).
     /// NaN without data.
     pub fn value_at(&self, run: &impl Run, t: Nanos) -> f64 {
+        self.judge_at(run, t).1
+    }
+
+    /// `holds_at` and `value_at` from one evaluation (what alerts read every sample).
+    pub fn judge_at(&self, run: &impl Run, t: Nanos) -> (Option<bool>, f64) {
         let values = self.values_at(run, t);
+        if values.is_empty() {
+            return (None, f64::NAN);
+        }
+        let holds = values.iter().any(|&v| self.cmp.test(v, self.threshold));
         let pick = match self.cmp {
             Cmp::Gt | Cmp::Ge => values.iter().copied().reduce(f64::max),
             Cmp::Lt | Cmp::Le => values.iter().copied().reduce(f64::min),
@@ -449,11 +454,15 @@ impl Condition {
                 .find(|&v| self.cmp.test(v, self.threshold))
                 .or(values.first().copied()),
         };
-        pick.unwrap_or(f64::NAN)
+        (Some(holds), pick.unwrap_or(f64::NAN))
     }
 
-    /// The query's numbers at `t` (not NaN).
+    /// The query's numbers at `t` (not NaN). A golden series on its own is read
+    /// directly: the default alert rules are that, evaluated at every sample.
     fn values_at(&self, run: &impl Run, t: Nanos) -> Vec<f64> {
+        if let Some(v) = eval::golden_value(&self.query.expr, run.view(), t) {
+            return v.filter(|x| !x.is_nan()).into_iter().collect();
+        }
         match self.query.evaluate_at(run, t) {
             Ok(Value::Scalar(x)) => vec![x],
             Ok(Value::Vector(v)) => v.into_iter().map(|s| s.value).collect(),
