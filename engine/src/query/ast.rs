@@ -350,6 +350,43 @@ pub(super) fn walk_selectors<'a>(e: &'a Expr, f: &mut impl FnMut(&'a Selector, U
     }
 }
 
+fn range_name(f: RangeFn) -> &'static str {
+    RangeFn::ALL.iter().find(|p| p.1 == f).map_or("?", |p| p.0)
+}
+
+fn func_name(f: Func) -> &'static str {
+    Func::ALL.iter().find(|p| p.1 == f).map_or("?", |p| p.0)
+}
+
+fn agg_name(a: Agg) -> &'static str {
+    Agg::ALL.iter().find(|p| p.1 == a).map_or("?", |p| p.0)
+}
+
+/// The modifiers after a binary operator (`bool`, `on (…)`/`ignoring (…)`,
+/// `group_left (…)`), each after `sep`, label lists written by `labels`: what the
+/// canonical form and the printer share.
+fn modifiers(
+    boolean: bool,
+    matching: Option<&Matching>,
+    sep: &str,
+    labels: &dyn Fn(&[String]) -> String,
+) -> String {
+    let mut mods = String::new();
+    if boolean {
+        mods.push_str(sep);
+        mods.push_str("bool");
+    }
+    if let Some(m) = matching {
+        let kw = if m.on { "on" } else { "ignoring" };
+        mods.push_str(&format!("{sep}{kw}({})", labels(&m.labels)));
+        if let Some(g) = &m.group {
+            let side = if g.left { "group_left" } else { "group_right" };
+            mods.push_str(&format!("{sep}{side}({})", labels(&g.include)));
+        }
+    }
+    mods
+}
+
 /// The tree in a canonical text: what another PromQL parser's tree is compared with
 /// (a native test checks every query the lab shows against the `promql-parser` crate).
 /// Selectors as `sel(name{label op "value"…}@offset_ms)`, ranges as `range(sel,ms)`,
@@ -383,16 +420,16 @@ pub(super) fn canonical(e: &Expr) -> String {
         Expr::Num(x) => format!("{x}"),
         Expr::Vector(s) => sel(s),
         Expr::Range(f, s, w) => {
-            let name = RangeFn::ALL.iter().find(|p| p.1 == *f).map_or("?", |p| p.0);
+            let name = range_name(*f);
             format!("{name}(range({},{}))", sel(s), w / 1_000_000)
         }
         Expr::Call(f, args) => {
-            let name = Func::ALL.iter().find(|p| p.1 == *f).map_or("?", |p| p.0);
+            let name = func_name(*f);
             let args: Vec<String> = args.iter().map(canonical).collect();
             format!("{name}({})", args.join(","))
         }
         Expr::Agg(a, g, inner) => {
-            let name = Agg::ALL.iter().find(|p| p.1 == *a).map_or("?", |p| p.0);
+            let name = agg_name(*a);
             let grouping = match (g.without, g.labels.is_empty()) {
                 (false, true) => String::new(),
                 (true, _) => format!("without({})", list(&g.labels)),
@@ -409,20 +446,13 @@ pub(super) fn canonical(e: &Expr) -> String {
             matching,
             ..
         } => {
-            let op = op.as_str();
-            let mut mods = String::new();
-            if *boolean {
-                mods.push_str("bool");
-            }
-            if let Some(m) = matching {
-                let kw = if m.on { "on" } else { "ignoring" };
-                mods.push_str(&format!("{kw}({})", list(&m.labels)));
-                if let Some(g) = &m.group {
-                    let side = if g.left { "group_left" } else { "group_right" };
-                    mods.push_str(&format!("{side}({})", list(&g.include)));
-                }
-            }
-            format!("bin:{op}[{mods}]({},{})", canonical(lhs), canonical(rhs))
+            let mods = modifiers(*boolean, matching.as_ref(), "", &list);
+            format!(
+                "bin:{}[{mods}]({},{})",
+                op.as_str(),
+                canonical(lhs),
+                canonical(rhs)
+            )
         }
     }
 }
@@ -474,16 +504,16 @@ pub(super) fn to_promql(e: &Expr) -> String {
         Expr::Num(x) => format!("{x}"),
         Expr::Vector(s) => format!("{}{}", sel(s), offset(s)),
         Expr::Range(f, s, w) => {
-            let name = RangeFn::ALL.iter().find(|p| p.1 == *f).map_or("?", |p| p.0);
+            let name = range_name(*f);
             format!("{name}({}[{}]{})", sel(s), duration_text(*w), offset(s))
         }
         Expr::Call(f, args) => {
-            let name = Func::ALL.iter().find(|p| p.1 == *f).map_or("?", |p| p.0);
+            let name = func_name(*f);
             let args: Vec<String> = args.iter().map(to_promql).collect();
             format!("{name}({})", args.join(", "))
         }
         Expr::Agg(a, g, inner) => {
-            let name = Agg::ALL.iter().find(|p| p.1 == *a).map_or("?", |p| p.0);
+            let name = agg_name(*a);
             let grouping = match (g.without, g.labels.is_empty()) {
                 (false, true) => String::new(),
                 (without, _) => format!(
@@ -504,20 +534,8 @@ pub(super) fn to_promql(e: &Expr) -> String {
             matching,
             ..
         } => {
-            let op = op.as_str();
-            let mut mods = String::new();
-            if *boolean {
-                mods.push_str(" bool");
-            }
-            if let Some(m) = matching {
-                let kw = if m.on { "on" } else { "ignoring" };
-                mods.push_str(&format!(" {kw}({})", m.labels.join(", ")));
-                if let Some(g) = &m.group {
-                    let side = if g.left { "group_left" } else { "group_right" };
-                    mods.push_str(&format!(" {side}({})", g.include.join(", ")));
-                }
-            }
-            format!("{} {op}{mods} {}", operand(lhs), operand(rhs))
+            let mods = modifiers(*boolean, matching.as_ref(), " ", &|l| l.join(", "));
+            format!("{} {}{mods} {}", operand(lhs), op.as_str(), operand(rhs))
         }
     }
 }
