@@ -275,6 +275,17 @@ pub struct DatabaseEffect {
     pub write_behind_ns: Nanos,
     /// The write-behind buffer is lost (the cache node crashed).
     pub drop_write_buffer: bool,
+    /// (A snapshot write) the snapshot is stored damaged.
+    pub snapshot: Option<SnapshotFault>,
+}
+
+/// How a snapshot is damaged when it is written (a torn write, a serializer bug).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotFault {
+    /// It no longer parses: a reader notices.
+    Unreadable,
+    /// It parses to the wrong contents: only a checksum notices.
+    Garbled,
 }
 
 /// At a dependency hop (a call to the payment provider).
@@ -326,13 +337,26 @@ pub struct ProjectionEffect {
     /// Throw the read model away and rebuild it from position 0 of the log, starting
     /// now (once per activation: a system rebuilds on the first strike that asks).
     pub rebuild: bool,
+    /// Writing this event to the read model failed (a transient error); the consumer
+    /// retries it this long from now (0: it did not fail).
+    pub retry_after_ns: Nanos,
+    /// The consumer restarts before applying this event (a crash, a rebalance): it
+    /// resumes from the offset it last committed, so what it applied since is
+    /// delivered again.
+    pub restart: bool,
 }
 
 impl ProjectionEffect {
-    pub const NONE: ProjectionEffect = ProjectionEffect { rebuild: false };
+    pub const NONE: ProjectionEffect = ProjectionEffect {
+        rebuild: false,
+        retry_after_ns: 0,
+        restart: false,
+    };
 
     fn merge_in(&mut self, other: &ProjectionEffect) {
         self.rebuild |= other.rebuild;
+        self.retry_after_ns = self.retry_after_ns.max(other.retry_after_ns);
+        self.restart |= other.restart;
     }
 }
 
@@ -741,6 +765,7 @@ impl DatabaseEffect {
         second_key: None,
         write_behind_ns: 0,
         drop_write_buffer: false,
+        snapshot: None,
     };
 
     fn merge_in(&mut self, other: &DatabaseEffect) {
@@ -757,6 +782,7 @@ impl DatabaseEffect {
             (a, b) => a.min(b),
         };
         self.drop_write_buffer |= other.drop_write_buffer;
+        first(&mut self.snapshot, other.snapshot);
     }
 }
 

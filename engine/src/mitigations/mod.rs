@@ -13,17 +13,21 @@ pub mod coalescing;
 pub mod compensation_backoff;
 pub mod deadline_propagation;
 pub mod hedging;
+pub mod idempotent_consumer;
 pub mod load_shedding;
 pub mod lock_ordering;
 pub mod optimistic_locking;
 pub mod partition_by_key;
+pub mod per_stream_ordering;
 pub mod pool_sizing;
 pub mod rate_limiter;
 pub mod read_your_writes;
 pub mod retry_backoff;
 pub mod shadow_rebuild;
+pub mod snapshot_checksums;
 pub mod stale_while_revalidate;
 pub mod timeouts;
+pub mod transactional_outbox;
 pub mod ttl_jitter;
 pub mod write_through;
 
@@ -51,6 +55,10 @@ pub static ALL: &[&MitigationMeta] = &[
     &hedging::META,
     &shadow_rebuild::META,
     &compensation_backoff::META,
+    &per_stream_ordering::META,
+    &idempotent_consumer::META,
+    &snapshot_checksums::META,
+    &transactional_outbox::META,
 ];
 
 #[cfg(test)]
@@ -89,6 +97,8 @@ mod tests {
         let _: hedging::Config = reads_its_defaults();
         let _: cache_warming::Config = reads_its_defaults();
         let _: breaker::Config = reads_its_defaults();
+        let o: transactional_outbox::Config = reads_its_defaults();
+        assert_eq!(o.relay_interval_ns, 100_000_000);
     }
 
     #[test]

@@ -10,8 +10,12 @@ pub mod errors {
 
 pub mod event_sourcing {
     //! Scenarios of event-sourced systems: the log, projections, snapshots, sagas.
+    pub mod dual_write;
+    pub mod duplicate_delivery;
+    pub mod event_ordering_issue;
     pub mod event_replay_lag;
     pub mod saga_compensation_failure;
+    pub mod snapshot_corruption;
 }
 
 pub mod resilience {
@@ -159,4 +163,8 @@ pub static ALL: &[&ScenarioMeta] = &[
     &network::network_degradation::META,
     &event_sourcing::event_replay_lag::META,
     &event_sourcing::saga_compensation_failure::META,
+    &event_sourcing::event_ordering_issue::META,
+    &event_sourcing::snapshot_corruption::META,
+    &event_sourcing::duplicate_delivery::META,
+    &event_sourcing::dual_write::META,
 ];

@@ -112,14 +112,19 @@ impl Scenario for EventReplayLag {
     }
 
     fn strike(&mut self, _cx: &mut StrikeCx<'_>, hop: &Hop) -> Effect {
-        if hop.instance != self.projection {
+        // It acts where the projection takes its next event (`project`), not where it
+        // writes it (`apply`).
+        if hop.instance != self.projection || hop.endpoint != "project" {
             return Effect::NONE;
         }
         let rebuild = self.rebuild && !self.asked;
         self.asked = true;
         Effect {
             delay_ns: self.slow_ns,
-            ..Effect::on_projection(ProjectionEffect { rebuild })
+            ..Effect::on_projection(ProjectionEffect {
+                rebuild,
+                ..ProjectionEffect::NONE
+            })
         }
     }
 }

@@ -51,17 +51,23 @@ const EVENT_STORE: NodeSpec = NodeSpec {
         "event_append_conflicts_total",
         "event_store_size_events",
         "snapshots_created_total",
+        "snapshot_load_failures_total",
     ],
 };
 const PROJECTIONS: NodeSpec = NodeSpec {
     id: "projections",
     label: "Projections",
-    components: &[Component::Queue],
+    components: &[Component::Projection],
     services: &["query-api"],
     col: 3,
     row: 0,
     signals: "projection_lag_seconds: how far behind the read side is",
-    metrics: &["projection_lag_events", "projection_lag_seconds"],
+    metrics: &[
+        "projection_lag_events",
+        "projection_lag_seconds",
+        "projection_events_out_of_order_total",
+        "projection_events_redelivered_total",
+    ],
 };
 const QUERY_API: NodeSpec = NodeSpec {
     id: "query-api",
@@ -76,7 +82,7 @@ const QUERY_API: NodeSpec = NodeSpec {
 const PAYMENT: NodeSpec = NodeSpec {
     id: "payment",
     label: "Saga: stock, payment",
-    components: &[Component::Dependency],
+    components: &[Component::Dependency, Component::Queue],
     services: &["saga"],
     col: 1,
     row: 1,
@@ -85,6 +91,8 @@ const PAYMENT: NodeSpec = NodeSpec {
         "sagas_total",
         "compensations_total",
         "saga_duration_seconds",
+        "orders_awaiting_payment",
+        "integration_events_total",
     ],
 };
 

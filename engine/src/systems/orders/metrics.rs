@@ -36,13 +36,13 @@ pub const PROJECTION_LAG_SECONDS: MetricSpec = MetricSpec::gauge(
 );
 pub const SNAPSHOTS: MetricSpec = MetricSpec::counter(
     "snapshots_created_total",
-    "Aggregate snapshots written (every snapshot_every events of a stream).",
-    &[],
+    "Aggregate snapshots written (every snapshot_every events of a stream), by aggregate: order, product.",
+    &["aggregate"],
 );
 pub const LOAD_DURATION: MetricSpec = MetricSpec::histogram(
     "aggregate_load_duration_seconds",
-    "Time to load an order before handling a command: from a snapshot and the events after it, or by replaying its whole stream.",
-    &["source"],
+    "Time to load an aggregate (an order before a command, a product before a stock reservation or release): from a snapshot and the events after it, or by replaying its whole stream.",
+    &["aggregate", "source"],
     LATENCY_BUCKETS,
 );
 pub const SAGAS: MetricSpec = MetricSpec::counter(
@@ -66,4 +66,39 @@ pub const REPLAY_DURATION: MetricSpec = MetricSpec::histogram(
     "Time a projection rebuild took to replay the log from position 0 to where the head was when it started.",
     &["projection"],
     LATENCY_BUCKETS,
+);
+pub const SNAPSHOT_LOAD_FAILURES: MetricSpec = MetricSpec::counter(
+    "snapshot_load_failures_total",
+    "Snapshots refused when loading an aggregate, by reason: unreadable (it did not parse), checksum (its contents did not match its checksum).",
+    &["reason"],
+);
+pub const EVENTS_PARKED: MetricSpec = MetricSpec::counter(
+    "projection_events_parked_total",
+    "Events a projection set aside on its retry queue because writing them to the read model failed.",
+    &["projection"],
+);
+pub const OUT_OF_ORDER: MetricSpec = MetricSpec::counter(
+    "projection_events_out_of_order_total",
+    "Events a projection applied after a later event of the same order.",
+    &["projection"],
+);
+pub const REDELIVERED: MetricSpec = MetricSpec::counter(
+    "projection_events_redelivered_total",
+    "Events delivered to a projection again after its consumer restarted from the last committed offset.",
+    &["projection"],
+);
+pub const DUPLICATES_SKIPPED: MetricSpec = MetricSpec::counter(
+    "projection_duplicates_skipped_total",
+    "Events delivered again that a projection recognised as already applied (its checkpoint is stored with its read model) and skipped.",
+    &["projection"],
+);
+pub const INTEGRATION_EVENTS: MetricSpec = MetricSpec::counter(
+    "integration_events_total",
+    "OrderPlaced integration events sent to the broker for the payment saga, by outcome: published, lost (written to the log, never published), retried (the outbox relay will publish it again).",
+    &["outcome"],
+);
+pub const AWAITING_PAYMENT: MetricSpec = MetricSpec::gauge(
+    "orders_awaiting_payment",
+    "Orders placed whose payment saga has not ended and that were not cancelled.",
+    &[],
 );

@@ -19,6 +19,16 @@
 //! reader sees an unpaid order whose money is taken: no isolation between a saga's
 //! steps, counted as `data_anomalies_total{kind="saga_intermediate_read"}`.
 //!
+//! The stock a saga reserves belongs to a **product**, an event-sourced aggregate of
+//! its own with a long stream (every reservation and release is an event on it; the
+//! order projections subscribe to the order streams only), loaded from its latest
+//! snapshot (`inventory.rs`). The saga hears of a placed order through an integration
+//! event the command handler publishes to a broker after its append (a dual write), or
+//! with `transactional-outbox` through a relay reading the log (`saga.rs`). Each
+//! projection's consumer commits its offset to the broker every
+//! `offset_commit_interval_ms` and retries a failed read-model write from a retry
+//! queue while it goes on (`delivery.rs`).
+//!
 //! ```text
 //!   clients ──commands──▶ command API ──append──▶ event store ──▶ projections ──▶ query API ◀──queries── clients
 //!                              │  (load: snapshot + events)            order_summary · order_history · analytics
@@ -35,6 +45,10 @@
 //!   ordinary.
 //! - `projection_rate_eps` 2,000 events/s: a projection writing each event to its read
 //!   model's database in its own small transaction.
+//! - `offset_commit_interval_ms` 5 s: Kafka's consumer default
+//!   (`auto.commit.interval.ms` = 5000).
+//! - `products` 200 and `product_history_events` 20,000: a small shop's catalogue, each
+//!   product with about a year of stock movements (55 a day).
 //!
 //! ## What to look at
 //! - `projection_lag_events` / `projection_lag_seconds` against `stale_reads_total`:
@@ -44,11 +58,20 @@
 //! - `event_append_conflicts_total`: concurrent commands on one order.
 //! - `sagas_total{outcome}`, `compensations_total{step,outcome}`,
 //!   `saga_duration_seconds`: how orders end when a step fails.
+//! - `orders_awaiting_payment` and `integration_events_total{outcome}`: orders whose
+//!   saga never heard of them.
+//! - `projection_events_out_of_order_total`, `projection_events_redelivered_total`,
+//!   `data_anomalies_total{kind}`: read models that are wrong rather than late.
+//! - `aggregate_load_duration_seconds{aggregate="product"}` and
+//!   `snapshot_load_failures_total{reason}`: what a damaged snapshot costs.
 
+mod delivery;
 mod diagram;
 pub mod domain;
+pub mod inventory;
 pub mod metrics;
 mod params;
+mod saga;
 pub mod store;
 
 use super::{common, Core, Model, SystemMeta, UtilizationMeter};
@@ -61,6 +84,7 @@ use crate::rng::Xoshiro256PlusPlus as Rng;
 use crate::scenario::{Component, Hop};
 use crate::time::{ns_to_secs, secs_to_ns, Nanos};
 use domain::{decide, Compensation, EventKind, Held, OrderCommand, OrderState, SagaStep};
+use inventory::Inventory;
 use metrics::*;
 use params::{COMPONENTS, GOLDEN, METRICS, PARAMS};
 use std::collections::VecDeque;
@@ -82,8 +106,16 @@ pub static META: SystemMeta = SystemMeta {
     only_switches: Some(&[
         "event-replay-lag",
         "saga-compensation-failure",
+        "event-ordering-issue",
+        "snapshot-corruption",
+        "duplicate-delivery",
+        "dual-write",
         "shadow-rebuild",
         "compensation-backoff",
+        "per-stream-ordering",
+        "idempotent-consumer",
+        "snapshot-checksums",
+        "transactional-outbox",
     ]),
     golden: &GOLDEN,
 };
@@ -112,6 +144,10 @@ enum Ev {
     Projected(u8),
     /// A projection's shadow (a rebuild beside it) applied one event.
     Shadowed(u8),
+    /// A projection retries an event it parked (the projection, the event's position).
+    Retry(u8, u32),
+    /// The outbox relay reads the log.
+    Relay,
 }
 
 /// A command being handled: a client's (answered over HTTP) or a saga's.
@@ -132,6 +168,15 @@ struct Cmd {
     saga: Option<u32>,
 }
 
+/// An event a projection's consumer set aside: to retry at `due`, or (`None`) to apply
+/// after an earlier event of its order that is waiting for its retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Parked {
+    position: usize,
+    stream: u32,
+    due: Option<Nanos>,
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Query {
     seq: u64,
@@ -142,6 +187,8 @@ struct Query {
 #[derive(Debug, Clone)]
 struct Saga {
     stream: u32,
+    /// The product whose stock it reserves.
+    product: u32,
     started: Nanos,
     step: SagaStep,
     held: Held,
@@ -181,6 +228,21 @@ struct Ids {
     stale: [CounterId; 3],
     replay: [HistogramId; 3],
     intermediate: CounterId,
+    wrong_read: CounterId,
+    duplicate_applied: CounterId,
+    garbled_used: CounterId,
+    product_load_snapshot: HistogramId,
+    product_load_replay: HistogramId,
+    product_snapshots: CounterId,
+    /// `snapshot_load_failures_total` by reason: unreadable, checksum.
+    snapshot_failures: [CounterId; 2],
+    parked: [CounterId; 3],
+    out_of_order: [CounterId; 3],
+    redelivered: [CounterId; 3],
+    duplicates_skipped: [CounterId; 3],
+    /// `integration_events_total` by outcome: published, lost, retried.
+    integration: [CounterId; 3],
+    awaiting: GaugeId,
 }
 
 /// The commands clients send (the saga sends `ConfirmPayment`, and cancels too).
@@ -227,9 +289,9 @@ fn register(core: &mut Core) -> Ids {
         store_size: m.gauge(&STORE_SIZE, &[]),
         lag_events: ProjectionKind::ALL.map(|p| m.gauge(&PROJECTION_LAG_EVENTS, &[p.as_str()])),
         lag_seconds: ProjectionKind::ALL.map(|p| m.gauge(&PROJECTION_LAG_SECONDS, &[p.as_str()])),
-        snapshots: m.counter(&SNAPSHOTS, &[]),
-        load_snapshot: m.histogram(&LOAD_DURATION, &["snapshot"]),
-        load_replay: m.histogram(&LOAD_DURATION, &["replay"]),
+        snapshots: m.counter(&SNAPSHOTS, &["order"]),
+        load_snapshot: m.histogram(&LOAD_DURATION, &["order", "snapshot"]),
+        load_replay: m.histogram(&LOAD_DURATION, &["order", "replay"]),
         sagas_completed: m.counter(&SAGAS, &["completed"]),
         sagas_compensated: m.counter(&SAGAS, &["compensated"]),
         sagas_stuck: m.counter(&SAGAS, &["stuck"]),
@@ -239,6 +301,21 @@ fn register(core: &mut Core) -> Ids {
         stale: ProjectionKind::ALL.map(|p| m.counter(&common::STALE_READS, &[p.as_str()])),
         replay: ProjectionKind::ALL.map(|p| m.histogram(&REPLAY_DURATION, &[p.as_str()])),
         intermediate: m.counter(&common::DATA_ANOMALIES, &["saga_intermediate_read"]),
+        wrong_read: m.counter(&common::DATA_ANOMALIES, &["wrong_read_model"]),
+        duplicate_applied: m.counter(&common::DATA_ANOMALIES, &["duplicate_applied"]),
+        garbled_used: m.counter(&common::DATA_ANOMALIES, &["corrupt_snapshot_used"]),
+        product_load_snapshot: m.histogram(&LOAD_DURATION, &["product", "snapshot"]),
+        product_load_replay: m.histogram(&LOAD_DURATION, &["product", "replay"]),
+        product_snapshots: m.counter(&SNAPSHOTS, &["product"]),
+        snapshot_failures: ["unreadable", "checksum"]
+            .map(|r| m.counter(&SNAPSHOT_LOAD_FAILURES, &[r])),
+        parked: ProjectionKind::ALL.map(|p| m.counter(&EVENTS_PARKED, &[p.as_str()])),
+        out_of_order: ProjectionKind::ALL.map(|p| m.counter(&OUT_OF_ORDER, &[p.as_str()])),
+        redelivered: ProjectionKind::ALL.map(|p| m.counter(&REDELIVERED, &[p.as_str()])),
+        duplicates_skipped: ProjectionKind::ALL
+            .map(|p| m.counter(&DUPLICATES_SKIPPED, &[p.as_str()])),
+        integration: ["published", "lost", "retried"].map(|o| m.counter(&INTEGRATION_EVENTS, &[o])),
+        awaiting: m.gauge(&AWAITING_PAYMENT, &[]),
     }
 }
 
@@ -283,6 +360,27 @@ pub struct OrdersModel {
     shadow_rebuild: bool,
     /// `compensation-backoff`: retries of a failed compensation with a doubling wait.
     retry: Option<crate::mitigations::compensation_backoff::Config>,
+    /// Per projection: events to deliver again before new ones (after a restart), the
+    /// offset last committed and when, and the events set aside for a retry.
+    redeliver: [usize; 3],
+    committed: [usize; 3],
+    committed_at: [Nanos; 3],
+    commit_interval_ns: Nanos,
+    parked: [Vec<Parked>; 3],
+    per_stream_ordering: bool,
+    idempotent_consumer: bool,
+    /// The inventory's products and how their snapshots are read.
+    inventory: Inventory,
+    product_rng: Rng,
+    snapshot_checksums: bool,
+    /// `transactional-outbox`: how often the relay reads the log; the orders placed and
+    /// not yet relayed; whether a relay round is scheduled.
+    outbox_relay_ns: Option<Nanos>,
+    outbox: VecDeque<u32>,
+    relaying: bool,
+    /// Orders placed whose payment has not ended (per order, and how many).
+    awaiting_of: Vec<bool>,
+    awaiting: u64,
     sagas: Vec<Saga>,
     /// The saga of each order (by stream), if it has one.
     saga_of: Vec<Option<u32>>,
@@ -342,15 +440,54 @@ impl OrdersModel {
                 .mitigations
                 .is_on(crate::mitigations::shadow_rebuild::META.id),
             retry: core.mitigations.config(),
+            redeliver: [0; 3],
+            committed: [0; 3],
+            committed_at: [0; 3],
+            commit_interval_ns: secs_to_ns(ms("offset_commit_interval_ms")).max(1),
+            parked: Default::default(),
+            per_stream_ordering: false,
+            idempotent_consumer: false,
+            inventory: Inventory::new(
+                p.i64("products").max(1) as u32,
+                p.i64("product_history_events").max(0) as u32,
+                p.i64("snapshot_every").max(0) as u32,
+            ),
+            product_rng: core.rng(4),
+            snapshot_checksums: false,
+            outbox_relay_ns: None,
+            outbox: VecDeque::new(),
+            relaying: false,
+            awaiting_of: Vec::new(),
+            awaiting: 0,
             sagas: Vec::new(),
             saga_of: Vec::new(),
             recent: VecDeque::new(),
             ids,
             utilization_meter: UtilizationMeter::default(),
         };
+        model.read_mitigations(core);
         let first = secs_to_ns(model.arrival_gap.sample(&mut model.arrival_rng));
         model.events.schedule(first, Ev::Arrival);
         model
+    }
+
+    /// What the switched-on mitigations ask of the order system.
+    fn read_mitigations(&mut self, core: &mut Core) {
+        use crate::mitigations as m;
+        let on = |id: &str| core.mitigations.is_on(id);
+        self.shadow_rebuild = on(m::shadow_rebuild::META.id);
+        self.per_stream_ordering = on(m::per_stream_ordering::META.id);
+        self.idempotent_consumer = on(m::idempotent_consumer::META.id);
+        self.snapshot_checksums = on(m::snapshot_checksums::META.id);
+        self.retry = core.mitigations.config();
+        let outbox: Option<m::transactional_outbox::Config> = core.mitigations.config();
+        self.outbox_relay_ns = outbox.map(|c| c.relay_interval_ns);
+        if self.outbox_relay_ns.is_none() {
+            // Switched off with orders still in the outbox: the relay's last round.
+            while let Some(stream) = self.outbox.pop_front() {
+                self.start_saga(core, stream);
+            }
+        }
     }
 
     // ---- clients ----
@@ -395,6 +532,7 @@ impl OrdersModel {
                     .store
                     .open_stream((dollars * 100.0).round().clamp(1.0, 1e9) as u32);
                 self.saga_of.push(None);
+                self.awaiting_of.push(false);
                 stream
             }
             _ => target.unwrap_or(0),
@@ -434,6 +572,12 @@ impl OrdersModel {
             let behind = seen.map_or(0, |(_, v)| v) < self.store.version(s);
             if behind {
                 core.metrics.inc(self.ids.stale[0]);
+            }
+            // Caught up with the order's stream, yet showing another state than its
+            // events lead to: the read model is wrong, not late.
+            let truth = self.store.state(s);
+            if seen.is_some_and(|(st, v)| v >= self.store.version(s) && st != truth) {
+                core.metrics.inc(self.ids.wrong_read);
             }
             let saga = self.saga_of.get(s as usize).copied().flatten();
             if let Some(saga) = saga.map(|i| &self.sagas[i as usize]) {
@@ -590,7 +734,10 @@ impl OrdersModel {
                     if self.recent.len() > RECENT {
                         self.recent.pop_front();
                     }
-                    self.start_saga(core, c.stream);
+                    self.order_placed(core, c.stream);
+                }
+                if c.command == OrderCommand::CancelOrder {
+                    self.settle_order(c.stream);
                 }
                 for p in 0..3 {
                     self.kick_projection(core, p);
@@ -749,6 +896,10 @@ impl OrdersModel {
             .strike(core.now, &hop, &mut core.metrics, &mut core.logs, None);
         if struck.projection().rebuild && self.rebuilding[p].is_none() {
             self.rebuilding[p] = Some((core.now, self.store.head()));
+            // What the consumer had set aside or meant to deliver again is replayed in
+            // its place.
+            self.parked[p].clear();
+            self.redeliver[p] = 0;
             if self.shadow_rebuild {
                 self.shadows[p] = Some(ReadModel::default());
                 self.kick_shadow(core, p, struck.delay_ns);
@@ -777,7 +928,8 @@ impl OrdersModel {
     }
 
     fn kick_projection(&mut self, core: &mut Core, p: usize) {
-        if !self.projecting[p] && self.projections[p].checkpoint < self.store.head() {
+        let behind = self.projections[p].checkpoint < self.store.head();
+        if !self.projecting[p] && (behind || self.redeliver[p] > 0) {
             self.projecting[p] = true;
             let extra = self.strike_projection(core, p);
             self.events.schedule(
@@ -789,11 +941,7 @@ impl OrdersModel {
 
     fn projected(&mut self, core: &mut Core, p: usize) {
         self.projecting[p] = false;
-        let at = self.projections[p].checkpoint;
-        if let Some(e) = self.store.event(at).copied() {
-            let amount = self.store.amount_cents(e.stream);
-            self.projections[p].apply(ProjectionKind::ALL[p], &e, amount);
-        }
+        self.deliver(core, p);
         if self.shadows[p].is_none() {
             self.rebuilt(core, p, self.projections[p].checkpoint);
         }
@@ -849,158 +997,6 @@ impl OrdersModel {
             .delay_ns;
         self.kick_shadow(core, p, extra);
     }
-
-    // ---- the payment saga ----
-
-    fn start_saga(&mut self, core: &mut Core, stream: u32) {
-        let i = self.sagas.len() as u32;
-        self.sagas.push(Saga {
-            stream,
-            started: core.now,
-            step: SagaStep::ReserveStock,
-            held: Held::default(),
-            undo: Vec::new(),
-            attempts: 0,
-            done: false,
-        });
-        if let Some(slot) = self.saga_of.get_mut(stream as usize) {
-            *slot = Some(i);
-        }
-        let t = secs_to_ns(self.stock.sample(&mut self.saga_rng));
-        self.events.schedule(core.now + t, Ev::SagaStep(i));
-    }
-
-    /// A scenario's effect on one of the saga's calls (`endpoint`: `reserve_stock`,
-    /// `charge`, `confirm`, `release_stock`, `refund`): whether it fails.
-    fn saga_call_fails(&mut self, core: &mut Core, endpoint: &'static str) -> bool {
-        let hop = Hop::new(Component::Dependency, 0, endpoint);
-        core.scenarios
-            .strike(core.now, &hop, &mut core.metrics, &mut core.logs, None)
-            .fail_status
-            .is_some()
-    }
-
-    fn saga_step(&mut self, core: &mut Core, i: u32) {
-        let step = self.sagas[i as usize].step;
-        let (failure, endpoint) = match step {
-            SagaStep::ReserveStock => (self.stock_failure, "reserve_stock"),
-            SagaStep::ChargePayment => (self.payment_failure, "charge"),
-            SagaStep::Confirm => (0.0, "confirm"),
-        };
-        if self.saga_rng.chance(failure) || self.saga_call_fails(core, endpoint) {
-            return self.compensate(core, i);
-        }
-        let s = &mut self.sagas[i as usize];
-        s.held.done(step);
-        match step {
-            SagaStep::ReserveStock => {
-                s.step = SagaStep::ChargePayment;
-                let t = secs_to_ns(self.payment.sample(&mut self.saga_rng));
-                self.events.schedule(core.now + t, Ev::SagaStep(i));
-            }
-            SagaStep::ChargePayment => {
-                s.step = SagaStep::Confirm;
-                let stream = s.stream;
-                // The order service may refuse the confirmation (a scenario's fault).
-                if self.saga_call_fails(core, "confirm") {
-                    return self.compensate(core, i);
-                }
-                self.submit(core, 0, OrderCommand::ConfirmPayment, stream, Some(i));
-            }
-            SagaStep::Confirm => {}
-        }
-    }
-
-    fn saga_command_done(&mut self, core: &mut Core, i: u32, command: OrderCommand, ok: bool) {
-        match command {
-            OrderCommand::ConfirmPayment if ok => self.end_saga(core, i, self.ids.sagas_completed),
-            // The order moved on meanwhile (a client cancelled it): undo what was done.
-            OrderCommand::ConfirmPayment => self.compensate(core, i),
-            // Compensated; the order is cancelled now (or was already).
-            _ => self.end_saga(core, i, self.ids.sagas_compensated),
-        }
-    }
-
-    /// Starts undoing the completed steps, last first.
-    fn compensate(&mut self, core: &mut Core, i: u32) {
-        let s = &mut self.sagas[i as usize];
-        s.undo = s.held.compensations();
-        s.attempts = 0;
-        self.next_compensation(core, i, 0);
-    }
-
-    fn next_compensation(&mut self, core: &mut Core, i: u32, delay: Nanos) {
-        let s = &self.sagas[i as usize];
-        let Some(c) = s.undo.first().copied() else {
-            // Everything undone: cancel the order (a client may have already).
-            let stream = s.stream;
-            return self.submit(core, 0, OrderCommand::CancelOrder, stream, Some(i));
-        };
-        let dist = match c {
-            Compensation::ReleaseStock => self.stock,
-            Compensation::Refund => self.payment,
-        };
-        let t = secs_to_ns(dist.sample(&mut self.saga_rng));
-        self.events
-            .schedule(core.now + delay + t, Ev::Compensated(i));
-    }
-
-    fn compensated(&mut self, core: &mut Core, i: u32) {
-        let Some(c) = self.sagas[i as usize].undo.first().copied() else {
-            return;
-        };
-        let step = match c {
-            Compensation::ReleaseStock => 0,
-            Compensation::Refund => 1,
-        };
-        let failed = self.saga_rng.chance(self.compensation_failure)
-            || self.saga_call_fails(core, c.as_str());
-        if failed {
-            core.metrics.inc(self.ids.compensations[step][1]);
-            let backoff = self.retry;
-            let s = &mut self.sagas[i as usize];
-            s.attempts += 1;
-            let retries = backoff.map_or(self.compensation_retries, |b| b.max_retries);
-            if s.attempts > retries {
-                let stream = s.stream;
-                if core.logs.admits(core.now) {
-                    core.logs.push(LogRecord {
-                        t_ns: core.now,
-                        level: Level::Error,
-                        service: "saga",
-                        message: "compensation gave up: order left half-done",
-                        fields: vec![("order", stream.to_string()), ("step", c.as_str().into())],
-                        trace_id: None,
-                    });
-                }
-                return self.end_saga(core, i, self.ids.sagas_stuck);
-            }
-            // A fixed wait, or (`compensation-backoff`) one that doubles each time.
-            let wait = match backoff {
-                Some(b) => b.backoff_ns(s.attempts),
-                None => self.compensation_backoff_ns,
-            };
-            return self.next_compensation(core, i, wait);
-        }
-        core.metrics.inc(self.ids.compensations[step][0]);
-        let s = &mut self.sagas[i as usize];
-        s.held.undo(c);
-        s.undo.remove(0);
-        s.attempts = 0;
-        self.next_compensation(core, i, 0);
-    }
-
-    fn end_saga(&mut self, core: &mut Core, i: u32, outcome: CounterId) {
-        let s = &mut self.sagas[i as usize];
-        if s.done {
-            return;
-        }
-        s.done = true;
-        let took = core.now - s.started;
-        core.metrics.inc(outcome);
-        core.metrics
-            .observe(self.ids.saga_duration, ns_to_secs(took));
-    }
 }
 
 impl Model for OrdersModel {
@@ -1022,6 +1018,8 @@ impl Model for OrdersModel {
             Ev::Compensated(i) => self.compensated(core, i),
             Ev::Projected(p) => self.projected(core, p as usize),
             Ev::Shadowed(p) => self.shadowed(core, p as usize),
+            Ev::Retry(p, position) => self.retry(core, p as usize, position as usize),
+            Ev::Relay => self.relay(core),
         }
         true
     }
@@ -1034,6 +1032,7 @@ impl Model for OrdersModel {
         m.set(self.ids.depth, self.waiting.len() as f64);
         m.set(self.ids.busy, self.busy as f64);
         m.set(self.ids.store_size, head as f64);
+        m.set(self.ids.awaiting, self.awaiting as f64);
         for p in 0..3 {
             let at = self.projections[p].checkpoint;
             m.set(self.ids.lag_events[p], head.saturating_sub(at) as f64);
@@ -1061,10 +1060,7 @@ impl Model for OrdersModel {
     }
 
     fn reconfigure(&mut self, core: &mut Core) {
-        self.shadow_rebuild = core
-            .mitigations
-            .is_on(crate::mitigations::shadow_rebuild::META.id);
-        self.retry = core.mitigations.config();
+        self.read_mitigations(core);
     }
 
     fn as_any(&self) -> Option<&dyn std::any::Any> {

@@ -154,6 +154,30 @@ pub(super) const PARAMS: &[ParamSpec] = &[
         600_000.0,
         "Wait before retrying a failed compensation.",
     ),
+    ParamSpec::float(
+        "offset_commit_interval_ms",
+        "ms",
+        5000.0,
+        1.0,
+        3_600_000.0,
+        "How often each projection's consumer commits the offset it has reached to the broker.",
+    ),
+    ParamSpec::int(
+        "products",
+        "",
+        200,
+        1,
+        1_000_000,
+        "Products in the inventory (each saga reserves stock of one, chosen uniformly).",
+    ),
+    ParamSpec::int(
+        "product_history_events",
+        "events",
+        20_000,
+        0,
+        10_000_000,
+        "Events each product's stream holds when the run starts (its past reservations and releases).",
+    ),
 ];
 
 pub(super) const METRICS: &[MetricSpec] = &[
@@ -178,6 +202,13 @@ pub(super) const METRICS: &[MetricSpec] = &[
     COMPENSATIONS,
     REPLAY_DURATION,
     common::STALE_READS,
+    SNAPSHOT_LOAD_FAILURES,
+    EVENTS_PARKED,
+    OUT_OF_ORDER,
+    REDELIVERED,
+    DUPLICATES_SKIPPED,
+    INTEGRATION_EVENTS,
+    AWAITING_PAYMENT,
 ];
 
 /// The golden signals as the order system counts them: client commands and queries.
@@ -230,4 +261,5 @@ pub(super) const COMPONENTS: &[Component] = &[
     Component::Database,
     Component::Projection,
     Component::Dependency,
+    Component::Queue,
 ];
