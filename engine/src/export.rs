@@ -362,7 +362,10 @@ pub fn otlp_traces_json<'a>(
                 .parent
                 .and_then(|p| t.spans.iter().find(|x| x.span_id == p))
                 .map(|p| p.service);
+            // A root that follows another trace's span (a consumer of what it wrote)
+            // is a CONSUMER span; other roots are SERVER spans.
             let kind = match parent_service {
+                None if !s.links.is_empty() => 5,
                 None => 2,
                 Some(ps) if ps != s.service => 3,
                 Some(_) => 1,
@@ -383,8 +386,24 @@ pub fn otlp_traces_json<'a>(
                 .parent
                 .map(|p| format!(",\"parentSpanId\":\"{}\"", hex_id(p, 8)))
                 .unwrap_or_default();
+            let links: Vec<String> = s
+                .links
+                .iter()
+                .map(|(trace, span)| {
+                    format!(
+                        "{{\"traceId\":\"{}\",\"spanId\":\"{}\"}}",
+                        hex_id(*trace, 16),
+                        hex_id(*span, 8)
+                    )
+                })
+                .collect();
+            let links = if links.is_empty() {
+                String::new()
+            } else {
+                format!(",\"links\":[{}]", links.join(","))
+            };
             let span = format!(
-                "{{\"traceId\":\"{}\",\"spanId\":\"{}\"{parent},\"name\":{},\"kind\":{kind},\"startTimeUnixNano\":\"{start}\",\"endTimeUnixNano\":\"{end}\",\"attributes\":[{}],\"status\":{status}}}",
+                "{{\"traceId\":\"{}\",\"spanId\":\"{}\"{parent},\"name\":{},\"kind\":{kind},\"startTimeUnixNano\":\"{start}\",\"endTimeUnixNano\":\"{end}\",\"attributes\":[{}]{links},\"status\":{status}}}",
                 hex_id(t.trace_id, 16),
                 hex_id(s.span_id, 8),
                 json_str(s.operation),

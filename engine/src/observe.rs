@@ -119,6 +119,10 @@ pub struct Span {
     pub duration_ns: Nanos,
     pub status: SpanStatus,
     pub attributes: Vec<(&'static str, String)>,
+    /// Spans of other traces this one follows from, as `(trace_id, span_id)`: work
+    /// done later and elsewhere because of them (a projection applying an event a
+    /// command appended, a saga started by an order placed), as OpenTelemetry's links.
+    pub links: Vec<(u64, u64)>,
 }
 
 /// A finished request's spans; the root span is first.
@@ -285,6 +289,7 @@ mod tests {
             duration_ns: dur,
             status: SpanStatus::Ok,
             attributes: vec![],
+            links: Vec::new(),
         }
     }
 

@@ -377,6 +377,8 @@ pub struct SpanW {
     pub duration_ns: u64,
     pub status: SpanStatus,
     pub attributes: Vec<(String, String)>,
+    /// `(trace_id, span_id)` of the spans this one follows from.
+    pub links: Vec<(u64, u64)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -402,6 +404,7 @@ impl TraceW {
                     duration_ns: s.duration_ns,
                     status: s.status,
                     attributes: owned_pairs(&s.attributes),
+                    links: s.links.clone(),
                 })
                 .collect(),
         }
@@ -423,6 +426,7 @@ impl TraceW {
                     duration_ns: s.duration_ns,
                     status: s.status,
                     attributes: interned_pairs(s.attributes),
+                    links: s.links,
                 })
                 .collect(),
         }
@@ -658,7 +662,8 @@ codec_struct!(SpanW {
     start_ns,
     duration_ns,
     status,
-    attributes
+    attributes,
+    links
 });
 codec_struct!(TraceW { trace_id, spans });
 codec_struct!(TopologyW { t_ns, nodes, edges });

@@ -20,3 +20,37 @@ pub fn pick<'a>(traces: &'a [Trace], view: &str) -> Vec<&'a Trace> {
     out.truncate(LISTED);
     out
 }
+
+/// Traces linked to one: those it follows from (its spans' links, whether or not they
+/// are still among the sampled traces) and those that follow from it (sampled traces
+/// with a span linking into it), each once, in the order met. The waterfall lists them
+/// so a command's trace leads to the projections and the saga that acted on it later.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Linked {
+    pub follows_from: Vec<u64>,
+    pub followed_by: Vec<u64>,
+}
+
+pub fn linked(traces: &[Trace], trace: &Trace) -> Linked {
+    let mut out = Linked::default();
+    for s in &trace.spans {
+        for (t, _) in &s.links {
+            if *t != trace.trace_id && !out.follows_from.contains(t) {
+                out.follows_from.push(*t);
+            }
+        }
+    }
+    for other in traces {
+        let links_here = other
+            .spans
+            .iter()
+            .any(|s| s.links.iter().any(|(t, _)| *t == trace.trace_id));
+        if links_here
+            && other.trace_id != trace.trace_id
+            && !out.followed_by.contains(&other.trace_id)
+        {
+            out.followed_by.push(other.trace_id);
+        }
+    }
+    out
+}

@@ -8,7 +8,7 @@ use crate::console_state::{focus_later, Console};
 use engine::observe::{SpanStatus, Trace};
 use leptos::prelude::*;
 use sdl_host::format::{virtual_time, Quantity};
-use sdl_host::traces::pick;
+use sdl_host::traces::{linked, pick};
 
 const VIEWS: [(&str, &str); 3] = [
     ("recent", "Recent"),
@@ -212,6 +212,58 @@ fn Waterfall() -> impl IntoView {
             })
             .collect_view();
         let title = format!("Trace {}: {}", trace.trace_id, trace_label(&trace));
+        let links = console.traces.with(|all| linked(all, &trace));
+        let linked_view = (!links.follows_from.is_empty() || !links.followed_by.is_empty()).then(|| {
+            let item = move |id: u64| {
+                let label = console.traces.with_untracked(|all| {
+                    all.iter().find(|t| t.trace_id == id).map(trace_label)
+                });
+                match label {
+                    Some(label) => view! {
+                        <li>
+                            <button
+                                type="button"
+                                class="link-button"
+                                data-testid="linked-trace"
+                                data-trace-id=id.to_string()
+                                on:click=move |_| {
+                                    let found = console.traces.with_untracked(|all| {
+                                        all.iter().find(|t| t.trace_id == id).cloned()
+                                    });
+                                    if found.is_some() {
+                                        console.selected.set(found);
+                                        focus_later("waterfall-title");
+                                    }
+                                }
+                            >
+                                {format!("Trace {id}: {label}")}
+                            </button>
+                        </li>
+                    }
+                    .into_any(),
+                    None => view! {
+                        <li class="muted">{format!("Trace {id} (no longer among the sampled traces)")}</li>
+                    }
+                    .into_any(),
+                }
+            };
+            let from = links.follows_from.clone();
+            let by = links.followed_by.clone();
+            view! {
+                <div class="trace-links" data-testid="trace-links">
+                    {(!from.is_empty()).then(|| view! {
+                        <h5>"Follows from"</h5>
+                        <p class="muted">"Work that caused this trace earlier (its spans' links)."</p>
+                        <ul>{from.into_iter().map(item).collect_view()}</ul>
+                    })}
+                    {(!by.is_empty()).then(|| view! {
+                        <h5>"Followed by"</h5>
+                        <p class="muted">"Work done later because of this trace, asynchronously (traces linking to it)."</p>
+                        <ul>{by.into_iter().map(item).collect_view()}</ul>
+                    })}
+                </div>
+            }
+        });
         view! {
             <div class="waterfall-wrap">
                 <h4 id="waterfall-title" tabindex="-1" data-testid="waterfall-title">{title}</h4>
@@ -237,6 +289,7 @@ fn Waterfall() -> impl IntoView {
                         <tbody>{rows}</tbody>
                     </table>
                 </div>
+                {linked_view}
             </div>
         }
         .into_any()

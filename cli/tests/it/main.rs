@@ -387,7 +387,7 @@ fn bad_input_exits_2_with_one_clear_line() {
         ),
         (
             &["run", "--mitigation", "prayer"],
-            &["prayer", "retry-backoff"],
+            &["prayer", "more"],
         ),
         (
             &["run", "--set", "retry-backoff.max_attempts=3"],

@@ -361,6 +361,7 @@ impl QueueModel {
                 duration_ns: core.now - r.arrival,
                 status,
                 attributes: vec![("http.status", r.fail_status.unwrap_or(200).to_string())],
+                links: Vec::new(),
             },
             Span {
                 trace_id: r.seq,
@@ -372,6 +373,7 @@ impl QueueModel {
                 duration_ns: r.start - r.arrival,
                 status: SpanStatus::Ok,
                 attributes: vec![],
+                links: Vec::new(),
             },
             Span {
                 trace_id: r.seq,
@@ -383,6 +385,7 @@ impl QueueModel {
                 duration_ns: core.now - r.start,
                 status,
                 attributes: vec![],
+                links: Vec::new(),
             },
         ];
         core.traces.push(Trace {

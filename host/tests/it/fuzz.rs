@@ -186,6 +186,7 @@ fn trace(g: &mut Gen) -> TraceW {
             duration_ns: g.number(),
             status: *g.pick(&[SpanStatus::Ok, SpanStatus::Error]),
             attributes: pairs(g),
+            links: list(g, 2, |g| (g.number(), g.number())),
         }),
     }
 }

@@ -87,6 +87,7 @@ impl OrdersModel {
             self.projections[p].checkpoint += 1;
         } else {
             self.projections[p].apply(kind, &e, amount);
+            self.trace_projection(core, p, position, self.projection_ns);
         }
         self.commit_offset(core, p);
     }
@@ -144,5 +145,6 @@ impl OrdersModel {
         if self.projections[p].apply_event(ProjectionKind::ALL[p], &e, amount) {
             core.metrics.inc(self.ids.out_of_order[p]);
         }
+        self.trace_projection(core, p, position, self.projection_ns);
     }
 }

@@ -73,6 +73,7 @@ pub mod metrics;
 mod params;
 mod saga;
 pub mod store;
+mod telemetry;
 
 use super::{common, Core, Model, SystemMeta, UtilizationMeter};
 use crate::dist::Dist;
@@ -177,6 +178,15 @@ struct Parked {
     due: Option<Nanos>,
 }
 
+/// A traced command's append, which the projections' and the saga's traces link to:
+/// the position of an event it wrote, its trace and its append span.
+#[derive(Debug, Clone, Copy)]
+struct Followed {
+    position: usize,
+    trace: u64,
+    span: u64,
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Query {
     seq: u64,
@@ -196,6 +206,12 @@ struct Saga {
     undo: Vec<Compensation>,
     attempts: u32,
     done: bool,
+    /// Traced sagas only: the command append it follows, its trace, the spans of its
+    /// steps so far, and when the step under way began.
+    link: Option<(u64, u64)>,
+    trace: Option<u64>,
+    spans: Vec<Span>,
+    step_started: Nanos,
 }
 
 struct Ids {
@@ -381,6 +397,9 @@ pub struct OrdersModel {
     /// Orders placed whose payment has not ended (per order, and how many).
     awaiting_of: Vec<bool>,
     awaiting: u64,
+    /// Events of traced commands, by position, and the asynchronous traces numbered.
+    followed: VecDeque<Followed>,
+    async_traces: u64,
     sagas: Vec<Saga>,
     /// The saga of each order (by stream), if it has one.
     saga_of: Vec<Option<u32>>,
@@ -459,6 +478,8 @@ impl OrdersModel {
             relaying: false,
             awaiting_of: Vec::new(),
             awaiting: 0,
+            followed: VecDeque::new(),
+            async_traces: 0,
             sagas: Vec::new(),
             saga_of: Vec::new(),
             recent: VecDeque::new(),
@@ -616,6 +637,7 @@ impl OrdersModel {
                         ("projection.version", applied.to_string()),
                         ("stream.version", stored.to_string()),
                     ],
+                    links: Vec::new(),
                 }],
             });
         }
@@ -815,74 +837,6 @@ impl OrdersModel {
                 trace_id: c.saga.is_none().then_some(c.seq),
             });
         }
-    }
-
-    fn record_trace(&self, core: &mut Core, c: &Cmd, ok: bool) {
-        let status = if ok {
-            SpanStatus::Ok
-        } else {
-            SpanStatus::Error
-        };
-        let root = c.seq << 8;
-        let span = |id: u64,
-                    parent: Option<u64>,
-                    operation: &'static str,
-                    start: Nanos,
-                    end: Nanos,
-                    status| Span {
-            trace_id: c.seq,
-            span_id: id,
-            parent,
-            service: COMMAND_SERVICE,
-            operation,
-            start_ns: start,
-            duration_ns: end.saturating_sub(start),
-            status,
-            attributes: vec![],
-        };
-        let mut root_span = span(
-            root,
-            None,
-            c.command.endpoint(),
-            c.arrival,
-            core.now,
-            status,
-        );
-        root_span.attributes = vec![
-            ("order", c.stream.to_string()),
-            ("stream.version", c.expected.to_string()),
-            ("append.conflicts", c.conflicts.to_string()),
-        ];
-        let loaded_at = c.start + c.loaded_ns;
-        let load_op = if c.from_snapshot {
-            "load aggregate (snapshot)"
-        } else {
-            "load aggregate (replay)"
-        };
-        let spans = vec![
-            root_span,
-            span(
-                root + 1,
-                Some(root),
-                "queue wait",
-                c.arrival,
-                c.start,
-                SpanStatus::Ok,
-            ),
-            span(
-                root + 2,
-                Some(root),
-                load_op,
-                c.start,
-                loaded_at,
-                SpanStatus::Ok,
-            ),
-            span(root + 3, Some(root), "append", loaded_at, core.now, status),
-        ];
-        core.traces.push(Trace {
-            trace_id: c.seq,
-            spans,
-        });
     }
 
     // ---- projections ----

@@ -100,9 +100,18 @@ impl OrdersModel {
             undo: Vec::new(),
             attempts: 0,
             done: false,
+            link: None,
+            trace: None,
+            spans: Vec::new(),
+            step_started: core.now,
         });
         if let Some(slot) = self.saga_of.get_mut(stream as usize) {
             *slot = Some(i);
+        }
+        // Relayed later (an outbox): its order's append may have been traced.
+        let placed = self.store.position(stream, 1);
+        if let Some(f) = placed.and_then(|at| self.followed(at)) {
+            self.link_saga(i, (f.trace, f.span));
         }
         let t = secs_to_ns(self.stock.sample(&mut self.saga_rng));
         let extra = self.load_product(core, product);
@@ -187,9 +196,16 @@ impl OrdersModel {
             SagaStep::ChargePayment => (self.payment_failure, "charge"),
             SagaStep::Confirm => (0.0, "confirm"),
         };
+        let op = match step {
+            SagaStep::ReserveStock => "reserve stock",
+            SagaStep::ChargePayment => "charge payment",
+            SagaStep::Confirm => "confirm",
+        };
         if self.saga_rng.chance(failure) || self.saga_call_fails(core, endpoint) {
+            self.saga_span(i, op, false, core.now);
             return self.compensate(core, i);
         }
+        self.saga_span(i, op, true, core.now);
         if step == SagaStep::ReserveStock {
             let product = self.sagas[i as usize].product;
             self.product_event(core, product);
@@ -207,6 +223,7 @@ impl OrdersModel {
                 let stream = s.stream;
                 // The order service may refuse the confirmation (a scenario's fault).
                 if self.saga_call_fails(core, "confirm") {
+                    self.saga_span(i, "confirm", false, core.now);
                     return self.compensate(core, i);
                 }
                 self.submit(core, 0, OrderCommand::ConfirmPayment, stream, Some(i));
@@ -222,6 +239,9 @@ impl OrdersModel {
         command: OrderCommand,
         ok: bool,
     ) {
+        if command == OrderCommand::ConfirmPayment {
+            self.saga_span(i, "confirm", ok, core.now);
+        }
         match command {
             OrderCommand::ConfirmPayment if ok => self.end_saga(core, i, self.ids.sagas_completed),
             // The order moved on meanwhile (a client cancelled it): undo what was done.
@@ -270,6 +290,11 @@ impl OrdersModel {
         };
         let failed = self.saga_rng.chance(self.compensation_failure)
             || self.saga_call_fails(core, c.as_str());
+        let op = match c {
+            Compensation::ReleaseStock => "compensate: release stock",
+            Compensation::Refund => "compensate: refund",
+        };
+        self.saga_span(i, op, !failed, core.now);
         if failed {
             core.metrics.inc(self.ids.compensations[step][1]);
             let backoff = self.retry;
@@ -318,6 +343,14 @@ impl OrdersModel {
         let stream = s.stream;
         let took = core.now - s.started;
         self.settle_order(stream);
+        let name = if outcome == self.ids.sagas_completed {
+            "completed"
+        } else if outcome == self.ids.sagas_compensated {
+            "compensated"
+        } else {
+            "stuck"
+        };
+        self.trace_saga(core, i, name);
         core.metrics.inc(outcome);
         core.metrics
             .observe(self.ids.saga_duration, ns_to_secs(took));

@@ -99,6 +99,13 @@ impl EventStore {
             .map_or(0, |s| s.positions.len() as u32)
     }
 
+    /// The global position of `stream`'s event at `version` (from 1).
+    pub fn position(&self, stream: u32, version: u32) -> Option<usize> {
+        let s = self.streams.get(stream as usize)?;
+        let at = version.checked_sub(1)? as usize;
+        s.positions.get(at).map(|p| *p as usize)
+    }
+
     pub fn amount_cents(&self, stream: u32) -> u32 {
         self.streams
             .get(stream as usize)

@@ -111,6 +111,7 @@ pub(super) fn record_trace(
             SpanStatus::Ok
         },
         attributes,
+        links: Vec::new(),
     });
     if let Some(edge) = r.lost_on {
         let (from, to) = ends(edge, r.instance);
@@ -135,6 +136,7 @@ pub(super) fn record_trace(
             duration_ns: end.saturating_sub(start),
             status,
             attributes: attrs,
+            links: Vec::new(),
         });
     };
     let end = core.now;
@@ -301,6 +303,7 @@ fn hedge_spans(spans: &mut Vec<Span>, r: &Req, twin_at: Nanos, twin_instance: u3
                 ("instance", api_name(instance)),
                 ("hedge.outcome", outcome.into()),
             ],
+            links: Vec::new(),
         });
     };
     if r.hedge {
