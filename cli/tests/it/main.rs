@@ -385,10 +385,7 @@ fn bad_input_exits_2_with_one_clear_line() {
             &["query", "up", "--at", "1s", "--step", "1s"],
             &["--at", "--step"],
         ),
-        (
-            &["run", "--mitigation", "prayer"],
-            &["prayer", "more"],
-        ),
+        (&["run", "--mitigation", "prayer"], &["prayer", "more"]),
         (
             &["run", "--set", "retry-backoff.max_attempts=3"],
             &["retry-backoff", "not switched on"],
