@@ -50,11 +50,18 @@ pub const SAGAS: MetricSpec = MetricSpec::counter(
     "Payment sagas finished, by outcome: completed, compensated (undone in reverse), stuck (a compensation gave up).",
     &["outcome"],
 );
+/// A saga's duration: from a fraction of a second (stock and payment calls) to the
+/// better part of an hour (compensations retried with backoff through an outage).
+pub const SAGA_BUCKETS: &[f64] = &[
+    0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0,
+    1800.0, 3600.0,
+];
+
 pub const SAGA_DURATION: MetricSpec = MetricSpec::histogram(
     "saga_duration_seconds",
     "Time from an order placed to its saga's end.",
     &[],
-    LATENCY_BUCKETS,
+    SAGA_BUCKETS,
 );
 pub const COMPENSATIONS: MetricSpec = MetricSpec::counter(
     "compensations_total",
