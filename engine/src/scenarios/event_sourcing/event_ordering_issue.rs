@@ -26,6 +26,7 @@
 //! - `data_anomalies_total{kind="wrong_read_model"}`: queries answered with a state the
 //!   order's events do not lead to, from a projection that is not behind.
 //! - `projection_lag_events` stays near 0: lag does not show this.
+//! - The log: `read-model write failed: event parked for a retry, moving on`.
 //!
 //! With the defaults (seed 1, from 30 s, over 180 s), 671 of the order summary's writes
 //! fail and are retried, 248 events are applied after a later one of their order, and

@@ -75,6 +75,20 @@ impl OrdersModel {
                 due: Some(due),
             });
             core.metrics.inc(self.ids.parked[p]);
+            if core.logs.admits(core.now) {
+                core.logs.push(LogRecord {
+                    t_ns: core.now,
+                    level: Level::Warn,
+                    service: "projections",
+                    message: "read-model write failed: event parked for a retry, moving on",
+                    fields: vec![
+                        ("projection", kind.as_str().into()),
+                        ("position", position.to_string()),
+                        ("order", e.stream.to_string()),
+                    ],
+                    trace_id: None,
+                });
+            }
             self.events
                 .schedule(due, Ev::Retry(p as u8, position as u32));
             self.projections[p].checkpoint += 1;

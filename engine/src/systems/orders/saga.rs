@@ -32,6 +32,16 @@ impl OrdersModel {
         }
         if self.publish_fails(core) {
             core.metrics.inc(self.ids.integration[1]);
+            if core.logs.admits(core.now) {
+                core.logs.push(LogRecord {
+                    t_ns: core.now,
+                    level: Level::Error,
+                    service: "command-api",
+                    message: "publishing OrderPlaced failed after the append committed: no saga will start",
+                    fields: vec![("order", stream.to_string())],
+                    trace_id: None,
+                });
+            }
             return;
         }
         core.metrics.inc(self.ids.integration[0]);
