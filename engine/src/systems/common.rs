@@ -46,7 +46,7 @@ pub const WAIT: MetricSpec = MetricSpec::histogram(
 /// saga half-done).
 pub const DATA_ANOMALIES: MetricSpec = MetricSpec::counter(
     "data_anomalies_total",
-    "Correctness problems observed, by kind: lost_update, non_repeatable_read, phantom, write_skew, stale_read, lost_write, out_of_order, duplicate_delivery, saga_intermediate_read.",
+    "Correctness problems observed, by kind: lost_update, non_repeatable_read, phantom, write_skew, stale_read, lost_write, out_of_order, duplicate_delivery, saga_intermediate_read, wrong_read_model, duplicate_applied, corrupt_snapshot_used.",
     &["kind"],
 );
 

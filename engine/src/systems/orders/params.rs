@@ -72,7 +72,7 @@ pub(super) const PARAMS: &[ParamSpec] = &[
         20,
         0,
         100_000,
-        "A snapshot of an order every this many of its events (0: never).",
+        "A snapshot of an aggregate (an order, a product) every this many of its events (0: never).",
     ),
     ParamSpec::int(
         "max_append_retries",

@@ -13,6 +13,11 @@ use crate::scenario::{Component, Hop};
 use crate::systems::Core;
 use crate::time::{ns_to_secs, secs_to_ns, Nanos};
 
+/// Events a load reads that `stock_latency_ms` already pays for (the default snapshot
+/// interval's worth, or fewer when the latest snapshot is closer): a load reading more
+/// (no snapshots, a damaged one) takes longer by the difference.
+const INCLUDED_EVENTS: u32 = 20;
+
 impl OrdersModel {
     /// An order was placed (its `OrderPlaced` appended): its saga starts now if the
     /// integration event reaches the saga (a dual write: a scenario can lose it), or,
@@ -128,8 +133,9 @@ impl OrdersModel {
         self.events.schedule(core.now + t + extra, Ev::SagaStep(i));
     }
 
-    /// Loads a product before a reservation or a release: the time it takes beyond a
-    /// healthy load (`stock_latency_ms` includes that), and what it met on the way.
+    /// Loads a product before a reservation or a release: the time it takes beyond what
+    /// `stock_latency_ms` includes (a snapshot and up to `INCLUDED_EVENTS` after it),
+    /// and what it met on the way.
     fn load_product(&mut self, core: &mut Core, product: u32) -> Nanos {
         let load = self.inventory.load(product, self.snapshot_checksums);
         let ns =
@@ -169,7 +175,7 @@ impl OrdersModel {
         if load.used_garbled {
             core.metrics.inc(self.ids.garbled_used);
         }
-        took.saturating_sub(ns(load.healthy_read))
+        took.saturating_sub(ns(load.healthy_read.min(INCLUDED_EVENTS)))
     }
 
     /// Records a reservation or a release on `product` (one event; a snapshot when due,
