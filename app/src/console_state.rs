@@ -42,6 +42,9 @@ pub fn tabs(system: &str) -> Vec<(&'static str, &'static str)> {
     tabs
 }
 
+/// The id of the order history's title.
+pub const HISTORY_TITLE: &str = "order-history-title";
+
 /// An order id as typed: none when empty, or a message saying what an id is.
 pub fn parse_order(raw: &str) -> Result<Option<u32>, String> {
     let raw = raw.trim();
@@ -101,6 +104,9 @@ pub struct Console {
     /// The order the last history received was asked for (it is `None` when there is
     /// no such order).
     pub history_for: RwSignal<Option<u32>>,
+    /// The history's title takes keyboard focus once drawn (an order chosen in the
+    /// stream: its history arrives a moment later).
+    history_focus: StoredValue<bool>,
     /// What the last snapshot was of: (run generation, virtual time, tab, paused).
     last: StoredValue<(u32, u64, &'static str, bool)>,
     /// The engine's log snapshot the list shows (a paused tail filters it).
@@ -127,6 +133,7 @@ impl Console {
             history_order: RwSignal::new(None),
             history_version: RwSignal::new(None),
             history_for: RwSignal::new(None),
+            history_focus: StoredValue::new(false),
             last: StoredValue::new((u32::MAX, u64::MAX, "", false)),
             shown_snapshot: StoredValue::new(None),
             asker: Asker::new(),
@@ -281,8 +288,23 @@ impl Console {
         self.history_order.set(Some(order));
         self.history_version.set(None);
         self.tab.set("history");
+        self.history_focus.set_value(true);
         self.refresh(sim, true);
-        focus_later("order-history-title");
+        // Drawn already (the same order again): now; else once it is (`history_drawn`).
+        let console = *self;
+        request_animation_frame(move || {
+            if document().get_element_by_id(HISTORY_TITLE).is_some() {
+                console.history_drawn();
+            }
+        });
+    }
+
+    /// The history's title is on the page: it takes focus if an order was just chosen.
+    pub fn history_drawn(&self) {
+        if self.history_focus.try_get_value() == Some(true) {
+            self.history_focus.set_value(false);
+            focus_later(HISTORY_TITLE);
+        }
     }
 
     /// Narrows the dashboard, logs and traces to a component, or clears the filter when

@@ -83,9 +83,17 @@ pub fn EventStreamPanel() -> impl IntoView {
                     <caption class="visually-hidden">"The newest events of the event store"</caption>
                     <thead>
                         <tr>
-                            <th scope="col" class="num">"Position"</th>
+                            // Short headings, full names for screen readers: the table
+                            // fits a phone.
+                            <th scope="col" class="num">
+                                <span aria-hidden="true">"#"</span>
+                                <span class="visually-hidden">"Position"</span>
+                            </th>
                             <th scope="col">"Order"</th>
-                            <th scope="col" class="num">"Version"</th>
+                            <th scope="col" class="num">
+                                <span aria-hidden="true">"v"</span>
+                                <span class="visually-hidden">"Version"</span>
+                            </th>
                             <th scope="col">"Event"</th>
                             <th scope="col" class="num">"Time"</th>
                         </tr>

@@ -4,7 +4,7 @@
 //! at each version — the events folded one by one, as a load without a snapshot does —
 //! and whether the stream has a snapshot, at which version.
 
-use crate::console_state::{parse_order, Console};
+use crate::console_state::{parse_order, Console, HISTORY_TITLE};
 use leptos::prelude::*;
 use sdl_host::event_store::HistoryW;
 use sdl_host::format::virtual_time;
@@ -181,13 +181,15 @@ fn Stepper(order: u32, history: Memo<Option<HistoryW>>) -> impl IntoView {
             }
         })
     };
+    // Drawn: the title takes focus if the order was just chosen in the stream.
+    Effect::new(move |_| console.history_drawn());
     let current = move || {
         let v = at() as usize;
         history.with(|h| h.as_ref().and_then(|h| h.steps.get(v - 1).cloned()))
     };
 
     view! {
-        <h4 id="order-history-title" tabindex="-1" data-testid="history-title">{title}</h4>
+        <h4 id=HISTORY_TITLE tabindex="-1" data-testid="history-title">{title}</h4>
         <p class="muted" data-testid="history-snapshot">{snapshot}</p>
         <div class="history-stepper" role="group" aria-label=format!("Step through order {order}'s events") on:keydown=on_key>
             <button

@@ -90,7 +90,7 @@ fn Card(
             } else {
                 p.checkpoint as f64 * 100.0 / head as f64
             };
-            format!("width: {pct:.1}%")
+            format!("{pct:.1}%")
         })
     };
     let lag = move || {
@@ -129,7 +129,7 @@ fn Card(
         >
             <h4>{name.clone()}</h4>
             <div class="projection-bar" aria-hidden="true">
-                <span style=done></span>
+                <span style:width=done></span>
             </div>
             <dl>
                 <dt>"Checkpoint"</dt>
