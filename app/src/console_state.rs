@@ -1,12 +1,15 @@
 //! The lab console's shared state (`Console`, through context): the open tab, the log
-//! filters and the lines, traces and topology last received, and how they are asked of
-//! the engine (`Console::refresh`). The console (`components::console`) and its tabs
-//! (`components::logs`, `traces`, `topology`) read and change it; it draws nothing.
+//! filters and the lines, traces and topology last received, an event-sourced run's
+//! event store (the stream's filter, the order whose history is stepped through), and
+//! how they are asked of the engine (`Console::refresh`). The console
+//! (`components::console`) and its tabs (`components::logs`, `traces`, `topology`,
+//! `event_stream`, `order_history`, `projections`) read and change it; it draws nothing.
 
 use crate::sim::{Asker, Sim};
 use engine::observe::{Level, LogRecord, Trace};
 use engine::topology::{NodeSpec, TopologyView};
 use leptos::prelude::*;
+use sdl_host::event_store::EventStoreW;
 use sdl_host::protocol::{Answer, Ask, LogFilter, TraceW};
 
 /// Matching lines listed at most (the newest).
@@ -22,6 +25,36 @@ pub const TABS: [(&str, &str); 3] = [
     ("traces", "Traces"),
     ("topology", "Topology"),
 ];
+
+/// The tabs of a run with an event store (the `orders` system), after `TABS`.
+pub const EVENT_TABS: [(&str, &str); 3] = [
+    ("events", "Event stream"),
+    ("history", "Order history"),
+    ("projections", "Projections"),
+];
+
+/// The tabs a run of `system` shows, in order.
+pub fn tabs(system: &str) -> Vec<(&'static str, &'static str)> {
+    let mut tabs = TABS.to_vec();
+    if engine::systems::orders::view::shown_for(system) {
+        tabs.extend(EVENT_TABS);
+    }
+    tabs
+}
+
+/// The id of the order history's title.
+pub const HISTORY_TITLE: &str = "order-history-title";
+
+/// An order id as typed: none when empty, or a message saying what an id is.
+pub fn parse_order(raw: &str) -> Result<Option<u32>, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    raw.parse::<u32>()
+        .map(Some)
+        .map_err(|_| format!("“{raw}” is not an order id: an id is a whole number, such as 42."))
+}
 
 /// One log line as the console shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +93,20 @@ pub struct Console {
     pub focus: RwSignal<Option<NodeSpec>>,
     /// The trace shown in the waterfall (a copy: it stays when the buffer moves on).
     pub selected: RwSignal<Option<Trace>>,
+    /// What the event store views last received (`None`: nothing yet, or no store).
+    pub event_store: RwSignal<Option<EventStoreW>>,
+    /// The order the event stream is narrowed to.
+    pub event_filter: RwSignal<Option<u32>>,
+    /// The order whose history is shown, and the version stepped to (`None`: its
+    /// latest, following new events).
+    pub history_order: RwSignal<Option<u32>>,
+    pub history_version: RwSignal<Option<u32>>,
+    /// The order the last history received was asked for (it is `None` when there is
+    /// no such order).
+    pub history_for: RwSignal<Option<u32>>,
+    /// The history's title takes keyboard focus once drawn (an order chosen in the
+    /// stream: its history arrives a moment later).
+    history_focus: StoredValue<bool>,
     /// What the last snapshot was of: (run generation, virtual time, tab, paused).
     last: StoredValue<(u32, u64, &'static str, bool)>,
     /// The engine's log snapshot the list shows (a paused tail filters it).
@@ -81,6 +128,12 @@ impl Console {
             topology: RwSignal::new(None),
             focus: crate::components::focus::ComponentFocus::get_or_new().0,
             selected: RwSignal::new(None),
+            event_store: RwSignal::new(None),
+            event_filter: RwSignal::new(None),
+            history_order: RwSignal::new(None),
+            history_version: RwSignal::new(None),
+            history_for: RwSignal::new(None),
+            history_focus: StoredValue::new(false),
             last: StoredValue::new((u32::MAX, u64::MAX, "", false)),
             shown_snapshot: StoredValue::new(None),
             asker: Asker::new(),
@@ -110,6 +163,48 @@ impl Console {
         if reset {
             self.selected.set(None);
             self.focus.set(None);
+            self.event_store.set(None);
+            self.history_version.set(None);
+            self.history_for.set(None);
+        }
+        if EVENT_TABS.iter().any(|(id, _)| *id == tab) {
+            let console = *self;
+            let (tail, projections) = (tab == "events", tab == "projections");
+            let order = self
+                .history_order
+                .get_untracked()
+                .filter(|_| tab == "history");
+            let ask = Ask::EventStore {
+                tail,
+                filter: self.event_filter.get_untracked(),
+                order,
+                projections,
+            };
+            self.asker.ask(sim, ask, move |answer| match answer {
+                // What was not asked for stays as the other tabs last showed it.
+                Answer::EventStore(Some(mut new)) => {
+                    console.event_store.update(|old| {
+                        if let Some(old) = old.take() {
+                            if !tail {
+                                new.tail = old.tail;
+                            }
+                            if order.is_none() {
+                                new.history = old.history;
+                            }
+                            if !projections {
+                                new.projections = old.projections;
+                            }
+                        }
+                        *old = Some(new);
+                    });
+                    if order.is_some() {
+                        console.history_for.set(order);
+                    }
+                }
+                Answer::Stale => {}
+                _ => console.event_store.set(None),
+            });
+            return;
         }
         let frozen = paused && !reset;
         let logs = (tab == "logs" && (force || !frozen)).then(|| LogFilter {
@@ -186,6 +281,30 @@ impl Console {
                 focus_later("waterfall-title");
             }
         });
+    }
+
+    /// Shows order `order`'s history at its latest version (from the event stream).
+    pub fn open_history(&self, sim: Sim, order: u32) {
+        self.history_order.set(Some(order));
+        self.history_version.set(None);
+        self.tab.set("history");
+        self.history_focus.set_value(true);
+        self.refresh(sim, true);
+        // Drawn already (the same order again): now; else once it is (`history_drawn`).
+        let console = *self;
+        request_animation_frame(move || {
+            if document().get_element_by_id(HISTORY_TITLE).is_some() {
+                console.history_drawn();
+            }
+        });
+    }
+
+    /// The history's title is on the page: it takes focus if an order was just chosen.
+    pub fn history_drawn(&self) {
+        if self.history_focus.try_get_value() == Some(true) {
+            self.history_focus.set_value(false);
+            focus_later(HISTORY_TITLE);
+        }
     }
 
     /// Narrows the dashboard, logs and traces to a component, or clears the filter when

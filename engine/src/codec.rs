@@ -290,7 +290,7 @@ macro_rules! codec_enum {
             $( $ty::$variant $( ( $($t),+ ) )? $( { $($f),+ } )? => {} ),*
         };
         impl $crate::codec::Codec for $ty {
-            #[allow(unused_assignments)]
+            #[allow(unused_assignments, irrefutable_let_patterns)]
             fn encode(&self, out: &mut Vec<u8>) {
                 let mut tag = 0u8;
                 $(

@@ -716,6 +716,13 @@ impl Lab {
         &self.core.mitigations
     }
 
+    /// Carries out an operator's command on the running system now (at `now_ns`, like a
+    /// switch toggled); refused, with a message naming what is allowed, if the system
+    /// takes no such command.
+    pub fn operate(&mut self, op: &crate::systems::Operation) -> Result<(), LabError> {
+        self.model.operate(&mut self.core, op)
+    }
+
     /// Switches a scenario or mitigation on or off now, without restarting the run.
     pub fn set_enabled(&mut self, id: &str, on: bool) -> Result<(), LabError> {
         let sw = find_switch(id)?;

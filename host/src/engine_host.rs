@@ -295,6 +295,13 @@ impl EngineHost {
             Command::StopRunTo => {
                 self.run_to = None;
             }
+            Command::Operate { op } => {
+                // Refused only for a system without the operation, which the page does
+                // not offer it.
+                if let Some(lab) = self.lab.as_mut() {
+                    let _ = lab.operate(&op);
+                }
+            }
             Command::Ask { id, ask } => return Some((id, self.answer(&ask))),
         }
         None
@@ -589,6 +596,18 @@ impl EngineHost {
                     None => Answer::Nothing,
                 }
             }
+            Ask::EventStore {
+                tail,
+                filter,
+                order,
+                projections,
+            } => Answer::EventStore(crate::event_store::read(
+                lab,
+                *tail,
+                *filter,
+                *order,
+                *projections,
+            )),
         }
     }
 }

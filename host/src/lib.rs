@@ -2,7 +2,7 @@
 //! runs the simulation behind the page's messages (in the engine's Web Worker, or in the
 //! page where no worker starts), `protocol` is what they say to each other in
 //! `engine::codec`'s binary form, and the other modules compute what the page draws from
-//! the run: a heatmap's grid (`heatmap`), data anomalies (`integrity`), the figures runs
+//! the run: a heatmap's grid (`heatmap`), an event-sourced run's event store (`event_store`), data anomalies (`integrity`), the figures runs
 //! are compared by (`figures`), the log filter (`logs`), the traces listed (`traces`), a
 //! panel's expressions (`panels`), a tutorial step's setup (`setup`), the learner's saved
 //! progress (`progress`), an embed's query and snippet (`embed`), what a cmi5 launch
@@ -16,6 +16,7 @@
 pub mod cmi5;
 pub mod embed;
 pub mod engine_host;
+pub mod event_store;
 pub mod figures;
 pub mod format;
 pub mod grafana;

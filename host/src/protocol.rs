@@ -14,6 +14,7 @@
 use engine::alerts::{AlertState, ErrorBudget, Severity, Slo, Transition};
 use engine::codec::{self, Codec};
 use engine::observe::{Level, LogRecord, Span, SpanStatus, Trace};
+pub use engine::systems::Operation;
 use engine::topology::{EdgeSpec, EdgeState, Health, NodeSpec, NodeState, TopologyView};
 use engine::Golden;
 use engine::{codec_enum, codec_struct};
@@ -121,6 +122,11 @@ pub enum Command {
     },
     /// Stops running to a link's time where the run is now (the learner cancelled it).
     StopRunTo,
+    /// An operator's command on the running system (rebuild a projection…), carried
+    /// out at the run's virtual time when it arrives, between steps.
+    Operate {
+        op: Operation,
+    },
 }
 
 /// A question about the run; answered once, with the `Answer` of the same name.
@@ -162,6 +168,15 @@ pub enum Ask {
     Check {
         tutorial: String,
         step: usize,
+    },
+    /// What the event-sourcing views show: the newest events if `tail` (of order
+    /// `filter` only, when given), order `order`'s history, the projections if
+    /// `projections`.
+    EventStore {
+        tail: bool,
+        filter: Option<u32>,
+        order: Option<u32>,
+        projections: bool,
     },
 }
 
@@ -213,7 +228,12 @@ pub enum Answer {
     Heatmap(crate::heatmap::HeatGrid),
     Text(String),
     Summary(crate::figures::Figures),
-    Check { passed: bool, message: String },
+    Check {
+        passed: bool,
+        message: String,
+    },
+    /// `None`: the run has no event store (its system is not event-sourced).
+    EventStore(Option<crate::event_store::EventStoreW>),
 }
 
 /// What the console's tab shows, as asked.
@@ -561,7 +581,8 @@ codec_enum!(Command {
     Visible(visible),
     RunTo { target_ns },
     Ask { id, ask },
-    StopRunTo
+    StopRunTo,
+    Operate { op }
 });
 codec_enum!(Speed { Times(x), Max });
 codec_enum!(Ask {
@@ -585,7 +606,13 @@ codec_enum!(Ask {
     },
     Export(kind),
     Summary,
-    Check { tutorial, step }
+    Check { tutorial, step },
+    EventStore {
+        tail,
+        filter,
+        order,
+        projections
+    }
 });
 codec_enum!(ExportKind {
     Prometheus,
@@ -614,7 +641,8 @@ codec_enum!(Answer {
     Heatmap(grid),
     Text(text),
     Summary(figures),
-    Check { passed, message }
+    Check { passed, message },
+    EventStore(store)
 });
 codec_struct!(ConsoleData {
     topology,

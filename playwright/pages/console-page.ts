@@ -3,7 +3,7 @@
 // all found by data-testid.
 import { expect, type Locator, type Page } from '@playwright/test';
 
-export type ConsoleTab = 'logs' | 'traces' | 'topology';
+export type ConsoleTab = 'logs' | 'traces' | 'topology' | 'events' | 'history' | 'projections';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type TraceView = 'recent' | 'slowest' | 'errors';
 

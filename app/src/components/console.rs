@@ -4,12 +4,17 @@
 //! open tab shows, while the console is in view (or at once when a tab or filter
 //! changes); the engine filters the logs (level, text, component) and sends the newest
 //! matches. A component chosen in the topology (or the log filter) narrows the
-//! logs and traces to it. Other tabs can be added to `TABS`.
+//! logs and traces to it. Other tabs can be added to `TABS`; a run with an event store
+//! (the `orders` system) adds its own (`EVENT_TABS`: the event stream, an order's
+//! history, the projections).
 
+use crate::components::event_stream::EventStreamPanel;
 use crate::components::logs::LogPanel;
+use crate::components::order_history::OrderHistoryPanel;
+use crate::components::projections::ProjectionsPanel;
 use crate::components::topology::TopologyPanel;
 use crate::components::traces::TracePanel;
-use crate::console_state::{focus_later, Console, TABS};
+use crate::console_state::{focus_later, tabs, Console, EVENT_TABS, TABS};
 use crate::sim::Sim;
 use engine::observe::Level;
 use leptos::prelude::*;
@@ -46,39 +51,49 @@ pub fn ConsolePanel() -> impl IntoView {
     });
     // A tab or filter change shows fresh data at once, not after the next tick; pausing
     // or resuming the tail refreshes as a tick would (a paused tail keeps its lines).
-    Effect::new(
-        move |prev: Option<(&'static str, Level, String, usize, Option<&'static str>)>| {
-            console.log_paused.track();
-            let view = (
-                console.tab.get(),
-                console.log_level.get(),
-                console.log_text.get(),
-                console.log_rows.get(),
-                console.focus.get().map(|n| n.id),
-            );
-            console.refresh(sim, prev.as_ref() != Some(&view));
-            view
-        },
-    );
+    Effect::new(move |prev: Option<ViewKey>| {
+        console.log_paused.track();
+        let view = (
+            console.tab.get(),
+            console.log_level.get(),
+            console.log_text.get(),
+            console.log_rows.get(),
+            console.focus.get().map(|n| n.id),
+            (console.event_filter.get(), console.history_order.get()),
+        );
+        console.refresh(sim, prev.as_ref() != Some(&view));
+        view
+    });
 
-    let select = move |i: usize| {
-        console.tab.set(TABS[i].0);
-        focus_later(tab_id(TABS[i].0));
+    // The running system's tabs: a tab it does not have (another system's) is left.
+    let shown = Memo::new(move |_| tabs(sim.system.get()));
+    Effect::new(move |_| {
+        let tab = console.tab.get();
+        if !shown.with(|t| t.iter().any(|(id, _)| *id == tab)) {
+            console.tab.set(TABS[0].0);
+        }
+    });
+    let has_store = Memo::new(move |_| shown.with(|t| t.len() > TABS.len()));
+
+    let select = move |id: &'static str| {
+        console.tab.set(id);
+        focus_later(tab_id(id));
     };
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
-        let current = TABS
+        let all = shown.get_untracked();
+        let current = all
             .iter()
             .position(|(id, _)| *id == console.tab.get_untracked())
             .unwrap_or(0);
         let next = match ev.key().as_str() {
-            "ArrowRight" => (current + 1) % TABS.len(),
-            "ArrowLeft" => (current + TABS.len() - 1) % TABS.len(),
+            "ArrowRight" => (current + 1) % all.len(),
+            "ArrowLeft" => (current + all.len() - 1) % all.len(),
             "Home" => 0,
-            "End" => TABS.len() - 1,
+            "End" => all.len() - 1,
             _ => return,
         };
         ev.prevent_default();
-        select(next);
+        select(all[next].0);
     };
 
     let focus_note = move || {
@@ -105,11 +120,10 @@ pub fn ConsolePanel() -> impl IntoView {
         <section class="console" aria-labelledby="console-title" data-testid="console" node_ref=section>
             <h2 id="console-title">"Console"</h2>
             <div class="tabs" role="tablist" aria-label="Console views" on:keydown=on_key>
-                {TABS
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (id, label))| {
-                        let id = *id;
+                {move || shown
+                    .get()
+                    .into_iter()
+                    .map(|(id, label)| {
                         let selected = move || console.tab.get() == id;
                         view! {
                             <button
@@ -120,9 +134,9 @@ pub fn ConsolePanel() -> impl IntoView {
                                 aria-controls=panel_id(id)
                                 aria-selected=move || selected().to_string()
                                 tabindex=move || if selected() { "0" } else { "-1" }
-                                on:click=move |_| select(i)
+                                on:click=move |_| select(id)
                             >
-                                {*label}
+                                {label}
                             </button>
                         }
                     })
@@ -132,27 +146,58 @@ pub fn ConsolePanel() -> impl IntoView {
             {TABS
                 .iter()
                 .map(|(id, _)| {
-                    let id = *id;
-                    let body = match id {
+                    let body = match *id {
                         "logs" => view! { <LogPanel /> }.into_any(),
                         "traces" => view! { <TracePanel /> }.into_any(),
                         _ => view! { <TopologyPanel /> }.into_any(),
                     };
-                    view! {
-                        <div
-                            class="tab-panel"
-                            role="tabpanel"
-                            id=panel_id(id)
-                            aria-labelledby=tab_id(id)
-                            tabindex="0"
-                            hidden=move || console.tab.get() != id
-                        >
-                            {body}
-                        </div>
-                    }
+                    tab_panel(console, id, body)
                 })
                 .collect_view()}
+            {move || {
+                has_store
+                    .get()
+                    .then(|| {
+                        EVENT_TABS
+                            .iter()
+                            .map(|(id, _)| {
+                                let body = match *id {
+                                    "events" => view! { <EventStreamPanel /> }.into_any(),
+                                    "history" => view! { <OrderHistoryPanel /> }.into_any(),
+                                    _ => view! { <ProjectionsPanel /> }.into_any(),
+                                };
+                                tab_panel(console, id, body)
+                            })
+                            .collect_view()
+                    })
+            }}
         </section>
+    }
+}
+
+/// What a change of which refreshes the open tab at once: tab, log level, text, rows and
+/// component, the event stream's filter and the order whose history is shown.
+type ViewKey = (
+    &'static str,
+    Level,
+    String,
+    usize,
+    Option<&'static str>,
+    (Option<u32>, Option<u32>),
+);
+
+fn tab_panel(console: Console, id: &'static str, body: AnyView) -> impl IntoView {
+    view! {
+        <div
+            class="tab-panel"
+            role="tabpanel"
+            id=panel_id(id)
+            aria-labelledby=tab_id(id)
+            tabindex="0"
+            hidden=move || console.tab.get() != id
+        >
+            {body}
+        </div>
     }
 }
 

@@ -10,7 +10,7 @@ pub mod queue;
 pub mod web;
 
 pub use model::{
-    Core, Integrator, LatencyHistogram, Model, RunStats, SystemMeta, UtilizationMeter,
+    Core, Integrator, LatencyHistogram, Model, Operation, RunStats, SystemMeta, UtilizationMeter,
     LATENCY_SAMPLE_CAP, SLOW_REQUEST_NS,
 };
 

@@ -3,6 +3,7 @@
 //! traces, scenarios, mitigations, run statistics, the latency histogram). A leaf of
 //! `systems`: the systems import it, it imports none of them.
 
+use crate::error::LabError;
 use crate::metrics::{MetricSpec, Registry, LATENCY_BUCKETS};
 use crate::observe::{LogBuffer, TraceBuffer};
 use crate::params::{ParamSet, ParamSpec};
@@ -67,11 +68,49 @@ pub trait Model {
     fn has(&self, component: Component) -> bool;
     /// Re-reads `core.mitigations` after one was switched or changed during the run.
     fn reconfigure(&mut self, _core: &mut Core) {}
-    /// The model itself, for a system's own tests that check its internal state.
+    /// The model itself, for a system's own tests that check its internal state, and
+    /// for the views a system draws of its own state (read through its own accessors).
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         None
     }
+    /// Carries out an operator's command now (`core.now`); a system that takes none
+    /// refuses, saying so.
+    fn operate(&mut self, _core: &mut Core, op: &Operation) -> Result<(), LabError> {
+        Err(op.refused("this system takes no operator commands".to_string()))
+    }
 }
+
+/// An operator's command on a running system, not a client's request: applied at the
+/// run's current virtual time, like a switch toggled, so a run given the same
+/// operations at the same times gives the same numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operation {
+    /// Rebuild a projection's read model from position 0 of the event log, by name
+    /// (`None`: every projection).
+    RebuildProjections { projection: Option<String> },
+}
+
+impl Operation {
+    /// Its name, as messages and the CLI write it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Operation::RebuildProjections { .. } => "rebuild-projections",
+        }
+    }
+
+    /// The operation refused, and why (`detail` names what is allowed).
+    pub fn refused(&self, detail: String) -> LabError {
+        LabError::NotApplicable {
+            key: self.name().to_string(),
+            detail,
+        }
+    }
+}
+
+// On the wire between the page and the engine's worker (`codec`).
+crate::codec_enum!(Operation {
+    RebuildProjections { projection }
+});
 
 /// Busy fraction of the workers between two readings (call `Core::settle` first).
 #[derive(Debug, Clone, Copy, Default)]

@@ -10,10 +10,11 @@ use engine::catalog;
 use engine::query::Query;
 use engine::{Lab, LabConfig};
 use sdl_host::engine_host::{build_config, switch_config, switch_lab, EngineHost, HISTORY_SAMPLES};
+use sdl_host::event_store::EventStoreW;
 use sdl_host::figures::Figures;
 use sdl_host::protocol::{
     decode, encode, intern, Answer, Ask, Command, ConsoleData, FromEngine, LogFilter, LogLineW,
-    Recipe, Speed, Tick, TopologyW,
+    Operation, Recipe, Speed, Tick, TopologyW,
 };
 use sdl_host::setup::setup_for;
 use std::collections::BTreeMap;
@@ -638,4 +639,100 @@ fn a_replay_stops_where_it_is() {
     let now = tick.now_ns;
     host.step(16.0, 8.0, &ticking);
     assert_eq!(host.tick().map_or(now, |t| t.now_ns), now);
+}
+
+fn event_store(host: &mut EngineHost, filter: Option<u32>, order: Option<u32>) -> EventStoreW {
+    let ask = Ask::EventStore {
+        tail: true,
+        filter,
+        order,
+        projections: true,
+    };
+    let Some((_, answer)) = host.apply(Command::Ask { id: 1, ask }) else {
+        panic!("a question is answered");
+    };
+    // What the page gets is what the worker sent.
+    let back: Answer = decode(&encode(&answer)).unwrap();
+    assert_eq!(back, answer);
+    match answer {
+        Answer::EventStore(Some(store)) => store,
+        other => panic!("no event store: {other:?}"),
+    }
+}
+
+#[test]
+fn the_event_store_views_read_an_orders_run_and_rebuild_a_projection_on_command() {
+    let mut host = host(Recipe {
+        system: "orders".into(),
+        ..recipe(&[])
+    });
+    host.apply(Command::RunTo {
+        target_ns: 20_000_000_000,
+    });
+    host.step(16.0, f64::INFINITY, &frozen);
+    let store = event_store(&mut host, None, None);
+    let tail = store.tail.unwrap();
+    assert_eq!(tail.events.len(), 50);
+    assert_eq!(tail.events[0].position, store.head - 1);
+    assert_eq!(tail.matching, store.head);
+    // Filtered by the newest event's order: its events only, and its history folds
+    // to its state.
+    let order = tail.events[0].order;
+    let own = event_store(&mut host, Some(order), Some(order));
+    let own_tail = own.tail.unwrap();
+    assert!(own_tail.events.iter().all(|e| e.order == order));
+    let history = own.history.unwrap();
+    assert_eq!(history.version as usize, history.steps.len());
+    assert_eq!(history.steps.len(), own_tail.events.len());
+    assert_eq!(history.steps[0].event.kind, "OrderPlaced");
+    assert_eq!(history.steps[0].state, "placed");
+    // An order that does not exist: no history, no events, no panic.
+    let none = event_store(&mut host, Some(u32::MAX), Some(u32::MAX));
+    assert!(none.history.is_none() && none.tail.unwrap().events.is_empty());
+
+    let names: Vec<&str> = store.projections.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["order_summary", "order_history", "analytics"]);
+    assert!(store.projections.iter().all(|p| p.lag_events < 100));
+    host.apply(Command::Operate {
+        op: Operation::RebuildProjections {
+            projection: Some("analytics".into()),
+        },
+    });
+    let rebuilding = event_store(&mut host, None, None).projections;
+    assert_eq!(rebuilding[2].checkpoint, 0);
+    assert_eq!(rebuilding[2].lag_events, store.head);
+    assert!(rebuilding[2].lag_seconds > 15.0);
+    assert!(rebuilding[2]
+        .rebuild
+        .as_ref()
+        .is_some_and(|r| r.beside.is_none()));
+    assert!(rebuilding[0].rebuild.is_none());
+    host.apply(Command::RunTo {
+        target_ns: 30_000_000_000,
+    });
+    host.step(16.0, f64::INFINITY, &frozen);
+    let caught_up = event_store(&mut host, None, None).projections;
+    assert!(caught_up[2].rebuild.is_none());
+    assert!(caught_up[2].lag_events < 100, "{}", caught_up[2].lag_events);
+}
+
+#[test]
+fn a_run_without_an_event_store_answers_none() {
+    let mut host = host(recipe(&[]));
+    host.step(16.0, f64::INFINITY, &frozen);
+    let ask = Ask::EventStore {
+        tail: true,
+        filter: None,
+        order: Some(0),
+        projections: true,
+    };
+    assert_eq!(
+        host.apply(Command::Ask { id: 1, ask }),
+        Some((1, Answer::EventStore(None)))
+    );
+    // The operation is refused by the run, and the host carries on.
+    host.apply(Command::Operate {
+        op: Operation::RebuildProjections { projection: None },
+    });
+    assert!(host.tick().is_some());
 }

@@ -14,6 +14,7 @@ use engine::observe::{Level, SpanStatus};
 use engine::topology::Health;
 use engine::Golden;
 use sdl_host::embed::{self, LinkState};
+use sdl_host::event_store::{EventStoreW, EventW, HistoryW, ProjectionW, RebuildW, StepW, TailW};
 use sdl_host::figures::Figures;
 use sdl_host::heatmap::HeatGrid;
 use sdl_host::progress::{
@@ -73,7 +74,7 @@ fn recipe(g: &mut Gen) -> Recipe {
 }
 
 fn ask(g: &mut Gen) -> Ask {
-    match g.below(9) {
+    match g.below(10) {
         0 => Ask::Panels {
             from_ns: g.number(),
             to_ns: g.number(),
@@ -110,15 +111,72 @@ fn ask(g: &mut Gen) -> Ask {
             _ => ExportKind::SeriesJson { lab: g.text() },
         }),
         7 => Ask::Summary,
-        _ => Ask::Check {
+        8 => Ask::Check {
             tutorial: g.text(),
             step: g.number() as usize,
+        },
+        _ => Ask::EventStore {
+            tail: g.chance(0.5),
+            filter: maybe(g, |g| g.number() as u32),
+            order: maybe(g, |g| g.number() as u32),
+            projections: g.chance(0.5),
         },
     }
 }
 
+fn operation(g: &mut Gen) -> Operation {
+    Operation::RebuildProjections {
+        projection: maybe(g, Gen::text),
+    }
+}
+
+fn event(g: &mut Gen) -> EventW {
+    EventW {
+        position: g.number(),
+        order: g.number() as u32,
+        version: g.number() as u32,
+        kind: g.text(),
+        t_ns: g.number(),
+    }
+}
+
+fn event_store(g: &mut Gen) -> EventStoreW {
+    EventStoreW {
+        t_ns: g.number(),
+        head: g.number(),
+        orders: g.number() as u32,
+        tail: maybe(g, |g| TailW {
+            filter: maybe(g, |g| g.number() as u32),
+            matching: g.number(),
+            events: list(g, 3, event),
+        }),
+        history: maybe(g, |g| HistoryW {
+            order: g.number() as u32,
+            amount_cents: g.number() as u32,
+            version: g.number() as u32,
+            steps: list(g, 3, |g| StepW {
+                event: event(g),
+                state: g.text(),
+            }),
+            snapshot: maybe(g, |g| (g.number() as u32, g.text())),
+        }),
+        projections: list(g, 3, |g| ProjectionW {
+            name: g.text(),
+            checkpoint: g.number(),
+            lag_events: g.number(),
+            lag_seconds: g.float(),
+            rebuild: maybe(g, |g| RebuildW {
+                started_ns: g.number(),
+                target: g.number(),
+                beside: maybe(g, Gen::number),
+            }),
+        }),
+    }
+}
+
 fn command(g: &mut Gen) -> Command {
-    match g.below(11) {
+    match g.below(12) {
+        11 => Command::Operate { op: operation(g) },
         10 => Command::StopRunTo,
         0 => Command::Reset {
             run: g.number() as u32,
@@ -269,7 +327,8 @@ fn alerts(g: &mut Gen) -> AlertsW {
 }
 
 fn answer(g: &mut Gen) -> Answer {
-    match g.below(11) {
+    match g.below(12) {
+        11 => Answer::EventStore(maybe(g, event_store)),
         0 => Answer::Nothing,
         1 => Answer::Stale,
         2 => Answer::Panels(list(g, 3, |g| list(g, 4, |g| (g.number(), g.float())))),
@@ -337,7 +396,8 @@ fn every_variant_is_generated(c: &Command, a: &Ask, x: &Answer, f: &FromEngine) 
         | Command::Visible(_)
         | Command::RunTo { .. }
         | Command::Ask { .. }
-        | Command::StopRunTo => {}
+        | Command::StopRunTo
+        | Command::Operate { .. } => {}
     }
     match a {
         Ask::Panels { .. }
@@ -356,7 +416,8 @@ fn every_variant_is_generated(c: &Command, a: &Ask, x: &Answer, f: &FromEngine) 
             | ExportKind::Traces,
         )
         | Ask::Summary
-        | Ask::Check { .. } => {}
+        | Ask::Check { .. }
+        | Ask::EventStore { .. } => {}
     }
     match x {
         Answer::Nothing
@@ -369,7 +430,8 @@ fn every_variant_is_generated(c: &Command, a: &Ask, x: &Answer, f: &FromEngine) 
         | Answer::Heatmap(_)
         | Answer::Text(_)
         | Answer::Summary(_)
-        | Answer::Check { .. } => {}
+        | Answer::Check { .. }
+        | Answer::EventStore(_) => {}
     }
     match f {
         FromEngine::Ready | FromEngine::Tick(_) | FromEngine::Answer { .. } => {}
@@ -602,6 +664,12 @@ fn session_ask(g: &mut Gen) -> Ask {
                 step: g.below(t.steps.len() + 2),
             }
         }
+        5 => Ask::EventStore {
+            tail: g.chance(0.7),
+            filter: maybe(g, |g| *g.pick(&[0, 1, 7, u32::MAX])),
+            order: maybe(g, |g| *g.pick(&[0, 1, 7, u32::MAX])),
+            projections: g.chance(0.7),
+        },
         4 => Ask::Console {
             logs: maybe(g, |g| LogFilter {
                 min_level: level(g),
@@ -663,6 +731,14 @@ fn session_command(g: &mut Gen) -> Command {
         ])),
         7 => Command::RunTo {
             target_ns: *g.pick(&[0, 1, 2_000_000_000, 15_000_000_000, u64::MAX]),
+        },
+        8 if g.chance(0.5) => Command::Operate {
+            op: Operation::RebuildProjections {
+                projection: maybe(g, |g| {
+                    g.pick(&["order_summary", "analytics", "nope", ""])
+                        .to_string()
+                }),
+            },
         },
         _ => Command::Ask {
             id: g.number() as u32,

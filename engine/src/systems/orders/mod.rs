@@ -74,6 +74,7 @@ mod params;
 mod saga;
 pub mod store;
 mod telemetry;
+pub mod view;
 
 use super::{common, Core, Model, SystemMeta, UtilizationMeter};
 use crate::dist::Dist;
@@ -848,37 +849,49 @@ impl OrdersModel {
         let struck = core
             .scenarios
             .strike(core.now, &hop, &mut core.metrics, &mut core.logs, None);
-        if struck.projection().rebuild && self.rebuilding[p].is_none() {
-            self.rebuilding[p] = Some((core.now, self.store.head()));
-            // What the consumer had set aside or meant to deliver again is replayed in
-            // its place.
-            self.parked[p].clear();
-            self.redeliver[p] = 0;
-            if self.shadow_rebuild {
-                self.shadows[p] = Some(ReadModel::default());
-                self.kick_shadow(core, p, struck.delay_ns);
-            } else {
-                self.projections[p] = ReadModel::default();
-            }
-            if core.logs.admits(core.now) {
-                core.logs.push(LogRecord {
-                    t_ns: core.now,
-                    level: Level::Warn,
-                    service: QUERY_SERVICE,
-                    message: if self.shadow_rebuild {
-                        "projection rebuild started beside the live read model"
-                    } else {
-                        "projection rebuild started: read model emptied, replaying from 0"
-                    },
-                    fields: vec![
-                        ("projection", ProjectionKind::ALL[p].as_str().into()),
-                        ("head", self.store.head().to_string()),
-                    ],
-                    trace_id: None,
-                });
-            }
+        if struck.projection().rebuild {
+            self.start_rebuild(core, p, struck.delay_ns);
         }
         struck.delay_ns
+    }
+
+    /// Starts rebuilding projection `p` from position 0 (a scenario's strike, or an
+    /// operator's `RebuildProjections`): in place, emptying the read model, or beside
+    /// it with `shadow-rebuild` (its first event `delay_ns` late). False when one is
+    /// already under way.
+    fn start_rebuild(&mut self, core: &mut Core, p: usize, delay_ns: Nanos) -> bool {
+        if self.rebuilding[p].is_some() {
+            return false;
+        }
+        self.rebuilding[p] = Some((core.now, self.store.head()));
+        // What the consumer had set aside or meant to deliver again is replayed in its
+        // place.
+        self.parked[p].clear();
+        self.redeliver[p] = 0;
+        if self.shadow_rebuild {
+            self.shadows[p] = Some(ReadModel::default());
+            self.kick_shadow(core, p, delay_ns);
+        } else {
+            self.projections[p] = ReadModel::default();
+        }
+        if core.logs.admits(core.now) {
+            core.logs.push(LogRecord {
+                t_ns: core.now,
+                level: Level::Warn,
+                service: QUERY_SERVICE,
+                message: if self.shadow_rebuild {
+                    "projection rebuild started beside the live read model"
+                } else {
+                    "projection rebuild started: read model emptied, replaying from 0"
+                },
+                fields: vec![
+                    ("projection", ProjectionKind::ALL[p].as_str().into()),
+                    ("head", self.store.head().to_string()),
+                ],
+                trace_id: None,
+            });
+        }
+        true
     }
 
     fn kick_projection(&mut self, core: &mut Core, p: usize) {
@@ -1019,6 +1032,30 @@ impl Model for OrdersModel {
 
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         Some(self)
+    }
+
+    /// `RebuildProjections`: each projection named (or all) rebuilt from position 0 as
+    /// a scenario's rebuild would be (honouring `shadow-rebuild`); one already being
+    /// rebuilt, or with no events to replay, is left as it is.
+    fn operate(&mut self, core: &mut Core, op: &super::Operation) -> Result<(), crate::LabError> {
+        let super::Operation::RebuildProjections { projection } = op;
+        let chosen = match projection.as_deref() {
+            None => [true; 3],
+            Some(name) => {
+                let Some(p) = ProjectionKind::ALL.iter().position(|k| k.as_str() == name) else {
+                    let allowed = ProjectionKind::ALL.map(ProjectionKind::as_str).join(", ");
+                    return Err(op.refused(format!("no projection `{name}` (allowed: {allowed})")));
+                };
+                std::array::from_fn(|i| i == p)
+            }
+        };
+        let any = self.store.head() > 0;
+        for p in (0..3).filter(|p| chosen[*p] && any) {
+            if self.start_rebuild(core, p, 0) {
+                self.kick_projection(core, p);
+            }
+        }
+        Ok(())
     }
 }
 

@@ -112,6 +112,19 @@ impl EventStore {
             .map_or(0, |s| s.amount_cents)
     }
 
+    /// The global positions of a stream's events, in version order (none for an
+    /// unknown stream).
+    pub fn positions(&self, stream: u32) -> &[u32] {
+        self.streams
+            .get(stream as usize)
+            .map_or(&[], |s| s.positions.as_slice())
+    }
+
+    /// A stream's latest snapshot, if it has one.
+    pub fn snapshot(&self, stream: u32) -> Option<Snapshot> {
+        self.streams.get(stream as usize).and_then(|s| s.snapshot)
+    }
+
     /// The aggregate as a command handler reads it: from the latest snapshot and the
     /// events after it, or by replaying the whole stream when there is none (or
     /// `use_snapshot` is false).
