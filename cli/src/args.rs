@@ -82,6 +82,12 @@ pub enum Command {
         #[command(subcommand)]
         command: TutorialCommand,
     },
+    /// Game day for instructors: the incident pool, an incident played headless, and
+    /// learners' completion codes checked.
+    Gameday {
+        #[command(subcommand)]
+        command: GamedayCommand,
+    },
     /// Prints a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]
@@ -99,6 +105,31 @@ pub enum TutorialCommand {
     Check {
         /// A tutorial id (see `sdl tutorial list`).
         id: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand, Clone, PartialEq)]
+pub enum GamedayCommand {
+    /// Lists the incidents: id, system, difficulty and what the pager says.
+    List,
+    /// Plays an incident headless and tells what happened: the hidden faults and when
+    /// they began, the alerts, and (with --fix-at) whether its fix restored it.
+    Run {
+        /// An incident id (see `sdl gameday list`).
+        id: String,
+        /// The play's seed (a class code's number) [default: 1].
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        seed: u64,
+        /// Apply the incident's recommended fix this long after its first fault began
+        /// (ms, s, m or h).
+        #[arg(long, value_name = "DURATION", value_parser = duration)]
+        fix_at: Option<u64>,
+    },
+    /// Checks learners' completion codes and prints them as a table.
+    Score {
+        /// Completion codes (GD1-…), as learners hand them in.
+        #[arg(required = true)]
+        codes: Vec<String>,
     },
 }
 

@@ -49,6 +49,7 @@ pub fn dispatch(argv: &[String]) -> Result<String, UsageError> {
         }
         Command::Query(q) => query(&q),
         Command::Tutorial { command } => crate::tutorial::run(&command),
+        Command::Gameday { command } => crate::gameday::run(&command),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut args::command(), "sdl", &mut out);

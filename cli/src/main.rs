@@ -4,6 +4,7 @@
 
 mod args;
 mod commands;
+mod gameday;
 mod tutorial;
 
 use std::io::Write;

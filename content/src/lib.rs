@@ -13,6 +13,7 @@
 pub mod check;
 use engine::codec;
 pub mod error;
+pub mod gameday;
 pub mod load;
 pub mod model;
 mod model_codec;

@@ -497,6 +497,9 @@ fn help_everywhere_version_completions_and_a_man_page() {
         &["tutorial", "--help"],
         &["tutorial", "check", "--help"],
         &["tutorial", "list", "--help"],
+        &["gameday", "--help"],
+        &["gameday", "run", "--help"],
+        &["gameday", "score", "--help"],
         &["completions", "--help"],
         &["man", "--help"],
         &["help", "run"],
@@ -660,4 +663,53 @@ fn a_run_in_seconds_costs_what_the_same_run_in_milliseconds_does() {
     // Up to 4 hours, every second is a sample (tutorials, dashboards, CSV rows).
     let day = json(&["run", "--duration", "14400s", "--system", "queue"]);
     assert_eq!(day["sample_interval_s"], 1);
+}
+
+/// Issue 22: game day for instructors. The pool listed, an incident played with its
+/// hidden faults told and its fix checked, completion codes read into a table and a bad
+/// one refused with exit 2.
+#[test]
+fn gameday_lists_plays_and_scores() {
+    let (code, out, err) = sdl(&["gameday", "list"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("orders-unpaid"), "{out}");
+    let (code, out, err) = sdl(&[
+        "gameday",
+        "run",
+        "orders-unpaid",
+        "--seed",
+        "4",
+        "--fix-at",
+        "60s",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("fault   dual-write from"), "{out}");
+    assert!(out.contains("recovered at"), "{out}");
+    let (code, _, err) = sdl(&["gameday", "run", "no-such-incident"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("unknown incident") && err.lines().count() == 1,
+        "{err}"
+    );
+
+    let incident = content::gameday::find("orders-unpaid").unwrap();
+    let good = content::gameday::code::encode(&content::gameday::code::Completion {
+        incident,
+        seed: 17,
+        score: 82,
+        mitigated_s: Some(305),
+    });
+    let (code, out, err) = sdl(&["gameday", "score", &good]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("orders-unpaid") && out.contains(" 82 ") && out.contains("5:05"),
+        "{out}"
+    );
+    assert!(out.contains("not a signature"), "{out}");
+    let mut bad = good.clone();
+    let last = bad.pop().unwrap();
+    bad.push(if last == '0' { '1' } else { '0' });
+    let (code, _, err) = sdl(&["gameday", "score", &good, &bad]);
+    assert_eq!(code, 2);
+    assert!(err.contains("1 of 2 code(s) refused"), "{err}");
 }

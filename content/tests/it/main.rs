@@ -13,6 +13,9 @@ mod fuzz;
 #[cfg(not(target_arch = "wasm32"))]
 #[path = "../../../engine/tests/it/fuzzkit.rs"]
 mod fuzzkit;
+// Plays every incident of the pool: natively (the wasm layer has the determinism test).
+#[cfg(not(target_arch = "wasm32"))]
+mod gameday;
 mod library;
 // Feeds TOML text to the parser, which only exists natively.
 #[cfg(not(target_arch = "wasm32"))]
