@@ -188,6 +188,24 @@ pub struct EngineHost {
     /// Why the run stopped for good (its memory ceiling), until the next `Reset`.
     halted: Option<String>,
     memory_ceiling: usize,
+    /// Switches to turn on at a virtual time, in time order (the recipe's `scheduled`).
+    scheduled: Vec<(u64, String)>,
+}
+
+/// Advances `lab` by up to `left` (at most `max_events` events), stopping at the next
+/// scheduled switch's time to turn it on: what `Lab::advance_bounded` says, done only
+/// when the whole of `left` was run.
+fn advance(lab: &mut Lab, scheduled: &mut Vec<(u64, String)>, left: u64, max_events: u64) -> bool {
+    let now = lab.now_ns();
+    let cap = scheduled
+        .first()
+        .map_or(left, |(t, _)| left.min(t.saturating_sub(now)));
+    let done = lab.advance_bounded(cap, max_events);
+    while scheduled.first().is_some_and(|(t, _)| lab.now_ns() >= *t) {
+        let (_, id) = scheduled.remove(0);
+        let _ = lab.set_enabled(&id, true);
+    }
+    done && cap == left
 }
 
 impl Default for EngineHost {
@@ -217,6 +235,7 @@ impl EngineHost {
             next_snapshot: 0,
             halted: None,
             memory_ceiling: MEMORY_CEILING_BYTES,
+            scheduled: Vec::new(),
         }
     }
 
@@ -239,6 +258,11 @@ impl EngineHost {
         match command {
             Command::Reset { run, recipe } => {
                 self.run = run;
+                self.scheduled = recipe.as_ref().map_or(Vec::new(), |r| {
+                    let mut s = r.scheduled.clone();
+                    engine::order::sort_by_key(&mut s, |(t, _)| *t);
+                    s
+                });
                 self.lab = recipe
                     .and_then(|r| build_config(&r).ok())
                     .and_then(|(cfg, _)| Lab::new(&cfg).ok());
@@ -377,7 +401,7 @@ impl EngineHost {
                 if left == 0 {
                     break;
                 }
-                lab.advance_bounded(left, EVENTS_PER_CHUNK);
+                advance(lab, &mut self.scheduled, left, EVENTS_PER_CHUNK);
                 if lab.now_ns() >= target || clock_ms() - started >= budget_ms {
                     break;
                 }
@@ -397,7 +421,12 @@ impl EngineHost {
             Speed::Max => {
                 while clock_ms() - started < budget_ms && lab.now_ns() < MAX_RUN_NS {
                     let left = MAX_RUN_NS - lab.now_ns();
-                    lab.advance_bounded(left.min(1_000_000_000), EVENTS_PER_CHUNK);
+                    advance(
+                        lab,
+                        &mut self.scheduled,
+                        left.min(1_000_000_000),
+                        EVENTS_PER_CHUNK,
+                    );
                 }
                 self.dropped_at = None;
             }
@@ -411,8 +440,8 @@ impl EngineHost {
                 }
                 let end = before.saturating_add(self.owed_ns as u64).min(MAX_RUN_NS);
                 loop {
-                    let done =
-                        lab.advance_bounded(end.saturating_sub(lab.now_ns()), EVENTS_PER_CHUNK);
+                    let left = end.saturating_sub(lab.now_ns());
+                    let done = advance(lab, &mut self.scheduled, left, EVENTS_PER_CHUNK);
                     if done || lab.now_ns() >= end || clock_ms() - started >= budget_ms {
                         break;
                     }
@@ -608,6 +637,14 @@ impl EngineHost {
                 *order,
                 *projections,
             )),
+            Ask::Gameday {
+                incident,
+                seed,
+                acts,
+            } => Answer::Gameday(content::gameday::find(incident).map(|i| {
+                let play = content::gameday::Play::new(i, *seed);
+                crate::gameday::score(&play, lab, acts)
+            })),
         }
     }
 }

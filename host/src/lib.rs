@@ -19,6 +19,7 @@ pub mod engine_host;
 pub mod event_store;
 pub mod figures;
 pub mod format;
+pub mod gameday;
 pub mod grafana;
 pub mod heap;
 pub mod heatmap;

@@ -32,6 +32,9 @@ pub struct Recipe {
     pub switches: BTreeMap<String, BTreeMap<String, String>>,
     /// The learner's own alert rules, as `Rule::parse` reads them.
     pub rules: Vec<String>,
+    /// Switches the engine turns on at a virtual time, in time order (a game day's red
+    /// herring): `(t_ns, id)`.
+    pub scheduled: Vec<(u64, String)>,
 }
 
 /// Commands sent together, in order, and when they were sent (ms since the Unix epoch,
@@ -169,6 +172,13 @@ pub enum Ask {
         tutorial: String,
         step: usize,
     },
+    /// A game day's score on the run now: the incident and seed played and what the
+    /// learner did, `(t_ns, act)`.
+    Gameday {
+        incident: String,
+        seed: u64,
+        acts: Vec<(u64, crate::gameday::GamedayAct)>,
+    },
     /// What the event-sourcing views show: the newest events if `tail` (of order
     /// `filter` only, when given), order `order`'s history, the projections if
     /// `projections`.
@@ -234,6 +244,8 @@ pub enum Answer {
     },
     /// `None`: the run has no event store (its system is not event-sourced).
     EventStore(Option<crate::event_store::EventStoreW>),
+    /// `None`: no such incident, or no run.
+    Gameday(Option<crate::gameday::ScoreW>),
 }
 
 /// What the console's tab shows, as asked.
@@ -567,7 +579,8 @@ codec_struct!(Recipe {
     history_len,
     system_params,
     switches,
-    rules
+    rules,
+    scheduled
 });
 codec_struct!(Batch { sent_ms, commands });
 codec_enum!(Command {
@@ -607,6 +620,11 @@ codec_enum!(Ask {
     Export(kind),
     Summary,
     Check { tutorial, step },
+    Gameday {
+        incident,
+        seed,
+        acts
+    },
     EventStore {
         tail,
         filter,
@@ -642,7 +660,8 @@ codec_enum!(Answer {
     Text(text),
     Summary(figures),
     Check { passed, message },
-    EventStore(store)
+    EventStore(store),
+    Gameday(score)
 });
 codec_struct!(ConsoleData {
     topology,

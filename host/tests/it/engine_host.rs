@@ -38,6 +38,7 @@ fn recipe(switches: &[&str]) -> Recipe {
             .map(|id| (id.to_string(), BTreeMap::new()))
             .collect(),
         rules: Vec::new(),
+        scheduled: Vec::new(),
     }
 }
 
@@ -318,6 +319,7 @@ fn a_tutorial_check_is_the_same_asked_or_direct() {
         system_params: setup.system_params.clone(),
         switches: setup.switches.clone(),
         rules: Vec::new(),
+        scheduled: Vec::new(),
     };
     let mut host = host(recipe.clone());
     host.apply(Command::RunTo {

@@ -16,6 +16,7 @@ use engine::Golden;
 use sdl_host::embed::{self, LinkState};
 use sdl_host::event_store::{EventStoreW, EventW, HistoryW, ProjectionW, RebuildW, StepW, TailW};
 use sdl_host::figures::Figures;
+use sdl_host::gameday::{GamedayAct, LineW, ScoreW};
 use sdl_host::heatmap::HeatGrid;
 use sdl_host::progress::{
     self, Given, Loaded, Progress, QuizAnswer, Score, TutorialProgress, MAX_QUESTIONS, MAX_STEPS,
@@ -70,11 +71,24 @@ fn recipe(g: &mut Gen) -> Recipe {
         system_params: string_map(g),
         switches,
         rules: list(g, 2, Gen::text),
+        scheduled: list(g, 2, |g| (g.number(), g.text())),
+    }
+}
+
+fn gameday_act(g: &mut Gen) -> GamedayAct {
+    match g.below(4) {
+        0 => GamedayAct::Ack,
+        1 => GamedayAct::Hint,
+        2 => GamedayAct::Change { what: g.text() },
+        _ => GamedayAct::Diagnose {
+            component: g.text(),
+            kind: g.text(),
+        },
     }
 }
 
 fn ask(g: &mut Gen) -> Ask {
-    match g.below(10) {
+    match g.below(11) {
         0 => Ask::Panels {
             from_ns: g.number(),
             to_ns: g.number(),
@@ -114,6 +128,11 @@ fn ask(g: &mut Gen) -> Ask {
         8 => Ask::Check {
             tutorial: g.text(),
             step: g.number() as usize,
+        },
+        9 => Ask::Gameday {
+            incident: g.text(),
+            seed: g.number(),
+            acts: list(g, 3, |g| (g.number(), gameday_act(g))),
         },
         _ => Ask::EventStore {
             tail: g.chance(0.5),
@@ -327,7 +346,20 @@ fn alerts(g: &mut Gen) -> AlertsW {
 }
 
 fn answer(g: &mut Gen) -> Answer {
-    match g.below(12) {
+    match g.below(13) {
+        12 => Answer::Gameday(maybe(g, |g| ScoreW {
+            total: g.number() as u32,
+            lines: list(g, 3, |g| LineW {
+                label: g.text(),
+                points: g.number() as i64 - 50,
+                max: g.number() as i64,
+                detail: g.text(),
+            }),
+            first_alert_ns: maybe(g, Gen::number),
+            mitigated_ns: maybe(g, Gen::number),
+            mitigated_s: maybe(g, |g| g.number() as u32),
+            code: g.text(),
+        })),
         11 => Answer::EventStore(maybe(g, event_store)),
         0 => Answer::Nothing,
         1 => Answer::Stale,
@@ -417,6 +449,7 @@ fn every_variant_is_generated(c: &Command, a: &Ask, x: &Answer, f: &FromEngine) 
         )
         | Ask::Summary
         | Ask::Check { .. }
+        | Ask::Gameday { .. }
         | Ask::EventStore { .. } => {}
     }
     match x {
@@ -431,7 +464,8 @@ fn every_variant_is_generated(c: &Command, a: &Ask, x: &Answer, f: &FromEngine) 
         | Answer::Text(_)
         | Answer::Summary(_)
         | Answer::Check { .. }
-        | Answer::EventStore(_) => {}
+        | Answer::EventStore(_)
+        | Answer::Gameday(_) => {}
     }
     match f {
         FromEngine::Ready | FromEngine::Tick(_) | FromEngine::Answer { .. } => {}
@@ -612,6 +646,12 @@ fn session_recipe(g: &mut Gen) -> Recipe {
             system_params,
             switches,
             rules: list(g, 2, |g| g.pick(&RULES[..3]).to_string()),
+            scheduled: list(g, 1, |g| {
+                (
+                    g.number() % 20_000_000_000,
+                    g.pick(&["timeouts", "breaker"]).to_string(),
+                )
+            }),
         };
     }
     Recipe {
@@ -625,6 +665,7 @@ fn session_recipe(g: &mut Gen) -> Recipe {
         system_params,
         switches,
         rules: list(g, 2, |g| g.pick(RULES).to_string()),
+        scheduled: list(g, 2, |g| (g.number(), g.text())),
     }
 }
 

@@ -24,6 +24,7 @@ mod deps;
 mod embed;
 mod engine_host;
 mod format;
+mod gameday;
 // Many generated cases: natively only (`make fuzz` runs more).
 #[cfg(not(target_arch = "wasm32"))]
 mod fuzz;
