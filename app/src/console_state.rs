@@ -227,7 +227,13 @@ impl Console {
         let console = *self;
         self.asker.ask(sim, ask, move |answer| match answer {
             Answer::Console(data) => {
-                if let Some(topology) = data.topology {
+                if let Some(mut topology) = data.topology {
+                    // A game day hides what strikes where: finding it is the exercise.
+                    if sim.gameday.with_untracked(Option::is_some) {
+                        for n in &mut topology.nodes {
+                            n.struck_by.clear();
+                        }
+                    }
                     // Resolved against every part the system can have: the run's view
                     // holds only the parts it has (a ledger or queue appears once used).
                     let all = engine::topology::layout(

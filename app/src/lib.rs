@@ -66,6 +66,11 @@ pub fn App() -> impl IntoView {
     BaselineStore::provide();
     components::focus::ComponentFocus::provide();
     let in_lab = move || share.view.with(|v| *v == url_state::View::Lab);
+    let in_catalog = move || share.view.with(|v| matches!(v, url_state::View::Catalog(_)));
+    let gameday_item = move || match share.view.get() {
+        url_state::View::Gameday(item) => Some(item),
+        _ => None,
+    };
     let nav = move |view: url_state::View| {
         move |ev: leptos::ev::MouseEvent| {
             if ev.button() == 0 && !ev.ctrl_key() && !ev.meta_key() && !ev.shift_key() {
@@ -77,8 +82,8 @@ pub fn App() -> impl IntoView {
 
     view! {
         // To the view's own content: the dashboard in the lab, the catalogue's main there.
-        <a class="skip-link" href=move || if in_lab() { "#dashboard-title" } else { "#catalog-main" }>
-            {move || if in_lab() { "Skip to the dashboard" } else { "Skip to the catalogue" }}
+        <a class="skip-link" href=move || if in_lab() { "#dashboard-title" } else if in_catalog() { "#catalog-main" } else { "#gameday-main" }>
+            {move || if in_lab() { "Skip to the dashboard" } else if in_catalog() { "Skip to the catalogue" } else { "Skip to the game day" }}
         </a>
         <header class="site-header">
             <h1>"Systems Design Lab"</h1>
@@ -98,17 +103,32 @@ pub fn App() -> impl IntoView {
                 <a
                     href="?view=catalog"
                     data-testid="nav-catalog"
-                    aria-current=move || (!in_lab()).then_some("page")
+                    aria-current=move || in_catalog().then_some("page")
                     on:click=nav(url_state::View::Catalog(None))
                 >
                     "Catalogue"
                 </a>
+                <a
+                    href="?view=gameday"
+                    data-testid="nav-gameday"
+                    aria-current=move || gameday_item().is_some().then_some("page")
+                    on:click=nav(url_state::View::Gameday(None))
+                >
+                    "Game day"
+                </a>
             </nav>
-            <EmbedButton />
+            // An embed of a game day would carry its hidden faults.
+            <Show when=move || gameday_item().is_none()>
+                <EmbedButton />
+            </Show>
         </header>
+        {move || gameday_item().map(|item| view! {
+            <RunControls />
+            <components::gameday::GamedayPage item=item />
+        })}
         <Show
             when=in_lab
-            fallback=|| view! { <main class="catalog-main" id="catalog-main" tabindex="-1"><Catalog /></main> }
+            fallback=move || in_catalog().then(|| view! { <main class="catalog-main" id="catalog-main" tabindex="-1"><Catalog /></main> })
         >
             // Drawn again when an imported file replaces every choice at once.
             {move || {

@@ -228,6 +228,17 @@ pub struct Sim {
     pub replaced: RwSignal<u32>,
     /// Bumped now and then by the frame loop: when the live region reads values out.
     pub announce: RwSignal<u32>,
+    /// The game day being played, if one is: the page hides its faults.
+    pub gameday: RwSignal<Option<GamedayOn>>,
+}
+
+/// A game day in the lab: the incident and seed played, and the switches the engine
+/// turns on at their time (its red herring).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GamedayOn {
+    pub incident: &'static str,
+    pub seed: u64,
+    pub scheduled: Vec<(u64, String)>,
 }
 
 impl Sim {
@@ -283,6 +294,7 @@ impl Sim {
             generation: RwSignal::new(0),
             replaced: RwSignal::new(0),
             announce: RwSignal::new(0),
+            gameday: RwSignal::new(None),
         };
         on_cleanup(move || {
             // Terminates the worker (if any) with its owner.
@@ -604,7 +616,44 @@ impl Sim {
                         .map(|(id, s)| (id.to_string(), s.params.clone())),
                 )
             }),
+            scheduled: self
+                .gameday
+                .with_untracked(|g| g.as_ref().map_or(Vec::new(), |g| g.scheduled.clone())),
         }
+    }
+
+    /// Whether the page must not show switch `id` (a game day's faults).
+    pub fn hides(&self, id: &str) -> bool {
+        self.gameday.with(Option::is_some) && catalog::find_scenario(id).is_ok()
+    }
+
+    /// Starts a game day: the play's lab (its faults hidden from the page), its red
+    /// herring's rule, and its scheduled switch.
+    pub fn start_gameday(&self, play: &content::gameday::Play) -> Result<(), String> {
+        let g = sdl_host::gameday::setup_for(play);
+        self.gameday.set(Some(GamedayOn {
+            incident: play.incident.id,
+            seed: play.seed,
+            scheduled: g.scheduled.clone(),
+        }));
+        self.rules.set(g.rules.clone());
+        self.set_up(&g.setup)
+    }
+
+    /// Ends a game day: back to the default lab.
+    pub fn leave_gameday(&self) {
+        if self.gameday.get_untracked().is_none() {
+            return;
+        }
+        self.gameday.set(None);
+        self.rules.set(Vec::new());
+        let _ = self.set_up(&Setup {
+            system: DEFAULT_SYSTEM.to_string(),
+            seed: DEFAULT_SEED,
+            speed: None,
+            system_params: BTreeMap::new(),
+            switches: BTreeMap::new(),
+        });
     }
 
     /// Starts the run again from virtual time 0 with the current choices; switches that

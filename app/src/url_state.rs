@@ -20,12 +20,16 @@ pub enum View {
     Lab,
     /// The catalogue; `Some(id)` is one item's page.
     Catalog(Option<String>),
+    /// Game day: the incidents (`None`), one incident played (`Some(id)`), or the
+    /// instructor's page of completion codes (`Some("codes")`).
+    Gameday(Option<String>),
 }
 
 impl View {
     fn from_link(view: Option<&str>, item: Option<&str>) -> View {
         match view {
             Some("catalog") => View::Catalog(item.map(str::to_string)),
+            Some("gameday") => View::Gameday(item.map(str::to_string)),
             _ => View::Lab,
         }
     }
@@ -36,6 +40,8 @@ impl View {
             View::Lab => None,
             View::Catalog(None) => Some("view=catalog".to_string()),
             View::Catalog(Some(id)) => Some(format!("view=catalog&item={}", share::encode(id))),
+            View::Gameday(None) => Some("view=gameday".to_string()),
+            View::Gameday(Some(id)) => Some(format!("view=gameday&item={}", share::encode(id))),
         }
     }
 }
@@ -252,7 +258,9 @@ pub fn use_url_state(sim: Sim) -> Share {
                     .iter()
                     .any(|k| p.starts_with(k))
         });
-    if has_lab_state {
+    // A game day's link carries its seed for the play, not for the lab.
+    let gameday = matches!(share.view.get_untracked(), View::Gameday(_));
+    if has_lab_state && !gameday {
         apply_state(sim, share, &parsed.state);
     }
     share.notice.set(parsed.ignored);
@@ -282,9 +290,18 @@ pub fn use_url_state(sim: Sim) -> Share {
         sim.generation.track();
         let view = share.view.get();
         share.replay.track();
-        let query = view
-            .catalog_query()
-            .unwrap_or_else(|| lab_query(sim, &share));
+        let playing = sim.gameday.get();
+        let query = match (&view, playing) {
+            // The play's own link (what a class shares), never its hidden lab.
+            (View::Gameday(_), Some(g)) => format!(
+                "view=gameday&item={}&seed={}",
+                share::encode(g.incident),
+                g.seed
+            ),
+            _ => view
+                .catalog_query()
+                .unwrap_or_else(|| lab_query(sim, &share)),
+        };
         web_share::replace_query(&share.with_launch(query));
     });
 

@@ -11,6 +11,7 @@ pub mod embed_lab;
 pub mod event_stream;
 pub mod export;
 pub mod focus;
+pub mod gameday;
 pub mod heatmap;
 pub mod integrity;
 pub mod lms_notice;

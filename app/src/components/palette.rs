@@ -44,7 +44,7 @@ pub fn Palette() -> impl IntoView {
         all.with_value(|all| {
             let mut found: Vec<&Entry> = find(all, &q)
                 .into_iter()
-                .filter(|e| applies(system, e.id))
+                .filter(|e| applies(system, e.id) && !sim.hides(e.id))
                 .collect();
             if q.trim().is_empty() {
                 let rank = |e: &&Entry| {

@@ -58,7 +58,7 @@ pub fn ActivePanels() -> impl IntoView {
     let active = Memo::new(move |_| {
         let mut on: Vec<Switch> = sim.switches.with(|all| {
             all.iter()
-                .filter(|(_, s)| s.on)
+                .filter(|(id, s)| s.on && !sim.hides(id))
                 .filter_map(|(id, _)| catalog::find_switch(id).ok())
                 .collect()
         });

@@ -43,9 +43,12 @@ pub fn RunControls() -> impl IntoView {
                     // Replaying a link, the run moves: Pause stops it where it is.
                     {move || if sim.playing.get() || sim.replaying.get() { "Pause" } else { "Play" }}
                 </button>
-                <button type="button" data-testid="reset" on:click=move |_| sim.reset()>
-                    "Reset"
-                </button>
+                // A game day's run is the incident's: no reset, seed or system to change.
+                <Show when=move || sim.gameday.with(Option::is_none)>
+                    <button type="button" data-testid="reset" on:click=move |_| sim.reset()>
+                        "Reset"
+                    </button>
+                </Show>
                 <div class="control">
                     <label for="speed">"Speed"</label>
                     <select
@@ -68,6 +71,7 @@ pub fn RunControls() -> impl IntoView {
                             .collect_view()}
                     </select>
                 </div>
+                <Show when=move || sim.gameday.with(Option::is_none)>
                 <div class="control">
                     <label for="seed">"Seed"</label>
                     <input
@@ -99,6 +103,7 @@ pub fn RunControls() -> impl IntoView {
                             .collect_view()}
                     </select>
                 </div>
+                </Show>
                 <p class="clock">
                     "Virtual time "
                     <output
@@ -124,7 +129,9 @@ pub fn RunControls() -> impl IntoView {
                         }}
                     </span>
                 </p>
-                <Palette />
+                <Show when=move || sim.gameday.with(Option::is_none)>
+                    <Palette />
+                </Show>
             </div>
             <p class="field-error" id="seed-error" data-testid="seed-error" aria-live="polite">
                 {move || seed_error.get()}

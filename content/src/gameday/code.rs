@@ -70,9 +70,20 @@ pub fn decode(code: &str) -> Result<Completion, String> {
         ));
     };
     let clean: String = body.chars().filter(|c| *c != '-' && *c != ' ').collect();
-    let bytes = unbase32(&clean).ok_or_else(|| {
-        format!("`{trimmed}` has characters a completion code never has (it uses 0-9 and A-Z without I, L, O, U)")
-    })?;
+    let bytes = match unbase32(&clean) {
+        Some(Some(bytes)) => bytes,
+        // Spare bits set: only an edit makes that.
+        Some(None) => {
+            return Err(format!(
+                "`{trimmed}` does not check out: mistyped, or changed after it was given"
+            ))
+        }
+        None => {
+            return Err(format!(
+                "`{trimmed}` has characters a completion code never has (it uses 0-9 and A-Z without I, L, O, U)"
+            ))
+        }
+    };
     if bytes.len() != 16 {
         return Err(format!(
             "`{trimmed}` is too short or too long: a part is missing or extra"
@@ -121,7 +132,9 @@ fn base32(bytes: &[u8]) -> String {
     out
 }
 
-fn unbase32(text: &str) -> Option<Vec<u8>> {
+/// The bytes of `text`: `None` for a character outside the alphabet, `Some(None)` when
+/// the last character's spare bits are set (no code this file wrote has them).
+fn unbase32(text: &str) -> Option<Option<Vec<u8>>> {
     let mut out = Vec::new();
     let (mut acc, mut bits) = (0u32, 0u32);
     for c in text.bytes() {
@@ -140,8 +153,7 @@ fn unbase32(text: &str) -> Option<Vec<u8>> {
             acc &= (1 << bits) - 1;
         }
     }
-    // The last character's spare bits are zero in a code this file wrote.
-    (acc == 0).then_some(out)
+    Some((acc == 0).then_some(out))
 }
 
 #[cfg(test)]

@@ -197,8 +197,13 @@ pub fn score(play: &Play, lab: &Lab, timeline: &Timeline) -> Score {
         max: 10,
         detail: match acked_ns {
             Some(t) => format!(
-                "acknowledged {} after the first alert (full marks within 2:00, none after 10:00)",
-                mm_ss(t.saturating_sub(ack_from))
+                "acknowledged {} after {} (full marks within 2:00, none after 10:00)",
+                mm_ss(t.saturating_sub(ack_from)),
+                if first_alert_ns.is_some() {
+                    "the first alert fired"
+                } else {
+                    "the fault began (no alert fired)"
+                }
             ),
             None => "never acknowledged".into(),
         },
