@@ -34,7 +34,7 @@ fn holds_at_end(conditions: &[Condition], lab: &Lab) -> bool {
 #[test]
 fn every_incident_is_well_formed() {
     let all = pool();
-    assert!(all.len() >= 2, "{} incidents", all.len());
+    assert!(all.len() >= 40, "{} incidents", all.len());
     let mut ids: Vec<&str> = all.iter().map(|i| i.id).collect();
     ids.sort_unstable();
     ids.dedup();
