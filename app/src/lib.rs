@@ -66,7 +66,11 @@ pub fn App() -> impl IntoView {
     BaselineStore::provide();
     components::focus::ComponentFocus::provide();
     let in_lab = move || share.view.with(|v| *v == url_state::View::Lab);
-    let in_catalog = move || share.view.with(|v| matches!(v, url_state::View::Catalog(_)));
+    let in_catalog = move || {
+        share
+            .view
+            .with(|v| matches!(v, url_state::View::Catalog(_)))
+    };
     let gameday_item = move || match share.view.get() {
         url_state::View::Gameday(item) => Some(item),
         _ => None,

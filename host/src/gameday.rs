@@ -4,7 +4,7 @@
 //! change at its exact virtual time), and a learner's acts scored on the engine's run
 //! (`score`), with the completion code.
 
-use crate::protocol::Speed;
+use crate::protocol::{GamedayAct, LineW, ScoreW, Speed};
 use crate::setup::Setup;
 use content::gameday::code::{encode, Completion};
 use content::gameday::score::{self, Score};
@@ -12,15 +12,6 @@ use content::gameday::{Act, Herring, Play, Timeline};
 use engine::time::NS_PER_SEC;
 use engine::Lab;
 use std::collections::BTreeMap;
-
-/// What the learner did, on the wire (`content::gameday::Act`).
-#[derive(Debug, Clone, PartialEq)]
-pub enum GamedayAct {
-    Ack,
-    Hint,
-    Change { what: String },
-    Diagnose { component: String, kind: String },
-}
 
 impl GamedayAct {
     fn act(&self) -> Act {
@@ -34,28 +25,6 @@ impl GamedayAct {
             },
         }
     }
-}
-
-/// A score as the page shows it: its lines, and the completion code.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScoreW {
-    pub total: u32,
-    pub lines: Vec<LineW>,
-    pub first_alert_ns: Option<u64>,
-    pub mitigated_ns: Option<u64>,
-    /// Seconds from the first fault to mitigation.
-    pub mitigated_s: Option<u32>,
-    pub code: String,
-}
-
-/// One line of a score.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LineW {
-    pub label: String,
-    pub points: i64,
-    /// 0 for a line that can only take points away.
-    pub max: i64,
-    pub detail: String,
 }
 
 /// What a play starts with: its lab as a setup (every fault a switch with its
@@ -140,27 +109,6 @@ pub fn score(play: &Play, lab: &Lab, acts: &[(u64, GamedayAct)]) -> ScoreW {
         code,
     }
 }
-
-engine::codec_enum!(GamedayAct {
-    Ack,
-    Hint,
-    Change { what },
-    Diagnose { component, kind }
-});
-engine::codec_struct!(LineW {
-    label,
-    points,
-    max,
-    detail
-});
-engine::codec_struct!(ScoreW {
-    total,
-    lines,
-    first_alert_ns,
-    mitigated_ns,
-    mitigated_s,
-    code
-});
 
 /// What the learner wrote in the postmortem.
 #[derive(Debug, Clone, Default, PartialEq)]

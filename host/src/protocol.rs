@@ -177,7 +177,7 @@ pub enum Ask {
     Gameday {
         incident: String,
         seed: u64,
-        acts: Vec<(u64, crate::gameday::GamedayAct)>,
+        acts: Vec<(u64, GamedayAct)>,
     },
     /// What the event-sourcing views show: the newest events if `tail` (of order
     /// `filter` only, when given), order `order`'s history, the projections if
@@ -245,7 +245,7 @@ pub enum Answer {
     /// `None`: the run has no event store (its system is not event-sourced).
     EventStore(Option<crate::event_store::EventStoreW>),
     /// `None`: no such incident, or no run.
-    Gameday(Option<crate::gameday::ScoreW>),
+    Gameday(Option<ScoreW>),
 }
 
 /// What the console's tab shows, as asked.
@@ -571,6 +571,37 @@ pub struct RuleW {
     pub metrics: Vec<String>,
 }
 
+/// What a game day's learner did (`content::gameday::Act`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum GamedayAct {
+    Ack,
+    Hint,
+    Change { what: String },
+    Diagnose { component: String, kind: String },
+}
+
+/// A score as the page shows it: its lines, and the completion code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreW {
+    pub total: u32,
+    pub lines: Vec<LineW>,
+    pub first_alert_ns: Option<u64>,
+    pub mitigated_ns: Option<u64>,
+    /// Seconds from the first fault to mitigation.
+    pub mitigated_s: Option<u32>,
+    pub code: String,
+}
+
+/// One line of a score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineW {
+    pub label: String,
+    pub points: i64,
+    /// 0 for a line that can only take points away.
+    pub max: i64,
+    pub detail: String,
+}
+
 // ---- the wire form of each message ----
 
 codec_struct!(Recipe {
@@ -736,4 +767,25 @@ codec_struct!(RuleW {
     summary,
     active_since,
     metrics
+});
+
+codec_enum!(GamedayAct {
+    Ack,
+    Hint,
+    Change { what },
+    Diagnose { component, kind }
+});
+codec_struct!(LineW {
+    label,
+    points,
+    max,
+    detail
+});
+codec_struct!(ScoreW {
+    total,
+    lines,
+    first_alert_ns,
+    mitigated_ns,
+    mitigated_s,
+    code
 });

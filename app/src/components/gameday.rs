@@ -13,8 +13,8 @@ use content::gameday::{code, draw, find, hash, pool, Incident, Play};
 use engine::alerts::Transition;
 use leptos::prelude::*;
 use sdl_host::format::virtual_time;
-use sdl_host::gameday::{postmortem_markdown, GamedayAct, Notes, ScoreW};
-use sdl_host::protocol::{Answer, Ask};
+use sdl_host::gameday::{postmortem_markdown, Notes};
+use sdl_host::protocol::{Answer, Ask, GamedayAct, ScoreW};
 use std::collections::BTreeMap;
 
 /// The seed a class code gives (everyone typing the same code plays the same).
@@ -31,7 +31,7 @@ pub fn GamedayPage(item: Option<String>) -> impl IntoView {
             .trim_start_matches('?')
             .split('&')
             .find_map(|p| p.strip_prefix(&format!("{key}=")))
-            .map(|v| engine::share::decode(v))
+            .map(engine::share::decode)
     };
     let class = param("class").filter(|c| !c.trim().is_empty());
     let seed = param("seed")
@@ -156,25 +156,33 @@ fn GamedayPlay(incident: &'static Incident, seed: u64) -> impl IntoView {
     // the page shows it on when it is.
     let herring = play.with_value(|p| sdl_host::gameday::setup_for(p).scheduled);
     let herring_ids: Vec<String> = herring.iter().map(|(_, id)| id.clone()).collect();
-    Effect::new(move |prev: Option<BTreeMap<&'static str, BTreeMap<String, String>>>| {
-        let now = mitigations_on(sim);
-        if let Some(prev) = prev {
-            for (id, params) in &now {
-                if herring_ids.iter().any(|h| h == id) && !prev.contains_key(id) {
-                    continue;
+    Effect::new(
+        move |prev: Option<BTreeMap<&'static str, BTreeMap<String, String>>>| {
+            let now = mitigations_on(sim);
+            if let Some(prev) = prev {
+                for (id, params) in &now {
+                    if herring_ids.iter().any(|h| h == id) && !prev.contains_key(id) {
+                        continue;
+                    }
+                    match prev.get(id) {
+                        None => act(GamedayAct::Change {
+                            what: format!("{id} on"),
+                        }),
+                        Some(p) if p != params => act(GamedayAct::Change {
+                            what: format!("{id} settings changed"),
+                        }),
+                        _ => {}
+                    }
                 }
-                match prev.get(id) {
-                    None => act(GamedayAct::Change { what: format!("{id} on") }),
-                    Some(p) if p != params => act(GamedayAct::Change { what: format!("{id} settings changed") }),
-                    _ => {}
+                for id in prev.keys().filter(|id| !now.contains_key(*id)) {
+                    act(GamedayAct::Change {
+                        what: format!("{id} off"),
+                    });
                 }
             }
-            for id in prev.keys().filter(|id| !now.contains_key(*id)) {
-                act(GamedayAct::Change { what: format!("{id} off") });
-            }
-        }
-        now
-    });
+            now
+        },
+    );
     let shown = RwSignal::new(false);
     Effect::new(move |_| {
         let now = sim.now_ns.get();
@@ -214,6 +222,20 @@ fn GamedayPlay(incident: &'static Incident, seed: u64) -> impl IntoView {
         sim.playing.set(false);
     };
 
+    // Rolling back restores what the last deploy changed, if a deploy caused it;
+    // otherwise it changes nothing. Either way it is one of the learner's changes.
+    let rolled_back = RwSignal::new(false);
+    let rollback = move |_| {
+        rolled_back.set(true);
+        act(GamedayAct::Change {
+            what: "rolled back the last deploy".into(),
+        });
+        for (key, value) in play.with_value(Play::rollback) {
+            if let Some((id, name)) = key.split_once('.') {
+                let _ = sim.apply_switch_param(id, name, value);
+            }
+        }
+    };
     let components: Vec<&'static str> = engine::catalog::find_system(incident.system)
         .map(|m| m.components.iter().map(|c| c.as_str()).collect())
         .unwrap_or_default();
@@ -223,25 +245,44 @@ fn GamedayPlay(incident: &'static Incident, seed: u64) -> impl IntoView {
         ev.prevent_default();
         let (c, k) = (component.get_untracked(), kind.get_untracked());
         if c.is_empty() || k.is_empty() {
-            verdict.set(Some((false, "Choose a component and a kind of fault first.".into())));
+            verdict.set(Some((
+                false,
+                "Choose a component and a kind of fault first.".into(),
+            )));
             return;
         }
         let right = incident.is_cause(&c, &k);
-        act(GamedayAct::Diagnose { component: c.clone(), kind: k.clone() });
+        act(GamedayAct::Diagnose {
+            component: c.clone(),
+            kind: k.clone(),
+        });
         if right {
             diagnosed.set(true);
-            verdict.set(Some((true, format!("Confirmed: the {} is {k}. Now fix it.", c.replace('_', " ")))));
+            verdict.set(Some((
+                true,
+                format!("Confirmed: the {} is {k}. Now fix it.", c.replace('_', " ")),
+            )));
         } else {
-            verdict.set(Some((false, "Not confirmed. A wrong diagnosis costs 10 points; keep investigating.".into())));
+            verdict.set(Some((
+                false,
+                "Not confirmed. A wrong diagnosis costs 10 points; keep investigating.".into(),
+            )));
         }
     };
     let hint_text = move |n: usize| -> String {
         match n {
             1 => format!(
                 "Look at what changed with the fault: start from `{}`.",
-                incident.signature.first().copied().unwrap_or("the golden signals")
+                incident
+                    .signature
+                    .first()
+                    .copied()
+                    .unwrap_or("the golden signals")
             ),
-            _ => format!("The cause is in the {}.", incident.component.replace('_', " ")),
+            _ => format!(
+                "The cause is in the {}.",
+                incident.component.replace('_', " ")
+            ),
         }
     };
 
@@ -263,6 +304,11 @@ fn GamedayPlay(incident: &'static Incident, seed: u64) -> impl IntoView {
                     disabled=move || { hints.get() >= 2 || score.with(Option::is_some) }
                     on:click=move |_| { hints.update(|n| *n += 1); act(GamedayAct::Hint); }>
                     "A hint (−5 points)"
+                </button>
+                <button type="button" data-testid="gameday-rollback"
+                    disabled=move || { rolled_back.get() || score.with(Option::is_some) }
+                    on:click=rollback>
+                    "Roll back the last deploy"
                 </button>
                 <button type="button" data-testid="gameday-finish"
                     disabled=move || score.with(Option::is_some)

@@ -132,6 +132,22 @@ impl Play {
         lab.run_until(end);
     }
 
+    /// The settings a rollback of the last deploy restores: the fix's parameters that
+    /// belong to one of the incident's faults (an on-call engineer's rollback; nothing
+    /// when the fix is elsewhere).
+    pub fn rollback(&self) -> Vec<(&'static str, &'static str)> {
+        self.incident
+            .fix
+            .params
+            .iter()
+            .filter(|(k, _)| {
+                k.split_once('.')
+                    .is_some_and(|(id, _)| self.incident.faults.iter().any(|f| f.scenario == id))
+            })
+            .copied()
+            .collect()
+    }
+
     /// Applies the incident's recommended fix to a running lab.
     pub fn apply_fix(&self, lab: &mut Lab) -> Result<(), String> {
         let fix = self.incident.fix;

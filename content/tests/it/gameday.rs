@@ -58,6 +58,18 @@ fn every_incident_is_well_formed() {
         for m in i.fix.mitigations {
             engine::catalog::find_mitigation(m).unwrap();
         }
+        // A learner can make the fix in the game day's page: a parameter is a fix
+        // mitigation's (set in its panel) or a fault's, restored by "Roll back the last
+        // deploy".
+        for (key, _) in i.fix.params {
+            let id = key.split_once('.').map_or(*key, |(id, _)| id);
+            let rollback = play.rollback().iter().any(|(k, _)| k == key);
+            assert!(
+                i.fix.mitigations.contains(&id) || rollback,
+                "{}: the fix sets `{key}`, which the page offers no way to set",
+                i.id
+            );
+        }
         signature(i);
         for c in i.recovered {
             validate_condition(c).unwrap_or_else(|e| panic!("{}: {c}: {e}", i.id));

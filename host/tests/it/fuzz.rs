@@ -16,7 +16,6 @@ use engine::Golden;
 use sdl_host::embed::{self, LinkState};
 use sdl_host::event_store::{EventStoreW, EventW, HistoryW, ProjectionW, RebuildW, StepW, TailW};
 use sdl_host::figures::Figures;
-use sdl_host::gameday::{GamedayAct, LineW, ScoreW};
 use sdl_host::heatmap::HeatGrid;
 use sdl_host::progress::{
     self, Given, Loaded, Progress, QuizAnswer, Score, TutorialProgress, MAX_QUESTIONS, MAX_STEPS,

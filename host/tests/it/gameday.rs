@@ -6,8 +6,8 @@ use content::gameday::{find, Play};
 use engine::time::NS_PER_SEC;
 use engine::Lab;
 use sdl_host::engine_host::EngineHost;
-use sdl_host::gameday::{score, setup_for, GamedayAct};
-use sdl_host::protocol::{Answer, Ask, Command, Recipe};
+use sdl_host::gameday::{score, setup_for};
+use sdl_host::protocol::{Answer, Ask, Command, GamedayAct, Recipe};
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
