@@ -186,3 +186,29 @@ test('a system without an event store has no such tabs', async ({ page }) => {
   // The tab that was open is gone: the console falls back to its first.
   await expect(con.tab('logs')).toHaveAttribute('aria-selected', 'true');
 });
+
+test('a traced order leads to its projections and its saga, and back, through linked traces', async ({ page }) => {
+  const { lab, con } = await openOrders(page);
+  await expect.poll(() => lab.virtualSeconds(), { timeout: 30_000 }).toBeGreaterThan(20);
+  await lab.pause();
+  await con.openTab('traces');
+  const placed = page.getByTestId('trace-item').filter({ hasText: 'POST /orders ·' });
+  // Some traced order whose followers are still among the sampled traces.
+  const n = await placed.count();
+  expect(n).toBeGreaterThan(0);
+  let found = false;
+  for (let i = 0; i < n && !found; i++) {
+    await placed.nth(i).click();
+    found = (await page.getByTestId('linked-trace').count()) > 0;
+  }
+  expect(found).toBe(true);
+  const links = page.getByTestId('trace-links');
+  await expect(links).toContainText('Followed by');
+  const follower = page.getByTestId('linked-trace').first();
+  const label = (await follower.textContent()) ?? '';
+  expect(label).toMatch(/apply OrderPlaced|payment saga/);
+  await follower.click();
+  await expect(page.getByTestId('waterfall-title')).toBeFocused();
+  await expect(page.getByTestId('waterfall-title')).toContainText(/apply|payment saga/);
+  await expect(page.getByTestId('trace-links')).toContainText('Follows from');
+});

@@ -212,8 +212,12 @@ fn Waterfall() -> impl IntoView {
             })
             .collect_view();
         let title = format!("Trace {}: {}", trace.trace_id, trace_label(&trace));
-        let links = console.traces.with(|all| linked(all, &trace));
-        let linked_view = (!links.follows_from.is_empty() || !links.followed_by.is_empty()).then(|| {
+        // Its own reactive part: the sampled traces change every refresh, and the
+        // waterfall above (and the focus on its title) must not be drawn again for that.
+        let shown = trace.clone();
+        let linked_view = move || {
+            let links = console.traces.with(|all| linked(all, &shown));
+            (!links.follows_from.is_empty() || !links.followed_by.is_empty()).then(|| {
             let item = move |id: u64| {
                 let label = console.traces.with_untracked(|all| {
                     all.iter().find(|t| t.trace_id == id).map(trace_label)
@@ -263,7 +267,8 @@ fn Waterfall() -> impl IntoView {
                     })}
                 </div>
             }
-        });
+            })
+        };
         view! {
             <div class="waterfall-wrap">
                 <h4 id="waterfall-title" tabindex="-1" data-testid="waterfall-title">{title}</h4>
