@@ -249,6 +249,16 @@ impl TraceBuffer {
         self.in_window < self.per_second
     }
 
+    /// Whether one more trace fits the per-second budget at `t` (for a trace that follows
+    /// a sampled one, which needs no sampling of its own).
+    pub fn admits(&mut self, t: Nanos) -> bool {
+        if t >= self.window_start + NS_PER_SEC {
+            self.window_start = t - t % NS_PER_SEC;
+            self.in_window = 0;
+        }
+        self.in_window < self.per_second
+    }
+
     pub fn push(&mut self, trace: Trace) {
         self.in_window += 1;
         self.kept += 1;

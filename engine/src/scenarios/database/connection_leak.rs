@@ -21,7 +21,10 @@
 //! ## How to fix it
 //! Find the path that does not return its connection (pool leak detection logs the
 //! borrower's stack). Meanwhile a shorter reclaim (leak detection) or `timeouts` on the
-//! pool acquire bound the damage; `pool-sizing` only delays it.
+//! pool acquire bound the damage. `pool-sizing` helps only while the pools hold more
+//! than the leak keeps out at once (the leak rate times `reclaim_s`: about 64
+//! connections with the defaults, so the default `pool-sizing`, 32 per instance,
+//! absorbs it); with no reclaim it only delays the exhaustion.
 
 use crate::metrics::{CounterId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};

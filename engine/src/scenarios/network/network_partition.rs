@@ -26,9 +26,11 @@
 //!   "message lost on network link" lines show which.
 //!
 //! ## How to fix it
-//! Route around it: `retry-backoff` sends the retry through the load balancer to
+//! Bound the wait with `timeouts` (a call across the cut fails at the timeout instead of
+//! the connect timeout), and route around it: `retry-backoff` (with a budget that
+//! allows the retries: `budget_ratio` 1) sends the retry through the load balancer to
 //! (probably) another instance; outlier detection that ejects instances failing their
-//! calls does it for good. Then repair the network.
+//! calls would do it for good (the lab has none). Then repair the network.
 
 use crate::metrics::{GaugeId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
@@ -83,7 +85,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
         Component::Cache,
         Component::Dependency,
     ],
-    mitigations: &["retry-backoff"],
+    mitigations: &["retry-backoff", "timeouts"],
     build: || Box::new(NetworkPartition::default()),
     check: no_check,
 };

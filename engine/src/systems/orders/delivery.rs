@@ -156,9 +156,16 @@ impl OrdersModel {
             return;
         };
         let amount = self.store.amount_cents(e.stream);
-        if self.projections[p].apply_event(ProjectionKind::ALL[p], &e, amount) {
+        // Out of order if its order's next event was delivered already and applied
+        // (not set aside too).
+        let next = self.store.position(e.stream, e.version + 1);
+        let overtaken = next.is_some_and(|n| {
+            n < self.projections[p].checkpoint && !self.parked[p].iter().any(|x| x.position == n)
+        });
+        if overtaken {
             core.metrics.inc(self.ids.out_of_order[p]);
         }
+        self.projections[p].apply_event(ProjectionKind::ALL[p], &e, amount);
         self.trace_projection(core, p, position, self.projection_ns);
     }
 }

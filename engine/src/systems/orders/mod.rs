@@ -207,10 +207,16 @@ struct Saga {
     undo: Vec<Compensation>,
     attempts: u32,
     done: bool,
-    /// Traced sagas only: the command append it follows, its trace, the spans of its
-    /// steps so far, and when the step under way began.
-    link: Option<(u64, u64)>,
-    trace: Option<u64>,
+}
+
+/// A traced saga's trace while it runs (few of them, kept apart from `Saga`): the
+/// command append it follows, its trace id, the spans of its steps so far, and when
+/// the step under way began.
+#[derive(Debug, Clone)]
+struct SagaTrace {
+    saga: u32,
+    link: (u64, u64),
+    trace: u64,
     spans: Vec<Span>,
     step_started: Nanos,
 }
@@ -401,6 +407,7 @@ pub struct OrdersModel {
     /// Events of traced commands, by position, and the asynchronous traces numbered.
     followed: VecDeque<Followed>,
     async_traces: u64,
+    saga_traces: Vec<SagaTrace>,
     sagas: Vec<Saga>,
     /// The saga of each order (by stream), if it has one.
     saga_of: Vec<Option<u32>>,
@@ -481,6 +488,7 @@ impl OrdersModel {
             awaiting: 0,
             followed: VecDeque::new(),
             async_traces: 0,
+            saga_traces: Vec::new(),
             sagas: Vec::new(),
             saga_of: Vec::new(),
             recent: VecDeque::new(),

@@ -115,10 +115,6 @@ impl OrdersModel {
             undo: Vec::new(),
             attempts: 0,
             done: false,
-            link: None,
-            trace: None,
-            spans: Vec::new(),
-            step_started: core.now,
         });
         if let Some(slot) = self.saga_of.get_mut(stream as usize) {
             *slot = Some(i);

@@ -242,9 +242,6 @@ pub struct ReadModel {
     /// per minute of virtual time.
     pub revenue_cents: i64,
     pub placed_per_minute: Vec<u32>,
-    /// The highest stream version applied, per order (how an event applied after a
-    /// later one of its order is noticed).
-    pub last_version: Vec<u32>,
 }
 
 impl ReadModel {
@@ -255,15 +252,9 @@ impl ReadModel {
     }
 
     /// Applies `e` to the read model without moving the checkpoint (an event retried
-    /// late, or delivered again); returns whether a later event of its order had
-    /// already been applied (it is applied out of order).
-    pub fn apply_event(&mut self, kind: ProjectionKind, e: &Stored, amount_cents: u32) -> bool {
+    /// late, or delivered again).
+    pub fn apply_event(&mut self, kind: ProjectionKind, e: &Stored, amount_cents: u32) {
         let i = e.stream as usize;
-        if self.last_version.len() <= i {
-            self.last_version.resize(i + 1, 0);
-        }
-        let out_of_order = e.version < self.last_version[i];
-        self.last_version[i] = self.last_version[i].max(e.version);
         match kind {
             ProjectionKind::OrderSummary => {
                 if self.orders.len() <= i {
@@ -291,7 +282,6 @@ impl ReadModel {
                 _ => {}
             },
         }
-        out_of_order
     }
 
     /// A digest of what the read model holds (not its checkpoint): two models built

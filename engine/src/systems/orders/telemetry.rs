@@ -7,7 +7,7 @@
 
 use super::domain::{decide, EventKind};
 use super::store::ProjectionKind;
-use super::{Cmd, Followed, OrdersModel, COMMAND_SERVICE};
+use super::{Cmd, Followed, OrdersModel, SagaTrace, COMMAND_SERVICE};
 use crate::observe::{Span, SpanStatus, Trace};
 use crate::systems::Core;
 use crate::time::Nanos;
@@ -114,17 +114,31 @@ impl OrdersModel {
 
     /// Traces saga `i` as following `link` (the append of its order's `OrderPlaced`).
     pub(super) fn link_saga(&mut self, i: u32, link: (u64, u64)) {
-        let fresh = self.sagas[i as usize].link.is_none() && !self.sagas[i as usize].done;
-        if fresh {
-            let trace = self.next_async_trace();
-            let s = &mut self.sagas[i as usize];
-            s.link = Some(link);
-            s.trace = Some(trace);
+        let traced = self.saga_traces.iter().any(|t| t.saga == i);
+        if traced || self.sagas[i as usize].done {
+            return;
         }
+        if self.saga_traces.len() == FOLLOWED {
+            // Bounded like the rest: the oldest still running is not traced to its end.
+            self.saga_traces.remove(0);
+        }
+        let trace = self.next_async_trace();
+        let step_started = self.sagas[i as usize].started;
+        self.saga_traces.push(SagaTrace {
+            saga: i,
+            link,
+            trace,
+            spans: Vec::new(),
+            step_started,
+        });
     }
 
     /// The traced append that wrote the event at `position`, if any.
     pub(super) fn followed(&self, position: usize) -> Option<Followed> {
+        let (first, last) = (self.followed.front()?, self.followed.back()?);
+        if position < first.position || position > last.position {
+            return None;
+        }
         let (a, b) = self.followed.as_slices();
         [a, b].into_iter().find_map(|part| {
             part.binary_search_by_key(&position, |f| f.position)
@@ -150,6 +164,9 @@ impl OrdersModel {
         let Some(f) = self.followed(position) else {
             return;
         };
+        if !core.traces.admits(core.now) {
+            return;
+        }
         let Some(e) = self.store.event(position).copied() else {
             return;
         };
@@ -184,10 +201,14 @@ impl OrdersModel {
     /// A traced saga's step or compensation ended now: a span from where the last one
     /// ended.
     pub(super) fn saga_span(&mut self, i: u32, operation: &'static str, ok: bool, now: Nanos) {
-        let s = &mut self.sagas[i as usize];
-        let Some(trace_id) = s.trace else {
+        if self.saga_traces.is_empty() {
+            return;
+        }
+        let stream = self.sagas[i as usize].stream;
+        let Some(s) = self.saga_traces.iter_mut().find(|t| t.saga == i) else {
             return;
         };
+        let trace_id = s.trace;
         let root = trace_id << 8;
         let span_id = root + 1 + s.spans.len() as u64;
         s.spans.push(Span {
@@ -203,7 +224,7 @@ impl OrdersModel {
             } else {
                 SpanStatus::Error
             },
-            attributes: vec![("order", s.stream.to_string())],
+            attributes: vec![("order", stream.to_string())],
             links: Vec::new(),
         });
         s.step_started = now;
@@ -212,10 +233,15 @@ impl OrdersModel {
     /// A traced saga ended with `outcome`: its trace, the root span linked to the
     /// command that placed the order.
     pub(super) fn trace_saga(&mut self, core: &mut Core, i: u32, outcome: &'static str) {
-        let s = &mut self.sagas[i as usize];
-        let (Some(trace_id), Some(link)) = (s.trace, s.link) else {
+        let Some(k) = self.saga_traces.iter().position(|t| t.saga == i) else {
             return;
         };
+        let mut s = self.saga_traces.swap_remove(k);
+        if !core.traces.admits(core.now) {
+            return;
+        }
+        let saga = &self.sagas[i as usize];
+        let (trace_id, link) = (s.trace, s.link);
         let mut spans = Vec::with_capacity(s.spans.len() + 1);
         spans.push(Span {
             trace_id,
@@ -223,15 +249,15 @@ impl OrdersModel {
             parent: None,
             service: "saga",
             operation: "payment saga",
-            start_ns: s.started,
-            duration_ns: core.now.saturating_sub(s.started),
+            start_ns: saga.started,
+            duration_ns: core.now.saturating_sub(saga.started),
             status: if outcome == "completed" {
                 SpanStatus::Ok
             } else {
                 SpanStatus::Error
             },
             attributes: vec![
-                ("order", s.stream.to_string()),
+                ("order", saga.stream.to_string()),
                 ("saga.outcome", outcome.into()),
             ],
             links: vec![link],
