@@ -253,6 +253,7 @@ impl ReadModel {
 
     /// Applies `e` to the read model without moving the checkpoint (an event retried
     /// late, or delivered again).
+    #[inline]
     pub fn apply_event(&mut self, kind: ProjectionKind, e: &Stored, amount_cents: u32) {
         let i = e.stream as usize;
         match kind {

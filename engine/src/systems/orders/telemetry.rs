@@ -153,7 +153,9 @@ impl OrdersModel {
     }
 
     /// Projection `p` applied the event at `position`, taking `took`: a trace if the
-    /// command that wrote it was traced.
+    /// command that wrote it was traced. Events every projection has applied are
+    /// forgotten first, so with the projections caught up there is nothing to look in.
+    #[inline]
     pub(super) fn trace_projection(
         &mut self,
         core: &mut Core,
@@ -161,6 +163,26 @@ impl OrdersModel {
         position: usize,
         took: Nanos,
     ) {
+        if !self.followed.is_empty() {
+            self.trace_projection_slow(core, p, position, took);
+        }
+    }
+
+    #[inline(never)]
+    fn trace_projection_slow(&mut self, core: &mut Core, p: usize, position: usize, took: Nanos) {
+        let applied = self
+            .projections
+            .iter()
+            .map(|m| m.checkpoint)
+            .min()
+            .unwrap_or(0);
+        while self
+            .followed
+            .front()
+            .is_some_and(|f| f.position + 1 < applied)
+        {
+            self.followed.pop_front();
+        }
         let Some(f) = self.followed(position) else {
             return;
         };
