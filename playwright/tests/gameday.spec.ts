@@ -10,6 +10,13 @@ import { LabPage } from '../pages/lab-page';
 
 test.describe.configure({ timeout: 180_000 });
 
+// SDL_SHOTS=dir saves screenshots of the play and the results there (for a person).
+const SHOTS = process.env.SDL_SHOTS;
+
+async function shot(page: Page, name: string): Promise<void> {
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: false });
+}
+
 /** Runs the play at full speed until virtual time reaches `secs`, then pauses. */
 async function runTo(page: Page, lab: LabPage, secs: number): Promise<void> {
   await lab.setSpeed('100');
@@ -36,6 +43,7 @@ test('a learner finds and fixes the incident, scores, writes the postmortem; the
   expect(page.url()).toContain('view=gameday');
 
   await runTo(page, lab, 100);
+  await shot(page, 'gameday-play-1280');
   await page.getByTestId('gameday-ack').click();
   await expect(page.getByTestId('gameday-ack')).toHaveText('Acknowledged');
   await diagnose(page, 'queue', 'inconsistent');
@@ -61,6 +69,8 @@ test('a learner finds and fixes the incident, scores, writes the postmortem; the
   const total = Number((await results.locator('h3').first().textContent())!.match(/(\d+) \/ 100/)![1]);
   expect(total).toBeGreaterThanOrEqual(70);
 
+  await results.scrollIntoViewIfNeeded();
+  await shot(page, 'gameday-results-1280');
   await page.getByTestId('pm-impact').fill('5 % of orders stayed unpaid for three minutes.');
   await page.getByTestId('pm-root-cause').fill('A dual write: the publish after the append was lost.');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('postmortem-download').click()]);
@@ -114,6 +124,7 @@ test('the game day page at 375 px: the pager and its actions fit', async ({ page
   await page.setViewportSize({ width: 375, height: 800 });
   await page.goto('./?view=gameday&item=orders-unpaid&seed=3');
   await expect(page.getByTestId('gameday-page')).toBeVisible();
+  await shot(page, 'gameday-375');
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   const axe = await new AxeBuilder({ page }).include('[data-testid="gameday-play"]').analyze();
