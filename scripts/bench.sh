@@ -9,6 +9,9 @@
 #   scripts/bench.sh --bundle  only the bundle: gzip -9 of dist/'s .wasm, .js and .css
 #                              against the 600 KB target (build dist/ first: make build)
 #
+# A full run with dist/ built also runs Lighthouse, mobile and desktop
+# (scripts/lighthouse.sh, which installs its pinned version into .tools/ when missing).
+#
 # Idempotent: the virtual environment is created and filled once (again only when
 # bench/peers/requirements.txt changes). Respects CARGO_TARGET_DIR.
 # The engine as WebAssembly runs in headless Chromium (bench/wasm/run.sh). Page figures
@@ -179,7 +182,20 @@ if [ -d dist ]; then
   fi
 fi
 
-# 6. One table; in a full run, the record and the docs.
+# 6. The page on a phone and a desktop: Lighthouse (pinned npm 12.2.3) in its mobile and
+#    desktop profiles against dist/ served gzipped, in a full run (a minute; the smoke run
+#    CI makes leaves it out).
+if [ -z "$QUICK" ] && [ -f dist/index.html ]; then
+  if scripts/lighthouse.sh "$RAW/lighthouse.json" > "$RAW/lighthouse.txt"; then
+    cat "$RAW/lighthouse.txt" >&2
+  else
+    failed "Lighthouse failed: its figures are left out" lighthouse
+  fi
+elif [ -n "$QUICK" ]; then
+  say "lighthouse: left out of the smoke run (scripts/lighthouse.sh runs it alone)"
+fi
+
+# 7. One table; in a full run, the record and the docs.
 COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then
   COMMIT="$COMMIT+changes"
