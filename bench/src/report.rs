@@ -655,8 +655,17 @@ const REPRODUCE: &str = "## How to reproduce
 scripts/bench.sh            # full run: minutes; rewrites this page and bench/results/latest.json
 scripts/bench.sh --quick    # smoke run for CI: about a minute with the builds; writes bench/results/raw/ only
 scripts/bench.sh --bundle   # the gzipped bundle of the built dist/ against the 600 KB target, in a second
+scripts/lighthouse.sh       # Lighthouse, mobile and desktop, against dist/ served gzipped (also part of a full run)
 cargo run --release -p sdl-bench -- --quick   # the engine alone, natively
 ```
+
+`scripts/lighthouse.sh` installs Lighthouse 12.2.3 from npm into `.tools/` when missing
+(13 wants Node 22), serves `dist/` gzipped as a static host would
+(`scripts/serve-gzip.py`: python's `http.server` compresses nothing), and runs the
+default mobile profile (simulated Slow 4G, 4× CPU slowdown) and the desktop preset
+against the Chromium the bootstrap installs. It prints one line per profile and writes
+`bench/results/raw/lighthouse.json`; a full `scripts/bench.sh` runs it when `dist/` is
+built.
 
 `scripts/bench.sh` creates `bench/.venv` with `python3 -m venv`, installs `simpy` and `ciw`
 from PyPI into it (once; pinned in `bench/peers/requirements.txt`), builds the workspace
