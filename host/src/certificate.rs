@@ -62,11 +62,10 @@ pub fn series_result(progress: &Progress, tutorials: &[&Tutorial]) -> Result<u8,
         return Err(missing);
     }
     let n = percents.len() as u32;
-    Ok(if n == 0 {
-        100
-    } else {
-        ((percents.iter().sum::<u32>() + n / 2) / n).min(100) as u8
-    })
+    let mean = (percents.iter().sum::<u32>() + n / 2)
+        .checked_div(n)
+        .unwrap_or(100);
+    Ok(mean.min(100) as u8)
 }
 
 /// The certificate for `name` on the day of `unix_ms`, and its verification code.
