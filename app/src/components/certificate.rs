@@ -32,7 +32,7 @@ pub fn CertificateOffer(series: &'static Series) -> impl IntoView {
         }
         error.set(String::new());
         if let Some(score) = result.get_untracked() {
-            let (c, code) = certificate(series, &typed, score, js_sys::Date::now());
+            let (c, code) = certificate(series, &typed, score, web::epoch_ms() as f64);
             made.set(Some((c, code, typed)));
         }
     };
