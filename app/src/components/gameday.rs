@@ -538,7 +538,7 @@ fn CodesPage() -> impl IntoView {
             </p>
             <label for="codes-input">"Codes"</label>
             <textarea id="codes-input" data-testid="codes-input" rows="6" on:input=move |ev| text.set(event_target_value(&ev))></textarea>
-            <div class="table-scroll" tabindex="0" role="region" aria-labelledby="codes-title">
+            <div class="table-scroll" tabindex="0" role="region" aria-label="The codes read, as a table">
             <table class="gameday-score" data-testid="codes-table">
                 <caption class="visually-hidden">"The codes read"</caption>
                 <thead><tr>
