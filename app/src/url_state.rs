@@ -260,6 +260,16 @@ pub fn use_url_state(sim: Sim) -> Share {
         });
     // A game day's link carries its seed for the play, not for the lab.
     let gameday = matches!(share.view.get_untracked(), View::Gameday(_));
+    // A class's link (a class code, and a learner's name for their own numbers) stays
+    // what it was: it is what the instructor shared.
+    let class_link: String = query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| p.starts_with("class=") || p.starts_with("learner="))
+        .collect::<Vec<_>>()
+        .join("&");
+    let class_link = (gameday && parsed.item.is_none() && class_link.starts_with("class="))
+        .then_some(class_link);
     if has_lab_state && !gameday {
         apply_state(sim, share, &parsed.state);
     }
@@ -293,11 +303,14 @@ pub fn use_url_state(sim: Sim) -> Share {
         let playing = sim.gameday.get();
         let query = match (&view, playing) {
             // The play's own link (what a class shares), never its hidden lab.
-            (View::Gameday(_), Some(g)) => format!(
-                "view=gameday&item={}&seed={}",
-                share::encode(g.incident),
-                g.seed
-            ),
+            (View::Gameday(_), Some(g)) => match &class_link {
+                Some(link) => format!("view=gameday&{link}"),
+                None => format!(
+                    "view=gameday&item={}&seed={}",
+                    share::encode(g.incident),
+                    g.seed
+                ),
+            },
             _ => view
                 .catalog_query()
                 .unwrap_or_else(|| lab_query(sim, &share)),

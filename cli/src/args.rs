@@ -125,9 +125,9 @@ pub enum GamedayCommand {
         #[arg(long, value_name = "DURATION", value_parser = duration)]
         fix_at: Option<u64>,
     },
-    /// Checks learners' completion codes and prints them as a table.
+    /// Checks learners' completion codes and series certificates' codes, as a table.
     Score {
-        /// Completion codes (GD1-…), as learners hand them in.
+        /// Completion codes (GD1-…) or certificate codes (CERT1-…), as learners hand them in.
         #[arg(required = true)]
         codes: Vec<String>,
     },

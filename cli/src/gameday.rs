@@ -3,7 +3,7 @@
 //! faults and when they began), and completion codes checked into a table.
 
 use crate::args::{GamedayCommand, UsageError};
-use content::gameday::code::decode;
+use content::gameday::code::{decode_any, Code};
 use content::gameday::score::{mitigated_at, recovery_conditions, HOLD_S};
 use content::gameday::{find, pool, Herring, Play};
 use engine::time::{Nanos, NS_PER_SEC};
@@ -144,8 +144,19 @@ fn score(codes: &[String]) -> Result<String, UsageError> {
     );
     let mut refused = Vec::new();
     for code in codes {
-        match decode(code) {
-            Ok(c) => {
+        match decode_any(code) {
+            Ok(Code::Certificate(c)) => {
+                let _ = writeln!(
+                    out,
+                    "{:<28} {:>10} {:>5}  {:>9}  {}",
+                    format!("certificate: {}", c.series.id),
+                    c.date(),
+                    c.score,
+                    "-",
+                    code.trim()
+                );
+            }
+            Ok(Code::Gameday(c)) => {
                 let time = c
                     .mitigated_s
                     .map_or("no".to_string(), |s| format!("{}:{:02}", s / 60, s % 60));
@@ -170,6 +181,10 @@ fn score(codes: &[String]) -> Result<String, UsageError> {
             refused[0]
         )));
     }
+    let _ = writeln!(
+        out,
+        "A certificate's SEED column is its date; its code matches only the name printed on it."
+    );
     let _ = writeln!(
         out,
         "A code's checksum catches typing mistakes and casual edits; it is not a signature."

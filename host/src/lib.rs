@@ -13,6 +13,7 @@
 //! wasm-bindgen (`tests/it/deps.rs` checks), so what the page may compute itself is
 //! decided by the compiler ("The page only draws", ARCHITECTURE.md).
 
+pub mod certificate;
 pub mod cmi5;
 pub mod embed;
 pub mod engine_host;

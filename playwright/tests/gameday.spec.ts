@@ -130,3 +130,34 @@ test('the game day page at 375 px: the pager and its actions fit', async ({ page
   const axe = await new AxeBuilder({ page }).include('[data-testid="gameday-play"]').analyze();
   expect(axe.violations, JSON.stringify(axe.violations, null, 2)).toEqual([]);
 });
+
+test('one class code, a learner each: the same incident, different numbers, carried in the code', async ({ page }) => {
+  const play = async (name: string) => {
+    await page.goto('./?view=gameday');
+    await page.getByTestId('gameday-class-code').fill('ops-101');
+    await page.getByTestId('gameday-per-learner').check();
+    await page.getByTestId('gameday-learner').fill(name);
+    await page.getByTestId('gameday-start').click();
+    await expect(page.getByTestId('gameday-class')).toContainText(`learner “${name}”`);
+    await expect(page.getByTestId('gameday-page')).toBeVisible();
+    expect(page.url()).toContain('class=ops-101');
+    expect(page.url()).toContain('learner=');
+    const text = (await page.getByTestId('gameday-page').textContent())!;
+    const [, title, seed] = text.match(/Paged: (.*?) · .* seed (\d+)/)!;
+    return { title, seed };
+  };
+  const ada = await play('Ada Lovelace');
+  const grace = await play('Grace Hopper');
+  expect(grace.title).toBe(ada.title);
+  expect(grace.seed).not.toBe(ada.seed);
+  // The shared link plays the same again.
+  await page.reload();
+  await expect(page.getByTestId('gameday-page')).toContainText(`seed ${grace.seed}`);
+  // Finished, the completion code carries the learner's seed.
+  await page.getByTestId('gameday-finish').click();
+  const code = (await page.getByTestId('gameday-code').textContent())!.trim();
+  await page.goto('./?view=gameday&item=codes');
+  await page.getByTestId('codes-input').fill(code);
+  await expect(page.getByTestId('code-ok')).toContainText(grace.seed);
+  await expect(page.getByTestId('code-ok')).toContainText(grace.title);
+});

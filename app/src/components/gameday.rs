@@ -9,18 +9,14 @@ use crate::components::dashboard::Dashboard;
 use crate::components::switch_panel::{SwitchKind, SwitchPanel};
 use crate::sim::Sim;
 use crate::web;
-use content::gameday::{code, draw, find, hash, pool, Incident, Play};
+use content::gameday::code::{self, Code};
+use content::gameday::{class_seed, draw, find, learner_seed, pool, Incident, Play};
 use engine::alerts::Transition;
 use leptos::prelude::*;
 use sdl_host::format::virtual_time;
 use sdl_host::gameday::{postmortem_markdown, Notes};
 use sdl_host::protocol::{Answer, Ask, GamedayAct, ScoreW};
 use std::collections::BTreeMap;
-
-/// The seed a class code gives (everyone typing the same code plays the same).
-pub fn class_seed(class: &str) -> u64 {
-    hash(class.trim()) % 1_000_000_000
-}
 
 /// The game day pages: `item` is an incident id, `codes`, or nothing (the picker).
 #[component]
@@ -34,9 +30,18 @@ pub fn GamedayPage(item: Option<String>) -> impl IntoView {
             .map(engine::share::decode)
     };
     let class = param("class").filter(|c| !c.trim().is_empty());
+    let learner = param("learner").filter(|l| !l.trim().is_empty());
+    // The class's incident is drawn by its code; a learner's own numbers by code and name.
+    let class_draw = class.as_deref().map(class_seed);
     let seed = param("seed")
         .and_then(|s| s.parse::<u64>().ok())
-        .or_else(|| class.as_deref().map(class_seed))
+        .or_else(|| {
+            class.as_deref().map(|c| {
+                learner
+                    .as_deref()
+                    .map_or(class_seed(c), |l| learner_seed(c, l))
+            })
+        })
         .unwrap_or(1)
         .min(u64::from(u32::MAX));
     let page = match item.as_deref() {
@@ -54,11 +59,17 @@ pub fn GamedayPage(item: Option<String>) -> impl IntoView {
         },
         None => match class {
             Some(c) => {
-                let incident = draw(seed);
+                let incident = draw(class_draw.unwrap_or(seed));
+                let note = match &learner {
+                    Some(l) => format!(
+                        "Class code “{}”, learner “{}”: the class plays the same incident, each learner with different numbers.",
+                        c.trim(),
+                        l.trim()
+                    ),
+                    None => format!("Class code “{}”: everyone with it plays the same incident.", c.trim()),
+                };
                 view! {
-                    <p class="panel-note" data-testid="gameday-class">
-                        {format!("Class code “{}”: everyone with it plays the same incident.", c.trim())}
-                    </p>
+                    <p class="panel-note" data-testid="gameday-class">{note}</p>
                     <GamedayPlay incident=incident seed=seed />
                 }
                 .into_any()
@@ -83,13 +94,26 @@ pub fn GamedayPage(item: Option<String>) -> impl IntoView {
 #[component]
 fn Picker() -> impl IntoView {
     let class = RwSignal::new(String::new());
+    let per_learner = RwSignal::new(false);
+    let learner = RwSignal::new(String::new());
+    let error = RwSignal::new(String::new());
     let go = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let c = class.get_untracked();
         if c.trim().is_empty() {
+            error.set("Type the class code your instructor gave you.".into());
             return;
         }
-        let query = format!("view=gameday&class={}", engine::share::encode(c.trim()));
+        let mut query = format!("view=gameday&class={}", engine::share::encode(c.trim()));
+        if per_learner.get_untracked() {
+            let l = learner.get_untracked();
+            let l = l.split_whitespace().collect::<Vec<_>>().join(" ");
+            if l.is_empty() {
+                error.set("Type your name: it gives you your own numbers.".into());
+                return;
+            }
+            query.push_str(&format!("&learner={}", engine::share::encode(&l)));
+        }
         crate::web_share::push_query(&query);
         let _ = window().location().reload();
     };
@@ -98,7 +122,18 @@ fn Picker() -> impl IntoView {
             <label for="gameday-class-code">"Class code (from your instructor)"</label>
             <input id="gameday-class-code" data-testid="gameday-class-code" type="text" autocomplete="off"
                 on:input=move |ev| class.set(event_target_value(&ev)) />
-            <button type="submit" class="primary">"Start"</button>
+            <label class="gameday-per-learner">
+                <input type="checkbox" data-testid="gameday-per-learner"
+                    on:change=move |ev| per_learner.set(event_target_checked(&ev)) />
+                "Different numbers for each learner (the same incident for the class; answers cannot be copied)"
+            </label>
+            <Show when=move || per_learner.get()>
+                <label for="gameday-learner">"Your name"</label>
+                <input id="gameday-learner" data-testid="gameday-learner" type="text" autocomplete="name"
+                    on:input=move |ev| learner.set(event_target_value(&ev)) />
+            </Show>
+            <button type="submit" class="primary" data-testid="gameday-start">"Start"</button>
+            <p class="field-error" role="alert">{move || error.get()}</p>
         </form>
         <h3>"Or choose an incident"</h3>
         <ul class="gameday-list" data-testid="gameday-list">
@@ -451,37 +486,68 @@ fn Results(
     }
 }
 
-/// The instructor's page: completion codes pasted, read into a table.
+/// One pasted entry: a code, and the name after it on its line (a certificate's).
+fn entries(text: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in text.lines() {
+        let mut current: Option<usize> = None;
+        for token in line
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|t| !t.is_empty())
+        {
+            let upper = token.to_ascii_uppercase();
+            if upper.starts_with("GD") || upper.starts_with("CERT") || current.is_none() {
+                out.push((token.to_string(), String::new()));
+                current = Some(out.len() - 1);
+            } else if let Some(i) = current {
+                let name = &mut out[i].1;
+                if !name.is_empty() {
+                    name.push(' ');
+                }
+                name.push_str(token);
+            }
+        }
+    }
+    out
+}
+
+/// The instructor's page: completion codes and certificates' codes pasted, read into a table.
 #[component]
 fn CodesPage() -> impl IntoView {
     let text = RwSignal::new(String::new());
     let rows = Memo::new(move |_| {
         text.with(|t| {
-            t.split(|c: char| c.is_whitespace() || c == ',')
-                .filter(|c| !c.is_empty())
-                .map(|c| (c.to_string(), code::decode(c)))
+            entries(t)
+                .into_iter()
+                .map(|(c, name)| {
+                    let read = code::decode_any(&c);
+                    (c, name, read)
+                })
                 .collect::<Vec<_>>()
         })
     });
     view! {
         <section class="panel gameday" aria-labelledby="codes-title" data-testid="gameday-codes">
-            <h2 id="codes-title">"Game day: completion codes"</h2>
+            <h2 id="codes-title">"Completion codes and certificates"</h2>
             <p>
-                "Paste your learners' codes (one per line). Each code carries its incident, seed, score and "
-                "time to mitigate; nothing is sent anywhere. The checksum deters casual edits, not forgery: "
-                "anyone who reads the lab's source can make a valid code."
+                "Paste your learners' codes (one per line). A game-day code carries its incident, seed, score and "
+                "time to mitigate. A series certificate's code (CERT1-…) carries its series, score and date, and "
+                "matches only the name printed on it: put the name after the code on its line. Nothing is sent "
+                "anywhere. The checksum deters casual edits, not forgery: anyone who reads the lab's source can "
+                "make a valid code."
             </p>
             <label for="codes-input">"Codes"</label>
             <textarea id="codes-input" data-testid="codes-input" rows="6" on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+            <div class="table-scroll" tabindex="0" role="region" aria-label="The codes read, as a table">
             <table class="gameday-score" data-testid="codes-table">
                 <caption class="visually-hidden">"The codes read"</caption>
                 <thead><tr>
-                    <th scope="col">"Code"</th><th scope="col">"Incident"</th><th scope="col">"Seed"</th>
-                    <th scope="col">"Score"</th><th scope="col">"Mitigated after"</th>
+                    <th scope="col">"Code"</th><th scope="col">"Incident or series"</th><th scope="col">"Seed or name"</th>
+                    <th scope="col">"Score"</th><th scope="col">"Mitigated after, or date"</th>
                 </tr></thead>
                 <tbody>
-                    {move || rows.get().into_iter().map(|(c, r)| match r {
-                        Ok(done) => view! {
+                    {move || rows.get().into_iter().map(|(c, name, r)| match r {
+                        Ok(Code::Gameday(done)) => view! {
                             <tr data-testid="code-ok">
                                 <td><code>{c}</code></td>
                                 <td>{done.incident.title}</td>
@@ -490,12 +556,31 @@ fn CodesPage() -> impl IntoView {
                                 <td class="num">{done.mitigated_s.map_or("not mitigated".to_string(), |s| format!("{}:{:02}", s / 60, s % 60))}</td>
                             </tr>
                         }.into_any(),
+                        Ok(Code::Certificate(cert)) => {
+                            let (testid, who) = if name.is_empty() {
+                                ("certificate-unnamed", "no name given: put the printed name after the code".to_string())
+                            } else if cert.matches(&name) {
+                                ("certificate-ok", format!("✓ {name}"))
+                            } else {
+                                ("certificate-wrong-name", format!("✗ not made for “{name}”"))
+                            };
+                            view! {
+                                <tr data-testid=testid>
+                                    <td><code>{c}</code></td>
+                                    <td>{format!("Certificate: {}", cert.series.title)}</td>
+                                    <td>{who}</td>
+                                    <td class="num">{cert.score}</td>
+                                    <td class="num">{cert.date()}</td>
+                                </tr>
+                            }.into_any()
+                        }
                         Err(e) => view! {
                             <tr data-testid="code-refused"><td><code>{c}</code></td><td colspan="4">{e}</td></tr>
                         }.into_any(),
                     }).collect_view()}
                 </tbody>
             </table>
+            </div>
         </section>
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod alerts;
 pub mod catalog;
+pub mod certificate;
 pub mod chart;
 pub mod compare;
 pub mod console;

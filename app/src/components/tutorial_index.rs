@@ -1,6 +1,8 @@
 //! The series index: each series with its tutorials, estimated minutes and what the
-//! learner has done (completed, or steps passed so far).
+//! learner has done (completed, or steps passed so far), and a finished series'
+//! certificate.
 
+use crate::components::certificate::CertificateOffer;
 use crate::learn::Learn;
 use content::Tutorial;
 use leptos::prelude::*;
@@ -39,6 +41,7 @@ pub fn TutorialIndex() -> impl IntoView {
                         <ol class="tutorial-list">
                             {content::tutorials_in(&s.id).map(|t| view! { <IndexEntry tutorial=t /> }).collect_view()}
                         </ol>
+                        <CertificateOffer series=s />
                     </details>
                 }
             }).collect_view()}

@@ -712,4 +712,18 @@ fn gameday_lists_plays_and_scores() {
     let (code, _, err) = sdl(&["gameday", "score", &good, &bad]);
     assert_eq!(code, 2);
     assert!(err.contains("1 of 2 code(s) refused"), "{err}");
+
+    // A series certificate's code reads too, with its series, score and date.
+    let series = &content::series()[0];
+    let cert = content::gameday::code::encode_certificate(
+        &content::gameday::code::Certificate::new(series, "Ada Lovelace", 91, 40),
+    );
+    let (code, out, err) = sdl(&["gameday", "score", &good, &cert]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&format!("certificate: {}", series.id))
+            && out.contains("2026-02-10")
+            && out.contains(" 91 "),
+        "{out}"
+    );
 }

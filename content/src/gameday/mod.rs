@@ -42,6 +42,19 @@ pub fn draw(seed: u64) -> &'static Incident {
     &all[rng.below(all.len() as u64) as usize]
 }
 
+/// The seed a class code gives (everyone typing the same code plays the same).
+pub fn class_seed(class: &str) -> u64 {
+    hash(class.trim()) % 1_000_000_000
+}
+
+/// A learner's own seed from a class code and their name: the class plays the incident
+/// its code draws (`draw(class_seed(class))`), each learner with different numbers, so
+/// answers cannot be copied. Spacing and case of the name do not matter.
+pub fn learner_seed(class: &str, learner: &str) -> u64 {
+    let name: Vec<String> = learner.split_whitespace().map(str::to_lowercase).collect();
+    hash(&format!("{}\n{}", class.trim(), name.join(" "))) % 1_000_000_000
+}
+
 /// The RNG stream a play's draws come from (apart from the run's own streams).
 const GAMEDAY_STREAM: u64 = 0x0067_616d_6564_6179;
 

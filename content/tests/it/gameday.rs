@@ -236,3 +236,39 @@ fn a_class_code_draws_the_same_incident_and_starts_for_everyone() {
         }
     }
 }
+
+#[test]
+fn one_class_code_with_learners_names_draws_one_incident_and_a_seed_each() {
+    use content::gameday::{class_seed, draw, learner_seed};
+    let class = "ops-101 spring";
+    let incident = draw(class_seed(class));
+    let names = [
+        "Ada Lovelace",
+        "Grace Hopper",
+        "Alan Turing",
+        "Edsger Dijkstra",
+    ];
+    let seeds: std::collections::BTreeSet<u64> =
+        names.iter().map(|n| learner_seed(class, n)).collect();
+    assert_eq!(seeds.len(), names.len(), "each learner has their own seed");
+    assert!(
+        seeds.iter().all(|s| *s < u64::from(u32::MAX)),
+        "a code carries it"
+    );
+    // Spacing and case of the name do not matter; the class does.
+    assert_eq!(
+        learner_seed(class, "  ada   LOVELACE "),
+        learner_seed(class, "Ada Lovelace")
+    );
+    assert_ne!(
+        learner_seed("another class", "Ada Lovelace"),
+        learner_seed(class, "Ada Lovelace")
+    );
+    // The same incident for the class, its numbers (fault starts) per learner.
+    let plays: Vec<Play> = seeds.iter().map(|s| Play::new(incident, *s)).collect();
+    assert!(plays.iter().all(|p| p.incident.id == incident.id));
+    assert_eq!(
+        Play::new(incident, learner_seed(class, "Ada Lovelace")),
+        Play::new(incident, learner_seed(class, "ada lovelace"))
+    );
+}
