@@ -85,13 +85,7 @@ fn play(id: &str, seed: u64, fix_at: Option<Nanos>) -> Result<String, UsageError
         "cause   {} / {}: {}",
         incident.component, incident.kind, incident.cause
     );
-    let fix: Vec<String> = incident
-        .fix
-        .mitigations
-        .iter()
-        .map(|m| m.to_string())
-        .chain(incident.fix.params.iter().map(|(k, v)| format!("{k}={v}")))
-        .collect();
+    let fix = incident.fix.steps();
     let _ = writeln!(out, "fix     {}", fix.join(", "));
     let _ = writeln!(out, "alerts that fired and resolved:");
     let fired = lab.alerts().history().filter(|t| {

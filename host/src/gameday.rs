@@ -203,13 +203,7 @@ pub fn postmortem_markdown(
         let _ = writeln!(out, "- {}: {what}", virtual_time(*t));
     }
     let _ = writeln!(out, "\n## Root cause\n\n{}\n", section(&notes.root_cause));
-    let fix: Vec<String> = i
-        .fix
-        .mitigations
-        .iter()
-        .map(|m| format!("`{m}`"))
-        .chain(i.fix.params.iter().map(|(k, v)| format!("`{k}={v}`")))
-        .collect();
+    let fix: Vec<String> = i.fix.steps().iter().map(|s| format!("`{s}`")).collect();
     let _ = writeln!(
         out,
         "**The true cause** (the {} is {}): {}\n\nRecommended fix: {}.\n",

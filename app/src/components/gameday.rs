@@ -430,13 +430,7 @@ fn Results(
                 on:input=move |ev| { let v = event_target_value(&ev); notes.update(|n| set(n, v)); }></textarea>
         }
     };
-    let fix: Vec<String> = incident
-        .fix
-        .mitigations
-        .iter()
-        .map(|m| m.to_string())
-        .chain(incident.fix.params.iter().map(|(k, v)| format!("{k}={v}")))
-        .collect();
+    let fix = incident.fix.steps();
     view! {
         <div class="gameday-results" data-testid="gameday-results">
             <h3>{format!("Score: {} / 100", score.total)}</h3>

@@ -296,6 +296,20 @@ fn unbase32(text: &str) -> Option<Option<Vec<u8>>> {
 mod tests {
     use super::*;
 
+    /// Changes each character of `code`'s body in turn (after `body_at`, dashes left) and
+    /// asserts `refused` says so for every edit.
+    fn every_edit_refused(code: &str, body_at: usize, refused: impl Fn(&str) -> bool) {
+        for (i, ch) in code.char_indices().skip(body_at) {
+            if ch == '-' {
+                continue;
+            }
+            let other = if ch == 'Z' { 'Y' } else { 'Z' };
+            let mut edited = code.to_string();
+            edited.replace_range(i..i + 1, &other.to_string());
+            assert!(refused(&edited), "{edited}");
+        }
+    }
+
     #[test]
     fn a_code_reads_back_and_an_edit_is_refused() {
         let c = Completion {
@@ -309,16 +323,7 @@ mod tests {
         assert_eq!(decode(&code), Ok(c));
         assert_eq!(decode(&code.to_lowercase()), Ok(c));
         // Every single-character change is caught.
-        let body_at = PREFIX.len();
-        for (i, ch) in code.char_indices().skip(body_at) {
-            if ch == '-' {
-                continue;
-            }
-            let other = if ch == 'Z' { 'Y' } else { 'Z' };
-            let mut edited = code.clone();
-            edited.replace_range(i..i + 1, &other.to_string());
-            assert!(decode(&edited).is_err(), "{edited}");
-        }
+        every_edit_refused(&code, PREFIX.len(), |c| decode(c).is_err());
         assert!(decode("GD1-").is_err());
         assert!(decode("hello").unwrap_err().contains("GD1-"));
         assert!(decode_certificate(&code).is_err());
@@ -365,16 +370,7 @@ mod tests {
         assert!(!back.matches(""));
         assert_eq!(back.date(), "2026-03-17");
         assert!(decode(&code).unwrap_err().contains("certificate"));
-        let body_at = CERT_PREFIX.len();
-        for (i, ch) in code.char_indices().skip(body_at) {
-            if ch == '-' {
-                continue;
-            }
-            let other = if ch == 'Z' { 'Y' } else { 'Z' };
-            let mut edited = code.clone();
-            edited.replace_range(i..i + 1, &other.to_string());
-            assert!(decode_any(&edited).is_err(), "{edited}");
-        }
+        every_edit_refused(&code, CERT_PREFIX.len(), |c| decode_any(c).is_err());
         // A game-day body under a certificate's prefix (or the reverse) is refused.
         let gd = encode(&Completion {
             incident: &pool()[0],

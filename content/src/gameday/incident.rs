@@ -74,3 +74,15 @@ impl Incident {
         component == self.component && kind == self.kind
     }
 }
+
+impl Fix {
+    /// What the fix does, a step each: the mitigations to switch on, then the
+    /// parameters to set (`key=value`).
+    pub fn steps(&self) -> Vec<String> {
+        self.mitigations
+            .iter()
+            .map(|m| m.to_string())
+            .chain(self.params.iter().map(|(k, v)| format!("{k}={v}")))
+            .collect()
+    }
+}
