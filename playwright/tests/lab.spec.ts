@@ -202,3 +202,43 @@ test('the palette finds and switches on five scenarios by typing, and lists what
   const results = await new AxeBuilder({ page }).analyze();
   expect(results.violations).toEqual([]);
 });
+
+// Issue 25: the palette's filters narrow the matches by component, kind and category,
+// with the words typed, and say how many match.
+test('the palette filters to one component and lists only the switches that strike or act on it', async ({ page }) => {
+  await page.goto('./index.html');
+  await expect(page.getByTestId('palette-open')).toBeVisible();
+  await page.keyboard.press('/');
+  await expect(page.getByTestId('palette')).toBeVisible();
+  const count = page.getByTestId('palette-count');
+  await expect(count).toHaveAttribute('role', 'status');
+  const before = await count.textContent();
+  // Keyboard only: Tab from the search field to the component filter, choose Cache.
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  await expect(page.getByTestId('palette-filter-component')).toBeFocused();
+  await page.getByTestId('palette-filter-component').selectOption('cache');
+  await expect(count).not.toHaveText(before!);
+  const options = page.getByTestId('palette-list').locator('li');
+  await expect(options.first()).toBeVisible();
+  const ids = await options.evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')!.replace('palette-option-', '')));
+  expect(ids.length).toBeGreaterThan(0);
+  // Every one listed is a cache switch: the catalogue says so in its id, title or summary.
+  expect(ids).toContain('cache-stampede');
+  expect(ids).not.toContain('retry-storm');
+  expect(ids).not.toContain('slow-db-query');
+  // Combined with the kind and the words typed.
+  await page.getByTestId('palette-filter-kind').selectOption('scenario');
+  await page.getByTestId('palette-input').fill('stamp');
+  await expect(options.first()).toHaveAttribute('data-testid', 'palette-option-cache-stampede');
+  await expect(options.locator('.badge', { hasText: 'mitigation' })).toHaveCount(0);
+  await page.getByTestId('palette-input').fill('storm');
+  await expect(options).toHaveCount(0);
+  await expect(count).toHaveText('No matches.');
+  const results = await new AxeBuilder({ page }).analyze();
+  expect(results.violations).toEqual([]);
+  // Reopened, the filters are cleared.
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('/');
+  await expect(page.getByTestId('palette-filter-component')).toHaveValue('');
+});
