@@ -7,6 +7,18 @@
 // start (a sandboxed frame), the app runs the engine in the page. Then this exposes
 // `window.sdlLab` (the LMS calls), registers the service worker (offline use) when the
 // page is served over http(s), and tells the learner when a newer version was installed.
+// First of all it applies the learner's chosen theme.
+
+// The learner's theme (app/src/components/theme.rs), set on <html> before anything else
+// runs so the page is first drawn in it: the stylesheet honours `data-theme` over
+// `prefers-color-scheme`. Storage may be refused (a sandboxed frame): then the system's.
+try {
+  const theme = localStorage.getItem('sdl-theme');
+  if (theme === 'light' || theme === 'dark') document.documentElement.dataset.theme = theme;
+} catch (err) {
+  // No storage: follow the system.
+}
+
 const tag = document.querySelector('script[data-sdl-js]');
 const base = document.baseURI;
 const glue = new URL(tag.dataset.sdlJs, base).href;

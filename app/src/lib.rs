@@ -40,6 +40,7 @@ use components::share::{LinkNotice, SharePanel};
 use components::shortcuts::Shortcuts;
 use components::switch_panel::{SwitchKind, SwitchPanel};
 use components::system_params::SystemParams;
+use components::theme::ThemeSelect;
 use components::tutorial_panel::TutorialPanel;
 use leptos::prelude::*;
 use sim::Sim;
@@ -48,6 +49,7 @@ use sim::Sim;
 /// controls, parameters and scenarios that act on it.
 #[component]
 pub fn App() -> impl IntoView {
+    components::theme::Theme::provide();
     let sim = Sim::new().provide();
     hooks::use_sim_loop(sim);
     hooks::use_space_toggles_play(sim);
@@ -125,6 +127,7 @@ pub fn App() -> impl IntoView {
             <Show when=move || gameday_item().is_none()>
                 <EmbedButton />
             </Show>
+            <ThemeSelect />
         </header>
         {move || gameday_item().map(|item| view! {
             <RunControls />

@@ -12,6 +12,20 @@ pub fn now_ms() -> f64 {
     window().performance().map_or(0.0, |p| p.now())
 }
 
+/// Where the learner's theme choice is stored ("light" or "dark"; absent: the system's).
+pub const THEME_KEY: &str = "sdl-theme";
+
+/// Sets the theme on `<html>` as `data-theme` ("light", "dark"), which the stylesheet
+/// honours over `prefers-color-scheme`; anything else removes it (follow the system).
+pub fn apply_theme(theme: &str) {
+    if let Some(el) = document().document_element() {
+        let _ = match theme {
+            "light" | "dark" => el.set_attribute("data-theme", theme),
+            _ => el.remove_attribute("data-theme"),
+        };
+    }
+}
+
 /// True when the learner asked the system for less motion.
 pub fn prefers_reduced_motion() -> bool {
     window()

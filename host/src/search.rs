@@ -3,8 +3,11 @@
 //! metrics it declares, so a learner finds `retry-storm` by "retry", "storm",
 //! "overloaded" or "client_retries_total". Every word typed must match somewhere; a match
 //! in the id or title ranks above one in the summary, and those above the rest.
+//! A `Filter` narrows the matches by category, by the component a switch strikes or acts
+//! on, and by kind (scenario or mitigation); it combines with the words typed.
 
 use engine::catalog::{self, Switch};
+use engine::strike::Component;
 
 /// One switch the palette can offer, with the text it is found by.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,6 +16,9 @@ pub struct Entry {
     pub title: &'static str,
     pub summary: &'static str,
     pub scenario: bool,
+    pub category: &'static str,
+    /// The components it strikes (a scenario) or acts on (a mitigation).
+    pub components: Vec<Component>,
     /// Lower-case: category, kind of fault, struck parts, metric names.
     more: String,
 }
@@ -29,6 +35,8 @@ pub fn entries() -> Vec<Entry> {
             title: s.title,
             summary: s.summary,
             scenario: true,
+            category: s.category,
+            components: s.strikes.to_vec(),
             more: more.join(" ").to_lowercase(),
         });
     }
@@ -41,6 +49,8 @@ pub fn entries() -> Vec<Entry> {
             title: m.title,
             summary: m.summary,
             scenario: false,
+            category: m.category,
+            components: m.acts_on.to_vec(),
             more: more.join(" ").to_lowercase(),
         });
     }
@@ -100,6 +110,78 @@ pub fn find<'a>(entries: &'a [Entry], query: &str) -> Vec<&'a Entry> {
         .collect();
     engine::order::sort_by(&mut scored, |a, b| a.0 > b.0);
     scored.into_iter().map(|(_, i)| &entries[i]).collect()
+}
+
+/// Scenarios or mitigations only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Scenario,
+    Mitigation,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 2] = [Kind::Scenario, Kind::Mitigation];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Scenario => "scenario",
+            Kind::Mitigation => "mitigation",
+        }
+    }
+
+    /// A kind by its `as_str` name.
+    pub fn parse(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+/// What the palette's filters narrow the matches to; `None` lets everything through.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub category: Option<&'static str>,
+    pub component: Option<Component>,
+    pub kind: Option<Kind>,
+}
+
+impl Filter {
+    /// Whether `e` passes every filter set.
+    pub fn keeps(&self, e: &Entry) -> bool {
+        self.category.is_none_or(|c| e.category == c)
+            && self.component.is_none_or(|c| e.components.contains(&c))
+            && self
+                .kind
+                .is_none_or(|k| e.scenario == (k == Kind::Scenario))
+    }
+
+    /// Whether no filter is set.
+    pub fn is_empty(&self) -> bool {
+        *self == Filter::default()
+    }
+}
+
+/// `find`, then only the matches `filter` keeps (in the same order).
+pub fn find_filtered<'a>(entries: &'a [Entry], query: &str, filter: &Filter) -> Vec<&'a Entry> {
+    let mut found = find(entries, query);
+    found.retain(|e| filter.keeps(e));
+    found
+}
+
+/// The categories of `entries`, in alphabetical order, each once: the category filter's
+/// choices.
+pub fn categories(entries: &[Entry]) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = entries.iter().map(|e| e.category).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The components some entry strikes or acts on, in `Component::ALL`'s order: the
+/// component filter's choices.
+pub fn components(entries: &[Entry]) -> Vec<Component> {
+    Component::ALL
+        .into_iter()
+        .filter(|c| entries.iter().any(|e| e.components.contains(c)))
+        .collect()
 }
 
 /// Whether `id` is a scenario (not a mitigation).

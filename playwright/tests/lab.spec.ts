@@ -115,6 +115,63 @@ for (const colorScheme of ['light', 'dark'] as const) {
   });
 }
 
+// Issue 25: the learner chooses the theme (System / Light / Dark); it is remembered and
+// applied before the app starts, over the system's preference, and the charts follow.
+test('the theme chosen in the header is kept across a reload, over the system preference, and axe-clean', async ({ page }) => {
+  await page.emulateMedia({ colorScheme: 'light' });
+  const lab = new LabPage(page);
+  await lab.open();
+  await expect.poll(() => lab.value('throughput')).toBeGreaterThan(0);
+  const bg = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+  const series = () =>
+    page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--s1').trim());
+  const light = await bg();
+  expect(light).toBe('rgb(245, 247, 250)');
+  await expect(page.getByTestId('theme-select')).toHaveValue('system');
+  await page.getByTestId('theme-select').selectOption('dark');
+  await expect.poll(bg).toBe('rgb(13, 19, 32)');
+  expect(await series()).toBe('#7aa7ff');
+  await page.reload();
+  await expect(page.getByTestId('theme-select')).toHaveValue('dark');
+  expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+  expect(await bg()).toBe('rgb(13, 19, 32)');
+  await expect.poll(() => lab.value('throughput')).toBeGreaterThan(0);
+  await lab.pause();
+  for (const theme of ['dark', 'light'] as const) {
+    await page.getByTestId('theme-select').selectOption(theme);
+    const results = await new AxeBuilder({ page }).analyze();
+    const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(serious.map((v) => `${theme}: ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+  }
+  // Light chosen on a dark system stays light; System follows the system again.
+  await page.emulateMedia({ colorScheme: 'dark' });
+  expect(await bg()).toBe(light);
+  await page.getByTestId('theme-select').selectOption('system');
+  await expect.poll(bg).toBe('rgb(13, 19, 32)');
+  expect(await page.evaluate(() => localStorage.getItem('sdl-theme'))).toBeNull();
+});
+
+for (const theme of ['light', 'dark'] as const) {
+  for (const width of [1280, 375]) {
+    test(`screenshot: the ${theme} theme at ${width} px fits without horizontal scrolling`, async ({ page }, info) => {
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto('./index.html');
+      await page.evaluate((t) => localStorage.setItem('sdl-theme', t), theme);
+      const lab = new LabPage(page);
+      await lab.open();
+      await expect(page.getByTestId('theme-select')).toHaveValue(theme);
+      await expect.poll(() => lab.value('throughput')).toBeGreaterThan(0);
+      await lab.pause();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: info.outputPath(`theme-${theme}-${width}.png`) });
+      await page.keyboard.press('/');
+      await page.getByTestId('palette-filter-component').selectOption('cache');
+      await page.screenshot({ path: info.outputPath(`palette-${theme}-${width}.png`) });
+    });
+  }
+}
+
 test('with reduced motion the values still update, in calmer steps', async ({ page }) => {
   await page.emulateMedia({ reducedMotion: 'reduce' });
   const lab = new LabPage(page);
@@ -201,4 +258,44 @@ test('the palette finds and switches on five scenarios by typing, and lists what
   await expect(page.getByTestId('palette-status')).toContainText('switched off');
   const results = await new AxeBuilder({ page }).analyze();
   expect(results.violations).toEqual([]);
+});
+
+// Issue 25: the palette's filters narrow the matches by component, kind and category,
+// with the words typed, and say how many match.
+test('the palette filters to one component and lists only the switches that strike or act on it', async ({ page }) => {
+  await page.goto('./index.html');
+  await expect(page.getByTestId('palette-open')).toBeVisible();
+  await page.keyboard.press('/');
+  await expect(page.getByTestId('palette')).toBeVisible();
+  const count = page.getByTestId('palette-count');
+  await expect(count).toHaveAttribute('role', 'status');
+  const before = await count.textContent();
+  // Keyboard only: Tab from the search field to the component filter, choose Cache.
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  await expect(page.getByTestId('palette-filter-component')).toBeFocused();
+  await page.getByTestId('palette-filter-component').selectOption('cache');
+  await expect(count).not.toHaveText(before!);
+  const options = page.getByTestId('palette-list').locator('li');
+  await expect(options.first()).toBeVisible();
+  const ids = await options.evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')!.replace('palette-option-', '')));
+  expect(ids.length).toBeGreaterThan(0);
+  // Every one listed is a cache switch: the catalogue says so in its id, title or summary.
+  expect(ids).toContain('cache-stampede');
+  expect(ids).not.toContain('retry-storm');
+  expect(ids).not.toContain('slow-db-query');
+  // Combined with the kind and the words typed.
+  await page.getByTestId('palette-filter-kind').selectOption('scenario');
+  await page.getByTestId('palette-input').fill('stamp');
+  await expect(options.first()).toHaveAttribute('data-testid', 'palette-option-cache-stampede');
+  await expect(options.locator('.badge', { hasText: 'mitigation' })).toHaveCount(0);
+  await page.getByTestId('palette-input').fill('storm');
+  await expect(options).toHaveCount(0);
+  await expect(count).toHaveText('No matches.');
+  const results = await new AxeBuilder({ page }).analyze();
+  expect(results.violations).toEqual([]);
+  // Reopened, the filters are cleared.
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('/');
+  await expect(page.getByTestId('palette-filter-component')).toHaveValue('');
 });

@@ -92,6 +92,8 @@ pub fn Heatmap(
         });
     });
     Effect::new(move |_| {
+        // Redrawn when the theme changes: the cells take a CSS colour.
+        let _ = crate::components::theme::Theme::current();
         let g = grid.get();
         if let Some(el) = canvas.get() {
             draw(&el, &g);

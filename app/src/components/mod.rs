@@ -29,6 +29,7 @@ pub mod share;
 pub mod shortcuts;
 pub mod switch_panel;
 pub mod system_params;
+pub mod theme;
 pub mod topology;
 pub mod traces;
 pub mod tutorial;

@@ -4,13 +4,16 @@
 //! With nothing typed, what is on now comes first, then what was used recently. A native
 //! modal `<dialog>`: the rest of the page is inert while it is open, Escape closes it and
 //! focus returns to where it was; the list is a listbox the arrow keys move through.
+//! Three selects narrow the matches by category, by the component a switch strikes or
+//! acts on, and by kind (`sdl_host::search::Filter`); how many match is announced.
 
 use crate::components::shortcuts::typing;
 use crate::components::switch_panel::applies;
 use crate::sim::Sim;
+use engine::strike::Component;
 use leptos::html::{Dialog, Input};
 use leptos::prelude::*;
-use sdl_host::search::{entries, find, Entry};
+use sdl_host::search::{categories, components, entries, find_filtered, Entry, Filter, Kind};
 
 /// At most this many results are listed.
 const SHOWN: usize = 12;
@@ -33,16 +36,21 @@ pub fn Palette() -> impl IntoView {
     let active = RwSignal::new(0usize);
     let status = RwSignal::new(String::new());
     let recent = RwSignal::new(Vec::<&'static str>::new());
+    let filter = RwSignal::new(Filter::default());
     let all = StoredValue::new(entries());
-    let results = Memo::new(move |_| {
+    let category_choices = StoredValue::new(all.with_value(|a| categories(a)));
+    let component_choices = all.with_value(|a| components(a));
+    // How many match (all of them, not only those listed) and the ones listed.
+    let matches = Memo::new(move |_| {
         let system = sim.system.get();
         let q = query.get();
+        let filter = filter.get();
         let on: Vec<&'static str> = sim
             .switches
             .with(|s| s.iter().filter(|(_, x)| x.on).map(|(id, _)| *id).collect());
         let recent = recent.get();
         all.with_value(|all| {
-            let mut found: Vec<&Entry> = find(all, &q)
+            let mut found: Vec<&Entry> = find_filtered(all, &q, &filter)
                 .into_iter()
                 .filter(|e| applies(system, e.id) && !sim.hides(e.id))
                 .collect();
@@ -58,7 +66,8 @@ pub fn Palette() -> impl IntoView {
                 };
                 engine::order::sort_by_key(&mut found, rank);
             }
-            found
+            let total = found.len();
+            let shown = found
                 .into_iter()
                 .take(SHOWN)
                 .map(|e| Found {
@@ -68,13 +77,29 @@ pub fn Palette() -> impl IntoView {
                     scenario: e.scenario,
                     on: on.contains(&e.id),
                 })
-                .collect::<Vec<_>>()
+                .collect::<Vec<_>>();
+            (total, shown)
         })
     });
+    let results = Memo::new(move |_| matches.with(|m| m.1.clone()));
+    let count = move || {
+        let (total, shown) = matches.with(|m| (m.0, m.1.len()));
+        match total {
+            0 => "No matches.".to_string(),
+            1 => "1 match.".to_string(),
+            n if n > shown => format!("{n} matches; the first {shown} listed."),
+            n => format!("{n} matches."),
+        }
+    };
+    let set_filter = move |f: &dyn Fn(&mut Filter)| {
+        filter.update(|x| f(x));
+        active.set(0);
+    };
     let open = move || {
         if let Some(d) = dialog.get_untracked() {
             if !d.open() {
                 query.set(String::new());
+                filter.set(Filter::default());
                 active.set(0);
                 status.set(String::new());
                 let _ = d.show_modal();
@@ -171,6 +196,41 @@ pub fn Palette() -> impl IntoView {
                 }
                 on:keydown=on_key
             />
+            <fieldset class="palette-filters" data-testid="palette-filters">
+                <legend>"Only"</legend>
+                <label>
+                    "Category "
+                    <select data-testid="palette-filter-category" on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        let c = category_choices.with_value(|cs| cs.iter().copied().find(|c| *c == v));
+                        set_filter(&|f| f.category = c);
+                    } prop:value=move || filter.get().category.unwrap_or("")>
+                        <option value="">"any"</option>
+                        {category_choices.get_value().into_iter().map(|c| view! { <option value=c>{c}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>
+                    "Component "
+                    <select data-testid="palette-filter-component" on:change=move |ev| {
+                        let c = Component::parse(&event_target_value(&ev));
+                        set_filter(&|f| f.component = c);
+                    } prop:value=move || filter.get().component.map(Component::as_str).unwrap_or("")>
+                        <option value="">"any"</option>
+                        {component_choices.iter().map(|c| view! { <option value=c.as_str()>{c.as_str().replace('_', " ")}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>
+                    "Kind "
+                    <select data-testid="palette-filter-kind" on:change=move |ev| {
+                        let k = Kind::parse(&event_target_value(&ev));
+                        set_filter(&|f| f.kind = k);
+                    } prop:value=move || filter.get().kind.map(Kind::as_str).unwrap_or("")>
+                        <option value="">"any"</option>
+                        {Kind::ALL.iter().map(|k| view! { <option value=k.as_str()>{k.as_str()}</option> }).collect_view()}
+                    </select>
+                </label>
+            </fieldset>
+            <p role="status" class="palette-count" data-testid="palette-count">{count}</p>
             <ul id="palette-list" role="listbox" aria-label="Matches" data-testid="palette-list">
                 {move || {
                     results
