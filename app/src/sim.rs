@@ -116,6 +116,8 @@ pub struct Readout {
     columns: [Arc<[(u64, f64)]>; GoldenSignal::COUNT],
     /// Data anomalies by kind (`components::integrity`).
     pub anomalies: Vec<(String, f64)>,
+    /// The run's bill so far, for a system that bills (`components::cost`).
+    pub bill: Option<sdl_host::cost::Bill>,
 }
 
 impl Readout {
@@ -132,6 +134,7 @@ impl Readout {
                     .into()
             }),
             anomalies: Vec::new(),
+            bill: None,
         }
     }
 
@@ -543,11 +546,11 @@ impl Sim {
                 h.push(s);
             }
         });
-        self.redraw(tick.anomalies);
+        self.redraw(tick.anomalies, tick.bill);
     }
 
     /// Rebuilds what the charts read from the history (`anomalies` if new ones came).
-    fn redraw(&self, anomalies: Option<Vec<(String, f64)>>) {
+    fn redraw(&self, anomalies: Option<Vec<(String, f64)>>, bill: Option<sdl_host::cost::Bill>) {
         let readout = self.history.with_value(|h| {
             let Some(last) = h.times().next_back() else {
                 return Readout::default();
@@ -562,8 +565,10 @@ impl Sim {
         });
         self.readout.update(|r| {
             let kept = std::mem::take(&mut r.anomalies);
+            let kept_bill = r.bill.take();
             *r = readout;
             r.anomalies = anomalies.unwrap_or(kept);
+            r.bill = bill.or(kept_bill);
         });
     }
 
@@ -757,7 +762,7 @@ impl Sim {
     pub fn set_range(&self, range: TimeRange) {
         if self.range.get_untracked() != range {
             self.range.set(range);
-            self.redraw(None);
+            self.redraw(None, None);
         }
     }
 

@@ -147,6 +147,9 @@ pub struct LinkFault {
     pub jitter_ns: Nanos,
     /// Chance that an exchange across the link (the message or its answer) is lost.
     pub loss: f64,
+    /// The far end is in another region: the bytes that cross are billed as
+    /// inter-region transfer (not between zones). Changes no timing by itself.
+    pub inter_region: bool,
 }
 
 impl LinkFault {
@@ -154,6 +157,7 @@ impl LinkFault {
         latency_ns: 0,
         jitter_ns: 0,
         loss: 0.0,
+        inter_region: false,
     };
 
     pub fn is_none(&self) -> bool {
@@ -817,6 +821,7 @@ impl NetworkEffect {
         self.link.jitter_ns = self.link.jitter_ns.saturating_add(other.link.jitter_ns);
         // Independent losses: an exchange gets through only if it survives both.
         self.link.loss = 1.0 - (1.0 - self.link.loss) * (1.0 - other.link.loss);
+        self.link.inter_region |= other.link.inter_region;
         first(&mut self.dns, other.dns);
     }
 }

@@ -162,3 +162,10 @@ pub fn quantile_all(lab: &Lab, name: &str, q: f64) -> f64 {
         None => f64::NAN,
     }
 }
+
+/// The current value of metric `name` summed over its series whose first label is
+/// `label` (a counter's total so far, a gauge's last value).
+pub fn total_where(lab: &Lab, name: &str, label: &str) -> f64 {
+    lab.metrics()
+        .family_total_where(name, |_, v| v.first().is_some_and(|x| x == label))
+}

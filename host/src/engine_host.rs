@@ -484,6 +484,7 @@ impl EngineHost {
         if let Some(last) = tick.samples.last() {
             self.reported_t = Some(last.t_ns);
             tick.anomalies = Some(integrity::anomalies(lab));
+            tick.bill = crate::cost::bill(lab);
         }
         Some(tick)
     }

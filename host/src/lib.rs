@@ -15,6 +15,7 @@
 
 pub mod certificate;
 pub mod cmi5;
+pub mod cost;
 pub mod embed;
 pub mod engine_host;
 pub mod event_store;

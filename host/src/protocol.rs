@@ -283,6 +283,8 @@ pub struct Tick {
     pub samples: Vec<Golden>,
     /// Data anomalies by kind, when a sample arrived.
     pub anomalies: Option<Vec<(String, f64)>>,
+    /// The run's bill, when a sample arrived and the system bills.
+    pub bill: Option<crate::cost::Bill>,
 }
 
 impl Tick {
@@ -291,10 +293,12 @@ impl Tick {
     pub fn merge(&mut self, newer: Tick) {
         let mut samples = std::mem::take(&mut self.samples);
         let anomalies = self.anomalies.take();
+        let bill = self.bill.take();
         samples.extend(newer.samples.iter().copied());
         *self = Tick {
             samples,
             anomalies: newer.anomalies.clone().or(anomalies),
+            bill: newer.bill.clone().or(bill),
             ..newer
         };
     }
@@ -714,7 +718,8 @@ codec_struct!(Tick {
     replaying,
     halted,
     samples,
-    anomalies
+    anomalies,
+    bill
 });
 codec_enum!(FromEngine {
     Ready,

@@ -8,6 +8,7 @@ use crate::components::alerts::{AlertFeed, AlertsPanel};
 use crate::components::chart::{Chart, Line, Points};
 use crate::components::compare::BaselineStore;
 use crate::components::heatmap::Heatmap;
+use crate::components::cost::CostPanel;
 use crate::components::integrity::IntegrityPanel;
 use crate::components::panels::ActivePanels;
 use crate::sim::{Sim, TimeRange};
@@ -182,6 +183,7 @@ pub fn Dashboard() -> impl IntoView {
                     />
                 </Show>
             </details>
+            <CostPanel />
             <IntegrityPanel />
         </section>
         <AlertsPanel />

@@ -6,6 +6,7 @@ pub mod certificate;
 pub mod chart;
 pub mod compare;
 pub mod console;
+pub mod cost;
 pub mod dashboard;
 pub mod embed_button;
 pub mod embed_lab;

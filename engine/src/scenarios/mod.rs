@@ -3,6 +3,11 @@
 
 use crate::scenario::ScenarioMeta;
 
+pub mod cost {
+    //! Scenarios about what a system costs: money spent on what is provisioned and what moves.
+    pub mod data_transfer_costs;
+}
+
 pub mod errors {
     //! Scenarios that make requests fail.
     pub mod error_burst;
@@ -167,4 +172,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &event_sourcing::snapshot_corruption::META,
     &event_sourcing::duplicate_delivery::META,
     &event_sourcing::dual_write::META,
+    &cost::data_transfer_costs::META,
 ];

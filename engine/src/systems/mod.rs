@@ -4,6 +4,7 @@
 //! shares with the others is in `model.rs`, which imports no system.
 
 pub mod common;
+pub mod cost;
 pub mod model;
 pub mod orders;
 pub mod queue;

@@ -3,7 +3,7 @@
 //! system that records them. Each part registers the handles it records through.
 
 use crate::metrics::{MetricSpec, LATENCY_BUCKETS};
-use crate::systems::common;
+use crate::systems::{common, cost};
 
 /// Label values the web system records that scenarios name too: the payment dependency
 /// (`dependency`), and why an instance restarted (`reason`).
@@ -480,4 +480,7 @@ pub const ALL: &[MetricSpec] = &[
     CHAIN_ATTEMPTS,
     CHAIN_AFTER_DEADLINE,
     CHAIN_WASTED,
+    cost::COST,
+    cost::COST_RATE,
+    cost::TRANSFER,
 ];

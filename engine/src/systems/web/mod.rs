@@ -36,6 +36,7 @@
 //! - Parts: `cache_hits_total`/`cache_miss_total`, `db_pool_in_use`,
 //!   `db_pool_wait_seconds`, `dependency_requests_total`.
 
+mod billing;
 mod breaker;
 mod buffering;
 mod cache;
@@ -192,6 +193,8 @@ pub struct WebModel {
     disk: Disk,
     /// The uplink responses cross to the clients (`net.rs`).
     uplink: Uplink,
+    /// What the system costs (`billing.rs`).
+    billing: billing::Billing,
     resource_ids: Option<(GaugeId, HistogramId)>,
     base_pool_size: u64,
     /// Connections checked out by leaks, waiting to be reclaimed.
@@ -241,6 +244,7 @@ impl WebModel {
             rows: Rows::new(p, key_space, ids.rows),
             disk: Disk::new(p, core),
             uplink: Uplink::new(p),
+            billing: billing::Billing::new(p, core),
             resource_ids: None,
             base_pool_size: p.i64("db_pool_size").max(1) as u64,
             leaked_connections: 0,
@@ -448,6 +452,7 @@ impl Model for WebModel {
         self.links_sample(core);
         self.autoscale_tick(core);
         self.flood_tick(core);
+        self.billing.sample(core, self.fleet.instances.len());
         core.settle();
         self.payment.sample(core);
         self.rows.sample(core);

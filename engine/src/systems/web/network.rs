@@ -3,6 +3,7 @@
 //! now, and crosses it with the model's network stream (`WebModel::net_rng`).
 
 use super::link::Crossing;
+use super::request::ENDPOINTS;
 use super::WebModel;
 use crate::scenario::{Edge, LinkFault};
 use crate::systems::Core;
@@ -33,6 +34,12 @@ impl WebModel {
         seq: u64,
     ) -> Crossing {
         let fault = self.link_fault(core, edge, instance, endpoint, Some(seq));
+        self.billing.crossed(
+            edge,
+            instance,
+            usize::from(endpoint == ENDPOINTS[1]),
+            fault.inter_region,
+        );
         self.cross_with(core, edge, instance, &fault, Some(seq))
     }
 

@@ -20,6 +20,7 @@ impl WebModel {
         let hop = Hop::new(Component::Network, r.instance, ENDPOINTS[e]);
         let effect = self.strike(core, hop, r.seq);
         let sent = self.uplink.send(core, &r, &effect);
+        self.billing.response(self.billing.payload(e));
         let rr = &mut self.reqs[id as usize];
         rr.sent = true;
         rr.truncated |= sent.truncated;
