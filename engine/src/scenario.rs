@@ -503,7 +503,10 @@ mod tests {
         let a = Effect {
             delay_ns: 5,
             work_factor: 2.0,
-            ..Effect::on_service(ServiceEffect { leak_bytes: 1 })
+            ..Effect::on_service(ServiceEffect {
+                leak_bytes: 1,
+                ..ServiceEffect::NONE
+            })
         };
         let b = Effect {
             delay_ns: 7,

@@ -246,6 +246,11 @@ pub struct LoadBalancerEffect {
 pub struct ServiceEffect {
     /// Bytes of memory the handler allocates and never frees.
     pub leak_bytes: u64,
+    /// The instance is provisioned with this many vCPUs, billed and usable, where that
+    /// is more than the system's own size; 0 = as configured. A system applies the
+    /// largest its requests' hops reported over a sample interval at the next sample
+    /// (so a size changes within a second, and back when nothing reports it).
+    pub provisioned_vcpus: f64,
 }
 
 /// At a cache hop (a read).
@@ -740,10 +745,14 @@ impl LoadBalancerEffect {
 }
 
 impl ServiceEffect {
-    pub const NONE: ServiceEffect = ServiceEffect { leak_bytes: 0 };
+    pub const NONE: ServiceEffect = ServiceEffect {
+        leak_bytes: 0,
+        provisioned_vcpus: 0.0,
+    };
 
     fn merge_in(&mut self, other: &ServiceEffect) {
         self.leak_bytes = self.leak_bytes.saturating_add(other.leak_bytes);
+        self.provisioned_vcpus = self.provisioned_vcpus.max(other.provisioned_vcpus);
     }
 }
 

@@ -6,6 +6,7 @@ use crate::scenario::ScenarioMeta;
 pub mod cost {
     //! Scenarios about what a system costs: money spent on what is provisioned and what moves.
     pub mod data_transfer_costs;
+    pub mod over_provisioned_resources;
 }
 
 pub mod errors {
@@ -173,4 +174,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &event_sourcing::duplicate_delivery::META,
     &event_sourcing::dual_write::META,
     &cost::data_transfer_costs::META,
+    &cost::over_provisioned_resources::META,
 ];

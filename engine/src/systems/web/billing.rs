@@ -25,7 +25,6 @@ pub(super) const PAYMENT_CALL_KB: f64 = 3.0;
 pub(super) struct Billing {
     meter: CostMeter,
     zones: u32,
-    vcpus_per_instance: f64,
     db_instances: f64,
     cache_nodes: f64,
     storage_gb: f64,
@@ -40,7 +39,6 @@ impl Billing {
         Billing {
             meter: CostMeter::new(p, &mut core.metrics),
             zones: p.i64("availability_zones").clamp(1, 6) as u32,
-            vcpus_per_instance: p.f64("cpu_cores"),
             db_instances: 1.0 + f64::from(u8::from(p.bool("read_replica"))),
             cache_nodes: f64::from(u8::from(p.bool("cache_enabled"))),
             storage_gb: p.f64("disk_capacity_gb"),
@@ -93,10 +91,11 @@ impl Billing {
         }
     }
 
-    /// Bills the interval ending now, with `instances` service instances provisioned.
-    pub fn sample(&mut self, core: &mut Core, instances: usize) {
+    /// Bills the interval ending now, with `instances` service instances of `vcpus`
+    /// vCPUs each provisioned.
+    pub fn sample(&mut self, core: &mut Core, instances: usize, vcpus: f64) {
         let usage = Usage {
-            vcpus: instances as f64 * self.vcpus_per_instance,
+            vcpus: instances as f64 * vcpus,
             db_instances: self.db_instances,
             cache_nodes: self.cache_nodes,
             load_balancers: 1.0,

@@ -90,6 +90,13 @@ impl Cpu {
         Some(now.max(resume) + (remaining / self.rate()).ceil() as Nanos)
     }
 
+    /// Gives the instance `cores` cores from now on (call `advance` first; the earliest
+    /// completion moves, so older ticks are stale).
+    pub fn set_cores(&mut self, cores: f64) {
+        self.cores = cores.max(1e-3);
+        self.version = self.version.wrapping_add(1);
+    }
+
     /// Drops every job (the instance died).
     pub fn clear(&mut self) {
         self.jobs.clear();

@@ -77,7 +77,13 @@ pub(super) struct Fleet {
     pub workers: u64,
     /// Accept queue per instance (0 = unbounded).
     pub capacity: usize,
+    /// Cores of an instance as configured.
     cpu_cores: f64,
+    /// vCPUs each instance has now: `cpu_cores`, or more where a scenario provisions
+    /// larger instances (`ServiceEffect::provisioned_vcpus`).
+    pub(super) vcpus: f64,
+    /// The largest size requests' service hops reported since the last sample.
+    pub(super) vcpus_reported: f64,
     memory_limit: f64,
     memory_base: f64,
     gc_threshold: f64,
@@ -115,6 +121,8 @@ impl Fleet {
             workers: p.i64("workers").max(1) as u64,
             capacity: p.i64("queue_capacity").max(0) as usize,
             cpu_cores: cores,
+            vcpus: cores,
+            vcpus_reported: 0.0,
             memory_limit: p.f64("memory_limit_mb") * 1_048_576.0,
             memory_base: p.f64("memory_base_mb") * 1_048_576.0,
             gc_threshold: p.f64("gc_threshold"),
@@ -196,7 +204,7 @@ impl Fleet {
         for _ in 0..count {
             let i = self.instances.len();
             self.instances
-                .push(Instance::new(&mut core.metrics, i, self.cpu_cores));
+                .push(Instance::new(&mut core.metrics, i, self.vcpus));
         }
         let c = core.metrics.counter(&autoscaling::SCALE_UPS, &[]);
         core.metrics.inc(c);
@@ -239,6 +247,23 @@ impl Fleet {
         let wanted = ((current as f64 * util / target).ceil() as usize).clamp(current + 1, max);
         self.scale_up_pending = true;
         Some((core.now + delay, wanted - current))
+    }
+
+    /// Once per sample: the instances take the size the scenarios reported since the
+    /// last one (or their configured size); returns whether it changed (their CPUs'
+    /// next completions moved).
+    pub fn resize(&mut self, now: Nanos) -> bool {
+        let size = self.cpu_cores.max(self.vcpus_reported);
+        self.vcpus_reported = 0.0;
+        if size == self.vcpus {
+            return false;
+        }
+        self.vcpus = size;
+        for inst in &mut self.instances {
+            inst.cpu.advance(now, inst.pause_from, inst.paused_until);
+            inst.cpu.set_cores(size);
+        }
+        true
     }
 
     /// Once a second, instance `i`: memory pressure makes the collector stop the world,
@@ -292,7 +317,7 @@ impl Fleet {
                 .advance(core.now, inst.pause_from, inst.paused_until);
             let busy = inst.cpu.busy_core_ns - inst.cpu_busy_at_sample;
             inst.cpu_busy_at_sample = inst.cpu.busy_core_ns;
-            let share = (busy / (sample_ns * self.cpu_cores)).clamp(0.0, 1.0);
+            let share = (busy / (sample_ns * self.vcpus)).clamp(0.0, 1.0);
             core.metrics.set(inst.cpu_gauge, share);
         }
         for inst in &self.instances {

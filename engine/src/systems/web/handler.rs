@@ -35,7 +35,11 @@ impl WebModel {
         }
         let r = &mut self.reqs[id as usize];
         let inst = &mut self.fleet.instances[r.instance as usize];
-        inst.leaked_bytes += effect.service().leak_bytes as f64;
+        let service = effect.service();
+        inst.leaked_bytes += service.leak_bytes as f64;
+        if service.provisioned_vcpus > 0.0 {
+            self.fleet.vcpus_reported = self.fleet.vcpus_reported.max(service.provisioned_vcpus);
+        }
         let work = secs_to_ns(self.cpu.sample(&mut self.work_rng) * effect.work_factor);
         r.query_ns = work; // the handler's CPU demand, until the CPU phase starts
         if effect.delay_ns > 0 {

@@ -33,6 +33,15 @@ impl WebModel {
     }
 
     /// Once a second: the autoscaler orders instances when the fleet runs hot.
+    /// Once per sample: the instances take the size scenarios provision them at.
+    pub(super) fn resize_tick(&mut self, core: &mut Core) {
+        if self.fleet.resize(core.now) {
+            for i in 0..self.fleet.instances.len() {
+                self.schedule_cpu_tick(core, i);
+            }
+        }
+    }
+
     pub(super) fn autoscale_tick(&mut self, core: &mut Core) {
         if let Some((at, count)) = self.fleet.autoscale_tick(core, self.policies.autoscale) {
             self.events.schedule(at, Ev::ScaleUp(count as u32));

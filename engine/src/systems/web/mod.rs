@@ -444,6 +444,7 @@ impl Model for WebModel {
     }
 
     fn on_sample(&mut self, core: &mut Core) {
+        self.resize_tick(core);
         self.memory_tick(core);
         self.wb.sample(core);
         self.mq.sample(core);
@@ -452,7 +453,8 @@ impl Model for WebModel {
         self.links_sample(core);
         self.autoscale_tick(core);
         self.flood_tick(core);
-        self.billing.sample(core, self.fleet.instances.len());
+        self.billing
+            .sample(core, self.fleet.instances.len(), self.fleet.vcpus);
         core.settle();
         self.payment.sample(core);
         self.rows.sample(core);
