@@ -25,10 +25,13 @@ pub enum Component {
     /// An event-sourced system's projections, each applying the event log to its read
     /// model (instance: which projection).
     Projection,
+    /// A serverless function's execution environments: starting one (its init, the
+    /// hop `INIT_HOP` of the system), keeping and reclaiming them.
+    Function,
 }
 
 impl Component {
-    pub const ALL: [Component; 10] = [
+    pub const ALL: [Component; 11] = [
         Component::Client,
         Component::LoadBalancer,
         Component::Service,
@@ -39,6 +42,7 @@ impl Component {
         Component::Disk,
         Component::Queue,
         Component::Projection,
+        Component::Function,
     ];
 
     /// A component by its `as_str` name.
@@ -58,6 +62,7 @@ impl Component {
             Component::Disk => "disk",
             Component::Queue => "queue",
             Component::Projection => "projection",
+            Component::Function => "function",
         }
     }
 }

@@ -4,7 +4,7 @@
 //! travels in each `Tick` that brings a sample, for a system that bills.
 
 use engine::sim::Lab;
-use engine::systems::cost::{COST, COST_RATE, RESOURCES};
+use engine::systems::cost::{COST, COST_RATE, RESOURCES, RESOURCE_LABELS};
 
 /// One line of the bill.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -54,19 +54,10 @@ impl Bill {
 
 /// How the panel names a resource.
 pub fn label(resource: &str) -> &'static str {
-    match resource {
-        "compute" => "Service instances",
-        "database" => "Database instances",
-        "cache" => "Cache node",
-        "load_balancer" => "Load balancer",
-        "storage" => "Storage",
-        "internet_egress" => "Internet egress",
-        "inter_az" => "Between zones",
-        "inter_region" => "Between regions",
-        "nat" => "NAT gateway",
-        "functions" => "Functions",
-        _ => "Other",
-    }
+    RESOURCES
+        .iter()
+        .position(|r| *r == resource)
+        .map_or("Other", |i| RESOURCE_LABELS[i])
 }
 
 /// The run's bill, if its system has a cost model.
@@ -76,7 +67,9 @@ pub fn bill(lab: &Lab) -> Option<Bill> {
         return None;
     }
     let of = |family: &str, resource: &str| {
-        m.family_total_where(family, |_, v| v.first().map(String::as_str) == Some(resource))
+        m.family_total_where(family, |_, v| {
+            v.first().map(String::as_str) == Some(resource)
+        })
     };
     let lines = RESOURCES
         .iter()

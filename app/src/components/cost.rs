@@ -24,9 +24,9 @@ pub fn CostPanel() -> impl IntoView {
     let bill = move || sim.readout.with(|r| r.bill.clone());
     let summary = move || {
         bill().map_or_else(String::new, |b| {
-            let per_million = b
-                .per_million_requests()
-                .map_or_else(String::new, |d| format!(" · {} per million requests", dollars(d)));
+            let per_million = b.per_million_requests().map_or_else(String::new, |d| {
+                format!(" · {} per million requests", dollars(d))
+            });
             format!("Cost: {} an hour{per_million}", dollars(b.per_hour()))
         })
     };

@@ -7,8 +7,8 @@
 use crate::components::alerts::{AlertFeed, AlertsPanel};
 use crate::components::chart::{Chart, Line, Points};
 use crate::components::compare::BaselineStore;
-use crate::components::heatmap::Heatmap;
 use crate::components::cost::CostPanel;
+use crate::components::heatmap::Heatmap;
 use crate::components::integrity::IntegrityPanel;
 use crate::components::panels::ActivePanels;
 use crate::sim::{Sim, TimeRange};

@@ -5,6 +5,7 @@ use crate::scenario::ScenarioMeta;
 
 pub mod cost {
     //! Scenarios about what a system costs: money spent on what is provisioned and what moves.
+    pub mod cold_start;
     pub mod data_transfer_costs;
     pub mod over_provisioned_resources;
 }
@@ -175,4 +176,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &event_sourcing::dual_write::META,
     &cost::data_transfer_costs::META,
     &cost::over_provisioned_resources::META,
+    &cost::cold_start::META,
 ];

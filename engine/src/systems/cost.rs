@@ -66,6 +66,20 @@ pub const TRANSFER: MetricSpec = MetricSpec::counter(
 /// The cost model's metrics, for a system's `metrics` list.
 pub const METRICS: [MetricSpec; 3] = [COST, COST_RATE, TRANSFER];
 
+/// How a bill names each resource, in `RESOURCES` order.
+pub const RESOURCE_LABELS: [&str; 10] = [
+    "Service instances",
+    "Database instances",
+    "Cache node",
+    "Load balancer",
+    "Storage",
+    "Internet egress",
+    "Between zones",
+    "Between regions",
+    "NAT gateway",
+    "Function requests and duration",
+];
+
 /// The resources a bill names, as `resource` label values.
 pub const RESOURCES: [&str; 10] = [
     "compute",
@@ -217,6 +231,11 @@ impl CostMeter {
 
     pub fn prices(&self) -> &Prices {
         &self.prices
+    }
+
+    /// When the last interval billed ended.
+    pub fn last_t(&self) -> Nanos {
+        self.last_t
     }
 
     /// Bills the interval since the previous sample, ending `now`.

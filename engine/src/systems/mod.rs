@@ -5,6 +5,7 @@
 
 pub mod common;
 pub mod cost;
+pub mod functions;
 pub mod model;
 pub mod orders;
 pub mod queue;
@@ -16,4 +17,4 @@ pub use model::{
 };
 
 /// Every system, in display order (`web` first: the default in the UI).
-pub static ALL: &[&SystemMeta] = &[&web::META, &queue::META, &orders::META];
+pub static ALL: &[&SystemMeta] = &[&web::META, &queue::META, &orders::META, &functions::META];

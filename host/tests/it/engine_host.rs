@@ -84,6 +84,14 @@ fn messages_survive_the_wire_nan_and_all() {
             in_flight: 7.0,
         }],
         anomalies: Some(vec![("lost_update".into(), f64::NAN)]),
+        bill: Some(sdl_host::cost::Bill {
+            lines: vec![sdl_host::cost::BillLine {
+                resource: "compute".into(),
+                per_hour: 0.768,
+                total: f64::NAN,
+            }],
+            requests: 12.0,
+        }),
     };
     let text = encode(&FromEngine::Tick(tick.clone()));
     let Ok(FromEngine::Tick(back)) = decode::<FromEngine>(&text) else {
@@ -93,6 +101,10 @@ fn messages_survive_the_wire_nan_and_all() {
         (back.run, back.now_ns, back.events),
         (4, 12_000_000_001, 99)
     );
+    let (bill, back_bill) = (tick.bill.clone().unwrap(), back.bill.clone().unwrap());
+    assert_eq!(back_bill.lines[0].resource, "compute");
+    assert_eq!(back_bill.lines[0].per_hour, bill.lines[0].per_hour);
+    assert!(back_bill.lines[0].total.is_nan());
     let (a, b) = (tick.samples[0], back.samples[0]);
     assert_eq!(a.t_ns, b.t_ns);
     for name in engine::GOLDEN_SERIES {

@@ -403,6 +403,14 @@ fn from_engine(g: &mut Gen) -> FromEngine {
             halted: maybe(g, Gen::text),
             samples: list(g, 3, golden),
             anomalies: maybe(g, |g| list(g, 3, |g| (g.text(), g.float()))),
+            bill: maybe(g, |g| sdl_host::cost::Bill {
+                lines: list(g, 3, |g| sdl_host::cost::BillLine {
+                    resource: g.text(),
+                    per_hour: g.float(),
+                    total: g.float(),
+                }),
+                requests: g.float(),
+            }),
         }),
         _ => FromEngine::Answer {
             id: g.number() as u32,

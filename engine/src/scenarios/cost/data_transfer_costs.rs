@@ -124,7 +124,10 @@ mod tests {
     #[test]
     fn declared_metrics_move_only_when_on() {
         let off = run(&config("web", 931, &[], &[]), 30);
-        assert_eq!(total_where(&off, "network_transfer_bytes_total", "inter_region"), 0.0);
+        assert_eq!(
+            total_where(&off, "network_transfer_bytes_total", "inter_region"),
+            0.0
+        );
         assert_eq!(total_where(&off, "cost_dollars_total", "inter_region"), 0.0);
         let on = run(&config("web", 931, &["data-transfer-costs"], &[]), 30);
         let bytes = total_where(&on, "network_transfer_bytes_total", "inter_region");
@@ -144,14 +147,20 @@ mod tests {
         let off = run(&config("web", 932, &[], &[]), 60);
         let region = total_where(&on, "cost_dollars_total", "inter_region");
         let egress = total_where(&on, "cost_dollars_total", "internet_egress");
-        assert!(region > 0.1 * egress, "inter-region {region} vs egress {egress}");
+        assert!(
+            region > 0.1 * egress,
+            "inter-region {region} vs egress {egress}"
+        );
         // Inter-zone bytes to the cache are now inter-region: fewer of them.
         let az_on = total_where(&on, "network_transfer_bytes_total", "inter_az");
         let az_off = total_where(&off, "network_transfer_bytes_total", "inter_az");
         assert!(az_on < az_off, "{az_on} vs {az_off}");
         let p50 = |lab| quantile_where(lab, "http_request_duration_seconds", "GET /product", 0.5);
         let (slow, fast) = (p50(&on), p50(&off));
-        assert!(slow > fast + 0.05, "p50 {fast} → {slow}: a 64 ms round trip");
+        assert!(
+            slow > fast + 0.05,
+            "p50 {fast} → {slow}: a 64 ms round trip"
+        );
     }
 
     #[test]
@@ -168,7 +177,10 @@ mod tests {
             60,
         );
         assert!(total_where(&far, "cost_dollars_total", "inter_region") > 0.0);
-        assert_eq!(total_where(&near, "cost_dollars_total", "inter_region"), 0.0);
+        assert_eq!(
+            total_where(&near, "cost_dollars_total", "inter_region"),
+            0.0
+        );
         let p99 = |lab| quantile_where(lab, "http_request_duration_seconds", "GET /product", 0.99);
         assert!(p99(&near) < p99(&far), "{} vs {}", p99(&near), p99(&far));
     }

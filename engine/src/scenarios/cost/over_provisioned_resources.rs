@@ -105,7 +105,10 @@ mod tests {
     fn declared_metrics_move_only_when_on() {
         let off = run(&config("web", 941, &[], &[]), 30);
         assert!(!registered(&off, "instance_provisioned_vcpus"));
-        let on = run(&config("web", 941, &["over-provisioned-resources"], &[]), 30);
+        let on = run(
+            &config("web", 941, &["over-provisioned-resources"], &[]),
+            30,
+        );
         assert_eq!(total(&on, "instance_provisioned_vcpus"), 16.0);
         // 4 instances × 16 vCPU × $0.048.
         let rate = total_where(&on, "cost_rate_dollars_per_hour", "compute");
@@ -118,7 +121,10 @@ mod tests {
     fn symptom_appears() {
         // Four times the compute bill, a quarter of the utilisation, no faster.
         let off = run(&config("web", 942, &[], &[]), 60);
-        let on = run(&config("web", 942, &["over-provisioned-resources"], &[]), 60);
+        let on = run(
+            &config("web", 942, &["over-provisioned-resources"], &[]),
+            60,
+        );
         let (c_off, c_on) = (
             total_where(&off, "cost_dollars_total", "compute"),
             total_where(&on, "cost_dollars_total", "compute"),
