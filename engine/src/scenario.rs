@@ -503,7 +503,10 @@ mod tests {
         let a = Effect {
             delay_ns: 5,
             work_factor: 2.0,
-            ..Effect::on_service(ServiceEffect { leak_bytes: 1 })
+            ..Effect::on_service(ServiceEffect {
+                leak_bytes: 1,
+                ..ServiceEffect::NONE
+            })
         };
         let b = Effect {
             delay_ns: 7,
@@ -609,6 +612,7 @@ mod tests {
         let e = Effect::on_cache(CacheEffect {
             key: Some(4),
             bypass: true,
+            ..CacheEffect::NONE
         });
         assert_eq!(e.cache().key, Some(4));
         assert_eq!(*e.database(), DatabaseEffect::NONE);

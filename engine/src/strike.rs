@@ -242,6 +242,9 @@ pub struct LoadBalancerEffect {
 pub struct ServiceEffect {
     /// Bytes of memory the handler allocates and never frees.
     pub leak_bytes: u64,
+    /// Extra CPU time the handler computes, on the instance's shared cores (an
+    /// algorithm's operations × their cost, serializing, compressing).
+    pub cpu_ns: Nanos,
 }
 
 /// At a cache hop (a read).
@@ -251,6 +254,9 @@ pub struct CacheEffect {
     pub key: Option<u32>,
     /// The read skips the cache and queries the database directly.
     pub bypass: bool,
+    /// The read is answered from an in-process cache on the instance (an L1 in front
+    /// of the shared cache): no hop to the shared cache, no query.
+    pub local_hit: bool,
 }
 
 /// At a database hop (a query).
@@ -312,6 +318,9 @@ pub struct NetworkEffect {
     pub link: LinkFault,
     /// (On the `ApiDns` link) the resolver behaves like this instead.
     pub dns: Option<DnsFault>,
+    /// (Response to the client) the response body is this many bytes instead of the
+    /// endpoint's size (another format, compressed).
+    pub response_bytes: Option<u64>,
 }
 
 /// At a disk hop (a write's log record).
@@ -736,10 +745,14 @@ impl LoadBalancerEffect {
 }
 
 impl ServiceEffect {
-    pub const NONE: ServiceEffect = ServiceEffect { leak_bytes: 0 };
+    pub const NONE: ServiceEffect = ServiceEffect {
+        leak_bytes: 0,
+        cpu_ns: 0,
+    };
 
     fn merge_in(&mut self, other: &ServiceEffect) {
         self.leak_bytes = self.leak_bytes.saturating_add(other.leak_bytes);
+        self.cpu_ns = self.cpu_ns.saturating_add(other.cpu_ns);
     }
 }
 
@@ -747,11 +760,13 @@ impl CacheEffect {
     pub const NONE: CacheEffect = CacheEffect {
         key: None,
         bypass: false,
+        local_hit: false,
     };
 
     fn merge_in(&mut self, other: &CacheEffect) {
         first(&mut self.key, other.key);
         self.bypass |= other.bypass;
+        self.local_hit |= other.local_hit;
     }
 }
 
@@ -804,6 +819,7 @@ impl NetworkEffect {
         truncated: false,
         link: LinkFault::NONE,
         dns: None,
+        response_bytes: None,
     };
 
     fn merge_in(&mut self, other: &NetworkEffect) {
@@ -818,6 +834,7 @@ impl NetworkEffect {
         // Independent losses: an exchange gets through only if it survives both.
         self.link.loss = 1.0 - (1.0 - self.link.loss) * (1.0 - other.link.loss);
         first(&mut self.dns, other.dns);
+        first(&mut self.response_bytes, other.response_bytes);
     }
 }
 

@@ -108,6 +108,14 @@ pub mod api {
     pub mod timeout_cascade;
 }
 
+pub mod performance {
+    //! Trade-offs between two ways of doing the same work: algorithms, formats, I/O,
+    //! loading and caching strategies, each side's cost modelled and switchable live.
+    pub mod binary_search_vs_linear;
+    pub mod hashmap_vs_treemap;
+    pub mod sorting_algorithms;
+}
+
 /// The catalogue of scenarios, in display order.
 pub static ALL: &[&ScenarioMeta] = &[
     &latency::fixed_latency::META,
@@ -167,4 +175,7 @@ pub static ALL: &[&ScenarioMeta] = &[
     &event_sourcing::snapshot_corruption::META,
     &event_sourcing::duplicate_delivery::META,
     &event_sourcing::dual_write::META,
+    &performance::binary_search_vs_linear::META,
+    &performance::hashmap_vs_treemap::META,
+    &performance::sorting_algorithms::META,
 ];

@@ -93,6 +93,7 @@ impl Scenario for MemoryLeak {
         self.leaked_since_sample += self.bytes;
         Effect::on_service(ServiceEffect {
             leak_bytes: self.bytes,
+            ..ServiceEffect::NONE
         })
     }
 

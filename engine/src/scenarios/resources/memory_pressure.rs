@@ -99,7 +99,10 @@ impl Scenario for MemoryPressure {
         }
         let add = self.step.min(self.target.saturating_sub(self.held[i]));
         self.held[i] += add;
-        Effect::on_service(ServiceEffect { leak_bytes: add })
+        Effect::on_service(ServiceEffect {
+            leak_bytes: add,
+            ..ServiceEffect::NONE
+        })
     }
 
     fn on_sample(&mut self, metrics: &mut Registry, _active: bool) {
