@@ -112,7 +112,9 @@ pub mod performance {
     //! Trade-offs between two ways of doing the same work: algorithms, formats, I/O,
     //! loading and caching strategies, each side's cost modelled and switchable live.
     pub mod binary_search_vs_linear;
+    pub mod compression_tradeoffs;
     pub mod hashmap_vs_treemap;
+    pub mod json_vs_protobuf;
     pub mod sorting_algorithms;
 }
 
@@ -178,4 +180,6 @@ pub static ALL: &[&ScenarioMeta] = &[
     &performance::binary_search_vs_linear::META,
     &performance::hashmap_vs_treemap::META,
     &performance::sorting_algorithms::META,
+    &performance::json_vs_protobuf::META,
+    &performance::compression_tradeoffs::META,
 ];
