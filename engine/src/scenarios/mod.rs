@@ -111,10 +111,14 @@ pub mod api {
 pub mod performance {
     //! Trade-offs between two ways of doing the same work: algorithms, formats, I/O,
     //! loading and caching strategies, each side's cost modelled and switchable live.
+    pub mod async_vs_sync_io;
+    pub mod batch_vs_single;
     pub mod binary_search_vs_linear;
     pub mod compression_tradeoffs;
+    pub mod eager_vs_lazy_loading;
     pub mod hashmap_vs_treemap;
     pub mod json_vs_protobuf;
+    pub mod pagination_strategies;
     pub mod sorting_algorithms;
 }
 
@@ -182,4 +186,8 @@ pub static ALL: &[&ScenarioMeta] = &[
     &performance::sorting_algorithms::META,
     &performance::json_vs_protobuf::META,
     &performance::compression_tradeoffs::META,
+    &performance::async_vs_sync_io::META,
+    &performance::batch_vs_single::META,
+    &performance::eager_vs_lazy_loading::META,
+    &performance::pagination_strategies::META,
 ];
