@@ -114,6 +114,7 @@ pub mod performance {
     pub mod async_vs_sync_io;
     pub mod batch_vs_single;
     pub mod binary_search_vs_linear;
+    pub mod caching_layers;
     pub mod compression_tradeoffs;
     pub mod eager_vs_lazy_loading;
     pub mod hashmap_vs_treemap;
@@ -190,4 +191,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &performance::batch_vs_single::META,
     &performance::eager_vs_lazy_loading::META,
     &performance::pagination_strategies::META,
+    &performance::caching_layers::META,
 ];
