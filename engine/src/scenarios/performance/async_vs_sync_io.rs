@@ -11,7 +11,7 @@
 //!
 //! The waiting holds the request's worker either way (the lab's workers are request
 //! slots; an event loop would also free the thread, which the lab does not model), so
-//! sync I/O also keeps about twice as many workers busy. The price of async — code
+//! sync I/O also holds each worker on the calls about twice as long. The price of async — code
 //! that is harder to write and debug — is not something the lab can show.
 //!
 //! ```text
@@ -28,7 +28,7 @@
 //! - `io_calls_total{io}`: calls made (the same on both sides: only the waiting
 //!   changes).
 //! - `http_request_duration_seconds{endpoint="GET /product"}` and
-//!   `workers_busy`-style saturation signals.
+//!   `service_workers_busy`.
 //!
 //! ## How to fix it
 //! Issue independent calls concurrently (async/await, futures, a thread pool with

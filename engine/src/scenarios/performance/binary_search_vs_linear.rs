@@ -231,6 +231,18 @@ mod tests {
             scan.latency_mean_s,
             search.latency_mean_s
         );
+        // Switched live: the scan's operations stop, the search's start, the CPUs calm.
+        let mut lab = run(&config("web", 2103, &["binary-search-vs-linear"], &[]), 30);
+        let scanned = side(&lab, "linear");
+        lab.set_param("binary-search-vs-linear.algorithm", "binary")
+            .unwrap();
+        lab.run_until(60 * crate::time::NS_PER_SEC);
+        assert_eq!(side(&lab, "linear"), scanned);
+        assert!(side(&lab, "binary") > 1e6, "{}", side(&lab, "binary"));
+        let v = series_values(&lab, "process_cpu_utilization_ratio", "api-0");
+        let mean = |s: &[f64]| s.iter().sum::<f64>() / s.len() as f64;
+        let (before, after) = (mean(&v[10..29]), mean(&v[35..59]));
+        assert!(after < before * 0.6, "cpu {before} → {after}");
         // The trade-off: on a small array the scan's cheap compares beat the probes.
         let cost = |binary: bool, n| ops_per_lookup(binary, n) * if binary { 100.0 } else { 2.0 };
         assert!(cost(false, 64) < cost(true, 64), "n = 64: scan wins");

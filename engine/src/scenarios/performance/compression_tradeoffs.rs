@@ -251,6 +251,17 @@ mod tests {
             p99(&raw),
             p99(&zstd)
         );
+        // Switched live, the link relaxes at once and the ratio shows the codec.
+        let mut lab = with(2143, "none", "100", 30);
+        lab.set_param("compression-tradeoffs.codec", "zstd")
+            .unwrap();
+        lab.run_until(60 * crate::time::NS_PER_SEC);
+        let v = series_values(&lab, "network_link_utilization_ratio", "uplink");
+        let mean = |s: &[f64]| s.iter().sum::<f64>() / s.len() as f64;
+        let (before, after) = (mean(&v[10..29]), mean(&v[35..59]));
+        assert!(after < before * 0.45, "link {before} → {after}");
+        assert_eq!(by(&lab, "compression_ratio", "zstd"), 2.887);
+        assert_eq!(by(&lab, "compression_ratio", "none"), 0.0);
         // The trade-off: fewer bytes cost CPU, gzip five times zstd's for a worse ratio.
         let cpu = |lab, c| by(lab, "compression_cpu_seconds_total", c);
         assert!(cpu(&gzip, "gzip") > 4.0 * cpu(&zstd, "zstd"));
