@@ -527,6 +527,40 @@ mod tests {
     }
 
     #[test]
+    fn cpu_adds_an_l1_hit_stands_and_the_first_response_size_wins() {
+        let cpu = |ns| {
+            Effect::on_service(ServiceEffect {
+                cpu_ns: ns,
+                ..ServiceEffect::NONE
+            })
+        };
+        assert_eq!(merged(cpu(5), cpu(7)).service().cpu_ns, 12);
+        let l1 = |hit| {
+            Effect::on_cache(CacheEffect {
+                local_hit: hit,
+                ..CacheEffect::NONE
+            })
+        };
+        assert!(merged(l1(false), l1(true)).cache().local_hit);
+        let size = |b| {
+            Effect::on_network(NetworkEffect {
+                response_bytes: b,
+                ..NetworkEffect::NONE
+            })
+        };
+        assert_eq!(
+            merged(size(None), size(Some(9))).network().response_bytes,
+            Some(9)
+        );
+        assert_eq!(
+            merged(size(Some(4)), size(Some(9)))
+                .network()
+                .response_bytes,
+            Some(4)
+        );
+    }
+
+    #[test]
     fn parts_of_one_kind_merge_field_by_field() {
         let a = Effect::on_database(DatabaseEffect {
             key: Some(1),
@@ -612,6 +646,7 @@ mod tests {
         let e = Effect::on_cache(CacheEffect {
             key: Some(4),
             bypass: true,
+            ..CacheEffect::NONE
         });
         assert_eq!(e.cache().key, Some(4));
         assert_eq!(*e.database(), DatabaseEffect::NONE);

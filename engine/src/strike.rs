@@ -256,6 +256,9 @@ pub struct ServiceEffect {
     /// largest its requests' hops reported over a sample interval at the next sample
     /// (so a size changes within a second, and back when nothing reports it).
     pub provisioned_vcpus: f64,
+    /// Extra CPU time the handler computes, on the instance's shared cores (an
+    /// algorithm's operations × their cost, serializing, compressing).
+    pub cpu_ns: Nanos,
 }
 
 /// At a cache hop (a read).
@@ -265,6 +268,9 @@ pub struct CacheEffect {
     pub key: Option<u32>,
     /// The read skips the cache and queries the database directly.
     pub bypass: bool,
+    /// The read is answered from an in-process cache on the instance (an L1 in front
+    /// of the shared cache): no hop to the shared cache, no query.
+    pub local_hit: bool,
 }
 
 /// At a database hop (a query).
@@ -326,6 +332,9 @@ pub struct NetworkEffect {
     pub link: LinkFault,
     /// (On the `ApiDns` link) the resolver behaves like this instead.
     pub dns: Option<DnsFault>,
+    /// (Response to the client) the response body is this many bytes instead of the
+    /// endpoint's size (another format, compressed).
+    pub response_bytes: Option<u64>,
 }
 
 /// At a disk hop (a write's log record).
@@ -753,11 +762,13 @@ impl ServiceEffect {
     pub const NONE: ServiceEffect = ServiceEffect {
         leak_bytes: 0,
         provisioned_vcpus: 0.0,
+        cpu_ns: 0,
     };
 
     fn merge_in(&mut self, other: &ServiceEffect) {
         self.leak_bytes = self.leak_bytes.saturating_add(other.leak_bytes);
         self.provisioned_vcpus = self.provisioned_vcpus.max(other.provisioned_vcpus);
+        self.cpu_ns = self.cpu_ns.saturating_add(other.cpu_ns);
     }
 }
 
@@ -765,11 +776,13 @@ impl CacheEffect {
     pub const NONE: CacheEffect = CacheEffect {
         key: None,
         bypass: false,
+        local_hit: false,
     };
 
     fn merge_in(&mut self, other: &CacheEffect) {
         first(&mut self.key, other.key);
         self.bypass |= other.bypass;
+        self.local_hit |= other.local_hit;
     }
 }
 
@@ -822,6 +835,7 @@ impl NetworkEffect {
         truncated: false,
         link: LinkFault::NONE,
         dns: None,
+        response_bytes: None,
     };
 
     fn merge_in(&mut self, other: &NetworkEffect) {
@@ -837,6 +851,7 @@ impl NetworkEffect {
         self.link.loss = 1.0 - (1.0 - self.link.loss) * (1.0 - other.link.loss);
         self.link.inter_region |= other.link.inter_region;
         first(&mut self.dns, other.dns);
+        first(&mut self.response_bytes, other.response_bytes);
     }
 }
 

@@ -115,6 +115,21 @@ pub mod api {
     pub mod timeout_cascade;
 }
 
+pub mod performance {
+    //! Trade-offs between two ways of doing the same work: algorithms, formats, I/O,
+    //! loading and caching strategies, each side's cost modelled and switchable live.
+    pub mod async_vs_sync_io;
+    pub mod batch_vs_single;
+    pub mod binary_search_vs_linear;
+    pub mod caching_layers;
+    pub mod compression_tradeoffs;
+    pub mod eager_vs_lazy_loading;
+    pub mod hashmap_vs_treemap;
+    pub mod json_vs_protobuf;
+    pub mod pagination_strategies;
+    pub mod sorting_algorithms;
+}
+
 /// The catalogue of scenarios, in display order.
 pub static ALL: &[&ScenarioMeta] = &[
     &latency::fixed_latency::META,
@@ -177,4 +192,14 @@ pub static ALL: &[&ScenarioMeta] = &[
     &cost::data_transfer_costs::META,
     &cost::over_provisioned_resources::META,
     &cost::cold_start::META,
+    &performance::binary_search_vs_linear::META,
+    &performance::hashmap_vs_treemap::META,
+    &performance::sorting_algorithms::META,
+    &performance::json_vs_protobuf::META,
+    &performance::compression_tradeoffs::META,
+    &performance::async_vs_sync_io::META,
+    &performance::batch_vs_single::META,
+    &performance::eager_vs_lazy_loading::META,
+    &performance::pagination_strategies::META,
+    &performance::caching_layers::META,
 ];

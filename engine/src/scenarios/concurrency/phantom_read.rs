@@ -164,6 +164,7 @@ impl Scenario for PhantomRead {
                 Effect::on_cache(CacheEffect {
                     key: u32::try_from(cx.rng.below(self.hot_keys)).ok(),
                     bypass: true,
+                    ..CacheEffect::NONE
                 })
             }
             // Every database read of a hot product runs as a report transaction.

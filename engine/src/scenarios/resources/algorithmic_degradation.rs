@@ -15,7 +15,8 @@
 //! ```
 //!
 //! ## What to look at
-//! - `algorithm_operations_total{complexity}`: operations per second. Divided by the
+//! - `algorithm_operations_total{algorithm}`: operations per second (`linear` or
+//!   `quadratic` here). Divided by the
 //!   request rate it gives operations per request: about n when linear, (4/3)·n² when
 //!   quadratic.
 //! - Latency: doubling n adds twice the handler time when linear, four times when
@@ -36,10 +37,11 @@ use crate::metrics::{CounterId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
 
-const OPERATIONS: MetricSpec = MetricSpec::counter(
+/// Shared with the performance scenarios, which count their algorithms' operations too.
+pub const OPERATIONS: MetricSpec = MetricSpec::counter(
     "algorithm_operations_total",
-    "Operations done by the handler's loop in the algorithmic-degradation scenario, by complexity.",
-    &["complexity"],
+    "Operations done by the handler's algorithm (loop iterations, comparisons, probes), by algorithm.",
+    &["algorithm"],
 );
 
 pub static META: ScenarioMeta = ScenarioMeta {

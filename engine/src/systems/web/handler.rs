@@ -40,7 +40,8 @@ impl WebModel {
         if service.provisioned_vcpus > 0.0 {
             self.fleet.vcpus_reported = self.fleet.vcpus_reported.max(service.provisioned_vcpus);
         }
-        let work = secs_to_ns(self.cpu.sample(&mut self.work_rng) * effect.work_factor);
+        let work = secs_to_ns(self.cpu.sample(&mut self.work_rng) * effect.work_factor)
+            .saturating_add(service.cpu_ns);
         r.query_ns = work; // the handler's CPU demand, until the CPU phase starts
         if effect.delay_ns > 0 {
             // Injected waiting (a sleep, a slow synchronous call) holds the worker, not a core.
@@ -156,6 +157,12 @@ impl WebModel {
             if cache.bypass {
                 r.bypassed = true;
                 self.acquire_connection(core, id);
+                return;
+            }
+            if cache.local_hit {
+                // Answered from the instance's own memory: no hop to the shared cache.
+                r.cache_hit = true;
+                self.respond(core, id, None, true);
                 return;
             }
             if effect.fail_status.is_some() {

@@ -90,7 +90,9 @@ impl Uplink {
                 done: None,
             };
         };
-        let bytes = self.response_bytes[e];
+        let bytes = net
+            .response_bytes
+            .map_or(self.response_bytes[e], |b| b as f64);
         let sending = self.link.send(core.now, bytes, rate);
         let ids = *self.ids.get_or_insert_with(|| {
             let m = &mut core.metrics;

@@ -20,7 +20,11 @@ impl WebModel {
         let hop = Hop::new(Component::Network, r.instance, ENDPOINTS[e]);
         let effect = self.strike(core, hop, r.seq);
         let sent = self.uplink.send(core, &r, &effect);
-        self.billing.response(self.billing.payload(e));
+        let bytes = effect
+            .network()
+            .response_bytes
+            .map_or(self.billing.payload(e), |b| b as f64);
+        self.billing.response(bytes);
         let rr = &mut self.reqs[id as usize];
         rr.sent = true;
         rr.truncated |= sent.truncated;
