@@ -8,6 +8,8 @@ pub mod cost {
     pub mod cold_start;
     pub mod data_transfer_costs;
     pub mod over_provisioned_resources;
+    pub mod oversized_response;
+    pub mod uncompressed_payload;
 }
 
 pub mod errors {
@@ -202,4 +204,6 @@ pub static ALL: &[&ScenarioMeta] = &[
     &performance::eager_vs_lazy_loading::META,
     &performance::pagination_strategies::META,
     &performance::caching_layers::META,
+    &cost::oversized_response::META,
+    &cost::uncompressed_payload::META,
 ];

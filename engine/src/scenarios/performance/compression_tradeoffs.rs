@@ -51,7 +51,7 @@ const SIDES: [&str; 4] = ["none", "gzip", "zstd", "lz4"];
 const CODECS: [(f64, f64); 4] = [(1.0, 0.0), (2.743, 95.0), (2.887, 510.0), (2.101, 700.0)];
 const PRODUCT: &str = "GET /product";
 
-const RATIO: MetricSpec = MetricSpec::gauge(
+pub const RATIO: MetricSpec = MetricSpec::gauge(
     "compression_ratio",
     "Uncompressed over compressed size of product responses, for the codec in use (0 for the others).",
     &["codec"],
