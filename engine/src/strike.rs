@@ -155,6 +155,9 @@ pub struct LinkFault {
     /// The far end is in another region: the bytes that cross are billed as
     /// inter-region transfer (not between zones). Changes no timing by itself.
     pub inter_region: bool,
+    /// The payloads crossing are this multiple of their usual size (another
+    /// serialization of the same data); 0 = unchanged. Billed bytes follow it.
+    pub payload_factor: f64,
 }
 
 impl LinkFault {
@@ -163,6 +166,7 @@ impl LinkFault {
         jitter_ns: 0,
         loss: 0.0,
         inter_region: false,
+        payload_factor: 0.0,
     };
 
     pub fn is_none(&self) -> bool {
@@ -850,6 +854,11 @@ impl NetworkEffect {
         // Independent losses: an exchange gets through only if it survives both.
         self.link.loss = 1.0 - (1.0 - self.link.loss) * (1.0 - other.link.loss);
         self.link.inter_region |= other.link.inter_region;
+        self.link.payload_factor = match (self.link.payload_factor, other.link.payload_factor) {
+            (a, 0.0) => a,
+            (0.0, b) => b,
+            (a, b) => a * b,
+        };
         first(&mut self.dns, other.dns);
         first(&mut self.response_bytes, other.response_bytes);
     }

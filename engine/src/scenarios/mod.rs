@@ -7,6 +7,7 @@ pub mod cost {
     //! Scenarios about what a system costs: money spent on what is provisioned and what moves.
     pub mod cold_start;
     pub mod data_transfer_costs;
+    pub mod inefficient_serialization;
     pub mod over_provisioned_resources;
     pub mod oversized_response;
     pub mod uncompressed_payload;
@@ -206,4 +207,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &performance::caching_layers::META,
     &cost::oversized_response::META,
     &cost::uncompressed_payload::META,
+    &cost::inefficient_serialization::META,
 ];

@@ -122,7 +122,7 @@ impl Scenario for NetworkDegradation {
             } else {
                 params.f64("loss")
             },
-            inter_region: false,
+            ..LinkFault::NONE
         };
         self.share = params.f64("share_affected");
     }

@@ -14,7 +14,7 @@
 //! request and answer); requests to the service and headers are left out.
 
 use crate::params::ParamSet;
-use crate::scenario::Edge;
+use crate::scenario::{Edge, LinkFault};
 use crate::systems::cost::{CostMeter, Usage};
 use crate::systems::Core;
 
@@ -68,13 +68,19 @@ impl Billing {
         self.payload[endpoint]
     }
 
-    /// An exchange across `edge` from `instance` for `endpoint`: bytes between zones,
-    /// between regions (`inter_region`: a scenario put the far end in another region),
-    /// or through the NAT gateway.
+    /// An exchange across `edge` from `instance` for `endpoint`, with what scenarios do
+    /// to the link (`fault`: the far end in another region, payloads of another size):
+    /// bytes between zones, between regions, or through the NAT gateway.
     #[inline]
-    pub fn crossed(&mut self, edge: Edge, instance: u32, endpoint: usize, inter_region: bool) {
-        if inter_region && edge != Edge::ApiPayment {
-            self.moved.inter_region_bytes += self.payload[endpoint];
+    pub fn crossed(&mut self, edge: Edge, instance: u32, endpoint: usize, fault: &LinkFault) {
+        let factor = if fault.payload_factor > 0.0 {
+            fault.payload_factor
+        } else {
+            1.0
+        };
+        let payload = self.payload[endpoint] * factor;
+        if fault.inter_region && edge != Edge::ApiPayment {
+            self.moved.inter_region_bytes += payload;
             return;
         }
         let backend_zone = match edge {
@@ -87,7 +93,7 @@ impl Billing {
             _ => return,
         };
         if self.zone(instance) != backend_zone {
-            self.moved.inter_az_bytes += self.payload[endpoint];
+            self.moved.inter_az_bytes += payload;
         }
     }
 

@@ -38,7 +38,7 @@ impl WebModel {
             edge,
             instance,
             usize::from(endpoint == ENDPOINTS[1]),
-            fault.inter_region,
+            &fault,
         );
         self.cross_with(core, edge, instance, &fault, Some(seq))
     }
