@@ -248,6 +248,9 @@ pub struct LoadBalancerEffect {
     /// key — sends an extra open-loop stream of requests at this rate into the load
     /// balancer; 0 = none. Flooders of several scenarios add up.
     pub flood_rps: f64,
+    /// What that stream's calls are labelled in `client_class_requests_total{client}`
+    /// and `rate_limited_total{client}` (`None`: "flooder"): a scraper, pollers…
+    pub flood_client: Option<&'static str>,
 }
 
 /// At a service hop (the request handler on an instance).
@@ -755,10 +758,14 @@ impl ClientEffect {
 }
 
 impl LoadBalancerEffect {
-    pub const NONE: LoadBalancerEffect = LoadBalancerEffect { flood_rps: 0.0 };
+    pub const NONE: LoadBalancerEffect = LoadBalancerEffect {
+        flood_rps: 0.0,
+        flood_client: None,
+    };
 
     fn merge_in(&mut self, other: &LoadBalancerEffect) {
         self.flood_rps += other.flood_rps;
+        first(&mut self.flood_client, other.flood_client);
     }
 }
 

@@ -11,6 +11,7 @@ pub mod cost {
     pub mod over_provisioned_resources;
     pub mod oversized_response;
     pub mod uncompressed_payload;
+    pub mod unnecessary_polling;
 }
 
 pub mod errors {
@@ -208,4 +209,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &cost::oversized_response::META,
     &cost::uncompressed_payload::META,
     &cost::inefficient_serialization::META,
+    &cost::unnecessary_polling::META,
 ];

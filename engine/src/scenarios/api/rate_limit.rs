@@ -191,6 +191,7 @@ impl Scenario for RateLimit {
             Component::LoadBalancer => {
                 return Effect::on_load_balancer(LoadBalancerEffect {
                     flood_rps: self.flood_rps,
+                    ..LoadBalancerEffect::NONE
                 })
             }
             _ => {}

@@ -25,7 +25,8 @@ use crate::rng::Xoshiro256PlusPlus as Rng;
 use crate::systems::Core;
 use crate::time::{secs_to_ns, Nanos};
 
-/// Client classes as metric labels, indexed by `usize::from(is_flooder)`.
+/// Client classes as metric labels, indexed by `usize::from(is_flooder)`; a scenario
+/// may name the stream otherwise (`LoadBalancerEffect::flood_client`).
 pub(super) const CLASSES: [&str; 2] = ["others", "flooder"];
 const OUTCOMES: [&str; 3] = ["success", "error", "timeout"];
 
@@ -41,6 +42,8 @@ pub(super) struct Flood {
     running: bool,
     rng: Rng,
     ids: Option<ClassIds>,
+    /// The labels of the two classes: the first stream's name stays for the run.
+    pub(super) labels: [&'static str; 2],
 }
 
 impl Flood {
@@ -50,23 +53,32 @@ impl Flood {
             running: false,
             rng,
             ids: None,
+            labels: CLASSES,
         }
     }
 
-    fn register(m: &mut Registry) -> ClassIds {
+    fn register(m: &mut Registry, labels: [&'static str; 2]) -> ClassIds {
         ClassIds {
-            outcomes: CLASSES.map(|c| OUTCOMES.map(|o| m.counter(&CLIENT_CLASS_REQUESTS, &[c, o]))),
-            duration: CLASSES.map(|c| m.histogram(&CLIENT_CLASS_DURATION, &[c])),
+            outcomes: labels.map(|c| OUTCOMES.map(|o| m.counter(&CLIENT_CLASS_REQUESTS, &[c, o]))),
+            duration: labels.map(|c| m.histogram(&CLIENT_CLASS_DURATION, &[c])),
         }
     }
 
     /// The scenarios say the flood runs at `rate` calls a second now (0 = none). Returns
     /// when its first arrival is due when this starts its stream.
-    pub(super) fn set_rate(&mut self, core: &mut Core, rate: f64) -> Option<Nanos> {
+    pub(super) fn set_rate(
+        &mut self,
+        core: &mut Core,
+        rate: f64,
+        name: Option<&'static str>,
+    ) -> Option<Nanos> {
         self.rate = if rate.is_finite() { rate.max(0.0) } else { 0.0 };
         if self.rate > 0.0 {
             if self.ids.is_none() {
-                self.ids = Some(Flood::register(&mut core.metrics));
+                if let Some(name) = name {
+                    self.labels[1] = name;
+                }
+                self.ids = Some(Flood::register(&mut core.metrics, self.labels));
             }
             if !self.running {
                 self.running = true;

@@ -7,7 +7,7 @@
 
 use super::client::RetryPolicy;
 use super::request::{Call, Ev, Req, ENDPOINTS, NONE};
-use super::{flood, WebModel, QUEUE_LENGTH};
+use super::{WebModel, QUEUE_LENGTH};
 use crate::mitigations::rate_limiter;
 use crate::scenario::{Component, Edge, Hop, FLOOD_HOP};
 use crate::systems::Core;
@@ -145,7 +145,7 @@ impl WebModel {
                 let class = usize::from(self.is_flooder(client as u32));
                 let c = *self.lazy.rate_limited[class].get_or_insert_with(|| {
                     core.metrics
-                        .counter(&rate_limiter::RATE_LIMITED, &[flood::CLASSES[class]])
+                        .counter(&rate_limiter::RATE_LIMITED, &[self.flood.labels[class]])
                 });
                 core.metrics.inc(c);
                 self.respond(core, id, Some(429), false);
@@ -279,8 +279,8 @@ impl WebModel {
     /// Once per sample: asks the scenarios whether a client floods, and starts its stream.
     pub(super) fn flood_tick(&mut self, core: &mut Core) {
         let hop = Hop::new(Component::LoadBalancer, 0, FLOOD_HOP);
-        let rate = self.strike(core, hop, 0).load_balancer().flood_rps;
-        if let Some(first) = self.flood.set_rate(core, rate) {
+        let lb = *self.strike(core, hop, 0).load_balancer();
+        if let Some(first) = self.flood.set_rate(core, lb.flood_rps, lb.flood_client) {
             self.events.schedule(first, Ev::FloodArrival);
         }
     }
