@@ -7,6 +7,7 @@ pub mod cost {
     //! Scenarios about what a system costs: money spent on what is provisioned and what moves.
     pub mod cold_start;
     pub mod data_transfer_costs;
+    pub mod idle_connection;
     pub mod inefficient_serialization;
     pub mod over_provisioned_resources;
     pub mod oversized_response;
@@ -210,4 +211,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &cost::uncompressed_payload::META,
     &cost::inefficient_serialization::META,
     &cost::unnecessary_polling::META,
+    &cost::idle_connection::META,
 ];
