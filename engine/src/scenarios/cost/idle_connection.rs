@@ -51,11 +51,8 @@ const SERVER: MetricSpec = MetricSpec::gauge(
     "Connections open at the database server (each a server process).",
     &[],
 );
-const MAX: MetricSpec = MetricSpec::gauge(
-    "db_max_connections",
-    "The database's max_connections.",
-    &[],
-);
+const MAX: MetricSpec =
+    MetricSpec::gauge("db_max_connections", "The database's max_connections.", &[]);
 const MEMORY: MetricSpec = MetricSpec::gauge(
     "db_connection_memory_bytes",
     "Database memory the open connections hold (about 9.1 MB each).",

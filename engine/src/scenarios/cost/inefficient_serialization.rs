@@ -164,6 +164,9 @@ mod tests {
             60,
         );
         let ratio = inter_az(&proto) / inter_az(&off);
-        assert!((ratio - 1.0).abs() < 0.05, "back to the usual bytes: ×{ratio}");
+        assert!(
+            (ratio - 1.0).abs() < 0.05,
+            "back to the usual bytes: ×{ratio}"
+        );
     }
 }

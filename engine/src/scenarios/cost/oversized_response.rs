@@ -143,7 +143,10 @@ mod tests {
         // 230 KB per product response.
         let over = total(&on, "response_overfetch_bytes_total");
         let products = responses(&on, "GET /product", "200");
-        assert!((over / products - 230.0 * 1024.0).abs() < 1.0, "{over} / {products}");
+        assert!(
+            (over / products - 230.0 * 1024.0).abs() < 1.0,
+            "{over} / {products}"
+        );
     }
 
     #[test]

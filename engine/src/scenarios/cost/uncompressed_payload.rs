@@ -134,7 +134,12 @@ mod tests {
         let on = run(&config("web", 961, &["uncompressed-payload"], &[]), 30);
         assert_eq!(total_where(&on, "compression_ratio", "none"), 1.0);
         assert_eq!(total_where(&on, "compression_ratio", "gzip"), 0.0);
-        assert!(egress(&on) > 2.0 * egress(&off), "{} vs {}", egress(&on), egress(&off));
+        assert!(
+            egress(&on) > 2.0 * egress(&off),
+            "{} vs {}",
+            egress(&on),
+            egress(&off)
+        );
     }
 
     #[test]
