@@ -102,6 +102,7 @@ pub mod http {
 pub mod api {
     //! Scenarios at the edges between services: names, quotas, contracts.
     pub mod api_version_mismatch;
+    pub mod certificate_expiry;
     pub mod dns_resolution_failure;
     pub mod partial_response;
     pub mod rate_limit;
@@ -167,4 +168,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &event_sourcing::snapshot_corruption::META,
     &event_sourcing::duplicate_delivery::META,
     &event_sourcing::dual_write::META,
+    &api::certificate_expiry::META,
 ];
