@@ -45,8 +45,19 @@ pub mod resources {
     pub mod file_descriptor_leak;
     pub mod memory_leak;
     pub mod memory_pressure;
+    pub mod noisy_neighbour;
     pub mod resource_starvation;
     pub mod thread_pool_exhaustion;
+}
+
+pub mod reliability {
+    //! Scenarios of how a fleet fails as a whole: bad instances, bad pushes, herds, queues.
+    pub mod bad_config_push;
+    pub mod gray_failure;
+    pub mod hot_partition;
+    pub mod poison_message;
+    pub mod rebalance_storm;
+    pub mod thundering_herd_restart;
 }
 
 pub mod concurrency {
@@ -169,4 +180,11 @@ pub static ALL: &[&ScenarioMeta] = &[
     &event_sourcing::duplicate_delivery::META,
     &event_sourcing::dual_write::META,
     &api::certificate_expiry::META,
+    &reliability::gray_failure::META,
+    &reliability::bad_config_push::META,
+    &resources::noisy_neighbour::META,
+    &reliability::poison_message::META,
+    &reliability::rebalance_storm::META,
+    &reliability::hot_partition::META,
+    &reliability::thundering_herd_restart::META,
 ];

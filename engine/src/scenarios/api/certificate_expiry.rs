@@ -210,15 +210,17 @@ mod tests {
             .collect();
         let mean = late.iter().sum::<f64>() / late.len() as f64;
         // Orders are a fifth of the traffic: the error rate jumps to about 20 %.
-        assert!((0.15..0.25).contains(&mean), "error rate after expiry {mean}");
+        assert!(
+            (0.15..0.25).contains(&mean),
+            "error rate after expiry {mean}"
+        );
         assert_eq!(failed_responses(&on, "GET /product"), 0.0);
     }
 
     #[test]
     fn mitigation_reduces_symptom() {
-        let run_with = |sets: &[(&str, &str)]| {
-            run(&config("web", 2103, &["certificate-expiry"], sets), 60)
-        };
+        let run_with =
+            |sets: &[(&str, &str)]| run(&config("web", 2103, &["certificate-expiry"], sets), 60);
         let expired = run_with(&[]);
         let renewed = run_with(&[("certificate-expiry.auto_renew", "true")]);
         let off = run(&config("web", 2103, &[], &[]), 60);
