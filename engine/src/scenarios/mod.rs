@@ -33,6 +33,7 @@ pub mod database {
     pub mod missing_index;
     pub mod n_plus_one_query;
     pub mod slow_db_query;
+    pub mod split_brain;
 }
 
 pub mod resources {
@@ -187,4 +188,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &reliability::rebalance_storm::META,
     &reliability::hot_partition::META,
     &reliability::thundering_herd_restart::META,
+    &database::split_brain::META,
 ];
