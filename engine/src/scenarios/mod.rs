@@ -88,6 +88,7 @@ pub mod caching {
 pub mod network {
     //! Scenarios in the network between parts.
     pub mod clock_skew;
+    pub mod cross_zone_outage;
     pub mod network_degradation;
     pub mod network_partition;
 }
@@ -189,4 +190,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &reliability::hot_partition::META,
     &reliability::thundering_herd_restart::META,
     &database::split_brain::META,
+    &network::cross_zone_outage::META,
 ];

@@ -235,7 +235,10 @@ mod tests {
             failed_responses(&on, "POST /order"),
             failed_responses(&off, "POST /order")
         );
-        assert_eq!(client_outcomes(&on, "error"), client_outcomes(&off, "error"));
+        assert_eq!(
+            client_outcomes(&on, "error"),
+            client_outcomes(&off, "error")
+        );
     }
 
     #[test]
