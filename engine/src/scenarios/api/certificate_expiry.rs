@@ -4,10 +4,11 @@
 //! certificate, which expires `expires_in_s` after the scenario starts. Nobody renewed
 //! it (the renewal job was never set up, its credentials rotated, the calendar reminder
 //! went to someone who left). Until that instant nothing at all is wrong: no latency, no
-//! errors, no warning in the golden signals. At the instant, every new TLS handshake is
-//! refused by the provider (`certificate expired`), so every payment call fails at once
-//! with a 502 and every `POST /order` with it: a cliff from 0 % to 100 % of orders
-//! failing, while product reads stay perfectly healthy. The only warning, before, was a
+//! errors, no warning in the golden signals. At the instant the provider refuses every
+//! handshake (`certificate expired`); the lab counts each payment call as a handshake,
+//! so every payment call fails at once with a 502 and every `POST /order` with it: a
+//! cliff from 0 % to 100 % of orders failing, while product reads stay perfectly
+//! healthy. The only warning, before, was a
 //! gauge counting down to zero.
 //!
 //! ```text
@@ -34,8 +35,8 @@
 //! renewing when a third of the certificate's `lifetime_s` is left, so the gauge never
 //! gets near zero and no handshake fails. Alert on the expiry gauge, not on errors
 //! (errors only arrive when it is too late). Once expired, the fix is a new certificate
-//! deployed everywhere; no retry, timeout or breaker makes a refused handshake succeed
-//! (a breaker only fails the orders faster). No switch of the lab fixes it.
+//! deployed everywhere; no retry, timeout or breaker makes a refused handshake
+//! succeed. No switch of the lab fixes it.
 //!
 //! Where the numbers come from: certificates from Let's Encrypt live 90 days, and
 //! cert-manager renews a certificate when a third of its lifetime remains unless told

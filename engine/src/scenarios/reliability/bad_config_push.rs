@@ -26,8 +26,8 @@
 //! error share with `abort_error_ratio` and rolls it back automatically when worse, so
 //! only the canary's share of the traffic, for the bake time, ever saw the bad config
 //! (with the defaults, about 4 % of the errors a push to all causes in a minute). Keep
-//! the previous config one command away, and validate configs before pushing. No mitigation switch
-//! of the lab stages a rollout: `rollout` is the fix.
+//! the previous config one command away, and validate configs before pushing. No
+//! mitigation switch of the lab stages a rollout: `rollout` is the fix.
 //!
 //! Where the numbers come from: Google SRE book, ch. 8 ("Release Engineering") and the
 //! SRE workbook, ch. 16 ("Canarying Releases"), on treating configuration as code and

@@ -266,5 +266,12 @@ mod tests {
             ejected < shallow * 0.2,
             "client errors {shallow} → {ejected} with outlier detection"
         );
+        // Retries hide most of it: a retry probably lands on a healthy instance.
+        let cfg = config("web", 2113, &["gray-failure", "retry-backoff"], &[]);
+        let retried = client_outcomes(&run(&cfg, 60), "error");
+        assert!(
+            retried < shallow * 0.2,
+            "client errors {shallow} → {retried} with retries"
+        );
     }
 }

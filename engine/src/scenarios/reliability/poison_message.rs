@@ -148,7 +148,7 @@ impl Scenario for PoisonMessage {
             cx.logs.push(LogRecord {
                 t_ns: cx.now,
                 level: Level::Error,
-                service: "consumer",
+                service: "mq",
                 message: "message processing failed, redelivering",
                 fields: vec![
                     ("partition", hop.instance.to_string()),

@@ -6,7 +6,9 @@
 //! re-sends a callback it has not seen acknowledged within its timeout.
 //!
 //! The queue runs when `message_queue` is on, or from the first event a scenario's
-//! producer sends (`QueueEffect::partition`) or the first callback.
+//! producer sends or starts it for (`QueueEffect::partition`, `QueueEffect::start`) or
+//! the first callback. A consumer's attempt a scenario fails (`QueueEffect::redeliver`)
+//! puts its message back at the head of the partition, to be taken again.
 //!
 //! This file is the queue's state and behaviour; `messaging.rs` publishes, consumes and
 //! delivers callbacks on the request path (scenarios asked, events scheduled).
