@@ -74,9 +74,9 @@ pub static META: ScenarioMeta = ScenarioMeta {
             "attempt_ms",
             "ms",
             500.0,
-            0.0,
+            1.0,
             600_000.0,
-            "How long one failed attempt at the poison message takes.",
+            "How long one failed attempt at the poison message takes (at least 1 ms: a retry is never free).",
         ),
         ParamSpec::int(
             "max_deliveries",

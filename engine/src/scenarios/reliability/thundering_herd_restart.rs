@@ -77,7 +77,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
             "clients",
             10_000,
             0,
-            10_000_000,
+            1_000_000,
             "Clients that reconnect after the restart (the scenario's start).",
         ),
         ParamSpec::float(
