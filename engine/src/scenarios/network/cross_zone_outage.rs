@@ -8,7 +8,7 @@
 //! the capacity. What was not: the database's read replica also lives in zone a
 //! (`replica_in_zone` on). The surviving instances, healthy and in rotation, send every
 //! product read that misses the cache to a replica that is gone; each waits for the
-//! connect timeout (1 s), holding its worker, and fails with 504. A few dozen such reads
+//! connect timeout (1 s), holding its worker, and fails with 504. Sixteen such reads in
 //! a second hold all 16 workers of an instance, its accept queue fills, and everything
 //! else is refused with 503: the zone that did not fail collapses through its
 //! dependency on the one that did, and nearly every request fails.
