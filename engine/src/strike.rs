@@ -359,6 +359,11 @@ pub struct QueueEffect {
     /// (Producer) send the event to this partition instead of the one its key maps to. A
     /// system whose queue is off starts it.
     pub partition: Option<u32>,
+    /// (Producer) a system whose queue is off starts it (the scenario needs one).
+    pub start: bool,
+    /// (Consumer) processing this message fails: it goes back to the head of its
+    /// partition and the consumer takes it again when this attempt ends (redelivery).
+    pub redeliver: bool,
 }
 
 /// At a projection hop (applying one event).
@@ -393,6 +398,11 @@ impl ProjectionEffect {
 /// The endpoint of the load-balancer hop a system strikes once per sample to ask whether
 /// a client floods it (`LoadBalancerEffect::flood_rps`); no request is behind it.
 pub const FLOOD_HOP: &str = "flood";
+
+/// The endpoint of the load-balancer hop a system strikes at each health check of an
+/// instance (`Hop::instance`); no request is behind it. A `fail_status` fails the check:
+/// the load balancer takes the instance out of rotation until a check passes.
+pub const HEALTH_HOP: &str = "health_check";
 
 /// What `Scenarios::strike` returns: the active scenarios' combined effect, or nothing
 /// when no scenario is active at the hop. It reads as an `Effect` (`Effect::NONE` when
@@ -884,9 +894,15 @@ impl DiskEffect {
 }
 
 impl QueueEffect {
-    pub const NONE: QueueEffect = QueueEffect { partition: None };
+    pub const NONE: QueueEffect = QueueEffect {
+        partition: None,
+        start: false,
+        redeliver: false,
+    };
 
     fn merge_in(&mut self, other: &QueueEffect) {
         first(&mut self.partition, other.partition);
+        self.start |= other.start;
+        self.redeliver |= other.redeliver;
     }
 }

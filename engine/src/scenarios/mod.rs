@@ -45,6 +45,7 @@ pub mod database {
     pub mod missing_index;
     pub mod n_plus_one_query;
     pub mod slow_db_query;
+    pub mod split_brain;
 }
 
 pub mod resources {
@@ -57,8 +58,19 @@ pub mod resources {
     pub mod file_descriptor_leak;
     pub mod memory_leak;
     pub mod memory_pressure;
+    pub mod noisy_neighbour;
     pub mod resource_starvation;
     pub mod thread_pool_exhaustion;
+}
+
+pub mod reliability {
+    //! Scenarios of how a fleet fails as a whole: bad instances, bad pushes, herds, queues.
+    pub mod bad_config_push;
+    pub mod gray_failure;
+    pub mod hot_partition;
+    pub mod poison_message;
+    pub mod rebalance_storm;
+    pub mod thundering_herd_restart;
 }
 
 pub mod concurrency {
@@ -88,6 +100,7 @@ pub mod caching {
 pub mod network {
     //! Scenarios in the network between parts.
     pub mod clock_skew;
+    pub mod cross_zone_outage;
     pub mod network_degradation;
     pub mod network_partition;
 }
@@ -114,6 +127,7 @@ pub mod http {
 pub mod api {
     //! Scenarios at the edges between services: names, quotas, contracts.
     pub mod api_version_mismatch;
+    pub mod certificate_expiry;
     pub mod dns_resolution_failure;
     pub mod partial_response;
     pub mod rate_limit;
@@ -212,4 +226,14 @@ pub static ALL: &[&ScenarioMeta] = &[
     &cost::inefficient_serialization::META,
     &cost::unnecessary_polling::META,
     &cost::idle_connection::META,
+    &api::certificate_expiry::META,
+    &reliability::gray_failure::META,
+    &reliability::bad_config_push::META,
+    &resources::noisy_neighbour::META,
+    &reliability::poison_message::META,
+    &reliability::rebalance_storm::META,
+    &reliability::hot_partition::META,
+    &reliability::thundering_herd_restart::META,
+    &database::split_brain::META,
+    &network::cross_zone_outage::META,
 ];

@@ -89,6 +89,7 @@ impl Scenario for EventOrderingViolation {
         }
         Effect::on_queue(QueueEffect {
             partition: u32::try_from(cx.rng.below(1 << 16)).ok(),
+            ..QueueEffect::NONE
         })
     }
 }

@@ -6,6 +6,7 @@ use super::fleet::Memory;
 use super::metrics::{DB_POOL_LEAKED, OUT_OF_MEMORY, RESOURCE_QUEUE_DEPTH, RESOURCE_WAIT};
 use super::request::Ev;
 use super::WebModel;
+use crate::scenario::{Component, Hop, HEALTH_HOP};
 use crate::systems::Core;
 
 impl WebModel {
@@ -24,6 +25,13 @@ impl WebModel {
     pub(super) fn restart(&mut self, core: &mut Core, i: usize) {
         self.fleet.restart(core, i);
         self.dns.forget(i);
+    }
+
+    /// What the scenarios do to the load balancer's health check of instance `i`: a
+    /// status fails it.
+    fn health_check_struck(&mut self, core: &mut Core, i: usize) -> Option<u16> {
+        let hop = Hop::new(Component::LoadBalancer, i as u32, HEALTH_HOP);
+        self.strike(core, hop, 0).fail_status
     }
 
     /// Booted instances join the fleet.
@@ -84,8 +92,11 @@ impl WebModel {
         self.fleet.set_leaked(core, leaked_total);
         if self.fleet.health_check_due(core.now) {
             for i in 0..self.fleet.instances.len() {
-                // A check lost on the load balancer's link to the instance fails too.
-                let up = self.fleet.instances[i].up && self.health_check_passes(core, i);
+                // A check lost on the load balancer's link to the instance fails too, and
+                // so does one a scenario fails (an outlier ejected, a deep check failing).
+                let up = self.fleet.instances[i].up
+                    && self.health_check_passes(core, i)
+                    && self.health_check_struck(core, i).is_none();
                 self.fleet.instances[i].healthy_in_lb = up;
             }
         }

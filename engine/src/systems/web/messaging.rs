@@ -19,8 +19,9 @@ impl WebModel {
             key: Some(r.key),
             ..Hop::new(Component::Queue, 0, ENDPOINTS[1])
         };
-        let to = self.strike(core, hop, r.seq).queue().partition;
-        if !self.mq.is_on() && to.is_none() {
+        let q = *self.strike(core, hop, r.seq).queue();
+        let to = q.partition;
+        if !self.mq.is_on() && to.is_none() && !q.start {
             return;
         }
         self.mq.start(core);
@@ -38,6 +39,9 @@ impl WebModel {
         };
         let hop = Hop::new(Component::Queue, partition as u32, "consume");
         let effect = self.strike(core, hop, key);
+        if effect.queue().redeliver {
+            self.mq.fail_current(partition);
+        }
         let work = self.mq.consume_time(effect.work_factor, effect.delay_ns);
         self.events.schedule(
             core.now + work,
@@ -52,7 +56,7 @@ impl WebModel {
             return;
         };
         match consumed {
-            Consumed::Fine => {}
+            Consumed::Fine | Consumed::Redelivered => {}
             Consumed::OutOfOrder => self.db.anomaly(core, Anomaly::OutOfOrder, 1.0),
             Consumed::Duplicate => self.db.anomaly(core, Anomaly::DuplicateDelivery, 1.0),
         }

@@ -6,7 +6,9 @@
 //! re-sends a callback it has not seen acknowledged within its timeout.
 //!
 //! The queue runs when `message_queue` is on, or from the first event a scenario's
-//! producer sends (`QueueEffect::partition`) or the first callback.
+//! producer sends or starts it for (`QueueEffect::partition`, `QueueEffect::start`) or
+//! the first callback. A consumer's attempt a scenario fails (`QueueEffect::redeliver`)
+//! puts its message back at the head of the partition, to be taken again.
 //!
 //! This file is the queue's state and behaviour; `messaging.rs` publishes, consumes and
 //! delivers callbacks on the request path (scenarios asked, events scheduled).
@@ -42,6 +44,8 @@ struct Msg {
 struct Partition {
     queue: VecDeque<Msg>,
     current: Option<Msg>,
+    /// Processing `current` fails: it goes back to the head when the attempt ends.
+    failed: bool,
     lag: GaugeId,
 }
 
@@ -71,6 +75,8 @@ pub(super) enum Consumed {
     OutOfOrder,
     /// A callback processed again.
     Duplicate,
+    /// Processing failed: the message is back at the head of its partition.
+    Redelivered,
 }
 
 /// One copy of a callback on its way: its slot's generation, which attempt it is, and
@@ -153,6 +159,7 @@ impl MessageQueue {
             .map(|i| Partition {
                 queue: VecDeque::new(),
                 current: None,
+                failed: false,
                 lag: m.gauge(&MQ_LAG, &[&i.to_string()]),
             })
             .collect();
@@ -225,13 +232,23 @@ impl MessageQueue {
         secs_to_ns(self.consume.sample(&mut self.rng) * work_factor) + delay_ns
     }
 
+    /// Processing the message the consumer of `partition` holds fails: when the attempt
+    /// ends, the message goes back to the head of the partition.
+    pub(super) fn fail_current(&mut self, partition: usize) {
+        if let Some(p) = self.partitions.get_mut(partition) {
+            p.failed = p.current.is_some();
+        }
+    }
+
     /// The consumer of `partition` finished its message: None when it had none, else
     /// what the message turned out to be.
     pub(super) fn finish(&mut self, core: &mut Core, partition: usize) -> Option<Consumed> {
-        let msg = self
-            .partitions
-            .get_mut(partition)
-            .and_then(|p| p.current.take())?;
+        let p = self.partitions.get_mut(partition)?;
+        let msg = p.current.take()?;
+        if std::mem::take(&mut p.failed) {
+            p.queue.push_front(msg);
+            return Some(Consumed::Redelivered);
+        }
         if let Some(ids) = &self.ids {
             core.metrics
                 .observe(ids.age, ns_to_secs(core.now - msg.published));
