@@ -15,11 +15,15 @@
 //! ```
 //!
 //! With the `functions` system's defaults (5 requests/s, a burst of ten times that for
-//! 5 s every minute, python, a 10 MB package), the bursts start new instances: a
-//! cold start is about 1.8 s instead of 0.3 s, and the init is billed as duration.
+//! 10 s every 10 minutes, python, a 10 MB package), each burst starts new instances: a
+//! cold start is about 1.8 s instead of 0.3 s, and the init is billed as duration. Over
+//! fifteen minutes of the default run the p99.9 goes from 0.42 s to 1.89 s while the
+//! median stays at 37 ms, and there are 24 cold starts instead of 14 (while the first
+//! environments of a burst initialise, more requests start more of them).
 //!
 //! ## What to look at
-//! - `http_request_duration_seconds`: p50 unchanged, p99 at the init time.
+//! - `http_request_duration_seconds`: p50 unchanged, the far tail (p99.9) at the init
+//!   time.
 //! - `function_init_duration_seconds` and `function_cold_starts_total`.
 //! - Traces of slow requests: an `init` span under the request, and the attribute
 //!   `faas.coldstart=true`.
