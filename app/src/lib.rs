@@ -97,37 +97,39 @@ pub fn App() -> impl IntoView {
                 "A simulated service under load, running in your browser. Change its parameters, "
                 "switch a fault on, and watch the golden signals move."
             </p>
-            <nav class="site-nav" aria-label="Pages">
-                <a
-                    href="./"
-                    data-testid="nav-lab"
-                    aria-current=move || in_lab().then_some("page")
-                    on:click=nav(url_state::View::Lab)
-                >
-                    "Lab"
-                </a>
-                <a
-                    href="?view=catalog"
-                    data-testid="nav-catalog"
-                    aria-current=move || in_catalog().then_some("page")
-                    on:click=nav(url_state::View::Catalog(None))
-                >
-                    "Catalogue"
-                </a>
-                <a
-                    href="?view=gameday"
-                    data-testid="nav-gameday"
-                    aria-current=move || gameday_item().is_some().then_some("page")
-                    on:click=nav(url_state::View::Gameday(None))
-                >
-                    "Game day"
-                </a>
-            </nav>
-            // An embed of a game day would carry its hidden faults.
-            <Show when=move || gameday_item().is_none()>
-                <EmbedButton />
-            </Show>
-            <ThemeSelect />
+            <div class="site-tools">
+                <nav class="site-nav" aria-label="Pages">
+                    <a
+                        href="./"
+                        data-testid="nav-lab"
+                        aria-current=move || in_lab().then_some("page")
+                        on:click=nav(url_state::View::Lab)
+                    >
+                        "Lab"
+                    </a>
+                    <a
+                        href="?view=catalog"
+                        data-testid="nav-catalog"
+                        aria-current=move || in_catalog().then_some("page")
+                        on:click=nav(url_state::View::Catalog(None))
+                    >
+                        "Catalogue"
+                    </a>
+                    <a
+                        href="?view=gameday"
+                        data-testid="nav-gameday"
+                        aria-current=move || gameday_item().is_some().then_some("page")
+                        on:click=nav(url_state::View::Gameday(None))
+                    >
+                        "Game day"
+                    </a>
+                </nav>
+                // An embed of a game day would carry its hidden faults.
+                <Show when=move || gameday_item().is_none()>
+                    <EmbedButton />
+                </Show>
+                <ThemeSelect />
+            </div>
         </header>
         {move || gameday_item().map(|item| view! {
             <RunControls />
