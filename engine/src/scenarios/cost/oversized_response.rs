@@ -16,7 +16,8 @@
 //!
 //! ## What to look at
 //! - The cost panel: `cost_rate_dollars_per_hour{resource="internet_egress"}` and
-//!   `{resource="load_balancer"}` (its capacity units count processed bytes).
+//!   `cost_rate_dollars_per_hour{resource="load_balancer"}` (its capacity units count
+//!   processed bytes).
 //! - `response_overfetch_bytes_total{endpoint}`: bytes sent that the client did not use.
 //! - `network_transfer_bytes_total{path="internet"}` per request: bytes per response.
 //!

@@ -29,8 +29,9 @@
 //! - `compression_ratio{codec}` (the codec in use; the others at 0) and
 //!   `compression_output_bytes_total{codec}`: bytes sent per codec.
 //! - `compression_cpu_seconds_total{codec}`: the CPU price of those bytes.
-//! - `network_link_utilization_ratio`, `http_request_duration_seconds{endpoint="GET
-//!   /product"}`: a saturated link uncompressed, a relaxed one compressed.
+//! - `network_link_utilization_ratio`, and
+//!   `http_request_duration_seconds_bucket{endpoint="GET /product"}`: a saturated link
+//!   uncompressed, a relaxed one compressed.
 //!
 //! ## How to fix it
 //! On a link that is the bottleneck compress, with a fast codec (zstd, or lz4 when CPU is
