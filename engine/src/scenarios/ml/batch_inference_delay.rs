@@ -103,7 +103,8 @@ mod tests {
     }
 
     #[test]
-    fn continuous_batching_has_no_window_to_wait_for() {
+    // continuous batching has no window to wait for
+    fn mitigation_reduces_symptom() {
         let on = run(&config("inference", 1203, &[ID], &[]), 30);
         let cont = run(
             &config("inference", 1203, &[ID], &[("batching", "continuous")]),

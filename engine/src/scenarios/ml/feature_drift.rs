@@ -115,7 +115,8 @@ mod tests {
     }
 
     #[test]
-    fn retraining_resets_the_drift() {
+    // retraining resets the drift
+    fn mitigation_reduces_symptom() {
         let on = run(&config("inference", 1803, &[ID], &[]), 90);
         let re = run(
             &config("inference", 1803, &[ID], &[("retrain_every_s", "15")]),

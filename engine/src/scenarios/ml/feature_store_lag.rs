@@ -101,7 +101,8 @@ mod tests {
     }
 
     #[test]
-    fn a_feature_ttl_keeps_quality_at_a_latency_cost() {
+    // a feature ttl keeps quality at a latency cost
+    fn mitigation_reduces_symptom() {
         let on = run(&config("inference", 1603, &[ID], &[]), 90);
         let ttl = run(
             &config("inference", 1603, &[ID], &[("feature_ttl_s", "30")]),

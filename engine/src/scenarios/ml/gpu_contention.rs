@@ -122,7 +122,8 @@ mod tests {
     }
 
     #[test]
-    fn mig_isolation_bounds_the_tail() {
+    // mig isolation bounds the tail
+    fn mitigation_reduces_symptom() {
         let shared = run(&config("inference", 1503, &[ID], &[]), 45);
         let mig = run(
             &config(

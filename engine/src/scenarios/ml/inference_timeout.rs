@@ -121,7 +121,8 @@ mod tests {
     }
 
     #[test]
-    fn continuous_batching_lets_short_requests_through() {
+    // continuous batching lets short requests through
+    fn mitigation_reduces_symptom() {
         let on = run(&config("inference", 1303, &[ID], &[]), 40);
         let cont = run(
             &config("inference", 1303, &[ID], &[("batching", "continuous")]),

@@ -118,7 +118,8 @@ mod tests {
     }
 
     #[test]
-    fn admitting_by_memory_stops_the_errors() {
+    // admitting by memory stops the errors
+    fn mitigation_reduces_symptom() {
         let on = run(&config("inference", 1403, &[ID], &[]), 30);
         let cont = run(
             &config("inference", 1403, &[ID], &[("batching", "continuous")]),

@@ -115,7 +115,8 @@ mod tests {
     }
 
     #[test]
-    fn preloading_the_successor_removes_it() {
+    // preloading the successor removes it
+    fn mitigation_reduces_symptom() {
         let on = run(&config("inference", 1103, &[ID], &[]), 40);
         let pre = run(
             &config("inference", 1103, &[ID], &[("preload", "true")]),

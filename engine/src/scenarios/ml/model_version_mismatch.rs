@@ -110,7 +110,8 @@ mod tests {
     }
 
     #[test]
-    fn version_routing_restores_quality() {
+    // version routing restores quality
+    fn mitigation_reduces_symptom() {
         let off = run(&config("inference", 1703, &[], &[]), 30);
         let on = run(&config("inference", 1703, &[ID], &[]), 30);
         let routed = run(
