@@ -7,7 +7,7 @@
 //! defaults. Meanwhile the router sends everything to the workers left; at 160
 //! requests/s on two of four workers, each gets what one worker's largest batches
 //! can barely serve, so the batchers' queues grow and latency climbs until the
-//! successors are ready.
+//! successors are ready: in a 40 s run p99 goes from about 0.1 s to about 0.66 s.
 //!
 //! ```text
 //!   t=0 health check fails ─▶ gpu-0, gpu-1: load 14 GB @ 0.5 GB/s ─ 28 s ─▶ serving
@@ -101,7 +101,7 @@ mod tests {
         let load = quantile_all(&on, "model_load_seconds", 0.5);
         assert!((20.0..35.0).contains(&load), "load {load}");
         let loading = series_values(&on, "inference_workers", "loading");
-        assert!(loading.iter().any(|&n| n == 2.0), "{loading:?}");
+        assert!(loading.contains(&2.0), "{loading:?}");
     }
 
     #[test]
