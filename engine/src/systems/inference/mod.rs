@@ -56,12 +56,15 @@
 //! - `model_version{worker}`, `model_drift_score` and `prediction_quality`: quality can
 //!   fall while the golden signals look fine.
 
+mod diagram;
+mod metrics;
+
+pub use diagram::DIAGRAM;
+pub use metrics::*;
+
 use super::{common, Core, Model, SystemMeta, UtilizationMeter};
-use crate::diagram::{
-    all, pct, read_service, secs, Diagram, EdgeSpec, NodeSpec, Options, Readings, Verdict,
-};
 use crate::golden::{GoldenSeries, Signal};
-use crate::metrics::{CounterId, GaugeId, HistogramId, MetricSpec, LATENCY_BUCKETS};
+use crate::metrics::{CounterId, GaugeId, HistogramId};
 use crate::params::{ParamSet, ParamSpec};
 use crate::rng::Xoshiro256PlusPlus as Rng;
 use crate::scenario::{Component, Hop, HEALTH_HOP};
@@ -108,99 +111,12 @@ static GOLDEN: [GoldenSeries; Signal::COUNT] = {
     ]
 };
 
-pub const BATCH_SIZE: MetricSpec = MetricSpec::histogram(
-    "inference_batch_size",
-    "Requests per batch sent to a GPU (static batching), or running together when a request starts (continuous).",
-    &[],
-    &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0],
-);
-pub const QUEUE_SECONDS: MetricSpec = MetricSpec::histogram(
-    "inference_queue_seconds",
-    "Time a request waited in the batcher before its batch started on the GPU.",
-    &[],
-    LATENCY_BUCKETS,
-);
-pub const GPU_MEMORY: MetricSpec = MetricSpec::gauge(
-    "gpu_memory_bytes",
-    "GPU memory in use per worker: the weights plus the running items' memory.",
-    &["worker"],
-);
-pub const GPU_OOM: MetricSpec = MetricSpec::counter(
-    "gpu_oom_total",
-    "Batches (or requests) that failed with a CUDA out-of-memory error.",
-    &[],
-);
-pub const MODEL_LOAD: MetricSpec = MetricSpec::histogram(
-    "model_load_seconds",
-    "Time a worker took to load the model's weights (a cold start).",
-    &[],
-    LATENCY_BUCKETS,
-);
-pub const WORKERS: MetricSpec = MetricSpec::gauge(
-    "inference_workers",
-    "GPU workers now, by state: serving or loading.",
-    &["state"],
-);
-pub const STALENESS: MetricSpec = MetricSpec::gauge(
-    "feature_staleness_seconds",
-    "Age of the data in the online feature store: now − the last refresh's data.",
-    &[],
-);
-pub const FALLBACKS: MetricSpec = MetricSpec::counter(
-    "feature_fallbacks_total",
-    "Feature reads older than feature_ttl_s, computed on demand from the source instead.",
-    &[],
-);
-pub const MODEL_VERSION: MetricSpec = MetricSpec::gauge(
-    "model_version",
-    "The model version each worker serves.",
-    &["worker"],
-);
-pub const DRIFT: MetricSpec = MetricSpec::gauge(
-    "model_drift_score",
-    "How far the live inputs have drifted from the data the model was trained on (0 = none).",
-    &[],
-);
-pub const QUALITY: MetricSpec = MetricSpec::gauge(
-    "prediction_quality",
-    "Mean expected accuracy of the predictions answered over the last sample interval.",
-    &[],
-);
-
-const SERVICE: &str = "inference";
-const ENDPOINT: &str = "POST /predict";
-/// Model hop per request as it joins a batcher: `work_factor` is its length (× work),
-/// `ModelEffect::item_memory_factor` its memory.
-pub const PREDICT_HOP: &str = "predict";
-/// Model hop per batch sent to a GPU: `work_factor` slows the whole batch.
-pub const BATCH_HOP: &str = "batch";
-/// Model hop when a batch window opens: `delay_ns` holds it open longer.
-pub const BATCHER_HOP: &str = "batcher";
-/// Model hop when a worker loads the weights: `work_factor`, `delay_ns` on the load.
-pub const LOAD_HOP: &str = "load";
-/// Model hop once per sample per worker: `ModelEffect::version`.
-pub const VERSION_HOP: &str = "version";
-/// Model hop once per sample: `ModelEffect::drift_per_s`.
-pub const DRIFT_HOP: &str = "drift";
-/// Database hop per request: the feature store read (`delay_ns`, `fail_status`).
-pub const FEATURES_HOP: &str = "features";
-/// Database hop per refresh of the online store: `fail_status` skips it, `delay_ns` is
-/// how far behind the data it lands is.
-pub const INGEST_HOP: &str = "ingest";
-
-/// Accuracy lost to stale features at most, and its time constant.
-const STALE_LOSS_MAX: f64 = 0.4;
-const STALE_TAU_S: f64 = 300.0;
-/// Accuracy lost to drift at most (drift score d costs `DRIFT_LOSS_MAX · (1 − e^−d)`).
-const DRIFT_LOSS_MAX: f64 = 0.4;
-const GB: f64 = 1e9;
-
 pub static META: SystemMeta = SystemMeta {
     id: "inference",
     title: "Model serving (GPU workers, dynamic batching, feature store)",
     category: "ml",
     summary: "An online prediction API on GPU workers: a dynamic batcher per worker, static or continuous batching, GPU memory, weights loaded at a cold start, a feature store with freshness, model versions and a prediction-quality signal.",
-    source: crate::doc_of!("systems/inference.rs"),
+    source: crate::doc_of!("systems/inference/mod.rs"),
     params: PARAMS,
     metrics: &[
         common::HTTP_REQUESTS,
@@ -950,144 +866,6 @@ impl Model for InferenceModel {
     fn has(&self, component: Component) -> bool {
         META.components.contains(&component)
     }
-}
-
-// ---- its diagram ---------------------------------------------------------------------
-
-pub static DIAGRAM: Diagram = Diagram {
-    layout: diagram_layout,
-    read_node: diagram_node,
-    read_edge: diagram_edge,
-};
-
-const CLIENTS: NodeSpec = NodeSpec {
-    id: "clients",
-    label: "Clients",
-    components: &[Component::Client],
-    services: &[SERVICE],
-    col: 0,
-    row: 0,
-    signals: "http_requests_total: request rate",
-    metrics: &["http_requests_total"],
-};
-const ROUTER: NodeSpec = NodeSpec {
-    id: "router",
-    label: "Inference API",
-    components: &[Component::Service],
-    services: &[SERVICE],
-    col: 1,
-    row: 0,
-    signals: "http_requests_total{status=~\"5..\"}: failures; http_request_duration_seconds: p99",
-    metrics: &["http_request_duration_seconds", "service_utilization_ratio"],
-};
-const FEATURES: NodeSpec = NodeSpec {
-    id: "feature_store",
-    label: "Feature store",
-    components: &[Component::Database],
-    services: &[SERVICE],
-    col: 1,
-    row: 1,
-    signals: "feature_staleness_seconds: age of the online store's data",
-    metrics: &["feature_staleness_seconds", "feature_fallbacks_total"],
-};
-const BATCHER: NodeSpec = NodeSpec {
-    id: "batcher",
-    label: "Dynamic batcher",
-    components: &[Component::Model],
-    services: &[SERVICE],
-    col: 2,
-    row: 0,
-    signals: "inference_batch_size: batch sizes; inference_queue_seconds: p99 wait",
-    metrics: &["inference_batch_size", "inference_queue_seconds"],
-};
-const GPUS: NodeSpec = NodeSpec {
-    id: "gpu_workers",
-    label: "GPU workers",
-    components: &[Component::Model],
-    services: &[SERVICE],
-    col: 3,
-    row: 0,
-    signals: "gpu_oom_total: out of memory; inference_workers{state=\"loading\"}: cold starts; prediction_quality: accuracy",
-    metrics: &[
-        "gpu_memory_bytes",
-        "gpu_oom_total",
-        "model_load_seconds",
-        "inference_workers",
-        "model_version",
-        "model_drift_score",
-        "prediction_quality",
-    ],
-};
-
-fn diagram_layout(_: &Options<'_>) -> (Vec<NodeSpec>, Vec<EdgeSpec>) {
-    let e = |from, to, rate_of| EdgeSpec { from, to, rate_of };
-    (
-        vec![CLIENTS, ROUTER, FEATURES, BATCHER, GPUS],
-        vec![
-            e("clients", "router", "http_requests_total"),
-            e("router", "feature_store", "http_requests_total"),
-            e("router", "batcher", "http_requests_total"),
-            e("batcher", "gpu_workers", "inference_batch_size"),
-        ],
-    )
-}
-
-fn diagram_node(q: &Readings<'_>, spec: &NodeSpec, details: &mut Vec<String>) -> Verdict {
-    let total = q.rate("http_requests_total", &all);
-    match spec.id {
-        "clients" => {
-            details.push(format!("{total:.1} req/s"));
-            Verdict::new(total > 0.0)
-        }
-        "router" => read_service(q, details),
-        "feature_store" => {
-            let age = q.gauges("feature_staleness_seconds", &all);
-            let age = age.first().copied().unwrap_or(0.0);
-            details.push(format!("data {} old", secs(age)));
-            let mut v = Verdict::new(total > 0.0);
-            v.above("staleness", age, 60.0, 300.0, secs);
-            v
-        }
-        "batcher" => {
-            let wait = q.quantile(0.99, "inference_queue_seconds", &all);
-            let batches = q.rate("inference_batch_size", &all);
-            let mut v = Verdict::new(total > 0.0);
-            details.push(format!("{batches:.1} batches/s"));
-            if wait.is_finite() {
-                details.push(format!("wait p99 {}", secs(wait)));
-            }
-            v.above("wait p99", wait, 0.5, 2.0, secs);
-            v
-        }
-        "gpu_workers" => {
-            let oom = q.rate("gpu_oom_total", &all);
-            let loading = q
-                .gauges("inference_workers", &|l: &[String]| {
-                    l.first().is_some_and(|s| s == "loading")
-                })
-                .into_iter()
-                .sum::<f64>();
-            let quality = q
-                .gauges("prediction_quality", &all)
-                .first()
-                .copied()
-                .unwrap_or(f64::NAN);
-            let mut v = Verdict::new(total > 0.0);
-            if quality.is_finite() {
-                details.push(format!("quality {}", pct(quality)));
-            }
-            details.push(format!("{loading:.0} loading"));
-            v.above("out of memory", oom, 0.01, 1.0, |x| format!("{x:.2}/s"));
-            v.above("loading", loading, 1.0, 2.0, |x| format!("{x:.0}"));
-            v.below("quality", quality, 0.85, 0.7, pct);
-            v
-        }
-        _ => Verdict::new(false),
-    }
-}
-
-fn diagram_edge(q: &Readings<'_>, spec: &EdgeSpec) -> f64 {
-    q.rate(spec.rate_of, &all)
 }
 
 #[cfg(test)]
