@@ -58,58 +58,22 @@
 
 mod diagram;
 mod metrics;
+mod params;
+mod telemetry;
 
 pub use diagram::DIAGRAM;
 pub use metrics::*;
 
 use super::{common, Core, Model, SystemMeta, UtilizationMeter};
-use crate::golden::{GoldenSeries, Signal};
 use crate::metrics::{CounterId, GaugeId, HistogramId};
-use crate::params::{ParamSet, ParamSpec};
+use crate::observe::Level;
+use crate::params::ParamSet;
 use crate::rng::Xoshiro256PlusPlus as Rng;
 use crate::scenario::{Component, Hop, HEALTH_HOP};
 use crate::systems::cost::{CostMeter, Usage};
 use crate::time::{ms_to_ns, ns_to_secs, secs_to_ns, Nanos};
+use params::{GOLDEN, PARAMS};
 use std::collections::VecDeque;
-
-static GOLDEN: [GoldenSeries; Signal::COUNT] = {
-    const LATENCY: &str = "Time from a request's arrival to its prediction over the last 5 s: \
-        feature read, batcher and GPU.";
-    [
-        GoldenSeries {
-            signal: Signal::ThroughputRps,
-            meaning: "Predictions answered successfully per second over the last 5 s.",
-        },
-        GoldenSeries {
-            signal: Signal::ErrorRate,
-            meaning: "Share of requests over the last 5 s that failed (out of memory, timed out, no worker).",
-        },
-        GoldenSeries {
-            signal: Signal::LatencyP50S,
-            meaning: LATENCY,
-        },
-        GoldenSeries {
-            signal: Signal::LatencyP95S,
-            meaning: LATENCY,
-        },
-        GoldenSeries {
-            signal: Signal::LatencyP99S,
-            meaning: LATENCY,
-        },
-        GoldenSeries {
-            signal: Signal::QueueDepth,
-            meaning: "Requests waiting in the workers' batchers, now.",
-        },
-        GoldenSeries {
-            signal: Signal::Utilization,
-            meaning: "Share of the GPU workers running a batch over the last sample interval.",
-        },
-        GoldenSeries {
-            signal: Signal::InFlight,
-            meaning: "Requests inside the server (feature read, batcher, GPU), now.",
-        },
-    ]
-};
 
 pub static META: SystemMeta = SystemMeta {
     id: "inference",
@@ -157,34 +121,6 @@ const SWITCHES: &[&str] = &[
     "batch-inference-delay",
     "feature-drift",
     "model-memory-oom",
-];
-
-#[rustfmt::skip]
-const PARAMS: &[ParamSpec] = &[
-    ParamSpec::float("arrival_rate_rps", "req/s", 160.0, 0.01, 100_000.0, "Mean rate of prediction requests (Poisson)."),
-    ParamSpec::int("workers", "GPUs", 4, 1, 64, "GPU workers, one model replica each."),
-    ParamSpec::int("max_batch_size", "requests", 8, 1, 256, "Most requests in one batch (Triton's max_batch_size); with continuous batching, most running at once."),
-    ParamSpec::float("max_queue_delay_ms", "ms", 5.0, 0.0, 10_000.0, "How long the batcher holds a batch open for more requests (Triton's max_queue_delay_microseconds)."),
-    ParamSpec::choice("batching", "static", &["static", "continuous"], "Static: a batch runs to its longest item, nothing joins it. Continuous (Orca, vLLM): requests join and leave per iteration."),
-    ParamSpec::float("batch_overhead_ms", "ms", 20.0, 0.0, 60_000.0, "Fixed GPU time of a batch (kernel launches, weights read once per step)."),
-    ParamSpec::float("item_ms", "ms", 10.0, 0.01, 60_000.0, "GPU time each item of a batch adds."),
-    ParamSpec::float("gpu_memory_gb", "GB", 40.0, 1.0, 1024.0, "Memory of each GPU (an A100 has 40 or 80 GB)."),
-    ParamSpec::float("weights_gb", "GB", 14.0, 0.01, 1024.0, "Size of the model's weights (7B parameters × 2 bytes in fp16 ≈ 14 GB)."),
-    ParamSpec::float("item_memory_gb", "GB", 2.0, 0.0, 1024.0, "GPU memory per running item (activations, KV cache)."),
-    ParamSpec::float("load_gb_per_s", "GB/s", 0.5, 0.001, 100.0, "How fast a worker reads the weights when it starts (object storage ~0.1-1, local NVMe a few GB/s)."),
-    ParamSpec::boolean("preload", false, "A replaced worker's successor loads the weights beside it first; the old one serves until it is ready."),
-    ParamSpec::float("timeout_ms", "ms", 2000.0, 1.0, 600_000.0, "The client gives up after this long: the answer counts as a 504."),
-    ParamSpec::int("max_queue", "requests", 512, 1, 1_000_000, "Most requests waiting in one worker's batcher; past it, 503."),
-    ParamSpec::float("feature_read_ms", "ms", 2.0, 0.0, 10_000.0, "Time of a read from the online feature store."),
-    ParamSpec::float("feature_refresh_s", "s", 10.0, 0.1, 86_400.0, "How often the pipeline refreshes the online store."),
-    ParamSpec::float("feature_ttl_s", "s", 0.0, 0.0, 86_400.0, "Features older than this are computed on demand from the source instead (0 = always use the store)."),
-    ParamSpec::float("on_demand_ms", "ms", 50.0, 0.0, 60_000.0, "Time to compute a request's features on demand from the source."),
-    ParamSpec::int("model_version", "version", 1, 1, 1000, "The deployed model version (the one the features are built for)."),
-    ParamSpec::boolean("version_routing", false, "Route requests only to workers that serve the deployed version."),
-    ParamSpec::float("version_mismatch_loss", "accuracy", 0.3, 0.0, 1.0, "Accuracy lost by a prediction from a model version the features were not built for."),
-    ParamSpec::float("base_quality", "accuracy", 0.92, 0.0, 1.0, "Expected accuracy with fresh features, no drift and the right version."),
-    ParamSpec::float("retrain_every_s", "s", 0.0, 0.0, 86_400_000.0, "Retrain on recent data and redeploy this often, which resets the drift (0 = never)."),
-    ParamSpec::float("price_vcpu_hour", "$/GPU-h", 4.10, 0.0, 1000.0, "Price of one GPU worker per hour, billed as compute whether busy or not."),
 ];
 
 #[derive(Debug, Clone, Copy)]
@@ -586,6 +522,20 @@ impl InferenceModel {
             }
             if oom {
                 core.metrics.inc(self.ids.oom);
+                let need = (self.weights_bytes + bytes) / GB;
+                let fields = vec![
+                    ("worker", format!("gpu-{w}")),
+                    ("batch_size", n.to_string()),
+                    ("needed_gb", format!("{need:.1}")),
+                    ("gpu_memory_gb", format!("{:.1}", self.gpu_bytes / GB)),
+                ];
+                telemetry::log(
+                    core,
+                    Level::Error,
+                    "CUDA out of memory: batch failed",
+                    fields,
+                    None,
+                );
             }
         }
         self.busy_workers += 1;
@@ -645,6 +595,22 @@ impl InferenceModel {
             } else {
                 core.metrics.inc(self.ids.oom);
                 r.fail = r.fail.or(Some(500));
+                let fields = vec![
+                    ("worker", format!("gpu-{w}")),
+                    (
+                        "needed_gb",
+                        format!("{:.1}", (self.weights_bytes + need) / GB),
+                    ),
+                    ("gpu_memory_gb", format!("{:.1}", self.gpu_bytes / GB)),
+                ];
+                let seq = r.seq;
+                telemetry::log(
+                    core,
+                    Level::Error,
+                    "CUDA out of memory: request failed",
+                    fields,
+                    Some(seq),
+                );
                 self.overhead_s
             };
             r.fail = r.fail.or(e.fail_status);
@@ -695,8 +661,40 @@ impl InferenceModel {
         let wait = r.start.saturating_sub(r.arrival);
         core.depart(r.arrival, wait, good);
         core.metrics.observe(self.ids.duration, ns_to_secs(seen));
+        let version = self.workers[r.worker as usize].version;
+        if core.traces.wants(core.now, r.seq, !good) {
+            let status = match (timed_out, ok, r.fail) {
+                (true, _, _) => 504,
+                (false, true, _) => 200,
+                (false, false, Some(s)) => s,
+                (false, false, None) => 500,
+            };
+            let path = telemetry::Path {
+                seq: r.seq,
+                arrival: r.arrival,
+                enqueued: r.enqueued,
+                start: r.start,
+                status,
+                worker: r.worker,
+                version,
+                staleness_s: r.staleness_s,
+            };
+            telemetry::trace(core, &path);
+        }
+        if timed_out {
+            telemetry::log(
+                core,
+                Level::Warn,
+                "client timed out before the prediction was ready",
+                vec![
+                    ("status", "504".into()),
+                    ("latency_s", format!("{:.3}", ns_to_secs(latency))),
+                    ("worker", format!("gpu-{}", r.worker)),
+                ],
+                Some(r.seq),
+            );
+        }
         if good {
-            let version = self.workers[r.worker as usize].version;
             let q = self.quality(r.staleness_s, version);
             self.quality_sum += q;
             self.quality_n += 1;
@@ -720,6 +718,16 @@ impl InferenceModel {
         let e = Self::strike(core, Component::Database, 0, INGEST_HOP, None);
         if e.fail_status.is_none() {
             self.data_as_of = self.data_as_of.max(core.now.saturating_sub(e.delay_ns));
+        } else {
+            let age = ns_to_secs(core.now.saturating_sub(self.data_as_of));
+            let fields = vec![("staleness_s", format!("{age:.0}"))];
+            telemetry::log(
+                core,
+                Level::Error,
+                "feature materialization failed: online store not refreshed",
+                fields,
+                None,
+            );
         }
     }
 
@@ -731,6 +739,19 @@ impl InferenceModel {
         let e = Self::strike(core, Component::Model, w, LOAD_HOP, None);
         let load = secs_to_ns(ns_to_secs(self.load_ns) * e.work_factor).saturating_add(e.delay_ns);
         core.metrics.observe(self.ids.load, ns_to_secs(load));
+        let fields = vec![
+            ("worker", format!("gpu-{w}")),
+            ("weights_gb", format!("{:.1}", self.weights_bytes / GB)),
+            ("load_s", format!("{:.1}", ns_to_secs(load))),
+            ("preload", self.preload.to_string()),
+        ];
+        telemetry::log(
+            core,
+            Level::Warn,
+            "health check failed: worker replaced, successor loading the model's weights",
+            fields,
+            None,
+        );
         if self.preload {
             // Make before break: the successor loads beside it; no gap in serving.
             return;
@@ -761,6 +782,14 @@ impl InferenceModel {
             return;
         }
         worker.loading = false;
+        let fields = vec![("worker", format!("gpu-{w}"))];
+        telemetry::log(
+            core,
+            Level::Info,
+            "model loaded: worker serving",
+            fields,
+            None,
+        );
         self.try_dispatch(core, w);
     }
 
@@ -884,5 +913,46 @@ mod tests {
         assert!(p99 < 0.15, "p99 {p99}");
         let q = values_of(&lab, "prediction_quality");
         assert!(q.iter().all(|&x| x > 0.88), "{q:?}");
+    }
+
+    #[test]
+    fn an_oom_is_logged_and_traced() {
+        // 14 GB of weights in 20 GB: a batch of three (6 GB) no longer fits.
+        let lab = run(
+            &config("inference", 22, &[], &[("gpu_memory_gb", "20")]),
+            30,
+        );
+        assert!(total(&lab, "gpu_oom_total") > 0.0);
+        assert!(lab
+            .logs()
+            .any(|l| l.message.starts_with("CUDA out of memory")));
+        let failed = lab.traces().find(|t| {
+            t.spans[0]
+                .attributes
+                .iter()
+                .any(|(k, v)| *k == "http.status" && v == "500")
+        });
+        let ops: Vec<&str> =
+            failed.map_or(vec![], |t| t.spans.iter().map(|s| s.operation).collect());
+        assert_eq!(
+            ops,
+            [
+                "POST /predict",
+                "feature_store.read",
+                "batcher.queue",
+                "gpu.batch"
+            ]
+        );
+    }
+
+    #[test]
+    fn continuous_batching_answers_without_a_window() {
+        let lab = run(
+            &config("inference", 23, &[], &[("batching", "continuous")]),
+            30,
+        );
+        assert_eq!(failed_responses(&lab, "POST /predict"), 0.0);
+        let wait = quantile_all(&lab, "inference_queue_seconds", 0.5);
+        assert!(wait < 0.002, "wait p50 {wait}");
     }
 }
