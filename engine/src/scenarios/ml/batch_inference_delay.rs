@@ -20,8 +20,9 @@
 //! - `http_request_duration_seconds`: p50 up; errors unchanged.
 //!
 //! ## How to fix it
-//! Size the window for the latency budget, not a benchmark: Triton's guide starts with
-//! a small delay and raises it only while latency stays within budget. Continuous
+//! Size the window for the latency budget, not a benchmark: Triton's recommended tuning
+//! process starts from its default, no delay at all, and measures latency and
+//! throughput before trying any delay (`extra_delay_ms` back to 0 here). Continuous
 //! batching (`batching = continuous`, Orca and vLLM) has no window: a request starts
 //! as soon as a slot is free and still shares the GPU with the others running.
 

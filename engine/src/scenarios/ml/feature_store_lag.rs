@@ -19,7 +19,7 @@
 //!
 //! ## How to fix it
 //! Alert on freshness, not only on the pipeline's errors. Bound the age of what the
-//! model sees: `feature_ttl_s` (a TTL on feature views, as Feast has) makes a read of
+//! model sees (Feast's feature views carry a `ttl` for this): `feature_ttl_s` makes a read of
 //! data older than it compute the features on demand from the source (`on_demand_ms`,
 //! 50 ms), so quality holds at a cost in latency. Then restart the pipeline.
 //!

@@ -2,17 +2,19 @@
 //!
 //! Another team's job is put on the same GPUs as the `inference` system's model. With
 //! `partitioning = time_slicing` (the NVIDIA device plugin's time-slicing: several
-//! pods take turns on one GPU, with no isolation of memory or compute) the job runs in
-//! bursts of `burst_s` every `period_s`; during a burst each of the model's batches
-//! gets half the GPU's time plus the cost of switching contexts, `switch_overhead`
-//! (10%, an assumption): a batch takes 2.2 times as long. At 40 requests/s per worker
-//! the batches grow and queues build through every burst: p99 about 1 s instead of
-//! 0.1 s in a 45 s run.
+//! pods take turns on one GPU; unlike MIG, the replicas are not isolated from each
+//! other's memory or faults) the job runs in bursts of `burst_s` every `period_s`;
+//! during a burst each of the model's batches gets half the GPU's time plus the cost
+//! of switching contexts, `switch_overhead` (10%, an assumption): a batch takes 2.2
+//! times as long. At 40 requests/s per worker the batches grow and queues build
+//! through every burst: p99 about 1 s instead of 0.1 s in a 45 s run.
 //!
 //! With `partitioning = mig` each GPU is split into isolated instances (Multi-Instance
 //! GPU: an A100 into up to seven, each with its own memory and compute); the model
 //! keeps `mig_slices` of seven, whatever the other job does: its batches always take
-//! 7 / `mig_slices` as long (1.75 with four), never more: p99 about 0.45 s.
+//! 7 / `mig_slices` as long (1.75 with four), never more: p99 about 0.45 s. (A MIG
+//! instance also gets only its share of the GPU's memory, 20 GB for a 4g instance of a
+//! 40 GB A100; the lab models the compute share only.)
 //!
 //! ```text
 //!   time-slicing: ░░model░░|▓job▓|░░model░░|▓job▓|…  during a burst: × 2.2, queues grow
@@ -22,7 +24,7 @@
 //! ## What to look at
 //! - `inference_queue_seconds` and `http_request_duration_seconds` p99, in waves with
 //!   the bursts.
-//! - `inference_batch_size`: at the maximum during bursts; `service_utilization_ratio`.
+//! - `inference_batch_size`: larger during bursts; `service_utilization_ratio`.
 //!
 //! ## How to fix it
 //! Isolate: `partitioning = mig` (or a dedicated GPU). MIG trades peak speed for

@@ -44,7 +44,8 @@
 //! storage at 0.5 GB/s (an assumption: one S3 stream gives on the order of 100 MB/s,
 //! parallel ranged reads more; a local NVMe drive reads a few GB/s) takes 28 s. The
 //! batch timings (20 ms + 10 ms per item), 2 GB per item, a 10 s feature refresh and
-//! base quality 0.92 are assumptions. A GPU-hour is priced at $4.10: AWS lists the
+//! base quality 0.92 are assumptions, and so is the 5 ms batch window (Triton's default
+//! is no delay). A GPU-hour is priced at $4.10: AWS lists the
 //! p4d.24xlarge (8 A100) at $32.77/h on demand in us-east-1.
 //!
 //! ## What to look at
