@@ -10,7 +10,7 @@
 //!
 //! ```text
 //!   pipeline ──✗── online store (data as of t₀) ──▶ 2 ms read ──▶ model ──▶ 200 OK
-//!   feature_staleness_seconds: 10 s → 60 s → 120 s…   prediction_quality: 0.91 → 0.85 → 0.80
+//!   feature_staleness_seconds: 10 s → 60 s → 120 s…   prediction_quality: 0.91 → 0.85 → 0.79
 //! ```
 //!
 //! ## What to look at
