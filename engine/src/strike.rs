@@ -28,10 +28,13 @@ pub enum Component {
     /// A serverless function's execution environments: starting one (its init, the
     /// hop `INIT_HOP` of the system), keeping and reclaiming them.
     Function,
+    /// A model server's GPU workers: the dynamic batcher in front of each, a batch on
+    /// the GPU, loading the weights, the model version and its inputs' drift.
+    Model,
 }
 
 impl Component {
-    pub const ALL: [Component; 11] = [
+    pub const ALL: [Component; 12] = [
         Component::Client,
         Component::LoadBalancer,
         Component::Service,
@@ -43,6 +46,7 @@ impl Component {
         Component::Queue,
         Component::Projection,
         Component::Function,
+        Component::Model,
     ];
 
     /// A component by its `as_str` name.
@@ -63,6 +67,7 @@ impl Component {
             Component::Queue => "queue",
             Component::Projection => "projection",
             Component::Function => "function",
+            Component::Model => "model",
         }
     }
 }
@@ -232,6 +237,7 @@ pub enum PartEffect {
     Disk(DiskEffect),
     Queue(QueueEffect),
     Projection(ProjectionEffect),
+    Model(ModelEffect),
 }
 
 /// At a client hop.
@@ -392,6 +398,38 @@ impl ProjectionEffect {
         self.rebuild |= other.rebuild;
         self.retry_after_ns = self.retry_after_ns.max(other.retry_after_ns);
         self.restart |= other.restart;
+    }
+}
+
+/// At a model hop (a GPU worker's batch, its model version, the inputs it sees).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ModelEffect {
+    /// (A batch) each item needs this multiple of its usual GPU memory (activations,
+    /// KV cache: longer inputs); 0 = unchanged.
+    pub item_memory_factor: f64,
+    /// (Once per sample, per worker) the worker serves this model version instead of
+    /// the one deployed (a rollout stuck half-way, a stale replica).
+    pub version: Option<u32>,
+    /// (Once per sample) the live inputs drift away from the training data at this rate
+    /// (drift score per second), until the model is retrained on recent data.
+    pub drift_per_s: f64,
+}
+
+impl ModelEffect {
+    pub const NONE: ModelEffect = ModelEffect {
+        item_memory_factor: 0.0,
+        version: None,
+        drift_per_s: 0.0,
+    };
+
+    fn merge_in(&mut self, other: &ModelEffect) {
+        self.item_memory_factor = match (self.item_memory_factor, other.item_memory_factor) {
+            (a, 0.0) => a,
+            (0.0, b) => b,
+            (a, b) => a * b,
+        };
+        first(&mut self.version, other.version);
+        self.drift_per_s += other.drift_per_s;
     }
 }
 
@@ -588,6 +626,10 @@ impl Effect {
         Effect::only(PartEffect::Projection(e))
     }
 
+    pub const fn on_model(e: ModelEffect) -> Effect {
+        Effect::only(PartEffect::Model(e))
+    }
+
     #[inline]
     pub fn client(&self) -> &ClientEffect {
         match &self.part {
@@ -668,6 +710,14 @@ impl Effect {
         }
     }
 
+    #[inline]
+    pub fn model(&self) -> &ModelEffect {
+        match &self.part {
+            PartEffect::Model(e) => e,
+            _ => &ModelEffect::NONE,
+        }
+    }
+
     /// Adds `other` to this effect: the effect of two scenarios striking one hop.
     #[inline]
     pub(crate) fn merge_in(&mut self, other: &Effect) {
@@ -693,6 +743,7 @@ impl PartEffect {
             PartEffect::Disk(_) => Component::Disk,
             PartEffect::Queue(_) => Component::Queue,
             PartEffect::Projection(_) => Component::Projection,
+            PartEffect::Model(_) => Component::Model,
         })
     }
 
@@ -751,6 +802,9 @@ impl PartEffect {
                 b.projection(),
                 ProjectionEffect::merge_in,
             )),
+            PartEffect::Model(_) => {
+                PartEffect::Model(merged(a.model(), b.model(), ModelEffect::merge_in))
+            }
         };
     }
 }

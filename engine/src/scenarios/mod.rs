@@ -15,6 +15,18 @@ pub mod cost {
     pub mod unnecessary_polling;
 }
 
+pub mod ml {
+    //! Scenarios of a model-serving system: GPU workers, batching, features, model quality.
+    pub mod batch_inference_delay;
+    pub mod feature_drift;
+    pub mod feature_store_lag;
+    pub mod gpu_contention;
+    pub mod inference_timeout;
+    pub mod model_memory_oom;
+    pub mod model_serving_cold_start;
+    pub mod model_version_mismatch;
+}
+
 pub mod errors {
     //! Scenarios that make requests fail.
     pub mod error_burst;
@@ -236,4 +248,12 @@ pub static ALL: &[&ScenarioMeta] = &[
     &reliability::thundering_herd_restart::META,
     &database::split_brain::META,
     &network::cross_zone_outage::META,
+    &ml::model_serving_cold_start::META,
+    &ml::inference_timeout::META,
+    &ml::feature_store_lag::META,
+    &ml::gpu_contention::META,
+    &ml::model_version_mismatch::META,
+    &ml::batch_inference_delay::META,
+    &ml::feature_drift::META,
+    &ml::model_memory_oom::META,
 ];
