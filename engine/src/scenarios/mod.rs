@@ -149,6 +149,13 @@ pub mod performance {
     pub mod sorting_algorithms;
 }
 
+pub mod security {
+    //! Scenarios of the security layer: access control, hostile input, audit, personal data.
+    pub mod auth_bypass;
+    pub mod pii_leak;
+    pub mod sql_injection;
+}
+
 /// The catalogue of scenarios, in display order.
 pub static ALL: &[&ScenarioMeta] = &[
     &latency::fixed_latency::META,
@@ -236,4 +243,7 @@ pub static ALL: &[&ScenarioMeta] = &[
     &reliability::thundering_herd_restart::META,
     &database::split_brain::META,
     &network::cross_zone_outage::META,
+    &security::auth_bypass::META,
+    &security::sql_injection::META,
+    &security::pii_leak::META,
 ];
