@@ -151,7 +151,9 @@ pub mod performance {
 
 pub mod security {
     //! Scenarios of the security layer: access control, hostile input, audit, personal data.
+    pub mod audit_log_failure;
     pub mod auth_bypass;
+    pub mod encryption_overhead;
     pub mod pii_leak;
     pub mod sql_injection;
 }
@@ -246,4 +248,6 @@ pub static ALL: &[&ScenarioMeta] = &[
     &security::auth_bypass::META,
     &security::sql_injection::META,
     &security::pii_leak::META,
+    &security::audit_log_failure::META,
+    &security::encryption_overhead::META,
 ];
