@@ -153,6 +153,8 @@ pub mod security {
     //! Scenarios of the security layer: access control, hostile input, audit, personal data.
     pub mod audit_log_failure;
     pub mod auth_bypass;
+    pub mod csrf_attack;
+    pub mod data_breach;
     pub mod encryption_overhead;
     pub mod pii_leak;
     pub mod sql_injection;
@@ -250,4 +252,6 @@ pub static ALL: &[&ScenarioMeta] = &[
     &security::pii_leak::META,
     &security::audit_log_failure::META,
     &security::encryption_overhead::META,
+    &security::csrf_attack::META,
+    &security::data_breach::META,
 ];
