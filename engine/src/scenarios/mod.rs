@@ -153,6 +153,7 @@ pub mod security {
     //! Scenarios of the security layer: access control, hostile input, audit, personal data.
     pub mod audit_log_failure;
     pub mod auth_bypass;
+    pub mod compliance_violation;
     pub mod csrf_attack;
     pub mod data_breach;
     pub mod encryption_overhead;
@@ -254,4 +255,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &security::encryption_overhead::META,
     &security::csrf_attack::META,
     &security::data_breach::META,
+    &security::compliance_violation::META,
 ];
