@@ -30,7 +30,9 @@
 //!
 //! ## How to fix it
 //! Enforce authorization on every endpoint, deny by default (`authz = enforced`): the
-//! attacker's requests are then refused (403, `authz_decisions_total{decision="deny"}`)
+//! attacker's requests are then refused (403, `authz_decisions_total{decision="deny"}`;
+//! the lab sends the export calls as reads, so they show as
+//! `http_requests_total{endpoint="GET /product",status="403"}`)
 //! and the rows it reads fall back to the median's order. Alert on unchecked decisions
 //! and on one principal reading far more than the rest.
 //!

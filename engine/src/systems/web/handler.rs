@@ -29,9 +29,10 @@ impl WebModel {
             r.fail_status = effect.fail_status;
             r.failed_at = Some(Component::Service);
         }
-        let sec = effect.service().security;
         let mut held_ns = effect.delay_ns;
-        if !sec.is_none() {
+        if !effect.service().security.is_none() {
+            // Only when a scenario involves the security layer (`security.rs`).
+            let sec = effect.service().security;
             let call = self.reqs[id as usize].call;
             let client = if call == NONE {
                 0
