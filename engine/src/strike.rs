@@ -294,6 +294,11 @@ pub struct SecurityEffect {
     pub pii_fields: u8,
     /// The log pipeline redacts personal-data fields before storing the line.
     pub redaction: bool,
+    /// Session tokens expire this long after they are issued; 0 = never. A client
+    /// re-authenticates when its own token expires; a stolen copy is not renewed.
+    pub token_ttl_ns: Nanos,
+    /// The request carries a stolen copy of its principal's token, not the client's own.
+    pub stolen_token: bool,
 }
 
 /// The personal-data fields a log line can carry, by bit of `SecurityEffect::pii_fields`.
@@ -321,6 +326,8 @@ impl SecurityEffect {
         audit: None,
         pii_fields: 0,
         redaction: false,
+        token_ttl_ns: 0,
+        stolen_token: false,
     };
 
     #[inline]
@@ -342,6 +349,13 @@ impl SecurityEffect {
         first(&mut self.audit, other.audit);
         self.pii_fields |= other.pii_fields;
         self.redaction |= other.redaction;
+        // The shorter lifetime of the two.
+        self.token_ttl_ns = match (self.token_ttl_ns, other.token_ttl_ns) {
+            (0, b) => b,
+            (a, 0) => a,
+            (a, b) => a.min(b),
+        };
+        self.stolen_token |= other.stolen_token;
     }
 }
 

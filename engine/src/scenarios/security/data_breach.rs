@@ -20,6 +20,11 @@
 //! - Not the golden signals: errors and latency are those of a run without it.
 //!
 //! ## How to fix it
+//! Short-lived session tokens (`token_ttl_s` above 0): the stolen copy is not renewed,
+//! so it stops working when it expires (401, `authn_decisions_total{decision="expired"}`)
+//! while the real client re-authenticates (`auth_tokens_issued_total`). The lab
+//! compresses time: the lifetime is in virtual seconds.
+//!
 //! A per-principal quota on rows read (`row_quota = on`, `quota_rows_per_s`): past it
 //! the layer refuses the principal's requests for the rest of the second (403,
 //! `decision="deny"`), which bounds what a stolen key can take
@@ -30,7 +35,9 @@
 //! The Verizon Data Breach Investigations Report finds stolen credentials among the
 //! most common ways in, year after year. The thief's share (5 % of the reads, about 8
 //! requests a second at 200 req/s), its 500-row pages and the 500 rows/s quota are
-//! illustrative.
+//! illustrative. The tokens never expire by default (a long-lived API key); the OWASP
+//! Session Management Cheat Sheet gives idle timeouts of 2 to 5 minutes for high-value
+//! applications and 15 to 30 minutes for low-risk ones.
 
 use crate::metrics::Registry;
 use crate::params::{ParamSet, ParamSpec};
@@ -39,8 +46,10 @@ use crate::scenario::{
     StrikeCx,
 };
 use crate::systems::web::metrics::{
-    AUTHZ_DECISIONS, AUTHZ_DECISION_LABELS, ROWS_PER_PRINCIPAL, ROWS_STATS,
+    AUTHN_DECISIONS, AUTHN_DECISION_LABELS, AUTHZ_DECISIONS, AUTHZ_DECISION_LABELS,
+    ROWS_PER_PRINCIPAL, ROWS_STATS, TOKENS_ISSUED,
 };
+use crate::time::{secs_to_ns, Nanos};
 
 const SWITCH: [&str; 2] = ["off", "on"];
 
@@ -67,6 +76,14 @@ pub static META: ScenarioMeta = ScenarioMeta {
             "Rows one principal may read per second under the quota.",
         ),
         ParamSpec::float(
+            "token_ttl_s",
+            "s",
+            0.0,
+            0.0,
+            86_400.0,
+            "Lifetime of a session token, in virtual seconds; 0 = never expires.",
+        ),
+        ParamSpec::float(
             "exfil_share",
             "",
             0.05,
@@ -91,7 +108,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
             "The API client whose key was stolen.",
         ),
     ],
-    metrics: &[AUTHZ_DECISIONS, ROWS_PER_PRINCIPAL],
+    metrics: &[AUTHZ_DECISIONS, ROWS_PER_PRINCIPAL, AUTHN_DECISIONS, TOKENS_ISSUED],
     strikes: &[Component::Service],
     mitigations: &[],
     build: || Box::new(DataBreach::default()),
@@ -101,6 +118,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
 #[derive(Default)]
 struct DataBreach {
     quota: u64,
+    ttl: Nanos,
     share: f64,
     rows: u64,
     thief: u32,
@@ -113,6 +131,7 @@ impl Scenario for DataBreach {
         } else {
             0
         };
+        self.ttl = secs_to_ns(params.f64("token_ttl_s"));
         self.share = params.f64("exfil_share");
         self.rows = params.i64("rows_per_request").max(1) as u64;
         self.thief = params.i64("stolen_client").max(0) as u32;
@@ -122,6 +141,10 @@ impl Scenario for DataBreach {
         for s in ROWS_STATS {
             metrics.gauge(&ROWS_PER_PRINCIPAL, &[s]);
         }
+        for d in AUTHN_DECISION_LABELS {
+            metrics.counter(&AUTHN_DECISIONS, &[d]);
+        }
+        metrics.counter(&TOKENS_ISSUED, &[]);
     }
 
     fn strike(&mut self, cx: &mut StrikeCx<'_>, hop: &Hop) -> Effect {
@@ -130,6 +153,8 @@ impl Scenario for DataBreach {
             principal: thief.then_some(self.thief),
             rows: if thief { self.rows } else { 1 },
             rows_quota: self.quota,
+            token_ttl_ns: self.ttl,
+            stolen_token: thief,
             ..SecurityEffect::NONE
         };
         Effect::on_service(ServiceEffect {
@@ -153,7 +178,11 @@ mod tests {
         let off = run(&config("web", 2701, &[], &[]), 30);
         assert!(!registered(&off, "rows_read_per_principal"));
         assert!(!registered(&off, "authz_decisions_total"));
+        assert!(!registered(&off, "authn_decisions_total"));
         let on = run(&config("web", 2701, &["data-breach"], &[]), 30);
+        // Tokens never expire by default: nothing checked, nothing renewed.
+        assert!(registered(&on, "authn_decisions_total"));
+        assert_eq!(total(&on, "authn_decisions_total"), 0.0);
         assert!(stat(&on, "max") > 2000.0, "{}", stat(&on, "max"));
         assert!(total_where(&on, "authz_decisions_total", "allow") > 5000.0);
         assert_eq!(total_where(&on, "authz_decisions_total", "deny"), 0.0);

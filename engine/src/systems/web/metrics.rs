@@ -432,6 +432,21 @@ pub const AUTHZ_DECISIONS: MetricSpec = MetricSpec::counter(
 /// `authz_decisions_total`'s label values.
 pub const AUTHZ_DECISION_LABELS: [&str; 3] = ["allow", "deny", "unchecked"];
 
+pub const AUTHN_DECISIONS: MetricSpec = MetricSpec::counter(
+    "authn_decisions_total",
+    "Session tokens the security layer checked: valid, or expired (refused with 401).",
+    &["decision"],
+);
+
+/// `authn_decisions_total`'s label values.
+pub const AUTHN_DECISION_LABELS: [&str; 2] = ["valid", "expired"];
+
+pub const TOKENS_ISSUED: MetricSpec = MetricSpec::counter(
+    "auth_tokens_issued_total",
+    "Session tokens issued when a client re-authenticated because its own had expired.",
+    &[],
+);
+
 pub const ROWS_PER_PRINCIPAL: MetricSpec = MetricSpec::gauge(
     "rows_read_per_principal",
     "Rows read over the last sample interval by one principal: the most any principal read (max) and the median over the principals that read any.",

@@ -4,6 +4,10 @@
 //! - **Principals and roles.** A request's principal is the API client it comes from
 //!   (or the session a scenario says it uses); every `ADMIN_EVERY`-th client is an
 //!   admin, the others ordinary users.
+//! - **Authentication** with expiring session tokens (when a scenario gives them a
+//!   lifetime): a client re-authenticates when its own token expires
+//!   (`auth_tokens_issued_total`); a stolen copy, first used at its theft, is not
+//!   renewed and is refused (401) once it expires (`authn_decisions_total{decision}`).
 //! - **Authorization** per request: a resource only the admin role may read is refused
 //!   to a user (403, `deny`) unless the endpoint checks no role (`unchecked`: answered,
 //!   200); a principal over its rows quota for the interval is refused too. Each
@@ -19,8 +23,9 @@
 //!   counted as stored (`pii_fields_logged_total{field}`) or, with redaction, as redacted.
 
 use super::metrics::{
-    AUDIT_BACKLOG, AUDIT_LAG, AUDIT_WRITES, AUTHZ_DECISIONS, AUTHZ_DECISION_LABELS, PII_LOGGED,
-    PII_REDACTED, ROWS_PER_PRINCIPAL, ROWS_STATS,
+    AUDIT_BACKLOG, AUDIT_LAG, AUDIT_WRITES, AUTHN_DECISIONS, AUTHN_DECISION_LABELS,
+    AUTHZ_DECISIONS, AUTHZ_DECISION_LABELS, PII_LOGGED, PII_REDACTED, ROWS_PER_PRINCIPAL,
+    ROWS_STATS, TOKENS_ISSUED,
 };
 use crate::metrics::{CounterId, GaugeId};
 use crate::scenario::{SecurityEffect, PII_FIELDS};
@@ -54,6 +59,15 @@ struct Access {
     scratch: Vec<u64>,
 }
 
+struct Tokens {
+    decisions: [CounterId; 2],
+    issued: CounterId,
+    /// When each principal's current token was issued (`None`: not yet).
+    since: Vec<Option<Nanos>>,
+    /// When the stolen copies were first used, per principal.
+    stolen: Vec<Option<Nanos>>,
+}
+
 struct Audit {
     writes: [CounterId; 2],
     backlog: GaugeId,
@@ -73,6 +87,7 @@ struct Pii {
 /// The layer's state, each part registered at its first use.
 #[derive(Default)]
 pub struct Security {
+    tokens: Option<Tokens>,
     access: Option<Access>,
     audit: Option<Audit>,
     pii: Option<Pii>,
@@ -131,6 +146,37 @@ impl Security {
         };
         let principal = sec.principal.unwrap_or(client) as usize % principals.max(1);
         let s = self;
+        if sec.token_ttl_ns > 0 {
+            let t = s.tokens.get_or_insert_with(|| Tokens {
+                decisions: AUTHN_DECISION_LABELS
+                    .map(|d| core.metrics.counter(&AUTHN_DECISIONS, &[d])),
+                issued: core.metrics.counter(&TOKENS_ISSUED, &[]),
+                since: Vec::new(),
+                stolen: Vec::new(),
+            });
+            if t.since.len() < principals {
+                t.since.resize(principals, None);
+                t.stolen.resize(principals, None);
+            }
+            let now = core.now;
+            let expired = if sec.stolen_token {
+                let from = *t.stolen[principal].get_or_insert(now);
+                now - from > sec.token_ttl_ns
+            } else {
+                // The client's own token: renewed when it has expired.
+                let since = t.since[principal].get_or_insert(now);
+                if now - *since > sec.token_ttl_ns {
+                    *since = now;
+                    core.metrics.inc(t.issued);
+                }
+                false
+            };
+            core.metrics.inc(t.decisions[usize::from(expired)]);
+            if expired {
+                out.fail = Some(401);
+                return out;
+            }
+        }
         if sec.admin_only || sec.rows > 0 || sec.principal.is_some() {
             let a = s.access.get_or_insert_with(|| Access {
                 decisions: AUTHZ_DECISION_LABELS
