@@ -144,7 +144,10 @@ impl Security {
             fail: None,
             delay_ns: 0,
         };
-        let principal = sec.principal.unwrap_or(client) as usize % principals.max(1);
+        let raw = sec.principal.unwrap_or(client);
+        // The role follows the principal's id; its counters wrap into the clients'.
+        let admin = raw % ADMIN_EVERY == 0;
+        let principal = raw as usize % principals.max(1);
         let s = self;
         if sec.token_ttl_ns > 0 {
             let t = s.tokens.get_or_insert_with(|| Tokens {
@@ -188,7 +191,6 @@ impl Security {
             if a.rows.len() < principals {
                 a.rows.resize(principals, 0);
             }
-            let admin = principal as u32 % ADMIN_EVERY == 0;
             let over_quota =
                 sec.rows_quota > 0 && a.rows[principal].saturating_add(sec.rows) > sec.rows_quota;
             let decision = if sec.admin_only && !admin {
