@@ -272,6 +272,97 @@ pub struct ServiceEffect {
     /// Extra CPU time the handler computes, on the instance's shared cores (an
     /// algorithm's operations × their cost, serializing, compressing).
     pub cpu_ns: Nanos,
+    /// What the instance's security layer sees of the request (its principal, the role
+    /// the resource needs, the rows it reads, its audit record, its log line's fields).
+    pub security: SecurityEffect,
+}
+
+/// At a service hop, what the security layer of the handler is asked to do: authorize
+/// the request's principal for the resource, count the rows it reads per principal,
+/// write its audit record, and pass its log line through the PII detector. `NONE`: the
+/// layer is not involved (no cost).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SecurityEffect {
+    /// The resource may be read only by the admin role (another user's data, an export).
+    pub admin_only: bool,
+    /// The endpoint checks no role before answering (authorization missing).
+    pub authz_missing: bool,
+    /// The request is made with this principal's session instead of its client's own.
+    pub principal: Option<u32>,
+    /// Rows the request reads, attributed to its principal; 0 = none counted.
+    pub rows: u64,
+    /// Rows one principal may read per second before the layer refuses it (403); 0 = no
+    /// quota.
+    pub rows_quota: u64,
+    /// The request writes an audit record this way.
+    pub audit: Option<AuditWrite>,
+    /// The personal-data fields its log line carries (bits of `PII_FIELDS`).
+    pub pii_fields: u8,
+    /// The log pipeline redacts personal-data fields before storing the line.
+    pub redaction: bool,
+    /// Session tokens expire this long after they are issued; 0 = never. A client
+    /// re-authenticates when its own token expires; a stolen copy is not renewed.
+    pub token_ttl_ns: Nanos,
+    /// The request carries a stolen copy of its principal's token, not the client's own.
+    pub stolen_token: bool,
+}
+
+/// The personal-data fields a log line can carry, by bit of `SecurityEffect::pii_fields`.
+pub const PII_FIELDS: [&str; 4] = ["email", "card_number", "ip_address", "session_token"];
+
+/// One audit record, as the request writes it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AuditWrite {
+    /// How long the audit store takes to accept the record.
+    pub latency_ns: Nanos,
+    /// The store refuses this write.
+    pub failed: bool,
+    /// The request waits for the record (and fails if it cannot be written); else it is
+    /// buffered and written in the background, failed writes retried.
+    pub sync: bool,
+}
+
+impl SecurityEffect {
+    pub const NONE: SecurityEffect = SecurityEffect {
+        admin_only: false,
+        authz_missing: false,
+        principal: None,
+        rows: 0,
+        rows_quota: 0,
+        audit: None,
+        pii_fields: 0,
+        redaction: false,
+        token_ttl_ns: 0,
+        stolen_token: false,
+    };
+
+    #[inline]
+    pub fn is_none(&self) -> bool {
+        *self == SecurityEffect::NONE
+    }
+
+    fn merge_in(&mut self, other: &SecurityEffect) {
+        self.admin_only |= other.admin_only;
+        self.authz_missing |= other.authz_missing;
+        first(&mut self.principal, other.principal);
+        self.rows = self.rows.saturating_add(other.rows);
+        // The tighter quota of the two.
+        self.rows_quota = match (self.rows_quota, other.rows_quota) {
+            (0, b) => b,
+            (a, 0) => a,
+            (a, b) => a.min(b),
+        };
+        first(&mut self.audit, other.audit);
+        self.pii_fields |= other.pii_fields;
+        self.redaction |= other.redaction;
+        // The shorter lifetime of the two.
+        self.token_ttl_ns = match (self.token_ttl_ns, other.token_ttl_ns) {
+            (0, b) => b,
+            (a, 0) => a,
+            (a, b) => a.min(b),
+        };
+        self.stolen_token |= other.stolen_token;
+    }
 }
 
 /// At a cache hop (a read).
@@ -838,12 +929,14 @@ impl ServiceEffect {
         leak_bytes: 0,
         provisioned_vcpus: 0.0,
         cpu_ns: 0,
+        security: SecurityEffect::NONE,
     };
 
     fn merge_in(&mut self, other: &ServiceEffect) {
         self.leak_bytes = self.leak_bytes.saturating_add(other.leak_bytes);
         self.provisioned_vcpus = self.provisioned_vcpus.max(other.provisioned_vcpus);
         self.cpu_ns = self.cpu_ns.saturating_add(other.cpu_ns);
+        self.security.merge_in(&other.security);
     }
 }
 

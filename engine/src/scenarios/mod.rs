@@ -161,6 +161,18 @@ pub mod performance {
     pub mod sorting_algorithms;
 }
 
+pub mod security {
+    //! Scenarios of the security layer: access control, hostile input, audit, personal data.
+    pub mod audit_log_failure;
+    pub mod auth_bypass;
+    pub mod compliance_violation;
+    pub mod csrf_attack;
+    pub mod data_breach;
+    pub mod encryption_overhead;
+    pub mod pii_leak;
+    pub mod sql_injection;
+}
+
 /// The catalogue of scenarios, in display order.
 pub static ALL: &[&ScenarioMeta] = &[
     &latency::fixed_latency::META,
@@ -256,4 +268,12 @@ pub static ALL: &[&ScenarioMeta] = &[
     &ml::batch_inference_delay::META,
     &ml::feature_drift::META,
     &ml::model_memory_oom::META,
+    &security::auth_bypass::META,
+    &security::sql_injection::META,
+    &security::pii_leak::META,
+    &security::audit_log_failure::META,
+    &security::encryption_overhead::META,
+    &security::csrf_attack::META,
+    &security::data_breach::META,
+    &security::compliance_violation::META,
 ];

@@ -29,6 +29,28 @@ impl WebModel {
             r.fail_status = effect.fail_status;
             r.failed_at = Some(Component::Service);
         }
+        let mut held_ns = effect.delay_ns;
+        if !effect.service().security.is_none() {
+            // Only when a scenario involves the security layer (`security.rs`).
+            let sec = effect.service().security;
+            let call = self.reqs[id as usize].call;
+            let client = if call == NONE {
+                0
+            } else {
+                self.calls[call as usize].client
+            };
+            let principals = self.clients.count as usize + 1;
+            let decision = self
+                .security
+                .get_or_insert_with(Default::default)
+                .decide(core, principals, client, &sec);
+            held_ns = held_ns.saturating_add(decision.delay_ns);
+            let r = &mut self.reqs[id as usize];
+            if decision.fail.is_some() && r.fail_status.is_none() {
+                r.fail_status = decision.fail;
+                r.failed_at = Some(Component::Service);
+            }
+        }
         if let Some((_, wait)) = self.resource_ids {
             core.metrics
                 .observe(wait, ns_to_secs(core.now - self.reqs[id as usize].arrival));
@@ -43,10 +65,9 @@ impl WebModel {
         let work = secs_to_ns(self.cpu.sample(&mut self.work_rng) * effect.work_factor)
             .saturating_add(service.cpu_ns);
         r.query_ns = work; // the handler's CPU demand, until the CPU phase starts
-        if effect.delay_ns > 0 {
+        if held_ns > 0 {
             // Injected waiting (a sleep, a slow synchronous call) holds the worker, not a core.
-            self.events
-                .schedule(core.now + effect.delay_ns, Ev::CpuStart(id));
+            self.events.schedule(core.now + held_ns, Ev::CpuStart(id));
         } else {
             self.compute(core, id);
         }

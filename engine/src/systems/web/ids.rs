@@ -53,6 +53,8 @@ pub(super) struct LazyIds {
     pub rate_limited: [Option<CounterId>; 2],
     /// `http_requests_total{status="400"}`, registered at the first bad request.
     pub bad_request: [Option<CounterId>; 2],
+    /// `http_requests_total{status="403"}`, registered at the first refused request.
+    pub forbidden: [Option<CounterId>; 2],
     /// Hedging: sent, wins, wasted seconds, budget exhausted.
     pub hedge: Option<hedge::HedgeIds>,
 }

@@ -421,6 +421,71 @@ pub const WB_FLUSHED: MetricSpec = MetricSpec::counter(
 );
 
 /// Every metric the system declares, in catalogue order.
+/// The security layer's metrics (`security.rs`): registered by the scenarios that
+/// involve it, recorded by the layer.
+pub const AUTHZ_DECISIONS: MetricSpec = MetricSpec::counter(
+    "authz_decisions_total",
+    "Authorization decisions of the security layer: allow, deny, or unchecked (the endpoint checked no role).",
+    &["decision"],
+);
+
+/// `authz_decisions_total`'s label values.
+pub const AUTHZ_DECISION_LABELS: [&str; 3] = ["allow", "deny", "unchecked"];
+
+pub const AUTHN_DECISIONS: MetricSpec = MetricSpec::counter(
+    "authn_decisions_total",
+    "Session tokens the security layer checked: valid, or expired (refused with 401).",
+    &["decision"],
+);
+
+/// `authn_decisions_total`'s label values.
+pub const AUTHN_DECISION_LABELS: [&str; 2] = ["valid", "expired"];
+
+pub const TOKENS_ISSUED: MetricSpec = MetricSpec::counter(
+    "auth_tokens_issued_total",
+    "Session tokens issued when a client re-authenticated because its own had expired.",
+    &[],
+);
+
+pub const ROWS_PER_PRINCIPAL: MetricSpec = MetricSpec::gauge(
+    "rows_read_per_principal",
+    "Rows read over the last sample interval by one principal: the most any principal read (max) and the median over the principals that read any.",
+    &["stat"],
+);
+
+/// `rows_read_per_principal`'s label values.
+pub const ROWS_STATS: [&str; 2] = ["max", "median"];
+
+pub const AUDIT_WRITES: MetricSpec = MetricSpec::counter(
+    "audit_log_writes_total",
+    "Audit records written to the audit store, by outcome (ok, failed).",
+    &["outcome"],
+);
+
+pub const AUDIT_BACKLOG: MetricSpec = MetricSpec::gauge(
+    "audit_log_backlog_records",
+    "Audit records buffered and not yet stored (asynchronous writes).",
+    &[],
+);
+
+pub const AUDIT_LAG: MetricSpec = MetricSpec::gauge(
+    "audit_log_lag_seconds",
+    "Age of the oldest audit record not yet stored (asynchronous writes).",
+    &[],
+);
+
+pub const PII_LOGGED: MetricSpec = MetricSpec::counter(
+    "pii_fields_logged_total",
+    "Personal-data fields the log pipeline's detector found stored in log lines, by field.",
+    &["field"],
+);
+
+pub const PII_REDACTED: MetricSpec = MetricSpec::counter(
+    "pii_fields_redacted_total",
+    "Personal-data fields the log pipeline redacted before storing the line, by field.",
+    &["field"],
+);
+
 pub const ALL: &[MetricSpec] = &[
     common::HTTP_REQUESTS,
     common::HTTP_DURATION,

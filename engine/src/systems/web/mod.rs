@@ -72,6 +72,7 @@ mod payment;
 mod policies;
 mod request;
 mod rows;
+mod security;
 mod telemetry;
 
 use super::{Core, Model, SystemMeta, UtilizationMeter};
@@ -226,6 +227,8 @@ pub struct WebModel {
     db: db::TxState,
     wb: write_behind::WriteBehind,
     mq: mq::MessageQueue,
+    /// The instances' security layer, when a scenario involves it (`security.rs`).
+    security: Option<Box<security::Security>>,
 }
 
 impl WebModel {
@@ -285,6 +288,7 @@ impl WebModel {
             db: db::TxState::new(core),
             wb: write_behind::WriteBehind::default(),
             mq: mq::MessageQueue::new(p, core),
+            security: None,
         };
         model.reconfigure(core);
         if model.clients.closed_loop {
@@ -459,6 +463,9 @@ impl Model for WebModel {
         self.payment.sample(core);
         self.rows.sample(core);
         self.cache.sample(core);
+        if let Some(s) = self.security.as_mut() {
+            s.sample(core);
+        }
         let depth = self.fleet.queue_depth() as f64;
         let m = &mut core.metrics;
         m.set(self.ids.in_flight, core.stats.in_system.level() as f64);

@@ -73,9 +73,16 @@ impl WebModel {
                     .counter(&common::HTTP_REQUESTS, &[SERVICE, ENDPOINTS[e], "400"]),
             );
         }
+        if fail == Some(403) && self.lazy.forbidden[e].is_none() {
+            self.lazy.forbidden[e] = Some(
+                core.metrics
+                    .counter(&common::HTTP_REQUESTS, &[SERVICE, ENDPOINTS[e], "403"]),
+            );
+        }
         let ep = &self.ids.endpoints[e];
         let counter = match fail {
             Some(400) => self.lazy.bad_request[e].unwrap_or(ep.failed),
+            Some(403) => self.lazy.forbidden[e].unwrap_or(ep.failed),
             None => ep.ok,
             Some(503) => ep.rejected,
             Some(502) => ep.bad_gateway,
