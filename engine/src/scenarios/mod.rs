@@ -143,6 +143,7 @@ pub mod api {
     pub mod dns_resolution_failure;
     pub mod partial_response;
     pub mod rate_limit;
+    pub mod stale_dns_failover;
     pub mod timeout_cascade;
 }
 
@@ -276,4 +277,5 @@ pub static ALL: &[&ScenarioMeta] = &[
     &security::csrf_attack::META,
     &security::data_breach::META,
     &security::compliance_violation::META,
+    &api::stale_dns_failover::META,
 ];
