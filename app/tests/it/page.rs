@@ -324,4 +324,6 @@ async fn every_scenario_switches_on_in_the_lab_and_its_panels_come_and_go() {
             "{id}: panels stay once off"
         );
     }
+    // The page keeps the chosen system for the next visit: leave it on the default.
+    page.choose("system-select", "web").await;
 }
