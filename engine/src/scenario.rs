@@ -267,8 +267,8 @@ struct ActiveSet {
 }
 
 /// How many `Component`s there are.
-const COMPONENTS: usize = 11;
-const _: () = assert!(Component::Function as usize + 1 == COMPONENTS);
+const COMPONENTS: usize = 12;
+const _: () = assert!(Component::Device as usize + 1 == COMPONENTS);
 
 impl Scenarios {
     /// Switches `meta` on at `now` with `params` (already validated), or back on with new

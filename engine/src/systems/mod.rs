@@ -6,6 +6,7 @@
 pub mod common;
 pub mod cost;
 pub mod functions;
+pub mod mobile;
 pub mod model;
 pub mod orders;
 pub mod queue;
@@ -17,4 +18,10 @@ pub use model::{
 };
 
 /// Every system, in display order (`web` first: the default in the UI).
-pub static ALL: &[&SystemMeta] = &[&web::META, &queue::META, &orders::META, &functions::META];
+pub static ALL: &[&SystemMeta] = &[
+    &web::META,
+    &queue::META,
+    &orders::META,
+    &functions::META,
+    &mobile::META,
+];
