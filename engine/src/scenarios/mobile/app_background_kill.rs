@@ -123,7 +123,7 @@ mod tests {
     }
 
     #[test]
-    fn a_persisted_queue_survives_the_kill() {
+    fn mitigation_reduces_symptom() {
         let fixed = run(
             &config(
                 "mobile",

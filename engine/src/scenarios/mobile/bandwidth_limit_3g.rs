@@ -16,7 +16,7 @@
 //! 2 s; the Slow 4G devices' p95 without the scenario is about 0.6 s.
 //!
 //! ## What to look at
-//! - `client_request_duration_seconds{network="3g"}`: p50 and p95.
+//! - `device_request_duration_seconds{network="3g"}`: p50 and p95.
 //! - `client_rtt_seconds{network}`: the round trip itself (300 ms).
 //! - `client_requests_total{outcome}`: timeouts if responses grow.
 //!
@@ -86,9 +86,9 @@ mod tests {
         let on = run(&config("mobile", 1131, &["3g-bandwidth-limit"], &[]), 60);
         let calls = |lab| quantile_where(lab, "client_rtt_seconds", "3g", 0.5);
         assert!(calls(&on) > 0.2, "{}", calls(&on));
-        let ok = |lab| total_where(lab, "client_requests_total", "ok");
+        let ok = |lab| total_where(lab, "client_requests_total", "success");
         assert!(ok(&off) > 0.0 && ok(&on) > 0.0);
-        let p95 = |lab| quantile_all(lab, "client_request_duration_seconds", 0.95);
+        let p95 = |lab| quantile_all(lab, "device_request_duration_seconds", 0.95);
         assert!(p95(&on) > 1.5 * p95(&off), "{} vs {}", p95(&on), p95(&off));
     }
 
@@ -96,13 +96,13 @@ mod tests {
     fn symptom_appears() {
         let off = run(&config("mobile", 1132, &[], &[]), 120);
         let on = run(&config("mobile", 1132, &["3g-bandwidth-limit"], &[]), 120);
-        let before = quantile_where(&off, "client_request_duration_seconds", "slow4g", 0.95);
-        let after = quantile_where(&on, "client_request_duration_seconds", "3g", 0.95);
+        let before = quantile_where(&off, "device_request_duration_seconds", "slow4g", 0.95);
+        let after = quantile_where(&on, "device_request_duration_seconds", "3g", 0.95);
         assert!(after > 1.5 && after > 2.0 * before, "{after} vs {before}");
     }
 
     #[test]
-    fn smaller_payloads_download_faster() {
+    fn mitigation_reduces_symptom() {
         let on = run(&config("mobile", 1133, &["3g-bandwidth-limit"], &[]), 120);
         let small = run(
             &config(
@@ -113,7 +113,7 @@ mod tests {
             ),
             120,
         );
-        let p95 = |lab| quantile_where(lab, "client_request_duration_seconds", "3g", 0.95);
+        let p95 = |lab| quantile_where(lab, "device_request_duration_seconds", "3g", 0.95);
         assert!(
             p95(&small) < 0.8 * p95(&on),
             "{} vs {}",

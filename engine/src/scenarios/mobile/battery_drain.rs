@@ -21,7 +21,7 @@
 //! ## What to look at
 //! - `battery_mwh_total{network}`: by network; the cellular ones climb.
 //! - `http_requests_total{endpoint="GET /changes"}`: the polls.
-//! - `client_requests_total{outcome="ok"}`: many more calls, no more useful work.
+//! - `client_requests_total{outcome="success"}`: many more calls, no more useful work.
 //!
 //! ## How to fix it
 //! Poll rarely (or not at all: a push notification tells the app when to fetch), batch
@@ -107,7 +107,7 @@ mod tests {
     }
 
     #[test]
-    fn polling_less_often_saves_the_battery() {
+    fn mitigation_reduces_symptom() {
         let on = run(&config("mobile", 1113, &["battery-drain"], &[]), 120);
         let rare = run(
             &config(

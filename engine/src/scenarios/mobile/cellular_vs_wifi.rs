@@ -19,7 +19,7 @@
 //!
 //! ## What to look at
 //! - `battery_mwh_total{network}`: Wi-Fi's share falls to nothing, Slow 4G's climbs.
-//! - `client_rtt_seconds{network}` and `client_request_duration_seconds{network}`.
+//! - `client_rtt_seconds{network}` and `device_request_duration_seconds{network}`.
 //!
 //! ## How to fix it
 //! This is a trade-off the app cannot remove, only manage: on cellular, defer
@@ -103,12 +103,12 @@ mod tests {
         let on = run(&config("mobile", 1152, &["cellular-vs-wifi"], &[]), 120);
         let mwh = |lab| total(lab, "battery_mwh_total");
         assert!(mwh(&on) > 1.3 * mwh(&off), "{} vs {}", mwh(&on), mwh(&off));
-        let p50 = |lab| quantile_all(lab, "client_request_duration_seconds", 0.5);
+        let p50 = |lab| quantile_all(lab, "device_request_duration_seconds", 0.5);
         assert!(p50(&on) > 1.5 * p50(&off), "{} vs {}", p50(&on), p50(&off));
     }
 
     #[test]
-    fn deferring_background_sync_to_wifi_saves_the_cellular_radio() {
+    fn mitigation_reduces_symptom() {
         let on = run(&config("mobile", 1153, &["cellular-vs-wifi"], &[]), 120);
         let fixed = run(
             &config(

@@ -20,7 +20,7 @@
 //!
 //! ## What to look at
 //! - `client_requests_total{outcome="timeout"}` and
-//!   `client_request_duration_seconds{network}`: the p99 of the cellular networks at
+//!   `device_request_duration_seconds{network}`: the p99 of the cellular networks at
 //!   the timeout.
 //! - `duplicate_writes_total` and `data_anomalies_total{kind="duplicate_applied"}`.
 //! - `offline_queue_depth` and `devices_online` during drop-outs.
@@ -112,7 +112,7 @@ mod tests {
     fn symptom_appears() {
         let off = run(&config("mobile", 1102, &[], &[]), 120);
         let on = run(&config("mobile", 1102, &["flaky-mobile-network"], &[]), 120);
-        let p99 = |lab| quantile_where(lab, "client_request_duration_seconds", "slow4g", 0.99);
+        let p99 = |lab| quantile_where(lab, "device_request_duration_seconds", "slow4g", 0.99);
         assert!(
             p99(&on) > 5.0 && p99(&off) < 2.0,
             "{} vs {}",
@@ -123,7 +123,7 @@ mod tests {
     }
 
     #[test]
-    fn idempotency_keys_stop_the_duplicates() {
+    fn mitigation_reduces_symptom() {
         let on = run(&config("mobile", 1103, &["flaky-mobile-network"], &[]), 120);
         let fixed = run(
             &config(

@@ -16,7 +16,7 @@
 //! run's p99 on Slow 4G is the full minute; without the scenario it is under a second.
 //!
 //! ## What to look at
-//! - `client_request_duration_seconds{network}`: a p99 at the timeout, a p50
+//! - `device_request_duration_seconds{network}`: a p99 at the timeout, a p50
 //!   unchanged.
 //! - `client_requests_total{outcome="timeout"}`.
 //!
@@ -101,7 +101,7 @@ mod tests {
     fn symptom_appears() {
         let off = run(&config("mobile", 1142, &[], &[]), 120);
         let on = run(&config("mobile", 1142, &["mobile-timeout"], &[]), 120);
-        let q = |lab, q| quantile_where(lab, "client_request_duration_seconds", "slow4g", q);
+        let q = |lab, q| quantile_where(lab, "device_request_duration_seconds", "slow4g", q);
         assert!(
             q(&on, 0.99) > 20.0 && q(&off, 0.99) < 2.0,
             "{} vs {}",
@@ -112,7 +112,7 @@ mod tests {
     }
 
     #[test]
-    fn adaptive_timeouts_give_up_in_seconds() {
+    fn mitigation_reduces_symptom() {
         let on = run(&config("mobile", 1143, &["mobile-timeout"], &[]), 120);
         let fixed = run(
             &config(
@@ -123,7 +123,7 @@ mod tests {
             ),
             120,
         );
-        let p99 = |lab| quantile_where(lab, "client_request_duration_seconds", "slow4g", 0.99);
+        let p99 = |lab| quantile_where(lab, "device_request_duration_seconds", "slow4g", 0.99);
         assert!(
             p99(&fixed) < 5.0 && p99(&on) > 20.0,
             "{} vs {}",

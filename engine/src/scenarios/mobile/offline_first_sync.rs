@@ -116,7 +116,7 @@ mod tests {
     }
 
     #[test]
-    fn merging_keeps_both_updates() {
+    fn mitigation_reduces_symptom() {
         let fixed = run(
             &config(
                 "mobile",

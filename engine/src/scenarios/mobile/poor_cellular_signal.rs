@@ -16,7 +16,7 @@
 //! and the fleet's radio energy rises by about a third.
 //!
 //! ## What to look at
-//! - `client_request_duration_seconds{network}` and `client_rtt_seconds{network}`.
+//! - `device_request_duration_seconds{network}` and `client_rtt_seconds{network}`.
 //! - `battery_mwh_total{network}`.
 //! - `client_requests_total{outcome="timeout"}`.
 //!
@@ -98,14 +98,14 @@ mod tests {
     fn symptom_appears() {
         let off = run(&config("mobile", 1172, &[], &[]), 120);
         let on = run(&config("mobile", 1172, &["poor-cellular-signal"], &[]), 120);
-        let p95 = |lab| quantile_where(lab, "client_request_duration_seconds", "slow4g", 0.95);
+        let p95 = |lab| quantile_where(lab, "device_request_duration_seconds", "slow4g", 0.95);
         assert!(p95(&on) > 2.0 * p95(&off), "{} vs {}", p95(&on), p95(&off));
         let mwh = |lab| total_where(lab, "battery_mwh_total", "slow4g");
         assert!(mwh(&on) > 1.1 * mwh(&off), "{} vs {}", mwh(&on), mwh(&off));
     }
 
     #[test]
-    fn deferring_background_polls_saves_energy_at_the_cell_edge() {
+    fn mitigation_reduces_symptom() {
         let on = run(&config("mobile", 1173, &["poor-cellular-signal"], &[]), 120);
         let fixed = run(
             &config(

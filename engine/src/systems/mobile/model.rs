@@ -1,10 +1,10 @@
 //! The mobile system's model: devices, their calls over their links, the API's workers,
 //! the records and their versions, offline queues, radio energy.
 
-use super::{
-    Profile, BATTERY, CLIENT_DURATION, CLIENT_REQUESTS, CLIENT_RTT, DUPLICATES, ENDPOINTS, KILLS,
-    NETWORKS, ONLINE, OUTCOMES, PROFILES, QUEUE, RESOLUTIONS, SERVICE, SYNC_CONFLICTS, TICK_HOP,
-    TICK_NS,
+use super::spec::{
+    Profile, BATTERY, CLIENT_DURATION, CLIENT_REQUESTS, CLIENT_RTT, COMPONENTS, DUPLICATES,
+    ENDPOINTS, KILLS, NETWORKS, ONLINE, OUTCOMES, PROFILES, QUEUE, RESOLUTIONS, SERVICE,
+    SYNC_CONFLICTS, TICK_HOP, TICK_NS,
 };
 use crate::dist::Dist;
 use crate::metrics::{CounterId, GaugeId, HistogramId};
@@ -692,7 +692,7 @@ impl Model for MobileModel {
     }
 
     fn has(&self, component: Component) -> bool {
-        super::META.components.contains(&component)
+        COMPONENTS.contains(&component)
     }
 
     fn as_any(&self) -> Option<&dyn std::any::Any> {

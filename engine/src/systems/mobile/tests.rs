@@ -5,7 +5,7 @@ use crate::testkit::*;
 #[test]
 fn slower_networks_wait_longer_and_cellular_costs_more_energy() {
     let lab = run(&config("mobile", 21, &[], &[]), 120);
-    let p50 = |net| quantile_where(&lab, "client_request_duration_seconds", net, 0.5);
+    let p50 = |net| quantile_where(&lab, "device_request_duration_seconds", net, 0.5);
     assert!(p50("wifi") < 0.3, "wifi {}", p50("wifi"));
     assert!(p50("3g") > p50("slow4g") && p50("slow4g") > p50("wifi"));
     let mwh = |net| total_where(&lab, "battery_mwh_total", net);
@@ -16,7 +16,7 @@ fn slower_networks_wait_longer_and_cellular_costs_more_energy() {
         mwh("slow4g"),
         mwh("wifi")
     );
-    assert!(total_where(&lab, "client_requests_total", "ok") > 500.0);
+    assert!(total_where(&lab, "client_requests_total", "success") > 500.0);
 }
 
 #[test]
