@@ -13,7 +13,9 @@
 //!
 //! The scenario takes a `share` of the fleet offline for `offline_s` about every
 //! `every_s`, and the OS kills the app at a random moment of `kill_share` of those
-//! stretches. With the defaults a 120 s run loses a dozen or so edits.
+//! stretches. With the defaults (the last half of the fleet offline for 60 s about
+//! every minute, half of those stretches ending in a kill) a 120 s run has about 70
+//! kills and loses about 30 of the 70 edits queued offline.
 //!
 //! ## What to look at
 //! - `data_anomalies_total{kind="lost_write"}` and `app_kills_total`.

@@ -15,8 +15,9 @@
 //! ```
 //!
 //! With the defaults (200 devices, the cellular 100 struck, 10% loss, a drop-out every
-//! minute or so for 10 s) a 120 s run has about 90 timeouts and 20 duplicate writes
-//! where the same run without the scenario has none.
+//! minute or so for 10 s) a 120 s run has about 50 timeouts (3 without the scenario),
+//! a p95 on the cellular networks near 7 s (0.7 s without), and a handful of duplicate
+//! writes (7 in one such run) where the run without the scenario has none.
 //!
 //! ## What to look at
 //! - `client_requests_total{outcome="timeout"}` and

@@ -14,9 +14,9 @@
 //!                                                  merge: both kept
 //! ```
 //!
-//! With the defaults (a third of the 200 devices going offline for 120 s about every
-//! 4 minutes, 100 shared records edited about twice a second) a 120 s run has about 30
-//! conflicts, every one a lost update under `lww`.
+//! With the defaults (the last half of the 200 devices going offline for 30 s about
+//! every 45 s, 100 shared records edited about twice a second) a 120 s run queues about
+//! 50 edits and has about 30 conflicts, every one a lost update under `lww`.
 //!
 //! ## What to look at
 //! - `sync_conflicts_total{resolution}` and `data_anomalies_total{kind="lost_update"}`.
