@@ -71,8 +71,11 @@ struct Device {
     online: bool,
     offline_until: Nanos,
     queue: Vec<Write>,
-    /// Versions of each record as the device last saw them.
-    seen: Vec<u64>,
+    /// When its last poll brought every record's version.
+    synced_at: Nanos,
+    /// Versions of records it read or wrote since, the most recent last (at most
+    /// `SEEN_CAP`).
+    seen: Vec<(u32, u64)>,
     in_flight: u32,
     /// When the radio's tail ends (idle after).
     radio_until: Nanos,
@@ -103,6 +106,9 @@ struct Ids {
     lost_write: CounterId,
 }
 
+/// Records a device remembers the version of between polls.
+const SEEN_CAP: usize = 32;
+
 const OK: usize = 0;
 const TIMEOUT: usize = 1;
 const ERROR: usize = 2;
@@ -115,6 +121,8 @@ pub struct MobileModel {
     calls: Vec<Call>,
     free: Vec<u32>,
     versions: Vec<u64>,
+    /// When each record's versions were written (version k at `written[r][k - 1]`).
+    written: Vec<Vec<Nanos>>,
     /// Writes the server has applied, by write id.
     applied: Vec<bool>,
     think_s: f64,
@@ -202,6 +210,7 @@ impl MobileModel {
             calls: Vec::new(),
             free: Vec::new(),
             versions: vec![0; records],
+            written: vec![Vec::new(); records],
             applied: Vec::new(),
             think_s: p.f64("think_s"),
             write_share: p.f64("write_share"),
@@ -236,7 +245,8 @@ impl MobileModel {
                 online: true,
                 offline_until: 0,
                 queue: Vec::new(),
-                seen: vec![0; records],
+                synced_at: 0,
+                seen: Vec::new(),
                 in_flight: 0,
                 radio_until: 0,
                 accrued_to: 0,
@@ -286,7 +296,7 @@ impl MobileModel {
             let base = if dev.online {
                 self.versions[record as usize]
             } else {
-                dev.seen[record as usize]
+                self.seen(d, record)
             };
             let id = self.applied.len() as u32;
             self.applied.push(false);
@@ -483,7 +493,7 @@ impl MobileModel {
                 // The same edit again: the record changes twice.
                 core.metrics.inc(self.ids.duplicates);
                 core.metrics.inc(self.ids.duplicate_applied);
-                self.versions[r] += 1;
+                self.bump(core.now, r);
             }
             return;
         }
@@ -495,7 +505,26 @@ impl MobileModel {
                 core.metrics.inc(self.ids.lost_update);
             }
         }
+        self.bump(core.now, r);
+    }
+
+    fn bump(&mut self, now: Nanos, r: usize) {
         self.versions[r] += 1;
+        self.written[r].push(now);
+    }
+
+    /// The version of `record` device `d` last saw: its last poll's, or later if it
+    /// read or wrote the record since.
+    fn seen(&self, d: u32, record: u32) -> u64 {
+        let dev = &self.devices[d as usize];
+        let polled = self.written[record as usize].partition_point(|&t| t <= dev.synced_at) as u64;
+        let own = dev
+            .seen
+            .iter()
+            .rev()
+            .find(|(r, _)| *r == record)
+            .map_or(0, |&(_, v)| v);
+        polled.max(own)
     }
 
     fn release(&mut self, slot: u32) {
@@ -547,10 +576,20 @@ impl MobileModel {
         };
         core.metrics.inc(self.ids.outcomes[outcome]);
         if ok {
-            let seen = &mut self.devices[d].seen;
+            let version = self.versions[c.record as usize];
+            let dev = &mut self.devices[d];
             match c.kind {
-                Kind::Poll => seen.copy_from_slice(&self.versions),
-                _ => seen[c.record as usize] = self.versions[c.record as usize],
+                Kind::Poll => {
+                    dev.synced_at = core.now;
+                    dev.seen.clear();
+                }
+                _ => {
+                    dev.seen.retain(|(r, _)| *r != c.record);
+                    if dev.seen.len() == SEEN_CAP {
+                        dev.seen.remove(0);
+                    }
+                    dev.seen.push((c.record, version));
+                }
             }
             if c.kind == Kind::Poll {
                 self.flush(core, c.dev);
