@@ -8,6 +8,7 @@ use super::spec::{
 };
 use crate::dist::Dist;
 use crate::metrics::{CounterId, GaugeId, HistogramId};
+use crate::observe::{Level, LogRecord};
 use crate::params::ParamSet;
 use crate::rng::Xoshiro256PlusPlus as Rng;
 use crate::scenario::{Component, DeviceEffect, Hop};
@@ -575,6 +576,21 @@ impl MobileModel {
             _ => TIMEOUT,
         };
         core.metrics.inc(self.ids.outcomes[outcome]);
+        if outcome == TIMEOUT && core.logs.admits(core.now) {
+            core.logs.push(LogRecord {
+                t_ns: core.now,
+                level: Level::Warn,
+                service: SERVICE,
+                message: "call timed out on the device",
+                fields: vec![
+                    ("endpoint", ENDPOINTS[c.kind as usize].into()),
+                    ("network", NETWORKS[c.net as usize].into()),
+                    ("attempt", c.attempt.to_string()),
+                    ("device", c.dev.to_string()),
+                ],
+                trace_id: Some(c.seq),
+            });
+        }
         if ok {
             let version = self.versions[c.record as usize];
             let dev = &mut self.devices[d];

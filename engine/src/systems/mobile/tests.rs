@@ -39,3 +39,27 @@ fn flaky_devices_queue_edits_offline_and_sync_them() {
     assert!(total(&lab, "sync_conflicts_total") > 0.0);
     assert!(total_where(&lab, "data_anomalies_total", "lost_update") > 0.0);
 }
+
+#[test]
+fn the_largest_parameters_run_and_timeouts_are_logged() {
+    let lab = run(
+        &config(
+            "mobile",
+            23,
+            &[],
+            &[
+                ("devices", "20000"),
+                ("records", "1000000"),
+                ("think_s", "5"),
+                ("poll_s", "1"),
+                ("timeout_s", "0.05"),
+                ("retries", "10"),
+            ],
+        ),
+        3,
+    );
+    assert!(total_where(&lab, "client_requests_total", "timeout") > 100.0);
+    assert!(lab
+        .logs()
+        .any(|l| l.message == "call timed out on the device"));
+}
