@@ -652,4 +652,40 @@ mod tests {
         assert_eq!(*e.database(), DatabaseEffect::NONE);
         assert_eq!(*Struck::NONE.cache(), CacheEffect::NONE);
     }
+
+    #[test]
+    fn device_effects_merge_the_worst_of_each_and_zero_means_unchanged() {
+        let a = Effect::on_device(DeviceEffect {
+            offline_ns: 5,
+            network: Some("3g"),
+            rtt_ns: 10,
+            bandwidth_factor: 0.5,
+            loss: 0.5,
+            poll_ns: 9,
+            ..DeviceEffect::NONE
+        });
+        let b = Effect::on_device(DeviceEffect {
+            offline_ns: 3,
+            kill: true,
+            network: Some("slow4g"),
+            rtt_ns: 20,
+            loss: 0.5,
+            poll_ns: 4,
+            timeout_ns: 7,
+            power_factor: 2.0,
+            ..DeviceEffect::NONE
+        });
+        let m = *merged(a, b).device();
+        assert_eq!((m.offline_ns, m.kill, m.network), (5, true, Some("3g")));
+        assert_eq!((m.rtt_ns, m.poll_ns, m.timeout_ns), (30, 4, 7));
+        assert_eq!(
+            (m.bandwidth_factor, m.power_factor, m.loss),
+            (0.5, 2.0, 0.75)
+        );
+        assert_eq!(*merged(a, Effect::NONE).device(), *a.device());
+        assert_eq!(
+            merged(Effect::NONE, b).part.component(),
+            Some(Component::Device)
+        );
+    }
 }
