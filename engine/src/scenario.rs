@@ -267,8 +267,8 @@ struct ActiveSet {
 }
 
 /// How many `Component`s there are.
-const COMPONENTS: usize = 12;
-const _: () = assert!(Component::Model as usize + 1 == COMPONENTS);
+const COMPONENTS: usize = 13;
+const _: () = assert!(Component::Device as usize + 1 == COMPONENTS);
 
 impl Scenarios {
     /// Switches `meta` on at `now` with `params` (already validated), or back on with new
@@ -651,5 +651,41 @@ mod tests {
         assert_eq!(e.cache().key, Some(4));
         assert_eq!(*e.database(), DatabaseEffect::NONE);
         assert_eq!(*Struck::NONE.cache(), CacheEffect::NONE);
+    }
+
+    #[test]
+    fn device_effects_merge_the_worst_of_each_and_zero_means_unchanged() {
+        let a = Effect::on_device(DeviceEffect {
+            offline_ns: 5,
+            network: Some("3g"),
+            rtt_ns: 10,
+            bandwidth_factor: 0.5,
+            loss: 0.5,
+            poll_ns: 9,
+            ..DeviceEffect::NONE
+        });
+        let b = Effect::on_device(DeviceEffect {
+            offline_ns: 3,
+            kill: true,
+            network: Some("slow4g"),
+            rtt_ns: 20,
+            loss: 0.5,
+            poll_ns: 4,
+            timeout_ns: 7,
+            power_factor: 2.0,
+            ..DeviceEffect::NONE
+        });
+        let m = *merged(a, b).device();
+        assert_eq!((m.offline_ns, m.kill, m.network), (5, true, Some("3g")));
+        assert_eq!((m.rtt_ns, m.poll_ns, m.timeout_ns), (30, 4, 7));
+        assert_eq!(
+            (m.bandwidth_factor, m.power_factor, m.loss),
+            (0.5, 2.0, 0.75)
+        );
+        assert_eq!(*merged(a, Effect::NONE).device(), *a.device());
+        assert_eq!(
+            merged(Effect::NONE, b).part.component(),
+            Some(Component::Device)
+        );
     }
 }

@@ -31,10 +31,13 @@ pub enum Component {
     /// A model server's GPU workers: the dynamic batcher in front of each, a batch on
     /// the GPU, loading the weights, the model version and its inputs' drift.
     Model,
+    /// A mobile client's device (instance: which device): its network, its radio and
+    /// its app's life, asked once per device per `mobile::TICK_HOP` tick.
+    Device,
 }
 
 impl Component {
-    pub const ALL: [Component; 12] = [
+    pub const ALL: [Component; 13] = [
         Component::Client,
         Component::LoadBalancer,
         Component::Service,
@@ -47,6 +50,7 @@ impl Component {
         Component::Projection,
         Component::Function,
         Component::Model,
+        Component::Device,
     ];
 
     /// A component by its `as_str` name.
@@ -68,6 +72,7 @@ impl Component {
             Component::Projection => "projection",
             Component::Function => "function",
             Component::Model => "model",
+            Component::Device => "device",
         }
     }
 }
@@ -238,6 +243,7 @@ pub enum PartEffect {
     Queue(QueueEffect),
     Projection(ProjectionEffect),
     Model(ModelEffect),
+    Device(DeviceEffect),
 }
 
 /// At a client hop.
@@ -524,6 +530,74 @@ impl ModelEffect {
     }
 }
 
+/// At a mobile device (`Component::Device`): its network and its app's life, as they
+/// are until the next tick.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct DeviceEffect {
+    /// The device loses connectivity for this long from now (a tunnel, a lift, a dead
+    /// zone); 0 = it stays as it is.
+    pub offline_ns: Nanos,
+    /// The OS kills the app now (in the background, under memory pressure): what it held
+    /// only in memory is gone.
+    pub kill: bool,
+    /// The device is on this network profile instead of its own, by name.
+    pub network: Option<&'static str>,
+    /// Extra round-trip time on the device's link.
+    pub rtt_ns: Nanos,
+    /// The link's rates are this multiple of the profile's (a weak signal); 0 = unchanged.
+    pub bandwidth_factor: f64,
+    /// Chance that an exchange gets no answer (a dead connection, a lost packet that
+    /// stalls it): the client waits for its timeout.
+    pub loss: f64,
+    /// The app polls this often instead of its own interval; 0 = its own.
+    pub poll_ns: Nanos,
+    /// The app's request timeout instead of its own; 0 = its own.
+    pub timeout_ns: Nanos,
+    /// The radio's power while active is this multiple of the profile's (transmitting
+    /// harder at the cell edge); 0 = unchanged.
+    pub power_factor: f64,
+}
+
+impl DeviceEffect {
+    pub const NONE: DeviceEffect = DeviceEffect {
+        offline_ns: 0,
+        kill: false,
+        network: None,
+        rtt_ns: 0,
+        bandwidth_factor: 0.0,
+        loss: 0.0,
+        poll_ns: 0,
+        timeout_ns: 0,
+        power_factor: 0.0,
+    };
+
+    fn merge_in(&mut self, other: &DeviceEffect) {
+        fn product(a: f64, b: f64) -> f64 {
+            match (a > 0.0, b > 0.0) {
+                (true, true) => a * b,
+                (true, false) => a,
+                _ => b,
+            }
+        }
+        fn least(a: Nanos, b: Nanos) -> Nanos {
+            match (a, b) {
+                (0, b) => b,
+                (a, 0) => a,
+                (a, b) => a.min(b),
+            }
+        }
+        self.offline_ns = self.offline_ns.max(other.offline_ns);
+        self.kill |= other.kill;
+        first(&mut self.network, other.network);
+        self.rtt_ns = self.rtt_ns.saturating_add(other.rtt_ns);
+        self.bandwidth_factor = product(self.bandwidth_factor, other.bandwidth_factor);
+        self.loss = 1.0 - (1.0 - self.loss) * (1.0 - other.loss);
+        self.poll_ns = least(self.poll_ns, other.poll_ns);
+        self.timeout_ns = least(self.timeout_ns, other.timeout_ns);
+        self.power_factor = product(self.power_factor, other.power_factor);
+    }
+}
+
 /// The endpoint of the load-balancer hop a system strikes once per sample to ask whether
 /// a client floods it (`LoadBalancerEffect::flood_rps`); no request is behind it.
 pub const FLOOD_HOP: &str = "flood";
@@ -721,6 +795,10 @@ impl Effect {
         Effect::only(PartEffect::Model(e))
     }
 
+    pub const fn on_device(e: DeviceEffect) -> Effect {
+        Effect::only(PartEffect::Device(e))
+    }
+
     #[inline]
     pub fn client(&self) -> &ClientEffect {
         match &self.part {
@@ -809,6 +887,14 @@ impl Effect {
         }
     }
 
+    #[inline]
+    pub fn device(&self) -> &DeviceEffect {
+        match &self.part {
+            PartEffect::Device(e) => e,
+            _ => &DeviceEffect::NONE,
+        }
+    }
+
     /// Adds `other` to this effect: the effect of two scenarios striking one hop.
     #[inline]
     pub(crate) fn merge_in(&mut self, other: &Effect) {
@@ -835,6 +921,7 @@ impl PartEffect {
             PartEffect::Queue(_) => Component::Queue,
             PartEffect::Projection(_) => Component::Projection,
             PartEffect::Model(_) => Component::Model,
+            PartEffect::Device(_) => Component::Device,
         })
     }
 
@@ -895,6 +982,9 @@ impl PartEffect {
             )),
             PartEffect::Model(_) => {
                 PartEffect::Model(merged(a.model(), b.model(), ModelEffect::merge_in))
+            }
+            PartEffect::Device(_) => {
+                PartEffect::Device(merged(a.device(), b.device(), DeviceEffect::merge_in))
             }
         };
     }

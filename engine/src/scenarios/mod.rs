@@ -174,6 +174,18 @@ pub mod security {
     pub mod sql_injection;
 }
 
+pub mod mobile {
+    //! Scenarios of a mobile client population: networks, radios, offline sync, the app's life.
+    pub mod app_background_kill;
+    pub mod bandwidth_limit_3g;
+    pub mod battery_drain;
+    pub mod cellular_vs_wifi;
+    pub mod flaky_mobile_network;
+    pub mod mobile_timeout;
+    pub mod offline_first_sync;
+    pub mod poor_cellular_signal;
+}
+
 /// The catalogue of scenarios, in display order.
 pub static ALL: &[&ScenarioMeta] = &[
     &latency::fixed_latency::META,
@@ -278,4 +290,12 @@ pub static ALL: &[&ScenarioMeta] = &[
     &security::data_breach::META,
     &security::compliance_violation::META,
     &api::stale_dns_failover::META,
+    &mobile::flaky_mobile_network::META,
+    &mobile::battery_drain::META,
+    &mobile::offline_first_sync::META,
+    &mobile::bandwidth_limit_3g::META,
+    &mobile::mobile_timeout::META,
+    &mobile::cellular_vs_wifi::META,
+    &mobile::app_background_kill::META,
+    &mobile::poor_cellular_signal::META,
 ];

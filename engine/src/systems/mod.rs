@@ -7,6 +7,7 @@ pub mod common;
 pub mod cost;
 pub mod functions;
 pub mod inference;
+pub mod mobile;
 pub mod model;
 pub mod orders;
 pub mod queue;
@@ -24,4 +25,5 @@ pub static ALL: &[&SystemMeta] = &[
     &orders::META,
     &functions::META,
     &inference::META,
+    &mobile::META,
 ];
