@@ -106,6 +106,16 @@ async fn the_tab_list_selects_with_clicks_and_arrow_keys() {
 #[wasm_bindgen_test]
 async fn the_topology_draws_each_component_and_choosing_one_filters_the_logs() {
     let page = Mounted::open().await;
+    // The default system (a page of an earlier test may have left the lab on another).
+    let system: HtmlSelectElement = page.get("[data-testid=system-select]").unchecked_into();
+    if system.value() != "web" {
+        system.set_value("web");
+        let init = web_sys::EventInit::new();
+        init.set_bubbles(true);
+        let change = web_sys::Event::new_with_event_init_dict("change", &init).unwrap();
+        system.dispatch_event(&change).unwrap();
+        tick().await;
+    }
     page.get("[data-testid=console-tab-topology]").click();
     tick().await;
     let nodes = page.elements("[data-testid^=topo-node-]");
@@ -122,8 +132,15 @@ async fn the_topology_draws_each_component_and_choosing_one_filters_the_logs() {
     let (at_most, _) = engine::topology::layout("web", &engine::topology::Options::ALL);
     assert!(
         (always.len()..=at_most.len()).contains(&nodes.len()),
-        "{} nodes",
-        nodes.len()
+        "{} nodes ({:?}); expected {}..={} ({:?})",
+        nodes.len(),
+        nodes
+            .iter()
+            .map(|n| n.get_attribute("data-testid").unwrap_or_default())
+            .collect::<Vec<_>>(),
+        always.len(),
+        at_most.len(),
+        always.iter().map(|s| s.id).collect::<Vec<_>>()
     );
     for spec in &always {
         assert!(
