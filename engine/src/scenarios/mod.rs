@@ -156,6 +156,7 @@ pub mod performance {
     pub mod caching_layers;
     pub mod compression_tradeoffs;
     pub mod eager_vs_lazy_loading;
+    pub(crate) mod encoding;
     pub mod hashmap_vs_treemap;
     pub mod json_vs_protobuf;
     pub mod pagination_strategies;

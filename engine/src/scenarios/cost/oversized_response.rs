@@ -29,13 +29,10 @@
 
 use crate::metrics::{CounterId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
-use crate::scenario::{
-    no_check, Component, Effect, Hop, NetworkEffect, Scenario, ScenarioMeta, ServiceEffect,
-    StrikeCx,
-};
+use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
+use crate::scenarios::performance::encoding::{Encoding, Part, PRODUCT};
 use crate::systems::cost::{COST, COST_RATE, TRANSFER};
 
-const PRODUCT: &str = "GET /product";
 /// Bytes a JSON serializer writes per second on one core.
 const SERIALIZE_BYTES_PER_S: f64 = 300e6;
 
@@ -85,9 +82,8 @@ pub static META: ScenarioMeta = ScenarioMeta {
 
 #[derive(Default)]
 struct Oversized {
-    bytes: u64,
+    encoding: Encoding,
     overfetch: f64,
-    cpu_ns: u64,
     counter: Option<CounterId>,
 }
 
@@ -99,32 +95,23 @@ impl Scenario for Oversized {
         } else {
             used
         };
-        self.bytes = sent.round().max(1.0) as u64;
+        self.encoding = Encoding {
+            bytes: sent.round().max(1.0) as u64,
+            cpu_ns: ((sent - used).max(0.0) / SERIALIZE_BYTES_PER_S * 1e9) as u64,
+            link_bytes_per_s: 0.0,
+        };
         self.overfetch = (sent - used).max(0.0);
-        self.cpu_ns = ((sent - used).max(0.0) / SERIALIZE_BYTES_PER_S * 1e9) as u64;
         self.counter = Some(metrics.counter(&OVERFETCH, &[PRODUCT]));
     }
 
     fn strike(&mut self, cx: &mut StrikeCx<'_>, hop: &Hop) -> Effect {
-        if hop.endpoint != PRODUCT {
-            return Effect::NONE;
-        }
-        match hop.component {
-            Component::Service => Effect::on_service(ServiceEffect {
-                cpu_ns: self.cpu_ns,
-                ..ServiceEffect::NONE
-            }),
-            Component::Network if hop.edge.is_none() => {
-                if let Some(c) = self.counter {
-                    cx.metrics.add(c, self.overfetch);
-                }
-                Effect::on_network(NetworkEffect {
-                    response_bytes: Some(self.bytes),
-                    ..NetworkEffect::NONE
-                })
+        let (effect, part) = self.encoding.strike(hop);
+        if part == Some(Part::Uplink) {
+            if let Some(c) = self.counter {
+                cx.metrics.add(c, self.overfetch);
             }
-            _ => Effect::NONE,
         }
+        effect
     }
 }
 

@@ -28,14 +28,11 @@
 
 use crate::metrics::{GaugeId, Registry};
 use crate::params::{ParamSet, ParamSpec};
-use crate::scenario::{
-    no_check, Component, Effect, Hop, NetworkEffect, Scenario, ScenarioMeta, ServiceEffect,
-    StrikeCx,
-};
+use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
 use crate::scenarios::performance::compression_tradeoffs::{compress, RATIO};
+use crate::scenarios::performance::encoding::Encoding;
 use crate::systems::cost::{COST, COST_RATE, TRANSFER};
 
-const PRODUCT: &str = "GET /product";
 /// `compression` choices and their index in the compression table.
 const CHOICES: [(&str, usize); 3] = [("off", 0), ("gzip", 1), ("zstd", 2)];
 const CODEC_LABELS: [&str; 3] = ["none", "gzip", "zstd"];
@@ -73,8 +70,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
 #[derive(Default)]
 struct Uncompressed {
     codec: usize,
-    bytes: u64,
-    cpu_ns: u64,
+    encoding: Encoding,
     ratio: [Option<GaugeId>; 3],
 }
 
@@ -84,28 +80,18 @@ impl Scenario for Uncompressed {
         let i = CHOICES.iter().position(|(c, _)| *c == choice).unwrap_or(0);
         self.codec = i;
         let (bytes, cpu_ns) = compress(CHOICES[i].1, params.f64("json_kb") * 1024.0);
-        self.bytes = bytes.round().max(1.0) as u64;
-        self.cpu_ns = cpu_ns.min(1e15) as u64;
+        self.encoding = Encoding {
+            bytes: bytes.round().max(1.0) as u64,
+            cpu_ns: cpu_ns.min(1e15) as u64,
+            link_bytes_per_s: 0.0,
+        };
         for (k, label) in CODEC_LABELS.into_iter().enumerate() {
             self.ratio[k] = Some(metrics.gauge(&RATIO, &[label]));
         }
     }
 
     fn strike(&mut self, _cx: &mut StrikeCx<'_>, hop: &Hop) -> Effect {
-        if hop.endpoint != PRODUCT {
-            return Effect::NONE;
-        }
-        match hop.component {
-            Component::Service => Effect::on_service(ServiceEffect {
-                cpu_ns: self.cpu_ns,
-                ..ServiceEffect::NONE
-            }),
-            Component::Network if hop.edge.is_none() => Effect::on_network(NetworkEffect {
-                response_bytes: Some(self.bytes),
-                ..NetworkEffect::NONE
-            }),
-            _ => Effect::NONE,
-        }
+        self.encoding.strike(hop).0
     }
 
     fn on_sample(&mut self, metrics: &mut Registry, active: bool) {

@@ -41,16 +41,13 @@
 
 use crate::metrics::{CounterId, GaugeId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
-use crate::scenario::{
-    no_check, Component, Effect, Hop, NetworkEffect, Scenario, ScenarioMeta, ServiceEffect,
-    StrikeCx,
-};
+use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
+use crate::scenarios::performance::encoding::{Encoding, Part};
 use crate::systems::web::metrics::{LINK_BYTES, LINK_UTILIZATION};
 
 const SIDES: [&str; 4] = ["none", "gzip", "zstd", "lz4"];
 /// (ratio, compression MB/s) by codec, from the zstd README's table.
 const CODECS: [(f64, f64); 4] = [(1.0, 0.0), (2.743, 95.0), (2.887, 510.0), (2.101, 700.0)];
-const PRODUCT: &str = "GET /product";
 
 pub const RATIO: MetricSpec = MetricSpec::gauge(
     "compression_ratio",
@@ -108,9 +105,7 @@ pub fn compress(c: usize, bytes: f64) -> (f64, f64) {
 #[derive(Default)]
 struct Compression {
     codec: usize,
-    bytes: u64,
-    cpu_ns: u64,
-    link_bytes_per_s: f64,
+    encoding: Encoding,
     ratio: [Option<GaugeId>; 4],
     output: [Option<CounterId>; 4],
     cpu: [Option<CounterId>; 4],
@@ -121,9 +116,11 @@ impl Scenario for Compression {
         let codec = params.choice("codec");
         self.codec = SIDES.iter().position(|&s| s == codec).unwrap_or(0);
         let (bytes, cpu_ns) = compress(self.codec, params.f64("payload_kb") * 1024.0);
-        self.bytes = bytes.round().max(1.0) as u64;
-        self.cpu_ns = cpu_ns.min(1e15) as u64;
-        self.link_bytes_per_s = params.f64("link_mbps") * 1e6 / 8.0;
+        self.encoding = Encoding {
+            bytes: bytes.round().max(1.0) as u64,
+            cpu_ns: cpu_ns.min(1e15) as u64,
+            link_bytes_per_s: params.f64("link_mbps") * 1e6 / 8.0,
+        };
         for (i, side) in SIDES.into_iter().enumerate() {
             self.ratio[i] = Some(metrics.gauge(&RATIO, &[side]));
             self.output[i] = Some(metrics.counter(&OUTPUT, &[side]));
@@ -134,32 +131,18 @@ impl Scenario for Compression {
     }
 
     fn strike(&mut self, cx: &mut StrikeCx<'_>, hop: &Hop) -> Effect {
-        let product = hop.endpoint == PRODUCT;
-        match hop.component {
-            Component::Service if product => {
-                if let Some(c) = self.cpu[self.codec] {
-                    cx.metrics.add(c, self.cpu_ns as f64 * 1e-9);
-                }
-                Effect::on_service(ServiceEffect {
-                    cpu_ns: self.cpu_ns,
-                    ..ServiceEffect::NONE
-                })
+        let (effect, part) = self.encoding.strike(hop);
+        let counter = match part {
+            Some(Part::Handler) => {
+                self.cpu[self.codec].map(|c| (c, self.encoding.cpu_ns as f64 * 1e-9))
             }
-            // The uplink to the clients, not the links between parts.
-            Component::Network if hop.edge.is_none() => {
-                if product {
-                    if let Some(c) = self.output[self.codec] {
-                        cx.metrics.add(c, self.bytes as f64);
-                    }
-                }
-                Effect::on_network(NetworkEffect {
-                    link_bytes_per_s: self.link_bytes_per_s,
-                    response_bytes: product.then_some(self.bytes),
-                    ..NetworkEffect::NONE
-                })
-            }
-            _ => Effect::NONE,
+            Some(Part::Uplink) => self.output[self.codec].map(|c| (c, self.encoding.bytes as f64)),
+            None => None,
+        };
+        if let Some((c, v)) = counter {
+            cx.metrics.add(c, v);
         }
+        effect
     }
 
     fn on_sample(&mut self, metrics: &mut Registry, active: bool) {

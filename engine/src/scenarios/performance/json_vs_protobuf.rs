@@ -38,14 +38,11 @@
 
 use crate::metrics::{CounterId, HistogramId, MetricSpec, Registry};
 use crate::params::{ParamSet, ParamSpec};
-use crate::scenario::{
-    no_check, Component, Effect, Hop, NetworkEffect, Scenario, ScenarioMeta, ServiceEffect,
-    StrikeCx,
-};
+use crate::scenario::{no_check, Component, Effect, Hop, Scenario, ScenarioMeta, StrikeCx};
+use crate::scenarios::performance::encoding::{Encoding, Part};
 use crate::systems::web::metrics::{LINK_BYTES, LINK_UTILIZATION};
 
 const SIDES: [&str; 2] = ["json", "protobuf"];
-const PRODUCT: &str = "GET /product";
 
 pub const PAYLOAD: MetricSpec = MetricSpec::histogram(
     "payload_bytes",
@@ -101,9 +98,7 @@ pub static META: ScenarioMeta = ScenarioMeta {
 #[derive(Default)]
 struct Formats {
     side: usize,
-    bytes: u64,
-    cpu_ns: u64,
-    link_bytes_per_s: f64,
+    encoding: Encoding,
     payload: [Option<HistogramId>; 2],
     cpu: [Option<CounterId>; 2],
 }
@@ -117,9 +112,11 @@ impl Scenario for Formats {
         } else {
             (params.f64("json_bytes"), params.f64("json_ser_us"))
         };
-        self.bytes = (records * bytes).round() as u64;
-        self.cpu_ns = (records * us * 1e3).min(1e15) as u64;
-        self.link_bytes_per_s = params.f64("link_mbps") * 1e6 / 8.0;
+        self.encoding = Encoding {
+            bytes: (records * bytes).round() as u64,
+            cpu_ns: (records * us * 1e3).min(1e15) as u64,
+            link_bytes_per_s: params.f64("link_mbps") * 1e6 / 8.0,
+        };
         for (i, side) in SIDES.into_iter().enumerate() {
             self.payload[i] = Some(metrics.histogram(&PAYLOAD, &[side]));
             self.cpu[i] = Some(metrics.counter(&SERIALIZATION_CPU, &[side]));
@@ -129,32 +126,21 @@ impl Scenario for Formats {
     }
 
     fn strike(&mut self, cx: &mut StrikeCx<'_>, hop: &Hop) -> Effect {
-        let product = hop.endpoint == PRODUCT;
-        match hop.component {
-            Component::Service if product => {
+        let (effect, part) = self.encoding.strike(hop);
+        match part {
+            Some(Part::Handler) => {
                 if let Some(c) = self.cpu[self.side] {
-                    cx.metrics.add(c, self.cpu_ns as f64 * 1e-9);
+                    cx.metrics.add(c, self.encoding.cpu_ns as f64 * 1e-9);
                 }
-                Effect::on_service(ServiceEffect {
-                    cpu_ns: self.cpu_ns,
-                    ..ServiceEffect::NONE
-                })
             }
-            // The uplink to the clients, not the links between parts.
-            Component::Network if hop.edge.is_none() => {
-                if product {
-                    if let Some(h) = self.payload[self.side] {
-                        cx.metrics.observe(h, self.bytes as f64);
-                    }
+            Some(Part::Uplink) => {
+                if let Some(h) = self.payload[self.side] {
+                    cx.metrics.observe(h, self.encoding.bytes as f64);
                 }
-                Effect::on_network(NetworkEffect {
-                    link_bytes_per_s: self.link_bytes_per_s,
-                    response_bytes: product.then_some(self.bytes),
-                    ..NetworkEffect::NONE
-                })
             }
-            _ => Effect::NONE,
+            None => {}
         }
+        effect
     }
 }
 
