@@ -25,6 +25,11 @@ pub(super) const PAYMENT_CALL_KB: f64 = 3.0;
 pub(super) struct Billing {
     meter: CostMeter,
     zones: u32,
+    /// Zone of each instance seen so far (`instance mod zones`, kept: a division per
+    /// crossing shows on the request path).
+    zone_of: Vec<u8>,
+    /// The read replica's zone.
+    replica_zone: u32,
     db_instances: f64,
     cache_nodes: f64,
     storage_gb: f64,
@@ -39,6 +44,8 @@ impl Billing {
         Billing {
             meter: CostMeter::new(p, &mut core.metrics),
             zones: p.i64("availability_zones").clamp(1, 6) as u32,
+            zone_of: Vec::new(),
+            replica_zone: 1 % p.i64("availability_zones").clamp(1, 6) as u32,
             db_instances: 1.0 + f64::from(u8::from(p.bool("read_replica"))),
             cache_nodes: f64::from(u8::from(p.bool("cache_enabled"))),
             storage_gb: p.f64("disk_capacity_gb"),
@@ -50,8 +57,15 @@ impl Billing {
         }
     }
 
-    fn zone(&self, instance: u32) -> u32 {
-        instance % self.zones
+    #[inline]
+    fn zone(&mut self, instance: u32) -> u32 {
+        let i = instance as usize;
+        if i >= self.zone_of.len() {
+            let zones = self.zones as usize;
+            self.zone_of
+                .extend((self.zone_of.len()..=i).map(|k| (k % zones) as u8));
+        }
+        u32::from(self.zone_of[i])
     }
 
     /// A response of `endpoint` (0 product, 1 order) of `bytes` goes out to the internet
@@ -85,7 +99,7 @@ impl Billing {
         }
         let backend_zone = match edge {
             Edge::ApiCache | Edge::ApiDatabase => 0,
-            Edge::ApiReplica => 1 % self.zones,
+            Edge::ApiReplica => self.replica_zone,
             Edge::ApiPayment => {
                 self.moved.nat_bytes += PAYMENT_CALL_KB * 1024.0;
                 return;
