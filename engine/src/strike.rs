@@ -620,6 +620,12 @@ impl Struck {
     pub fn effect(self) -> Effect {
         self.0.unwrap_or(Effect::NONE)
     }
+
+    /// Whether a scenario struck at all (else every field is its `NONE`).
+    #[inline]
+    pub fn is_struck(&self) -> bool {
+        self.0.is_some()
+    }
 }
 
 impl std::ops::Deref for Struck {

@@ -7,9 +7,9 @@ use super::cache::Lookup;
 use super::request::{Ev, Req, ENDPOINTS, NONE};
 use super::{WebModel, QUEUE_DELAY, SERVER};
 use crate::mitigations::coalescing;
-use crate::scenario::{Component, Edge, Hop};
+use crate::scenario::{Component, Edge, Effect, Hop};
 use crate::systems::Core;
-use crate::time::{ns_to_secs, secs_to_ns};
+use crate::time::{ns_to_secs, secs_to_ns, Nanos};
 
 impl WebModel {
     pub(super) fn start_handler(&mut self, core: &mut Core, id: u32) {
@@ -24,15 +24,44 @@ impl WebModel {
         );
         let seq = r.seq;
         let effect = self.strike(core, hop, seq);
+        let mut held_ns = 0;
+        let mut extra_cpu_ns = 0;
+        // Most requests meet no scenario here: then every field below is its NONE.
+        if effect.is_struck() {
+            held_ns = self.struck_handler(core, id, &effect);
+            extra_cpu_ns = effect.service().cpu_ns;
+        }
+        if let Some((_, wait)) = self.resource_ids {
+            core.metrics
+                .observe(wait, ns_to_secs(core.now - self.reqs[id as usize].arrival));
+        }
+        let work = secs_to_ns(self.cpu.sample(&mut self.work_rng) * effect.work_factor)
+            .saturating_add(extra_cpu_ns);
+        let r = &mut self.reqs[id as usize];
+        r.query_ns = work; // the handler's CPU demand, until the CPU phase starts
+        if held_ns > 0 {
+            // Injected waiting (a sleep, a slow synchronous call) holds the worker, not a core.
+            self.events.schedule(core.now + held_ns, Ev::CpuStart(id));
+        } else {
+            self.compute(core, id);
+        }
+    }
+
+    /// What the scenarios that struck request `id`'s handler do there: a failure, the
+    /// security layer's decision, leaked memory, the instance's size. Returns how long the
+    /// worker is held before computing.
+    #[inline(never)]
+    fn struck_handler(&mut self, core: &mut Core, id: u32, effect: &Effect) -> Nanos {
         let r = &mut self.reqs[id as usize];
         if effect.fail_status.is_some() {
             r.fail_status = effect.fail_status;
             r.failed_at = Some(Component::Service);
         }
         let mut held_ns = effect.delay_ns;
-        if !effect.service().security.is_none() {
+        let service = effect.service();
+        if !service.security.is_none() {
             // Only when a scenario involves the security layer (`security.rs`).
-            let sec = effect.service().security;
+            let sec = service.security;
             let call = self.reqs[id as usize].call;
             let client = if call == NONE {
                 0
@@ -51,26 +80,12 @@ impl WebModel {
                 r.failed_at = Some(Component::Service);
             }
         }
-        if let Some((_, wait)) = self.resource_ids {
-            core.metrics
-                .observe(wait, ns_to_secs(core.now - self.reqs[id as usize].arrival));
-        }
-        let r = &mut self.reqs[id as usize];
-        let inst = &mut self.fleet.instances[r.instance as usize];
-        let service = effect.service();
-        inst.leaked_bytes += service.leak_bytes as f64;
+        let instance = self.reqs[id as usize].instance as usize;
+        self.fleet.instances[instance].leaked_bytes += service.leak_bytes as f64;
         if service.provisioned_vcpus > 0.0 {
             self.fleet.vcpus_reported = self.fleet.vcpus_reported.max(service.provisioned_vcpus);
         }
-        let work = secs_to_ns(self.cpu.sample(&mut self.work_rng) * effect.work_factor)
-            .saturating_add(service.cpu_ns);
-        r.query_ns = work; // the handler's CPU demand, until the CPU phase starts
-        if held_ns > 0 {
-            // Injected waiting (a sleep, a slow synchronous call) holds the worker, not a core.
-            self.events.schedule(core.now + held_ns, Ev::CpuStart(id));
-        } else {
-            self.compute(core, id);
-        }
+        held_ns
     }
 
     /// Hands a freed worker of `instance` to the next queued request still worth serving.
