@@ -100,7 +100,7 @@ impl Scenario for Serialization {
             (Component::Network, Some(Edge::ApiCache | Edge::ApiDatabase | Edge::ApiReplica)) => {
                 Effect::on_network(NetworkEffect {
                     link: LinkFault {
-                        payload_factor: self.factor,
+                        payload_factor: self.factor as f32,
                         ..LinkFault::NONE
                     },
                     ..NetworkEffect::NONE

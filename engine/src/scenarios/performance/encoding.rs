@@ -46,7 +46,8 @@ impl Encoding {
                 (
                     Effect::on_network(NetworkEffect {
                         link_bytes_per_s: self.link_bytes_per_s,
-                        response_bytes: product.then_some(self.bytes),
+                        response_bytes: product
+                            .then_some(self.bytes.min(u64::from(u32::MAX)) as u32),
                         ..NetworkEffect::NONE
                     }),
                     product.then_some(Part::Uplink),

@@ -88,7 +88,7 @@ impl Billing {
     #[inline]
     pub fn crossed(&mut self, edge: Edge, instance: u32, endpoint: usize, fault: &LinkFault) {
         let factor = if fault.payload_factor > 0.0 {
-            fault.payload_factor
+            f64::from(fault.payload_factor)
         } else {
             1.0
         };

@@ -15,11 +15,12 @@ impl WebModel {
     /// (a throttled link, a dropped connection). Returns when its last byte is sent if
     /// the link limits it; the worker stays busy writing until then.
     pub(super) fn send_response(&mut self, core: &mut Core, id: u32) -> Option<Nanos> {
-        let r = self.reqs[id as usize];
-        let e = r.endpoint as usize;
-        let hop = Hop::new(Component::Network, r.instance, ENDPOINTS[e]);
-        let effect = self.strike(core, hop, r.seq);
-        let sent = self.uplink.send(core, &r, &effect);
+        // Read field by field: a copy of the whole request would be a memcpy each time.
+        let r = &self.reqs[id as usize];
+        let (e, instance, seq) = (r.endpoint as usize, r.instance, r.seq);
+        let hop = Hop::new(Component::Network, instance, ENDPOINTS[e]);
+        let effect = self.strike(core, hop, seq);
+        let sent = self.uplink.send(core, &self.reqs[id as usize], &effect);
         let bytes = effect
             .network()
             .response_bytes
