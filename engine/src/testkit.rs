@@ -169,3 +169,10 @@ pub fn total_where(lab: &Lab, name: &str, label: &str) -> f64 {
     lab.metrics()
         .family_total_where(name, |_, v| v.first().is_some_and(|x| x == label))
 }
+
+/// The mean of the sampled values of the series of `name` whose first label is `label`,
+/// leaving out the first five samples (the run settling).
+pub fn settled_mean(lab: &Lab, name: &str, label: &str) -> f64 {
+    let v = series_values(lab, name, label);
+    v[5..].iter().sum::<f64>() / (v.len() - 5) as f64
+}

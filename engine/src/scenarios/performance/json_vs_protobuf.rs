@@ -151,8 +151,7 @@ mod tests {
     const ID: &str = "json-vs-protobuf";
 
     fn link_util(lab: &crate::sim::Lab) -> f64 {
-        let v = series_values(lab, "network_link_utilization_ratio", "uplink");
-        v[5..].iter().sum::<f64>() / (v.len() - 5) as f64
+        settled_mean(lab, "network_link_utilization_ratio", "uplink")
     }
 
     fn by(lab: &crate::sim::Lab, name: &str, format: &str) -> f64 {

@@ -129,10 +129,8 @@ mod tests {
                 .copied(),
             Some(0.0)
         );
-        let cpu = |lab: &crate::sim::Lab, i: &str| {
-            let v = series_values(lab, "process_cpu_utilization_ratio", i);
-            v[5..].iter().sum::<f64>() / (v.len() - 5) as f64
-        };
+        let cpu =
+            |lab: &crate::sim::Lab, i: &str| settled_mean(lab, "process_cpu_utilization_ratio", i);
         let (slow, fine) = (cpu(&on, "api-0"), cpu(&on, "api-1"));
         assert!(slow > fine * 3.0, "api-0 cpu {slow} vs api-1 {fine}");
     }

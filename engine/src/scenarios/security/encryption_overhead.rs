@@ -193,8 +193,7 @@ mod tests {
     use crate::testkit::*;
 
     fn cpu(lab: &crate::sim::Lab) -> f64 {
-        let v = series_values(lab, "process_cpu_utilization_ratio", "api-0");
-        v[5..].iter().sum::<f64>() / (v.len() - 5) as f64
+        settled_mean(lab, "process_cpu_utilization_ratio", "api-0")
     }
 
     #[test]

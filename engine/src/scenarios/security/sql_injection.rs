@@ -173,8 +173,7 @@ mod tests {
     use crate::testkit::*;
 
     fn stat(lab: &crate::sim::Lab, stat: &str) -> f64 {
-        let v = series_values(lab, "rows_read_per_principal", stat);
-        v[5..].iter().sum::<f64>() / (v.len() - 5) as f64
+        settled_mean(lab, "rows_read_per_principal", stat)
     }
 
     #[test]
